@@ -1,0 +1,931 @@
+// Package api owns Ovation's HTTP and WebSocket surface: the Echo routes (all
+// in Routes), authentication of participants and moderators, CSRF, rate
+// limits, the error table, metrics, and the WebSocket read and write loops.
+//
+// It imports live (the engine), hub (fan-out) and static (the pages).
+// docs/protocol.md documents every route and message.
+package api
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/ovation-live/ovation/hub"
+	"github.com/ovation-live/ovation/live"
+)
+
+// Config configures the API. Zero values take the defaults noted.
+type Config struct {
+	// AllowedOrigins lists the exact origins (scheme://host[:port]) whose pages
+	// may open WebSockets and call the API from a browser.
+	AllowedOrigins []string
+	TokenSecret    []byte        // signs participant tokens; required
+	TokenTTL       time.Duration // participant token lifetime; default 72 h
+	PasswordHash   string        // bcrypt hash of the moderator password; required
+	APITokenHash   string        // hash of the automation API token (HashAPIToken); empty disables it
+	CookieSecure   bool          // set the Secure flag on the session cookie (behind HTTPS)
+	TrustProxy     bool          // take client IPs from X-Forwarded-For (only behind a trusted proxy)
+
+	ReadLimit    int64         // largest WebSocket message accepted, bytes; default 4096
+	WriteTimeout time.Duration // a write stuck this long closes the connection; default 10 s
+	PingInterval time.Duration // WebSocket keepalive; default 20 s
+
+	VoteRate       float64 // votes per second per participant; default 5, burst VoteBurst (10)
+	VoteBurst      int
+	IPVoteRate     float64 // votes per second per IP address; default 500, burst IPVoteBurst (2000)
+	IPVoteBurst    int
+	JoinRate       float64 // joins per second per IP address; default 50, burst JoinBurst (500)
+	JoinBurst      int
+	MessageRate    float64 // WebSocket messages per second per connection; default 20, burst MessageBurst (40)
+	MessageBurst   int
+	FloodThreshold int // messages refused in a row before the connection is closed (4029); default 50
+}
+
+func (c *Config) setDefaults() {
+	def := func(v *float64, d float64) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defi := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.VoteRate, 5)
+	defi(&c.VoteBurst, 10)
+	def(&c.IPVoteRate, 500)
+	defi(&c.IPVoteBurst, 2000)
+	def(&c.JoinRate, 50)
+	defi(&c.JoinBurst, 500)
+	def(&c.MessageRate, 20)
+	defi(&c.MessageBurst, 40)
+	defi(&c.FloodThreshold, 50)
+	if c.TokenTTL <= 0 {
+		c.TokenTTL = 72 * time.Hour
+	}
+	if c.ReadLimit <= 0 {
+		c.ReadLimit = 4096
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = 20 * time.Second
+	}
+}
+
+// Sessions stores moderator sessions.
+type Sessions interface {
+	SaveSession(ctx context.Context, tokenHash, csrf string, expires time.Time) error
+	Session(ctx context.Context, tokenHash string) (csrf string, err error)
+	DeleteSession(ctx context.Context, tokenHash string) error
+}
+
+// AuditLog reads an event's audit trail.
+type AuditLog interface {
+	AuditLog(ctx context.Context, eventID int64, limit int) ([]live.AuditEntry, error)
+}
+
+// Server is the HTTP and WebSocket API.
+type Server struct {
+	cfg      Config
+	engine   *live.Engine
+	hub      *hub.Hub
+	sessions Sessions
+	audit    AuditLog
+	pages    fs.FS
+	log      *slog.Logger
+	echo     *echo.Echo
+	metrics  *Metrics
+
+	voteLimit, ipVoteLimit, joinLimit, loginLimit *limiter
+
+	connMu   sync.Mutex
+	conns    map[*conn]struct{}
+	draining bool
+	connWG   sync.WaitGroup
+}
+
+// New returns the API server. Call Routes' handler through ServeHTTP, and
+// Shutdown to close WebSockets with "going away".
+func New(cfg Config, engine *live.Engine, h *hub.Hub, sessions Sessions, audit AuditLog, pages fs.FS, m *Metrics, log *slog.Logger) *Server {
+	cfg.setDefaults()
+	s := &Server{cfg: cfg, engine: engine, hub: h, sessions: sessions, audit: audit, pages: pages, log: log,
+		voteLimit: newLimiter(cfg.VoteRate, cfg.VoteBurst), ipVoteLimit: newLimiter(cfg.IPVoteRate, cfg.IPVoteBurst),
+		joinLimit: newLimiter(cfg.JoinRate, cfg.JoinBurst), loginLimit: newLimiter(5.0/60, 10),
+		conns: map[*conn]struct{}{}}
+	s.metrics = m
+	m.watchHub(h)
+	s.echo = s.Routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Routes builds the Echo router: every route of the API is here.
+func (s *Server) Routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+	if s.cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
+	e.Use(middleware.Recover())
+	e.Use(s.checkOrigin)
+
+	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
+	e.GET("/readyz", s.handleReady)
+	e.GET("/metrics", echo.WrapHandler(s.metrics.handler))
+	e.GET("/ws", s.handleWS)
+
+	// Pages.
+	e.GET("/", s.page("index.html"))
+	e.GET("/e/:code", s.page("audience.html"))
+	e.GET("/stage/:code", s.page("stage.html"))
+	e.GET("/control", s.page("control.html"))
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(s.pages))))
+
+	a := e.Group("/api", middleware.BodyLimit("64K"))
+	// Audience.
+	a.GET("/events/:code", s.handlePublicEvent)
+	a.POST("/events/:code/join", s.handleJoin)
+	a.GET("/me", s.handleMe)
+	a.POST("/votes", s.handleVote)
+	// Moderator session.
+	a.POST("/login", s.handleLogin)
+	a.POST("/logout", s.handleLogout)
+	a.GET("/session", s.handleSession)
+	// Moderator: build and run.
+	m := a.Group("", s.requireModerator)
+	m.GET("/events", s.handleListEvents)
+	m.POST("/events", s.handleCreateEvent)
+	m.GET("/events/:code/model", s.handleModel)
+	m.PATCH("/events/:code", s.handleUpdateEvent)
+	m.POST("/events/:code/rooms", s.handleCreateRoom)
+	m.PATCH("/rooms/:id", s.handleUpdateRoom)
+	m.POST("/events/:code/rounds", s.handleCreateRound)
+	m.PATCH("/rounds/:id", s.handleUpdateRound)
+	m.POST("/rounds/:id/pitches", s.handleCreatePitch)
+	m.PUT("/rounds/:id/order", s.handleReorder)
+	m.POST("/rounds/:id/actions/:action", s.handleRoundAction)
+	m.PATCH("/pitches/:id", s.handleUpdatePitch)
+	m.DELETE("/pitches/:id", s.handleDeletePitch)
+	m.POST("/pitches/:id/actions/:action", s.handlePitchAction)
+	m.POST("/events/:code/polls", s.handleCreatePoll)
+	m.PATCH("/polls/:id", s.handleUpdatePoll)
+	m.POST("/polls/:id/actions/:action", s.handlePollAction)
+	m.GET("/events/:code/results", s.handleResults)
+	m.GET("/events/:code/audit", s.handleAudit)
+	return e
+}
+
+// statusOf maps error codes to HTTP statuses.
+var statusOf = map[string]int{
+	live.EInvalid:      http.StatusBadRequest,
+	live.EBadValue:     http.StatusBadRequest,
+	live.ENotFound:     http.StatusNotFound,
+	live.EConflict:     http.StatusConflict,
+	live.ETransition:   http.StatusConflict,
+	live.EVotingClosed: http.StatusConflict,
+	live.EUnauthorized: http.StatusUnauthorized,
+	live.EForbidden:    http.StatusForbidden,
+	live.ERateLimited:  http.StatusTooManyRequests,
+	live.EBusy:         http.StatusServiceUnavailable,
+	live.EInternal:     http.StatusInternalServerError,
+	ETooLarge:          http.StatusRequestEntityTooLarge,
+	EMethod:            http.StatusMethodNotAllowed,
+}
+
+// Error codes of the transport layer, beside live's.
+const (
+	ETooLarge   = "too_large"          // the request body or message is too large
+	EMethod     = "method_not_allowed" // the route exists, not with this method
+	EBadMessage = "bad_message"        // a WebSocket message is not a JSON object of the documented shape
+	EUnknown    = "unknown_type"       // a WebSocket message has an unknown type
+)
+
+// errorBody is the JSON shape of every error response.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field,omitempty"`
+	} `json:"error"`
+}
+
+func newErrorBody(err error) (int, errorBody) {
+	var b errorBody
+	var ae *live.Error
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &ae):
+		b.Error.Code, b.Error.Message, b.Error.Field = ae.Code, ae.Message, ae.Field
+	case errors.As(err, &he):
+		switch he.Code {
+		case http.StatusNotFound:
+			b.Error.Code, b.Error.Message = live.ENotFound, "No such page or endpoint."
+		case http.StatusMethodNotAllowed:
+			b.Error.Code, b.Error.Message = EMethod, "This method is not allowed here."
+		case http.StatusRequestEntityTooLarge:
+			b.Error.Code, b.Error.Message = ETooLarge, "The request body is too large."
+		case http.StatusUnauthorized, http.StatusForbidden:
+			b.Error.Code, b.Error.Message = live.EForbidden, fmt.Sprint(he.Message)
+		default:
+			b.Error.Code, b.Error.Message = live.EInvalid, fmt.Sprint(he.Message)
+		}
+	default:
+		b.Error.Code, b.Error.Message = live.EInternal, "Internal error."
+	}
+	status, ok := statusOf[b.Error.Code]
+	if !ok {
+		status = http.StatusBadRequest
+	}
+	return status, b
+}
+
+// handleError is Echo's HTTPErrorHandler: one JSON error shape for every route.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, body := newErrorBody(err)
+	if status >= 500 {
+		s.log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	_ = c.JSON(status, body)
+}
+
+// checkOrigin refuses browser requests from origins not in the allowlist.
+// Requests without an Origin header (non-browser clients) pass; they carry
+// no ambient cookies of ours that a page could abuse.
+func (s *Server) checkOrigin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if o := c.Request().Header.Get("Origin"); o != "" && !s.originAllowed(o) {
+			return live.Errorf(live.EForbidden, "Origin %q is not allowed.", o)
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) originAllowed(origin string) bool {
+	for _, o := range s.cfg.AllowedOrigins {
+		if origin == o {
+			return true
+		}
+	}
+	return false
+}
+
+// originHosts returns the host[:port] of each allowed origin, for websocket.AcceptOptions.
+func (s *Server) originHosts() []string {
+	var hosts []string
+	for _, o := range s.cfg.AllowedOrigins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			hosts = append(hosts, u.Host)
+		}
+	}
+	return hosts
+}
+
+func (s *Server) handleReady(c echo.Context) error {
+	s.connMu.Lock()
+	draining := s.draining
+	s.connMu.Unlock()
+	if draining || !s.engine.Healthy() {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) page(name string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		b, err := fs.ReadFile(s.pages, name)
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set("Cache-Control", "no-cache")
+		return c.HTMLBlob(http.StatusOK, b)
+	}
+}
+
+// decode reads a JSON body strictly: unknown fields and trailing data are errors.
+func decode(c echo.Context, v any) error {
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return he
+		}
+		if strings.Contains(err.Error(), "too large") {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		}
+		return live.Errorf(live.EInvalid, "The request body is not valid JSON of the expected shape: %s.", jsonProblem(err))
+	}
+	if dec.More() {
+		return live.Errorf(live.EInvalid, "The request body has data after the JSON value.")
+	}
+	return nil
+}
+
+// jsonProblem describes a decoding error without echoing the input.
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return "syntax error at byte " + strconv.FormatInt(se.Offset, 10)
+	case errors.As(err, &te):
+		return "field " + te.Field + " must be " + te.Type.String()
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		return strings.TrimPrefix(err.Error(), "json: ")
+	case errors.Is(err, errEOF(err)):
+		return "empty body"
+	}
+	return "malformed"
+}
+
+func errEOF(err error) error {
+	if err != nil && err.Error() == "EOF" {
+		return err
+	}
+	return errors.New("not eof")
+}
+
+func pathID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, live.Errorf(live.ENotFound, "No such id %q.", c.Param("id"))
+	}
+	return id, nil
+}
+
+func actor(c echo.Context) string { s, _ := c.Get("actor").(string); return s }
+
+// --- Audience ---------------------------------------------------------------
+
+// publicEvent is what anyone may know of an event.
+type publicEvent struct {
+	live.Event
+	Rooms    []live.Room `json:"rooms"`
+	HasJury  bool        `json:"has_jury"`
+	JoinPath string      `json:"join_path"`
+}
+
+func (s *Server) handlePublicEvent(c echo.Context) error {
+	m, err := s.engine.Model(c.Param("code"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, publicEvent{m.Event, m.Rooms, m.JuryCode != "", "/e/" + m.Event.Code})
+}
+
+type joinRequest struct {
+	DisplayName string `json:"display_name"`
+	JuryCode    string `json:"jury_code"`
+	// Token, if set and still valid for this event, rejoins as the same participant.
+	Token string `json:"token"`
+}
+
+type joinResponse struct {
+	Token       string      `json:"token"`
+	ID          int64       `json:"participant_id"`
+	DisplayName string      `json:"display_name"`
+	Jury        bool        `json:"jury"`
+	ExpiresAt   int64       `json:"expires_at"`
+	Event       publicEvent `json:"event"`
+}
+
+// handleJoin makes the caller a participant of the event, or renews the
+// token of a returning one.
+func (s *Server) handleJoin(c echo.Context) error {
+	var req joinRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if !s.joinLimit.allow(c.RealIP()) {
+		return live.Errorf(live.ERateLimited, "Too many joins from your network; try again in a few seconds.")
+	}
+	m, err := s.engine.Model(c.Param("code"))
+	if err != nil {
+		return err
+	}
+	var claims tokenClaims
+	if prev, err := s.verifyToken(req.Token); req.Token != "" && err == nil && prev.EventID == m.Event.ID &&
+		(req.JuryCode == "" || prev.Jury) {
+		claims = prev
+		if req.DisplayName != "" {
+			claims.Name = req.DisplayName
+		}
+	} else {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), 10*time.Second)
+		defer cancel()
+		p, _, err := s.engine.Join(ctx, c.Param("code"), req.DisplayName, req.JuryCode)
+		if err != nil {
+			return err
+		}
+		claims = tokenClaims{ParticipantID: p.ID, EventID: p.EventID, Jury: p.Jury, Name: p.DisplayName}
+	}
+	claims.Expires = time.Now().Add(s.cfg.TokenTTL).Unix()
+	return c.JSON(http.StatusOK, joinResponse{Token: s.signToken(claims), ID: claims.ParticipantID, DisplayName: claims.Name,
+		Jury: claims.Jury, ExpiresAt: claims.Expires, Event: publicEvent{m.Event, m.Rooms, m.JuryCode != "", "/e/" + m.Event.Code}})
+}
+
+// handleMe returns the participant's identity and current votes.
+func (s *Server) handleMe(c echo.Context) error {
+	claims, err := s.participant(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"participant_id": claims.ParticipantID, "event_id": claims.EventID,
+		"jury": claims.Jury, "display_name": claims.Name, "votes": s.engine.MyVotes(voterOf(claims))})
+}
+
+func voterOf(c tokenClaims) live.Voter {
+	return live.Voter{ParticipantID: c.ParticipantID, EventID: c.EventID, Jury: c.Jury}
+}
+
+// voteRequest is a vote, over HTTP or WebSocket.
+type voteRequest struct {
+	VoteID string `json:"vote_id"`
+	Target string `json:"target"`
+	Value  int    `json:"value"`
+}
+
+// voteAck is the answer to an accepted vote.
+type voteAck struct {
+	Type   string `json:"type"`
+	VoteID string `json:"vote_id"`
+	Target string `json:"target"`
+	Value  int    `json:"value"`
+	Status string `json:"status"`
+}
+
+// castVote is the one vote path behind the WebSocket and HTTP entries.
+func (s *Server) castVote(ctx context.Context, claims tokenClaims, ip string, req voteRequest) (voteAck, error) {
+	target, err := live.ParseTarget(req.Target)
+	if err != nil {
+		return voteAck{}, err
+	}
+	if !s.voteLimit.allow(strconv.FormatInt(claims.ParticipantID, 10)) || !s.ipVoteLimit.allow(ip) {
+		s.metrics.votesRejected.WithLabelValues(live.ERateLimited).Inc()
+		return voteAck{}, live.Errorf(live.ERateLimited, "Too many votes; wait a moment.")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	status, err := s.engine.Vote(ctx, voterOf(claims), live.Vote{VoteID: req.VoteID, Target: target, Value: req.Value})
+	if err != nil {
+		s.metrics.votesRejected.WithLabelValues(live.ErrorCode(err)).Inc()
+		return voteAck{}, err
+	}
+	s.metrics.votesAccepted.Inc()
+	return voteAck{Type: "ack", VoteID: req.VoteID, Target: target.String(), Value: req.Value, Status: status}, nil
+}
+
+func (s *Server) handleVote(c echo.Context) error {
+	claims, err := s.participant(c)
+	if err != nil {
+		return err
+	}
+	var req voteRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	ack, err := s.castVote(c.Request().Context(), claims, c.RealIP(), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ack)
+}
+
+// --- Moderator ----------------------------------------------------------------
+
+func (s *Server) handleListEvents(c echo.Context) error { return c.JSON(http.StatusOK, s.engine.Events()) }
+
+// eventInput is the editable part of an event; jury_code is write-only elsewhere.
+type eventInput struct {
+	Code       *string   `json:"code"`
+	Title      *string   `json:"title"`
+	Languages  *[]string `json:"languages"`
+	Color      *string   `json:"color"`
+	LogoURL    *string   `json:"logo_url"`
+	JuryCode   *string   `json:"jury_code"`
+	JuryWeight *int      `json:"jury_weight"`
+}
+
+func (in eventInput) apply(e *live.Event) {
+	set(&e.Code, in.Code)
+	set(&e.Title, in.Title)
+	set(&e.Languages, in.Languages)
+	set(&e.Color, in.Color)
+	set(&e.LogoURL, in.LogoURL)
+	set(&e.JuryCode, in.JuryCode)
+	set(&e.JuryWeight, in.JuryWeight)
+}
+
+func set[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+func (s *Server) handleCreateEvent(c echo.Context) error {
+	var in eventInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	var ev live.Event
+	in.apply(&ev)
+	out, err := s.engine.CreateEvent(c.Request().Context(), actor(c), &ev)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) handleUpdateEvent(c echo.Context) error {
+	var in eventInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	out, err := s.engine.UpdateEvent(c.Request().Context(), actor(c), c.Param("code"), func(e *live.Event) error { in.apply(e); return nil })
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) handleModel(c echo.Context) error {
+	m, err := s.engine.Model(c.Param("code"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+type roomInput struct {
+	Name *string `json:"name"`
+}
+
+func (s *Server) handleCreateRoom(c echo.Context) error {
+	var in roomInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	var r live.Room
+	set(&r.Name, in.Name)
+	out, err := s.engine.CreateRoom(c.Request().Context(), actor(c), c.Param("code"), &r)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) handleUpdateRoom(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var in roomInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	out, err := s.engine.UpdateRoom(c.Request().Context(), actor(c), id, func(r *live.Room) error { set(&r.Name, in.Name); return nil })
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+type roundInput struct {
+	RoomID *int64  `json:"room_id"`
+	Title  *string `json:"title"`
+	Scale  *int    `json:"scale"`
+}
+
+func (in roundInput) apply(r *live.Round) {
+	set(&r.RoomID, in.RoomID)
+	set(&r.Title, in.Title)
+	set(&r.Scale, in.Scale)
+}
+
+func (s *Server) handleCreateRound(c echo.Context) error {
+	var in roundInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	var r live.Round
+	in.apply(&r)
+	out, err := s.engine.CreateRound(c.Request().Context(), actor(c), c.Param("code"), &r)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) handleUpdateRound(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var in roundInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	out, err := s.engine.UpdateRound(c.Request().Context(), actor(c), id, func(r *live.Round) error { in.apply(r); return nil })
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+type pitchInput struct {
+	Team      *string `json:"team"`
+	Presenter *string `json:"presenter"`
+	DurationS *int    `json:"duration_s"`
+	VideoURL  *string `json:"video_url"`
+}
+
+func (in pitchInput) apply(p *live.Pitch) {
+	set(&p.Team, in.Team)
+	set(&p.Presenter, in.Presenter)
+	set(&p.DurationS, in.DurationS)
+	set(&p.VideoURL, in.VideoURL)
+}
+
+func (s *Server) handleCreatePitch(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var in pitchInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	var p live.Pitch
+	in.apply(&p)
+	out, err := s.engine.CreatePitch(c.Request().Context(), actor(c), id, &p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) handleUpdatePitch(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var in pitchInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	out, err := s.engine.UpdatePitch(c.Request().Context(), actor(c), id, func(p *live.Pitch) error { in.apply(p); return nil })
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) handleDeletePitch(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.engine.DeletePitch(c.Request().Context(), actor(c), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) handleReorder(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		PitchIDs []int64 `json:"pitch_ids"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	if err := s.engine.ReorderPitches(c.Request().Context(), actor(c), id, in.PitchIDs); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+type pollInput struct {
+	RoomID   *int64    `json:"room_id"`
+	Question *string   `json:"question"`
+	Kind     *string   `json:"kind"`
+	Choices  *[]string `json:"choices"`
+	ScaleMax *int      `json:"scale_max"`
+	Position *int      `json:"position"`
+	// ShowResults sets whether results are public from the start (creation only;
+	// afterwards use the show_results and hide_results actions).
+	ShowResults *bool `json:"show_results"`
+}
+
+func (in pollInput) apply(p *live.Poll) {
+	set(&p.RoomID, in.RoomID)
+	set(&p.Question, in.Question)
+	set(&p.Kind, in.Kind)
+	set(&p.Choices, in.Choices)
+	set(&p.ScaleMax, in.ScaleMax)
+	set(&p.Position, in.Position)
+	set(&p.ShowResults, in.ShowResults)
+}
+
+func (s *Server) handleCreatePoll(c echo.Context) error {
+	var in pollInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	var p live.Poll
+	in.apply(&p)
+	out, err := s.engine.CreatePoll(c.Request().Context(), actor(c), c.Param("code"), &p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) handleUpdatePoll(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var in pollInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	out, err := s.engine.UpdatePoll(c.Request().Context(), actor(c), id, func(p *live.Poll) error { in.apply(p); return nil })
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// actionInput is the optional body of an action.
+type actionInput struct {
+	Seconds int `json:"seconds"` // for timer_extend
+}
+
+func decodeAction(c echo.Context) (actionInput, error) {
+	var in actionInput
+	if c.Request().ContentLength == 0 {
+		return in, nil
+	}
+	return in, decode(c, &in)
+}
+
+func (s *Server) handleRoundAction(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := decodeAction(c); err != nil {
+		return err
+	}
+	if err := s.engine.RoundAction(c.Request().Context(), actor(c), id, c.Param("action")); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) handlePitchAction(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	in, err := decodeAction(c)
+	if err != nil {
+		return err
+	}
+	if err := s.engine.PitchAction(c.Request().Context(), actor(c), id, c.Param("action"), in.Seconds); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) handlePollAction(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := decodeAction(c); err != nil {
+		return err
+	}
+	if err := s.engine.PollAction(c.Request().Context(), actor(c), id, c.Param("action")); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleResults exports an event's results as JSON (default) or CSV (?format=csv).
+func (s *Server) handleResults(c echo.Context) error {
+	res, err := s.engine.Results(c.Request().Context(), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	switch c.QueryParam("format") {
+	case "", "json":
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+res.Event.Code+`-results.json"`)
+		return c.JSON(http.StatusOK, res)
+	case "csv":
+		c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+res.Event.Code+`-results.csv"`)
+		c.Response().WriteHeader(http.StatusOK)
+		return writeResultsCSV(c.Response(), res)
+	default:
+		return &live.Error{Code: live.EInvalid, Field: "format", Message: "format must be json or csv."}
+	}
+}
+
+// writeResultsCSV writes one row per pitch (with its rank) and per poll value.
+func writeResultsCSV(w http.ResponseWriter, res *live.Results) error {
+	cw := csv.NewWriter(w)
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
+	_ = cw.Write([]string{"kind", "round_or_poll", "rank", "item", "presenter", "audience_votes", "audience_mean", "jury_votes", "jury_mean", "score"})
+	for _, r := range res.Rounds {
+		for _, e := range r.Ranking {
+			_ = cw.Write([]string{"pitch", csvSafe(r.Round.Title), strconv.Itoa(e.Rank), csvSafe(e.Team), csvSafe(e.Presenter),
+				strconv.FormatInt(e.Audience.Count, 10), f(e.Audience.Mean), strconv.FormatInt(e.Jury.Count, 10), f(e.Jury.Mean), f(e.Score)})
+		}
+	}
+	for _, p := range res.Polls {
+		for i, n := range p.Counts {
+			label := strconv.Itoa(i + 1)
+			if p.Poll.Kind == live.PollChoices {
+				label = string(rune('A'+i)) + " " + p.Poll.Choices[i]
+			}
+			_ = cw.Write([]string{"poll", csvSafe(p.Poll.Question), "", csvSafe(label), "", strconv.FormatInt(n, 10), "",
+				strconv.FormatInt(p.JuryCounts[i], 10), "", ""})
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSafe defuses spreadsheet formulas in user text.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func (s *Server) handleAudit(c echo.Context) error {
+	ev, err := s.engine.Event(c.Param("code"))
+	if err != nil {
+		return err
+	}
+	entries, err := s.audit.AuditLog(c.Request().Context(), ev.ID, 500)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, entries)
+}
+
+// Shutdown stops accepting WebSockets and closes every open one with
+// "going away", waiting for their loops to end or ctx to expire.
+func (s *Server) Shutdown(ctx context.Context) {
+	s.connMu.Lock()
+	s.draining = true
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.connMu.Unlock()
+	for _, c := range conns {
+		c.close(websocket.StatusGoingAway, "server shutting down")
+	}
+	done := make(chan struct{})
+	go func() { s.connWG.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}

@@ -1,0 +1,236 @@
+package api
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/ovation-live/ovation/live"
+	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/time/rate"
+)
+
+// Cookie and header names.
+const (
+	SessionCookie = "ovation_session"
+	CSRFHeader    = "X-CSRF-Token"
+)
+
+// tokenClaims is the payload of a participant token.
+type tokenClaims struct {
+	ParticipantID int64  `json:"p"`
+	EventID       int64  `json:"e"`
+	Jury          bool   `json:"j,omitempty"`
+	Name          string `json:"n,omitempty"`
+	Expires       int64  `json:"x"` // Unix seconds
+}
+
+// signToken returns "payload.signature", both base64url without padding.
+func (s *Server) signToken(c tokenClaims) string {
+	payload, _ := json.Marshal(c)
+	p := base64.RawURLEncoding.EncodeToString(payload)
+	mac := hmac.New(sha256.New, s.cfg.TokenSecret)
+	mac.Write([]byte(p))
+	return p + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// verifyToken checks a participant token's signature and expiry.
+func (s *Server) verifyToken(token string) (tokenClaims, error) {
+	var c tokenClaims
+	bad := &live.Error{Code: live.EUnauthorized, Message: "This participant token is not valid; join the event again."}
+	p, sig, ok := strings.Cut(token, ".")
+	if !ok || len(token) > 512 {
+		return c, bad
+	}
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil {
+		return c, bad
+	}
+	mac := hmac.New(sha256.New, s.cfg.TokenSecret)
+	mac.Write([]byte(p))
+	if !hmac.Equal(got, mac.Sum(nil)) {
+		return c, bad
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(p)
+	if err != nil || json.Unmarshal(payload, &c) != nil || c.ParticipantID == 0 {
+		return c, bad
+	}
+	if time.Now().Unix() >= c.Expires {
+		return c, &live.Error{Code: live.EUnauthorized, Message: "This participant token has expired; join the event again."}
+	}
+	return c, nil
+}
+
+// participant returns the verified claims of the request's bearer token.
+func (s *Server) participant(c echo.Context) (tokenClaims, error) {
+	token, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	if !ok {
+		return tokenClaims{}, live.Errorf(live.EUnauthorized, "Send the participant token as a Bearer token.")
+	}
+	return s.verifyToken(token)
+}
+
+// randomToken returns n random bytes, hex-encoded.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func hashToken(t string) string {
+	h := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(h[:])
+}
+
+// HashPassword returns the bcrypt hash stored for the moderator password.
+func HashPassword(pw string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+	return string(h), err
+}
+
+// HashAPIToken returns the hash stored for the automation API token.
+func HashAPIToken(t string) string { return hashToken(t) }
+
+// RandomSecret returns a random secret of n bytes, hex-encoded.
+func RandomSecret(n int) string { return randomToken(n) }
+
+const sessionTTL = 12 * time.Hour
+
+// handleLogin checks the moderator password and starts a session: an
+// HttpOnly SameSite=Strict cookie plus a CSRF token for state-changing calls.
+func (s *Server) handleLogin(c echo.Context) error {
+	var req struct {
+		Password string `json:"password"`
+	}
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if !s.loginLimit.allow(c.RealIP()) {
+		return live.Errorf(live.ERateLimited, "Too many login attempts; wait a minute.")
+	}
+	if bcrypt.CompareHashAndPassword([]byte(s.cfg.PasswordHash), []byte(req.Password)) != nil {
+		return &live.Error{Code: live.EUnauthorized, Field: "password", Message: "Wrong password."}
+	}
+	token, csrf := randomToken(32), randomToken(16)
+	if err := s.sessions.SaveSession(c.Request().Context(), hashToken(token), csrf, time.Now().Add(sessionTTL)); err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.CookieSecure,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(sessionTTL.Seconds())})
+	return c.JSON(http.StatusOK, map[string]any{"csrf_token": csrf})
+}
+
+func (s *Server) handleLogout(c echo.Context) error {
+	if ck, err := c.Cookie(SessionCookie); err == nil {
+		if err := s.sessions.DeleteSession(c.Request().Context(), hashToken(ck.Value)); err != nil {
+			return err
+		}
+	}
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1, SameSite: http.SameSiteStrictMode})
+	return c.NoContent(http.StatusNoContent)
+}
+
+// handleSession tells a page whether it is logged in, with its CSRF token.
+func (s *Server) handleSession(c echo.Context) error {
+	actor, csrf, err := s.moderator(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"actor": actor, "csrf_token": csrf})
+}
+
+// moderator authenticates a moderator request: by API token (Authorization:
+// Bearer) or session cookie. It returns the actor name and the session's CSRF token.
+func (s *Server) moderator(c echo.Context) (actor, csrf string, err error) {
+	if token, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer "); ok {
+		if s.cfg.APITokenHash != "" && subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(s.cfg.APITokenHash)) == 1 {
+			return "api-token", "", nil
+		}
+		return "", "", live.Errorf(live.EUnauthorized, "Moderator login required.")
+	}
+	ck, err := c.Cookie(SessionCookie)
+	if err != nil {
+		return "", "", live.Errorf(live.EUnauthorized, "Moderator login required.")
+	}
+	csrf, err = s.sessions.Session(c.Request().Context(), hashToken(ck.Value))
+	if err != nil {
+		return "", "", err
+	}
+	if csrf == "" {
+		return "", "", live.Errorf(live.EUnauthorized, "Your session has expired; log in again.")
+	}
+	return "moderator", csrf, nil
+}
+
+// requireModerator is the middleware of every moderator route: it
+// authenticates and, for cookie sessions, checks the CSRF token on
+// state-changing methods.
+func (s *Server) requireModerator(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		actor, csrf, err := s.moderator(c)
+		if err != nil {
+			return err
+		}
+		if m := c.Request().Method; csrf != "" && m != http.MethodGet && m != http.MethodHead {
+			got := c.Request().Header.Get(CSRFHeader)
+			if subtle.ConstantTimeCompare([]byte(got), []byte(csrf)) != 1 {
+				return live.Errorf(live.EForbidden, "Missing or wrong CSRF token.")
+			}
+		}
+		c.Set("actor", actor)
+		return next(c)
+	}
+}
+
+// limiter is a set of token buckets by key (a participant, an IP address).
+// Idle buckets are swept as new keys arrive, so it needs no goroutine.
+type limiter struct {
+	every rate.Limit
+	burst int
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	sweep   time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newLimiter(perSecond float64, burst int) *limiter {
+	return &limiter{every: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}}
+}
+
+// allow reports whether key may act now, taking one token.
+func (l *limiter) allow(key string) bool {
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	if b == nil {
+		if now.Sub(l.sweep) > time.Minute {
+			for k, v := range l.buckets {
+				if now.Sub(v.seen) > 10*time.Minute {
+					delete(l.buckets, k)
+				}
+			}
+			l.sweep = now
+		}
+		b = &bucket{lim: rate.NewLimiter(l.every, l.burst)}
+		l.buckets[key] = b
+	}
+	b.seen = now
+	return b.lim.AllowN(now, 1)
+}

@@ -1,0 +1,407 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/labstack/echo/v4"
+	"github.com/ovation-live/ovation/hub"
+	"github.com/ovation-live/ovation/live"
+	"golang.org/x/time/rate"
+)
+
+// Application close codes (RFC 6455 private range), documented in docs/protocol.md.
+const (
+	CloseSlowConsumer websocket.StatusCode = 4008 // the client did not read fast enough
+	CloseFlood        websocket.StatusCode = 4029 // too many messages refused in a row
+	ClosePingTimeout  websocket.StatusCode = 4000 // no answer to keepalive pings
+)
+
+// maxTopics bounds the topics one connection may follow.
+const maxTopics = 8
+
+// conn is one WebSocket connection. Its read loop runs in the handler's
+// goroutine and owns claims and topics; its writer goroutine owns every
+// write; a pinger keeps it alive. All three end when ctx is cancelled.
+type conn struct {
+	s         *Server
+	ws        *websocket.Conn
+	sub       *hub.Subscriber
+	ip        string
+	moderator bool
+	claims    *tokenClaims
+	topics    map[string]bool
+	msgLimit  *rate.Limiter
+	strikes   int
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	closeOnce   sync.Once
+	closeCode   websocket.StatusCode
+	closeReason string
+	closing     chan struct{}
+}
+
+// inMsg is every client message; Type says which fields apply.
+type inMsg struct {
+	Type    string `json:"type"`
+	ID      string `json:"id"`       // optional; echoed in the reply
+	Token   string `json:"token"`    // auth
+	Topic   string `json:"topic"`    // subscribe, unsubscribe
+	Epoch   string `json:"epoch"`    // subscribe: resume within this epoch…
+	LastSeq uint64 `json:"last_seq"` // …after this sequence number
+	voteRequest
+}
+
+// outError is the error message sent over the socket.
+type outError struct {
+	Type    string `json:"type"`
+	ID      string `json:"id,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+	VoteID  string `json:"vote_id,omitempty"`
+}
+
+func (s *Server) handleWS(c echo.Context) error {
+	s.connMu.Lock()
+	draining := s.draining
+	if !draining {
+		s.connWG.Add(1)
+	}
+	s.connMu.Unlock()
+	if draining {
+		return live.Errorf(live.EBusy, "The server is shutting down.")
+	}
+	defer s.connWG.Done()
+	_, _, modErr := s.moderator(c)
+	ws, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{OriginPatterns: s.originHosts()})
+	if err != nil {
+		return nil // Accept has written the response
+	}
+	ws.SetReadLimit(s.cfg.ReadLimit)
+	ctx, cancel := context.WithCancel(context.Background()) // the request's context ends with the hijack
+	cn := &conn{s: s, ws: ws, ip: c.RealIP(), moderator: modErr == nil, topics: map[string]bool{},
+		msgLimit: rate.NewLimiter(rate.Limit(s.cfg.MessageRate), s.cfg.MessageBurst),
+		ctx:      ctx, cancel: cancel, closing: make(chan struct{})}
+	cn.sub = s.hub.NewSubscriber(func() { cn.close(CloseSlowConsumer, "slow consumer") })
+
+	s.connMu.Lock()
+	s.conns[cn] = struct{}{}
+	s.connMu.Unlock()
+	s.metrics.sockets.Inc()
+	defer func() {
+		s.connMu.Lock()
+		delete(s.conns, cn)
+		s.connMu.Unlock()
+		s.metrics.sockets.Dec()
+	}()
+	cn.run()
+	return nil
+}
+
+// close asks the writer to close the connection with code. It never blocks,
+// so the hub may call it while holding its locks.
+func (cn *conn) close(code websocket.StatusCode, reason string) {
+	cn.closeOnce.Do(func() {
+		cn.closeCode, cn.closeReason = code, reason
+		close(cn.closing)
+	})
+}
+
+func (cn *conn) run() {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); cn.writeLoop() }()
+	go func() { defer wg.Done(); cn.pingLoop() }()
+	cn.send(map[string]any{"type": "welcome", "server_time": time.Now().UnixMilli(), "epoch": cn.s.hub.Epoch(),
+		"moderator": cn.moderator})
+	cn.readLoop()
+	cn.cancel()
+	wg.Wait()
+	cn.s.hub.Remove(cn.sub)
+	for t := range cn.topics {
+		cn.untrack(t)
+	}
+	_ = cn.ws.CloseNow()
+}
+
+func (cn *conn) readLoop() {
+	for {
+		typ, data, err := cn.ws.Read(cn.ctx)
+		if err != nil {
+			if code := websocket.CloseStatus(err); code == -1 && !errors.Is(err, context.Canceled) {
+				cn.s.log.Debug("websocket read ended", "err", err)
+			}
+			return
+		}
+		if !cn.allow() {
+			continue
+		}
+		if typ != websocket.MessageText {
+			cn.fail("", &live.Error{Code: EBadMessage, Message: "Messages are JSON text."})
+			continue
+		}
+		var m inMsg
+		if err := json.Unmarshal(data, &m); err != nil {
+			cn.fail("", &live.Error{Code: EBadMessage, Message: "The message is not a JSON object of the documented shape."})
+			continue
+		}
+		cn.handle(m)
+	}
+}
+
+// allow applies the per-connection message rate. A refused message gets a
+// rate_limited error; a client refused FloodThreshold times in a row is
+// closed with CloseFlood (the loop keeps reading, to finish the handshake).
+func (cn *conn) allow() bool {
+	if cn.msgLimit.Allow() {
+		cn.strikes = 0
+		return true
+	}
+	cn.strikes++
+	if cn.strikes == cn.s.cfg.FloodThreshold {
+		cn.close(CloseFlood, "too many messages")
+	} else if cn.strikes < cn.s.cfg.FloodThreshold {
+		cn.fail("", live.Errorf(live.ERateLimited, "Too many messages; slow down."))
+	}
+	return false
+}
+
+func (cn *conn) handle(m inMsg) {
+	switch m.Type {
+	case "ping":
+		cn.send(map[string]any{"type": "pong", "id": m.ID, "server_time": time.Now().UnixMilli()})
+	case "auth":
+		claims, err := cn.s.verifyToken(m.Token)
+		if err != nil {
+			cn.fail(m.ID, err)
+			return
+		}
+		cn.claims = &claims
+		cn.send(map[string]any{"type": "auth_ok", "id": m.ID, "participant_id": claims.ParticipantID, "event_id": claims.EventID,
+			"jury": claims.Jury, "display_name": claims.Name})
+	case "subscribe":
+		cn.subscribe(m)
+	case "unsubscribe":
+		if !cn.topics[m.Topic] {
+			cn.fail(m.ID, &live.Error{Code: live.ENotFound, Field: "topic", Message: "Not subscribed to this topic."})
+			return
+		}
+		cn.s.hub.Unsubscribe(m.Topic, cn.sub)
+		cn.untrack(m.Topic)
+		cn.send(map[string]any{"type": "unsubscribed", "id": m.ID, "topic": m.Topic})
+	case "vote":
+		if cn.claims == nil {
+			cn.failVote(m, live.Errorf(live.EUnauthorized, "Send an auth message with your participant token first."))
+			return
+		}
+		if time.Now().Unix() >= cn.claims.Expires {
+			cn.failVote(m, live.Errorf(live.EUnauthorized, "This participant token has expired; join the event again."))
+			return
+		}
+		ack, err := cn.s.castVote(cn.ctx, *cn.claims, cn.ip, m.voteRequest)
+		if err != nil {
+			cn.failVote(m, err)
+			return
+		}
+		cn.send(ack)
+	case "":
+		cn.fail(m.ID, &live.Error{Code: EBadMessage, Field: "type", Message: "The message has no type."})
+	default:
+		cn.fail(m.ID, &live.Error{Code: EUnknown, Field: "type", Message: "Unknown message type " + strconv.Quote(truncate(m.Type, 32)) + "."})
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// subscribe follows a room topic (anyone) or a control topic (moderators only).
+func (cn *conn) subscribe(m inMsg) {
+	kind, idText, _ := strings.Cut(m.Topic, ":")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil || id <= 0 || (kind != "room" && kind != "control") {
+		cn.fail(m.ID, &live.Error{Code: live.EInvalid, Field: "topic", Message: `Topic must look like "room:3" or "control:1".`})
+		return
+	}
+	switch {
+	case kind == "control" && !cn.moderator:
+		cn.fail(m.ID, &live.Error{Code: live.EForbidden, Field: "topic", Message: "Only moderators may follow the control topic."})
+		return
+	case kind == "control" && !cn.s.eventExists(id):
+		cn.fail(m.ID, &live.Error{Code: live.ENotFound, Field: "topic", Message: "No such event."})
+		return
+	case kind == "room":
+		if _, err := cn.s.engine.RoomEvent(id); err != nil {
+			cn.fail(m.ID, &live.Error{Code: live.ENotFound, Field: "topic", Message: "No such room."})
+			return
+		}
+	}
+	if !cn.topics[m.Topic] && len(cn.topics) >= maxTopics {
+		cn.fail(m.ID, &live.Error{Code: live.EInvalid, Field: "topic", Message: "Too many topics on one connection."})
+		return
+	}
+	if !cn.topics[m.Topic] {
+		cn.topics[m.Topic] = true
+		if kind == "room" {
+			cn.s.metrics.roomConns.WithLabelValues(m.Topic).Inc()
+		}
+	}
+	cn.s.hub.Subscribe(m.Topic, cn.sub, m.Epoch, m.LastSeq)
+	if cn.claims != nil && kind == "room" {
+		cn.send(map[string]any{"type": "my_votes", "votes": cn.s.engine.MyVotes(voterOf(*cn.claims))})
+	}
+}
+
+func (cn *conn) untrack(topic string) {
+	delete(cn.topics, topic)
+	if strings.HasPrefix(topic, "room:") {
+		cn.s.metrics.roomConns.WithLabelValues(topic).Dec()
+	}
+}
+
+func (s *Server) eventExists(id int64) bool {
+	for _, e := range s.engine.Events() {
+		if e.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (cn *conn) send(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		cn.s.log.Error("encode message", "err", err)
+		return
+	}
+	cn.sub.Send(b)
+}
+
+func (cn *conn) fail(id string, err error) {
+	cn.send(outError{Type: "error", ID: id, Code: live.ErrorCode(err), Message: live.ErrorMessage(err), Field: fieldOf(err)})
+}
+
+func (cn *conn) failVote(m inMsg, err error) {
+	cn.send(outError{Type: "error", ID: m.ID, Code: live.ErrorCode(err), Message: live.ErrorMessage(err), Field: fieldOf(err), VoteID: m.VoteID})
+}
+
+func fieldOf(err error) string {
+	var e *live.Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
+// writeLoop owns every write: it drains the subscriber's queue, each write
+// bounded by WriteTimeout, and performs the close handshake when asked.
+func (cn *conn) writeLoop() {
+	var batch [][]byte
+	for {
+		select {
+		case <-cn.ctx.Done():
+			return
+		case <-cn.closing:
+			_ = cn.ws.Close(cn.closeCode, cn.closeReason)
+			cn.cancel()
+			return
+		case <-cn.sub.Wake():
+		}
+		batch = cn.sub.Take(batch[:0])
+		for _, msg := range batch {
+			ctx, cancel := context.WithTimeout(cn.ctx, cn.s.cfg.WriteTimeout)
+			err := cn.ws.Write(ctx, websocket.MessageText, msg)
+			timedOut := ctx.Err() == context.DeadlineExceeded
+			cancel()
+			if err != nil {
+				if timedOut {
+					cn.s.metrics.writeTimeouts.Inc()
+					cn.s.log.Info("closing slow websocket", "ip", cn.ip)
+				}
+				cn.cancel()
+				return
+			}
+		}
+		clear(batch)
+	}
+}
+
+// pingLoop sends keepalive pings; a ping unanswered within the interval
+// closes the connection.
+func (cn *conn) pingLoop() {
+	t := time.NewTicker(cn.s.cfg.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-cn.ctx.Done():
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(cn.ctx, cn.s.cfg.PingInterval)
+			err := cn.ws.Ping(ctx)
+			cancel()
+			if err != nil && cn.ctx.Err() == nil {
+				cn.close(ClosePingTimeout, "ping timeout")
+				return
+			}
+		}
+	}
+}
+
+// presence publishes the number of connections per room every second, when it changes.
+func (s *Server) presence(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	last := map[string]int{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, ev := range s.engine.Events() {
+			m, err := s.engine.Model(ev.Code)
+			if err != nil {
+				continue
+			}
+			counts := map[string]int{}
+			for _, r := range m.Rooms {
+				topic := live.RoomTopic(r.ID)
+				n := s.hub.Count(topic)
+				counts[strconv.FormatInt(r.ID, 10)] = n
+				if last[topic] != n {
+					last[topic] = n
+					s.hub.Publish(topic, "presence", mustJSON(map[string]any{"type": "presence", "connected": n}))
+				}
+			}
+			accepted, _ := s.engine.VoteCounts()
+			s.hub.Publish(live.ControlTopic(ev.ID), "stats", mustJSON(map[string]any{"type": "stats",
+				"connected": counts, "votes_accepted": accepted, "server_time": time.Now().UnixMilli()}))
+		}
+	}
+}
+
+// Run runs the API's background work (presence and stats frames) until ctx ends.
+func (s *Server) Run(ctx context.Context) { s.presence(ctx) }
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+var _ http.Handler = (*Server)(nil)

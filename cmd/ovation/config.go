@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is every setting of the server. config.yaml documents each one with
+// its default; OVATION_* environment variables override the file and
+// command-line flags override both. The name of a setting is its YAML path:
+// votes.tally_interval is OVATION_VOTES_TALLY_INTERVAL and -votes.tally_interval.
+type Config struct {
+	Listen            string        `yaml:"listen"`
+	PublicURL         string        `yaml:"public_url"`
+	DataDir           string        `yaml:"data_dir"`
+	AllowedOrigins    []string      `yaml:"allowed_origins"`
+	ModeratorPassword string        `yaml:"moderator_password"`
+	APIToken          string        `yaml:"api_token"`
+	TrustProxy        bool          `yaml:"trust_proxy"`
+	CookieSecure      bool          `yaml:"cookie_secure"`
+	SeedDemo          bool          `yaml:"seed_demo"`
+	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+	Log               LogConfig     `yaml:"log"`
+	Votes             VotesConfig   `yaml:"votes"`
+	WebSocket         WSConfig      `yaml:"websocket"`
+	Limits            LimitsConfig  `yaml:"limits"`
+}
+
+// LogConfig configures structured logging.
+type LogConfig struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// VotesConfig configures the vote path.
+type VotesConfig struct {
+	TallyInterval time.Duration `yaml:"tally_interval"`
+	CommitWindow  time.Duration `yaml:"commit_window"`
+	MaxBatch      int           `yaml:"max_batch"`
+	QueueSize     int           `yaml:"queue_size"`
+	Synchronous   string        `yaml:"synchronous"`
+	TokenTTL      time.Duration `yaml:"participant_token_ttl"`
+}
+
+// WSConfig configures WebSocket connections.
+type WSConfig struct {
+	ReadLimit    int64         `yaml:"read_limit"`
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	PingInterval time.Duration `yaml:"ping_interval"`
+	QueueLimit   int           `yaml:"queue_limit"`
+}
+
+// LimitsConfig holds the rate limits.
+type LimitsConfig struct {
+	VoteRate       float64 `yaml:"vote_rate"`
+	VoteBurst      int     `yaml:"vote_burst"`
+	IPVoteRate     float64 `yaml:"ip_vote_rate"`
+	IPVoteBurst    int     `yaml:"ip_vote_burst"`
+	JoinRate       float64 `yaml:"join_rate"`
+	JoinBurst      int     `yaml:"join_burst"`
+	MessageRate    float64 `yaml:"message_rate"`
+	MessageBurst   int     `yaml:"message_burst"`
+	FloodThreshold int     `yaml:"flood_threshold"`
+}
+
+// DefaultConfig returns the defaults, as config.yaml lists them.
+func DefaultConfig() Config {
+	return Config{
+		Listen:          ":8080",
+		DataDir:         "./data",
+		SeedDemo:        true,
+		ShutdownTimeout: 10 * time.Second,
+		Log:             LogConfig{Level: "info", Format: "text"},
+		Votes: VotesConfig{TallyInterval: 100 * time.Millisecond, CommitWindow: 2 * time.Millisecond, MaxBatch: 2048,
+			QueueSize: 65536, Synchronous: "FULL", TokenTTL: 72 * time.Hour},
+		WebSocket: WSConfig{ReadLimit: 4096, WriteTimeout: 10 * time.Second, PingInterval: 20 * time.Second, QueueLimit: 256},
+		Limits: LimitsConfig{VoteRate: 5, VoteBurst: 10, IPVoteRate: 500, IPVoteBurst: 2000, JoinRate: 50, JoinBurst: 500,
+			MessageRate: 20, MessageBurst: 40, FloodThreshold: 50},
+	}
+}
+
+// LoadConfig builds the configuration from the defaults, the YAML file
+// (-config, OVATION_CONFIG, or ./config.yaml if present), OVATION_*
+// variables from env, and args.
+func LoadConfig(args []string, env []string) (Config, error) {
+	cfg := DefaultConfig()
+	fs := flag.NewFlagSet("ovation", flag.ContinueOnError)
+	fs.SetOutput(new(bytes.Buffer))
+	path := fs.String("config", "", "path to the YAML configuration file (default ./config.yaml if present)")
+	overrides := map[string]string{}
+	var names []string
+	walkSettings(reflect.ValueOf(&cfg).Elem(), "", func(name string, _ reflect.Value) {
+		names = append(names, name)
+		fs.Func(name, "setting "+name, func(v string) error { overrides[name] = v; return nil })
+	})
+	if err := fs.Parse(args); err != nil {
+		return cfg, fmt.Errorf("flags: %w", err)
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("flags: unexpected argument %q", fs.Arg(0))
+	}
+	envMap := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "OVATION_") {
+			envMap[k] = v
+		}
+	}
+	if *path == "" {
+		*path = envMap["OVATION_CONFIG"]
+	}
+	explicit := *path != ""
+	if !explicit {
+		*path = "config.yaml"
+	}
+	if b, err := os.ReadFile(*path); err == nil {
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, errEmpty(err)) {
+			return cfg, fmt.Errorf("config file %s: %w", *path, err)
+		}
+	} else if explicit || !errors.Is(err, os.ErrNotExist) {
+		return cfg, fmt.Errorf("config file: %w", err)
+	}
+	var err error
+	walkSettings(reflect.ValueOf(&cfg).Elem(), "", func(name string, v reflect.Value) {
+		envName := "OVATION_" + strings.ToUpper(strings.ReplaceAll(name, ".", "_"))
+		apply := func(val, from string) {
+			if e := setValue(v, val); e != nil && err == nil {
+				err = fmt.Errorf("%s: %w", from, e)
+			}
+		}
+		if val, ok := envMap[envName]; ok {
+			apply(val, envName)
+		}
+		if val, ok := overrides[name]; ok {
+			apply(val, "-"+name)
+		}
+	})
+	if err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// errEmpty matches the io.EOF an empty YAML file decodes to.
+func errEmpty(err error) error {
+	if err != nil && err.Error() == "EOF" {
+		return err
+	}
+	return errors.New("not empty")
+}
+
+// walkSettings calls f for every leaf setting with its dotted YAML name.
+func walkSettings(v reflect.Value, prefix string, f func(name string, v reflect.Value)) {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name := prefix + t.Field(i).Tag.Get("yaml")
+		if fv := v.Field(i); fv.Kind() == reflect.Struct {
+			walkSettings(fv, name+".", f)
+		} else {
+			f(name, fv)
+		}
+	}
+}
+
+// setValue parses s into v according to v's type.
+func setValue(v reflect.Value, s string) error {
+	switch v.Interface().(type) {
+	case time.Duration:
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration like 100ms or 2s", s)
+		}
+		v.SetInt(int64(d))
+		return nil
+	case []string:
+		var list []string
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				list = append(list, p)
+			}
+		}
+		v.Set(reflect.ValueOf(list))
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(s)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", s)
+		}
+		v.SetBool(b)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", s)
+		}
+		v.SetInt(n)
+	case reflect.Float64:
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", s)
+		}
+		v.SetFloat(f)
+	default:
+		return fmt.Errorf("unsupported setting type %s", v.Type())
+	}
+	return nil
+}
+
+// Validate reports the first setting out of range.
+func (c *Config) Validate() error {
+	positive := map[string]float64{
+		"votes.tally_interval": float64(c.Votes.TallyInterval), "votes.max_batch": float64(c.Votes.MaxBatch),
+		"votes.queue_size": float64(c.Votes.QueueSize), "votes.participant_token_ttl": float64(c.Votes.TokenTTL),
+		"websocket.read_limit": float64(c.WebSocket.ReadLimit), "websocket.write_timeout": float64(c.WebSocket.WriteTimeout),
+		"websocket.ping_interval": float64(c.WebSocket.PingInterval), "websocket.queue_limit": float64(c.WebSocket.QueueLimit),
+		"limits.vote_rate": c.Limits.VoteRate, "limits.vote_burst": float64(c.Limits.VoteBurst),
+		"limits.ip_vote_rate": c.Limits.IPVoteRate, "limits.ip_vote_burst": float64(c.Limits.IPVoteBurst),
+		"limits.join_rate": c.Limits.JoinRate, "limits.join_burst": float64(c.Limits.JoinBurst),
+		"limits.message_rate": c.Limits.MessageRate, "limits.message_burst": float64(c.Limits.MessageBurst),
+		"limits.flood_threshold": float64(c.Limits.FloodThreshold), "shutdown_timeout": float64(c.ShutdownTimeout),
+	}
+	for name, v := range positive {
+		if v <= 0 {
+			return fmt.Errorf("config: %s must be positive", name)
+		}
+	}
+	if c.Votes.CommitWindow < 0 || c.Votes.CommitWindow > time.Second {
+		return errors.New("config: votes.commit_window must be from 0 to 1s")
+	}
+	switch strings.ToUpper(c.Votes.Synchronous) {
+	case "FULL", "NORMAL", "EXTRA":
+	default:
+		return fmt.Errorf("config: votes.synchronous must be FULL, NORMAL or EXTRA, not %q", c.Votes.Synchronous)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return fmt.Errorf("config: log.format must be text or json, not %q", c.Log.Format)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: log.level must be debug, info, warn or error, not %q", c.Log.Level)
+	}
+	if c.Listen == "" || c.DataDir == "" {
+		return errors.New("config: listen and data_dir are required")
+	}
+	for _, o := range c.AllowedOrigins {
+		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") || strings.HasSuffix(o, "/") {
+			return fmt.Errorf("config: allowed_origins: %q must look like https://host[:port], without a path", o)
+		}
+	}
+	if c.ModeratorPassword != "" && len(c.ModeratorPassword) < 8 {
+		return errors.New("config: moderator_password must be at least 8 characters")
+	}
+	return nil
+}

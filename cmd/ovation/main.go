@@ -1,0 +1,260 @@
+// Command ovation runs the Ovation live-event server: audience voting, stage
+// display and moderator control over HTTP and WebSockets, on an embedded
+// SQLite database and an in-process broker.
+//
+// This is the only place that wires concrete types together.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ovation-live/ovation/api"
+	"github.com/ovation-live/ovation/hub"
+	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/static"
+	"github.com/ovation-live/ovation/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "ovation:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the server and blocks until ctx ends, then shuts down
+// gracefully: stop accepting, close WebSockets with "going away", commit the
+// last vote batch, close the database.
+func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	cfg, err := LoadConfig(args, env)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+
+	metrics := api.NewMetrics()
+	db, err := store.Open(filepath.Join(cfg.DataDir, "ovation.db"), store.Options{
+		Synchronous: cfg.Votes.Synchronous, CommitWindow: commitWindow(cfg.Votes.CommitWindow),
+		MaxBatch: cfg.Votes.MaxBatch, QueueSize: cfg.Votes.QueueSize, OnCommit: metrics.ObserveCommit,
+	})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	h := hub.New(hub.Options{QueueLimit: cfg.WebSocket.QueueLimit, OnFanout: metrics.ObserveFanout})
+	engine := live.NewEngine(db, h, live.EngineOptions{TallyInterval: cfg.Votes.TallyInterval, Logger: log})
+	if err := engine.Load(ctx); err != nil {
+		return err
+	}
+	secrets, err := loadSecrets(ctx, db, cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.SeedDemo && len(engine.Events()) == 0 {
+		if err := seedDemo(ctx, engine); err != nil {
+			return fmt.Errorf("seed demo event: %w", err)
+		}
+	}
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	publicURL := cfg.PublicURL
+	port := ln.Addr().(*net.TCPAddr).Port
+	if publicURL == "" {
+		publicURL = fmt.Sprintf("http://localhost:%d", port)
+	}
+	publicURL = strings.TrimSuffix(publicURL, "/")
+	origins := cfg.AllowedOrigins
+	if len(origins) == 0 {
+		origins = []string{publicURL, fmt.Sprintf("http://localhost:%d", port), fmt.Sprintf("http://127.0.0.1:%d", port)}
+	}
+
+	srv := api.New(api.Config{
+		AllowedOrigins: origins, TokenSecret: secrets.tokenSecret, TokenTTL: cfg.Votes.TokenTTL,
+		PasswordHash: secrets.passwordHash, APITokenHash: secrets.apiTokenHash, CookieSecure: cfg.CookieSecure,
+		TrustProxy: cfg.TrustProxy, ReadLimit: cfg.WebSocket.ReadLimit, WriteTimeout: cfg.WebSocket.WriteTimeout,
+		PingInterval: cfg.WebSocket.PingInterval, VoteRate: cfg.Limits.VoteRate, VoteBurst: cfg.Limits.VoteBurst,
+		IPVoteRate: cfg.Limits.IPVoteRate, IPVoteBurst: cfg.Limits.IPVoteBurst, JoinRate: cfg.Limits.JoinRate,
+		JoinBurst: cfg.Limits.JoinBurst, MessageRate: cfg.Limits.MessageRate, MessageBurst: cfg.Limits.MessageBurst,
+		FloodThreshold: cfg.Limits.FloodThreshold,
+	}, engine, h, db, db, static.Files, metrics, log)
+	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+
+	bg, stopBG := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); engine.Run(bg) }()
+	go func() { defer wg.Done(); srv.Run(bg) }()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+
+	printBanner(stdout, publicURL, ln.Addr().String(), engine.Events(), secrets)
+	log.Info("listening", "addr", ln.Addr().String(), "public_url", publicURL)
+
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	shutdownErr := httpSrv.Shutdown(sctx) // stop accepting; finish plain HTTP requests
+	srv.Shutdown(sctx)                    // close WebSockets with "going away"
+	stopBG()
+	wg.Wait()
+	if cerr := db.Close(); cerr != nil { // commits the last vote batch
+		return cerr
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	if shutdownErr != nil && !errors.Is(shutdownErr, context.DeadlineExceeded) {
+		return shutdownErr
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func commitWindow(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1 // store: negative disables the wait; 0 would mean its default
+	}
+	return d
+}
+
+func newLogger(c LogConfig, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// secrets are the credentials the server keeps in its database.
+type secrets struct {
+	tokenSecret  []byte
+	passwordHash string
+	apiTokenHash string
+	newPassword  string // set only when generated at this start, to print once
+	newAPIToken  string
+	fromConfig   bool
+}
+
+// settingsStore is the part of the store that keeps secrets.
+type settingsStore interface {
+	Setting(ctx context.Context, key string) (string, error)
+	SetSetting(ctx context.Context, key, value string) error
+}
+
+// loadSecrets reads the token secret, the moderator password hash and the
+// API token hash, generating each at first start. A password or API token in
+// the configuration replaces the stored one.
+func loadSecrets(ctx context.Context, db settingsStore, cfg Config) (secrets, error) {
+	var s secrets
+	get := func(key string, gen func() (stored, shown string, err error)) (string, string, error) {
+		v, err := db.Setting(ctx, key)
+		if err != nil || v != "" {
+			return v, "", err
+		}
+		stored, shown, err := gen()
+		if err != nil {
+			return "", "", err
+		}
+		return stored, shown, db.SetSetting(ctx, key, stored)
+	}
+	secret, _, err := get("token_secret", func() (string, string, error) { return api.RandomSecret(32), "", nil })
+	if err != nil {
+		return s, err
+	}
+	s.tokenSecret = []byte(secret)
+	if cfg.ModeratorPassword != "" {
+		s.fromConfig = true
+		if s.passwordHash, err = api.HashPassword(cfg.ModeratorPassword); err != nil {
+			return s, err
+		}
+	} else if s.passwordHash, s.newPassword, err = get("moderator_password_hash", func() (string, string, error) {
+		pw := api.RandomSecret(8)
+		h, err := api.HashPassword(pw)
+		return h, pw, err
+	}); err != nil {
+		return s, err
+	}
+	if cfg.APIToken != "" {
+		s.apiTokenHash = api.HashAPIToken(cfg.APIToken)
+	} else if s.apiTokenHash, s.newAPIToken, err = get("api_token_hash", func() (string, string, error) {
+		t := api.RandomSecret(24)
+		return api.HashAPIToken(t), t, nil
+	}); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+func printBanner(w io.Writer, publicURL, addr string, events []live.Event, s secrets) {
+	fmt.Fprintf(w, "Ovation is running on %s\n\n", addr)
+	for _, e := range events {
+		fmt.Fprintf(w, "  %s (code %s)\n", e.Title, e.Code)
+		fmt.Fprintf(w, "    Audience (phones):  %s/e/%s\n", publicURL, e.Code)
+		fmt.Fprintf(w, "    Stage display:      %s/stage/%s\n", publicURL, e.Code)
+	}
+	fmt.Fprintf(w, "  Moderator control:    %s/control\n\n", publicURL)
+	switch {
+	case s.newPassword != "":
+		fmt.Fprintf(w, "  Moderator password:   %s   (generated now and shown once; stored hashed)\n", s.newPassword)
+	case s.fromConfig:
+		fmt.Fprintln(w, "  Moderator password:   the moderator_password setting")
+	default:
+		fmt.Fprintln(w, "  Moderator password:   the one printed at first start (set moderator_password to replace it)")
+	}
+	if s.newAPIToken != "" {
+		fmt.Fprintf(w, "  API token:            %s   (shown once; send as Authorization: Bearer)\n", s.newAPIToken)
+	}
+	fmt.Fprintln(w)
+}
+
+// seedDemo creates a demo event at first start so the printed URLs show
+// something: a round of three pitches and a keypad poll in the main room.
+func seedDemo(ctx context.Context, e *live.Engine) error {
+	ev, err := e.CreateEvent(ctx, "system", &live.Event{Code: "DEMO", Title: "Ovation demo", Languages: []string{"en", "fr"}, JuryCode: "JURY42", JuryWeight: 30})
+	if err != nil {
+		return err
+	}
+	m, err := e.Model(ev.Code)
+	if err != nil {
+		return err
+	}
+	room := m.Rooms[0].ID
+	round, err := e.CreateRound(ctx, "system", ev.Code, &live.Round{RoomID: room, Title: "Startup pitches", Scale: 5})
+	if err != nil {
+		return err
+	}
+	for _, p := range []live.Pitch{{Team: "Solaris", Presenter: "Ana Lima"}, {Team: "Kelp Labs", Presenter: "Tom Berg"}, {Team: "Quill", Presenter: "Inès Moreau"}} {
+		p.DurationS = 120
+		if _, err := e.CreatePitch(ctx, "system", round.ID, &p); err != nil {
+			return err
+		}
+	}
+	_, err = e.CreatePoll(ctx, "system", ev.Code, &live.Poll{RoomID: room, Question: "Which talk did you like best?", Kind: live.PollChoices,
+		Choices: []string{"Opening keynote", "Product deep-dive", "Customer panel", "Closing talk"}, ShowResults: true})
+	return err
+}

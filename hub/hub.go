@@ -1,0 +1,341 @@
+// Package hub owns this node's subscribers per topic: their bounded send
+// queues, the slow-consumer policy, each topic's sequence numbers and its
+// latest frame per key (the snapshot a newcomer receives), and the Broker
+// interface that carries frames between nodes, with its in-process
+// implementation.
+//
+// It imports no other package of the project. Frames are opaque JSON objects
+// to the hub: it encodes each published frame once, splicing in its sequence
+// number and topic, and writes the same bytes to every subscriber.
+package hub
+
+import (
+	"cmp"
+	"crypto/rand"
+	"encoding/hex"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Frame is one encoded state message of a topic. Frames with the same Key
+// supersede each other: a subscriber only ever needs the latest.
+type Frame struct {
+	Topic string
+	Key   string
+	Seq   uint64
+	Data  []byte // the whole JSON message, seq and topic included
+}
+
+// Broker carries frames from the node that publishes them to every node's
+// hub. The in-process MemoryBroker delivers straight to the local hub.
+type Broker interface {
+	// Publish hands f to every node, this one included, in publish order per topic.
+	Publish(f Frame) error
+}
+
+// MemoryBroker is the single-node Broker: it delivers to one local hub.
+type MemoryBroker struct{ hub *Hub }
+
+var _ Broker = (*MemoryBroker)(nil)
+
+// Publish implements Broker.
+func (b *MemoryBroker) Publish(f Frame) error {
+	b.hub.Deliver(f)
+	return nil
+}
+
+// Options configures a Hub. Zero values take the defaults.
+type Options struct {
+	// QueueLimit is the most frames that may wait for one subscriber after
+	// superseded frames are dropped; beyond it the subscriber is closed as
+	// slow. Default 256.
+	QueueLimit int
+	// OnFanout, if set, is called after each delivery with the number of
+	// local subscribers and the time it took to queue the frame for all of them.
+	OnFanout func(subscribers int, d time.Duration)
+}
+
+// Hub is this node's set of topics and subscribers.
+type Hub struct {
+	opts   Options
+	epoch  string
+	broker Broker
+
+	mu     sync.RWMutex
+	topics map[string]*topic
+
+	published  atomic.Int64
+	delivered  atomic.Int64
+	superseded atomic.Int64
+	slowClosed atomic.Int64
+}
+
+type topic struct {
+	pubMu sync.Mutex // orders sequence numbers with broker publishes
+	next  uint64
+
+	mu     sync.Mutex
+	seq    uint64
+	latest map[string]*Frame
+	subs   map[*Subscriber]struct{}
+}
+
+// New returns a hub with an in-process broker. Its epoch is random: sequence
+// numbers restart with each epoch, so clients resume only within one.
+func New(opts Options) *Hub {
+	if opts.QueueLimit <= 0 {
+		opts.QueueLimit = 256
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	h := &Hub{opts: opts, epoch: hex.EncodeToString(b[:]), topics: map[string]*topic{}}
+	h.broker = &MemoryBroker{hub: h}
+	return h
+}
+
+// Epoch identifies this run of the topics' sequence numbers.
+func (h *Hub) Epoch() string { return h.epoch }
+
+func (h *Hub) topic(name string) *topic {
+	h.mu.RLock()
+	t := h.topics[name]
+	h.mu.RUnlock()
+	if t != nil {
+		return t
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if t = h.topics[name]; t == nil {
+		t = &topic{latest: map[string]*Frame{}, subs: map[*Subscriber]struct{}{}}
+		h.topics[name] = t
+	}
+	return t
+}
+
+// Publish assigns the next sequence number of topicName to payload, a JSON
+// object, encodes it once and hands it to the broker. It never blocks on a
+// subscriber.
+func (h *Hub) Publish(topicName, key string, payload []byte) {
+	t := h.topic(topicName)
+	t.pubMu.Lock()
+	defer t.pubMu.Unlock()
+	t.next++
+	f := Frame{Topic: topicName, Key: key, Seq: t.next, Data: encodeFrame(topicName, t.next, payload)}
+	h.published.Add(1)
+	_ = h.broker.Publish(f) // the memory broker cannot fail
+}
+
+// encodeFrame returns payload with "seq" and "topic" added as its first members.
+func encodeFrame(topicName string, seq uint64, payload []byte) []byte {
+	b := make([]byte, 0, len(payload)+len(topicName)+32)
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendUint(b, seq, 10)
+	b = append(b, `,"topic":`...)
+	b = strconv.AppendQuote(b, topicName)
+	if len(payload) > 2 {
+		b = append(b, ',')
+	}
+	return append(b, payload[1:]...)
+}
+
+// Deliver stores f as its topic's latest frame for f.Key and queues it for
+// every local subscriber of the topic. Frames older than one already
+// delivered are ignored.
+func (h *Hub) Deliver(f Frame) {
+	start := time.Now()
+	t := h.topic(f.Topic)
+	t.mu.Lock()
+	if f.Seq <= t.seq {
+		t.mu.Unlock()
+		return
+	}
+	t.seq = f.Seq
+	t.latest[f.Key] = &f
+	n := len(t.subs)
+	for s := range t.subs {
+		s.enqueue(f.Topic+"\x00"+f.Key, f.Data)
+	}
+	t.mu.Unlock()
+	h.delivered.Add(int64(n))
+	if h.opts.OnFanout != nil {
+		h.opts.OnFanout(n, time.Since(start))
+	}
+}
+
+// Subscribe adds s to topicName and queues its snapshot first: if epoch is
+// this hub's and lastSeq is not ahead of the topic, only the frames newer
+// than lastSeq ("resumed"); otherwise every latest frame. See docs/protocol.md.
+func (h *Hub) Subscribe(topicName string, s *Subscriber, epoch string, lastSeq uint64) {
+	t := h.topic(topicName)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	resumed := epoch == h.epoch && lastSeq > 0 && lastSeq <= t.seq
+	if !resumed {
+		lastSeq = 0
+	}
+	frames := make([]*Frame, 0, len(t.latest))
+	for _, f := range t.latest {
+		if f.Seq > lastSeq {
+			frames = append(frames, f)
+		}
+	}
+	slices.SortFunc(frames, func(a, b *Frame) int { return cmp.Compare(a.Seq, b.Seq) })
+	n := 96 + len(topicName)
+	for _, f := range frames {
+		n += len(f.Data) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"type":"snapshot","topic":`...)
+	b = strconv.AppendQuote(b, topicName)
+	b = append(b, `,"epoch":"`...)
+	b = append(b, h.epoch...)
+	b = append(b, `","seq":`...)
+	b = strconv.AppendUint(b, t.seq, 10)
+	b = append(b, `,"resumed":`...)
+	b = strconv.AppendBool(b, resumed)
+	b = append(b, `,"frames":[`...)
+	for i, f := range frames {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, f.Data...)
+	}
+	b = append(b, "]}"...)
+	s.enqueue("", b)
+	t.subs[s] = struct{}{}
+	s.mu.Lock()
+	s.topics[topicName] = true
+	s.mu.Unlock()
+}
+
+// Unsubscribe removes s from topicName.
+func (h *Hub) Unsubscribe(topicName string, s *Subscriber) {
+	t := h.topic(topicName)
+	t.mu.Lock()
+	delete(t.subs, s)
+	t.mu.Unlock()
+	s.mu.Lock()
+	delete(s.topics, topicName)
+	s.mu.Unlock()
+}
+
+// Remove takes s out of every topic and closes its queue.
+func (h *Hub) Remove(s *Subscriber) {
+	s.mu.Lock()
+	topics := make([]string, 0, len(s.topics))
+	for name := range s.topics {
+		topics = append(topics, name)
+	}
+	s.closed = true
+	s.queue = nil
+	s.mu.Unlock()
+	for _, name := range topics {
+		h.Unsubscribe(name, s)
+	}
+}
+
+// Count returns the number of local subscribers of topicName.
+func (h *Hub) Count(topicName string) int {
+	h.mu.RLock()
+	t := h.topics[topicName]
+	h.mu.RUnlock()
+	if t == nil {
+		return 0
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.subs)
+}
+
+// Stats are the hub's counters since start.
+type Stats struct {
+	Published  int64 // frames published
+	Delivered  int64 // frames queued to subscribers
+	Superseded int64 // queued frames dropped because a newer one with the same key replaced them
+	SlowClosed int64 // subscribers closed because their queue overflowed
+}
+
+// Stats returns the hub's counters.
+func (h *Hub) Stats() Stats {
+	return Stats{h.published.Load(), h.delivered.Load(), h.superseded.Load(), h.slowClosed.Load()}
+}
+
+// Subscriber is one connection's bounded send queue. Queued frames with the
+// same topic and key supersede each other (latest wins, moved to the end so
+// that sequence numbers stay in order); direct messages (snapshots, acks,
+// errors) are never dropped. When the queue overflows, the subscriber is
+// closed and OnSlow is called once.
+type Subscriber struct {
+	hub    *Hub
+	onSlow func()
+	wake   chan struct{}
+
+	mu     sync.Mutex
+	queue  []queued
+	closed bool
+	topics map[string]bool
+}
+
+type queued struct {
+	key  string // topic + "\x00" + frame key; "" for direct messages
+	data []byte
+}
+
+// NewSubscriber returns a subscriber; onSlow is called (once, from a
+// publisher's goroutine, so it must not block) when its queue overflows.
+func (h *Hub) NewSubscriber(onSlow func()) *Subscriber {
+	return &Subscriber{hub: h, onSlow: onSlow, wake: make(chan struct{}, 1), topics: map[string]bool{}}
+}
+
+// Send queues a direct message (never superseded). It reports false if the
+// subscriber is closed or has just been closed as slow.
+func (s *Subscriber) Send(data []byte) bool { return s.enqueue("", data) }
+
+func (s *Subscriber) enqueue(key string, data []byte) bool {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return false
+	}
+	if key != "" {
+		for i, q := range s.queue {
+			if q.key == key {
+				s.queue = slices.Delete(s.queue, i, i+1)
+				s.hub.superseded.Add(1)
+				break
+			}
+		}
+	}
+	if len(s.queue) >= s.hub.opts.QueueLimit {
+		s.closed, s.queue = true, nil
+		s.mu.Unlock()
+		s.hub.slowClosed.Add(1)
+		s.onSlow()
+		return false
+	}
+	s.queue = append(s.queue, queued{key, data})
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// Wake is signalled whenever frames are queued.
+func (s *Subscriber) Wake() <-chan struct{} { return s.wake }
+
+// Take returns and clears the queued messages, oldest first, appending them to buf.
+func (s *Subscriber) Take(buf [][]byte) [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, q := range s.queue {
+		buf = append(buf, q.data)
+	}
+	clear(s.queue)
+	s.queue = s.queue[:0]
+	return buf
+}

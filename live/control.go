@@ -1,0 +1,859 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+)
+
+// This file holds the moderator's side of the engine: building an event and
+// running it live. Every method validates, saves, audits and only then
+// publishes; illegal actions return ETransition and change nothing.
+
+// Round actions.
+const (
+	RoundStart       = "start"        // pending → running; first pitch on stage
+	RoundNext        = "next"         // close the current pitch's voting, next pitch on stage
+	RoundPrevious    = "previous"     // back to the previous pitch
+	RoundReveal      = "reveal"       // close any open voting, finish, show the ranking
+	RoundHideRanking = "hide_ranking" // take the ranking off the screens
+)
+
+// Pitch actions.
+const (
+	PitchStage       = "stage"        // put this pitch on stage (the round must be running)
+	PitchOpen        = "open"         // open voting (the pitch must be on stage)
+	PitchClose       = "close"        // close voting
+	PitchTimerStart  = "timer_start"  // run the countdown
+	PitchTimerPause  = "timer_pause"  // pause it
+	PitchTimerExtend = "timer_extend" // add seconds (default 30) to it
+	PitchTimerReset  = "timer_reset"  // back to the pitch's duration, paused
+	ShowResults      = "show_results" // tallies visible on public screens
+	HideResults      = "hide_results" // tallies hidden on public screens
+	ResetVotes       = "reset_votes"  // delete every vote for the target (audited)
+)
+
+// Poll actions (besides ShowResults, HideResults and ResetVotes).
+const (
+	PollOpenAction  = "open"
+	PollCloseAction = "close"
+)
+
+// CreateEvent creates an event with its first room, "Main stage".
+func (e *Engine) CreateEvent(ctx context.Context, actor string, ev *Event) (*Event, error) {
+	if err := ev.Validate(); err != nil {
+		return nil, err
+	}
+	ev.ID, ev.CreatedAt = 0, e.opts.Now().UTC()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.byCode[ev.Code] != nil {
+		return nil, &Error{Code: EConflict, Field: "code", Message: fmt.Sprintf("Event code %q is taken.", ev.Code)}
+	}
+	if err := e.store.SaveEvent(ctx, ev); err != nil {
+		return nil, err
+	}
+	es := newEventState(ev)
+	room := &Room{EventID: ev.ID, Name: "Main stage"}
+	if err := e.store.SaveRoom(ctx, room); err != nil {
+		return nil, err
+	}
+	es.rooms[room.ID] = room
+	e.byCode[ev.Code], e.byID[ev.ID] = es, es
+	e.owner["room:"+strconv.FormatInt(room.ID, 10)] = es
+	e.audit(ctx, es, actor, "create_event", "event:"+ev.Code, ev.Title)
+	e.publishAll(es)
+	c := *ev
+	return &c, nil
+}
+
+// UpdateEvent applies edit to a copy of the event, validates and saves it.
+func (e *Engine) UpdateEvent(ctx context.Context, actor, code string, edit func(*Event) error) (*Event, error) {
+	es := e.eventByCode(code)
+	if es == nil {
+		return nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	e.mu.Lock() // the code index may change; lock order is es.mu, then e.mu
+	defer e.mu.Unlock()
+	c := *es.ev
+	if err := edit(&c); err != nil {
+		return nil, err
+	}
+	c.ID, c.CreatedAt = es.ev.ID, es.ev.CreatedAt
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if other := e.byCode[c.Code]; other != nil && other != es {
+		return nil, &Error{Code: EConflict, Field: "code", Message: fmt.Sprintf("Event code %q is taken.", c.Code)}
+	}
+	if err := e.store.SaveEvent(ctx, &c); err != nil {
+		return nil, err
+	}
+	delete(e.byCode, es.ev.Code)
+	*es.ev = c
+	e.byCode[c.Code] = es
+	e.audit(ctx, es, actor, "update_event", "event:"+c.Code, "")
+	e.publishAll(es)
+	return &c, nil
+}
+
+// CreateRoom adds a room to the event.
+func (e *Engine) CreateRoom(ctx context.Context, actor, code string, r *Room) (*Room, error) {
+	es := e.eventByCode(code)
+	if es == nil {
+		return nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	r.ID, r.EventID, r.ActiveRoundID = 0, es.ev.ID, 0
+	if err := e.store.SaveRoom(ctx, r); err != nil {
+		return nil, err
+	}
+	es.rooms[r.ID] = r
+	e.setOwner("room:"+strconv.FormatInt(r.ID, 10), es)
+	e.audit(ctx, es, actor, "create_room", "room:"+strconv.FormatInt(r.ID, 10), r.Name)
+	e.publishModel(es)
+	e.publishStage(es, r)
+	c := *r
+	return &c, nil
+}
+
+// UpdateRoom renames a room.
+func (e *Engine) UpdateRoom(ctx context.Context, actor string, id int64, edit func(*Room) error) (*Room, error) {
+	key := "room:" + strconv.FormatInt(id, 10)
+	return update(ctx, e, actor, key, func(es *eventState) *Room { return es.rooms[id] }, edit,
+		func(_ *eventState, old, c *Room) error {
+			c.ID, c.EventID, c.ActiveRoundID = old.ID, old.EventID, old.ActiveRoundID
+			return c.Validate()
+		},
+		e.store.SaveRoom)
+}
+
+// CreateRound adds a pending round of pitches to a room of the event.
+func (e *Engine) CreateRound(ctx context.Context, actor, code string, r *Round) (*Round, error) {
+	es := e.eventByCode(code)
+	if es == nil {
+		return nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
+	}
+	r.State = ""
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	if es.rooms[r.RoomID] == nil {
+		return nil, &Error{Code: EInvalid, Field: "room_id", Message: "No such room in this event."}
+	}
+	r.ID, r.EventID, r.CurrentPitchID, r.RankingRevealed, r.Pitches = 0, es.ev.ID, 0, false, nil
+	if err := e.store.SaveRound(ctx, r); err != nil {
+		return nil, err
+	}
+	es.rounds[r.ID] = r
+	e.setOwner("round:"+strconv.FormatInt(r.ID, 10), es)
+	e.audit(ctx, es, actor, "create_round", "round:"+strconv.FormatInt(r.ID, 10), r.Title)
+	e.publishModel(es)
+	c := es.roundCopy(r)
+	return &c, nil
+}
+
+// UpdateRound edits a round's title; its room and scale only while it is
+// pending and has no votes.
+func (e *Engine) UpdateRound(ctx context.Context, actor string, id int64, edit func(*Round) error) (*Round, error) {
+	key := "round:" + strconv.FormatInt(id, 10)
+	_, err := update(ctx, e, actor, key, func(es *eventState) *Round { return es.rounds[id] }, edit,
+		func(es *eventState, old, c *Round) error {
+			c.ID, c.EventID, c.State, c.CurrentPitchID, c.RankingRevealed, c.Pitches = old.ID, old.EventID, old.State, old.CurrentPitchID, old.RankingRevealed, old.Pitches
+			if (c.RoomID != old.RoomID || c.Scale != old.Scale) && old.State != RoundPending {
+				return Errorf(ETransition, "Room and scale can only change before the round starts.")
+			}
+			if err := c.Validate(); err != nil {
+				return err
+			}
+			if es.rooms[c.RoomID] == nil {
+				return &Error{Code: EInvalid, Field: "room_id", Message: "No such room in this event."}
+			}
+			if c.Scale != old.Scale {
+				es.tmu.Lock()
+				defer es.tmu.Unlock()
+				for _, p := range old.Pitches {
+					es.tallies[Target{KindPitch, p.ID}] = NewTally(c.Scale)
+				}
+			}
+			return nil
+		}, e.store.SaveRound)
+	if err != nil {
+		return nil, err
+	}
+	es := e.owned(key)
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	c := es.roundCopy(es.rounds[id])
+	return &c, nil
+}
+
+// update is the shared edit path: copy, edit, fix and validate, save, swap in, audit, publish.
+func update[T any](ctx context.Context, e *Engine, actor, key string, find func(*eventState) *T,
+	edit func(*T) error, fix func(es *eventState, old, c *T) error, save func(context.Context, *T) error) (*T, error) {
+	es := e.owned(key)
+	if es == nil {
+		return nil, Errorf(ENotFound, "No %s.", key)
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	old := find(es)
+	c := *old
+	if err := edit(&c); err != nil {
+		return nil, err
+	}
+	if err := fix(es, old, &c); err != nil {
+		return nil, err
+	}
+	if err := save(ctx, &c); err != nil {
+		return nil, err
+	}
+	*old = c
+	e.audit(ctx, es, actor, "update", key, "")
+	e.publishAll(es)
+	out := c
+	return &out, nil
+}
+
+// CreatePitch appends a pitch to a round.
+func (e *Engine) CreatePitch(ctx context.Context, actor string, roundID int64, p *Pitch) (*Pitch, error) {
+	es := e.owned("round:" + strconv.FormatInt(roundID, 10))
+	if es == nil {
+		return nil, Errorf(ENotFound, "No round %d.", roundID)
+	}
+	p.State, p.Timer, p.ShowResults = "", Timer{}, false
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	r := es.rounds[roundID]
+	if r.State == RoundFinished {
+		return nil, Errorf(ETransition, "The round has finished.")
+	}
+	p.ID, p.RoundID, p.Position = 0, roundID, len(r.Pitches)+1
+	if n := len(r.Pitches); n > 0 {
+		p.Position = r.Pitches[n-1].Position + 1
+	}
+	if err := e.store.SavePitch(ctx, p); err != nil {
+		return nil, err
+	}
+	es.pitches[p.ID] = p
+	r.Pitches = append(r.Pitches, p)
+	t := Target{KindPitch, p.ID}
+	es.tmu.Lock()
+	es.tallies[t] = NewTally(r.Scale)
+	es.tmu.Unlock()
+	e.setOwner(t.String(), es)
+	e.audit(ctx, es, actor, "create_pitch", t.String(), p.Team)
+	e.publishAll(es)
+	c := *p
+	return &c, nil
+}
+
+// UpdatePitch edits a pitch's team, presenter, duration and video link.
+func (e *Engine) UpdatePitch(ctx context.Context, actor string, id int64, edit func(*Pitch) error) (*Pitch, error) {
+	return update(ctx, e, actor, Target{KindPitch, id}.String(), func(es *eventState) *Pitch { return es.pitches[id] }, edit,
+		func(_ *eventState, old, c *Pitch) error {
+			c.ID, c.RoundID, c.Position, c.State, c.ShowResults = old.ID, old.RoundID, old.Position, old.State, old.ShowResults
+			if c.DurationS != old.DurationS && !c.Timer.Running && old.Timer.RemainingMS == int64(old.DurationS)*1000 {
+				c.Timer.RemainingMS = int64(c.DurationS) * 1000
+			} else {
+				c.Timer = old.Timer
+			}
+			return c.Validate()
+		}, e.store.SavePitch)
+}
+
+// DeletePitch removes a pitch that never went on stage.
+func (e *Engine) DeletePitch(ctx context.Context, actor string, id int64) error {
+	t := Target{KindPitch, id}
+	es := e.owned(t.String())
+	if es == nil {
+		return Errorf(ENotFound, "No pitch %d.", id)
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	p := es.pitches[id]
+	if p.State != PitchPending {
+		return Errorf(ETransition, "Only a pitch that has not been on stage can be deleted.")
+	}
+	es.tmu.Lock()
+	votes := Summarize(es.tallies[t].Audience).Count + Summarize(es.tallies[t].Jury).Count
+	es.tmu.Unlock()
+	if votes > 0 {
+		return Errorf(EConflict, "This pitch has votes; reset them first.")
+	}
+	if err := e.store.DeletePitch(ctx, id); err != nil {
+		return err
+	}
+	r := es.rounds[p.RoundID]
+	for i, q := range r.Pitches {
+		if q.ID == id {
+			r.Pitches = append(r.Pitches[:i:i], r.Pitches[i+1:]...)
+			break
+		}
+	}
+	delete(es.pitches, id)
+	es.tmu.Lock()
+	delete(es.tallies, t)
+	delete(es.dirty, t)
+	es.tmu.Unlock()
+	e.mu.Lock()
+	delete(e.owner, t.String())
+	e.mu.Unlock()
+	e.audit(ctx, es, actor, "delete_pitch", t.String(), p.Team)
+	e.publishAll(es)
+	return nil
+}
+
+// ReorderPitches sets the running order of a round: ids must list each of
+// its pitches exactly once.
+func (e *Engine) ReorderPitches(ctx context.Context, actor string, roundID int64, ids []int64) error {
+	es := e.owned("round:" + strconv.FormatInt(roundID, 10))
+	if es == nil {
+		return Errorf(ENotFound, "No round %d.", roundID)
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	r := es.rounds[roundID]
+	if len(ids) != len(r.Pitches) {
+		return &Error{Code: EInvalid, Field: "pitch_ids", Message: "List every pitch of the round exactly once."}
+	}
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		p := es.pitches[id]
+		if p == nil || p.RoundID != roundID || seen[id] {
+			return &Error{Code: EInvalid, Field: "pitch_ids", Message: "List every pitch of the round exactly once."}
+		}
+		seen[id] = true
+	}
+	ordered := make([]*Pitch, len(ids))
+	for i, id := range ids {
+		c := *es.pitches[id]
+		c.Position = i + 1
+		if err := e.store.SavePitch(ctx, &c); err != nil {
+			return err
+		}
+		*es.pitches[id] = c
+		ordered[i] = es.pitches[id]
+	}
+	r.Pitches = ordered
+	e.audit(ctx, es, actor, "reorder_pitches", "round:"+strconv.FormatInt(roundID, 10), fmt.Sprint(ids))
+	e.publishAll(es)
+	return nil
+}
+
+// CreatePoll adds a draft keypad poll to a room of the event.
+func (e *Engine) CreatePoll(ctx context.Context, actor, code string, p *Poll) (*Poll, error) {
+	es := e.eventByCode(code)
+	if es == nil {
+		return nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
+	}
+	p.State = ""
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	if es.rooms[p.RoomID] == nil {
+		return nil, &Error{Code: EInvalid, Field: "room_id", Message: "No such room in this event."}
+	}
+	p.ID, p.EventID = 0, es.ev.ID
+	if err := e.store.SavePoll(ctx, p); err != nil {
+		return nil, err
+	}
+	es.polls[p.ID] = p
+	t := Target{KindPoll, p.ID}
+	es.tmu.Lock()
+	es.tallies[t] = NewTally(p.Options())
+	es.tmu.Unlock()
+	e.setOwner(t.String(), es)
+	e.audit(ctx, es, actor, "create_poll", t.String(), p.Question)
+	e.publishModel(es)
+	c := *p
+	return &c, nil
+}
+
+// UpdatePoll edits a poll; its kind and choices only while it is a draft.
+func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit func(*Poll) error) (*Poll, error) {
+	return update(ctx, e, actor, Target{KindPoll, id}.String(), func(es *eventState) *Poll { return es.polls[id] }, edit,
+		func(es *eventState, old, c *Poll) error {
+			c.ID, c.EventID, c.State, c.ShowResults = old.ID, old.EventID, old.State, old.ShowResults
+			if err := c.Validate(); err != nil {
+				return err
+			}
+			if old.State != PollDraft && (c.Kind != old.Kind || c.Options() != old.Options() || c.RoomID != old.RoomID) {
+				return Errorf(ETransition, "Kind, choices and room can only change while the poll is a draft.")
+			}
+			if es.rooms[c.RoomID] == nil {
+				return &Error{Code: EInvalid, Field: "room_id", Message: "No such room in this event."}
+			}
+			if c.Options() != old.Options() {
+				es.tmu.Lock()
+				es.tallies[Target{KindPoll, id}] = NewTally(c.Options())
+				es.tmu.Unlock()
+			}
+			return nil
+		}, e.store.SavePoll)
+}
+
+// RoundAction runs one of the round actions (RoundStart, RoundNext, …).
+func (e *Engine) RoundAction(ctx context.Context, actor string, id int64, action string) error {
+	key := "round:" + strconv.FormatInt(id, 10)
+	es := e.owned(key)
+	if es == nil {
+		return Errorf(ENotFound, "No round %d.", id)
+	}
+	closedVoting, err := func() (bool, error) {
+		es.mu.Lock()
+		defer es.mu.Unlock()
+		r := es.rounds[id]
+		ch := es.newChange()
+		switch action {
+		case RoundStart:
+			if r.State != RoundPending {
+				return false, Errorf(ETransition, "The round has already started.")
+			}
+			if len(r.Pitches) == 0 {
+				return false, Errorf(ETransition, "Add a pitch before starting the round.")
+			}
+			for _, o := range es.rounds {
+				if o.RoomID == r.RoomID && o.State == RoundRunning {
+					return false, Errorf(ETransition, "Round %q is still running in this room.", o.Title)
+				}
+			}
+			rc := ch.round(r)
+			rc.State = RoundRunning
+			ch.room(es.rooms[r.RoomID]).ActiveRoundID = r.ID
+			if err := ch.goTo(r, r.Pitches[0]); err != nil {
+				return false, err
+			}
+		case RoundNext, RoundPrevious:
+			if r.State != RoundRunning {
+				return false, Errorf(ETransition, "The round is not running.")
+			}
+			i := r.indexOf(r.CurrentPitchID)
+			if action == RoundNext {
+				i++
+			} else {
+				i--
+			}
+			if i < 0 || i >= len(r.Pitches) {
+				return false, Errorf(ETransition, "There is no %s pitch.", map[string]string{RoundNext: "next", RoundPrevious: "previous"}[action])
+			}
+			if err := ch.goTo(r, r.Pitches[i]); err != nil {
+				return false, err
+			}
+		case RoundReveal:
+			if r.State == RoundPending {
+				return false, Errorf(ETransition, "The round has not started.")
+			}
+			for _, p := range r.Pitches {
+				if p.State == PitchVoting {
+					ch.pitch(p).State = PitchClosed
+				}
+			}
+			rc := ch.round(r)
+			rc.State, rc.RankingRevealed = RoundFinished, true
+		case RoundHideRanking:
+			if !r.RankingRevealed {
+				return false, Errorf(ETransition, "The ranking is not shown.")
+			}
+			ch.round(r).RankingRevealed = false
+		default:
+			return false, Errorf(EInvalid, "Unknown round action %q.", action)
+		}
+		return ch.closesVoting(), e.commit(ctx, es, ch, actor, action, key)
+	}()
+	if err != nil {
+		return err
+	}
+	return e.settle(ctx, es, closedVoting)
+}
+
+// settle waits, after voting closed, for the votes accepted before the close
+// to be durable, then publishes their final tallies and the rankings.
+func (e *Engine) settle(ctx context.Context, es *eventState, closedVoting bool) error {
+	if !closedVoting {
+		return nil
+	}
+	if err := e.store.Flush(ctx); err != nil {
+		return err
+	}
+	e.flushEvent(es)
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	for _, r := range es.rounds {
+		e.publishRanking(es, r)
+	}
+	return nil
+}
+
+func (r *Round) indexOf(pitchID int64) int {
+	for i, p := range r.Pitches {
+		if p.ID == pitchID {
+			return i
+		}
+	}
+	return -1
+}
+
+// PitchAction runs one of the pitch actions (PitchOpen, PitchTimerStart, …).
+// seconds is used by PitchTimerExtend only (default 30, -600..600).
+func (e *Engine) PitchAction(ctx context.Context, actor string, id int64, action string, seconds int) error {
+	t := Target{KindPitch, id}
+	es := e.owned(t.String())
+	if es == nil {
+		return Errorf(ENotFound, "No pitch %d.", id)
+	}
+	if action == ResetVotes {
+		return e.resetVotes(ctx, es, actor, t)
+	}
+	closedVoting, err := func() (bool, error) {
+		es.mu.Lock()
+		defer es.mu.Unlock()
+		p := es.pitches[id]
+		r := es.rounds[p.RoundID]
+		ch := es.newChange()
+		pc := ch.pitch(p)
+		now := e.opts.Now()
+		switch action {
+		case PitchStage:
+			if r.State != RoundRunning {
+				return false, Errorf(ETransition, "Start the round first.")
+			}
+			if err := ch.goTo(r, p); err != nil {
+				return false, err
+			}
+		case PitchOpen:
+			if r.State != RoundRunning || r.CurrentPitchID != p.ID {
+				return false, Errorf(ETransition, "Only the pitch on stage can open voting.")
+			}
+			if err := pc.transition(PitchVoting); err != nil {
+				return false, err
+			}
+		case PitchClose:
+			if err := pc.transition(PitchClosed); err != nil {
+				return false, err
+			}
+		case PitchTimerStart, PitchTimerPause, PitchTimerExtend, PitchTimerReset:
+			if p.State == PitchPending {
+				return false, Errorf(ETransition, "The pitch is not on stage.")
+			}
+			switch action {
+			case PitchTimerStart:
+				return false, firstErr(pc.Timer.Start(now), func() error { return e.commit(ctx, es, ch, actor, action, t.String()) })
+			case PitchTimerPause:
+				return false, firstErr(pc.Timer.Pause(now), func() error { return e.commit(ctx, es, ch, actor, action, t.String()) })
+			case PitchTimerExtend:
+				if seconds == 0 {
+					seconds = 30
+				}
+				if seconds < -600 || seconds > 600 {
+					return false, &Error{Code: EInvalid, Field: "seconds", Message: "Extend by -600 to 600 seconds."}
+				}
+				pc.Timer.Extend(time.Duration(seconds) * time.Second)
+			default:
+				pc.Timer = Timer{RemainingMS: int64(p.DurationS) * 1000}
+			}
+		case ShowResults, HideResults:
+			pc.ShowResults = action == ShowResults
+			es.tmu.Lock()
+			es.dirty[t] = true
+			es.tmu.Unlock()
+		default:
+			return false, Errorf(EInvalid, "Unknown pitch action %q.", action)
+		}
+		return ch.closesVoting(), e.commit(ctx, es, ch, actor, action, t.String())
+	}()
+	if err != nil {
+		return err
+	}
+	if action == ShowResults || action == HideResults {
+		e.flushEvent(es)
+	}
+	return e.settle(ctx, es, closedVoting)
+}
+
+func firstErr(err error, then func() error) error {
+	if err != nil {
+		return err
+	}
+	return then()
+}
+
+// PollAction runs one of the poll actions (PollOpenAction, PollCloseAction,
+// ShowResults, HideResults, ResetVotes). Only one poll may be open per room.
+func (e *Engine) PollAction(ctx context.Context, actor string, id int64, action string) error {
+	t := Target{KindPoll, id}
+	es := e.owned(t.String())
+	if es == nil {
+		return Errorf(ENotFound, "No poll %d.", id)
+	}
+	if action == ResetVotes {
+		return e.resetVotes(ctx, es, actor, t)
+	}
+	closedVoting, err := func() (bool, error) {
+		es.mu.Lock()
+		defer es.mu.Unlock()
+		p := es.polls[id]
+		ch := es.newChange()
+		pc := ch.poll(p)
+		switch action {
+		case PollOpenAction:
+			for _, o := range es.polls {
+				if o.RoomID == p.RoomID && o.State == PollOpen && o.ID != p.ID {
+					return false, Errorf(ETransition, "Close the open poll %q first.", o.Question)
+				}
+			}
+			if err := pc.transition(PollOpen); err != nil {
+				return false, err
+			}
+		case PollCloseAction:
+			if err := pc.transition(PollClosed); err != nil {
+				return false, err
+			}
+		case ShowResults, HideResults:
+			pc.ShowResults = action == ShowResults
+			es.tmu.Lock()
+			es.dirty[t] = true
+			es.tmu.Unlock()
+		default:
+			return false, Errorf(EInvalid, "Unknown poll action %q.", action)
+		}
+		return action == PollCloseAction, e.commit(ctx, es, ch, actor, action, t.String())
+	}()
+	if err != nil {
+		return err
+	}
+	if action == ShowResults || action == HideResults {
+		e.flushEvent(es)
+	}
+	return e.settle(ctx, es, closedVoting)
+}
+
+// resetVotes deletes every vote for t, in order with the votes around it:
+// votes accepted before the reset are wiped, votes after it count.
+func (e *Engine) resetVotes(ctx context.Context, es *eventState, actor string, t Target) error {
+	done := make(chan error, 1)
+	err := func() error {
+		es.mu.Lock()
+		defer es.mu.Unlock()
+		for k := range es.current {
+			if k.target == t {
+				delete(es.current, k)
+			}
+		}
+		return e.store.Enqueue(WriteOp{Reset: &t, Done: func(err error) {
+			if err == nil {
+				es.tmu.Lock()
+				tally := es.tallies[t]
+				clear(tally.Audience)
+				clear(tally.Jury)
+				es.dirty[t] = true
+				es.tmu.Unlock()
+			}
+			done <- err
+		}})
+	}()
+	if err != nil {
+		return err
+	}
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		return Errorf(EBusy, "The reset was not confirmed in time.")
+	}
+	if err != nil {
+		return err
+	}
+	es.mu.Lock()
+	e.audit(ctx, es, actor, ResetVotes, t.String(), "")
+	es.mu.Unlock()
+	e.flushEvent(es)
+	return nil
+}
+
+// change collects copies of the objects an action modifies, so that nothing
+// in memory changes unless every save succeeds.
+type change struct {
+	es      *eventState
+	rounds  map[*Round]*Round
+	rooms   map[*Room]*Room
+	pitches map[*Pitch]*Pitch
+	polls   map[*Poll]*Poll
+}
+
+func (es *eventState) newChange() *change {
+	return &change{es: es, rounds: map[*Round]*Round{}, rooms: map[*Room]*Room{}, pitches: map[*Pitch]*Pitch{}, polls: map[*Poll]*Poll{}}
+}
+
+func copyOf[T any](m map[*T]*T, orig *T) *T {
+	if c, ok := m[orig]; ok {
+		return c
+	}
+	c := *orig
+	m[orig] = &c
+	return &c
+}
+
+func (ch *change) round(r *Round) *Round { return copyOf(ch.rounds, r) }
+func (ch *change) room(r *Room) *Room    { return copyOf(ch.rooms, r) }
+func (ch *change) pitch(p *Pitch) *Pitch { return copyOf(ch.pitches, p) }
+func (ch *change) poll(p *Poll) *Poll    { return copyOf(ch.polls, p) }
+
+// goTo puts p on stage as r's current pitch, closing the voting of the pitch
+// it replaces (or sending it back to pending if it never opened).
+func (ch *change) goTo(r *Round, p *Pitch) error {
+	rc := ch.round(r)
+	if rc.CurrentPitchID == p.ID {
+		return Errorf(ETransition, "%q is already on stage.", p.Team)
+	}
+	if cur := ch.es.pitches[rc.CurrentPitchID]; cur != nil {
+		cc := ch.pitch(cur)
+		switch cc.State {
+		case PitchVoting:
+			cc.State = PitchClosed
+		case PitchOnStage:
+			cc.State = PitchPending
+		}
+		if cc.Timer.Running {
+			_ = cc.Timer.Pause(time.Now())
+		}
+	}
+	if pc := ch.pitch(p); pc.State == PitchPending {
+		if err := pc.transition(PitchOnStage); err != nil {
+			return err
+		}
+	}
+	rc.CurrentPitchID = p.ID
+	return nil
+}
+
+// closesVoting reports whether the change closes any pitch's or poll's voting.
+func (ch *change) closesVoting() bool {
+	for orig, c := range ch.pitches {
+		if orig.State == PitchVoting && c.State != PitchVoting {
+			return true
+		}
+	}
+	for orig, c := range ch.polls {
+		if orig.State == PollOpen && c.State != PollOpen {
+			return true
+		}
+	}
+	return false
+}
+
+// commit saves every changed object, swaps the copies in, audits and
+// publishes. es.mu must be held.
+func (e *Engine) commit(ctx context.Context, es *eventState, ch *change, actor, action, target string) error {
+	for _, c := range ch.rooms {
+		if err := e.store.SaveRoom(ctx, c); err != nil {
+			return err
+		}
+	}
+	for _, c := range ch.rounds {
+		if err := e.store.SaveRound(ctx, c); err != nil {
+			return err
+		}
+	}
+	for _, c := range ch.pitches {
+		if err := e.store.SavePitch(ctx, c); err != nil {
+			return err
+		}
+	}
+	for _, c := range ch.polls {
+		if err := e.store.SavePoll(ctx, c); err != nil {
+			return err
+		}
+	}
+	for o, c := range ch.rooms {
+		*o = *c
+	}
+	for o, c := range ch.rounds {
+		c.Pitches = o.Pitches
+		*o = *c
+	}
+	for o, c := range ch.pitches {
+		*o = *c
+	}
+	for o, c := range ch.polls {
+		*o = *c
+	}
+	e.audit(ctx, es, actor, action, target, "")
+	e.publishAll(es)
+	return nil
+}
+
+func (e *Engine) audit(ctx context.Context, es *eventState, actor, action, target, detail string) {
+	err := e.store.Audit(ctx, AuditEntry{EventID: es.ev.ID, Actor: actor, Action: action, Target: target, Detail: detail, At: e.opts.Now().UTC()})
+	if err != nil {
+		e.opts.Logger.Error("audit write failed", "action", action, "target", target, "err", err)
+	}
+}
+
+// Results is an event's results, for export.
+type Results struct {
+	Event  Event          `json:"event"`
+	Rounds []RoundResults `json:"rounds"`
+	Polls  []PollResults  `json:"polls"`
+}
+
+// RoundResults is one round's ranking.
+type RoundResults struct {
+	Round   Round       `json:"round"`
+	Ranking []RankEntry `json:"ranking"`
+}
+
+// PollResults is one poll's tally: Counts[i] holds the votes for value i+1.
+type PollResults struct {
+	Poll       Poll    `json:"poll"`
+	Counts     []int64 `json:"counts"`
+	JuryCounts []int64 `json:"jury_counts"`
+	Audience   Summary `json:"audience"`
+	Jury       Summary `json:"jury"`
+}
+
+// Results returns the committed results of the event with the given code.
+func (e *Engine) Results(ctx context.Context, code string) (*Results, error) {
+	es := e.eventByCode(code)
+	if es == nil {
+		return nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
+	}
+	if err := e.store.Flush(ctx); err != nil {
+		return nil, err
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	m := es.model()
+	res := &Results{Event: m.Event, Rounds: []RoundResults{}, Polls: []PollResults{}}
+	for _, r := range m.Rounds {
+		es.tmu.Lock()
+		rank := RankPitches(r.Pitches, es.tallies, es.ev.JuryWeight)
+		es.tmu.Unlock()
+		r.Pitches = nil
+		res.Rounds = append(res.Rounds, RoundResults{r, rank})
+	}
+	for _, p := range m.Polls {
+		es.tmu.Lock()
+		t := es.tallies[Target{KindPoll, p.ID}]
+		pr := PollResults{Poll: p, Counts: append([]int64(nil), t.Audience...), JuryCounts: append([]int64(nil), t.Jury...),
+			Audience: Summarize(t.Audience), Jury: Summarize(t.Jury)}
+		es.tmu.Unlock()
+		res.Polls = append(res.Polls, pr)
+	}
+	sort.Slice(res.Rounds, func(i, j int) bool { return res.Rounds[i].Round.ID < res.Rounds[j].Round.ID })
+	return res, nil
+}

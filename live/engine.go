@@ -1,0 +1,749 @@
+package live
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Store is what the engine needs from storage. Writes of votes, resets and
+// participants go through Enqueue, the group committer, which preserves
+// their order; structural writes are synchronous.
+type Store interface {
+	Load(ctx context.Context) (*Dataset, error)
+	SaveEvent(ctx context.Context, e *Event) error
+	SaveRoom(ctx context.Context, r *Room) error
+	SaveRound(ctx context.Context, r *Round) error
+	SavePitch(ctx context.Context, p *Pitch) error
+	DeletePitch(ctx context.Context, id int64) error
+	SavePoll(ctx context.Context, p *Poll) error
+	Audit(ctx context.Context, a AuditEntry) error
+	// Enqueue hands op to the group committer without blocking. It returns an
+	// EBusy error when the queue is full or closed. op.Done is called, in
+	// queue order, once op's batch is durable (nil) or has failed.
+	Enqueue(op WriteOp) error
+	// Flush waits until every op enqueued before it is durable.
+	Flush(ctx context.Context) error
+}
+
+// WriteOp is one ordered write for the group committer: exactly one of
+// Vote, Reset and Participant is set.
+type WriteOp struct {
+	Vote        *Vote        // append to the ledger and make it the participant's current vote
+	Reset       *Target      // delete every current vote for this target
+	Participant *Participant // create a participant
+	Done        func(error)
+}
+
+// Dataset is everything the engine loads at start.
+type Dataset struct {
+	Events  []*Event
+	Rooms   []*Room
+	Rounds  []*Round
+	Pitches []*Pitch
+	Polls   []*Poll
+	Votes   []Vote     // current votes, one per participant and target
+	Ledger  []VoteMark // every vote id ever committed
+}
+
+// VoteMark identifies one committed vote id.
+type VoteMark struct {
+	EventID       int64
+	ParticipantID int64
+	VoteID        string
+}
+
+// AuditEntry records one moderator action.
+type AuditEntry struct {
+	ID      int64     `json:"id"`
+	EventID int64     `json:"event_id"`
+	Actor   string    `json:"actor"`
+	Action  string    `json:"action"`
+	Target  string    `json:"target"`
+	Detail  string    `json:"detail"`
+	At      time.Time `json:"at"`
+}
+
+// Publisher delivers encoded frames to a topic's subscribers. Frames with
+// the same key supersede each other. It must never block.
+type Publisher interface {
+	Publish(topic, key string, frame []byte)
+}
+
+// RoomTopic is the topic of a room's public state: what its stage screen and
+// the phones in it show.
+func RoomTopic(roomID int64) string { return "room:" + strconv.FormatInt(roomID, 10) }
+
+// ControlTopic is the topic of an event's moderator view: the full model,
+// tallies even when hidden, ranking previews and live numbers.
+func ControlTopic(eventID int64) string { return "control:" + strconv.FormatInt(eventID, 10) }
+
+// EngineOptions configures an Engine. Zero values take the defaults.
+type EngineOptions struct {
+	// TallyInterval is the coalescing period of tally frames. Default 100 ms.
+	TallyInterval time.Duration
+	Logger        *slog.Logger
+	Now           func() time.Time
+}
+
+// Engine runs every event of this node: it validates and applies moderator
+// actions and votes, keeps tallies, and publishes state frames after the
+// store has committed what they show.
+type Engine struct {
+	store Store
+	pub   Publisher
+	opts  EngineOptions
+
+	mu      sync.RWMutex
+	byCode  map[string]*eventState
+	byID    map[int64]*eventState
+	owner   map[string]*eventState // "room:1", "round:2", "pitch:3", "poll:4" → owning event
+	stopped bool
+
+	votesAccepted atomic.Int64
+	votesRejected sync.Map // code → *atomic.Int64
+	commitFailed  atomic.Bool
+}
+
+type ballotKey struct {
+	participant int64
+	target      Target
+}
+
+type ballot struct {
+	voteID string
+	value  int
+}
+
+type seenKey struct {
+	participant int64
+	voteID      string
+}
+
+// voteWait lets a replayed vote id wait for the outcome of the original.
+type voteWait struct {
+	done   chan struct{}
+	err    error
+	status string
+}
+
+var committedWait = func() *voteWait {
+	w := &voteWait{done: make(chan struct{}), status: VoteCounted}
+	close(w.done)
+	return w
+}()
+
+type eventState struct {
+	mu      sync.Mutex // guards everything but tallies
+	ev      *Event
+	rooms   map[int64]*Room
+	rounds  map[int64]*Round
+	pitches map[int64]*Pitch
+	polls   map[int64]*Poll
+	current map[ballotKey]ballot
+	seen    map[seenKey]*voteWait
+
+	tmu     sync.Mutex // guards tallies and dirty; taken after mu when both are needed
+	tallies map[Target]*Tally
+	dirty   map[Target]bool
+}
+
+// NewEngine returns an engine over store publishing to pub. Call Load, then Run.
+func NewEngine(store Store, pub Publisher, opts EngineOptions) *Engine {
+	if opts.TallyInterval <= 0 {
+		opts.TallyInterval = 100 * time.Millisecond
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Engine{store: store, pub: pub, opts: opts,
+		byCode: map[string]*eventState{}, byID: map[int64]*eventState{}, owner: map[string]*eventState{}}
+}
+
+func newEventState(ev *Event) *eventState {
+	return &eventState{ev: ev, rooms: map[int64]*Room{}, rounds: map[int64]*Round{},
+		pitches: map[int64]*Pitch{}, polls: map[int64]*Poll{}, current: map[ballotKey]ballot{},
+		seen: map[seenKey]*voteWait{}, tallies: map[Target]*Tally{}, dirty: map[Target]bool{}}
+}
+
+// Load reads every event from the store, rebuilds tallies from the committed
+// votes and publishes each room's state.
+func (e *Engine) Load(ctx context.Context) error {
+	ds, err := e.store.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, ev := range ds.Events {
+		es := newEventState(ev)
+		e.byCode[ev.Code], e.byID[ev.ID] = es, es
+	}
+	for _, r := range ds.Rooms {
+		es := e.byID[r.EventID]
+		es.rooms[r.ID] = r
+		e.owner["room:"+strconv.FormatInt(r.ID, 10)] = es
+	}
+	for _, r := range ds.Rounds {
+		es := e.byID[r.EventID]
+		es.rounds[r.ID] = r
+		e.owner["round:"+strconv.FormatInt(r.ID, 10)] = es
+	}
+	for _, p := range ds.Pitches {
+		es := e.owner["round:"+strconv.FormatInt(p.RoundID, 10)]
+		es.pitches[p.ID] = p
+		r := es.rounds[p.RoundID]
+		r.Pitches = append(r.Pitches, p)
+		e.owner[Target{KindPitch, p.ID}.String()] = es
+		es.tallies[Target{KindPitch, p.ID}] = NewTally(r.Scale)
+	}
+	for _, p := range ds.Polls {
+		es := e.byID[p.EventID]
+		es.polls[p.ID] = p
+		e.owner[Target{KindPoll, p.ID}.String()] = es
+		es.tallies[Target{KindPoll, p.ID}] = NewTally(p.Options())
+	}
+	for _, v := range ds.Votes {
+		es := e.byID[v.EventID]
+		es.current[ballotKey{v.ParticipantID, v.Target}] = ballot{v.VoteID, v.Value}
+		if t := es.tallies[v.Target]; t != nil {
+			t.add(v.Jury, 0, v.Value)
+		}
+	}
+	for _, m := range ds.Ledger {
+		if es := e.byID[m.EventID]; es != nil {
+			es.seen[seenKey{m.ParticipantID, m.VoteID}] = committedWait
+		}
+	}
+	for _, es := range e.byID {
+		for _, r := range es.rounds {
+			sort.Slice(r.Pitches, func(i, j int) bool { return r.Pitches[i].Position < r.Pitches[j].Position })
+		}
+		for t := range es.tallies {
+			es.dirty[t] = true
+		}
+		e.publishAll(es)
+	}
+	return nil
+}
+
+// Run publishes coalesced tallies every TallyInterval until ctx ends.
+func (e *Engine) Run(ctx context.Context) {
+	t := time.NewTicker(e.opts.TallyInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			e.FlushTallies()
+			return
+		case <-t.C:
+			e.FlushTallies()
+		}
+	}
+}
+
+// FlushTallies publishes every tally changed since the last call, and the
+// rankings of the rounds they belong to.
+func (e *Engine) FlushTallies() {
+	e.mu.RLock()
+	events := make([]*eventState, 0, len(e.byID))
+	for _, es := range e.byID {
+		events = append(events, es)
+	}
+	e.mu.RUnlock()
+	for _, es := range events {
+		e.flushEvent(es)
+	}
+}
+
+func (e *Engine) flushEvent(es *eventState) {
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	es.tmu.Lock()
+	if len(es.dirty) == 0 {
+		es.tmu.Unlock()
+		return
+	}
+	type out struct {
+		target       Target
+		room         int64
+		full, public []byte
+	}
+	var frames []out
+	rounds := map[int64]bool{}
+	for t := range es.dirty {
+		room, show, ok := es.targetRoom(t)
+		if !ok {
+			continue
+		}
+		tally := es.tallies[t]
+		frames = append(frames, out{t, room, tallyFrame(t, tally, true), tallyFrame(t, tally, show)})
+		if t.Kind == KindPitch {
+			rounds[es.pitches[t.ID].RoundID] = true
+		}
+	}
+	clear(es.dirty)
+	es.tmu.Unlock()
+
+	for _, f := range frames {
+		key := "tally:" + f.target.String()
+		e.pub.Publish(ControlTopic(es.ev.ID), key, f.full)
+		e.pub.Publish(RoomTopic(f.room), key, f.public)
+	}
+	for id := range rounds {
+		e.publishRanking(es, es.rounds[id])
+	}
+}
+
+// targetRoom returns the room a target is shown in and whether its results
+// are public. es.mu must be held.
+func (es *eventState) targetRoom(t Target) (room int64, show, ok bool) {
+	switch t.Kind {
+	case KindPitch:
+		p := es.pitches[t.ID]
+		if p == nil {
+			return 0, false, false
+		}
+		return es.rounds[p.RoundID].RoomID, p.ShowResults, true
+	case KindPoll:
+		p := es.polls[t.ID]
+		if p == nil {
+			return 0, false, false
+		}
+		return p.RoomID, p.ShowResults, true
+	}
+	return 0, false, false
+}
+
+// VoteResult statuses.
+const (
+	VoteCounted   = "counted"   // the first vote of this participant for this target
+	VoteChanged   = "changed"   // replaced the participant's earlier vote
+	VoteDuplicate = "duplicate" // this vote id was already counted; nothing changed
+)
+
+// Voter is the identity a vote is cast with, taken from a verified token.
+type Voter struct {
+	ParticipantID int64
+	EventID       int64
+	Jury          bool
+}
+
+// Vote validates v, hands it to the group committer and waits until it is
+// durable. It returns VoteCounted, VoteChanged or VoteDuplicate; errors are
+// EInvalid, ENotFound, EVotingClosed, EBadValue or EBusy.
+func (e *Engine) Vote(ctx context.Context, who Voter, v Vote) (string, error) {
+	status, wait, err := e.submitVote(who, v)
+	if err != nil {
+		e.reject(err)
+		return "", err
+	}
+	select {
+	case <-wait.done:
+	case <-ctx.Done():
+		return "", Errorf(EBusy, "The vote was not confirmed in time; send it again.")
+	}
+	if wait.err != nil {
+		e.reject(wait.err)
+		return "", wait.err
+	}
+	if status == "" {
+		return VoteDuplicate, nil
+	}
+	e.votesAccepted.Add(1)
+	return status, nil
+}
+
+func (e *Engine) reject(err error) {
+	code := ErrorCode(err)
+	c, _ := e.votesRejected.LoadOrStore(code, new(atomic.Int64))
+	c.(*atomic.Int64).Add(1)
+}
+
+// VoteCounts returns the number of accepted votes and of rejected votes by
+// error code since start.
+func (e *Engine) VoteCounts() (accepted int64, rejected map[string]int64) {
+	rejected = map[string]int64{}
+	e.votesRejected.Range(func(k, v any) bool {
+		rejected[k.(string)] = v.(*atomic.Int64).Load()
+		return true
+	})
+	return e.votesAccepted.Load(), rejected
+}
+
+// submitVote returns an empty status with the original's wait for a replayed vote id.
+func (e *Engine) submitVote(who Voter, v Vote) (string, *voteWait, error) {
+	v.ParticipantID, v.EventID, v.Jury, v.At = who.ParticipantID, who.EventID, who.Jury, e.opts.Now()
+	if err := v.ValidateShape(); err != nil {
+		return "", nil, err
+	}
+	es := e.owned(v.Target.String())
+	if es == nil || es.ev.ID != who.EventID {
+		return "", nil, Errorf(ENotFound, "No such %s in this event.", v.Target.Kind)
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	if w := es.seen[seenKey{v.ParticipantID, v.VoteID}]; w != nil {
+		return "", w, nil
+	}
+	options, err := es.acceptingOptions(v.Target)
+	if err != nil {
+		return "", nil, err
+	}
+	if v.Value > options {
+		return "", nil, &Error{Code: EBadValue, Field: "value", Message: fmt.Sprintf("Vote value must be from 1 to %d.", options)}
+	}
+	key := ballotKey{v.ParticipantID, v.Target}
+	prev, had := es.current[key]
+	status := VoteCounted
+	if had {
+		status = VoteChanged
+	}
+	w := &voteWait{done: make(chan struct{}), status: status}
+	sk := seenKey{v.ParticipantID, v.VoteID}
+	vote := v
+	err = e.store.Enqueue(WriteOp{Vote: &vote, Done: func(err error) {
+		if err == nil {
+			es.tmu.Lock()
+			es.tallies[vote.Target].add(vote.Jury, prev.value, vote.Value)
+			es.dirty[vote.Target] = true
+			es.tmu.Unlock()
+		} else {
+			e.commitFailed.Store(true)
+			e.opts.Logger.Error("vote commit failed", "err", err)
+			es.mu.Lock()
+			delete(es.seen, sk)
+			if es.current[key].voteID == vote.VoteID {
+				if had {
+					es.current[key] = prev
+				} else {
+					delete(es.current, key)
+				}
+			}
+			es.mu.Unlock()
+			err = Errorf(EBusy, "The vote could not be saved; send it again.")
+		}
+		w.err = err
+		close(w.done)
+	}})
+	if err != nil {
+		return "", nil, err
+	}
+	es.current[key] = ballot{v.VoteID, v.Value}
+	es.seen[sk] = w
+	return status, w, nil
+}
+
+// acceptingOptions returns the number of values t accepts, or EVotingClosed.
+func (es *eventState) acceptingOptions(t Target) (int, error) {
+	switch t.Kind {
+	case KindPitch:
+		if p := es.pitches[t.ID]; p != nil {
+			if !p.Accepts() {
+				return 0, Errorf(EVotingClosed, "Voting is not open for %q.", p.Team)
+			}
+			return es.rounds[p.RoundID].Scale, nil
+		}
+	case KindPoll:
+		if p := es.polls[t.ID]; p != nil {
+			if p.State != PollOpen {
+				return 0, Errorf(EVotingClosed, "This poll is not open.")
+			}
+			return p.Options(), nil
+		}
+	}
+	return 0, Errorf(ENotFound, "No such %s in this event.", t.Kind)
+}
+
+// Healthy reports whether every commit so far succeeded.
+func (e *Engine) Healthy() bool { return !e.commitFailed.Load() }
+
+// MyVotes returns a participant's current votes by target ("pitch:12" → 4).
+func (e *Engine) MyVotes(who Voter) map[string]int {
+	out := map[string]int{}
+	es := e.eventByID(who.EventID)
+	if es == nil {
+		return out
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	for k, b := range es.current {
+		if k.participant == who.ParticipantID {
+			out[k.target.String()] = b.value
+		}
+	}
+	return out
+}
+
+// Join creates a participant of the event with the given code. A non-empty
+// juryCode must match the event's jury code (EForbidden otherwise).
+func (e *Engine) Join(ctx context.Context, code, displayName, juryCode string) (*Participant, *Event, error) {
+	es := e.eventByCode(code)
+	if es == nil {
+		return nil, nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
+	}
+	if err := validText("display_name", displayName, MaxNameLen, false); err != nil {
+		return nil, nil, err
+	}
+	es.mu.Lock()
+	ev := *es.ev
+	es.mu.Unlock()
+	jury := false
+	if juryCode != "" {
+		if ev.JuryCode == "" || NormalizeCode(juryCode) != ev.JuryCode {
+			return nil, nil, &Error{Code: EForbidden, Field: "jury_code", Message: "This jury code is not valid."}
+		}
+		jury = true
+	}
+	p := &Participant{ID: randomID(), EventID: ev.ID, DisplayName: displayName, Jury: jury, CreatedAt: e.opts.Now().UTC()}
+	done := make(chan error, 1)
+	if err := e.store.Enqueue(WriteOp{Participant: p, Done: func(err error) { done <- err }}); err != nil {
+		return nil, nil, err
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			return nil, nil, err
+		}
+	case <-ctx.Done():
+		return nil, nil, Errorf(EBusy, "Joining took too long; try again.")
+	}
+	return p, &ev, nil
+}
+
+func randomID() int64 {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return int64(binary.BigEndian.Uint64(b[:])>>12) + 1 // < 2^52, exact in JavaScript numbers
+}
+
+func (e *Engine) eventByCode(code string) *eventState {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.byCode[NormalizeCode(code)]
+}
+
+func (e *Engine) eventByID(id int64) *eventState {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.byID[id]
+}
+
+func (e *Engine) owned(key string) *eventState {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.owner[key]
+}
+
+func (e *Engine) setOwner(key string, es *eventState) {
+	e.mu.Lock()
+	e.owner[key] = es
+	e.mu.Unlock()
+}
+
+// Event returns a copy of the event with the given code.
+func (e *Engine) Event(code string) (*Event, error) {
+	es := e.eventByCode(code)
+	if es == nil {
+		return nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	ev := *es.ev
+	return &ev, nil
+}
+
+// Events returns copies of every event, oldest first.
+func (e *Engine) Events() []Event {
+	e.mu.RLock()
+	all := make([]*eventState, 0, len(e.byID))
+	for _, es := range e.byID {
+		all = append(all, es)
+	}
+	e.mu.RUnlock()
+	out := make([]Event, 0, len(all))
+	for _, es := range all {
+		es.mu.Lock()
+		out = append(out, *es.ev)
+		es.mu.Unlock()
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// RoomEvent returns the id of the event owning the room, or ENotFound.
+func (e *Engine) RoomEvent(roomID int64) (int64, error) {
+	es := e.owned("room:" + strconv.FormatInt(roomID, 10))
+	if es == nil {
+		return 0, Errorf(ENotFound, "No room %d.", roomID)
+	}
+	return es.ev.ID, nil
+}
+
+// Model is an event's whole structure, as the control page edits it.
+type Model struct {
+	Event    Event   `json:"event"`
+	JuryCode string  `json:"jury_code"`
+	Rooms    []Room  `json:"rooms"`
+	Rounds   []Round `json:"rounds"`
+	Polls    []Poll  `json:"polls"`
+}
+
+// Model returns the event's structure, or ENotFound.
+func (e *Engine) Model(code string) (*Model, error) {
+	es := e.eventByCode(code)
+	if es == nil {
+		return nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	return es.model(), nil
+}
+
+func (es *eventState) model() *Model {
+	m := &Model{Event: *es.ev, JuryCode: es.ev.JuryCode, Rooms: []Room{}, Rounds: []Round{}, Polls: []Poll{}}
+	for _, r := range es.rooms {
+		m.Rooms = append(m.Rooms, *r)
+	}
+	for _, r := range es.rounds {
+		m.Rounds = append(m.Rounds, es.roundCopy(r))
+	}
+	for _, p := range es.polls {
+		m.Polls = append(m.Polls, *p)
+	}
+	sort.Slice(m.Rooms, func(i, j int) bool { return m.Rooms[i].ID < m.Rooms[j].ID })
+	sort.Slice(m.Rounds, func(i, j int) bool { return m.Rounds[i].ID < m.Rounds[j].ID })
+	sort.Slice(m.Polls, func(i, j int) bool { return m.Polls[i].ID < m.Polls[j].ID })
+	return m
+}
+
+// roundCopy deep-copies r so that frames and callers never share it.
+func (es *eventState) roundCopy(r *Round) Round {
+	c := *r
+	c.Pitches = make([]*Pitch, len(r.Pitches))
+	for i, p := range r.Pitches {
+		pc := *p
+		c.Pitches[i] = &pc
+	}
+	return c
+}
+
+// publishAll publishes the model and every room's stage. es.mu must be held
+// (or es not yet shared).
+func (e *Engine) publishAll(es *eventState) {
+	e.publishModel(es)
+	for _, r := range es.rooms {
+		e.publishStage(es, r)
+	}
+	for _, r := range es.rounds {
+		e.publishRanking(es, r)
+	}
+}
+
+func (e *Engine) publishModel(es *eventState) {
+	e.pub.Publish(ControlTopic(es.ev.ID), "model", mustJSON(struct {
+		Type       string `json:"type"`
+		ServerTime int64  `json:"server_time"`
+		*Model
+	}{"model", e.opts.Now().UnixMilli(), es.model()}))
+}
+
+// StageState is what a room's screens show: the event's public face, the
+// active round with its pitches, and the polls that are open or closed.
+type StageState struct {
+	Type       string `json:"type"`
+	ServerTime int64  `json:"server_time"`
+	Event      Event  `json:"event"`
+	Room       Room   `json:"room"`
+	Round      *Round `json:"round"`
+	Polls      []Poll `json:"polls"`
+}
+
+func (e *Engine) publishStage(es *eventState, room *Room) {
+	s := StageState{Type: "stage", ServerTime: e.opts.Now().UnixMilli(), Event: *es.ev, Room: *room, Polls: []Poll{}}
+	if r := es.rounds[room.ActiveRoundID]; r != nil {
+		rc := es.roundCopy(r)
+		s.Round = &rc
+	}
+	for _, p := range es.polls {
+		if p.RoomID == room.ID && p.State != PollDraft {
+			s.Polls = append(s.Polls, *p)
+		}
+	}
+	sort.Slice(s.Polls, func(i, j int) bool {
+		return s.Polls[i].Position < s.Polls[j].Position || (s.Polls[i].Position == s.Polls[j].Position && s.Polls[i].ID < s.Polls[j].ID)
+	})
+	b := mustJSON(s)
+	e.pub.Publish(RoomTopic(room.ID), "stage", b)
+	e.pub.Publish(ControlTopic(es.ev.ID), "stage:"+strconv.FormatInt(room.ID, 10), b)
+}
+
+// RankingFrame is a round's ranking as published.
+type RankingFrame struct {
+	Type       string      `json:"type"`
+	RoundID    int64       `json:"round_id"`
+	Revealed   bool        `json:"revealed"`
+	JuryWeight int         `json:"jury_weight"`
+	Entries    []RankEntry `json:"entries"`
+}
+
+// publishRanking sends the ranking preview to the control topic, and to the
+// room when revealed (an empty, unrevealed ranking otherwise). es.mu must be held.
+func (e *Engine) publishRanking(es *eventState, r *Round) {
+	es.tmu.Lock()
+	entries := RankPitches(r.Pitches, es.tallies, es.ev.JuryWeight)
+	es.tmu.Unlock()
+	key := "ranking:" + strconv.FormatInt(r.ID, 10)
+	full := RankingFrame{"ranking", r.ID, r.RankingRevealed, es.ev.JuryWeight, entries}
+	e.pub.Publish(ControlTopic(es.ev.ID), key, mustJSON(full))
+	if !r.RankingRevealed {
+		full.Entries = []RankEntry{}
+	}
+	e.pub.Publish(RoomTopic(r.RoomID), key, mustJSON(full))
+}
+
+// TallyFrame is one target's tally as published. Counts[i] is the number of
+// votes of value i+1; Counts, Mean and Jury are omitted while results are hidden.
+type TallyFrame struct {
+	Type       string   `json:"type"`
+	Target     string   `json:"target"`
+	Hidden     bool     `json:"hidden"`
+	Total      int64    `json:"total"`
+	Counts     []int64  `json:"counts,omitempty"`
+	Mean       *float64 `json:"mean,omitempty"`
+	Jury       *Summary `json:"jury,omitempty"`
+	JuryCounts []int64  `json:"jury_counts,omitempty"`
+}
+
+func tallyFrame(t Target, tally *Tally, show bool) []byte {
+	aud, jury := Summarize(tally.Audience), Summarize(tally.Jury)
+	f := TallyFrame{Type: "tally", Target: t.String(), Hidden: !show, Total: aud.Count + jury.Count}
+	if show {
+		f.Counts, f.Mean = tally.Audience, &aud.Mean
+		if jury.Count > 0 {
+			f.Jury, f.JuryCounts = &jury, tally.Jury
+		}
+	}
+	return mustJSON(f)
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only our own types are encoded here
+	}
+	return b
+}

@@ -1,0 +1,404 @@
+// Package live owns Ovation's domain: events, rooms, rounds of pitches,
+// keypad polls, participants, votes and rankings; their validation rules,
+// state machines and error codes; and the Engine that runs them.
+//
+// It imports the standard library only. Storage and fan-out are reached
+// through the small Store and Publisher interfaces declared in engine.go.
+package live
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits on user-supplied text and structure.
+const (
+	MaxTitleLen   = 120
+	MaxNameLen    = 60
+	MaxChoices    = 6  // keypad choices A–F
+	MaxScale      = 10 // scale polls and pitch scores go from 1 to at most 10
+	MaxDuration   = 3600
+	DefaultScale  = 5
+	DefaultPitchS = 120
+)
+
+var codeRE = regexp.MustCompile(`^[A-Z0-9]{3,12}$`)
+
+// Event is one live event: a conference day or a pitch evening.
+type Event struct {
+	ID        int64    `json:"id"`
+	Code      string   `json:"code"`      // short typeable code, 3–12 of A–Z 0–9, e.g. TDAYS
+	Title     string   `json:"title"`     // shown on every screen
+	Languages []string `json:"languages"` // e.g. ["fr","en"]; the first is the default
+	Color     string   `json:"color"`     // branding colour, #RRGGBB
+	LogoURL   string   `json:"logo_url"`  // branding logo, http(s) URL or empty
+	JuryCode  string   `json:"-"`         // the code jury members join with; empty: no jury
+	// JuryWeight is the jury's share of a combined pitch score in percent
+	// (0–100). 0 means the ranking is the audience's alone.
+	JuryWeight int       `json:"jury_weight"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// NormalizeCode returns code upper-cased and trimmed, as codes are typed on phones.
+func NormalizeCode(code string) string { return strings.ToUpper(strings.TrimSpace(code)) }
+
+// Validate reports the first invalid field of e.
+func (e *Event) Validate() error {
+	e.Code = NormalizeCode(e.Code)
+	e.JuryCode = NormalizeCode(e.JuryCode)
+	if !codeRE.MatchString(e.Code) {
+		return FieldErrorf("code", "Event code must be 3 to 12 letters or digits.")
+	}
+	if err := validText("title", e.Title, MaxTitleLen, true); err != nil {
+		return err
+	}
+	if len(e.Languages) == 0 {
+		e.Languages = []string{"fr", "en"}
+	}
+	for _, l := range e.Languages {
+		if l != "fr" && l != "en" {
+			return FieldErrorf("languages", "Language %q is not supported (fr, en).", l)
+		}
+	}
+	if e.Color == "" {
+		e.Color = "#5B3DF5"
+	}
+	if !regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`).MatchString(e.Color) {
+		return FieldErrorf("color", "Colour must look like #5B3DF5.")
+	}
+	if err := validURL("logo_url", e.LogoURL); err != nil {
+		return err
+	}
+	if e.JuryCode != "" && (!codeRE.MatchString(e.JuryCode) || e.JuryCode == e.Code) {
+		return FieldErrorf("jury_code", "Jury code must be 3 to 12 letters or digits, different from the event code.")
+	}
+	if e.JuryWeight < 0 || e.JuryWeight > 100 {
+		return FieldErrorf("jury_weight", "Jury weight is a percentage from 0 to 100.")
+	}
+	return nil
+}
+
+// Room is a stage with its own display; an event runs rooms in parallel.
+type Room struct {
+	ID      int64  `json:"id"`
+	EventID int64  `json:"event_id"`
+	Name    string `json:"name"`
+	// ActiveRoundID is the round the room's stage shows: the one started last.
+	ActiveRoundID int64 `json:"active_round_id"`
+}
+
+// Validate reports the first invalid field of r.
+func (r *Room) Validate() error { return validText("name", r.Name, MaxNameLen, true) }
+
+// Round states.
+const (
+	RoundPending  = "pending"
+	RoundRunning  = "running"
+	RoundFinished = "finished"
+)
+
+// Round is an ordered list of pitches run in one room; its pitches' scores
+// make its ranking.
+type Round struct {
+	ID      int64  `json:"id"`
+	EventID int64  `json:"event_id"`
+	RoomID  int64  `json:"room_id"`
+	Title   string `json:"title"`
+	Scale   int    `json:"scale"` // pitches are scored 1..Scale
+	State   string `json:"state"`
+	// CurrentPitchID is the pitch on stage, or 0 before the round starts.
+	CurrentPitchID  int64 `json:"current_pitch_id"`
+	RankingRevealed bool  `json:"ranking_revealed"`
+	// Pitches in running order. Filled by the engine; not a stored column.
+	Pitches []*Pitch `json:"pitches"`
+}
+
+// Validate reports the first invalid field of r.
+func (r *Round) Validate() error {
+	if r.Scale == 0 {
+		r.Scale = DefaultScale
+	}
+	if r.State == "" {
+		r.State = RoundPending
+	}
+	if err := validText("title", r.Title, MaxTitleLen, true); err != nil {
+		return err
+	}
+	if r.Scale < 2 || r.Scale > MaxScale {
+		return FieldErrorf("scale", "Scale must be from 2 to %d.", MaxScale)
+	}
+	return nil
+}
+
+// Pitch states. A pitch goes pending → on_stage → voting → closed; it may
+// open voting straight from pending or on_stage, and a closed pitch may be
+// reopened while its round has not finished.
+const (
+	PitchPending = "pending"
+	PitchOnStage = "on_stage"
+	PitchVoting  = "voting"
+	PitchClosed  = "closed"
+)
+
+// Pitch is one team's turn on stage.
+type Pitch struct {
+	ID          int64  `json:"id"`
+	RoundID     int64  `json:"round_id"`
+	Position    int    `json:"position"`
+	Team        string `json:"team"`
+	Presenter   string `json:"presenter"`
+	DurationS   int    `json:"duration_s"`
+	VideoURL    string `json:"video_url"`
+	State       string `json:"state"`
+	ShowResults bool   `json:"show_results"`
+	Timer       Timer  `json:"timer"`
+}
+
+// Validate reports the first invalid field of p.
+func (p *Pitch) Validate() error {
+	if p.DurationS == 0 {
+		p.DurationS = DefaultPitchS
+	}
+	if p.State == "" {
+		p.State = PitchPending
+	}
+	if err := validText("team", p.Team, MaxNameLen, true); err != nil {
+		return err
+	}
+	if err := validText("presenter", p.Presenter, MaxNameLen, false); err != nil {
+		return err
+	}
+	if p.DurationS < 10 || p.DurationS > MaxDuration {
+		return FieldErrorf("duration_s", "Duration must be from 10 to %d seconds.", MaxDuration)
+	}
+	if p.Timer.RemainingMS == 0 && !p.Timer.Running {
+		p.Timer.RemainingMS = int64(p.DurationS) * 1000
+	}
+	return validURL("video_url", p.VideoURL)
+}
+
+// Accepts reports whether the pitch takes votes now.
+func (p *Pitch) Accepts() bool { return p.State == PitchVoting }
+
+// transition moves p to state to if the state machine allows it.
+func (p *Pitch) transition(to string) error {
+	allowed := map[string][]string{
+		PitchPending: {PitchOnStage, PitchVoting},
+		PitchOnStage: {PitchVoting, PitchPending},
+		PitchVoting:  {PitchClosed},
+		PitchClosed:  {PitchVoting},
+	}
+	for _, s := range allowed[p.State] {
+		if s == to {
+			p.State = to
+			return nil
+		}
+	}
+	return Errorf(ETransition, "Pitch %q cannot go from %s to %s.", p.Team, p.State, to)
+}
+
+// Timer is a pitch countdown. It travels as a server deadline (when running)
+// or the remaining time (when paused), with the server's clock in the frame,
+// so every screen shows the same second.
+type Timer struct {
+	Running bool `json:"running"`
+	// DeadlineMS is the Unix time in milliseconds at which the countdown
+	// reaches zero; set only while running.
+	DeadlineMS int64 `json:"deadline_ms,omitempty"`
+	// RemainingMS is the time left while paused; may be negative once overrun.
+	RemainingMS int64 `json:"remaining_ms"`
+}
+
+// Start runs the countdown from its remaining time.
+func (t *Timer) Start(now time.Time) error {
+	if t.Running {
+		return Errorf(ETransition, "The timer is already running.")
+	}
+	t.Running, t.DeadlineMS = true, now.UnixMilli()+t.RemainingMS
+	return nil
+}
+
+// Pause stops the countdown, keeping the time left.
+func (t *Timer) Pause(now time.Time) error {
+	if !t.Running {
+		return Errorf(ETransition, "The timer is not running.")
+	}
+	t.Running, t.RemainingMS, t.DeadlineMS = false, t.DeadlineMS-now.UnixMilli(), 0
+	return nil
+}
+
+// Extend adds d to the countdown, running or paused.
+func (t *Timer) Extend(d time.Duration) {
+	if t.Running {
+		t.DeadlineMS += d.Milliseconds()
+	} else {
+		t.RemainingMS += d.Milliseconds()
+	}
+}
+
+// Poll states: draft → open → closed; a closed poll may be reopened.
+const (
+	PollDraft  = "draft"
+	PollOpen   = "open"
+	PollClosed = "closed"
+)
+
+// Poll kinds.
+const (
+	PollChoices = "choices" // keypad letters A..F; values 1..len(Choices)
+	PollScale   = "scale"   // values 1..ScaleMax
+)
+
+// Poll is a keypad question: single choice, one vote per participant,
+// changeable until closed.
+type Poll struct {
+	ID          int64    `json:"id"`
+	EventID     int64    `json:"event_id"`
+	RoomID      int64    `json:"room_id"`
+	Question    string   `json:"question"`
+	Kind        string   `json:"kind"`
+	Choices     []string `json:"choices,omitempty"`   // labels shown next to A, B, …
+	ScaleMax    int      `json:"scale_max,omitempty"` // for PollScale
+	State       string   `json:"state"`
+	ShowResults bool     `json:"show_results"`
+	Position    int      `json:"position"`
+}
+
+// Validate reports the first invalid field of p.
+func (p *Poll) Validate() error {
+	if p.State == "" {
+		p.State = PollDraft
+	}
+	if err := validText("question", p.Question, 200, true); err != nil {
+		return err
+	}
+	switch p.Kind {
+	case PollChoices:
+		if len(p.Choices) < 2 || len(p.Choices) > MaxChoices {
+			return FieldErrorf("choices", "A keypad poll has 2 to %d choices (A–F).", MaxChoices)
+		}
+		for i, c := range p.Choices {
+			if err := validText(fmt.Sprintf("choices[%d]", i), c, 80, true); err != nil {
+				return err
+			}
+		}
+		p.ScaleMax = 0
+	case PollScale:
+		if p.ScaleMax < 2 || p.ScaleMax > MaxScale {
+			return FieldErrorf("scale_max", "A scale poll goes from 1 to 2..%d.", MaxScale)
+		}
+		p.Choices = nil
+	default:
+		return FieldErrorf("kind", "Poll kind must be %q or %q.", PollChoices, PollScale)
+	}
+	return nil
+}
+
+// Options returns the number of distinct values a vote may take.
+func (p *Poll) Options() int {
+	if p.Kind == PollChoices {
+		return len(p.Choices)
+	}
+	return p.ScaleMax
+}
+
+func (p *Poll) transition(to string) error {
+	ok := (p.State == PollDraft && to == PollOpen) || (p.State == PollOpen && to == PollClosed) ||
+		(p.State == PollClosed && to == PollOpen)
+	if !ok {
+		return Errorf(ETransition, "Poll cannot go from %s to %s.", p.State, to)
+	}
+	p.State = to
+	return nil
+}
+
+// Target kinds.
+const (
+	KindPitch = "pitch"
+	KindPoll  = "poll"
+)
+
+// Target names what a vote is for: a pitch or a poll. Its text form is
+// "pitch:12" or "poll:3".
+type Target struct {
+	Kind string
+	ID   int64
+}
+
+// String returns the text form of t.
+func (t Target) String() string { return t.Kind + ":" + strconv.FormatInt(t.ID, 10) }
+
+// ParseTarget parses "pitch:12" or "poll:3".
+func ParseTarget(s string) (Target, error) {
+	kind, id, ok := strings.Cut(s, ":")
+	n, err := strconv.ParseInt(id, 10, 64)
+	if !ok || err != nil || n <= 0 || (kind != KindPitch && kind != KindPoll) {
+		return Target{}, &Error{Code: EInvalid, Field: "target", Message: `Target must look like "pitch:12" or "poll:3".`}
+	}
+	return Target{Kind: kind, ID: n}, nil
+}
+
+// Participant is an anonymous audience (or jury) member of one event.
+type Participant struct {
+	ID          int64     `json:"id"`
+	EventID     int64     `json:"event_id"`
+	DisplayName string    `json:"display_name"`
+	Jury        bool      `json:"jury"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// MaxVoteIDLen bounds client-chosen vote ids.
+const MaxVoteIDLen = 64
+
+// Vote is one participant's choice for one target. VoteID is chosen by the
+// client: replaying the same VoteID is idempotent.
+type Vote struct {
+	VoteID        string
+	ParticipantID int64
+	EventID       int64
+	Target        Target
+	Value         int
+	Jury          bool
+	At            time.Time
+}
+
+// ValidateShape checks what can be checked without the target's state.
+func (v *Vote) ValidateShape() error {
+	if v.VoteID == "" || len(v.VoteID) > MaxVoteIDLen || !utf8.ValidString(v.VoteID) {
+		return FieldErrorf("vote_id", "vote_id must be 1 to %d characters.", MaxVoteIDLen)
+	}
+	if v.Value < 1 || v.Value > MaxScale {
+		return &Error{Code: EBadValue, Field: "value", Message: "Vote value out of range."}
+	}
+	return nil
+}
+
+func validText(field, s string, max int, required bool) error {
+	if !utf8.ValidString(s) {
+		return FieldErrorf(field, "%s is not valid text.", field)
+	}
+	n := utf8.RuneCountInString(strings.TrimSpace(s))
+	if required && n == 0 {
+		return FieldErrorf(field, "%s is required.", field)
+	}
+	if n > max {
+		return FieldErrorf(field, "%s must be at most %d characters.", field, max)
+	}
+	return nil
+}
+
+func validURL(field, s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(s) > 500 {
+		return FieldErrorf(field, "%s must be an http(s) URL.", field)
+	}
+	return nil
+}

@@ -1,0 +1,531 @@
+// Package store owns Ovation's SQLite database: the embedded, versioned
+// migrations, the queries that load and save the domain, and the group
+// committer that makes votes durable in batches.
+//
+// It imports the domain package live and implements live.Store. There is one
+// writer connection; reads use a separate pool.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ovation-live/ovation/live"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options configures a DB. Zero values take the defaults.
+type Options struct {
+	// Synchronous is SQLite's synchronous pragma: FULL (default) makes every
+	// acknowledged vote survive a power cut; NORMAL survives a process crash only.
+	Synchronous string
+	// CommitWindow is how long the committer waits to gather more writes into a
+	// batch after the first arrives. Default 2 ms; 0 keeps the default, negative disables.
+	CommitWindow time.Duration
+	// MaxBatch caps the writes per transaction. Default 2048.
+	MaxBatch int
+	// QueueSize bounds the writes waiting for the committer; beyond it Enqueue
+	// answers EBusy. Default 65536.
+	QueueSize int
+	// OnCommit, if set, is called after each batch with its size and duration.
+	OnCommit func(ops int, d time.Duration, err error)
+}
+
+// DB is an open Ovation database.
+type DB struct {
+	path   string
+	opts   Options
+	writer *sql.DB
+	reader *sql.DB
+
+	mu     sync.RWMutex // guards closed against Enqueue
+	closed bool
+	ops    chan live.WriteOp
+	done   chan struct{}
+}
+
+var _ live.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the database at path, migrates it and
+// starts the group committer. Close flushes and stops it.
+func Open(path string, opts Options) (*DB, error) {
+	if opts.Synchronous == "" {
+		opts.Synchronous = "FULL"
+	}
+	switch strings.ToUpper(opts.Synchronous) {
+	case "FULL", "NORMAL", "EXTRA":
+	default:
+		return nil, fmt.Errorf("store: synchronous must be FULL, NORMAL or EXTRA, not %q", opts.Synchronous)
+	}
+	if opts.CommitWindow == 0 {
+		opts.CommitWindow = 2 * time.Millisecond
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 2048
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 65536
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(" + opts.Synchronous + ")&_txlock=immediate&_time_format=sqlite"
+	writer, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetConnMaxIdleTime(0)
+	reader, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	reader.SetMaxOpenConns(4)
+	db := &DB{path: path, opts: opts, writer: writer, reader: reader,
+		ops: make(chan live.WriteOp, opts.QueueSize), done: make(chan struct{})}
+	if err := db.migrate(context.Background()); err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, err
+	}
+	go db.commitLoop()
+	return db, nil
+}
+
+// Close stops accepting writes, commits what is queued and closes the database.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if db.closed {
+		db.mu.Unlock()
+		return nil
+	}
+	db.closed = true
+	close(db.ops) // safe: Enqueue checks closed under the read lock
+	db.mu.Unlock()
+	<-db.done
+	return errors.Join(db.writer.Close(), db.reader.Close())
+}
+
+// migrate applies the embedded migrations newer than PRAGMA user_version.
+func (db *DB) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	var version int
+	if err := db.writer.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("store: read schema version: %w", err)
+	}
+	for _, name := range names {
+		n, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("store: migration %s: bad name", name)
+		}
+		if n <= version {
+			continue
+		}
+		body, _ := migrations.ReadFile(name)
+		tx, err := db.writer.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", n)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Enqueue implements live.Store: it hands op to the group committer without blocking.
+func (db *DB) Enqueue(op live.WriteOp) error {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed {
+		return live.Errorf(live.EBusy, "The server is shutting down; try again in a moment.")
+	}
+	select {
+	case db.ops <- op:
+		return nil
+	default:
+		return live.Errorf(live.EBusy, "The server is saturated; try again in a moment.")
+	}
+}
+
+// Flush implements live.Store: it waits until every write queued before it is durable.
+func (db *DB) Flush(ctx context.Context) error {
+	done := make(chan error, 1)
+	db.mu.RLock()
+	if db.closed {
+		db.mu.RUnlock()
+		return nil // Close commits everything queued
+	}
+	select {
+	case db.ops <- live.WriteOp{Done: func(err error) { done <- err }}:
+		db.mu.RUnlock()
+	case <-ctx.Done():
+		db.mu.RUnlock()
+		return live.Errorf(live.EBusy, "The database is busy.")
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return live.Errorf(live.EBusy, "The database is busy.")
+	}
+}
+
+// commitLoop is the group committer: it gathers queued writes into one
+// transaction, commits, and only then reports each write as done, in order.
+func (db *DB) commitLoop() {
+	defer close(db.done)
+	batch := make([]live.WriteOp, 0, db.opts.MaxBatch)
+	for {
+		op, ok := <-db.ops
+		if !ok {
+			return
+		}
+		batch = append(batch[:0], op)
+		open := db.gather(&batch)
+		db.commitBatch(batch)
+		if !open {
+			return
+		}
+	}
+}
+
+// gather adds queued writes to batch, waiting up to CommitWindow for more. It
+// returns false when the queue is closed.
+func (db *DB) gather(batch *[]live.WriteOp) bool {
+	var window <-chan time.Time
+	if db.opts.CommitWindow > 0 {
+		t := time.NewTimer(db.opts.CommitWindow)
+		defer t.Stop()
+		window = t.C
+	}
+	for len(*batch) < db.opts.MaxBatch {
+		select {
+		case op, ok := <-db.ops:
+			if !ok {
+				return false
+			}
+			*batch = append(*batch, op)
+			continue
+		default:
+		}
+		if window == nil {
+			return true
+		}
+		select {
+		case op, ok := <-db.ops:
+			if !ok {
+				return false
+			}
+			*batch = append(*batch, op)
+		case <-window:
+			return true
+		}
+	}
+	return true
+}
+
+func (db *DB) commitBatch(batch []live.WriteOp) {
+	start := time.Now()
+	err := db.writeBatch(batch)
+	if db.opts.OnCommit != nil {
+		db.opts.OnCommit(len(batch), time.Since(start), err)
+	}
+	for _, op := range batch {
+		if op.Done != nil {
+			op.Done(err)
+		}
+	}
+}
+
+func (db *DB) writeBatch(batch []live.WriteOp) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin batch: %w", err)
+	}
+	defer tx.Rollback()
+	var logStmt, voteStmt *sql.Stmt
+	for _, op := range batch {
+		switch {
+		case op.Vote != nil:
+			v := op.Vote
+			if logStmt == nil {
+				if logStmt, err = tx.PrepareContext(ctx, `INSERT INTO vote_log (participant_id, vote_id, event_id, target_kind, target_id, value, at)
+					VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`); err != nil {
+					return err
+				}
+				if voteStmt, err = tx.PrepareContext(ctx, `INSERT INTO votes (participant_id, target_kind, target_id, event_id, vote_id, value, jury, at)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+					ON CONFLICT (participant_id, target_kind, target_id) DO UPDATE SET vote_id = excluded.vote_id, value = excluded.value, at = excluded.at`); err != nil {
+					return err
+				}
+			}
+			at := v.At.UTC().Format(time.RFC3339Nano)
+			if _, err := logStmt.ExecContext(ctx, v.ParticipantID, v.VoteID, v.EventID, v.Target.Kind, v.Target.ID, v.Value, at); err != nil {
+				return fmt.Errorf("store: vote log: %w", err)
+			}
+			if _, err := voteStmt.ExecContext(ctx, v.ParticipantID, v.Target.Kind, v.Target.ID, v.EventID, v.VoteID, v.Value, v.Jury, at); err != nil {
+				return fmt.Errorf("store: vote: %w", err)
+			}
+		case op.Reset != nil:
+			if _, err := tx.ExecContext(ctx, `DELETE FROM votes WHERE target_kind = ? AND target_id = ?`, op.Reset.Kind, op.Reset.ID); err != nil {
+				return fmt.Errorf("store: reset: %w", err)
+			}
+		case op.Participant != nil:
+			p := op.Participant
+			if _, err := tx.ExecContext(ctx, `INSERT INTO participants (id, event_id, display_name, jury, created_at) VALUES (?, ?, ?, ?, ?)`,
+				p.ID, p.EventID, p.DisplayName, p.Jury, p.CreatedAt.UTC().Format(time.RFC3339Nano)); err != nil {
+				return fmt.Errorf("store: participant: %w", err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit batch: %w", err)
+	}
+	return nil
+}
+
+// Load implements live.Store.
+func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
+	ds := &live.Dataset{}
+	err := db.query(ctx, `SELECT id, code, title, languages, color, logo_url, jury_code, jury_weight, created_at FROM events ORDER BY id`,
+		func(rows *sql.Rows) error {
+			e := &live.Event{}
+			var langs, created string
+			if err := rows.Scan(&e.ID, &e.Code, &e.Title, &langs, &e.Color, &e.LogoURL, &e.JuryCode, &e.JuryWeight, &created); err != nil {
+				return err
+			}
+			e.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
+			ds.Events = append(ds.Events, e)
+			return json.Unmarshal([]byte(langs), &e.Languages)
+		})
+	if err == nil {
+		err = db.query(ctx, `SELECT id, event_id, name, active_round_id FROM rooms ORDER BY id`, func(rows *sql.Rows) error {
+			r := &live.Room{}
+			ds.Rooms = append(ds.Rooms, r)
+			return rows.Scan(&r.ID, &r.EventID, &r.Name, &r.ActiveRoundID)
+		})
+	}
+	if err == nil {
+		err = db.query(ctx, `SELECT id, event_id, room_id, title, scale, state, current_pitch_id, ranking_revealed FROM rounds ORDER BY id`, func(rows *sql.Rows) error {
+			r := &live.Round{}
+			ds.Rounds = append(ds.Rounds, r)
+			return rows.Scan(&r.ID, &r.EventID, &r.RoomID, &r.Title, &r.Scale, &r.State, &r.CurrentPitchID, &r.RankingRevealed)
+		})
+	}
+	if err == nil {
+		err = db.query(ctx, `SELECT id, round_id, position, team, presenter, duration_s, video_url, state, show_results,
+			timer_running, timer_deadline_ms, timer_remaining_ms FROM pitches ORDER BY round_id, position`, func(rows *sql.Rows) error {
+			p := &live.Pitch{}
+			ds.Pitches = append(ds.Pitches, p)
+			return rows.Scan(&p.ID, &p.RoundID, &p.Position, &p.Team, &p.Presenter, &p.DurationS, &p.VideoURL, &p.State, &p.ShowResults,
+				&p.Timer.Running, &p.Timer.DeadlineMS, &p.Timer.RemainingMS)
+		})
+	}
+	if err == nil {
+		err = db.query(ctx, `SELECT id, event_id, room_id, question, kind, choices, scale_max, state, show_results, position FROM polls ORDER BY id`, func(rows *sql.Rows) error {
+			p := &live.Poll{}
+			var choices string
+			if err := rows.Scan(&p.ID, &p.EventID, &p.RoomID, &p.Question, &p.Kind, &choices, &p.ScaleMax, &p.State, &p.ShowResults, &p.Position); err != nil {
+				return err
+			}
+			ds.Polls = append(ds.Polls, p)
+			return json.Unmarshal([]byte(choices), &p.Choices)
+		})
+	}
+	if err == nil {
+		err = db.query(ctx, `SELECT participant_id, target_kind, target_id, event_id, vote_id, value, jury FROM votes`, func(rows *sql.Rows) error {
+			var v live.Vote
+			if err := rows.Scan(&v.ParticipantID, &v.Target.Kind, &v.Target.ID, &v.EventID, &v.VoteID, &v.Value, &v.Jury); err != nil {
+				return err
+			}
+			ds.Votes = append(ds.Votes, v)
+			return nil
+		})
+	}
+	if err == nil {
+		err = db.query(ctx, `SELECT event_id, participant_id, vote_id FROM vote_log`, func(rows *sql.Rows) error {
+			var m live.VoteMark
+			if err := rows.Scan(&m.EventID, &m.ParticipantID, &m.VoteID); err != nil {
+				return err
+			}
+			ds.Ledger = append(ds.Ledger, m)
+			return nil
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: load: %w", err)
+	}
+	return ds, nil
+}
+
+func (db *DB) query(ctx context.Context, q string, scan func(*sql.Rows) error, args ...any) error {
+	rows, err := db.reader.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// upsert inserts a row when *id is 0 (setting *id) and updates it otherwise.
+func (db *DB) upsert(ctx context.Context, table string, id *int64, cols []string, vals ...any) error {
+	var q string
+	if *id == 0 {
+		q = fmt.Sprintf("INSERT INTO %s (%s) VALUES (?%s)", table, strings.Join(cols, ", "), strings.Repeat(", ?", len(cols)-1))
+	} else {
+		q = fmt.Sprintf("UPDATE %s SET %s = ? WHERE id = ?", table, strings.Join(cols, " = ?, "))
+		vals = append(vals, *id)
+	}
+	res, err := db.writer.ExecContext(ctx, q, vals...)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+			return live.Errorf(live.EConflict, "This already exists.")
+		}
+		return fmt.Errorf("store: save %s: %w", table, err)
+	}
+	if *id == 0 {
+		*id, err = res.LastInsertId()
+	}
+	return err
+}
+
+// SaveEvent implements live.Store.
+func (db *DB) SaveEvent(ctx context.Context, e *live.Event) error {
+	langs, _ := json.Marshal(e.Languages)
+	return db.upsert(ctx, "events", &e.ID, []string{"code", "title", "languages", "color", "logo_url", "jury_code", "jury_weight", "created_at"},
+		e.Code, e.Title, string(langs), e.Color, e.LogoURL, e.JuryCode, e.JuryWeight, e.CreatedAt.UTC().Format(time.RFC3339Nano))
+}
+
+// SaveRoom implements live.Store.
+func (db *DB) SaveRoom(ctx context.Context, r *live.Room) error {
+	return db.upsert(ctx, "rooms", &r.ID, []string{"event_id", "name", "active_round_id"}, r.EventID, r.Name, r.ActiveRoundID)
+}
+
+// SaveRound implements live.Store.
+func (db *DB) SaveRound(ctx context.Context, r *live.Round) error {
+	return db.upsert(ctx, "rounds", &r.ID, []string{"event_id", "room_id", "title", "scale", "state", "current_pitch_id", "ranking_revealed"},
+		r.EventID, r.RoomID, r.Title, r.Scale, r.State, r.CurrentPitchID, r.RankingRevealed)
+}
+
+// SavePitch implements live.Store.
+func (db *DB) SavePitch(ctx context.Context, p *live.Pitch) error {
+	return db.upsert(ctx, "pitches", &p.ID, []string{"round_id", "position", "team", "presenter", "duration_s", "video_url", "state",
+		"show_results", "timer_running", "timer_deadline_ms", "timer_remaining_ms"},
+		p.RoundID, p.Position, p.Team, p.Presenter, p.DurationS, p.VideoURL, p.State, p.ShowResults,
+		p.Timer.Running, p.Timer.DeadlineMS, p.Timer.RemainingMS)
+}
+
+// DeletePitch implements live.Store.
+func (db *DB) DeletePitch(ctx context.Context, id int64) error {
+	_, err := db.writer.ExecContext(ctx, `DELETE FROM pitches WHERE id = ?`, id)
+	return err
+}
+
+// SavePoll implements live.Store.
+func (db *DB) SavePoll(ctx context.Context, p *live.Poll) error {
+	choices, _ := json.Marshal(p.Choices)
+	if p.Choices == nil {
+		choices = []byte("[]")
+	}
+	return db.upsert(ctx, "polls", &p.ID, []string{"event_id", "room_id", "question", "kind", "choices", "scale_max", "state", "show_results", "position"},
+		p.EventID, p.RoomID, p.Question, p.Kind, string(choices), p.ScaleMax, p.State, p.ShowResults, p.Position)
+}
+
+// Audit implements live.Store.
+func (db *DB) Audit(ctx context.Context, a live.AuditEntry) error {
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO audit (event_id, actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?, ?)`,
+		a.EventID, a.Actor, a.Action, a.Target, a.Detail, a.At.UTC().Format(time.RFC3339Nano))
+	return err
+}
+
+// AuditLog returns an event's audit entries, newest first, at most limit.
+func (db *DB) AuditLog(ctx context.Context, eventID int64, limit int) ([]live.AuditEntry, error) {
+	out := []live.AuditEntry{}
+	err := db.query(ctx, `SELECT id, event_id, actor, action, target, detail, at FROM audit WHERE event_id = ? ORDER BY id DESC LIMIT ?`,
+		func(rows *sql.Rows) error {
+			var a live.AuditEntry
+			var at string
+			if err := rows.Scan(&a.ID, &a.EventID, &a.Actor, &a.Action, &a.Target, &a.Detail, &at); err != nil {
+				return err
+			}
+			a.At, _ = time.Parse(time.RFC3339Nano, at)
+			out = append(out, a)
+			return nil
+		}, eventID, limit)
+	return out, err
+}
+
+// Setting returns the value stored under key, or "" if none.
+func (db *DB) Setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := db.writer.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// SetSetting stores value under key.
+func (db *DB) SetSetting(ctx context.Context, key, value string) error {
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
+
+// SaveSession stores a moderator session by the hash of its token.
+func (db *DB) SaveSession(ctx context.Context, tokenHash, csrf string, expires time.Time) error {
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO sessions (token_hash, csrf, expires_at) VALUES (?, ?, ?)`, tokenHash, csrf, expires.Unix())
+	return err
+}
+
+// Session returns the CSRF token of a live session, or "" if there is none.
+func (db *DB) Session(ctx context.Context, tokenHash string) (string, error) {
+	var csrf string
+	err := db.reader.QueryRowContext(ctx, `SELECT csrf FROM sessions WHERE token_hash = ? AND expires_at > ?`, tokenHash, time.Now().Unix()).Scan(&csrf)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return csrf, err
+}
+
+// DeleteSession ends a session (and any expired ones).
+func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
+	_, err := db.writer.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ? OR expires_at <= ?`, tokenHash, time.Now().Unix())
+	return err
+}
