@@ -521,7 +521,9 @@ func (s *Server) handleVote(c echo.Context) error {
 
 // --- Moderator ----------------------------------------------------------------
 
-func (s *Server) handleListEvents(c echo.Context) error { return c.JSON(http.StatusOK, s.engine.Events()) }
+func (s *Server) handleListEvents(c echo.Context) error {
+	return c.JSON(http.StatusOK, s.engine.Events())
+}
 
 // eventInput is the editable part of an event; jury_code is write-only elsewhere.
 type eventInput struct {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -150,9 +151,9 @@ func (cn *conn) readLoop() {
 			cn.fail("", &live.Error{Code: EBadMessage, Message: "Messages are JSON text."})
 			continue
 		}
-		var m inMsg
-		if err := json.Unmarshal(data, &m); err != nil {
-			cn.fail("", &live.Error{Code: EBadMessage, Message: "The message is not a JSON object of the documented shape."})
+		m, err := decodeMessage(data)
+		if err != nil {
+			cn.fail(m.ID, err)
 			continue
 		}
 		cn.handle(m)
@@ -174,6 +175,24 @@ func (cn *conn) allow() bool {
 		cn.fail("", live.Errorf(live.ERateLimited, "Too many messages; slow down."))
 	}
 	return false
+}
+
+// decodeMessage parses one client message. It accepts exactly one JSON
+// object; unknown fields are ignored, wrong types and trailing data are
+// EBadMessage errors. A message without a known type is left to handle.
+func decodeMessage(data []byte) (inMsg, error) {
+	var m inMsg
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&m); err != nil {
+		return inMsg{}, &live.Error{Code: EBadMessage, Message: "The message is not a JSON object of the documented shape."}
+	}
+	if dec.More() {
+		return inMsg{}, &live.Error{Code: EBadMessage, Message: "Send one JSON object per message."}
+	}
+	if len(m.ID) > 64 {
+		return inMsg{}, &live.Error{Code: EBadMessage, Field: "id", Message: "id must be at most 64 characters."}
+	}
+	return m, nil
 }
 
 func (cn *conn) handle(m inMsg) {
