@@ -86,9 +86,9 @@ func (s *testServer) Stop(tb testing.TB) {
 	}
 }
 
-// call sends a JSON request (with the API token when moderator is true) and
-// decodes the JSON answer into out. It returns the status code.
-func call(tb testing.TB, base, method, path string, moderator bool, body, out any) int {
+// call sends a JSON request (with bearer as the Authorization token, if set)
+// and decodes the JSON answer into out. It returns the status code.
+func call(tb testing.TB, base, method, path, bearer string, body, out any) int {
 	tb.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -97,8 +97,8 @@ func call(tb testing.TB, base, method, path string, moderator bool, body, out an
 	}
 	req, _ := http.NewRequest(method, base+path, rd)
 	req.Header.Set("Content-Type", "application/json")
-	if moderator {
-		req.Header.Set("Authorization", "Bearer "+testAPIToken)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -118,7 +118,7 @@ func call(tb testing.TB, base, method, path string, moderator bool, body, out an
 func must(tb testing.TB, base, method, path string, body, out any) {
 	tb.Helper()
 	var raw json.RawMessage
-	if st := call(tb, base, method, path, true, body, &raw); st/100 != 2 {
+	if st := call(tb, base, method, path, testAPIToken, body, &raw); st/100 != 2 {
 		tb.Fatalf("%s %s: status %d: %s", method, path, st, raw)
 	}
 	if out != nil {
@@ -179,7 +179,7 @@ func join(tb testing.TB, base, code string, body map[string]any) joined {
 	tb.Helper()
 	var j joined
 	var raw json.RawMessage
-	if st := call(tb, base, "POST", "/api/events/"+code+"/join", false, body, &raw); st != 200 {
+	if st := call(tb, base, "POST", "/api/events/"+code+"/join", "", body, &raw); st != 200 {
 		tb.Fatalf("join: %d %s", st, raw)
 	}
 	_ = json.Unmarshal(raw, &j)
