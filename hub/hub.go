@@ -155,8 +155,9 @@ func (h *Hub) Deliver(f Frame) {
 	t.seq = f.Seq
 	t.latest[f.Key] = &f
 	n := len(t.subs)
+	qkey := f.Topic + "\x00" + f.Key
 	for s := range t.subs {
-		s.enqueue(f.Topic+"\x00"+f.Key, f.Data)
+		s.enqueue(qkey, f.Data)
 	}
 	t.mu.Unlock()
 	h.delivered.Add(int64(n))

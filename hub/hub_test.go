@@ -1,0 +1,238 @@
+package hub
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+type snapshot struct {
+	Type    string            `json:"type"`
+	Topic   string            `json:"topic"`
+	Epoch   string            `json:"epoch"`
+	Seq     uint64            `json:"seq"`
+	Resumed bool              `json:"resumed"`
+	Frames  []json.RawMessage `json:"frames"`
+}
+
+type frame struct {
+	Seq   uint64 `json:"seq"`
+	Topic string `json:"topic"`
+	Type  string `json:"type"`
+	N     int    `json:"n"`
+}
+
+func decode[T any](tb testing.TB, b []byte) T {
+	tb.Helper()
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		tb.Fatalf("decode %s: %v", b, err)
+	}
+	return v
+}
+
+func payload(typ string, n int) []byte { return []byte(fmt.Sprintf(`{"type":%q,"n":%d}`, typ, n)) }
+
+func TestPublishEncodesOnceWithSeqAndTopic(t *testing.T) {
+	h := New(Options{})
+	a, b := h.NewSubscriber(func() {}), h.NewSubscriber(func() {})
+	h.Subscribe("room:1", a, "", 0)
+	h.Subscribe("room:1", b, "", 0)
+	h.Publish("room:1", "tally:poll:1", payload("tally", 7))
+	ma, mb := a.Take(nil), b.Take(nil)
+	if len(ma) != 2 || len(mb) != 2 {
+		t.Fatalf("got %d and %d messages, want snapshot + frame each", len(ma), len(mb))
+	}
+	if &ma[1][0] != &mb[1][0] {
+		t.Error("subscribers got different byte slices: the frame was encoded per subscriber")
+	}
+	f := decode[frame](t, ma[1])
+	if f.Seq != 1 || f.Topic != "room:1" || f.Type != "tally" || f.N != 7 {
+		t.Fatalf("frame %s", ma[1])
+	}
+}
+
+func TestSnapshotHoldsLatestFramePerKey(t *testing.T) {
+	h := New(Options{})
+	for i := 1; i <= 5; i++ {
+		h.Publish("room:1", "stage", payload("stage", i))
+		h.Publish("room:1", "tally:pitch:"+strconv.Itoa(i%2), payload("tally", i))
+	}
+	s := h.NewSubscriber(func() {})
+	h.Subscribe("room:1", s, "", 0)
+	snap := decode[snapshot](t, s.Take(nil)[0])
+	if snap.Resumed || snap.Seq != 10 || len(snap.Frames) != 3 || snap.Epoch != h.Epoch() {
+		t.Fatalf("snapshot %+v", snap)
+	}
+	var last uint64
+	for _, raw := range snap.Frames {
+		f := decode[frame](t, raw)
+		if f.Seq <= last {
+			t.Fatalf("frames out of order: %s", raw)
+		}
+		last = f.Seq
+	}
+}
+
+func TestResume(t *testing.T) {
+	h := New(Options{})
+	h.Publish("room:1", "a", payload("a", 1)) // seq 1
+	h.Publish("room:1", "b", payload("b", 1)) // seq 2
+	h.Publish("room:1", "a", payload("a", 2)) // seq 3
+	t.Run("resumed with the frames after last_seq", func(t *testing.T) {
+		s := h.NewSubscriber(func() {})
+		h.Subscribe("room:1", s, h.Epoch(), 2)
+		snap := decode[snapshot](t, s.Take(nil)[0])
+		if !snap.Resumed || len(snap.Frames) != 1 || decode[frame](t, snap.Frames[0]).Seq != 3 {
+			t.Fatalf("%+v", snap)
+		}
+	})
+	t.Run("full snapshot for another epoch", func(t *testing.T) {
+		s := h.NewSubscriber(func() {})
+		h.Subscribe("room:1", s, "stale", 2)
+		if snap := decode[snapshot](t, s.Take(nil)[0]); snap.Resumed || len(snap.Frames) != 2 {
+			t.Fatalf("%+v", snap)
+		}
+	})
+	t.Run("full snapshot when last_seq is ahead", func(t *testing.T) {
+		s := h.NewSubscriber(func() {})
+		h.Subscribe("room:1", s, h.Epoch(), 99)
+		if snap := decode[snapshot](t, s.Take(nil)[0]); snap.Resumed || len(snap.Frames) != 2 {
+			t.Fatalf("%+v", snap)
+		}
+	})
+}
+
+func TestSlowSubscriberKeepsOnlyLatestFramePerKey(t *testing.T) {
+	h := New(Options{QueueLimit: 4})
+	s := h.NewSubscriber(func() { t.Error("closed, but superseded frames should not count") })
+	h.Subscribe("room:1", s, "", 0)
+	s.Take(nil)
+	for i := 1; i <= 100; i++ {
+		h.Publish("room:1", "tally:poll:1", payload("tally", i))
+		h.Publish("room:1", "tally:poll:2", payload("tally", -i))
+	}
+	got := s.Take(nil)
+	if len(got) != 2 {
+		t.Fatalf("queued %d frames, want the 2 latest", len(got))
+	}
+	a, b := decode[frame](t, got[0]), decode[frame](t, got[1])
+	if a.N != 100 || b.N != -100 || a.Seq >= b.Seq {
+		t.Fatalf("got %s %s", got[0], got[1])
+	}
+	if st := h.Stats(); st.Superseded != 198 {
+		t.Errorf("superseded %d, want 198", st.Superseded)
+	}
+}
+
+func TestOverflowClosesSubscriberOnce(t *testing.T) {
+	h := New(Options{QueueLimit: 3})
+	var closed atomic.Int32
+	s := h.NewSubscriber(func() { closed.Add(1) })
+	other := h.NewSubscriber(func() { t.Error("the reading subscriber was closed") })
+	h.Subscribe("room:1", s, "", 0)
+	h.Subscribe("room:1", other, "", 0)
+	for i := 0; i < 10; i++ {
+		h.Publish("room:1", "k"+strconv.Itoa(i), payload("x", i))
+		other.Take(nil)
+	}
+	if closed.Load() != 1 || h.Stats().SlowClosed != 1 {
+		t.Fatalf("closed %d times", closed.Load())
+	}
+	if s.Send([]byte(`{}`)) {
+		t.Error("a closed subscriber accepted a message")
+	}
+	h.Remove(s)
+	if n := h.Count("room:1"); n != 1 {
+		t.Errorf("count %d after remove, want 1", n)
+	}
+}
+
+func TestConcurrentPublishersAndSubscribers(t *testing.T) {
+	h := New(Options{QueueLimit: 1 << 16})
+	var wg sync.WaitGroup
+	subs := make([]*Subscriber, 50)
+	for i := range subs {
+		subs[i] = h.NewSubscriber(func() {})
+	}
+	for i, s := range subs {
+		wg.Add(1)
+		go func() { defer wg.Done(); h.Subscribe("room:"+strconv.Itoa(i%3), s, "", 0) }()
+	}
+	for p := 0; p < 4; p++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				h.Publish("room:"+strconv.Itoa(i%3), "k"+strconv.Itoa(p), payload("x", i))
+			}
+		}()
+	}
+	wg.Wait()
+	for _, s := range subs {
+		var last uint64
+		for _, m := range s.Take(nil) {
+			var f struct{ Seq uint64 }
+			_ = json.Unmarshal(m, &f)
+			if f.Seq != 0 && f.Seq <= last {
+				t.Fatalf("sequence went back: %d after %d", f.Seq, last)
+			}
+			if f.Seq != 0 {
+				last = f.Seq
+			}
+		}
+	}
+}
+
+// BenchmarkFanout10k publishes one ~200-byte tally frame to 10,000
+// subscribers of a topic: one encoding, 10,000 queue appends.
+func BenchmarkFanout10k(b *testing.B) {
+	h := New(Options{})
+	subs := make([]*Subscriber, 10000)
+	for i := range subs {
+		subs[i] = h.NewSubscriber(func() {})
+		h.Subscribe("room:1", subs[i], "", 0)
+	}
+	frame := []byte(`{"type":"tally","target":"pitch:12","hidden":false,"total":4242,"counts":[120,340,900,1500,1382],"mean":3.652,"jury":{"count":9,"sum":38,"mean":4.222},"jury_counts":[0,0,1,5,3]}`)
+	var buf [][]byte
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h.Publish("room:1", "tally:pitch:12", frame)
+		if i%64 == 63 { // writers drain their queues in the real server
+			for _, s := range subs {
+				buf = s.Take(buf[:0])
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/delivery")
+}
+
+// BenchmarkFanoutNaive10k is the same broadcast done the naive way, for
+// comparison: the frame encoded with encoding/json once per subscriber.
+func BenchmarkFanoutNaive10k(b *testing.B) {
+	type tally struct {
+		Seq    uint64  `json:"seq"`
+		Topic  string  `json:"topic"`
+		Type   string  `json:"type"`
+		Target string  `json:"target"`
+		Total  int64   `json:"total"`
+		Counts []int64 `json:"counts"`
+		Mean   float64 `json:"mean"`
+	}
+	queues := make([][][]byte, 10000)
+	v := tally{Type: "tally", Topic: "room:1", Target: "pitch:12", Total: 4242, Counts: []int64{120, 340, 900, 1500, 1382}, Mean: 3.652}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		v.Seq++
+		for q := range queues {
+			data, _ := json.Marshal(v)
+			queues[q] = append(queues[q][:0], data)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/delivery")
+}
