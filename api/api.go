@@ -44,11 +44,12 @@ type Config struct {
 	WriteTimeout time.Duration // a write stuck this long closes the connection; default 10 s
 	PingInterval time.Duration // WebSocket keepalive; default 20 s
 
-	VoteRate       float64 // votes per second per participant; default 5, burst VoteBurst (10)
-	VoteBurst      int
-	IPVoteRate     float64 // votes per second per IP address; default 500, burst IPVoteBurst (2000)
+	VoteRate  float64 // votes per second per participant; default 5, burst VoteBurst (10)
+	VoteBurst int
+	// Per-IP limits are generous: a whole venue may share one address behind NAT.
+	IPVoteRate     float64 // votes per second per IP address; default 2000, burst IPVoteBurst (10000)
 	IPVoteBurst    int
-	JoinRate       float64 // joins per second per IP address; default 50, burst JoinBurst (500)
+	JoinRate       float64 // joins per second per IP address; default 200, burst JoinBurst (2000)
 	JoinBurst      int
 	MessageRate    float64 // WebSocket messages per second per connection; default 20, burst MessageBurst (40)
 	MessageBurst   int
@@ -68,10 +69,10 @@ func (c *Config) setDefaults() {
 	}
 	def(&c.VoteRate, 5)
 	defi(&c.VoteBurst, 10)
-	def(&c.IPVoteRate, 500)
-	defi(&c.IPVoteBurst, 2000)
-	def(&c.JoinRate, 50)
-	defi(&c.JoinBurst, 500)
+	def(&c.IPVoteRate, 2000)
+	defi(&c.IPVoteBurst, 10000)
+	def(&c.JoinRate, 200)
+	defi(&c.JoinBurst, 2000)
 	def(&c.MessageRate, 20)
 	defi(&c.MessageBurst, 40)
 	defi(&c.FloodThreshold, 50)

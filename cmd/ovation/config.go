@@ -83,7 +83,7 @@ func DefaultConfig() Config {
 		Votes: VotesConfig{TallyInterval: 100 * time.Millisecond, CommitWindow: 2 * time.Millisecond, MaxBatch: 2048,
 			QueueSize: 65536, Synchronous: "FULL", TokenTTL: 72 * time.Hour},
 		WebSocket: WSConfig{ReadLimit: 4096, WriteTimeout: 10 * time.Second, PingInterval: 20 * time.Second, QueueLimit: 256},
-		Limits: LimitsConfig{VoteRate: 5, VoteBurst: 10, IPVoteRate: 500, IPVoteBurst: 2000, JoinRate: 50, JoinBurst: 500,
+		Limits: LimitsConfig{VoteRate: 5, VoteBurst: 10, IPVoteRate: 2000, IPVoteBurst: 10000, JoinRate: 200, JoinBurst: 2000,
 			MessageRate: 20, MessageBurst: 40, FloodThreshold: 50},
 	}
 }
