@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -335,17 +336,31 @@ func decode(c echo.Context, v any) error {
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) {
-			return he
-		}
-		if strings.Contains(err.Error(), "too large") {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		if tooLarge := bodyTooLarge(err); tooLarge != nil {
+			return tooLarge
 		}
 		return live.Errorf(live.EInvalid, "The request body is not valid JSON of the expected shape: %s.", jsonProblem(err))
 	}
-	if dec.More() {
+	// Token, unlike More, also sees a stray '}' or ']' after the value, and
+	// reads the rest of the body, so a body past the limit is refused.
+	if _, err := dec.Token(); err != io.EOF {
+		if tooLarge := bodyTooLarge(err); tooLarge != nil {
+			return tooLarge
+		}
 		return live.Errorf(live.EInvalid, "The request body has data after the JSON value.")
+	}
+	return nil
+}
+
+// bodyTooLarge returns the error to answer when reading the body failed at
+// the body limit, or nil.
+func bodyTooLarge(err error) error {
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &he):
+		return he
+	case err != nil && strings.Contains(err.Error(), "too large"):
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 	}
 	return nil
 }

@@ -38,9 +38,14 @@ type tokenClaims struct {
 func (s *Server) signToken(c tokenClaims) string {
 	payload, _ := json.Marshal(c)
 	p := base64.RawURLEncoding.EncodeToString(payload)
+	return p + "." + s.tokenSignature(p)
+}
+
+// tokenSignature returns the signature of a token's encoded payload, encoded.
+func (s *Server) tokenSignature(payload string) string {
 	mac := hmac.New(sha256.New, s.cfg.TokenSecret)
-	mac.Write([]byte(p))
-	return p + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+	mac.Write([]byte(payload))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
 // verifyToken checks a participant token's signature and expiry.
@@ -51,13 +56,10 @@ func (s *Server) verifyToken(token string) (tokenClaims, error) {
 	if !ok || len(token) > 512 {
 		return c, bad
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil {
-		return c, bad
-	}
-	mac := hmac.New(sha256.New, s.cfg.TokenSecret)
-	mac.Write([]byte(p))
-	if !hmac.Equal(got, mac.Sum(nil)) {
+	// Compare the encoded signatures: decoding sig first would accept other
+	// spellings of the same bytes (line breaks, other unused bits in the last
+	// character), so one signed token would have many valid forms.
+	if !hmac.Equal([]byte(sig), []byte(s.tokenSignature(p))) {
 		return c, bad
 	}
 	payload, err := base64.RawURLEncoding.DecodeString(p)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -186,7 +187,7 @@ func decodeMessage(data []byte) (inMsg, error) {
 	if err := dec.Decode(&m); err != nil {
 		return inMsg{}, &live.Error{Code: EBadMessage, Message: "The message is not a JSON object of the documented shape."}
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF { // More would miss a stray '}' or ']'
 		return inMsg{}, &live.Error{Code: EBadMessage, Message: "Send one JSON object per message."}
 	}
 	if len(m.ID) > 64 {

@@ -1,0 +1,672 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/ovation-live/ovation/live"
+)
+
+// frame is any message the server sends; the fields cover every type.
+type frame struct {
+	Type          string         `json:"type"`
+	ID            string         `json:"id"`
+	Code          string         `json:"code"`
+	Field         string         `json:"field"`
+	VoteID        string         `json:"vote_id"`
+	Target        string         `json:"target"`
+	Value         int            `json:"value"`
+	Status        string         `json:"status"`
+	Topic         string         `json:"topic"`
+	Seq           *uint64        `json:"seq"`
+	Total         int64          `json:"total"`
+	Moderator     bool           `json:"moderator"`
+	ParticipantID int64          `json:"participant_id"`
+	Votes         map[string]int `json:"votes"`
+	Frames        []frame        `json:"frames"`
+	raw           []byte
+}
+
+const wsTimeout = 10 * time.Second
+
+// wsURL is the WebSocket endpoint of ts.
+func (ts *testServer) wsURL() string { return "ws" + strings.TrimPrefix(ts.URL, "http") + "/ws" }
+
+// dialWS opens a WebSocket to ts as a browser page of the allowed origin
+// would (hdr may replace the Origin or add credentials) and reads the
+// welcome message. The connection is closed when the test ends.
+func dialWS(tb testing.TB, ts *testServer, hdr http.Header) (*websocket.Conn, frame) {
+	tb.Helper()
+	h := http.Header{"Origin": {ts.Origin}}
+	maps.Copy(h, hdr)
+	ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
+	defer cancel()
+	c, res, err := websocket.Dial(ctx, ts.wsURL(), &websocket.DialOptions{HTTPHeader: h})
+	if err != nil {
+		status := 0
+		if res != nil {
+			status = res.StatusCode
+		}
+		tb.Fatalf("dial: status %d: %v", status, err)
+	}
+	c.SetReadLimit(1 << 20)
+	tb.Cleanup(func() { _ = c.CloseNow() })
+	w := wsRead(tb, c)
+	if w.Type != "welcome" {
+		tb.Fatalf("first message = %s, want welcome", w.raw)
+	}
+	return c, w
+}
+
+// wsSend writes v: a string or []byte as a raw text message, anything else as JSON.
+func wsSend(tb testing.TB, c *websocket.Conn, v any) {
+	tb.Helper()
+	var b []byte
+	switch m := v.(type) {
+	case string:
+		b = []byte(m)
+	case []byte:
+		b = m
+	default:
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
+	defer cancel()
+	if err := c.Write(ctx, websocket.MessageText, b); err != nil {
+		tb.Fatalf("write %s: %v", truncate(string(b), 80), err)
+	}
+}
+
+func wsRead(tb testing.TB, c *websocket.Conn) frame {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
+	defer cancel()
+	typ, b, err := c.Read(ctx)
+	if err != nil {
+		tb.Fatalf("read: %v", err)
+	}
+	if typ != websocket.MessageText {
+		tb.Fatalf("server sent a %v message", typ)
+	}
+	var f frame
+	if err := json.Unmarshal(b, &f); err != nil {
+		tb.Fatalf("server sent %q: %v", b, err)
+	}
+	f.raw = b
+	return f
+}
+
+// expect reads until a message of type typ, skipping topic frames (which
+// carry a seq). Any other direct reply on the way fails the test.
+func expect(tb testing.TB, c *websocket.Conn, typ string) frame {
+	tb.Helper()
+	for {
+		f := wsRead(tb, c)
+		if f.Type == typ {
+			return f
+		}
+		if f.Seq == nil {
+			tb.Fatalf("got %s, want a %q message", truncate(string(f.raw), 300), typ)
+		}
+	}
+}
+
+// expectError reads the next reply and fails unless it is an error with code.
+func expectError(tb testing.TB, c *websocket.Conn, code string) frame {
+	tb.Helper()
+	f := expect(tb, c, "error")
+	if f.Code != code {
+		tb.Fatalf("error code %q (%s), want %q", f.Code, f.raw, code)
+	}
+	return f
+}
+
+// expectClose reads until the connection ends and fails unless the server
+// closed it with code.
+func expectClose(tb testing.TB, c *websocket.Conn, code websocket.StatusCode) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
+	defer cancel()
+	for {
+		_, _, err := c.Read(ctx)
+		if err == nil {
+			continue
+		}
+		if got := websocket.CloseStatus(err); got != code {
+			tb.Fatalf("connection ended with %v (status %d), want close %d", err, got, code)
+		}
+		return
+	}
+}
+
+// usable checks that the connection still answers a ping.
+func usable(tb testing.TB, c *websocket.Conn) {
+	tb.Helper()
+	wsSend(tb, c, map[string]string{"type": "ping", "id": "still-there"})
+	if f := expect(tb, c, "pong"); f.ID != "still-there" {
+		tb.Fatalf("pong id %q", f.ID)
+	}
+}
+
+// wsAuth authenticates c with a participant token.
+func wsAuth(tb testing.TB, c *websocket.Conn, token string) frame {
+	tb.Helper()
+	wsSend(tb, c, map[string]string{"type": "auth", "id": "auth", "token": token})
+	return expect(tb, c, "auth_ok")
+}
+
+func TestWSBadInput(t *testing.T) {
+	ts := newTestServer(t, Config{MessageRate: 1000, MessageBurst: 1000})
+	f := newFixture(t, ts, "WSBAD")
+	other := newFixture(t, ts, "WSOTHER")
+	p := ts.join(t, f.Code, nil)
+	claims, err := ts.srv.verifyToken(p.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expiredClaims := claims
+	expiredClaims.Expires = time.Now().Add(-time.Second).Unix()
+	expired := ts.srv.signToken(expiredClaims)
+	forged := signed("guess", claims)
+	if r := ts.vote(t, p.Token, "seed", f.openPitch(), 2); r.Status != 200 {
+		t.Fatalf("seed vote: %d %s", r.Status, r.Body)
+	}
+
+	vote := func(target string, value int) map[string]any {
+		return map[string]any{"type": "vote", "id": "m1", "vote_id": "ws-bad", "target": target, "value": value}
+	}
+	sub := func(topic string) map[string]any {
+		return map[string]any{"type": "subscribe", "id": "m1", "topic": topic}
+	}
+	type tc struct {
+		name   string
+		msg    any
+		binary bool
+		code   string
+		voteID bool // the error names the vote
+	}
+	anonymous := []tc{
+		{name: "malformed JSON is a bad message", msg: `{"type":`, code: EBadMessage},
+		{name: "an array is a bad message", msg: `[{"type":"ping"}]`, code: EBadMessage},
+		{name: "a string is a bad message", msg: `"ping"`, code: EBadMessage},
+		{name: "a number is a bad message", msg: `42`, code: EBadMessage},
+		{name: "null is a bad message", msg: `null`, code: EBadMessage},
+		{name: "an empty message is a bad message", msg: ``, code: EBadMessage},
+		{name: "an object without type is a bad message", msg: `{}`, code: EBadMessage},
+		{name: "two objects are a bad message", msg: `{"type":"ping"} {"type":"ping"}`, code: EBadMessage},
+		{name: "trailing garbage is a bad message", msg: `{"type":"ping"} x`, code: EBadMessage},
+		{name: "a trailing brace is a bad message", msg: `{"type":"ping"}}`, code: EBadMessage},
+		{name: "a trailing bracket is a bad message", msg: `{"type":"ping"}]`, code: EBadMessage},
+		{name: "a wrong field type is a bad message", msg: `{"type":"vote","vote_id":"x","target":"pitch:1","value":"5"}`, code: EBadMessage},
+		{name: "a numeric type is a bad message", msg: `{"type":5}`, code: EBadMessage},
+		{name: "a long id is a bad message", msg: map[string]string{"type": "ping", "id": strings.Repeat("i", 65)}, code: EBadMessage},
+		{name: "a binary message is a bad message", msg: `{"type":"ping"}`, binary: true, code: EBadMessage},
+		{name: "an unknown type is unknown", msg: map[string]string{"type": "launch", "id": "m1"}, code: EUnknown},
+		{name: "types are case sensitive", msg: map[string]any{"type": "VOTE", "id": "m1", "vote_id": "x", "target": f.openPitch(), "value": 3}, code: EUnknown},
+		{name: "a vote before auth is unauthorized", msg: vote(f.openPitch(), 3), code: live.EUnauthorized, voteID: true},
+		{name: "auth with a forged token is unauthorized", msg: map[string]string{"type": "auth", "id": "m1", "token": forged}, code: live.EUnauthorized},
+		{name: "auth with an expired token is unauthorized", msg: map[string]string{"type": "auth", "id": "m1", "token": expired}, code: live.EUnauthorized},
+		{name: "auth with garbage is unauthorized", msg: map[string]string{"type": "auth", "id": "m1", "token": "x.y"}, code: live.EUnauthorized},
+		{name: "auth without token is unauthorized", msg: map[string]string{"type": "auth", "id": "m1"}, code: live.EUnauthorized},
+		{name: "auth with the API token is unauthorized", msg: map[string]string{"type": "auth", "id": "m1", "token": testAPIToken}, code: live.EUnauthorized},
+		{name: "the control topic is forbidden to the audience", msg: sub(live.ControlTopic(f.EventID)), code: live.EForbidden},
+		{name: "an unknown room is not found", msg: sub("room:999999"), code: live.ENotFound},
+		{name: "another event's control topic is forbidden", msg: sub(live.ControlTopic(other.EventID)), code: live.EForbidden},
+		{name: "unsubscribing an unknown topic is not found", msg: map[string]string{"type": "unsubscribe", "id": "m1", "topic": "room:1"}, code: live.ENotFound},
+	}
+	for _, topic := range []string{"", "room", "room:", "room:abc", "room:-1", "room:0", "room:1:2", " room:1", "lobby:1", "control:x", "ROOM:1"} {
+		anonymous = append(anonymous, tc{name: fmt.Sprintf("topic %q is invalid", topic), msg: sub(topic), code: live.EInvalid})
+	}
+	// No message type performs a moderator action, whatever it is called.
+	for _, typ := range []string{"action", "round_action", "pitch_action", "poll_action", "reset_votes", "create_event", "reveal", "open", "close", "login"} {
+		anonymous = append(anonymous, tc{name: "moderator action " + typ + " is unknown",
+			msg: map[string]any{"type": typ, "id": "m1", "action": "open", "target": f.openPitch(), "round_id": f.RoundID, "pitch_id": f.Pitches[2]}, code: EUnknown})
+	}
+	authed := []tc{
+		{name: "a vote on a closed pitch is refused", msg: vote(f.closedPitch(), 3), code: live.EVotingClosed, voteID: true},
+		{name: "a vote on a pending pitch is refused", msg: vote(f.pendingPitch(), 3), code: live.EVotingClosed, voteID: true},
+		{name: "a vote of zero is a bad value", msg: vote(f.openPitch(), 0), code: live.EBadValue, voteID: true},
+		{name: "a vote above the scale is a bad value", msg: vote(f.openPitch(), 6), code: live.EBadValue, voteID: true},
+		{name: "a vote above the choices is a bad value", msg: vote(f.poll(), 4), code: live.EBadValue, voteID: true},
+		{name: "a vote for an unknown pitch is not found", msg: vote("pitch:999999", 3), code: live.ENotFound, voteID: true},
+		{name: "a vote in another event is not found", msg: vote(other.openPitch(), 3), code: live.ENotFound, voteID: true},
+		{name: "a vote for a bad target is invalid", msg: vote("pitch:x", 3), code: live.EInvalid, voteID: true},
+		{name: "a vote without id is invalid", msg: map[string]any{"type": "vote", "id": "m1", "target": f.openPitch(), "value": 3}, code: live.EInvalid},
+		{name: "the control topic is still forbidden", msg: sub(live.ControlTopic(f.EventID)), code: live.EForbidden},
+		{name: "a forged re-auth is unauthorized", msg: map[string]string{"type": "auth", "id": "m1", "token": forged}, code: live.EUnauthorized},
+	}
+
+	run := func(t *testing.T, c *websocket.Conn, cases []tc) {
+		for _, k := range cases {
+			t.Run(k.name, func(t *testing.T) {
+				before := ts.state(t, f.Code)
+				if k.binary {
+					ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
+					err := c.Write(ctx, websocket.MessageBinary, []byte(k.msg.(string)))
+					cancel()
+					if err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					wsSend(t, c, k.msg)
+				}
+				e := expectError(t, c, k.code)
+				if m, ok := k.msg.(map[string]any); ok && e.ID != m["id"] {
+					t.Errorf("error id %q, want %q", e.ID, m["id"])
+				}
+				if k.voteID && e.VoteID != "ws-bad" {
+					t.Errorf("error vote_id %q, want ws-bad", e.VoteID)
+				}
+				usable(t, c)
+				if after := ts.state(t, f.Code); after != before {
+					t.Errorf("state changed:\nbefore %s\nafter  %s", before, after)
+				}
+			})
+		}
+	}
+
+	t.Run("anonymous", func(t *testing.T) {
+		c, w := dialWS(t, ts, nil)
+		if w.Moderator {
+			t.Fatal("an anonymous connection is a moderator")
+		}
+		run(t, c, anonymous)
+	})
+	t.Run("participant bearer on the upgrade", func(t *testing.T) {
+		c, w := dialWS(t, ts, http.Header{"Authorization": {"Bearer " + p.Token}})
+		if w.Moderator {
+			t.Fatal("a participant token made a moderator connection")
+		}
+		run(t, c, anonymous)
+	})
+	t.Run("authenticated participant", func(t *testing.T) {
+		c, _ := dialWS(t, ts, nil)
+		if ok := wsAuth(t, c, p.Token); ok.ParticipantID != p.ID {
+			t.Fatalf("auth_ok for %d, want %d", ok.ParticipantID, p.ID)
+		}
+		run(t, c, authed)
+		// The failed re-auth kept the valid identity.
+		wsSend(t, c, map[string]any{"type": "vote", "vote_id": "after", "target": f.poll(), "value": 1})
+		if a := expect(t, c, "ack"); a.Status != live.VoteCounted {
+			t.Fatalf("ack %s", a.raw)
+		}
+	})
+	t.Run("vote after auth with an expired token is unauthorized", func(t *testing.T) {
+		c, _ := dialWS(t, ts, nil)
+		wsSend(t, c, map[string]string{"type": "auth", "token": expired})
+		expectError(t, c, live.EUnauthorized)
+		before := ts.state(t, f.Code)
+		wsSend(t, c, vote(f.openPitch(), 5))
+		expectError(t, c, live.EUnauthorized)
+		if after := ts.state(t, f.Code); after != before {
+			t.Errorf("state changed")
+		}
+	})
+}
+
+func TestWSTokenExpiresOnOpenConnection(t *testing.T) {
+	ts := newTestServer(t, Config{TokenTTL: time.Second})
+	f := newFixture(t, ts, "WSTTL")
+	p := ts.join(t, f.Code, nil)
+	c, _ := dialWS(t, ts, nil)
+	wsAuth(t, c, p.Token)
+	<-time.After(time.Until(time.Unix(p.ExpiresAt, 0)) + 10*time.Millisecond)
+	before := ts.state(t, f.Code)
+	wsSend(t, c, map[string]any{"type": "vote", "vote_id": "late", "target": f.openPitch(), "value": 3})
+	expectError(t, c, live.EUnauthorized)
+	if after := ts.state(t, f.Code); after != before {
+		t.Errorf("state changed")
+	}
+}
+
+func TestWSReadLimit(t *testing.T) {
+	const limit = 1024
+	ts := newTestServer(t, Config{ReadLimit: limit})
+	f := newFixture(t, ts, "WSBIG")
+	p := ts.join(t, f.Code, nil)
+	c, _ := dialWS(t, ts, nil)
+	wsAuth(t, c, p.Token)
+
+	t.Run("a message of exactly the limit is read", func(t *testing.T) {
+		msg := `{"type":"ping","id":"edge","pad":"`
+		msg += strings.Repeat("x", limit-len(msg)-2) + `"}`
+		if len(msg) != limit {
+			t.Fatalf("len %d", len(msg))
+		}
+		wsSend(t, c, msg)
+		if f := expect(t, c, "pong"); f.ID != "edge" {
+			t.Fatalf("pong %s", f.raw)
+		}
+	})
+	t.Run("a larger message closes with 1009 and changes nothing", func(t *testing.T) {
+		before := ts.state(t, f.Code)
+		msg := `{"type":"vote","vote_id":"big","target":"` + f.openPitch() + `","value":5,"pad":"` + strings.Repeat("x", limit) + `"}`
+		wsSend(t, c, msg)
+		expectClose(t, c, websocket.StatusMessageTooBig)
+		if after := ts.state(t, f.Code); after != before {
+			t.Errorf("state changed")
+		}
+	})
+}
+
+func TestWSFloodCloses(t *testing.T) {
+	const threshold = 5
+	ts := newTestServer(t, Config{MessageRate: 0.001, MessageBurst: 1, FloodThreshold: threshold})
+	c, _ := dialWS(t, ts, nil)
+	usable(t, c) // spends the burst of one message
+
+	// The next threshold-1 messages are refused with rate_limited, and the
+	// threshold-th refusal closes the connection.
+	for i := range 3 * threshold {
+		ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
+		err := c.Write(ctx, websocket.MessageText, []byte(`{"type":"ping","id":"`+strconv.Itoa(i)+`"}`))
+		cancel()
+		if err != nil {
+			break // the server may already have closed
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
+	defer cancel()
+	limited := 0
+	for {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			if got := websocket.CloseStatus(err); got != CloseFlood {
+				t.Fatalf("connection ended with %v (status %d), want %d", err, got, CloseFlood)
+			}
+			break
+		}
+		var f frame
+		if err := json.Unmarshal(b, &f); err != nil {
+			t.Fatal(err)
+		}
+		if f.Type != "error" || f.Code != live.ERateLimited {
+			t.Fatalf("got %s, want only rate_limited errors", b)
+		}
+		limited++
+	}
+	// Errors queued just before the close may be dropped with the connection.
+	if limited > threshold-1 {
+		t.Errorf("%d rate_limited errors before the close, want at most %d", limited, threshold-1)
+	}
+}
+
+func TestWSModerator(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	f := newFixture(t, ts, "WSMOD")
+	control := live.ControlTopic(f.EventID)
+
+	t.Run("the API token follows the control topic", func(t *testing.T) {
+		c, w := dialWS(t, ts, http.Header{"Authorization": {"Bearer " + ts.Token}})
+		if !w.Moderator {
+			t.Fatal("welcome.moderator is false")
+		}
+		wsSend(t, c, map[string]string{"type": "subscribe", "topic": control})
+		s := expect(t, c, "snapshot")
+		if s.Topic != control || !slices.ContainsFunc(s.Frames, func(fr frame) bool { return fr.Type == "model" }) {
+			t.Fatalf("snapshot %s", truncate(string(s.raw), 300))
+		}
+		wsSend(t, c, map[string]string{"type": "subscribe", "id": "x", "topic": "control:999999"})
+		expectError(t, c, live.ENotFound)
+	})
+	t.Run("a session cookie from the allowed origin follows the control topic", func(t *testing.T) {
+		cookie, _ := ts.login(t)
+		c, w := dialWS(t, ts, http.Header{"Cookie": {cookie.Name + "=" + cookie.Value}})
+		if !w.Moderator {
+			t.Fatal("welcome.moderator is false")
+		}
+		wsSend(t, c, map[string]string{"type": "subscribe", "topic": control})
+		if s := expect(t, c, "snapshot"); s.Topic != control {
+			t.Fatalf("snapshot %s", truncate(string(s.raw), 300))
+		}
+	})
+	t.Run("a wrong API token is an audience connection", func(t *testing.T) {
+		c, w := dialWS(t, ts, http.Header{"Authorization": {"Bearer " + ts.Token + "x"}})
+		if w.Moderator {
+			t.Fatal("welcome.moderator is true")
+		}
+		wsSend(t, c, map[string]string{"type": "subscribe", "topic": control})
+		expectError(t, c, live.EForbidden)
+	})
+	t.Run("one connection follows at most eight topics", func(t *testing.T) {
+		var rooms []int64
+		for i := range maxTopics {
+			var r live.Room
+			ts.mod(t, "POST", "/api/events/"+f.Code+"/rooms", map[string]string{"name": "Room " + strconv.Itoa(i)}, &r)
+			rooms = append(rooms, r.ID)
+		}
+		c, _ := dialWS(t, ts, nil)
+		for _, id := range rooms {
+			wsSend(t, c, map[string]string{"type": "subscribe", "topic": live.RoomTopic(id)})
+			expect(t, c, "snapshot")
+		}
+		wsSend(t, c, map[string]string{"type": "subscribe", "topic": live.RoomTopic(f.RoomID)})
+		expectError(t, c, live.EInvalid)
+		// Subscribing again to a followed topic is not a new topic.
+		wsSend(t, c, map[string]string{"type": "subscribe", "topic": live.RoomTopic(rooms[0])})
+		expect(t, c, "snapshot")
+		wsSend(t, c, map[string]string{"type": "unsubscribe", "id": "u", "topic": live.RoomTopic(rooms[0])})
+		if u := expect(t, c, "unsubscribed"); u.ID != "u" {
+			t.Fatalf("unsubscribed %s", u.raw)
+		}
+		wsSend(t, c, map[string]string{"type": "subscribe", "topic": live.RoomTopic(f.RoomID)})
+		expect(t, c, "snapshot")
+	})
+}
+
+func TestWSOriginRefused(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	cookie, _ := ts.login(t)
+	for name, origin := range map[string]string{
+		"foreign":      evilOrigin,
+		"other scheme": strings.Replace(ts.Origin, "http:", "https:", 1),
+		"null":         "null",
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
+			defer cancel()
+			c, res, err := websocket.Dial(ctx, ts.wsURL(), &websocket.DialOptions{HTTPHeader: http.Header{
+				"Origin": {origin}, "Cookie": {cookie.Name + "=" + cookie.Value}}})
+			if err == nil {
+				c.CloseNow()
+				t.Fatal("upgrade from a foreign origin succeeded")
+			}
+			if res == nil || res.StatusCode != http.StatusForbidden {
+				t.Fatalf("response %v, want 403", res)
+			}
+			b, _ := io.ReadAll(res.Body)
+			if r := (response{Body: b}); r.code() != live.EForbidden {
+				t.Errorf("body %s, want code forbidden", b)
+			}
+		})
+	}
+}
+
+func TestVoteSamePathOverWSAndHTTP(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	f := newFixture(t, ts, "SAME")
+	p := ts.join(t, f.Code, nil)
+	c, _ := dialWS(t, ts, nil)
+	wsAuth(t, c, p.Token)
+
+	wsVote := func(voteID string, value int) map[string]any {
+		t.Helper()
+		wsSend(t, c, map[string]any{"type": "vote", "vote_id": voteID, "target": f.openPitch(), "value": value})
+		a := expect(t, c, "ack")
+		var m map[string]any
+		if err := json.Unmarshal(a.raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	httpVote := func(voteID string, value int) map[string]any {
+		t.Helper()
+		r := ts.vote(t, p.Token, voteID, f.openPitch(), value)
+		if r.Status != http.StatusOK {
+			t.Fatalf("vote: %d %s", r.Status, r.Body)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(r.Body, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	want := func(ack map[string]any, voteID string, value int, status string) {
+		t.Helper()
+		exp := map[string]any{"type": "ack", "vote_id": voteID, "target": f.openPitch(), "value": float64(value), "status": status}
+		if !maps.Equal(ack, exp) {
+			t.Errorf("ack = %v, want %v", ack, exp)
+		}
+	}
+
+	want(wsVote("v1", 4), "v1", 4, live.VoteCounted)
+	want(httpVote("v1", 4), "v1", 4, live.VoteDuplicate)
+	want(httpVote("v2", 2), "v2", 2, live.VoteChanged)
+	want(wsVote("v2", 2), "v2", 2, live.VoteDuplicate)
+	want(wsVote("v1", 4), "v1", 4, live.VoteDuplicate) // an old id stays a no-op
+
+	var res live.Results
+	ts.mod(t, "GET", "/api/events/"+f.Code+"/results", nil, &res)
+	for _, e := range res.Rounds[0].Ranking {
+		if e.PitchID == f.Pitches[1] && (e.Audience.Count != 1 || e.Audience.Sum != 2) {
+			t.Errorf("tally %+v, want one vote of 2", e.Audience)
+		}
+	}
+	// A newly subscribed room sends the participant's votes.
+	wsSend(t, c, map[string]string{"type": "subscribe", "topic": live.RoomTopic(f.RoomID)})
+	expect(t, c, "snapshot")
+	if m := expect(t, c, "my_votes"); len(m.Votes) != 1 || m.Votes[f.openPitch()] != 2 {
+		t.Errorf("my_votes %s", m.raw)
+	}
+}
+
+// TestWSManyClients runs many phones at once: each joins, subscribes to
+// the room, votes and waits until the room's tally frame counts everyone.
+func TestWSManyClients(t *testing.T) {
+	const phones = 24
+	ts := newTestServer(t, Config{})
+	f := newFixture(t, ts, "MANY")
+	ts.mod(t, "POST", fmt.Sprintf("/api/pitches/%d/actions/show_results", f.Pitches[1]), nil, nil)
+	room := live.RoomTopic(f.RoomID)
+
+	joins := make([]joinResponse, phones)
+	for i := range joins {
+		joins[i] = ts.join(t, f.Code, nil)
+	}
+	conns := make([]*websocket.Conn, phones)
+	for i := range conns {
+		conns[i], _ = dialWS(t, ts, nil)
+	}
+	errs := make(chan error, phones)
+	var wg sync.WaitGroup
+	for i := range phones {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- phone(conns[i], joins[i].Token, room, f.openPitch(), i%5+1, phones)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	var res live.Results
+	ts.mod(t, "GET", "/api/events/"+f.Code+"/results", nil, &res)
+	for _, e := range res.Rounds[0].Ranking {
+		if e.PitchID == f.Pitches[1] && e.Audience.Count != phones {
+			t.Errorf("tally %+v, want %d votes", e.Audience, phones)
+		}
+	}
+}
+
+// phone is one audience client: auth, subscribe, vote, then read until the
+// tally of target counts want votes. It runs in its own goroutine, so it
+// reports errors instead of failing the test.
+func phone(c *websocket.Conn, token, room, target string, value, want int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, m := range []map[string]any{
+		{"type": "auth", "token": token},
+		{"type": "subscribe", "topic": room},
+		{"type": "vote", "vote_id": "v", "target": target, "value": value},
+	} {
+		b, _ := json.Marshal(m)
+		if err := c.Write(ctx, websocket.MessageText, b); err != nil {
+			return err
+		}
+	}
+	// The tally may count this phone's vote before its ack arrives: the
+	// engine publishes once the vote is committed, while the ack waits for
+	// the read loop.
+	acked, total := false, int64(0)
+	for !acked || total < int64(want) {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			return fmt.Errorf("phone: acked %v, tally %d of %d: %w", acked, total, want, err)
+		}
+		var f frame
+		if err := json.Unmarshal(b, &f); err != nil {
+			return err
+		}
+		switch f.Type {
+		case "error":
+			return fmt.Errorf("phone: %s", b)
+		case "ack":
+			if f.Status != live.VoteCounted {
+				return fmt.Errorf("phone: ack %s", b)
+			}
+			acked = true
+		case "tally", "snapshot":
+			for _, fr := range append(f.Frames, f) {
+				if fr.Type == "tally" && fr.Target == target {
+					total = max(total, fr.Total)
+				}
+			}
+		}
+	}
+	if total != int64(want) {
+		return fmt.Errorf("phone: tally %d, want %d", total, want)
+	}
+	return nil
+}
+
+func TestShutdownClosesWebSocketsGoingAway(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	c, _ := dialWS(t, ts, nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
+		defer cancel()
+		ts.srv.Shutdown(ctx)
+	}()
+	expectClose(t, c, websocket.StatusGoingAway)
+	<-done
+
+	ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
+	defer cancel()
+	_, res, err := websocket.Dial(ctx, ts.wsURL(), &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {ts.Origin}}})
+	if err == nil || res == nil || res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("dial while draining: %v %v, want 503", res, err)
+	}
+	if r := ts.do(t, "GET", "/readyz", nil); r.Status != http.StatusServiceUnavailable {
+		t.Errorf("readyz while draining: %d", r.Status)
+	}
+}
