@@ -266,12 +266,16 @@ func (e *Engine) UpdatePitch(ctx context.Context, actor string, id int64, edit f
 	return update(ctx, e, actor, Target{KindPitch, id}.String(), func(es *eventState) *Pitch { return es.pitches[id] }, edit,
 		func(_ *eventState, old, c *Pitch) error {
 			c.ID, c.RoundID, c.Position, c.State, c.ShowResults = old.ID, old.RoundID, old.Position, old.State, old.ShowResults
-			if c.DurationS != old.DurationS && !c.Timer.Running && old.Timer.RemainingMS == int64(old.DurationS)*1000 {
-				c.Timer.RemainingMS = int64(c.DurationS) * 1000
-			} else {
-				c.Timer = old.Timer
+			if err := c.Validate(); err != nil { // fills the default duration
+				return err
 			}
-			return c.Validate()
+			// Validate would take a timer paused at zero for a new one; the
+			// timer only follows the duration while it is untouched.
+			c.Timer = old.Timer
+			if c.DurationS != old.DurationS && !old.Timer.Running && old.Timer.RemainingMS == int64(old.DurationS)*1000 {
+				c.Timer = Timer{RemainingMS: int64(c.DurationS) * 1000}
+			}
+			return nil
 		}, e.store.SavePitch)
 }
 
@@ -420,6 +424,7 @@ func (e *Engine) RoundAction(ctx context.Context, actor string, id int64, action
 		defer es.mu.Unlock()
 		r := es.rounds[id]
 		ch := es.newChange()
+		now := e.opts.Now()
 		switch action {
 		case RoundStart:
 			if r.State != RoundPending {
@@ -436,7 +441,7 @@ func (e *Engine) RoundAction(ctx context.Context, actor string, id int64, action
 			rc := ch.round(r)
 			rc.State = RoundRunning
 			ch.room(es.rooms[r.RoomID]).ActiveRoundID = r.ID
-			if err := ch.goTo(r, r.Pitches[0]); err != nil {
+			if err := ch.goTo(r, r.Pitches[0], now); err != nil {
 				return false, err
 			}
 		case RoundNext, RoundPrevious:
@@ -452,7 +457,7 @@ func (e *Engine) RoundAction(ctx context.Context, actor string, id int64, action
 			if i < 0 || i >= len(r.Pitches) {
 				return false, Errorf(ETransition, "There is no %s pitch.", map[string]string{RoundNext: "next", RoundPrevious: "previous"}[action])
 			}
-			if err := ch.goTo(r, r.Pitches[i]); err != nil {
+			if err := ch.goTo(r, r.Pitches[i], now); err != nil {
 				return false, err
 			}
 		case RoundReveal:
@@ -533,7 +538,7 @@ func (e *Engine) PitchAction(ctx context.Context, actor string, id int64, action
 			if r.State != RoundRunning {
 				return false, Errorf(ETransition, "Start the round first.")
 			}
-			if err := ch.goTo(r, p); err != nil {
+			if err := ch.goTo(r, p, now); err != nil {
 				return false, err
 			}
 		case PitchOpen:
@@ -650,22 +655,44 @@ func (e *Engine) resetVotes(ctx context.Context, es *eventState, actor string, t
 	err := func() error {
 		es.mu.Lock()
 		defer es.mu.Unlock()
-		for k := range es.current {
+		removed := map[ballotKey]ballot{}
+		for k, b := range es.current {
 			if k.target == t {
-				delete(es.current, k)
+				removed[k] = b
 			}
 		}
-		return e.store.Enqueue(WriteOp{Reset: &t, Done: func(err error) {
+		err := e.store.Enqueue(WriteOp{Reset: &t, Done: func(err error) {
 			if err == nil {
 				es.tmu.Lock()
 				tally := es.tallies[t]
 				clear(tally.Audience)
 				clear(tally.Jury)
+				for k := range es.committed {
+					if k.target == t {
+						delete(es.committed, k)
+					}
+				}
 				es.dirty[t] = true
 				es.tmu.Unlock()
+			} else {
+				// The votes are still stored: give back the ballots no later vote replaced.
+				es.mu.Lock()
+				for k, b := range removed {
+					if _, ok := es.current[k]; !ok {
+						es.current[k] = b
+					}
+				}
+				es.mu.Unlock()
 			}
 			done <- err
 		}})
+		if err != nil {
+			return err // not queued: nothing is reset
+		}
+		for k := range removed {
+			delete(es.current, k)
+		}
+		return nil
 	}()
 	if err != nil {
 		return err
@@ -714,8 +741,9 @@ func (ch *change) pitch(p *Pitch) *Pitch { return copyOf(ch.pitches, p) }
 func (ch *change) poll(p *Poll) *Poll    { return copyOf(ch.polls, p) }
 
 // goTo puts p on stage as r's current pitch, closing the voting of the pitch
-// it replaces (or sending it back to pending if it never opened).
-func (ch *change) goTo(r *Round, p *Pitch) error {
+// it replaces (or sending it back to pending if it never opened) and pausing
+// its timer at now, the engine's clock.
+func (ch *change) goTo(r *Round, p *Pitch, now time.Time) error {
 	rc := ch.round(r)
 	if rc.CurrentPitchID == p.ID {
 		return Errorf(ETransition, "%q is already on stage.", p.Team)
@@ -729,7 +757,7 @@ func (ch *change) goTo(r *Round, p *Pitch) error {
 			cc.State = PitchPending
 		}
 		if cc.Timer.Running {
-			_ = cc.Timer.Pause(time.Now())
+			_ = cc.Timer.Pause(now)
 		}
 	}
 	if pc := ch.pitch(p); pc.State == PitchPending {

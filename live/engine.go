@@ -151,9 +151,13 @@ type eventState struct {
 	current map[ballotKey]ballot
 	seen    map[seenKey]*voteWait
 
-	tmu     sync.Mutex // guards tallies and dirty; taken after mu when both are needed
+	tmu     sync.Mutex // guards tallies, dirty and committed; taken after mu when both are needed
 	tallies map[Target]*Tally
 	dirty   map[Target]bool
+	// committed holds the value of each participant's committed vote per
+	// target: the value a newly committed vote replaces in the tally, which
+	// is not the one current at submission when an earlier batch failed.
+	committed map[ballotKey]int
 }
 
 // NewEngine returns an engine over store publishing to pub. Call Load, then Run.
@@ -174,7 +178,7 @@ func NewEngine(store Store, pub Publisher, opts EngineOptions) *Engine {
 func newEventState(ev *Event) *eventState {
 	return &eventState{ev: ev, rooms: map[int64]*Room{}, rounds: map[int64]*Round{},
 		pitches: map[int64]*Pitch{}, polls: map[int64]*Poll{}, current: map[ballotKey]ballot{},
-		seen: map[seenKey]*voteWait{}, tallies: map[Target]*Tally{}, dirty: map[Target]bool{}}
+		seen: map[seenKey]*voteWait{}, tallies: map[Target]*Tally{}, dirty: map[Target]bool{}, committed: map[ballotKey]int{}}
 }
 
 // Load reads every event from the store, rebuilds tallies from the committed
@@ -217,6 +221,7 @@ func (e *Engine) Load(ctx context.Context) error {
 	for _, v := range ds.Votes {
 		es := e.byID[v.EventID]
 		es.current[ballotKey{v.ParticipantID, v.Target}] = ballot{v.VoteID, v.Value}
+		es.committed[ballotKey{v.ParticipantID, v.Target}] = v.Value
 		if t := es.tallies[v.Target]; t != nil {
 			t.add(v.Jury, 0, v.Value)
 		}
@@ -389,11 +394,14 @@ func (e *Engine) submitVote(who Voter, v Vote) (string, *voteWait, error) {
 		return "", nil, err
 	}
 	es := e.owned(v.Target.String())
-	if es == nil || es.ev.ID != who.EventID {
+	if es == nil {
 		return "", nil, Errorf(ENotFound, "No such %s in this event.", v.Target.Kind)
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
+	if es.ev.ID != who.EventID { // es.ev is rewritten by UpdateEvent under es.mu
+		return "", nil, Errorf(ENotFound, "No such %s in this event.", v.Target.Kind)
+	}
 	if w := es.seen[seenKey{v.ParticipantID, v.VoteID}]; w != nil {
 		return "", w, nil
 	}
@@ -416,7 +424,8 @@ func (e *Engine) submitVote(who Voter, v Vote) (string, *voteWait, error) {
 	err = e.store.Enqueue(WriteOp{Vote: &vote, Done: func(err error) {
 		if err == nil {
 			es.tmu.Lock()
-			es.tallies[vote.Target].add(vote.Jury, prev.value, vote.Value)
+			es.tallies[vote.Target].add(vote.Jury, es.committed[key], vote.Value)
+			es.committed[key] = vote.Value
 			es.dirty[vote.Target] = true
 			es.tmu.Unlock()
 		} else {
@@ -590,6 +599,8 @@ func (e *Engine) RoomEvent(roomID int64) (int64, error) {
 	if es == nil {
 		return 0, Errorf(ENotFound, "No room %d.", roomID)
 	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
 	return es.ev.ID, nil
 }
 

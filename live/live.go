@@ -333,11 +333,12 @@ type Target struct {
 // String returns the text form of t.
 func (t Target) String() string { return t.Kind + ":" + strconv.FormatInt(t.ID, 10) }
 
-// ParseTarget parses "pitch:12" or "poll:3".
+// ParseTarget parses "pitch:12" or "poll:3". Only the canonical form that
+// Target.String returns is accepted: no sign, no leading zeros.
 func ParseTarget(s string) (Target, error) {
 	kind, id, ok := strings.Cut(s, ":")
 	n, err := strconv.ParseInt(id, 10, 64)
-	if !ok || err != nil || n <= 0 || (kind != KindPitch && kind != KindPoll) {
+	if !ok || err != nil || n <= 0 || strconv.FormatInt(n, 10) != id || (kind != KindPitch && kind != KindPoll) {
 		return Target{}, &Error{Code: EInvalid, Field: "target", Message: `Target must look like "pitch:12" or "poll:3".`}
 	}
 	return Target{Kind: kind, ID: n}, nil

@@ -1,0 +1,224 @@
+package live_test
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/ovation-live/ovation/live"
+)
+
+// rankCase builds pitches and tallies for RankPitches: each pitch gets its
+// position from its index (1-based) and the given audience and jury counts.
+type rankCase struct {
+	pitches []*live.Pitch
+	tallies map[live.Target]*live.Tally
+}
+
+func newRankCase(tb testing.TB, scale int, counts ...[2][]int64) rankCase {
+	tb.Helper()
+	rc := rankCase{tallies: map[live.Target]*live.Tally{}}
+	for i, c := range counts {
+		p := &live.Pitch{ID: int64(100 + i), Position: i + 1, Team: string(rune('A' + i))}
+		t := live.NewTally(scale)
+		if c[0] != nil {
+			if len(c[0]) != scale {
+				tb.Fatalf("pitch %d: audience counts have %d values, want %d", i, len(c[0]), scale)
+			}
+			copy(t.Audience, c[0])
+		}
+		if c[1] != nil {
+			if len(c[1]) != scale {
+				tb.Fatalf("pitch %d: jury counts have %d values, want %d", i, len(c[1]), scale)
+			}
+			copy(t.Jury, c[1])
+		}
+		rc.pitches = append(rc.pitches, p)
+		rc.tallies[live.Target{Kind: live.KindPitch, ID: p.ID}] = t
+	}
+	return rc
+}
+
+// order returns the teams in ranked order and checks ranks are 1..n.
+func order(tb testing.TB, entries []live.RankEntry) string {
+	tb.Helper()
+	s := ""
+	for i, e := range entries {
+		if e.Rank != i+1 {
+			tb.Fatalf("entry %d has rank %d", i, e.Rank)
+		}
+		s += e.Team
+	}
+	return s
+}
+
+func aud(c ...int64) [2][]int64           { return [2][]int64{c, nil} }
+func both(a, j []int64) [2][]int64        { return [2][]int64{a, j} }
+func juryOnly(c ...int64) [2][]int64      { return [2][]int64{nil, c} }
+func counts5(a, b, c, d, e int64) []int64 { return []int64{a, b, c, d, e} }
+
+func TestSummarize(t *testing.T) {
+	t.Run("empty_counts_have_zero_mean", func(t *testing.T) {
+		if s := live.Summarize(make([]int64, 5)); s != (live.Summary{}) {
+			t.Fatalf("Summarize(empty) = %+v", s)
+		}
+	})
+	t.Run("mean_is_rounded_to_three_decimals", func(t *testing.T) {
+		// votes 1, 1, 2 → sum 4, mean 1.333…
+		if s := live.Summarize([]int64{2, 1, 0}); s != (live.Summary{Count: 3, Sum: 4, Mean: 1.333}) {
+			t.Fatalf("Summarize = %+v", s)
+		}
+	})
+	t.Run("counts_are_values_minus_one", func(t *testing.T) {
+		if s := live.Summarize([]int64{0, 0, 0, 0, 4}); s != (live.Summary{Count: 4, Sum: 20, Mean: 5}) {
+			t.Fatalf("Summarize = %+v", s)
+		}
+	})
+}
+
+func TestRankPitches(t *testing.T) {
+	t.Run("mean_and_vote_count_come_from_the_tally", func(t *testing.T) {
+		rc := newRankCase(t, 5, aud(0, 1, 0, 0, 1)) // votes 2 and 5
+		got := live.RankPitches(rc.pitches, rc.tallies, 0)
+		want := live.Summary{Count: 2, Sum: 7, Mean: 3.5}
+		if len(got) != 1 || got[0].Audience != want || got[0].Score != 3.5 || got[0].PitchID != 100 || got[0].Team != "A" {
+			t.Fatalf("entry = %+v, want audience %+v and score 3.5", got, want)
+		}
+	})
+	t.Run("higher_mean_ranks_first", func(t *testing.T) {
+		rc := newRankCase(t, 5, aud(0, 3, 0, 0, 0), aud(0, 0, 0, 1, 0), aud(0, 0, 2, 0, 0))
+		if got := order(t, live.RankPitches(rc.pitches, rc.tallies, 0)); got != "BCA" {
+			t.Fatalf("order = %s, want BCA", got)
+		}
+	})
+
+	// Audience mean 4, jury mean 2 for one pitch.
+	weighted := both(counts5(0, 0, 0, 2, 0), counts5(0, 2, 0, 0, 0))
+	for _, tc := range []struct {
+		name   string
+		weight int
+		score  float64
+	}{
+		{"weight_0_ignores_the_jury", 0, 4},
+		{"weight_30_mixes_70_30", 30, 3.4},
+		{"weight_100_is_the_jury_alone", 100, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rc := newRankCase(t, 5, weighted)
+			got := live.RankPitches(rc.pitches, rc.tallies, tc.weight)
+			if got[0].Score != tc.score {
+				t.Fatalf("score = %v, want %v", got[0].Score, tc.score)
+			}
+			if got[0].Audience.Count != 2 || got[0].Jury.Count != 2 || got[0].Jury.Mean != 2 {
+				t.Fatalf("summaries = %+v / %+v", got[0].Audience, got[0].Jury)
+			}
+		})
+	}
+	t.Run("jury_weight_changes_the_order", func(t *testing.T) {
+		// A: audience loves it, jury does not. B: the reverse, less strongly.
+		rc := newRankCase(t, 5,
+			both(counts5(0, 0, 0, 0, 4), counts5(2, 0, 0, 0, 0)),
+			both(counts5(0, 4, 0, 0, 0), counts5(0, 0, 0, 2, 0)))
+		for weight, want := range map[int]string{0: "AB", 30: "AB", 100: "BA"} {
+			if got := order(t, live.RankPitches(rc.pitches, rc.tallies, weight)); got != want {
+				t.Errorf("weight %d: order = %s, want %s", weight, got, want)
+			}
+		}
+	})
+	t.Run("empty_jury_leaves_the_audience_alone", func(t *testing.T) {
+		rc := newRankCase(t, 5, aud(0, 0, 1, 0, 0))
+		if got := live.RankPitches(rc.pitches, rc.tallies, 30); got[0].Score != 3 {
+			t.Fatalf("score = %v, want 3", got[0].Score)
+		}
+	})
+	t.Run("empty_audience_leaves_the_jury_alone", func(t *testing.T) {
+		rc := newRankCase(t, 5, juryOnly(0, 0, 0, 1, 0))
+		if got := live.RankPitches(rc.pitches, rc.tallies, 30); got[0].Score != 4 {
+			t.Fatalf("score = %v, want 4", got[0].Score)
+		}
+	})
+	t.Run("pitches_without_votes_come_last", func(t *testing.T) {
+		rc := newRankCase(t, 5, aud(0, 0, 0, 0, 0), aud(1, 0, 0, 0, 0), aud(0, 0, 0, 0, 0), aud(0, 0, 1, 0, 0))
+		got := live.RankPitches(rc.pitches, rc.tallies, 0)
+		if o := order(t, got); o != "DBAC" {
+			t.Fatalf("order = %s, want DBAC (no-vote pitches last, in running order)", o)
+		}
+		if got[2].Score != 0 || got[2].Audience.Count != 0 {
+			t.Fatalf("no-vote entry = %+v", got[2])
+		}
+	})
+	t.Run("pitch_without_tally_ranks_last", func(t *testing.T) {
+		rc := newRankCase(t, 5, aud(1, 0, 0, 0, 0))
+		rc.pitches = append([]*live.Pitch{{ID: 1, Position: 0, Team: "Z"}}, rc.pitches...)
+		if o := order(t, live.RankPitches(rc.pitches, rc.tallies, 0)); o != "AZ" {
+			t.Fatalf("order = %s, want AZ", o)
+		}
+	})
+	t.Run("tie_on_score_goes_to_more_votes", func(t *testing.T) {
+		// Both mean 3; B has more votes though A runs first.
+		rc := newRankCase(t, 5, aud(0, 0, 1, 0, 0), aud(0, 0, 2, 0, 0))
+		if o := order(t, live.RankPitches(rc.pitches, rc.tallies, 0)); o != "BA" {
+			t.Fatalf("order = %s, want BA", o)
+		}
+	})
+	t.Run("tie_on_score_and_votes_goes_to_more_top_votes", func(t *testing.T) {
+		// Both mean 3 over 2 votes; B has a 5.
+		rc := newRankCase(t, 5, aud(0, 1, 0, 1, 0), aud(1, 0, 0, 0, 1))
+		if o := order(t, live.RankPitches(rc.pitches, rc.tallies, 0)); o != "BA" {
+			t.Fatalf("order = %s, want BA", o)
+		}
+	})
+	t.Run("top_votes_count_the_jury_too", func(t *testing.T) {
+		// Same combined score (weight 0 → audience mean 3), same totals; B's jury gave the top value.
+		rc := newRankCase(t, 5,
+			both(counts5(0, 0, 1, 0, 0), counts5(0, 0, 1, 0, 0)),
+			both(counts5(0, 0, 1, 0, 0), counts5(0, 0, 0, 0, 1)))
+		if o := order(t, live.RankPitches(rc.pitches, rc.tallies, 0)); o != "BA" {
+			t.Fatalf("order = %s, want BA", o)
+		}
+	})
+	t.Run("full_tie_goes_to_running_order", func(t *testing.T) {
+		rc := newRankCase(t, 5, aud(0, 1, 1, 0, 0), aud(0, 1, 1, 0, 0), aud(0, 1, 1, 0, 0))
+		// Present them out of running order: the result must not depend on it.
+		in := []*live.Pitch{rc.pitches[2], rc.pitches[0], rc.pitches[1]}
+		if o := order(t, live.RankPitches(in, rc.tallies, 0)); o != "ABC" {
+			t.Fatalf("order = %s, want ABC", o)
+		}
+	})
+	t.Run("scores_equal_to_three_decimals_tie", func(t *testing.T) {
+		// A: 10/3 = 3.3333… over 3 votes; B: exactly 3.333 over 1000 votes.
+		// Rounded to 3 decimals they tie, so B's larger vote count wins.
+		rc := newRankCase(t, 5, aud(0, 0, 2, 1, 0), aud(0, 0, 667, 333, 0))
+		got := live.RankPitches(rc.pitches, rc.tallies, 0)
+		if got[0].Score != 3.333 || got[1].Score != 3.333 {
+			t.Fatalf("scores = %v, %v; want both 3.333", got[0].Score, got[1].Score)
+		}
+		if o := order(t, got); o != "BA" {
+			t.Fatalf("order = %s, want BA", o)
+		}
+	})
+	t.Run("order_is_deterministic_under_any_input_order", func(t *testing.T) {
+		rc := newRankCase(t, 5,
+			aud(0, 0, 1, 0, 0), aud(0, 0, 2, 0, 0), aud(0, 1, 0, 1, 0), aud(1, 0, 0, 0, 1),
+			aud(0, 0, 0, 0, 0), aud(0, 0, 0, 0, 0), aud(0, 0, 2, 0, 0), juryOnly(0, 0, 0, 0, 1))
+		want := live.RankPitches(rc.pitches, rc.tallies, 30)
+		rng := rand.New(rand.NewPCG(1, 2))
+		for i := 0; i < 200; i++ {
+			in := append([]*live.Pitch(nil), rc.pitches...)
+			rng.Shuffle(len(in), func(a, b int) { in[a], in[b] = in[b], in[a] })
+			if got := live.RankPitches(in, rc.tallies, 30); !reflect.DeepEqual(got, want) {
+				t.Fatalf("shuffle %d: order %s, want %s", i, order(t, got), order(t, want))
+			}
+		}
+		// H (jury alone: 5) > D (1+5: a top vote) > B, C, G (mean 3 over 2 votes,
+		// no top vote) in running order > A (1 vote) > E, F (no votes).
+		if o := order(t, want); o != "HDBCGAEF" {
+			t.Fatalf("order = %s, want HDBCGAEF", o)
+		}
+	})
+	t.Run("no_pitches_give_an_empty_ranking", func(t *testing.T) {
+		if got := live.RankPitches(nil, nil, 50); got == nil || len(got) != 0 {
+			t.Fatalf("RankPitches(nil) = %#v, want empty non-nil", got)
+		}
+	})
+}
