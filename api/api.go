@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
@@ -150,6 +151,7 @@ func (s *Server) Routes() *echo.Echo {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	}
 	e.Use(middleware.Recover())
+	e.Use(middleware.BodyLimit("64K"))
 	e.Use(s.checkOrigin)
 
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
@@ -164,7 +166,7 @@ func (s *Server) Routes() *echo.Echo {
 	e.GET("/control", s.page("control.html"))
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(s.pages))))
 
-	a := e.Group("/api", middleware.BodyLimit("64K"))
+	a := e.Group("/api") // no group middleware: Echo would add a catch-all that hides 404 and 405
 	// Audience.
 	a.GET("/events/:code", s.handlePublicEvent)
 	a.POST("/events/:code/join", s.handleJoin)
@@ -174,27 +176,28 @@ func (s *Server) Routes() *echo.Echo {
 	a.POST("/login", s.handleLogin)
 	a.POST("/logout", s.handleLogout)
 	a.GET("/session", s.handleSession)
-	// Moderator: build and run.
-	m := a.Group("", s.requireModerator)
-	m.GET("/events", s.handleListEvents)
-	m.POST("/events", s.handleCreateEvent)
-	m.GET("/events/:code/model", s.handleModel)
-	m.PATCH("/events/:code", s.handleUpdateEvent)
-	m.POST("/events/:code/rooms", s.handleCreateRoom)
-	m.PATCH("/rooms/:id", s.handleUpdateRoom)
-	m.POST("/events/:code/rounds", s.handleCreateRound)
-	m.PATCH("/rounds/:id", s.handleUpdateRound)
-	m.POST("/rounds/:id/pitches", s.handleCreatePitch)
-	m.PUT("/rounds/:id/order", s.handleReorder)
-	m.POST("/rounds/:id/actions/:action", s.handleRoundAction)
-	m.PATCH("/pitches/:id", s.handleUpdatePitch)
-	m.DELETE("/pitches/:id", s.handleDeletePitch)
-	m.POST("/pitches/:id/actions/:action", s.handlePitchAction)
-	m.POST("/events/:code/polls", s.handleCreatePoll)
-	m.PATCH("/polls/:id", s.handleUpdatePoll)
-	m.POST("/polls/:id/actions/:action", s.handlePollAction)
-	m.GET("/events/:code/results", s.handleResults)
-	m.GET("/events/:code/audit", s.handleAudit)
+	// Moderator: build and run. The middleware is per route, not per group, so
+	// that unknown paths and methods under /api answer 404 and 405.
+	mod := func(method, path string, h echo.HandlerFunc) { a.Add(method, path, h, s.requireModerator) }
+	mod(http.MethodGet, "/events", s.handleListEvents)
+	mod(http.MethodPost, "/events", s.handleCreateEvent)
+	mod(http.MethodGet, "/events/:code/model", s.handleModel)
+	mod(http.MethodPatch, "/events/:code", s.handleUpdateEvent)
+	mod(http.MethodPost, "/events/:code/rooms", s.handleCreateRoom)
+	mod(http.MethodPatch, "/rooms/:id", s.handleUpdateRoom)
+	mod(http.MethodPost, "/events/:code/rounds", s.handleCreateRound)
+	mod(http.MethodPatch, "/rounds/:id", s.handleUpdateRound)
+	mod(http.MethodPost, "/rounds/:id/pitches", s.handleCreatePitch)
+	mod(http.MethodPut, "/rounds/:id/order", s.handleReorder)
+	mod(http.MethodPost, "/rounds/:id/actions/:action", s.handleRoundAction)
+	mod(http.MethodPatch, "/pitches/:id", s.handleUpdatePitch)
+	mod(http.MethodDelete, "/pitches/:id", s.handleDeletePitch)
+	mod(http.MethodPost, "/pitches/:id/actions/:action", s.handlePitchAction)
+	mod(http.MethodPost, "/events/:code/polls", s.handleCreatePoll)
+	mod(http.MethodPatch, "/polls/:id", s.handleUpdatePoll)
+	mod(http.MethodPost, "/polls/:id/actions/:action", s.handlePollAction)
+	mod(http.MethodGet, "/events/:code/results", s.handleResults)
+	mod(http.MethodGet, "/events/:code/audit", s.handleAudit)
 	return e
 }
 
@@ -452,6 +455,9 @@ func (s *Server) handleJoin(c echo.Context) error {
 		(req.JuryCode == "" || prev.Jury) {
 		claims = prev
 		if req.DisplayName != "" {
+			if utf8.RuneCountInString(req.DisplayName) > live.MaxNameLen || !utf8.ValidString(req.DisplayName) {
+				return &live.Error{Code: live.EInvalid, Field: "display_name", Message: fmt.Sprintf("display_name must be at most %d characters.", live.MaxNameLen)}
+			}
 			claims.Name = req.DisplayName
 		}
 	} else {
@@ -492,6 +498,7 @@ type voteRequest struct {
 // voteAck is the answer to an accepted vote.
 type voteAck struct {
 	Type   string `json:"type"`
+	ID     string `json:"id,omitempty"` // the WebSocket message id, echoed
 	VoteID string `json:"vote_id"`
 	Target string `json:"target"`
 	Value  int    `json:"value"`
@@ -515,7 +522,11 @@ func (s *Server) castVote(ctx context.Context, claims tokenClaims, ip string, re
 		s.metrics.votesRejected.WithLabelValues(live.ErrorCode(err)).Inc()
 		return voteAck{}, err
 	}
-	s.metrics.votesAccepted.Inc()
+	if status == live.VoteDuplicate {
+		s.metrics.votesDuplicate.Inc()
+	} else {
+		s.metrics.votesAccepted.Inc()
+	}
 	return voteAck{Type: "ack", VoteID: req.VoteID, Target: target.String(), Value: req.Value, Status: status}, nil
 }
 
@@ -799,6 +810,9 @@ func (s *Server) handleUpdatePoll(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
+	if in.ShowResults != nil {
+		return &live.Error{Code: live.EInvalid, Field: "show_results", Message: "Use the show_results and hide_results actions."}
+	}
 	out, err := s.engine.UpdatePoll(c.Request().Context(), actor(c), id, func(p *live.Poll) error { in.apply(p); return nil })
 	if err != nil {
 		return err
@@ -927,8 +941,16 @@ func (s *Server) handleAudit(c echo.Context) error {
 	return c.JSON(http.StatusOK, entries)
 }
 
-// Shutdown stops accepting WebSockets and closes every open one with
-// "going away", waiting for their loops to end or ctx to expire.
+// Drain makes /readyz answer 503 and refuses new WebSockets, so a load
+// balancer stops sending clients here before the listener closes.
+func (s *Server) Drain() {
+	s.connMu.Lock()
+	s.draining = true
+	s.connMu.Unlock()
+}
+
+// Shutdown drains, then closes every open WebSocket with "going away",
+// waiting for their loops to end or ctx to expire.
 func (s *Server) Shutdown(ctx context.Context) {
 	s.connMu.Lock()
 	s.draining = true

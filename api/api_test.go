@@ -410,12 +410,12 @@ func TestHTTPBadInputChangesNothing(t *testing.T) {
 		{"zero id is not found", "POST", "/api/rounds/0/actions/start", nil, modAuth, 404, live.ENotFound},
 		{"hex id is not found", "POST", "/api/polls/0x10/actions/open", nil, modAuth, 404, live.ENotFound},
 		{"overflowing id is not found", "PATCH", "/api/rounds/99999999999999999999", `{"title":"x"}`, modAuth, 404, live.ENotFound},
-		// Under /api, what matches no route (path or method) is 401 without
-		// moderator credentials and 404 with them (docs/protocol.md §13).
+		// Under /api, an unknown path is 404 and a known path with another
+		// method is 405, with or without credentials (docs/protocol.md §13).
 		{"unknown route is not found", "GET", "/api/nope", nil, modAuth, 404, live.ENotFound},
-		{"unknown route without auth is unauthorized", "GET", "/api/nope", nil, nil, 401, live.EUnauthorized},
-		{"wrong method is not found", "PATCH", "/api/events/" + f.Code + "/audit", `{}`, modAuth, 404, live.ENotFound},
-		{"wrong method without moderator auth is unauthorized", "PUT", "/api/votes", nil, bearer(voter.Token), 401, live.EUnauthorized},
+		{"unknown route without auth is not found", "GET", "/api/nope", nil, nil, 404, live.ENotFound},
+		{"wrong method is not allowed", "PATCH", "/api/events/" + f.Code + "/audit", `{}`, modAuth, 405, EMethod},
+		{"wrong method without moderator auth is not allowed", "PUT", "/api/votes", nil, bearer(voter.Token), 405, EMethod},
 		{"wrong method outside the API is refused", "POST", "/healthz", nil, nil, 405, EMethod},
 
 		// Actions and transitions.

@@ -53,7 +53,7 @@ func (s *Server) verifyToken(token string) (tokenClaims, error) {
 	var c tokenClaims
 	bad := &live.Error{Code: live.EUnauthorized, Message: "This participant token is not valid; join the event again."}
 	p, sig, ok := strings.Cut(token, ".")
-	if !ok || len(token) > 512 {
+	if !ok || len(token) > 1024 {
 		return c, bad
 	}
 	// Compare the encoded signatures: decoding sig first would accept other

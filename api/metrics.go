@@ -13,17 +13,18 @@ import (
 // Metrics are the Prometheus series Ovation exports on /metrics. The store
 // and the hub report into it through ObserveCommit and ObserveFanout.
 type Metrics struct {
-	reg           *prometheus.Registry
-	handler       http.Handler
-	sockets       prometheus.Gauge
-	roomConns     *prometheus.GaugeVec
-	votesAccepted prometheus.Counter
-	votesRejected *prometheus.CounterVec
-	commitSeconds prometheus.Histogram
-	commitSize    prometheus.Histogram
-	commitErrors  prometheus.Counter
-	fanoutSeconds prometheus.Histogram
-	writeTimeouts prometheus.Counter
+	reg            *prometheus.Registry
+	handler        http.Handler
+	sockets        prometheus.Gauge
+	roomConns      *prometheus.GaugeVec
+	votesAccepted  prometheus.Counter
+	votesDuplicate prometheus.Counter
+	votesRejected  *prometheus.CounterVec
+	commitSeconds  prometheus.Histogram
+	commitSize     prometheus.Histogram
+	commitErrors   prometheus.Counter
+	fanoutSeconds  prometheus.Histogram
+	writeTimeouts  prometheus.Counter
 }
 
 // NewMetrics registers Ovation's series, with Go and process collectors, on a
@@ -37,7 +38,9 @@ func NewMetrics() *Metrics {
 		sockets: prometheus.NewGauge(prometheus.GaugeOpts{Name: "ovation_websockets", Help: "Open WebSocket connections."}),
 		roomConns: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "ovation_room_connections",
 			Help: "WebSocket connections subscribed to each room's topic."}, []string{"topic"}),
-		votesAccepted: prometheus.NewCounter(prometheus.CounterOpts{Name: "ovation_votes_accepted_total", Help: "Votes acknowledged after commit."}),
+		votesAccepted: prometheus.NewCounter(prometheus.CounterOpts{Name: "ovation_votes_accepted_total", Help: "Votes counted or changed, acknowledged after commit."}),
+		votesDuplicate: prometheus.NewCounter(prometheus.CounterOpts{Name: "ovation_votes_duplicate_total",
+			Help: "Replays of an already counted vote id, acknowledged without change."}),
 		votesRejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ovation_votes_rejected_total",
 			Help: "Votes refused, by error code."}, []string{"code"}),
 		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ovation_commit_batch_seconds",
@@ -50,7 +53,7 @@ func NewMetrics() *Metrics {
 		writeTimeouts: prometheus.NewCounter(prometheus.CounterOpts{Name: "ovation_write_timeout_closes_total",
 			Help: "Connections closed because one write was stuck past the write timeout."}),
 	}
-	reg.MustRegister(m.writeTimeouts, m.sockets, m.roomConns, m.votesAccepted, m.votesRejected, m.commitSeconds, m.commitSize, m.commitErrors, m.fanoutSeconds)
+	reg.MustRegister(m.writeTimeouts, m.sockets, m.roomConns, m.votesAccepted, m.votesDuplicate, m.votesRejected, m.commitSeconds, m.commitSize, m.commitErrors, m.fanoutSeconds)
 	return m
 }
 

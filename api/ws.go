@@ -199,7 +199,7 @@ func decodeMessage(data []byte) (inMsg, error) {
 func (cn *conn) handle(m inMsg) {
 	switch m.Type {
 	case "ping":
-		cn.send(map[string]any{"type": "pong", "id": m.ID, "server_time": time.Now().UnixMilli()})
+		cn.reply(m, map[string]any{"type": "pong", "server_time": time.Now().UnixMilli()})
 	case "auth":
 		claims, err := cn.s.verifyToken(m.Token)
 		if err != nil {
@@ -207,7 +207,7 @@ func (cn *conn) handle(m inMsg) {
 			return
 		}
 		cn.claims = &claims
-		cn.send(map[string]any{"type": "auth_ok", "id": m.ID, "participant_id": claims.ParticipantID, "event_id": claims.EventID,
+		cn.reply(m, map[string]any{"type": "auth_ok", "participant_id": claims.ParticipantID, "event_id": claims.EventID,
 			"jury": claims.Jury, "display_name": claims.Name})
 	case "subscribe":
 		cn.subscribe(m)
@@ -218,7 +218,7 @@ func (cn *conn) handle(m inMsg) {
 		}
 		cn.s.hub.Unsubscribe(m.Topic, cn.sub)
 		cn.untrack(m.Topic)
-		cn.send(map[string]any{"type": "unsubscribed", "id": m.ID, "topic": m.Topic})
+		cn.reply(m, map[string]any{"type": "unsubscribed", "topic": m.Topic})
 	case "vote":
 		if cn.claims == nil {
 			cn.failVote(m, live.Errorf(live.EUnauthorized, "Send an auth message with your participant token first."))
@@ -233,6 +233,7 @@ func (cn *conn) handle(m inMsg) {
 			cn.failVote(m, err)
 			return
 		}
+		ack.ID = m.ID
 		cn.send(ack)
 	case "":
 		cn.fail(m.ID, &live.Error{Code: EBadMessage, Field: "type", Message: "The message has no type."})
@@ -308,6 +309,14 @@ func (cn *conn) send(v any) {
 		return
 	}
 	cn.sub.Send(b)
+}
+
+// reply sends v (a message object) with the id of the message it answers, if any.
+func (cn *conn) reply(m inMsg, v map[string]any) {
+	if m.ID != "" {
+		v["id"] = m.ID
+	}
+	cn.send(v)
 }
 
 func (cn *conn) fail(id string, err error) {

@@ -116,6 +116,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	srv.Drain()                           // /readyz answers 503 from now on
 	shutdownErr := httpSrv.Shutdown(sctx) // stop accepting; finish plain HTTP requests
 	srv.Shutdown(sctx)                    // close WebSockets with "going away"
 	stopBG()
