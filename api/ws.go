@@ -415,7 +415,7 @@ func (s *Server) presence(ctx context.Context) {
 					s.hub.Publish(topic, "presence", mustJSON(map[string]any{"type": "presence", "connected": n}))
 				}
 			}
-			accepted, _ := s.engine.VoteCounts()
+			accepted, _ := s.engine.VoteCounts(ev.ID)
 			s.hub.Publish(live.ControlTopic(ev.ID), "stats", mustJSON(map[string]any{"type": "stats",
 				"connected": counts, "votes_accepted": accepted, "server_time": time.Now().UnixMilli()}))
 		}

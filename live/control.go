@@ -871,7 +871,6 @@ func (e *Engine) Results(ctx context.Context, code string) (*Results, error) {
 		es.tmu.Lock()
 		rank := RankPitches(r.Pitches, es.tallies, es.ev.JuryWeight)
 		es.tmu.Unlock()
-		r.Pitches = nil
 		res.Rounds = append(res.Rounds, RoundResults{r, rank})
 	}
 	for _, p := range m.Polls {

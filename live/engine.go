@@ -108,9 +108,7 @@ type Engine struct {
 	owner   map[string]*eventState // "room:1", "round:2", "pitch:3", "poll:4" → owning event
 	stopped bool
 
-	votesAccepted atomic.Int64
-	votesRejected sync.Map // code → *atomic.Int64
-	commitFailed  atomic.Bool
+	commitFailed atomic.Bool
 }
 
 type ballotKey struct {
@@ -150,6 +148,9 @@ type eventState struct {
 	polls   map[int64]*Poll
 	current map[ballotKey]ballot
 	seen    map[seenKey]*voteWait
+
+	accepted atomic.Int64 // votes counted or changed since start
+	rejected sync.Map     // error code → *atomic.Int64
 
 	tmu     sync.Mutex // guards tallies, dirty and committed; taken after mu when both are needed
 	tallies map[Target]*Tally
@@ -293,7 +294,8 @@ func (e *Engine) flushEvent(es *eventState) {
 			continue
 		}
 		tally := es.tallies[t]
-		frames = append(frames, out{t, room, tallyFrame(t, tally, true), tallyFrame(t, tally, show)})
+		scored := t.Kind == KindPitch || es.polls[t.ID].Kind == PollScale // a mean of letters means nothing
+		frames = append(frames, out{t, room, tallyFrame(t, tally, true, scored), tallyFrame(t, tally, show, scored)})
 		if t.Kind == KindPitch {
 			rounds[es.pitches[t.ID].RoundID] = true
 		}
@@ -349,9 +351,13 @@ type Voter struct {
 // durable. It returns VoteCounted, VoteChanged or VoteDuplicate; errors are
 // EInvalid, ENotFound, EVotingClosed, EBadValue or EBusy.
 func (e *Engine) Vote(ctx context.Context, who Voter, v Vote) (string, error) {
-	status, wait, err := e.submitVote(who, v)
+	es := e.eventByID(who.EventID)
+	if es == nil {
+		return "", Errorf(ENotFound, "No such event.")
+	}
+	status, wait, err := e.submitVote(es, who, v)
 	if err != nil {
-		e.reject(err)
+		es.reject(err)
 		return "", err
 	}
 	select {
@@ -360,48 +366,47 @@ func (e *Engine) Vote(ctx context.Context, who Voter, v Vote) (string, error) {
 		return "", Errorf(EBusy, "The vote was not confirmed in time; send it again.")
 	}
 	if wait.err != nil {
-		e.reject(wait.err)
+		es.reject(wait.err)
 		return "", wait.err
 	}
 	if status == "" {
 		return VoteDuplicate, nil
 	}
-	e.votesAccepted.Add(1)
+	es.accepted.Add(1)
 	return status, nil
 }
 
-func (e *Engine) reject(err error) {
-	code := ErrorCode(err)
-	c, _ := e.votesRejected.LoadOrStore(code, new(atomic.Int64))
+func (es *eventState) reject(err error) {
+	c, _ := es.rejected.LoadOrStore(ErrorCode(err), new(atomic.Int64))
 	c.(*atomic.Int64).Add(1)
 }
 
-// VoteCounts returns the number of accepted votes and of rejected votes by
-// error code since start.
-func (e *Engine) VoteCounts() (accepted int64, rejected map[string]int64) {
+// VoteCounts returns an event's number of accepted votes (counted or
+// changed, duplicates excluded) and of rejected votes by error code since start.
+func (e *Engine) VoteCounts(eventID int64) (accepted int64, rejected map[string]int64) {
 	rejected = map[string]int64{}
-	e.votesRejected.Range(func(k, v any) bool {
+	es := e.eventByID(eventID)
+	if es == nil {
+		return 0, rejected
+	}
+	es.rejected.Range(func(k, v any) bool {
 		rejected[k.(string)] = v.(*atomic.Int64).Load()
 		return true
 	})
-	return e.votesAccepted.Load(), rejected
+	return es.accepted.Load(), rejected
 }
 
 // submitVote returns an empty status with the original's wait for a replayed vote id.
-func (e *Engine) submitVote(who Voter, v Vote) (string, *voteWait, error) {
+func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (string, *voteWait, error) {
 	v.ParticipantID, v.EventID, v.Jury, v.At = who.ParticipantID, who.EventID, who.Jury, e.opts.Now()
 	if err := v.ValidateShape(); err != nil {
 		return "", nil, err
 	}
-	es := e.owned(v.Target.String())
-	if es == nil {
+	if e.owned(v.Target.String()) != es {
 		return "", nil, Errorf(ENotFound, "No such %s in this event.", v.Target.Kind)
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
-	if es.ev.ID != who.EventID { // es.ev is rewritten by UpdateEvent under es.mu
-		return "", nil, Errorf(ENotFound, "No such %s in this event.", v.Target.Kind)
-	}
 	if w := es.seen[seenKey{v.ParticipantID, v.VoteID}]; w != nil {
 		return "", w, nil
 	}
@@ -739,11 +744,14 @@ type TallyFrame struct {
 	JuryCounts []int64  `json:"jury_counts,omitempty"`
 }
 
-func tallyFrame(t Target, tally *Tally, show bool) []byte {
+func tallyFrame(t Target, tally *Tally, show, scored bool) []byte {
 	aud, jury := Summarize(tally.Audience), Summarize(tally.Jury)
 	f := TallyFrame{Type: "tally", Target: t.String(), Hidden: !show, Total: aud.Count + jury.Count}
 	if show {
-		f.Counts, f.Mean = tally.Audience, &aud.Mean
+		f.Counts = tally.Audience
+		if scored {
+			f.Mean = &aud.Mean
+		}
 		if jury.Count > 0 {
 			f.Jury, f.JuryCounts = &jury, tally.Jury
 		}

@@ -899,7 +899,7 @@ func TestEngineVote(t *testing.T) {
 			if len(h.e.MyVotes(a)) != 0 {
 				t.Fatalf("MyVotes = %v after a rejected vote", h.e.MyVotes(a))
 			}
-			if _, rej := h.e.VoteCounts(); rej[tc.code] != 1 {
+			if _, rej := h.e.VoteCounts(h.ev.ID); rej[tc.code] != 1 {
 				t.Fatalf("rejections = %v, want one %s", rej, tc.code)
 			}
 			// The same vote id is still usable for a valid vote.
@@ -954,7 +954,7 @@ func TestEngineVote(t *testing.T) {
 		h.mustVote(t, a, h.pitchT(0), 4, "2", live.VoteChanged)
 		h.mustVote(t, a, h.pitchT(0), 4, "2", live.VoteDuplicate)
 		h.mustVote(t, j, h.pitchT(0), 4, "3", live.VoteCounted)
-		if acc, rej := h.e.VoteCounts(); acc != 3 || len(rej) != 0 {
+		if acc, rej := h.e.VoteCounts(h.ev.ID); acc != 3 || len(rej) != 0 {
 			t.Fatalf("VoteCounts = %d, %v; want 3 accepted, none rejected", acc, rej)
 		}
 		if !h.e.Healthy() {

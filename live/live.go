@@ -135,9 +135,10 @@ func (r *Round) Validate() error {
 	return nil
 }
 
-// Pitch states. A pitch goes pending → on_stage → voting → closed; it may
-// open voting straight from pending or on_stage, and a closed pitch may be
-// reopened while its round has not finished.
+// Pitch states. A pitch goes pending → on_stage → voting → closed. Only the
+// pitch on stage in a running round opens voting, and a closed pitch that is
+// back on stage may reopen it. Leaving the stage closes its voting (or sends
+// it back to pending if voting never opened).
 const (
 	PitchPending = "pending"
 	PitchOnStage = "on_stage"
@@ -188,7 +189,7 @@ func (p *Pitch) Accepts() bool { return p.State == PitchVoting }
 // transition moves p to state to if the state machine allows it.
 func (p *Pitch) transition(to string) error {
 	allowed := map[string][]string{
-		PitchPending: {PitchOnStage, PitchVoting},
+		PitchPending: {PitchOnStage},
 		PitchOnStage: {PitchVoting, PitchPending},
 		PitchVoting:  {PitchClosed},
 		PitchClosed:  {PitchVoting},
