@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -23,15 +25,14 @@ import (
 const (
 	CloseSlowConsumer websocket.StatusCode = 4008 // the client did not read fast enough
 	CloseFlood        websocket.StatusCode = 4029 // too many messages refused in a row
-	ClosePingTimeout  websocket.StatusCode = 4000 // no answer to keepalive pings
 )
 
 // maxTopics bounds the topics one connection may follow.
 const maxTopics = 8
 
-// conn is one WebSocket connection. Its read loop runs in the handler's
-// goroutine and owns claims and topics; its writer goroutine owns every
-// write; a pinger keeps it alive. All three end when ctx is cancelled.
+// conn is one WebSocket connection. Its read loop owns claims and topics;
+// its writer goroutine owns every write and the keepalive pings. Both end
+// when ctx is cancelled.
 type conn struct {
 	s         *Server
 	ws        *websocket.Conn
@@ -83,10 +84,10 @@ func (s *Server) handleWS(c echo.Context) error {
 	if draining {
 		return live.Errorf(live.EBusy, "The server is shutting down.")
 	}
-	defer s.connWG.Done()
 	_, _, modErr := s.moderator(c)
-	ws, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{OriginPatterns: s.originHosts()})
+	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{OriginPatterns: s.originHosts()})
 	if err != nil {
+		s.connWG.Done()
 		return nil // Accept has written the response
 	}
 	ws.SetReadLimit(s.cfg.ReadLimit)
@@ -100,15 +101,45 @@ func (s *Server) handleWS(c echo.Context) error {
 	s.conns[cn] = struct{}{}
 	s.connMu.Unlock()
 	s.metrics.sockets.Inc()
-	defer func() {
+	// The connection lives in its own goroutine (owned by connWG, ended by
+	// Shutdown) so that the HTTP handler's deep stack and the request are
+	// released: an idle connection costs two small goroutines, not three.
+	go func() {
+		defer s.connWG.Done()
+		cn.run()
 		s.connMu.Lock()
 		delete(s.conns, cn)
 		s.connMu.Unlock()
 		s.metrics.sockets.Dec()
 	}()
-	cn.run()
 	return nil
 }
+
+// smallBuffers hands the WebSocket library small bufio buffers for the
+// hijacked connection instead of net/http's 4 KiB pair: messages here are
+// small, and an idle connection then holds 1.5 KiB of buffers, not 8 KiB.
+// Larger writes bypass the buffer.
+type smallBuffers struct{ http.ResponseWriter }
+
+func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := brw.Writer.Flush(); err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	pending := bytes.Clone(must(brw.Reader.Peek(brw.Reader.Buffered())))
+	r := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(pending), nc), max(512, len(pending)))
+	if _, err := r.Peek(len(pending)); err != nil { // keep bytes the client sent early in the buffer
+		nc.Close()
+		return nil, nil, err
+	}
+	return nc, bufio.NewReadWriter(r, bufio.NewWriterSize(nc, 1024)), nil
+}
+
+func must(b []byte, _ error) []byte { return b }
 
 // close asks the writer to close the connection with code. It never blocks,
 // so the hub may call it while holding its locks.
@@ -120,15 +151,13 @@ func (cn *conn) close(code websocket.StatusCode, reason string) {
 }
 
 func (cn *conn) run() {
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); cn.writeLoop() }()
-	go func() { defer wg.Done(); cn.pingLoop() }()
+	written := make(chan struct{})
+	go func() { defer close(written); cn.writeLoop() }()
 	cn.send(map[string]any{"type": "welcome", "server_time": time.Now().UnixMilli(), "epoch": cn.s.hub.Epoch(),
 		"moderator": cn.moderator})
 	cn.readLoop()
 	cn.cancel()
-	wg.Wait()
+	<-written
 	cn.s.hub.Remove(cn.sub)
 	for t := range cn.topics {
 		cn.untrack(t)
@@ -336,8 +365,12 @@ func fieldOf(err error) string {
 }
 
 // writeLoop owns every write: it drains the subscriber's queue, each write
-// bounded by WriteTimeout, and performs the close handshake when asked.
+// bounded by WriteTimeout, sends keepalive pings (a ping unanswered within
+// the interval closes the connection), and performs the close handshake
+// when asked.
 func (cn *conn) writeLoop() {
+	ping := time.NewTicker(cn.s.cfg.PingInterval)
+	defer ping.Stop()
 	var batch [][]byte
 	for {
 		select {
@@ -347,6 +380,16 @@ func (cn *conn) writeLoop() {
 			_ = cn.ws.Close(cn.closeCode, cn.closeReason)
 			cn.cancel()
 			return
+		case <-ping.C:
+			ctx, cancel := context.WithTimeout(cn.ctx, cn.s.cfg.PingInterval)
+			err := cn.ws.Ping(ctx)
+			cancel()
+			if err != nil {
+				_ = cn.ws.CloseNow() // no pong: the peer is gone, a close frame would not arrive either
+				cn.cancel()
+				return
+			}
+			continue
 		case <-cn.sub.Wake():
 		}
 		batch = cn.sub.Take(batch[:0])
@@ -365,27 +408,6 @@ func (cn *conn) writeLoop() {
 			}
 		}
 		clear(batch)
-	}
-}
-
-// pingLoop sends keepalive pings; a ping unanswered within the interval
-// closes the connection.
-func (cn *conn) pingLoop() {
-	t := time.NewTicker(cn.s.cfg.PingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-cn.ctx.Done():
-			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(cn.ctx, cn.s.cfg.PingInterval)
-			err := cn.ws.Ping(ctx)
-			cancel()
-			if err != nil && cn.ctx.Err() == nil {
-				cn.close(ClosePingTimeout, "ping timeout")
-				return
-			}
-		}
 	}
 }
 

@@ -286,6 +286,7 @@ func (e *Engine) flushEvent(es *eventState) {
 		room         int64
 		full, public []byte
 	}
+	now := e.opts.Now().UnixMilli()
 	var frames []out
 	rounds := map[int64]bool{}
 	for t := range es.dirty {
@@ -295,7 +296,7 @@ func (e *Engine) flushEvent(es *eventState) {
 		}
 		tally := es.tallies[t]
 		scored := t.Kind == KindPitch || es.polls[t.ID].Kind == PollScale // a mean of letters means nothing
-		frames = append(frames, out{t, room, tallyFrame(t, tally, true, scored), tallyFrame(t, tally, show, scored)})
+		frames = append(frames, out{t, room, tallyFrame(t, tally, true, scored, now), tallyFrame(t, tally, show, scored, now)})
 		if t.Kind == KindPitch {
 			rounds[es.pitches[t.ID].RoundID] = true
 		}
@@ -734,7 +735,9 @@ func (e *Engine) publishRanking(es *eventState, r *Round) {
 // TallyFrame is one target's tally as published. Counts[i] is the number of
 // votes of value i+1; Counts, Mean and Jury are omitted while results are hidden.
 type TallyFrame struct {
-	Type       string   `json:"type"`
+	Type string `json:"type"`
+	// ServerTime is when the frame was built (Unix ms): clients measure staleness with it.
+	ServerTime int64    `json:"server_time"`
 	Target     string   `json:"target"`
 	Hidden     bool     `json:"hidden"`
 	Total      int64    `json:"total"`
@@ -744,9 +747,9 @@ type TallyFrame struct {
 	JuryCounts []int64  `json:"jury_counts,omitempty"`
 }
 
-func tallyFrame(t Target, tally *Tally, show, scored bool) []byte {
+func tallyFrame(t Target, tally *Tally, show, scored bool, now int64) []byte {
 	aud, jury := Summarize(tally.Audience), Summarize(tally.Jury)
-	f := TallyFrame{Type: "tally", Target: t.String(), Hidden: !show, Total: aud.Count + jury.Count}
+	f := TallyFrame{Type: "tally", ServerTime: now, Target: t.String(), Hidden: !show, Total: aud.Count + jury.Count}
 	if show {
 		f.Counts = tally.Audience
 		if scored {

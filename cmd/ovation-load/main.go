@@ -1,0 +1,916 @@
+// Command ovation-load drives a running Ovation (one node or several nodes)
+// with many audience and stage WebSocket connections through the documented
+// protocol, and reports latencies, delivery and correctness. See
+// BENCHMARKS.md for the scenarios and the commands used there.
+//
+// Scenarios:
+//
+//	keynote  every phone votes once within -burst (some change their vote); reports ack and
+//	         vote→stage latency and checks the final tally against the acknowledged votes
+//	fanout   -drivers extra voters keep the tally changing, so every phone receives a tally frame
+//	         each coalescing tick for -hold; reports delivery latency and completeness
+//	idle     phones connect and stay idle for -hold; with -pid, reports server memory per connection
+//
+// It only connects to the given targets and stops by itself after -timeout.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "ovation-load:", err)
+		os.Exit(1)
+	}
+}
+
+// config holds the flags.
+type config struct {
+	targets  []string
+	token    string
+	scenario string
+	phones   int
+	stages   int
+	burst    time.Duration
+	change   float64
+	hold     time.Duration
+	drivers  int
+	pid      int
+	jsonOut  string
+	timeout  time.Duration
+	dialConc int
+	progress time.Duration
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("ovation-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	targets := fs.String("targets", "http://127.0.0.1:8080", "comma-separated base URLs of the nodes; connections are spread over them")
+	fs.StringVar(&c.token, "api-token", "", "moderator API token (required: the tool creates its own event)")
+	fs.StringVar(&c.scenario, "scenario", "keynote", "keynote, fanout or idle")
+	fs.IntVar(&c.phones, "phones", 1000, "audience connections")
+	fs.IntVar(&c.stages, "stages", 2, "stage connections")
+	fs.DurationVar(&c.burst, "burst", 10*time.Second, "keynote: window in which every phone votes once")
+	fs.Float64Var(&c.change, "change", 0.1, "keynote: fraction of phones that change their vote in the window")
+	fs.DurationVar(&c.hold, "hold", 60*time.Second, "fanout and idle: how long to hold the connections")
+	fs.IntVar(&c.drivers, "drivers", 20, "fanout: voters that keep the tally changing")
+	fs.IntVar(&c.pid, "pid", 0, "server PID (same machine): report its RSS and CPU")
+	fs.StringVar(&c.jsonOut, "json", "", "write the JSON summary to this file (- for stdout)")
+	fs.DurationVar(&c.timeout, "timeout", 10*time.Minute, "hard limit for the whole run")
+	fs.IntVar(&c.dialConc, "dial-concurrency", 64, "connections being opened at once")
+	fs.DurationVar(&c.progress, "progress", 2*time.Second, "progress line interval")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	for _, t := range strings.Split(*targets, ",") {
+		u, err := url.Parse(strings.TrimSpace(t))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, fmt.Errorf("-targets: %q is not an http(s) base URL", t)
+		}
+		c.targets = append(c.targets, strings.TrimSuffix(u.String(), "/"))
+	}
+	switch {
+	case c.token == "":
+		return c, errors.New("-api-token is required")
+	case c.scenario != "keynote" && c.scenario != "fanout" && c.scenario != "idle":
+		return c, fmt.Errorf("-scenario must be keynote, fanout or idle, not %q", c.scenario)
+	case c.phones < 1 || c.stages < 1:
+		return c, errors.New("-phones and -stages must be at least 1")
+	case c.change < 0 || c.change > 1:
+		return c, errors.New("-change is a fraction from 0 to 1")
+	case c.burst <= 0 || c.hold <= 0 || c.timeout <= 0:
+		return c, errors.New("-burst, -hold and -timeout must be positive")
+	}
+	return c, nil
+}
+
+// Summary is the JSON report.
+type Summary struct {
+	Scenario        string         `json:"scenario"`
+	Targets         []string       `json:"targets"`
+	Phones          int            `json:"phones"`
+	Stages          int            `json:"stages"`
+	Connected       int            `json:"connected"`
+	ConnectErrors   int            `json:"connect_errors"`
+	HandshakeMS     Percentiles    `json:"handshake_ms"`
+	VotesSent       int            `json:"votes_sent,omitempty"`
+	VotesAcked      int            `json:"votes_acked,omitempty"`
+	VoteErrors      map[string]int `json:"vote_errors,omitempty"`
+	AckMS           *Percentiles   `json:"ack_ms,omitempty"`
+	VoteToStageMS   *Percentiles   `json:"vote_to_stage_ms,omitempty"`
+	TallyExpected   []int64        `json:"tally_expected,omitempty"`
+	TallyServer     []int64        `json:"tally_server,omitempty"`
+	TallyMatches    *bool          `json:"tally_matches,omitempty"`
+	FramesExpected  int64          `json:"frames_expected_per_client,omitempty"`
+	FramesDelivered int64          `json:"frames_delivered,omitempty"`
+	FramesComplete  float64        `json:"clients_with_every_frame_pct,omitempty"`
+	DeliveryMS      *Percentiles   `json:"delivery_ms,omitempty"`
+	Server          *ServerUsage   `json:"server,omitempty"`
+	DurationS       float64        `json:"duration_s"`
+}
+
+// Percentiles of a latency distribution, in milliseconds.
+type Percentiles struct {
+	N   int     `json:"n"`
+	P50 float64 `json:"p50"`
+	P95 float64 `json:"p95"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+func percentiles(d []time.Duration) Percentiles {
+	if len(d) == 0 {
+		return Percentiles{}
+	}
+	slices.Sort(d)
+	at := func(q float64) float64 {
+		i := int(q*float64(len(d))+0.5) - 1
+		i = max(0, min(i, len(d)-1))
+		return float64(d[i].Microseconds()) / 1000
+	}
+	return Percentiles{N: len(d), P50: at(0.50), P95: at(0.95), P99: at(0.99), Max: float64(d[len(d)-1].Microseconds()) / 1000}
+}
+
+func (p Percentiles) String() string {
+	return fmt.Sprintf("n=%d p50=%.1fms p95=%.1fms p99=%.1fms max=%.1fms", p.N, p.P50, p.P95, p.P99, p.Max)
+}
+
+// ServerUsage is the server process's resource use, read from /proc.
+type ServerUsage struct {
+	RSSBeforeKiB   int64   `json:"rss_before_kib"`
+	RSSPeakKiB     int64   `json:"rss_with_connections_kib"`
+	PerConnKiB     float64 `json:"rss_per_connection_kib"`
+	CPUSeconds     float64 `json:"cpu_seconds"`
+	CPUPerFrameUS  float64 `json:"cpu_per_delivered_frame_us,omitempty"`
+	CPUWindowStart float64 `json:"-"`
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
+	defer cancel()
+	start := time.Now()
+	l := &loader{cfg: cfg, out: stdout, http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
+	sum := &Summary{Scenario: cfg.scenario, Targets: cfg.targets, Phones: cfg.phones, Stages: cfg.stages}
+
+	if err := l.setup(ctx); err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	var usage *ServerUsage
+	if cfg.pid > 0 {
+		usage = &ServerUsage{}
+		usage.RSSBeforeKiB, _ = rssKiB(cfg.pid)
+	}
+	if err := l.connect(ctx, sum); err != nil {
+		return err
+	}
+	defer l.closeAll()
+	if usage != nil {
+		runtime.GC()
+		usage.RSSPeakKiB, _ = rssKiB(cfg.pid)
+		usage.PerConnKiB = float64(usage.RSSPeakKiB-usage.RSSBeforeKiB) / float64(cfg.phones+cfg.stages)
+		usage.CPUWindowStart, _ = cpuSeconds(cfg.pid)
+	}
+
+	switch cfg.scenario {
+	case "keynote":
+		err = l.keynote(ctx, sum)
+	case "fanout":
+		err = l.fanout(ctx, sum)
+	case "idle":
+		fmt.Fprintf(l.out, "holding %d idle connections for %v\n", sum.Connected, cfg.hold)
+		select {
+		case <-time.After(cfg.hold):
+		case <-ctx.Done():
+		}
+		if usage != nil {
+			usage.RSSPeakKiB, _ = rssKiB(cfg.pid)
+			usage.PerConnKiB = float64(usage.RSSPeakKiB-usage.RSSBeforeKiB) / float64(cfg.phones+cfg.stages)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if usage != nil {
+		cpu, _ := cpuSeconds(cfg.pid)
+		usage.CPUSeconds = cpu - usage.CPUWindowStart
+		if sum.FramesDelivered > 0 {
+			usage.CPUPerFrameUS = usage.CPUSeconds * 1e6 / float64(sum.FramesDelivered)
+		}
+		sum.Server = usage
+	}
+	sum.DurationS = time.Since(start).Seconds()
+	l.report(sum)
+	if cfg.jsonOut != "" {
+		b, _ := json.MarshalIndent(sum, "", "  ")
+		if cfg.jsonOut == "-" {
+			fmt.Fprintln(stdout, string(b))
+		} else if err := os.WriteFile(cfg.jsonOut, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	if sum.TallyMatches != nil && !*sum.TallyMatches {
+		return errors.New("the server's tally differs from the acknowledged votes")
+	}
+	return nil
+}
+
+// loader holds the run's state.
+type loader struct {
+	cfg  config
+	out  io.Writer
+	http *http.Client
+
+	code    string
+	roomID  int64
+	roundID int64
+	pitchID int64
+	target  string
+
+	phones []*client
+	stages []*client
+}
+
+// client is one WebSocket connection with its reader goroutine.
+type client struct {
+	ws     *websocket.Conn
+	token  string
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu      sync.Mutex
+	pending map[string]chan result // vote_id → ack waiter
+	// Tally frames of the target seen by this client.
+	tallies     int64
+	lastSeq     float64
+	firstTally  time.Time
+	onTally     func(now time.Time, total int64, serverMS int64)
+	readErr     error
+	recordDelay bool
+	delays      []time.Duration
+}
+
+type result struct {
+	ack  bool
+	code string
+	at   time.Time
+}
+
+func (l *loader) api(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, l.cfg.targets[0]+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+l.cfg.token)
+	res, err := l.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, b)
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+// setup creates the run's own event with one room, a round of one pitch,
+// results shown, voting open.
+func (l *loader) setup(ctx context.Context) error {
+	l.code = fmt.Sprintf("LOAD%06d", rand.IntN(1e6))
+	var ev struct{ ID int64 }
+	if err := l.api(ctx, "POST", "/api/events", map[string]any{"code": l.code, "title": "Load test " + l.code}, &ev); err != nil {
+		return err
+	}
+	var model struct{ Rooms []struct{ ID int64 } }
+	if err := l.api(ctx, "GET", "/api/events/"+l.code+"/model", nil, &model); err != nil {
+		return err
+	}
+	l.roomID = model.Rooms[0].ID
+	var round, pitch struct{ ID int64 }
+	if err := l.api(ctx, "POST", "/api/events/"+l.code+"/rounds", map[string]any{"room_id": l.roomID, "title": "Keynote", "scale": 5}, &round); err != nil {
+		return err
+	}
+	l.roundID = round.ID
+	if err := l.api(ctx, "POST", fmt.Sprintf("/api/rounds/%d/pitches", round.ID), map[string]any{"team": "Keynote", "duration_s": 600}, &pitch); err != nil {
+		return err
+	}
+	l.pitchID, l.target = pitch.ID, fmt.Sprintf("pitch:%d", pitch.ID)
+	for _, step := range []string{fmt.Sprintf("/api/rounds/%d/actions/start", round.ID),
+		fmt.Sprintf("/api/pitches/%d/actions/open", pitch.ID), fmt.Sprintf("/api/pitches/%d/actions/show_results", pitch.ID)} {
+		if err := l.api(ctx, "POST", step, nil, nil); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(l.out, "event %s, room %d, target %s\n", l.code, l.roomID, l.target)
+	return nil
+}
+
+// connect joins the phones over HTTP and opens every WebSocket, spread over
+// the targets, dialConc at a time.
+func (l *loader) connect(ctx context.Context, sum *Summary) error {
+	total := l.cfg.phones + l.cfg.stages
+	all := make([]*client, total)
+	handshakes := make([]time.Duration, total)
+	var errs atomic.Int64
+	var done atomic.Int64
+	var firstErr atomic.Value
+	sem := make(chan struct{}, l.cfg.dialConc)
+	var wg sync.WaitGroup
+	stopProgress := l.every(func() {
+		fmt.Fprintf(l.out, "connecting: %d/%d (%d errors)\n", done.Load(), total, errs.Load())
+	})
+	for i := 0; i < total; i++ {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			base := l.cfg.targets[i%len(l.cfg.targets)]
+			c, d, err := l.open(ctx, base, i >= l.cfg.phones)
+			if err != nil {
+				errs.Add(1)
+				firstErr.CompareAndSwap(nil, err)
+				return
+			}
+			all[i], handshakes[i] = c, d
+			done.Add(1)
+		}()
+	}
+	wg.Wait()
+	stopProgress()
+	var hs []time.Duration
+	for i, c := range all {
+		if c == nil {
+			continue
+		}
+		hs = append(hs, handshakes[i])
+		if i < l.cfg.phones {
+			l.phones = append(l.phones, c)
+		} else {
+			l.stages = append(l.stages, c)
+		}
+	}
+	sum.Connected, sum.ConnectErrors, sum.HandshakeMS = len(hs), int(errs.Load()), percentiles(hs)
+	fmt.Fprintf(l.out, "connected %d/%d, handshake %s\n", len(hs), total, sum.HandshakeMS)
+	if errs.Load() > 0 {
+		fmt.Fprintf(l.out, "first connect error: %v\n", firstErr.Load())
+	}
+	if len(l.stages) == 0 {
+		return errors.New("no stage connection")
+	}
+	return nil
+}
+
+// open joins (phones), dials, authenticates and subscribes one client. The
+// handshake time is the WebSocket dial until the snapshot arrives.
+func (l *loader) open(ctx context.Context, base string, stage bool) (*client, time.Duration, error) {
+	c := &client{pending: map[string]chan result{}, done: make(chan struct{})}
+	if !stage {
+		var j struct{ Token string }
+		req, _ := http.NewRequestWithContext(ctx, "POST", base+"/api/events/"+l.code+"/join", strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		res, err := l.http.Do(req)
+		if err != nil {
+			return nil, 0, err
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || json.Unmarshal(b, &j) != nil {
+			return nil, 0, fmt.Errorf("join: %d %s", res.StatusCode, b)
+		}
+		c.token = j.Token
+	}
+	start := time.Now()
+	dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer dcancel()
+	ws, _, err := websocket.Dial(dctx, "ws"+strings.TrimPrefix(base, "http")+"/ws", nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	ws.SetReadLimit(1 << 20)
+	c.ws = ws
+	cctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	snap := make(chan struct{})
+	go c.read(cctx, snap)
+	if c.token != "" {
+		if err := c.send(dctx, map[string]any{"type": "auth", "token": c.token}); err != nil {
+			c.close()
+			return nil, 0, err
+		}
+	}
+	if err := c.send(dctx, map[string]any{"type": "subscribe", "topic": fmt.Sprintf("room:%d", l.roomID)}); err != nil {
+		c.close()
+		return nil, 0, err
+	}
+	select {
+	case <-snap:
+	case <-c.done:
+		return nil, 0, fmt.Errorf("closed before snapshot: %v", c.readErr)
+	case <-dctx.Done():
+		c.close()
+		return nil, 0, errors.New("no snapshot within 30 s")
+	}
+	return c, time.Since(start), nil
+}
+
+func (c *client) send(ctx context.Context, v any) error {
+	b, _ := json.Marshal(v)
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return c.ws.Write(wctx, websocket.MessageText, b)
+}
+
+// inbound is the part of server messages the tool reads.
+type inbound struct {
+	Type       string  `json:"type"`
+	Seq        float64 `json:"seq"`
+	VoteID     string  `json:"vote_id"`
+	Code       string  `json:"code"`
+	Target     string  `json:"target"`
+	Total      int64   `json:"total"`
+	ServerTime int64   `json:"server_time"`
+}
+
+func (c *client) read(ctx context.Context, snap chan struct{}) {
+	defer close(c.done)
+	snapped := false
+	for {
+		_, b, err := c.ws.Read(ctx)
+		if err != nil {
+			c.mu.Lock()
+			c.readErr = err
+			for id, w := range c.pending {
+				w <- result{code: "closed", at: time.Now()}
+				delete(c.pending, id)
+			}
+			c.mu.Unlock()
+			return
+		}
+		now := time.Now()
+		var m inbound
+		if json.Unmarshal(b, &m) != nil {
+			continue
+		}
+		switch m.Type {
+		case "snapshot":
+			if !snapped {
+				snapped = true
+				close(snap)
+			}
+		case "ack", "error":
+			c.mu.Lock()
+			if w := c.pending[m.VoteID]; w != nil {
+				w <- result{ack: m.Type == "ack", code: m.Code, at: now}
+				delete(c.pending, m.VoteID)
+			}
+			c.mu.Unlock()
+		case "tally":
+			c.mu.Lock()
+			if m.Seq > c.lastSeq {
+				c.lastSeq = m.Seq
+				c.tallies++
+				if c.firstTally.IsZero() {
+					c.firstTally = now
+				}
+				if c.recordDelay && m.ServerTime > 0 {
+					c.delays = append(c.delays, now.Sub(time.UnixMilli(m.ServerTime)))
+				}
+			}
+			on := c.onTally
+			c.mu.Unlock()
+			if on != nil {
+				on(now, m.Total, m.ServerTime)
+			}
+		}
+	}
+}
+
+// vote sends a vote and returns a channel for its outcome.
+func (c *client) vote(ctx context.Context, id, target string, value int) (time.Time, chan result, error) {
+	w := make(chan result, 1)
+	c.mu.Lock()
+	c.pending[id] = w
+	c.mu.Unlock()
+	sent := time.Now()
+	err := c.send(ctx, map[string]any{"type": "vote", "vote_id": id, "target": target, "value": value})
+	return sent, w, err
+}
+
+func (c *client) close() {
+	_ = c.ws.Close(websocket.StatusNormalClosure, "")
+	c.cancel()
+	<-c.done
+}
+
+func (l *loader) closeAll() {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 256)
+	for _, c := range append(l.phones, l.stages...) {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() { defer wg.Done(); defer func() { <-sem }(); c.close() }()
+	}
+	wg.Wait()
+}
+
+// every calls f at the progress interval until the returned stop is called.
+func (l *loader) every(f func()) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(l.cfg.progress)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				f()
+			}
+		}
+	}()
+	return func() { close(quit); <-done }
+}
+
+// stageTrack records, on the first stage client, when each tally total was first seen.
+type stageTrack struct {
+	mu     sync.Mutex
+	totals []int64
+	at     []time.Time
+}
+
+func (s *stageTrack) on(now time.Time, total, _ int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := len(s.totals); n == 0 || total > s.totals[n-1] {
+		s.totals = append(s.totals, total)
+		s.at = append(s.at, now)
+	}
+}
+
+// firstAtLeast returns when the stage first showed a total of at least n.
+func (s *stageTrack) firstAtLeast(n int64) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, _ := slices.BinarySearch(s.totals, n)
+	if i == len(s.totals) {
+		return time.Time{}, false
+	}
+	return s.at[i], true
+}
+
+// keynote: every phone votes once at a random moment of the burst window;
+// a fraction changes its vote later in the window.
+func (l *loader) keynote(ctx context.Context, sum *Summary) error {
+	track := &stageTrack{}
+	st := l.stages[0]
+	st.mu.Lock()
+	st.onTally = track.on
+	st.mu.Unlock()
+
+	type vote struct {
+		phone     int
+		first     bool
+		value     int
+		sent, ack time.Time
+		ok        bool
+		code      string
+	}
+	var mu sync.Mutex
+	var votes []*vote
+	var sent, acked atomic.Int64
+	start := time.Now().Add(200 * time.Millisecond)
+	stop := l.every(func() {
+		fmt.Fprintf(l.out, "voting: %d sent, %d acknowledged\n", sent.Load(), acked.Load())
+	})
+	var wg sync.WaitGroup
+	for i, p := range l.phones {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(i), 7))
+			plan := []time.Duration{time.Duration(rng.Int64N(int64(l.cfg.burst)))}
+			if rng.Float64() < l.cfg.change {
+				plan = append(plan, plan[0]+time.Duration(rng.Int64N(int64(l.cfg.burst-plan[0])+1)))
+			}
+			for n, at := range plan {
+				select {
+				case <-time.After(time.Until(start.Add(at))):
+				case <-ctx.Done():
+					return
+				}
+				v := &vote{phone: i, first: n == 0, value: 1 + rng.IntN(5)}
+				s, w, err := p.vote(ctx, fmt.Sprintf("k%d-%d", i, n), l.target, v.value)
+				v.sent = s
+				sent.Add(1)
+				if err != nil {
+					v.code = "send: " + err.Error()
+				} else {
+					select {
+					case r := <-w:
+						v.ack, v.ok, v.code = r.at, r.ack, r.code
+					case <-ctx.Done():
+						v.code = "timeout"
+					}
+				}
+				if v.ok {
+					acked.Add(1)
+				}
+				mu.Lock()
+				votes = append(votes, v)
+				mu.Unlock()
+				if !v.ok {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	stop()
+
+	// Independent count: the last acknowledged value of each phone.
+	final := map[int]int{}
+	var acks []time.Duration
+	var firsts []*vote
+	sum.VoteErrors = map[string]int{}
+	for _, v := range votes {
+		sum.VotesSent++
+		if !v.ok {
+			sum.VoteErrors[v.code]++
+			continue
+		}
+		sum.VotesAcked++
+		acks = append(acks, v.ack.Sub(v.sent))
+		final[v.phone] = v.value // a phone's votes are appended in the order it sent them
+		if v.first {
+			firsts = append(firsts, v)
+		}
+	}
+	expected := make([]int64, 5)
+	for _, v := range final {
+		expected[v-1]++
+	}
+	p := percentiles(acks)
+	sum.AckMS = &p
+
+	// Vote → stage: the k-th acknowledged first vote is in the first stage
+	// tally whose total reaches k (totals count distinct voters).
+	slices.SortFunc(firsts, func(a, b *vote) int { return a.ack.Compare(b.ack) })
+	waitFor := time.Now().Add(5 * time.Second)
+	for {
+		if _, ok := track.firstAtLeast(int64(len(firsts))); ok || time.Now().After(waitFor) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond) // the stage's last frame is at most one coalescing tick away
+	}
+	var toStage []time.Duration
+	for k, v := range firsts {
+		if at, ok := track.firstAtLeast(int64(k + 1)); ok {
+			toStage = append(toStage, max(0, at.Sub(v.sent)))
+		}
+	}
+	vs := percentiles(toStage)
+	sum.VoteToStageMS = &vs
+
+	// The server's count, after closing voting.
+	if err := l.api(ctx, "POST", fmt.Sprintf("/api/pitches/%d/actions/close", l.pitchID), nil, nil); err != nil {
+		return err
+	}
+	server, err := l.serverCounts(ctx)
+	if err != nil {
+		return err
+	}
+	match := slices.Equal(server, expected)
+	sum.TallyExpected, sum.TallyServer, sum.TallyMatches = expected, server, &match
+	return nil
+}
+
+// serverCounts reads the pitch's committed per-value counts from the
+// control topic's full tally, through a moderator socket.
+func (l *loader) serverCounts(ctx context.Context) ([]int64, error) {
+	h := http.Header{"Authorization": {"Bearer " + l.cfg.token}}
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(l.cfg.targets[0], "http")+"/ws", &websocket.DialOptions{HTTPHeader: h})
+	if err != nil {
+		return nil, err
+	}
+	defer ws.CloseNow()
+	ws.SetReadLimit(4 << 20)
+	var model struct{ Event struct{ ID int64 } }
+	if err := l.api(ctx, "GET", "/api/events/"+l.code+"/model", nil, &model); err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(map[string]any{"type": "subscribe", "topic": fmt.Sprintf("control:%d", model.Event.ID)})
+	if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
+		return nil, err
+	}
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		_, b, err := ws.Read(rctx)
+		if err != nil {
+			return nil, err
+		}
+		var snap struct {
+			Type   string `json:"type"`
+			Frames []struct {
+				Type   string  `json:"type"`
+				Target string  `json:"target"`
+				Counts []int64 `json:"counts"`
+			} `json:"frames"`
+		}
+		if json.Unmarshal(b, &snap) != nil || snap.Type != "snapshot" {
+			continue
+		}
+		for _, f := range snap.Frames {
+			if f.Type == "tally" && f.Target == l.target {
+				if f.Counts == nil {
+					f.Counts = make([]int64, 5)
+				}
+				return f.Counts, nil
+			}
+		}
+		return nil, errors.New("no tally for the target in the control snapshot")
+	}
+}
+
+// fanout: drivers change their votes continuously so that each coalescing
+// tick publishes a tally frame to every phone, for -hold.
+func (l *loader) fanout(ctx context.Context, sum *Summary) error {
+	drivers := make([]*client, 0, l.cfg.drivers)
+	for i := 0; i < l.cfg.drivers; i++ {
+		c, _, err := l.open(ctx, l.cfg.targets[i%len(l.cfg.targets)], false)
+		if err != nil {
+			return fmt.Errorf("driver: %w", err)
+		}
+		drivers = append(drivers, c)
+	}
+	defer func() {
+		for _, c := range drivers {
+			c.close()
+		}
+	}()
+	all := append(append([]*client{}, l.phones...), l.stages...)
+	for _, c := range all {
+		c.mu.Lock()
+		c.recordDelay, c.tallies, c.delays = true, 0, nil
+		c.mu.Unlock()
+	}
+	fctx, cancel := context.WithTimeout(ctx, l.cfg.hold)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i, d := range drivers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Each driver votes 4 times a second (under the per-participant
+			// limit); together they change the tally every tick.
+			t := time.NewTicker(250 * time.Millisecond)
+			defer t.Stop()
+			for n := 0; ; n++ {
+				select {
+				case <-fctx.Done():
+					return
+				case <-t.C:
+				}
+				_, w, err := d.vote(fctx, fmt.Sprintf("f%d-%d", i, n), l.target, 1+(n+i)%5)
+				if err != nil {
+					return
+				}
+				select {
+				case <-w:
+				case <-fctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	stop := l.every(func() {
+		var n int64
+		for _, c := range all {
+			c.mu.Lock()
+			n += c.tallies
+			c.mu.Unlock()
+		}
+		fmt.Fprintf(l.out, "fan-out: %d tally frames delivered\n", n)
+	})
+	<-fctx.Done()
+	wg.Wait()
+	stop()
+	// The last tick's frames are still on their way: let them land.
+	time.Sleep(500 * time.Millisecond)
+
+	var maxFrames int64
+	var delays []time.Duration
+	for _, c := range all {
+		c.mu.Lock()
+		maxFrames = max(maxFrames, c.tallies)
+		sum.FramesDelivered += c.tallies
+		delays = append(delays, c.delays...)
+		c.mu.Unlock()
+	}
+	complete := 0
+	for _, c := range all {
+		c.mu.Lock()
+		if c.tallies == maxFrames {
+			complete++
+		}
+		c.mu.Unlock()
+	}
+	sum.FramesExpected = maxFrames
+	sum.FramesComplete = 100 * float64(complete) / float64(len(all))
+	p := percentiles(delays)
+	sum.DeliveryMS = &p
+	return nil
+}
+
+func (l *loader) report(s *Summary) {
+	w := l.out
+	fmt.Fprintf(w, "\n== %s: %d phones + %d stages on %s ==\n", s.Scenario, s.Phones, s.Stages, strings.Join(s.Targets, ", "))
+	fmt.Fprintf(w, "connections: %d established, %d errors; handshake %s\n", s.Connected, s.ConnectErrors, s.HandshakeMS)
+	if s.AckMS != nil {
+		fmt.Fprintf(w, "votes: %d sent, %d acknowledged, errors %v\n", s.VotesSent, s.VotesAcked, s.VoteErrors)
+		fmt.Fprintf(w, "ack latency:    %s\n", s.AckMS)
+		fmt.Fprintf(w, "vote→stage:     %s\n", s.VoteToStageMS)
+		fmt.Fprintf(w, "tally: expected %v, server %v, equal=%v\n", s.TallyExpected, s.TallyServer, *s.TallyMatches)
+	}
+	if s.DeliveryMS != nil {
+		fmt.Fprintf(w, "frames: %d delivered, %d per client expected, %.2f%% of clients got every frame\n", s.FramesDelivered, s.FramesExpected, s.FramesComplete)
+		fmt.Fprintf(w, "delivery:       %s\n", s.DeliveryMS)
+	}
+	if s.Server != nil {
+		fmt.Fprintf(w, "server: RSS %d → %d KiB (%.1f KiB per connection), CPU %.2f s", s.Server.RSSBeforeKiB, s.Server.RSSPeakKiB, s.Server.PerConnKiB, s.Server.CPUSeconds)
+		if s.Server.CPUPerFrameUS > 0 {
+			fmt.Fprintf(w, " (%.2f µs per delivered frame)", s.Server.CPUPerFrameUS)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "duration: %.1f s\n", s.DurationS)
+}
+
+// rssKiB reads VmRSS of a process.
+func rssKiB(pid int) (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			return strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+		}
+	}
+	return 0, errors.New("no VmRSS")
+}
+
+// cpuSeconds reads a process's user+system CPU time.
+func cpuSeconds(pid int) (float64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / 100, nil // clock ticks; 100 Hz on Linux
+}

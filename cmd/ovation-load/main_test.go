@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startServer builds and runs the real server binary on a loopback port.
+func startServer(t *testing.T) (url string, pid int) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "ovation")
+	if out, err := exec.Command("go", "build", "-o", bin, "../ovation").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-data_dir", t.TempDir(), "-api_token", "load-test-token",
+		"-moderator_password", "correct horse", "-config", "/dev/null", "-seed_demo=false", "-log.level", "warn")
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	addr := make(chan string, 1)
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(stdout)
+		re := regexp.MustCompile(`running on (\S+)`)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		<-done
+		_ = cmd.Wait()
+	})
+	select {
+	case a := <-addr:
+		return "http://" + a, cmd.Process.Pid
+	case <-time.After(60 * time.Second):
+		t.Fatal("server did not start")
+	}
+	return "", 0
+}
+
+func TestKeynoteAndFanout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the server binary")
+	}
+	url, pid := startServer(t)
+	t.Run("keynote counts every acknowledged vote", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "sum.json")
+		var log bytes.Buffer
+		err := run(t.Context(), []string{"-targets", url, "-api-token", "load-test-token", "-phones", "120", "-stages", "2",
+			"-burst", "1s", "-change", "0.3", "-pid", strconv.Itoa(pid), "-json", out, "-timeout", "60s"}, &log, &log)
+		if err != nil {
+			t.Fatalf("run: %v\n%s", err, log.String())
+		}
+		var s Summary
+		b, _ := os.ReadFile(out)
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Fatal(err)
+		}
+		if s.Connected != 122 || s.VotesAcked != s.VotesSent || s.VotesAcked < 120 || s.TallyMatches == nil || !*s.TallyMatches ||
+			s.AckMS == nil || s.VoteToStageMS == nil || s.VoteToStageMS.N != 120 || s.Server == nil || s.Server.RSSPeakKiB == 0 {
+			t.Fatalf("summary: %s\n%s", b, log.String())
+		}
+	})
+	t.Run("fanout delivers tally frames to every client", func(t *testing.T) {
+		var log bytes.Buffer
+		out := filepath.Join(t.TempDir(), "sum.json")
+		err := run(t.Context(), []string{"-targets", url, "-api-token", "load-test-token", "-scenario", "fanout", "-phones", "50",
+			"-stages", "1", "-drivers", "4", "-hold", "2s", "-json", out, "-timeout", "60s"}, &log, &log)
+		if err != nil {
+			t.Fatalf("run: %v\n%s", err, log.String())
+		}
+		var s Summary
+		b, _ := os.ReadFile(out)
+		_ = json.Unmarshal(b, &s)
+		if s.FramesExpected < 5 || s.FramesDelivered < 51*s.FramesExpected*9/10 || s.DeliveryMS == nil {
+			t.Fatalf("summary: %s\n%s", b, log.String())
+		}
+	})
+	t.Run("bad flags are refused", func(t *testing.T) {
+		for _, args := range [][]string{{}, {"-api-token", "x", "-targets", "ftp://x"}, {"-api-token", "x", "-scenario", "nope"},
+			{"-api-token", "x", "-phones", "0"}, {"-api-token", "x", "-change", "2"}} {
+			var log bytes.Buffer
+			if err := run(t.Context(), args, &log, &log); err == nil {
+				t.Errorf("%v accepted", args)
+			}
+		}
+	})
+}
