@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +37,7 @@ const maxTopics = 8
 type conn struct {
 	s         *Server
 	ws        *websocket.Conn
+	nc        net.Conn // the hijacked socket, for write deadlines
 	sub       *hub.Subscriber
 	ip        string
 	moderator bool
@@ -85,14 +87,15 @@ func (s *Server) handleWS(c echo.Context) error {
 		return live.Errorf(live.EBusy, "The server is shutting down.")
 	}
 	_, _, modErr := s.moderator(c)
-	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{OriginPatterns: s.originHosts()})
+	sb := &smallBuffers{ResponseWriter: c.Response()}
+	ws, err := websocket.Accept(sb, c.Request(), &websocket.AcceptOptions{OriginPatterns: s.originHosts()})
 	if err != nil {
 		s.connWG.Done()
 		return nil // Accept has written the response
 	}
 	ws.SetReadLimit(s.cfg.ReadLimit)
 	ctx, cancel := context.WithCancel(context.Background()) // the request's context ends with the hijack
-	cn := &conn{s: s, ws: ws, ip: c.RealIP(), moderator: modErr == nil, topics: map[string]bool{},
+	cn := &conn{s: s, ws: ws, nc: sb.conn, ip: c.RealIP(), moderator: modErr == nil, topics: map[string]bool{},
 		msgLimit: rate.NewLimiter(rate.Limit(s.cfg.MessageRate), s.cfg.MessageBurst),
 		ctx:      ctx, cancel: cancel, closing: make(chan struct{})}
 	cn.sub = s.hub.NewSubscriber(func() { cn.close(CloseSlowConsumer, "slow consumer") })
@@ -119,13 +122,18 @@ func (s *Server) handleWS(c echo.Context) error {
 // hijacked connection instead of net/http's 4 KiB pair: messages here are
 // small, and an idle connection then holds 1.5 KiB of buffers, not 8 KiB.
 // Larger writes bypass the buffer.
-type smallBuffers struct{ http.ResponseWriter }
+// It also keeps the socket, so that writes can use its deadline.
+type smallBuffers struct {
+	http.ResponseWriter
+	conn net.Conn
+}
 
-func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
 	}
+	w.conn = nc
 	if err := brw.Writer.Flush(); err != nil {
 		nc.Close()
 		return nil, nil, err
@@ -278,12 +286,12 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// subscribe follows a room topic (anyone) or a control topic (moderators only).
+// subscribe follows a room or stage topic (anyone) or a control topic (moderators only).
 func (cn *conn) subscribe(m inMsg) {
 	kind, idText, _ := strings.Cut(m.Topic, ":")
 	id, err := strconv.ParseInt(idText, 10, 64)
-	if err != nil || id <= 0 || (kind != "room" && kind != "control") {
-		cn.fail(m.ID, &live.Error{Code: live.EInvalid, Field: "topic", Message: `Topic must look like "room:3" or "control:1".`})
+	if err != nil || id <= 0 || (kind != "room" && kind != "stage" && kind != "control") {
+		cn.fail(m.ID, &live.Error{Code: live.EInvalid, Field: "topic", Message: `Topic must look like "room:3", "stage:3" or "control:1".`})
 		return
 	}
 	switch {
@@ -293,7 +301,7 @@ func (cn *conn) subscribe(m inMsg) {
 	case kind == "control" && !cn.s.eventExists(id):
 		cn.fail(m.ID, &live.Error{Code: live.ENotFound, Field: "topic", Message: "No such event."})
 		return
-	case kind == "room":
+	case kind == "room" || kind == "stage":
 		if _, err := cn.s.engine.RoomEvent(id); err != nil {
 			cn.fail(m.ID, &live.Error{Code: live.ENotFound, Field: "topic", Message: "No such room."})
 			return
@@ -393,29 +401,31 @@ func (cn *conn) writeLoop() {
 		case <-cn.sub.Wake():
 		}
 		batch = cn.sub.Take(batch[:0])
+		// One socket deadline for the batch rather than a context per write:
+		// a context with a deadline costs the library a timer per message.
+		_ = cn.nc.SetWriteDeadline(time.Now().Add(cn.s.cfg.WriteTimeout))
 		for _, msg := range batch {
-			ctx, cancel := context.WithTimeout(cn.ctx, cn.s.cfg.WriteTimeout)
-			err := cn.ws.Write(ctx, websocket.MessageText, msg)
-			timedOut := ctx.Err() == context.DeadlineExceeded
-			cancel()
-			if err != nil {
-				if timedOut {
+			if err := cn.ws.Write(context.Background(), websocket.MessageText, msg); err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) {
 					cn.s.metrics.writeTimeouts.Inc()
 					cn.s.log.Info("closing slow websocket", "ip", cn.ip)
 				}
+				_ = cn.ws.CloseNow()
 				cn.cancel()
 				return
 			}
 		}
+		_ = cn.nc.SetWriteDeadline(time.Time{})
 		clear(batch)
 	}
 }
 
-// presence publishes the number of connections per room every second, when it changes.
+// presence publishes, every second, the number of phones (room topic) and
+// screens (stage topic) per room, and each event's live numbers to its
+// control topic. The hub skips frames that did not change.
 func (s *Server) presence(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
-	last := map[string]int{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -429,13 +439,11 @@ func (s *Server) presence(ctx context.Context) {
 			}
 			counts := map[string]int{}
 			for _, r := range m.Rooms {
-				topic := live.RoomTopic(r.ID)
-				n := s.hub.Count(topic)
-				counts[strconv.FormatInt(r.ID, 10)] = n
-				if last[topic] != n {
-					last[topic] = n
-					s.hub.Publish(topic, "presence", mustJSON(map[string]any{"type": "presence", "connected": n}))
-				}
+				phones, screens := s.hub.Count(live.RoomTopic(r.ID)), s.hub.Count(live.StageTopic(r.ID))
+				counts[strconv.FormatInt(r.ID, 10)] = phones
+				frame := mustJSON(map[string]any{"type": "presence", "connected": phones, "screens": screens})
+				s.hub.Publish(live.RoomTopic(r.ID), "presence", frame)
+				s.hub.Publish(live.StageTopic(r.ID), "presence", frame)
 			}
 			accepted, _ := s.engine.VoteCounts(ev.ID)
 			s.hub.Publish(live.ControlTopic(ev.ID), "stats", mustJSON(map[string]any{"type": "stats",

@@ -10,6 +10,7 @@
 package hub
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/rand"
 	"encoding/hex"
@@ -74,8 +75,9 @@ type Hub struct {
 }
 
 type topic struct {
-	pubMu sync.Mutex // orders sequence numbers with broker publishes
-	next  uint64
+	pubMu    sync.Mutex // orders sequence numbers with broker publishes
+	next     uint64
+	payloads map[string][]byte // last payload published per key, guarded by pubMu
 
 	mu     sync.Mutex
 	seq    uint64
@@ -109,19 +111,24 @@ func (h *Hub) topic(name string) *topic {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if t = h.topics[name]; t == nil {
-		t = &topic{latest: map[string]*Frame{}, subs: map[*Subscriber]struct{}{}}
+		t = &topic{payloads: map[string][]byte{}, latest: map[string]*Frame{}, subs: map[*Subscriber]struct{}{}}
 		h.topics[name] = t
 	}
 	return t
 }
 
 // Publish assigns the next sequence number of topicName to payload, a JSON
-// object, encodes it once and hands it to the broker. It never blocks on a
-// subscriber.
+// object, encodes it once and hands it to the broker. A payload equal to the
+// last one published under the same key changes nothing and is skipped. It
+// never blocks on a subscriber.
 func (h *Hub) Publish(topicName, key string, payload []byte) {
 	t := h.topic(topicName)
 	t.pubMu.Lock()
 	defer t.pubMu.Unlock()
+	if prev, ok := t.payloads[key]; ok && bytes.Equal(prev, payload) {
+		return
+	}
+	t.payloads[key] = payload
 	t.next++
 	f := Frame{Topic: topicName, Key: key, Seq: t.next, Data: encodeFrame(topicName, t.next, payload)}
 	h.published.Add(1)

@@ -55,6 +55,23 @@ func TestPublishEncodesOnceWithSeqAndTopic(t *testing.T) {
 	}
 }
 
+func TestUnchangedPayloadIsNotPublishedAgain(t *testing.T) {
+	h := New(Options{})
+	s := h.NewSubscriber(func() {})
+	h.Subscribe("room:1", s, "", 0)
+	h.Publish("room:1", "ranking:1", payload("ranking", 1))
+	h.Publish("room:1", "ranking:1", payload("ranking", 1))
+	h.Publish("room:1", "ranking:2", payload("ranking", 1)) // another key is another state
+	h.Publish("room:1", "ranking:1", payload("ranking", 2))
+	if n := h.Stats().Published; n != 3 {
+		t.Fatalf("%d frames published, want 3", n)
+	}
+	got := s.Take(nil)[1:] // after the snapshot; the second ranking:1 superseded the first in the queue
+	if len(got) != 2 || decode[frame](t, got[1]).N != 2 {
+		t.Fatalf("queued %q", got)
+	}
+}
+
 func TestSnapshotHoldsLatestFramePerKey(t *testing.T) {
 	h := New(Options{})
 	for i := 1; i <= 5; i++ {
@@ -196,12 +213,15 @@ func BenchmarkFanout10k(b *testing.B) {
 		subs[i] = h.NewSubscriber(func() {})
 		h.Subscribe("room:1", subs[i], "", 0)
 	}
-	frame := []byte(`{"type":"tally","target":"pitch:12","hidden":false,"total":4242,"counts":[120,340,900,1500,1382],"mean":3.652,"jury":{"count":9,"sum":38,"mean":4.222},"jury_counts":[0,0,1,5,3]}`)
+	frames := [2][]byte{ // alternate: an unchanged payload is not published again
+		[]byte(`{"type":"tally","target":"pitch:12","hidden":false,"total":4242,"counts":[120,340,900,1500,1382],"mean":3.652,"jury":{"count":9,"sum":38,"mean":4.222},"jury_counts":[0,0,1,5,3]}`),
+		[]byte(`{"type":"tally","target":"pitch:12","hidden":false,"total":4243,"counts":[120,340,900,1500,1383],"mean":3.652,"jury":{"count":9,"sum":38,"mean":4.222},"jury_counts":[0,0,1,5,3]}`),
+	}
 	var buf [][]byte
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		h.Publish("room:1", "tally:pitch:12", frame)
+		h.Publish("room:1", "tally:pitch:12", frames[i%2])
 		if i%64 == 63 { // writers drain their queues in the real server
 			for _, s := range subs {
 				buf = s.Take(buf[:0])

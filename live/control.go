@@ -496,7 +496,7 @@ func (e *Engine) settle(ctx context.Context, es *eventState, closedVoting bool) 
 	if err := e.store.Flush(ctx); err != nil {
 		return err
 	}
-	e.flushEvent(es)
+	e.flushEvent(es, true)
 	es.mu.Lock()
 	defer es.mu.Unlock()
 	for _, r := range es.rounds {
@@ -586,7 +586,7 @@ func (e *Engine) PitchAction(ctx context.Context, actor string, id int64, action
 		return err
 	}
 	if action == ShowResults || action == HideResults {
-		e.flushEvent(es)
+		e.flushEvent(es, true)
 	}
 	return e.settle(ctx, es, closedVoting)
 }
@@ -643,7 +643,7 @@ func (e *Engine) PollAction(ctx context.Context, actor string, id int64, action 
 		return err
 	}
 	if action == ShowResults || action == HideResults {
-		e.flushEvent(es)
+		e.flushEvent(es, true)
 	}
 	return e.settle(ctx, es, closedVoting)
 }
@@ -708,7 +708,7 @@ func (e *Engine) resetVotes(ctx context.Context, es *eventState, actor string, t
 	es.mu.Lock()
 	e.audit(ctx, es, actor, ResetVotes, t.String(), "")
 	es.mu.Unlock()
-	e.flushEvent(es)
+	e.flushEvent(es, true)
 	return nil
 }
 

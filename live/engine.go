@@ -82,16 +82,25 @@ type Publisher interface {
 // the phones in it show.
 func RoomTopic(roomID int64) string { return "room:" + strconv.FormatInt(roomID, 10) }
 
+// StageTopic is the topic of a room's screens: the same frames as RoomTopic,
+// with tallies at the full coalescing rate (phones get them at the calmer
+// audience rate, which keeps a keynote burst cheap).
+func StageTopic(roomID int64) string { return "stage:" + strconv.FormatInt(roomID, 10) }
+
 // ControlTopic is the topic of an event's moderator view: the full model,
 // tallies even when hidden, ranking previews and live numbers.
 func ControlTopic(eventID int64) string { return "control:" + strconv.FormatInt(eventID, 10) }
 
 // EngineOptions configures an Engine. Zero values take the defaults.
 type EngineOptions struct {
-	// TallyInterval is the coalescing period of tally frames. Default 100 ms.
+	// TallyInterval is the coalescing period of tally frames on the stage and
+	// control topics. Default 100 ms.
 	TallyInterval time.Duration
-	Logger        *slog.Logger
-	Now           func() time.Time
+	// AudienceTallyInterval is the coalescing period of tally frames on room
+	// topics, which phones follow. Default 1 s.
+	AudienceTallyInterval time.Duration
+	Logger                *slog.Logger
+	Now                   func() time.Time
 }
 
 // Engine runs every event of this node: it validates and applies moderator
@@ -154,7 +163,10 @@ type eventState struct {
 
 	tmu     sync.Mutex // guards tallies, dirty and committed; taken after mu when both are needed
 	tallies map[Target]*Tally
-	dirty   map[Target]bool
+	dirty   map[Target]bool // changed since the last stage flush
+	// audDirty changed since the last audience flush, due at audNext.
+	audDirty map[Target]bool
+	audNext  time.Time
 	// committed holds the value of each participant's committed vote per
 	// target: the value a newly committed vote replaces in the tally, which
 	// is not the one current at submission when an earlier batch failed.
@@ -165,6 +177,9 @@ type eventState struct {
 func NewEngine(store Store, pub Publisher, opts EngineOptions) *Engine {
 	if opts.TallyInterval <= 0 {
 		opts.TallyInterval = 100 * time.Millisecond
+	}
+	if opts.AudienceTallyInterval <= 0 {
+		opts.AudienceTallyInterval = time.Second
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -179,7 +194,7 @@ func NewEngine(store Store, pub Publisher, opts EngineOptions) *Engine {
 func newEventState(ev *Event) *eventState {
 	return &eventState{ev: ev, rooms: map[int64]*Room{}, rounds: map[int64]*Round{},
 		pitches: map[int64]*Pitch{}, polls: map[int64]*Poll{}, current: map[ballotKey]ballot{},
-		seen: map[seenKey]*voteWait{}, tallies: map[Target]*Tally{}, dirty: map[Target]bool{}, committed: map[ballotKey]int{}}
+		seen: map[seenKey]*voteWait{}, tallies: map[Target]*Tally{}, dirty: map[Target]bool{}, audDirty: map[Target]bool{}, committed: map[ballotKey]int{}}
 }
 
 // Load reads every event from the store, rebuilds tallies from the committed
@@ -269,45 +284,72 @@ func (e *Engine) FlushTallies() {
 	}
 	e.mu.RUnlock()
 	for _, es := range events {
-		e.flushEvent(es)
+		e.flushEvent(es, false)
 	}
 }
 
-func (e *Engine) flushEvent(es *eventState) {
+// flushEvent publishes the tallies changed since the last flush to the
+// control and stage topics, and to the room topics when the audience
+// interval has passed (or force is set: after a close, a reset or a change
+// of visibility, everyone gets the final state at once).
+func (e *Engine) flushEvent(es *eventState, force bool) {
 	es.mu.Lock()
 	defer es.mu.Unlock()
 	es.tmu.Lock()
-	if len(es.dirty) == 0 {
+	now := e.opts.Now()
+	audience := (force || !now.Before(es.audNext)) && (len(es.audDirty) > 0 || len(es.dirty) > 0)
+	if len(es.dirty) == 0 && !audience {
 		es.tmu.Unlock()
 		return
 	}
 	type out struct {
-		target       Target
-		room         int64
-		full, public []byte
+		key   string
+		room  int64
+		frame []byte
 	}
-	now := e.opts.Now().UnixMilli()
-	var frames []out
+	var full, stage, room []out
 	rounds := map[int64]bool{}
-	for t := range es.dirty {
-		room, show, ok := es.targetRoom(t)
+	ms := now.UnixMilli()
+	frame := func(t Target, public bool) (out, bool) {
+		r, show, ok := es.targetRoom(t)
 		if !ok {
-			continue
+			return out{}, false
 		}
-		tally := es.tallies[t]
 		scored := t.Kind == KindPitch || es.polls[t.ID].Kind == PollScale // a mean of letters means nothing
-		frames = append(frames, out{t, room, tallyFrame(t, tally, true, scored, now), tallyFrame(t, tally, show, scored, now)})
-		if t.Kind == KindPitch {
+		return out{"tally:" + t.String(), r, tallyFrame(t, es.tallies[t], show || !public, scored, ms)}, true
+	}
+	for t := range es.dirty {
+		if f, ok := frame(t, false); ok {
+			full = append(full, f)
+		}
+		if f, ok := frame(t, true); ok {
+			stage = append(stage, f)
+		}
+		if t.Kind == KindPitch && es.pitches[t.ID] != nil {
 			rounds[es.pitches[t.ID].RoundID] = true
 		}
+		es.audDirty[t] = true
 	}
 	clear(es.dirty)
+	if audience {
+		for t := range es.audDirty {
+			if f, ok := frame(t, true); ok {
+				room = append(room, f)
+			}
+		}
+		clear(es.audDirty)
+		es.audNext = now.Add(e.opts.AudienceTallyInterval)
+	}
 	es.tmu.Unlock()
 
-	for _, f := range frames {
-		key := "tally:" + f.target.String()
-		e.pub.Publish(ControlTopic(es.ev.ID), key, f.full)
-		e.pub.Publish(RoomTopic(f.room), key, f.public)
+	for _, f := range full {
+		e.pub.Publish(ControlTopic(es.ev.ID), f.key, f.frame)
+	}
+	for _, f := range stage {
+		e.pub.Publish(StageTopic(f.room), f.key, f.frame)
+	}
+	for _, f := range room {
+		e.pub.Publish(RoomTopic(f.room), f.key, f.frame)
 	}
 	for id := range rounds {
 		e.publishRanking(es, es.rounds[id])
@@ -705,6 +747,7 @@ func (e *Engine) publishStage(es *eventState, room *Room) {
 	})
 	b := mustJSON(s)
 	e.pub.Publish(RoomTopic(room.ID), "stage", b)
+	e.pub.Publish(StageTopic(room.ID), "stage", b)
 	e.pub.Publish(ControlTopic(es.ev.ID), "stage:"+strconv.FormatInt(room.ID, 10), b)
 }
 
@@ -729,7 +772,9 @@ func (e *Engine) publishRanking(es *eventState, r *Round) {
 	if !r.RankingRevealed {
 		full.Entries = []RankEntry{}
 	}
-	e.pub.Publish(RoomTopic(r.RoomID), key, mustJSON(full))
+	public := mustJSON(full)
+	e.pub.Publish(RoomTopic(r.RoomID), key, public)
+	e.pub.Publish(StageTopic(r.RoomID), key, public)
 }
 
 // TallyFrame is one target's tally as published. Counts[i] is the number of

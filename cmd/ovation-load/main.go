@@ -8,7 +8,9 @@
 //	keynote  every phone votes once within -burst (some change their vote); reports ack and
 //	         vote→stage latency and checks the final tally against the acknowledged votes
 //	fanout   -drivers extra voters keep the tally changing, so every phone receives a tally frame
-//	         each coalescing tick for -hold; reports delivery latency and completeness
+//	         each coalescing tick for -hold (run the server with votes.audience_tally_interval
+//	         equal to votes.tally_interval for the worst case); reports delivery latency and
+//	         completeness
 //	idle     phones connect and stay idle for -hold; with -pid, reports server memory per connection
 //
 // It only connects to the given targets and stops by itself after -timeout.
@@ -132,6 +134,8 @@ type Summary struct {
 	DeliveryMS      *Percentiles   `json:"delivery_ms,omitempty"`
 	Server          *ServerUsage   `json:"server,omitempty"`
 	DurationS       float64        `json:"duration_s"`
+	// LoadToolCPUSeconds is this tool's own CPU time: it shares the machine.
+	LoadToolCPUSeconds float64 `json:"load_tool_cpu_seconds"`
 }
 
 // Percentiles of a latency distribution, in milliseconds.
@@ -228,6 +232,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		sum.Server = usage
 	}
 	sum.DurationS = time.Since(start).Seconds()
+	if self, err := cpuSeconds(os.Getpid()); err == nil {
+		sum.LoadToolCPUSeconds = self
+	}
 	l.report(sum)
 	if cfg.jsonOut != "" {
 		b, _ := json.MarshalIndent(sum, "", "  ")
@@ -274,6 +281,7 @@ type client struct {
 	firstTally  time.Time
 	onTally     func(now time.Time, total int64, serverMS int64)
 	readErr     error
+	wantTallies atomic.Bool // decode tally frames (stages always; phones in the fan-out)
 	recordDelay bool
 	delays      []time.Duration
 }
@@ -406,6 +414,7 @@ func (l *loader) connect(ctx context.Context, sum *Summary) error {
 // handshake time is the WebSocket dial until the snapshot arrives.
 func (l *loader) open(ctx context.Context, base string, stage bool) (*client, time.Duration, error) {
 	c := &client{pending: map[string]chan result{}, done: make(chan struct{})}
+	c.wantTallies.Store(stage)
 	if !stage {
 		var j struct{ Token string }
 		req, _ := http.NewRequestWithContext(ctx, "POST", base+"/api/events/"+l.code+"/join", strings.NewReader(`{}`))
@@ -440,7 +449,11 @@ func (l *loader) open(ctx context.Context, base string, stage bool) (*client, ti
 			return nil, 0, err
 		}
 	}
-	if err := c.send(dctx, map[string]any{"type": "subscribe", "topic": fmt.Sprintf("room:%d", l.roomID)}); err != nil {
+	topic := fmt.Sprintf("room:%d", l.roomID) // phones
+	if stage {
+		topic = fmt.Sprintf("stage:%d", l.roomID) // screens: tallies at the full rate
+	}
+	if err := c.send(dctx, map[string]any{"type": "subscribe", "topic": topic}); err != nil {
 		c.close()
 		return nil, 0, err
 	}
@@ -489,6 +502,15 @@ func (c *client) read(ctx context.Context, snap chan struct{}) {
 			return
 		}
 		now := time.Now()
+		switch messageType(b) {
+		case "snapshot", "ack", "error":
+		case "tally":
+			if !c.wantTallies.Load() {
+				continue // a phone in the keynote: only the stage's tallies are measured
+			}
+		default:
+			continue // stage, ranking, presence: not measured; skip the decoding cost
+		}
 		var m inbound
 		if json.Unmarshal(b, &m) != nil {
 			continue
@@ -525,6 +547,22 @@ func (c *client) read(ctx context.Context, snap chan struct{}) {
 			}
 		}
 	}
+}
+
+// messageType finds the "type" member near the start of a server message
+// (frames start with seq and topic, then type) without decoding it.
+func messageType(b []byte) string {
+	head := b[:min(len(b), 120)]
+	i := bytes.Index(head, []byte(`"type":"`))
+	if i < 0 {
+		return ""
+	}
+	rest := head[i+8:]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 {
+		return ""
+	}
+	return string(rest[:j])
 }
 
 // vote sends a vote and returns a channel for its outcome.
@@ -796,6 +834,7 @@ func (l *loader) fanout(ctx context.Context, sum *Summary) error {
 		c.mu.Lock()
 		c.recordDelay, c.tallies, c.delays = true, 0, nil
 		c.mu.Unlock()
+		c.wantTallies.Store(true)
 	}
 	fctx, cancel := context.WithTimeout(ctx, l.cfg.hold)
 	defer cancel()
@@ -841,17 +880,23 @@ func (l *loader) fanout(ctx context.Context, sum *Summary) error {
 	// The last tick's frames are still on their way: let them land.
 	time.Sleep(500 * time.Millisecond)
 
+	// Phones follow the room topic, stages the stage topic, whose tally rates
+	// may differ (votes.audience_tally_interval): completeness is per phone.
 	var maxFrames int64
 	var delays []time.Duration
 	for _, c := range all {
 		c.mu.Lock()
-		maxFrames = max(maxFrames, c.tallies)
 		sum.FramesDelivered += c.tallies
 		delays = append(delays, c.delays...)
 		c.mu.Unlock()
 	}
+	for _, c := range l.phones {
+		c.mu.Lock()
+		maxFrames = max(maxFrames, c.tallies)
+		c.mu.Unlock()
+	}
 	complete := 0
-	for _, c := range all {
+	for _, c := range l.phones {
 		c.mu.Lock()
 		if c.tallies == maxFrames {
 			complete++
@@ -859,7 +904,7 @@ func (l *loader) fanout(ctx context.Context, sum *Summary) error {
 		c.mu.Unlock()
 	}
 	sum.FramesExpected = maxFrames
-	sum.FramesComplete = 100 * float64(complete) / float64(len(all))
+	sum.FramesComplete = 100 * float64(complete) / float64(len(l.phones))
 	p := percentiles(delays)
 	sum.DeliveryMS = &p
 	return nil
@@ -886,7 +931,7 @@ func (l *loader) report(s *Summary) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "duration: %.1f s\n", s.DurationS)
+	fmt.Fprintf(w, "duration: %.1f s (load tool CPU %.1f s)\n", s.DurationS, s.LoadToolCPUSeconds)
 }
 
 // rssKiB reads VmRSS of a process.

@@ -22,7 +22,8 @@ func startServer(t *testing.T) (url string, pid int) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-data_dir", t.TempDir(), "-api_token", "load-test-token",
-		"-moderator_password", "correct horse", "-config", "/dev/null", "-seed_demo=false", "-log.level", "warn")
+		"-moderator_password", "correct horse", "-config", "/dev/null", "-seed_demo=false", "-log.level", "warn",
+		"-votes.audience_tally_interval", "100ms")
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

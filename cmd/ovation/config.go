@@ -43,12 +43,13 @@ type LogConfig struct {
 
 // VotesConfig configures the vote path.
 type VotesConfig struct {
-	TallyInterval time.Duration `yaml:"tally_interval"`
-	CommitWindow  time.Duration `yaml:"commit_window"`
-	MaxBatch      int           `yaml:"max_batch"`
-	QueueSize     int           `yaml:"queue_size"`
-	Synchronous   string        `yaml:"synchronous"`
-	TokenTTL      time.Duration `yaml:"participant_token_ttl"`
+	TallyInterval         time.Duration `yaml:"tally_interval"`
+	AudienceTallyInterval time.Duration `yaml:"audience_tally_interval"`
+	CommitWindow          time.Duration `yaml:"commit_window"`
+	MaxBatch              int           `yaml:"max_batch"`
+	QueueSize             int           `yaml:"queue_size"`
+	Synchronous           string        `yaml:"synchronous"`
+	TokenTTL              time.Duration `yaml:"participant_token_ttl"`
 }
 
 // WSConfig configures WebSocket connections.
@@ -80,7 +81,7 @@ func DefaultConfig() Config {
 		SeedDemo:        true,
 		ShutdownTimeout: 10 * time.Second,
 		Log:             LogConfig{Level: "info", Format: "text"},
-		Votes: VotesConfig{TallyInterval: 100 * time.Millisecond, CommitWindow: 2 * time.Millisecond, MaxBatch: 2048,
+		Votes: VotesConfig{TallyInterval: 100 * time.Millisecond, AudienceTallyInterval: time.Second, CommitWindow: 2 * time.Millisecond, MaxBatch: 2048,
 			QueueSize: 65536, Synchronous: "FULL", TokenTTL: 72 * time.Hour},
 		WebSocket: WSConfig{ReadLimit: 4096, WriteTimeout: 10 * time.Second, PingInterval: 20 * time.Second, QueueLimit: 256},
 		Limits: LimitsConfig{VoteRate: 5, VoteBurst: 10, IPVoteRate: 2000, IPVoteBurst: 10000, JoinRate: 200, JoinBurst: 2000,
@@ -222,7 +223,8 @@ func setValue(v reflect.Value, s string) error {
 // Validate reports the first setting out of range.
 func (c *Config) Validate() error {
 	positive := map[string]float64{
-		"votes.tally_interval": float64(c.Votes.TallyInterval), "votes.max_batch": float64(c.Votes.MaxBatch),
+		"votes.tally_interval": float64(c.Votes.TallyInterval), "votes.audience_tally_interval": float64(c.Votes.AudienceTallyInterval),
+		"votes.max_batch":  float64(c.Votes.MaxBatch),
 		"votes.queue_size": float64(c.Votes.QueueSize), "votes.participant_token_ttl": float64(c.Votes.TokenTTL),
 		"websocket.read_limit": float64(c.WebSocket.ReadLimit), "websocket.write_timeout": float64(c.WebSocket.WriteTimeout),
 		"websocket.ping_interval": float64(c.WebSocket.PingInterval), "websocket.queue_limit": float64(c.WebSocket.QueueLimit),

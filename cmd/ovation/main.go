@@ -58,7 +58,8 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	defer db.Close()
 
 	h := hub.New(hub.Options{QueueLimit: cfg.WebSocket.QueueLimit, OnFanout: metrics.ObserveFanout})
-	engine := live.NewEngine(db, h, live.EngineOptions{TallyInterval: cfg.Votes.TallyInterval, Logger: log})
+	engine := live.NewEngine(db, h, live.EngineOptions{TallyInterval: cfg.Votes.TallyInterval,
+		AudienceTallyInterval: cfg.Votes.AudienceTallyInterval, Logger: log})
 	if err := engine.Load(ctx); err != nil {
 		return err
 	}

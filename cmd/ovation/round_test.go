@@ -123,7 +123,7 @@ func TestPitchRound(t *testing.T) {
 	const nPhones, nJury, scale = 300, 10, 5
 
 	stage := dial(t, srv.URL)
-	snap := stage.subscribe(t, fmt.Sprintf("room:%d", f.RoomID), "", 0)
+	snap := stage.subscribe(t, fmt.Sprintf("stage:%d", f.RoomID), "", 0)
 	if snap.str("type") != "snapshot" || snap["resumed"] != false {
 		t.Fatalf("stage snapshot: %v", snap)
 	}
