@@ -380,15 +380,19 @@ func (cn *conn) writeLoop() {
 	ping := time.NewTicker(cn.s.cfg.PingInterval)
 	defer ping.Stop()
 	var batch [][]byte
+	var deadline time.Time
 	for {
 		select {
 		case <-cn.ctx.Done():
 			return
 		case <-cn.closing:
+			_ = cn.nc.SetWriteDeadline(time.Now().Add(5 * time.Second)) // the library's own close timeout
 			_ = cn.ws.Close(cn.closeCode, cn.closeReason)
 			cn.cancel()
 			return
 		case <-ping.C:
+			deadline = time.Now().Add(cn.s.cfg.WriteTimeout)
+			_ = cn.nc.SetWriteDeadline(deadline)
 			ctx, cancel := context.WithTimeout(cn.ctx, cn.s.cfg.PingInterval)
 			err := cn.ws.Ping(ctx)
 			cancel()
@@ -401,9 +405,14 @@ func (cn *conn) writeLoop() {
 		case <-cn.sub.Wake():
 		}
 		batch = cn.sub.Take(batch[:0])
-		// One socket deadline for the batch rather than a context per write:
-		// a context with a deadline costs the library a timer per message.
-		_ = cn.nc.SetWriteDeadline(time.Now().Add(cn.s.cfg.WriteTimeout))
+		// The socket's write deadline bounds every write; it is pushed back
+		// only when less than half of WriteTimeout is left, which spares a
+		// timer update per batch (a context per write would cost a timer per
+		// message).
+		if now := time.Now(); deadline.Sub(now) < cn.s.cfg.WriteTimeout/2 {
+			deadline = now.Add(cn.s.cfg.WriteTimeout)
+			_ = cn.nc.SetWriteDeadline(deadline)
+		}
 		for _, msg := range batch {
 			if err := cn.ws.Write(context.Background(), websocket.MessageText, msg); err != nil {
 				if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -415,7 +424,6 @@ func (cn *conn) writeLoop() {
 				return
 			}
 		}
-		_ = cn.nc.SetWriteDeadline(time.Time{})
 		clear(batch)
 	}
 }

@@ -338,7 +338,8 @@ func (e *Engine) flushEvent(es *eventState, force bool) {
 			}
 		}
 		clear(es.audDirty)
-		es.audNext = now.Add(e.opts.AudienceTallyInterval)
+		// Half a tick early, so that ticker jitter never skips a due flush.
+		es.audNext = now.Add(e.opts.AudienceTallyInterval - e.opts.TallyInterval/2)
 	}
 	es.tmu.Unlock()
 

@@ -248,3 +248,28 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("after restart %d votes, want %d", n, len(phones))
 	}
 }
+
+// TestIdleConnectionOutlivesWriteTimeout checks that a connection idle for
+// longer than the write timeout (with keepalive pings in between) still
+// gets frames: the write deadline only bounds writes in progress.
+func TestIdleConnectionOutlivesWriteTimeout(t *testing.T) {
+	srv := startServer(t, "", "-websocket.write_timeout", "300ms", "-websocket.ping_interval", "200ms")
+	f := newFixture(t, srv.URL, "IDLE", 1)
+	c := dial(t, srv.URL)
+	c.subscribe(t, fmt.Sprintf("room:%d", f.RoomID), "", 0)
+	idle := time.After(time.Second) // several write timeouts and pings long
+	for waiting := true; waiting; {
+		select {
+		case _, open := <-c.msgs:
+			if !open {
+				t.Fatalf("connection closed while idle: %v", <-c.err)
+			}
+		case <-idle:
+			waiting = false
+		}
+	}
+	f.roundAction(t, srv.URL, "start")
+	c.waitFor(t, 5*time.Second, "stage frame after idling", func(m msg) bool {
+		return m.str("type") == "stage" && m["round"] != nil
+	})
+}
