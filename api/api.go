@@ -27,6 +27,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 )
@@ -116,6 +117,7 @@ type Server struct {
 	log      *slog.Logger
 	echo     *echo.Echo
 	metrics  *Metrics
+	feed     *feed.Service // nil until SetFeed: the feed routes answer not_found
 
 	voteLimit, ipVoteLimit, joinLimit, loginLimit *limiter
 
@@ -177,6 +179,10 @@ func (s *Server) Routes() *echo.Echo {
 	a.POST("/events/:code/join", s.handleJoin)
 	a.GET("/me", s.handleMe)
 	a.POST("/votes", s.handleVote)
+	a.GET("/events/:code/feed", s.handleFeed)
+	a.POST("/events/:code/feed/posts", s.handleFeedPost)
+	a.POST("/events/:code/feed/webhook", s.handleFeedWebhook) // webhook token, not moderator
+	a.GET("/events/:code/moments", s.handleMoments)
 	// Moderator session.
 	a.POST("/login", s.handleLogin)
 	a.POST("/logout", s.handleLogout)
@@ -203,6 +209,11 @@ func (s *Server) Routes() *echo.Echo {
 	mod(http.MethodPost, "/polls/:id/actions/:action", s.handlePollAction)
 	mod(http.MethodGet, "/events/:code/results", s.handleResults)
 	mod(http.MethodGet, "/events/:code/audit", s.handleAudit)
+	mod(http.MethodGet, "/events/:code/feed/items", s.handleFeedItems)
+	mod(http.MethodPost, "/events/:code/feed/items/:id/actions/:action", s.handleFeedAction)
+	mod(http.MethodGet, "/events/:code/feed/settings", s.handleFeedSettings)
+	mod(http.MethodPatch, "/events/:code/feed/settings", s.handleUpdateFeedSettings)
+	mod(http.MethodPost, "/events/:code/feed/webhook-token", s.handleFeedWebhookToken)
 	return e
 }
 

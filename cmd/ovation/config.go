@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ovation-live/ovation/live"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -33,6 +34,7 @@ type Config struct {
 	Votes             VotesConfig   `yaml:"votes"`
 	WebSocket         WSConfig      `yaml:"websocket"`
 	Limits            LimitsConfig  `yaml:"limits"`
+	Feed              FeedConfig    `yaml:"feed"`
 }
 
 // LogConfig configures structured logging.
@@ -73,6 +75,45 @@ type LimitsConfig struct {
 	FloodThreshold int     `yaml:"flood_threshold"`
 }
 
+// FeedConfig configures the social feed.
+type FeedConfig struct {
+	FrameInterval time.Duration     `yaml:"frame_interval"` // ticker and queue frames at most this often
+	PostRate      float64           `yaml:"post_rate"`      // in-app posts per second per participant
+	PostBurst     int               `yaml:"post_burst"`
+	Events        []FeedEventConfig `yaml:"events"` // initial feed settings of events, by code
+}
+
+// FeedEventConfig is the initial feed settings of one event: applied when
+// the event has none stored yet; afterwards the control API edits them.
+type FeedEventConfig struct {
+	Code       string             `yaml:"code"`
+	Moderation string             `yaml:"moderation"` // pre (default) or post
+	Blocklist  []string           `yaml:"blocklist"`
+	Allowlist  []string           `yaml:"allowlist"`
+	Sources    []FeedSourceConfig `yaml:"sources"`
+}
+
+// FeedSourceConfig is one external source of an event's feed.
+type FeedSourceConfig struct {
+	Kind      string `yaml:"kind"` // x, mastodon or bluesky
+	Hashtag   string `yaml:"hashtag"`
+	RoomID    int64  `yaml:"room_id"`
+	BaseURL   string `yaml:"base_url"`
+	Token     string `yaml:"token"`
+	IntervalS int    `yaml:"interval_s"`
+	Disabled  bool   `yaml:"disabled"`
+}
+
+// Settings returns the feed settings fe describes.
+func (fe FeedEventConfig) Settings() live.FeedSettings {
+	st := live.FeedSettings{Moderation: fe.Moderation, Blocklist: fe.Blocklist, Allowlist: fe.Allowlist}
+	for _, s := range fe.Sources {
+		st.Sources = append(st.Sources, live.SourceConfig{Kind: s.Kind, Hashtag: s.Hashtag, RoomID: s.RoomID, BaseURL: s.BaseURL,
+			Token: s.Token, IntervalS: s.IntervalS, Enabled: !s.Disabled})
+	}
+	return st
+}
+
 // DefaultConfig returns the defaults, as config.yaml lists them.
 func DefaultConfig() Config {
 	return Config{
@@ -86,6 +127,7 @@ func DefaultConfig() Config {
 		WebSocket: WSConfig{ReadLimit: 4096, WriteTimeout: 10 * time.Second, PingInterval: 20 * time.Second, QueueLimit: 256},
 		Limits: LimitsConfig{VoteRate: 5, VoteBurst: 10, IPVoteRate: 2000, IPVoteBurst: 10000, JoinRate: 200, JoinBurst: 2000,
 			MessageRate: 20, MessageBurst: 40, FloodThreshold: 50},
+		Feed: FeedConfig{FrameInterval: 250 * time.Millisecond, PostRate: 0.1, PostBurst: 3},
 	}
 }
 
@@ -233,6 +275,7 @@ func (c *Config) Validate() error {
 		"limits.join_rate": c.Limits.JoinRate, "limits.join_burst": float64(c.Limits.JoinBurst),
 		"limits.message_rate": c.Limits.MessageRate, "limits.message_burst": float64(c.Limits.MessageBurst),
 		"limits.flood_threshold": float64(c.Limits.FloodThreshold), "shutdown_timeout": float64(c.ShutdownTimeout),
+		"feed.frame_interval": float64(c.Feed.FrameInterval), "feed.post_rate": c.Feed.PostRate, "feed.post_burst": float64(c.Feed.PostBurst),
 	}
 	for name, v := range positive {
 		if v <= 0 {

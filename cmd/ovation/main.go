@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ovation-live/ovation/api"
+	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/static"
@@ -73,6 +74,14 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		}
 	}
 
+	feeds := feed.New(db, engine, h, feed.Options{Logger: log, FrameInterval: cfg.Feed.FrameInterval,
+		PostRate: cfg.Feed.PostRate, PostBurst: cfg.Feed.PostBurst})
+	for _, fe := range cfg.Feed.Events { // settings for events that have none yet; the API's edits win afterwards
+		if err := feeds.Seed(ctx, fe.Code, fe.Settings()); err != nil {
+			return fmt.Errorf("config: feed.events %s: %w", fe.Code, err)
+		}
+	}
+
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
@@ -97,13 +106,15 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		JoinBurst: cfg.Limits.JoinBurst, MessageRate: cfg.Limits.MessageRate, MessageBurst: cfg.Limits.MessageBurst,
 		FloodThreshold: cfg.Limits.FloodThreshold,
 	}, engine, h, db, db, static.Files, metrics, log)
+	srv.SetFeed(feeds)
 	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 
 	bg, stopBG := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); engine.Run(bg) }()
 	go func() { defer wg.Done(); srv.Run(bg) }()
+	go func() { defer wg.Done(); feeds.Run(bg) }() // ends after every source goroutine
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 
