@@ -43,6 +43,9 @@ type Config struct {
 	APITokenHash   string        // hash of the automation API token (HashAPIToken); empty disables it
 	CookieSecure   bool          // set the Secure flag on the session cookie (behind HTTPS)
 	TrustProxy     bool          // take client IPs from X-Forwarded-For (only behind a trusted proxy)
+	// PublicURL is the address phones use (scheme://host[:port]), for join URLs
+	// and QR codes; empty: the scheme and host each request came to.
+	PublicURL string
 
 	ReadLimit    int64         // largest WebSocket message accepted, bytes; default 4096
 	WriteTimeout time.Duration // a write stuck this long closes the connection; default 10 s
@@ -177,6 +180,7 @@ func (s *Server) Routes() *echo.Echo {
 	// Audience.
 	a.GET("/events/:code", s.handlePublicEvent)
 	a.POST("/events/:code/join", s.handleJoin)
+	a.GET("/events/:code/qr.svg", s.handleJoinQR)
 	a.GET("/me", s.handleMe)
 	a.POST("/votes", s.handleVote)
 	a.GET("/events/:code/feed", s.handleFeed)
@@ -426,6 +430,7 @@ type publicEvent struct {
 	Rooms    []live.Room `json:"rooms"`
 	HasJury  bool        `json:"has_jury"`
 	JoinPath string      `json:"join_path"`
+	JoinURL  string      `json:"join_url"` // absolute: the public URL + join_path
 }
 
 func (s *Server) handlePublicEvent(c echo.Context) error {
@@ -433,7 +438,7 @@ func (s *Server) handlePublicEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, publicEvent{m.Event, m.Rooms, m.JuryCode != "", "/e/" + m.Event.Code})
+	return c.JSON(http.StatusOK, s.publicEventOf(c, m))
 }
 
 type joinRequest struct {
@@ -487,7 +492,7 @@ func (s *Server) handleJoin(c echo.Context) error {
 	}
 	claims.Expires = time.Now().Add(s.cfg.TokenTTL).Unix()
 	return c.JSON(http.StatusOK, joinResponse{Token: s.signToken(claims), ID: claims.ParticipantID, DisplayName: claims.Name,
-		Jury: claims.Jury, ExpiresAt: claims.Expires, Event: publicEvent{m.Event, m.Rooms, m.JuryCode != "", "/e/" + m.Event.Code}})
+		Jury: claims.Jury, ExpiresAt: claims.Expires, Event: s.publicEventOf(c, m)})
 }
 
 // handleMe returns the participant's identity and current votes.

@@ -104,7 +104,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		PingInterval: cfg.WebSocket.PingInterval, VoteRate: cfg.Limits.VoteRate, VoteBurst: cfg.Limits.VoteBurst,
 		IPVoteRate: cfg.Limits.IPVoteRate, IPVoteBurst: cfg.Limits.IPVoteBurst, JoinRate: cfg.Limits.JoinRate,
 		JoinBurst: cfg.Limits.JoinBurst, MessageRate: cfg.Limits.MessageRate, MessageBurst: cfg.Limits.MessageBurst,
-		FloodThreshold: cfg.Limits.FloodThreshold,
+		FloodThreshold: cfg.Limits.FloodThreshold, PublicURL: publicURL,
 	}, engine, h, db, db, static.Files, metrics, log)
 	srv.SetFeed(feeds)
 	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
