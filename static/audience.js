@@ -1,38 +1,47 @@
-// Audience page (/e/CODE): join, pick a room, vote on the pitch on stage or
-// the open poll, see results and the ranking when the moderator shows them.
+// Audience page (/e/CODE): join (optional name, jury code), pick a room, vote
+// on the pitch on stage or the open poll, see results and the ranking when
+// the moderator shows them. Keeps working on bad Wi-Fi: votes wait on the
+// phone and are sent again, with the same vote id, until acknowledged.
 import {
-  api, t, h, wireLangSwitch, applyBrand, errorText, Live, VoteSender, startCountdowns,
-  scheduler, letter, tallyCounts, updateBars, updateHist, rankingList, fmtNum,
+  api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, setAvailableLangs, applyBrand, fieldErrorText,
+  Live, VoteSender, startCountdowns, scheduler, letter, tallyCounts, updateBars, updateHist, rankingList, fmtScore, haptic,
 } from '/static/ovation.js';
 
 const code = decodeURIComponent(location.pathname.split('/')[2] || '').trim().toUpperCase();
 const TOKEN_KEY = `ovation.token.${code}`;
 const ROOM_KEY = `ovation.room.${code}`;
 
-const app = document.getElementById('app');
-const banner = document.getElementById('banner');
-const titleEl = document.getElementById('title');
+const $ = (id) => document.getElementById(id);
+const cardsBox = $('cards');
+const footer = $('footer');
+const banner = $('banner');
 
-let event = null;
+let event = null; // the public event, from join
+let me = { name: '', jury: false };
 let roomId = 0;
 let live = null;
 let votes = null;
 let rejoining = null;
+let editing = false;
 const cards = new Map(); // key → {el, update()}
 
+initTheme();
 wireLangSwitch();
+wireThemeSwitch();
 
-// join makes this phone a participant, reusing its stored token when valid.
-async function join() {
+function storedToken() { try { return localStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; } }
+function storeToken(tok) { try { localStorage.setItem(TOKEN_KEY, tok); } catch { /* private mode: this tab only */ } }
+
+// join makes this phone a participant. Network trouble is retried with
+// backoff; refusals (bad jury code, no such event) are thrown.
+async function join(body) {
   for (let attempt = 0; ; attempt++) {
     try {
-      const res = await api(`/api/events/${encodeURIComponent(code)}/join`, {
-        method: 'POST', body: { token: localStorage.getItem(TOKEN_KEY) || '' },
-      });
-      localStorage.setItem(TOKEN_KEY, res.token);
+      const res = await api(`/api/events/${encodeURIComponent(code)}/join`, { method: 'POST', body });
+      storeToken(res.token);
       return res;
     } catch (e) {
-      if (e.code === 'not_found' || e.code === 'invalid') throw e;
+      if (e.status && e.status < 500 && e.code !== 'rate_limited') throw e;
       showMessage(e.message);
       await new Promise((r) => setTimeout(r, Math.min(15000, 1000 * 2 ** attempt) * (0.5 + Math.random())));
     }
@@ -40,30 +49,100 @@ async function join() {
 }
 
 function showMessage(text, withHome = false) {
-  app.replaceChildren(h('div', { class: 'card' }, h('p', { text }),
+  cards.clear();
+  cardsBox.replaceChildren(h('div', { class: 'card waiting' }, h('p', { text }),
     withHome ? h('a', { href: '/', class: 'btn btn-primary', text: t('back_home') }) : null));
 }
 
 // rejoin renews the token after the server refused it (expired), once at a time.
 function rejoin() {
   if (!rejoining) {
-    rejoining = join().then((res) => { live.setToken(res.token); votes.flush(); })
+    rejoining = join({ token: storedToken() }).then((res) => { live.setToken(res.token); votes.flush(); })
       .catch(() => {}).finally(() => { rejoining = null; });
   }
 }
 
+function brand(ev) {
+  applyBrand(ev.color);
+  setAvailableLangs(ev.languages);
+  $('title').textContent = document.title = ev.title;
+  const logo = $('logo');
+  if (ev.logo_url && logo.getAttribute('src') !== ev.logo_url) logo.src = ev.logo_url;
+  logo.hidden = !ev.logo_url;
+}
+
 async function boot() {
   if (!/^[A-Z0-9]{3,12}$/.test(code)) { showMessage(t('no_event'), true); return; }
-  let res;
   try {
-    res = await join();
+    if (storedToken()) {
+      start(await join({ token: storedToken() }));
+      return;
+    }
+    const ev = await api(`/api/events/${encodeURIComponent(code)}`);
+    brand(ev);
+    showWelcome(ev);
   } catch (e) {
     showMessage(e.code === 'not_found' ? t('no_event') : e.message, true);
-    return;
   }
+}
+
+// joinForm asks for an optional name and, when the event has a jury, an
+// optional jury code; onJoined gets the join answer.
+function joinForm(ev, { name = '', submitLabel, onJoined, onCancel }) {
+  const nameErr = h('p', { class: 'field-error', id: 'name-error' });
+  const juryErr = h('p', { class: 'field-error', id: 'jury-error' });
+  const formErr = h('p', { class: 'form-error', attrs: { role: 'alert' } });
+  const nameIn = h('input', { id: 'name', name: 'display_name', value: name, maxLength: 60, autocomplete: 'nickname', attrs: { 'aria-describedby': 'name-error', enterkeyhint: 'go' } });
+  const juryIn = h('input', { id: 'jury', name: 'jury_code', maxLength: 12, autocomplete: 'off', spellcheck: false, attrs: { autocapitalize: 'characters', 'aria-describedby': 'jury-hint jury-error' } });
+  const submit = h('button', { type: 'submit', class: 'btn-primary btn-block btn-big', text: submitLabel });
+  const form = h('form', { id: 'join-form', noValidate: true },
+    h('div', { class: 'field' }, h('label', { htmlFor: 'name' }, t('your_name'), ' ', h('span', { class: 'muted', text: t('optional') })), nameIn, nameErr),
+    ev.has_jury && !me.jury ? h('details', { class: 'disclose field' }, h('summary', { text: t('jury_member') }),
+      h('div', { class: 'field' }, h('label', { htmlFor: 'jury', text: t('jury_code') }), juryIn,
+        h('p', { class: 'hint', id: 'jury-hint', text: t('jury_hint') }), juryErr)) : null,
+    submit, formErr,
+    onCancel ? h('p', { style: { textAlign: 'center', margin: '.5rem 0 0' } }, h('button', { type: 'button', class: 'link', text: t('cancel'), onclick: onCancel })) : null);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    for (const el of [nameErr, juryErr, formErr]) el.textContent = '';
+    nameIn.classList.remove('invalid'); juryIn.classList.remove('invalid');
+    nameIn.removeAttribute('aria-invalid'); juryIn.removeAttribute('aria-invalid');
+    const body = { display_name: nameIn.value.trim() };
+    const jury = juryIn.value.trim().toUpperCase();
+    if (jury) body.jury_code = jury;
+    const tok = storedToken();
+    if (tok) body.token = tok;
+    submit.disabled = true;
+    submit.textContent = t('joining');
+    try {
+      onJoined(await join(body));
+    } catch (err) {
+      const [input, box] = err.field === 'jury_code' ? [juryIn, juryErr] : err.field === 'display_name' ? [nameIn, nameErr] : [null, formErr];
+      box.textContent = err.field === 'jury_code' ? t('jury_wrong') : fieldErrorText(err);
+      if (input) { input.classList.add('invalid'); input.setAttribute('aria-invalid', 'true'); input.focus(); }
+    } finally {
+      submit.disabled = false;
+      submit.textContent = submitLabel;
+    }
+  });
+  return form;
+}
+
+function showWelcome(ev) {
+  cardsBox.replaceChildren(h('section', { class: 'card aud-hero', attrs: { 'aria-labelledby': 'welcome-title' } },
+    ev.logo_url ? h('img', { class: 'hero-logo', src: ev.logo_url, alt: '' }) : h('div', { class: 'hero-mark' }, icon('mark')),
+    h('p', { class: 'eyebrow', text: t('welcome_to') }),
+    h('h1', { id: 'welcome-title', text: ev.title }),
+    h('p', { class: 'muted', text: t('welcome_hint') }),
+    h('div', { style: { textAlign: 'left', marginTop: '1.2rem' } },
+      joinForm(ev, { submitLabel: t('join'), onJoined: start }))));
+  window.addEventListener('langchange', () => { if (!live) showWelcome(ev); }, { once: true });
+}
+
+function start(res) {
   event = res.event;
-  applyBrand(event.color);
-  titleEl.textContent = document.title = event.title;
+  me = { name: res.display_name, jury: res.jury };
+  brand(event);
   const saved = Number(localStorage.getItem(ROOM_KEY));
   if (event.rooms.length === 1) roomId = event.rooms[0].id;
   else if (event.rooms.some((r) => r.id === saved)) roomId = saved;
@@ -79,7 +158,7 @@ async function boot() {
   });
   votes.addEventListener('change', render);
   votes.addEventListener('unauthorized', rejoin);
-  window.addEventListener('langchange', () => { cards.clear(); app.replaceChildren(); renderAll(); });
+  window.addEventListener('langchange', () => { cards.clear(); cardsBox.replaceChildren(); renderAll(); });
   startCountdowns(() => live.offset);
   live.connect();
   renderAll();
@@ -88,33 +167,49 @@ async function boot() {
 function chooseRoom(id) {
   if (roomId) live.unsubscribe(`room:${roomId}`);
   roomId = id;
-  localStorage.setItem(ROOM_KEY, String(id));
+  try { localStorage.setItem(ROOM_KEY, String(id)); } catch { /* this tab only */ }
   cards.clear();
-  app.replaceChildren();
+  cardsBox.replaceChildren();
   if (id) live.subscribe(`room:${id}`);
   renderAll();
 }
 
+// identityChanged follows a new participant token (a jury code entered
+// later makes a new, jury participant): its votes are its own.
+function identityChanged(res) {
+  me = { name: res.display_name, jury: res.jury };
+  editing = false;
+  votes.confirmed.clear();
+  votes.resets.clear();
+  live.setToken(res.token);
+  renderAll();
+}
+
 function renderAll() {
-  const online = live.status === 'open';
-  banner.hidden = online || live.status === 'connecting';
-  banner.textContent = t('offline');
+  const st = live.status;
+  banner.hidden = st === 'open' || st === 'connecting';
+  if (!banner.hidden && !banner.dataset.shown) {
+    banner.replaceChildren(icon('wifioff'), h('span', { text: t('offline') }));
+    banner.dataset.shown = '1';
+  }
+  if (banner.hidden) delete banner.dataset.shown;
+  renderFooter();
 
   if (!roomId) {
     cards.clear();
-    app.replaceChildren(h('div', { class: 'card' }, h('h2', { text: t('choose_room') }),
+    cardsBox.replaceChildren(h('section', { class: 'card' }, h('h1', { text: t('choose_room') }),
       h('div', { class: 'choice-list' }, event.rooms.map((r) =>
-        h('button', { type: 'button', class: 'choice-key', text: r.name, onclick: () => chooseRoom(r.id) })))));
+        h('button', { type: 'button', class: 'choice-key', onclick: () => chooseRoom(r.id) }, icon('monitor'), h('span', { text: r.name }))))));
     return;
   }
+  if (editing) return;
   const store = live.store(`room:${roomId}`);
   const stage = store?.get(`stage:${roomId}`);
   if (!stage) {
-    if (!app.querySelector('.card')) app.replaceChildren(h('p', { class: 'muted', text: t('connecting') }));
+    if (!cardsBox.querySelector('.card')) cardsBox.replaceChildren(h('p', { class: 'muted', text: t('connecting') }));
     return;
   }
-  applyBrand(stage.event.color);
-  titleEl.textContent = document.title = stage.event.title;
+  brand(stage.event);
 
   const list = [];
   const openPoll = stage.polls.find((p) => p.state === 'open');
@@ -142,45 +237,80 @@ function renderAll() {
   }
   for (const [key, card] of cards) if (!wanted.includes(card.el)) cards.delete(key);
   if (!wanted.length) wanted.push(idleCard());
-  const extra = event.rooms.length > 1
-    ? h('p', { class: 'small muted', style: { textAlign: 'center' } },
-      h('button', { type: 'button', class: 'link', text: `${stage.room.name} · ${t('change_room')}`, onclick: () => chooseRoom(0) }))
-    : null;
-  if (extra) wanted.push(extra);
   // Only touch the DOM when the list of cards changed: a node moved under a finger loses the tap.
-  const same = app.children.length === wanted.length && wanted.every((el, i) => app.children[i] === el);
-  if (!same) app.replaceChildren(...wanted);
+  const same = cardsBox.children.length === wanted.length && wanted.every((el, i) => cardsBox.children[i] === el);
+  if (!same) cardsBox.replaceChildren(...wanted);
+}
+
+let footerKey = '';
+function renderFooter() {
+  const room = event.rooms.find((r) => r.id === roomId);
+  const key = [document.documentElement.lang, me.name, me.jury, roomId, editing].join('|');
+  if (key === footerKey) return;
+  footerKey = key;
+  if (editing) {
+    cards.clear();
+    cardsBox.replaceChildren(h('section', { class: 'card' }, h('h1', { text: t('edit_profile') }),
+      joinForm(event, { name: me.name, submitLabel: t('save'), onJoined: identityChanged,
+        onCancel: () => { editing = false; renderAll(); } })));
+    footer.replaceChildren();
+    return;
+  }
+  footer.replaceChildren(h('div', { class: 'whoami', id: 'whoami' },
+    h('span', { text: me.name ? t('joined_as', { name: me.name }) : t('joined_anon') }),
+    me.jury ? h('span', { class: 'tag live', id: 'jury-badge', text: t('jury') }) : null,
+    h('button', { type: 'button', class: 'link', text: event.has_jury && !me.jury ? t('edit_profile_jury') : t('edit_profile'),
+      onclick: () => { editing = true; renderAll(); } }),
+    event.rooms.length > 1 && room ? h('button', { type: 'button', class: 'link', text: `${room.name} · ${t('change_room')}`, onclick: () => chooseRoom(0) }) : null));
 }
 
 let idle = null;
 function idleCard() {
   if (!idle || idle._lang !== document.documentElement.lang) {
-    idle = h('div', { class: 'card', style: { textAlign: 'center' } }, h('p', { class: 'muted', text: t('waiting') }));
+    idle = h('section', { class: 'card waiting', id: 'waiting' },
+      h('div', { class: 'pulse-ring' }, icon('vote')),
+      h('h1', { text: t('youre_in') }),
+      h('p', { class: 'muted', text: t('waiting') }),
+      h('p', { class: 'small muted', text: t('keep_open') }));
     idle._lang = document.documentElement.lang;
   }
   return idle;
 }
 
-// statusLine returns the text and class of the vote state for target;
+// statusLine returns [text, class, icon] for the vote state of target;
 // label(v) names a value (a score or a letter).
-function statusLine(target, accepting, label) {
-  const s = votes.state(target);
+function statusLine(s, accepting, label) {
   switch (s.status) {
-    case 'sending': return [t('st_sending'), 'st-sending'];
-    case 'offline': return [t('st_offline'), 'st-offline'];
-    case 'error': return [s.code === 'voting_closed' ? t('st_closed') : t('st_error', { m: s.message }), 'st-error'];
+    case 'sending': return [t('st_sending'), 'st-sending', 'clock'];
+    case 'offline': return [t('st_offline'), 'st-offline', 'wifioff'];
+    case 'error': return [s.code === 'voting_closed' ? t('st_closed') : t('st_error', { m: s.message }), 'st-error', 'x'];
+    case 'reset': return [t('st_reset'), 'st-reset', 'reset'];
     case 'counted': case 'changed':
-      return accepting ? [t('st_' + s.status), 'st-' + s.status] : [t('your_vote', { v: label(s.value) }), ''];
-    default: return ['', ''];
+      return accepting ? [t('st_' + s.status), 'st-' + s.status, 'check'] : [t('your_vote', { v: label(s.value) }), 'st-final', 'check'];
+    default: return ['', '', ''];
   }
 }
 
-// keypad builds buttons for values 1..n; label(v) and extra(v) shape each.
-function keypad(n, target, label, cls, extra) {
+function setStatus(el, target, accepting, label) {
+  const s = votes.state(target);
+  const [text, cls, ic] = statusLine(s, accepting, label);
+  const key = `${text}|${cls}`;
+  if (el.dataset.key === key) return;
+  el.dataset.key = key;
+  el.dataset.status = s.status;
+  el.className = 'vote-status ' + cls;
+  el.replaceChildren(...(text ? [icon(ic), h('span', { text })] : []));
+}
+
+// keypad builds buttons for values 1..n; label(v) and extra(v) shape each,
+// aria(v) names it for screen readers.
+function keypad(n, target, label, cls, aria, extra) {
   const keys = [];
   for (let v = 1; v <= n; v++) {
-    keys.push(h('button', { type: 'button', class: cls, dataset: { v: String(v) }, attrs: { 'aria-pressed': 'false' },
-      onclick: () => votes.vote(target, v) }, label(v), extra ? extra(v) : null));
+    keys.push(h('button', {
+      type: 'button', class: cls, dataset: { v: String(v) }, attrs: { 'aria-pressed': 'false', 'aria-label': aria(v) },
+      onclick: () => { haptic(10); votes.vote(target, v); },
+    }, label(v), extra ? extra(v) : null));
   }
   return keys;
 }
@@ -192,6 +322,7 @@ function syncKeys(box, target, accepting) {
     const sel = v === s.value && s.status !== 'error';
     b.classList.toggle('selected', sel);
     b.classList.toggle('pending', sel && (s.status === 'sending' || s.status === 'offline'));
+    b.classList.toggle('confirmed', sel && (s.status === 'counted' || s.status === 'changed'));
     b.setAttribute('aria-pressed', String(sel));
     b.disabled = !accepting;
   }
@@ -199,44 +330,47 @@ function syncKeys(box, target, accepting) {
 
 function pitchCard(pitchId) {
   const target = `pitch:${pitchId}`;
-  const team = h('h1');
+  const tag = h('span', { class: 'tag live' });
+  const clock = h('span', { class: 'countdown', attrs: { role: 'timer', 'aria-label': t('time_left') } });
+  const team = h('h1', { class: 'team-name', id: `team-${pitchId}` });
   const presenter = h('p', { class: 'muted' });
-  const clock = h('span', { class: 'countdown', style: { fontSize: '2rem' } });
-  const hint = h('p', { class: 'eyebrow' });
-  const keys = h('div', { class: 'keypad' });
+  const prompt = h('p', { class: 'prompt', id: `prompt-${pitchId}` });
+  const keys = h('div', { class: 'keypad', attrs: { role: 'group', 'aria-labelledby': `prompt-${pitchId}` } });
   const status = h('p', { class: 'vote-status', attrs: { role: 'status' } });
-  const resultBox = h('div', { class: 'hist' });
-  const resultMeta = h('p', { class: 'small muted' });
-  const results = h('div', { hidden: true }, h('h3', { text: t('results') }), resultBox, resultMeta);
-  const el = h('section', { class: 'card' },
-    h('div', { class: 'row' }, h('span', { class: 'tag live', text: t('on_stage') }), h('span', { class: 'spacer' }), clock),
-    team, presenter, hint, keys, status, results);
+  const hist = h('div', { class: 'hist' });
+  const meta = h('p', { class: 'meta-line small' });
+  const results = h('div', { class: 'results-block', hidden: true }, h('h3', {}, icon('list'), t('results')), hist, meta);
+  const el = h('section', { class: 'card pitch-card', dataset: { target }, attrs: { 'aria-labelledby': `team-${pitchId}` } },
+    h('div', { class: 'pitch-head' }, tag, h('span', { class: 'spacer' }), clock),
+    team, presenter, prompt, keys, status, results);
   let scale = 0;
   return {
     el,
     update(stage, store) {
       const round = stage.round;
-      const p = round.pitches.find((x) => x.id === pitchId);
+      const i = round.pitches.findIndex((x) => x.id === pitchId);
+      const p = round.pitches[i];
       if (!p) return;
       if (scale !== round.scale) {
         scale = round.scale;
         keys.className = scale <= 5 || scale === 10 ? 'keypad cols-5' : 'keypad';
-        keys.replaceChildren(...keypad(scale, target, (v) => String(v), 'key'));
+        keys.replaceChildren(...keypad(scale, target, (v) => String(v), 'key', (v) => t('score_of', { v, n: scale })));
       }
+      tag.textContent = `${t('on_stage')} · ${i + 1}/${round.pitches.length}`;
       team.textContent = p.team;
       presenter.textContent = p.presenter;
+      presenter.hidden = !p.presenter;
       clock._timer = p.timer;
       const accepting = p.state === 'voting';
-      hint.textContent = accepting ? t('voting_open') : p.state === 'closed' ? t('voting_closed') : t('voting_soon');
+      prompt.textContent = accepting ? t('rate_prompt', { n: scale }) : p.state === 'closed' ? t('voting_closed') : t('voting_soon');
+      prompt.classList.toggle('closed', !accepting);
       syncKeys(keys, target, accepting);
-      const [text, cls] = statusLine(target, accepting, String);
-      status.textContent = text;
-      status.className = 'vote-status ' + cls;
+      setStatus(status, target, accepting, String);
       const tally = store.get(`tally:${target}`);
       results.hidden = !tally || tally.hidden;
       if (tally && !tally.hidden) {
-        updateHist(resultBox, tallyCounts(tally, scale));
-        resultMeta.textContent = `${t('votes', { n: tally.total })} · ${t('mean', { m: fmtNum(tally.mean || 0, 2) })}`;
+        updateHist(hist, tallyCounts(tally, scale));
+        meta.textContent = `${t('votes', { n: tally.total })} · ${t('mean', { m: fmtScore(tally.mean || 0) })}`;
       }
     },
   };
@@ -244,14 +378,16 @@ function pitchCard(pitchId) {
 
 function pollCard(pollId) {
   const target = `poll:${pollId}`;
-  const question = h('h1');
-  const hint = h('p', { class: 'eyebrow' });
+  const tag = h('span', { class: 'tag live', text: t('poll') });
+  const question = h('h1', { id: `q-${pollId}` });
+  const prompt = h('p', { class: 'prompt' });
   let keys = null;
   const status = h('p', { class: 'vote-status', attrs: { role: 'status' } });
   const bars = h('div', { class: 'bars' });
-  const meta = h('p', { class: 'small muted' });
-  const results = h('div', { hidden: true }, h('h3', { text: t('results') }), bars, meta);
-  const el = h('section', { class: 'card' }, hint, question);
+  const meta = h('p', { class: 'meta-line small' });
+  const results = h('div', { class: 'results-block', hidden: true }, h('h3', {}, icon('list'), t('results')), bars, meta);
+  const el = h('section', { class: 'card poll-card', dataset: { target }, attrs: { 'aria-labelledby': `q-${pollId}` } },
+    h('div', { class: 'pitch-head' }, tag), question, prompt);
   return {
     el,
     update(stage, store) {
@@ -260,24 +396,25 @@ function pollCard(pollId) {
       const n = p.kind === 'choices' ? p.choices.length : p.scale_max;
       if (!keys) {
         keys = p.kind === 'choices'
-          ? h('div', { class: 'choice-list' }, keypad(n, target, (v) => h('span', { class: 'letter', text: letter(v) }),
-            'choice-key', (v) => h('span', { text: p.choices[v - 1] })))
-          : h('div', { class: n <= 5 || n === 10 ? 'keypad cols-5' : 'keypad' }, keypad(n, target, (v) => String(v), 'key'));
+          ? h('div', { class: 'choice-list', attrs: { role: 'group', 'aria-labelledby': `q-${pollId}` } },
+            keypad(n, target, (v) => h('span', { class: 'letter', text: letter(v), attrs: { 'aria-hidden': 'true' } }),
+              'choice-key', (v) => `${letter(v)}: ${p.choices[v - 1]}`, (v) => h('span', { text: p.choices[v - 1] })))
+          : h('div', { class: n <= 5 || n === 10 ? 'keypad cols-5' : 'keypad', attrs: { role: 'group', 'aria-labelledby': `q-${pollId}` } },
+            keypad(n, target, (v) => String(v), 'key', (v) => t('score_of', { v, n })));
         el.append(keys, status, results);
       }
       question.textContent = p.question;
       const accepting = p.state === 'open';
-      hint.textContent = accepting ? (p.kind === 'choices' ? t('choose_hint') : t('rate_hint')) : t('voting_closed');
+      tag.className = accepting ? 'tag live' : 'tag';
+      prompt.textContent = accepting ? (p.kind === 'choices' ? t('choose_hint') : t('rate_hint')) : t('voting_closed');
+      prompt.classList.toggle('closed', !accepting);
       syncKeys(keys, target, accepting);
-      const [text, cls] = statusLine(target, accepting, p.kind === 'choices' ? letter : String);
-      status.textContent = text;
-      status.className = 'vote-status ' + cls;
+      setStatus(status, target, accepting, p.kind === 'choices' ? letter : String);
       const tally = store.get(`tally:${target}`);
       results.hidden = !tally || tally.hidden;
       if (tally && !tally.hidden) {
         const counts = tallyCounts(tally, n);
-        updateBars(bars, counts.map((c, i) => p.kind === 'choices'
-          ? { label: `${letter(i + 1)} · ${p.choices[i]}`, n: c } : { label: String(i + 1), n: c }));
+        updateBars(bars, counts.map((c, i) => (p.kind === 'choices' ? { label: `${letter(i + 1)} · ${p.choices[i]}`, n: c } : { label: String(i + 1), n: c })));
         meta.textContent = t('votes', { n: tally.total });
       }
     },
@@ -286,13 +423,16 @@ function pollCard(pollId) {
 
 function rankingCard(roundId) {
   const list = h('div');
-  const title = h('h2', { text: t('ranking') });
-  const el = h('section', { class: 'card' }, title, list);
+  const title = h('h1', {});
+  const el = h('section', { class: 'card ranking-card', dataset: { round: String(roundId) } }, h('p', { class: 'eyebrow', text: t('ranking') }), title, list);
+  let last = null;
   return {
     el,
     update(stage, store) {
       const f = store.get(`ranking:${roundId}`);
-      title.textContent = `${t('ranking')} — ${stage.round.title}`;
+      title.textContent = stage.round.title;
+      if (f === last) return;
+      last = f;
       list.replaceChildren(rankingList(f?.entries || []));
     },
   };

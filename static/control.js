@@ -1,16 +1,36 @@
-// Control page (/control): moderator login, event picker, and the live
-// console of one event (#CODE) driven by the control:EVENTID topic.
+// Control page (/control): moderator login, event picker, and the console
+// of one event (#CODE): build it (event settings, rooms, rounds, pitches,
+// polls), run it live from the live panel or the keyboard, watch the live
+// numbers and a preview of the stage, export results, read the audit log.
+// It follows the control:EVENTID topic; every change goes through the HTTP
+// API of docs/protocol.md §13.
 import {
-  api, t, h, wireLangSwitch, applyBrand, Live, startCountdowns, scheduler, letter,
-  tallyCounts, updateBars, rankingList, fmtNum,
+  api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, applyBrand, fieldErrorText, Live, startCountdowns,
+  scheduler, letter, tallyCounts, updateBars, updateHist, rankingList, fmtNum, fmtScore, fmtTime, hostPath,
 } from '/static/ovation.js';
 
 const $ = (id) => document.getElementById(id);
 let csrf = '';
 let live = null;
+let model = null; // the latest model (GET /model or model frame)
+let lastFrame = null;
 let eventCode = '';
-let lastModel = null;
+let roomSel = 0; // the room the live panel and the preview show
+const roundSel = new Map(); // room id → round id picked in the live panel
+let prevStats = null;
+let rates = [];
+let dragging = false;
+let pointerDown = false;
+let renderPending = false;
+let modelKey = '';
 let toastTimer = 0;
+let settingsDirty = false;
+
+initTheme();
+wireLangSwitch();
+wireThemeSwitch();
+$('brand-mark').replaceChildren(icon('mark'), h('span', { text: 'Ovation' }));
+$('login-mark').replaceChildren(icon('mark'));
 
 // ------------------------------------------------------------ plumbing ----
 
@@ -20,13 +40,16 @@ function show(view) {
   $('logout').hidden = !logged;
   $('all-events').hidden = view !== 'console';
   $('conn').hidden = view !== 'console';
-  if (view !== 'console') $('title').textContent = t('ctl_title');
+  $('help-btn').hidden = view !== 'console';
+  $('code-chip').hidden = view !== 'console';
+  if (view !== 'console') { $('title').textContent = ''; document.title = t('ctl_title'); }
 }
 
 function toast(text, isError = false) {
   const el = $('toast');
   el.textContent = text;
   el.className = isError ? 'toast err' : 'toast';
+  el.setAttribute('role', isError ? 'alert' : 'status');
   el.hidden = false;
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => { el.hidden = true; }, isError ? 6000 : 2500);
@@ -45,54 +68,245 @@ async function call(method, path, body) {
 function showLogin() {
   if (live) { live.close(); live = null; }
   csrf = '';
+  document.querySelectorAll('dialog[open]').forEach((d) => d.close());
   show('login');
-  $('login-form').elements.password.focus();
+  $('password').focus();
 }
 
-// wireForm submits a form through submit(data), showing the server's error
-// message under it and marking the offending field.
-function wireForm(form, submit) {
+// Form errors: a .field-error[data-field=NAME] under each input shows the
+// server's error about that field; anything else goes to the form's .form-error.
+function clearErrors(form) {
+  form.querySelectorAll('.field-error').forEach((e) => { e.textContent = ''; });
+  form.querySelectorAll('[aria-invalid]').forEach((e) => { e.removeAttribute('aria-invalid'); e.classList.remove('invalid'); });
+  const fe = form.querySelector('.form-error');
+  if (fe) fe.textContent = '';
+}
+
+function showError(form, e) {
+  const box = e.field && form.querySelector(`.field-error[data-field="${e.field}"]`);
+  if (box) {
+    box.textContent = fieldErrorText(e);
+    const input = form.querySelector(`[name="${e.field}"]`);
+    if (input) { input.setAttribute('aria-invalid', 'true'); input.classList.add('invalid'); input.focus(); }
+    return;
+  }
+  const fe = form.querySelector('.form-error');
+  if (fe) fe.textContent = fieldErrorText(e);
+  else toast(fieldErrorText(e), true);
+}
+
+const str = (v) => String(v ?? '').trim();
+
+// preserveFocus re-renders with fn and gives focus back to the element with
+// the same id, so that keyboard users keep their place across live updates.
+function preserveFocus(fn) {
+  const id = document.activeElement?.id;
+  fn();
+  if (id && document.activeElement?.id !== id) $(id)?.focus({ preventScroll: true });
+}
+
+// --------------------------------------------------------------- dialogs ----
+
+// field builds one labelled input of a form from its spec; ids start with prefix.
+function field(f, value, prefix = 'f-') {
+  const id = `${prefix}${f.name}`;
+  const err = h('p', { class: 'field-error', id: `${id}-error`, dataset: { field: f.name } });
+  const described = [f.hint ? `${id}-hint` : '', `${id}-error`].filter(Boolean).join(' ');
+  let input;
+  switch (f.type) {
+    case 'select':
+      input = h('select', { id, name: f.name, disabled: f.disabled, attrs: { 'aria-describedby': described } },
+        f.options.map(([v, label]) => h('option', { value: String(v), text: label, selected: String(v) === String(value) })));
+      break;
+    case 'textarea':
+      input = h('textarea', { id, name: f.name, rows: f.rows || 4, disabled: f.disabled, value: Array.isArray(value) ? value.join('\n') : (value ?? ''), attrs: { 'aria-describedby': described } });
+      break;
+    case 'checkbox':
+      input = h('input', { id, name: f.name, type: 'checkbox', checked: !!value, disabled: f.disabled });
+      return h('div', { class: 'field', dataset: { name: f.name } }, h('label', { class: 'check', htmlFor: id }, input, h('span', { text: f.label })), err);
+    case 'langs': {
+      // Checked languages first, in their order: the first is the default.
+      const names = { fr: 'Français', en: 'English' };
+      const order = [...(value || []), ...Object.keys(names).filter((l) => !(value || []).includes(l))];
+      return h('fieldset', { class: 'field', dataset: { name: f.name }, style: { border: 0, padding: 0, margin: '0 0 .8rem' } },
+        h('legend', { class: 'form-label', text: f.label }),
+        h('div', { class: 'checks' }, order.map((l) => [l, names[l]]).map(([l, label]) => h('label', { class: 'check' },
+          h('input', { type: 'checkbox', name: f.name, value: l, checked: (value || []).includes(l), lang: l }), h('span', { text: label, lang: l })))),
+        f.hint ? h('p', { class: 'hint', id: `${id}-hint`, text: f.hint }) : null, err);
+    }
+    default:
+      input = h('input', {
+        id, name: f.name, type: f.type || 'text', value: value ?? '', disabled: f.disabled, required: !!f.required,
+        maxLength: f.maxLength, min: f.min, max: f.max, autocomplete: 'off', attrs: { 'aria-describedby': described },
+      });
+      if (f.upper) input.setAttribute('autocapitalize', 'characters');
+  }
+  return h('div', { class: 'field', dataset: { name: f.name } },
+    h('label', { htmlFor: id, text: f.label }), input,
+    f.hint ? h('p', { class: 'hint', id: `${id}-hint`, text: f.hint }) : null, err);
+}
+
+// readFields returns the values of the visible, enabled fields of form.
+function readFields(form, fields) {
+  const out = {};
+  for (const f of fields) {
+    const box = form.querySelector(`[data-name="${f.name}"]`);
+    if (!box || box.hidden || f.disabled) continue;
+    if (f.type === 'langs') { out[f.name] = [...form.querySelectorAll(`input[name="${f.name}"]:checked`)].map((x) => x.value); continue; }
+    const el = form.elements[f.name];
+    if (f.type === 'checkbox') out[f.name] = el.checked;
+    else if (f.type === 'number') out[f.name] = el.value === '' ? undefined : Number(el.value);
+    else if (f.type === 'select' && f.numeric) out[f.name] = Number(el.value);
+    else if (f.type === 'textarea' && f.lines) out[f.name] = el.value.split('\n').map((s) => s.trim()).filter(Boolean);
+    else out[f.name] = f.upper ? str(el.value).toUpperCase() : str(el.value);
+  }
+  return out;
+}
+
+// checkFields finds the first value the server would refuse for a plain
+// reason (missing, out of range), so the message comes in the reader's language.
+function checkFields(fields, data) {
+  for (const f of fields) {
+    if (!(f.name in data)) continue;
+    const v = data[f.name];
+    if (f.required && (v === '' || v === undefined)) return { field: f.name, message: t('v_required') };
+    if (f.type === 'number' && v !== undefined && (!Number.isInteger(v) || (f.min !== undefined && v < f.min) || (f.max !== undefined && v > f.max))) {
+      return { field: f.name, message: t('v_range', { min: f.min, max: f.max }) };
+    }
+  }
+  return null;
+}
+
+// changed keeps the fields whose value differs from before (for PATCH).
+function changed(data, before) {
+  const out = {};
+  for (const [k, v] of Object.entries(data)) if (JSON.stringify(v) !== JSON.stringify(before[k] ?? (Array.isArray(v) ? [] : ''))) out[k] = v;
+  return out;
+}
+
+// openForm shows a modal form; submit(data) saves it and may throw an
+// ApiError, shown next to its field. Fields with show(data) appear only
+// when it returns true.
+function openForm({ title, fields, values = {}, submitLabel = t('save'), submit }) {
+  const dlg = $('form-dialog');
+  const save = h('button', { type: 'submit', class: 'btn-primary', text: submitLabel });
+  const form = h('form', { id: 'dlg-form', noValidate: true, attrs: { 'aria-labelledby': 'dlg-title' } },
+    h('h2', { id: 'dlg-title', text: title }),
+    fields.map((f) => field(f, values[f.name])),
+    h('p', { class: 'form-error', attrs: { role: 'alert' } }),
+    h('div', { class: 'form-actions' },
+      h('button', { type: 'button', class: 'btn-ghost', text: t('cancel'), onclick: () => dlg.close() }), save));
+  const sync = () => {
+    const data = readFields(form, fields.filter((f) => !f.show));
+    for (const f of fields) if (f.show) form.querySelector(`[data-name="${f.name}"]`).hidden = !f.show(data);
+  };
+  form.addEventListener('change', sync);
+  sync();
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const msg = form.querySelector('.form-error');
-    msg.textContent = '';
-    msg.className = 'form-error';
-    form.querySelectorAll('.invalid').forEach((x) => x.classList.remove('invalid'));
-    const btn = form.querySelector('button[type=submit]');
-    btn.disabled = true;
+    clearErrors(form);
+    const data = readFields(form, fields);
+    const bad = checkFields(fields, data);
+    if (bad) { showError(form, bad); return; }
+    save.disabled = true;
     try {
-      await submit(new FormData(form), form);
-      const keep = [...form.querySelectorAll('select')].map((s) => [s, s.value]);
-      form.reset();
-      keep.forEach(([s, v]) => { s.value = v; });
-      form.dispatchEvent(new Event('change'));
-      msg.textContent = t('saved');
-      msg.className = 'form-error form-ok';
-      setTimeout(() => { if (msg.classList.contains('form-ok')) msg.textContent = ''; }, 3000);
+      await submit(data);
+      dlg.close();
+      toast(t('saved'));
     } catch (e) {
-      msg.textContent = e.message;
-      const field = e.field && form.elements[e.field.split('[')[0]];
-      if (field && field.classList) { field.classList.add('invalid'); field.focus(); }
+      if (e.status === 401) return;
+      showError(form, e);
     } finally {
-      btn.disabled = false;
+      save.disabled = false;
     }
+  });
+  dlg.replaceChildren(form);
+  dlg.showModal();
+  form.querySelector('input:not([type=hidden]):not(:disabled), select, textarea')?.focus();
+}
+
+// confirmDialog asks before something that cannot be undone; resolves true to go on.
+function confirmDialog({ title, text, confirmLabel }) {
+  const dlg = $('confirm-dialog');
+  return new Promise((resolve) => {
+    const form = h('form', { method: 'dialog', attrs: { 'aria-labelledby': 'cf-title', 'aria-describedby': 'cf-text' } },
+      h('h2', { id: 'cf-title', text: title }),
+      h('p', { id: 'cf-text', text }),
+      h('div', { class: 'form-actions' },
+        h('button', { value: 'no', class: 'btn-ghost', id: 'confirm-no', text: t('cancel') }),
+        h('button', { value: 'yes', class: 'btn-danger', id: 'confirm-yes', text: confirmLabel })));
+    dlg.replaceChildren(form);
+    dlg.returnValue = '';
+    dlg.addEventListener('close', () => resolve(dlg.returnValue === 'yes'), { once: true });
+    dlg.showModal();
+    $('confirm-no').focus();
   });
 }
 
-const int = (v) => (v === '' || v === null ? undefined : Number(v));
-const str = (v) => String(v ?? '').trim();
+const SHORTCUTS = [
+  ['S', 'act-start', 'a_start_round'], ['N', 'act-next', 'a_next'], ['→', 'act-next', 'a_next'], ['P', 'act-prev', 'a_previous'],
+  ['←', 'act-prev', 'a_previous'], ['V', 'act-voting', 'sc_voting'], ['T', 'act-timer', 'sc_timer'], ['E', 'act-extend', 'a_extend'],
+  ['H', 'act-results', 'sc_results'], ['R', 'act-ranking', 'sc_ranking'], ['?', '', 'shortcuts'],
+];
+
+function openHelp() {
+  const dlg = $('help-dialog');
+  dlg.replaceChildren(h('div', { class: 'dialog-body', attrs: { 'aria-labelledby': 'help-title' } },
+    h('h2', { id: 'help-title' }, icon('keyboard'), ' ', t('shortcuts')),
+    h('p', { class: 'muted small', text: t('shortcuts_hint') }),
+    h('table', { class: 'shortcut-table' }, h('tbody', {}, SHORTCUTS.map(([k, , label]) => h('tr', {}, h('td', {}, h('kbd', { text: k })), h('td', { text: t(label) }))))),
+    h('div', { class: 'form-actions' }, h('button', { type: 'button', class: 'btn-primary', text: t('close'), onclick: () => dlg.close() }))));
+  dlg.showModal();
+}
+
+$('help-btn').addEventListener('click', openHelp);
+
+const KEYS = { s: 'act-start', n: 'act-next', ArrowRight: 'act-next', p: 'act-prev', ArrowLeft: 'act-prev', v: 'act-voting', t: 'act-timer', e: 'act-extend', h: 'act-results', r: 'act-ranking' };
+
+document.addEventListener('keydown', (ev) => {
+  if ($('console-view').hidden || ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
+  if (document.querySelector('dialog[open]')) return;
+  if (ev.target.closest?.('input, textarea, select, [contenteditable]')) return;
+  if (ev.key === '?') { ev.preventDefault(); openHelp(); return; }
+  const id = KEYS[ev.key.length === 1 ? ev.key.toLowerCase() : ev.key];
+  if (!id) return;
+  ev.preventDefault();
+  const btn = $(id);
+  if (!btn || btn.disabled || btn.hidden) { toast(t('sc_unavailable')); return; }
+  btn.click();
+});
 
 // --------------------------------------------------------- login, events ----
 
-wireForm($('login-form'), async (d) => {
-  const res = await api('/api/login', { method: 'POST', body: { password: d.get('password') } });
-  csrf = res.csrf_token;
-  route();
+$('login-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const form = ev.currentTarget;
+  clearErrors(form);
+  const btn = form.querySelector('button[type=submit]');
+  btn.disabled = true;
+  try {
+    const res = await api('/api/login', { method: 'POST', body: { password: form.elements.password.value } });
+    csrf = res.csrf_token;
+    form.reset();
+    route();
+  } catch (e) {
+    showError(form, e.code === 'unauthorized' ? { field: 'password', message: t('wrong_password') } : e);
+  } finally {
+    btn.disabled = false;
+  }
 });
 
-wireForm($('event-form'), async (d) => {
-  const ev = await call('POST', '/api/events', { code: str(d.get('code')).toUpperCase(), title: str(d.get('title')), color: d.get('color') });
-  location.hash = ev.code;
+$('event-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const form = ev.currentTarget;
+  clearErrors(form);
+  try {
+    const e = await call('POST', '/api/events', { code: str(form.elements.code.value).toUpperCase(), title: str(form.elements.title.value), color: form.elements.color.value });
+    form.reset();
+    location.hash = e.code;
+  } catch (e) {
+    if (e.status !== 401) showError(form, e);
+  }
 });
 
 $('logout').addEventListener('click', async () => {
@@ -103,13 +317,15 @@ $('logout').addEventListener('click', async () => {
 
 async function showPicker() {
   if (live) { live.close(); live = null; }
+  model = null;
   show('picker');
   try {
     const events = await call('GET', '/api/events');
-    $('event-list').replaceChildren(...events.map((e) => h('li', {},
+    $('event-list').replaceChildren(...(events.length ? events.map((e) => h('li', {},
       h('span', { class: 'swatch', style: { background: e.color } }),
-      h('span', { class: 'spacer' }, h('strong', { text: e.title }), h('span', { class: 'muted mono', text: ` ${e.code}` })),
-      h('a', { class: 'btn btn-small btn-primary', href: `#${e.code}`, text: t('open') }))));
+      h('span', { class: 'spacer' }, h('strong', { text: e.title }), ' ', h('span', { class: 'muted mono', text: e.code })),
+      h('a', { class: 'btn btn-small btn-primary', href: `#${e.code}`, text: t('open'), dataset: { code: e.code } })))
+      : [h('li', { class: 'muted', text: t('no_events') })]));
   } catch (e) {
     if (e.status !== 401) toast(e.message, true);
   }
@@ -136,17 +352,27 @@ async function openEvent(code) {
   }
   if (live) live.close();
   eventCode = m.event.code;
-  lastModel = null;
+  model = m;
+  lastFrame = null;
+  prevStats = null;
+  rates = [];
+  settingsDirty = false;
+  if (!m.rooms.some((r) => r.id === roomSel)) roomSel = m.rooms[0]?.id || 0;
   show('console');
-  $('audience-link').href = `/e/${eventCode}`;
   $('export-csv').href = `/api/events/${eventCode}/results?format=csv`;
   $('export-json').href = `/api/events/${eventCode}/results?format=json`;
-  renderModel(m);
+  $('audience-link').href = `/e/${eventCode}`;
+  renderStatic();
+  renderModel();
 
   live = new Live({ topics: [`control:${m.event.id}`] });
   const render = scheduler(() => renderLive(live));
-  live.addEventListener('update', render);
-  live.addEventListener('status', () => { $('conn').classList.toggle('off', live.status !== 'open'); });
+  live.addEventListener('update', (ev) => {
+    const f = ev.detail.frame;
+    if (f && f.type === 'stats') noteStats(f);
+    render();
+  });
+  live.addEventListener('status', () => renderConn());
   live.addEventListener('message', (ev) => {
     const msg = ev.detail;
     if (msg.type === 'error' && msg.id && msg.id.startsWith('sub:')) {
@@ -155,222 +381,638 @@ async function openEvent(code) {
     }
   });
   live.connect();
+  renderConn();
 }
+
+function renderConn() {
+  const ok = live && live.status === 'open';
+  $('conn-dot').className = ok ? 'dot live' : 'dot off';
+  $('conn-text').textContent = ok ? t('conn_live') : t('reconnecting');
+}
+
+function topicStore() { return live?.store([...live.stores.keys()][0]); }
 
 function renderLive(l) {
   if (l !== live) return;
-  const store = live.store([...live.stores.keys()][0]);
+  const store = topicStore();
   const mf = store.get('model');
-  if (mf && mf !== lastModel) {
-    lastModel = mf;
-    renderModel(mf);
+  if (mf && mf !== lastFrame) {
+    lastFrame = mf;
+    // The snapshot repeats the model the page already shows: keep its DOM.
+    if (keyOf(mf) !== modelKey) {
+      model = mf;
+      renderModel();
+    }
   }
   patchLive(store);
 }
 
+function keyOf(m) { return JSON.stringify([m.event, m.jury_code, m.rooms, m.rounds, m.polls]); }
+
+// A button replaced between the press and the release of a click loses the
+// click: while a pointer is down, re-rendering waits until just after the click.
+document.addEventListener('pointerdown', () => { pointerDown = true; }, true);
+for (const type of ['pointerup', 'pointercancel']) {
+  document.addEventListener(type, () => {
+    pointerDown = false;
+    if (renderPending && !dragging) setTimeout(() => { if (renderPending && !pointerDown) { renderPending = false; renderModel(); } });
+  }, true);
+}
+
 // act runs a moderator action; the new state comes back on the control topic.
-async function act(btn, path, body) {
-  btn.disabled = true;
+async function act(path, body, btn) {
+  if (btn) btn.disabled = true;
   try {
     await call('POST', path, body);
   } catch (e) {
-    toast(e.message, true);
+    if (e.status !== 401) toast(fieldErrorText(e), true);
   } finally {
-    btn.disabled = false;
+    if (btn && btn.isConnected) btn.disabled = false;
   }
 }
 
-function actionButton(label, path, { enabled = true, danger = false, confirmText = '', primary = false, body } = {}) {
+function button(label, { id, ic, kbd, primary, danger, small = true, disabled, onclick, title, aria, data } = {}) {
   return h('button', {
-    type: 'button', class: `btn-small${danger ? ' btn-danger' : ''}${primary ? ' btn-primary' : ''}`, text: label, disabled: !enabled,
-    onclick: (ev) => {
-      if (confirmText && !confirm(confirmText)) return;
-      act(ev.currentTarget, path, body);
-    },
-  });
+    type: 'button', id, disabled: !!disabled, title,
+    class: [small ? 'btn-small' : '', primary ? 'btn-primary' : '', danger ? 'btn-danger' : ''].filter(Boolean).join(' '),
+    attrs: { 'aria-label': aria, 'aria-keyshortcuts': kbd }, dataset: data,
+    onclick: (ev) => onclick(ev.currentTarget),
+  }, ic ? icon(ic) : null, label ? h('span', { text: label }) : null, kbd ? h('kbd', { text: kbd, attrs: { 'aria-hidden': 'true' } }) : null);
+}
+
+function iconButton(ic, label, opts = {}) {
+  return button('', { ...opts, ic, aria: label, title: label, small: true });
 }
 
 function stateTag(state) {
-  const cls = state === 'voting' || state === 'open' || state === 'running' ? 'tag live' : state === 'on_stage' ? 'tag warn' : 'tag';
+  const cls = state === 'voting' || state === 'open' || state === 'running' ? 'tag live' : state === 'on_stage' ? 'tag warn' : state === 'closed' || state === 'finished' ? 'tag on' : 'tag';
   return h('span', { class: cls, text: t('s_' + state) });
 }
 
-function renderModel(m) {
+const roomName = (id) => (model.rooms.find((r) => r.id === id) || {}).name || '?';
+
+// renderStatic fills the parts that do not follow the model: labels and links.
+function renderStatic() {
+  $('export-csv').replaceChildren(icon('download'), h('span', { text: 'CSV' }));
+  $('export-json').replaceChildren(icon('download'), h('span', { text: 'JSON' }));
+  $('audience-link').replaceChildren(icon('phone'), h('span', { text: t('audience_link') }), icon('external'));
+  $('stage-open').replaceChildren(h('span', { text: t('open_stage') }), icon('external'));
+  $('new-round').replaceChildren(icon('plus'), h('span', { text: t('new_round') }));
+  $('new-poll').replaceChildren(icon('plus'), h('span', { text: t('new_poll') }));
+  $('new-room').replaceChildren(icon('plus'), h('span', { text: t('new_room') }));
+  $('settings-summary').replaceChildren(icon('settings'), h('span', { text: t('event_settings') }));
+  $('audit-summary').replaceChildren(icon('list'), h('span', { text: t('audit_log') }));
+}
+
+function renderModel() {
+  if (!model) return;
+  if (dragging || pointerDown) { renderPending = true; return; }
+  modelKey = keyOf(model);
+  const m = model;
   applyBrand(m.event.color);
-  $('title').textContent = `${m.event.title} · ${m.event.code}`;
+  $('title').textContent = m.event.title;
+  $('code-chip').textContent = m.event.code;
   document.title = `${m.event.title} — ${t('ctl_title')}`;
-  $('jury').hidden = !m.jury_code;
-  $('jury-code').textContent = m.jury_code || '';
-  const roomName = (id) => (m.rooms.find((r) => r.id === id) || {}).name || '?';
-
-  // Rooms, with their stage links.
-  $('room-list').replaceChildren(...m.rooms.map((r) => {
-    const active = m.rounds.find((x) => x.id === r.active_round_id);
-    return h('li', {},
-      h('span', { class: 'spacer' }, h('strong', { text: r.name }),
-        h('div', { class: 'small muted' }, h('span', { dataset: { roomConn: String(r.id) } }),
-          active ? ` · ${t('active_round', { x: active.title })}` : '')),
-      h('a', { class: 'btn btn-small', href: `/stage/${m.event.code}?room=${r.id}`, target: '_blank', rel: 'noopener', text: t('stage_link') }));
-  }));
-  for (const sel of document.querySelectorAll('.room-select')) fillSelect(sel, m.rooms.map((r) => [r.id, r.name]));
-  fillSelect($('round-select'), m.rounds.map((r) => [r.id, `${r.title} (${roomName(r.room_id)})`]));
-
-  $('rounds').replaceChildren(h('h2', { text: t('rounds') }),
-    ...(m.rounds.length ? m.rounds.map((r) => roundCard(r, roomName(r.room_id))) : [h('p', { class: 'card muted', text: t('no_rounds') })]));
-  $('polls').replaceChildren(h('h2', { text: t('polls') }),
-    ...(m.polls.length ? m.polls.map((p) => pollCard(p, roomName(p.room_id))) : [h('p', { class: 'card muted', text: t('no_polls') })]));
+  if (!m.rooms.some((r) => r.id === roomSel)) roomSel = m.rooms[0]?.id || 0;
+  $('jury-line').hidden = !m.jury_code;
+  $('jury-line').replaceChildren(t('jury_code'), ': ', h('strong', { class: 'mono', text: m.jury_code || '' }),
+    ` · ${t('jury_weight')}: ${m.event.jury_weight} %`);
+  preserveFocus(() => {
+    renderLivePanel();
+    renderRounds();
+    renderPolls();
+    renderRooms();
+  });
+  renderSettings();
+  renderPreview();
+  if ($('audit-panel').open) loadAuditSoon();
+  const store = topicStore();
+  if (store) patchLive(store);
 }
 
-function fillSelect(sel, items) {
-  const v = sel.value;
-  sel.replaceChildren(...items.map(([val, label]) => h('option', { value: String(val), text: label })));
-  if ([...sel.options].some((o) => o.value === v)) sel.value = v;
+// ---------------------------------------------------------- live panel ----
+
+// liveRound is the round the live panel drives in a room: the one the
+// moderator picked, else the running one, the room's active one, or the
+// first not yet started.
+function liveRound(roomId) {
+  const rounds = model.rounds.filter((r) => r.room_id === roomId);
+  const picked = rounds.find((r) => r.id === roundSel.get(roomId));
+  if (picked) return picked;
+  const room = model.rooms.find((r) => r.id === roomId);
+  return rounds.find((r) => r.state === 'running') || rounds.find((r) => r.id === room?.active_round_id)
+    || rounds.find((r) => r.state === 'pending') || rounds[rounds.length - 1] || null;
 }
 
-function roundCard(r, roomName) {
-  const idx = r.pitches.findIndex((p) => p.id === r.current_pitch_id);
+function renderLivePanel() {
+  const panel = $('live-panel');
+  const m = model;
+  const head = h('div', { class: 'card-head' },
+    h('h2', { id: 'live-title' }, t('live_panel')),
+    m.rooms.length > 1 ? h('div', { class: 'room-tabs', attrs: { role: 'tablist', 'aria-label': t('rooms') } }, m.rooms.map((r) => h('button', {
+      type: 'button', class: 'btn-small', text: r.name, id: `room-tab-${r.id}`, attrs: { role: 'tab', 'aria-selected': String(r.id === roomSel) },
+      onclick: () => { roomSel = r.id; renderModel(); },
+    }))) : h('span', { class: 'muted small', text: roomName(roomSel) }),
+    h('span', { class: 'spacer' }));
+  const round = liveRound(roomSel);
+  const inRoom = m.rounds.filter((r) => r.room_id === roomSel);
+  if (inRoom.length > 1) {
+    head.append(h('label', { class: 'sr-only', htmlFor: 'live-round', text: t('f_round') }),
+      h('select', { id: 'live-round', style: { width: 'auto', minHeight: '2.25rem', padding: '.2rem .6rem' }, onchange: (ev) => { roundSel.set(roomSel, Number(ev.target.value)); renderModel(); } },
+        inRoom.map((r) => h('option', { value: String(r.id), text: r.title, selected: round && r.id === round.id }))));
+  }
+  if (!round) {
+    panel.replaceChildren(head, h('p', { class: 'empty', text: t('no_round_in_room') }));
+    return;
+  }
+  head.append(stateTag(round.state));
+  const idx = round.pitches.findIndex((p) => p.id === round.current_pitch_id);
+  const pitch = idx >= 0 ? round.pitches[idx] : null;
+  const running = round.state === 'running';
+  const next = running && idx >= 0 ? round.pitches[idx + 1] : round.state === 'pending' ? round.pitches[0] : null;
+  const rbase = `/api/rounds/${round.id}/actions/`;
+  const pbase = pitch ? `/api/pitches/${pitch.id}/actions/` : '';
+
+  const clock = h('div', { class: 'countdown', id: 'live-clock', attrs: { role: 'timer', 'aria-label': t('time_left') } });
+  clock._timer = pitch?.timer;
+  if (!pitch) clock.textContent = '–:––';
+  const onstage = h('div', { class: 'onstage' },
+    h('div', {},
+      h('p', { class: 'eyebrow', text: pitch && running ? `${t('on_stage')} · ${idx + 1}/${round.pitches.length}` : t(`round_${round.state}`) }),
+      h('div', { class: 'team-name', id: 'live-team', text: pitch && running ? pitch.team : round.title }),
+      pitch && running && pitch.presenter ? h('div', { class: 'muted', text: pitch.presenter }) : null,
+      h('div', { class: 'up-next' }, next ? [t('up_next'), ' ', h('strong', { text: next.team })] : t(running ? 'last_pitch' : 'round_count', { n: round.pitches.length }))),
+    h('div', { style: { textAlign: 'right' } }, clock, pitch ? h('div', { class: 'small muted', style: { marginTop: '.35rem' } }, stateTag(pitch.state)) : null));
+
+  const figures = h('div', { class: 'live-figures' },
+    h('div', {}, h('div', { class: 'big-stat', id: 'live-votes', text: '0' }), h('div', { class: 'stat-label', text: t('votes_on_pitch') })),
+    h('div', {}, h('div', { class: 'hist', id: 'live-hist', dataset: { tally: pitch ? `pitch:${pitch.id}` : '', n: String(round.scale) } }),
+      h('div', { class: 'small muted', id: 'live-mean' })));
+
+  const canTimer = pitch && running && pitch.state !== 'pending';
+  const controls = h('div', { class: 'controls' },
+    h('div', { class: 'group' }, round.state === 'pending' ? button(t('a_start_round'), { id: 'act-start', ic: 'play', kbd: 'S', primary: true, small: false, disabled: !round.pitches.length, onclick: (b) => act(rbase + 'start', undefined, b) }) : null,
+    running ? [
+      button(t('a_previous'), { id: 'act-prev', ic: 'prev', kbd: 'P', disabled: idx <= 0, onclick: (b) => act(rbase + 'previous', undefined, b) }),
+      pitch && pitch.state === 'voting'
+        ? button(t('a_close'), { id: 'act-voting', ic: 'x', kbd: 'V', primary: true, small: false, onclick: (b) => act(pbase + 'close', undefined, b) })
+        : button(t('a_open'), { id: 'act-voting', ic: 'vote', kbd: 'V', primary: true, small: false, disabled: !pitch, onclick: (b) => act(pbase + 'open', undefined, b) }),
+      button(t('a_next'), { id: 'act-next', ic: 'next', kbd: 'N', disabled: idx < 0 || idx >= round.pitches.length - 1, onclick: (b) => act(rbase + 'next', undefined, b) }),
+    ] : null),
+    running ? h('div', { class: 'group' },
+      pitch && pitch.timer.running
+        ? button(t('a_timer_pause'), { id: 'act-timer', ic: 'pause', kbd: 'T', disabled: !canTimer, onclick: (b) => act(pbase + 'timer_pause', undefined, b) })
+        : button(t('a_timer_start'), { id: 'act-timer', ic: 'play', kbd: 'T', disabled: !canTimer, onclick: (b) => act(pbase + 'timer_start', undefined, b) }),
+      button(t('a_extend'), { id: 'act-extend', ic: 'plus', kbd: 'E', disabled: !canTimer, onclick: (b) => act(pbase + 'timer_extend', { seconds: 30 }, b) }),
+      iconButton('clock', t('a_timer_reset'), { id: 'act-timer-reset', disabled: !canTimer, onclick: (b) => act(pbase + 'timer_reset', undefined, b) })) : null,
+    h('div', { class: 'group' }, pitch && round.state !== 'pending' ? (pitch.show_results
+      ? button(t('a_hide_results'), { id: 'act-results', ic: 'eyeoff', kbd: 'H', onclick: (b) => act(pbase + 'hide_results', undefined, b) })
+      : button(t('a_show_results'), { id: 'act-results', ic: 'eye', kbd: 'H', onclick: (b) => act(pbase + 'show_results', undefined, b) })) : null,
+    round.state !== 'pending' ? (round.ranking_revealed
+      ? button(t('a_hide_ranking'), { id: 'act-ranking', ic: 'eyeoff', kbd: 'R', onclick: (b) => act(rbase + 'hide_ranking', undefined, b) })
+      : button(t('a_reveal'), { id: 'act-ranking', ic: 'trophy', kbd: 'R', onclick: (b) => act(rbase + 'reveal', undefined, b) })) : null,
+    pitch && round.state !== 'pending' ? button(t('a_reset_votes'), { id: 'act-reset-votes', ic: 'reset', danger: true, onclick: (b) => resetVotes(`pitch:${pitch.id}`, pitch.team, b) }) : null));
+
+  const keys = h('p', { class: 'shortcut-line', id: 'shortcut-line' }, icon('keyboard'),
+    ...[['N', 'a_next'], ['P', 'a_previous'], ['V', 'sc_voting'], ['T', 'sc_timer'], ['E', 'a_extend'], ['H', 'sc_results'], ['R', 'sc_ranking'], ['?', 'shortcuts']]
+      .map(([k, label]) => h('span', {}, h('kbd', { text: k }), ' ', t(label))));
+  panel.replaceChildren(head, onstage, figures, controls, keys);
+}
+
+async function resetVotes(target, name, btn) {
+  const ok = await confirmDialog({ title: t('reset_title'), text: t('confirm_reset', { x: name }), confirmLabel: t('a_reset_votes') });
+  if (!ok) return;
+  const [kind, id] = target.split(':');
+  await act(`/api/${kind === 'pitch' ? 'pitches' : 'polls'}/${id}/actions/reset_votes`, undefined, btn);
+  toast(t('votes_reset_done', { x: name }));
+}
+
+// -------------------------------------------------------- rounds, pitches ----
+
+function renderRounds() {
+  const m = model;
+  $('rounds').replaceChildren(h('h2', { id: 'rounds-title', style: { margin: '1.4rem 0 .8rem' } }, t('rounds')),
+    ...(m.rounds.length ? m.rounds.map(roundCard) : [h('p', { class: 'empty card', text: t('no_rounds') })]));
+}
+
+function roundCard(r) {
   const running = r.state === 'running';
-  const base = `/api/rounds/${r.id}/actions/`;
   const rows = r.pitches.map((p, i) => pitchRow(r, p, i));
-  return h('section', { class: 'card' },
-    h('div', { class: 'row' }, h('h3', { text: r.title, style: { margin: 0 } }), stateTag(r.state),
+  const tbody = h('tbody', {}, rows);
+  wireDrag(tbody, r);
+  return h('section', { class: 'card round-card', id: `round-${r.id}`, dataset: { round: String(r.id) }, attrs: { 'aria-labelledby': `round-${r.id}-title` } },
+    h('div', { class: 'card-head' },
+      h('h3', { id: `round-${r.id}-title`, text: r.title }), stateTag(r.state),
       r.ranking_revealed ? h('span', { class: 'tag on', text: t('s_revealed') }) : null,
-      h('span', { class: 'muted small', text: `${roomName} · 1–${r.scale}` })),
-    h('div', { class: 'actions', style: { margin: '.7rem 0' } },
-      actionButton(t('a_start'), base + 'start', { enabled: r.state === 'pending' && r.pitches.length > 0, primary: true }),
-      actionButton(`◀ ${t('a_previous')}`, base + 'previous', { enabled: running && idx > 0 }),
-      actionButton(`${t('a_next')} ▶`, base + 'next', { enabled: running && idx >= 0 && idx < r.pitches.length - 1, primary: running }),
-      actionButton(t('a_reveal'), base + 'reveal', { enabled: r.state !== 'pending' && !r.ranking_revealed }),
-      actionButton(t('a_hide_ranking'), base + 'hide_ranking', { enabled: r.ranking_revealed })),
+      h('span', { class: 'round-meta', text: `${roomName(r.room_id)} · ${t('scale_1_n', { n: r.scale })} · ${t('n_pitches', { n: r.pitches.length })}` }),
+      h('span', { class: 'spacer' }),
+      button(t('edit'), { ic: 'edit', id: `round-${r.id}-edit`, onclick: () => editRound(r) }),
+      button(t('new_pitch'), { ic: 'plus', id: `round-${r.id}-add`, disabled: r.state === 'finished', onclick: () => newPitch(r) })),
     r.pitches.length
       ? h('div', { style: { overflowX: 'auto' } }, h('table', { class: 'pitches' },
-        h('thead', {}, h('tr', {}, ['#', t('f_team'), t('col_state'), t('col_timer'), t('col_votes'), ''].map((x) => h('th', { text: x })))),
-        h('tbody', {}, rows)))
-      : h('p', { class: 'muted', text: t('no_pitches') }),
-    h('h3', { text: t('ranking'), style: { marginTop: '1rem' } }),
-    h('div', { dataset: { ranking: String(r.id) } }));
+        h('thead', {}, h('tr', {}, h('th', {}, h('span', { class: 'sr-only', text: t('reorder') })), h('th', { text: '#' }), h('th', { text: t('f_team') }),
+          h('th', { text: t('col_state') }), h('th', { text: t('col_timer') }), h('th', { text: t('col_votes') }), h('th', {}, h('span', { class: 'sr-only', text: t('col_actions') })))),
+        tbody))
+      : h('p', { class: 'empty', text: t('no_pitches') }),
+    h('details', { class: 'panel', style: { marginTop: '.8rem' } },
+      h('summary', {}, icon('trophy'), h('span', { text: running || r.state === 'finished' ? t('ranking_live') : t('ranking') })),
+      h('div', { dataset: { ranking: String(r.id) } })));
 }
 
 function pitchRow(r, p, i) {
   const base = `/api/pitches/${p.id}/actions/`;
-  const running = r.state === 'running';
-  const current = p.id === r.current_pitch_id;
+  const current = p.id === r.current_pitch_id && r.state !== 'pending';
   const clock = h('span', { class: 'countdown' });
   clock._timer = p.timer;
-  const onStage = p.state !== 'pending';
-  return h('tr', { class: current ? 'current' : '' },
-    h('td', { text: String(i + 1) }),
-    h('td', {}, h('strong', { text: p.team }), h('div', { class: 'small muted', text: p.presenter }),
-      p.video_url ? h('a', { class: 'small', href: p.video_url, target: '_blank', rel: 'noopener', text: 'video' }) : null),
+  const n = r.pitches.length;
+  return h('tr', { class: current ? 'current' : '', draggable: true, dataset: { pitch: String(p.id) }, id: `pitch-row-${p.id}` },
+    h('td', {}, h('span', { class: 'grip', title: t('drag_hint'), attrs: { 'aria-hidden': 'true' } }, icon('grip'))),
+    h('td', { class: 'num', text: String(i + 1) }),
+    h('td', {}, h('strong', { text: p.team }), p.presenter ? h('div', { class: 'small muted', text: p.presenter }) : null,
+      p.video_url ? h('a', { class: 'small', href: p.video_url, target: '_blank', rel: 'noopener', text: t('video') }) : null),
     h('td', {}, stateTag(p.state), p.show_results ? h('div', { class: 'small muted', text: t('s_public') }) : null),
-    h('td', { class: 'timer' }, clock, h('div', { class: 'actions' },
-      p.timer.running
-        ? actionButton(t('a_timer_pause'), base + 'timer_pause', { enabled: onStage })
-        : actionButton(`▶ ${t('a_timer_start')}`, base + 'timer_start', { enabled: onStage }),
-      actionButton('+30 s', base + 'timer_extend', { enabled: onStage, body: { seconds: 30 } }),
-      actionButton(`↺ ${t('a_timer_reset')}`, base + 'timer_reset', { enabled: onStage }))),
-    h('td', { dataset: { tally: `pitch:${p.id}`, n: String(r.scale) } },
-      h('div', { class: 'mini-hist' }), h('div', { class: 'small tally-text' })),
-    h('td', {}, h('div', { class: 'actions' },
-      actionButton(t('a_stage'), base + 'stage', { enabled: running && !current }),
-      p.state === 'voting'
-        ? actionButton(t('a_close'), base + 'close', { primary: true })
-        : actionButton(t('a_open'), base + 'open', { enabled: running && current, primary: running && current }),
+    h('td', {}, clock, h('div', { class: 'small muted', text: `${Math.round(p.duration_s / 60 * 10) / 10} min` })),
+    h('td', { dataset: { tally: `pitch:${p.id}`, n: String(r.scale) } }, h('div', { class: 'mini-hist', attrs: { 'aria-hidden': 'true' } }), h('div', { class: 'small tally-text' })),
+    h('td', {}, h('div', { class: 'actions end' },
+      r.state === 'running' && !current ? button(t('a_stage'), { id: `p-${p.id}-stage`, onclick: (b) => act(base + 'stage', undefined, b) }) : null,
       p.show_results
-        ? actionButton(t('a_hide_results'), base + 'hide_results')
-        : actionButton(t('a_show_results'), base + 'show_results'),
-      actionButton(t('a_reset_votes'), base + 'reset_votes', { danger: true, confirmText: t('confirm_reset', { x: p.team }) }))));
+        ? iconButton('eyeoff', t('a_hide_results'), { id: `p-${p.id}-results`, onclick: (b) => act(base + 'hide_results', undefined, b) })
+        : iconButton('eye', t('a_show_results'), { id: `p-${p.id}-results`, onclick: (b) => act(base + 'show_results', undefined, b) }),
+      iconButton('up', t('move_up', { x: p.team }), { id: `p-${p.id}-up`, disabled: i === 0, onclick: () => move(r, i, -1) }),
+      iconButton('down', t('move_down', { x: p.team }), { id: `p-${p.id}-down`, disabled: i === n - 1, onclick: () => move(r, i, 1) }),
+      iconButton('edit', t('edit_x', { x: p.team }), { id: `p-${p.id}-edit`, onclick: () => editPitch(p) }),
+      iconButton('reset', t('reset_x', { x: p.team }), { id: `p-${p.id}-reset`, onclick: (b) => resetVotes(`pitch:${p.id}`, p.team, b) }),
+      iconButton('trash', t('delete_x', { x: p.team }), { id: `p-${p.id}-delete`, disabled: p.state !== 'pending', onclick: (b) => deletePitch(p, b) }))));
 }
 
-function pollCard(p, roomName) {
+async function saveOrder(r, ids) {
+  try {
+    await call('PUT', `/api/rounds/${r.id}/order`, { pitch_ids: ids });
+    toast(t('order_saved'));
+  } catch (e) {
+    if (e.status !== 401) toast(fieldErrorText(e), true);
+  }
+}
+
+function move(r, i, delta) {
+  const ids = r.pitches.map((p) => p.id);
+  const j = i + delta;
+  if (j < 0 || j >= ids.length) return;
+  [ids[i], ids[j]] = [ids[j], ids[i]];
+  saveOrder(r, ids);
+  // Keep the keyboard where the pitch goes.
+  const moved = r.pitches[i].id;
+  setTimeout(() => $(`p-${moved}-${delta < 0 ? 'up' : 'down'}`)?.focus(), 300);
+}
+
+// wireDrag lets the moderator drag a pitch row to a new place (HTML5 drag
+// and drop); the up and down buttons do the same from the keyboard.
+function wireDrag(tbody, r) {
+  let from = 0;
+  const clear = () => tbody.querySelectorAll('.drop-before, .drop-after').forEach((x) => x.classList.remove('drop-before', 'drop-after'));
+  tbody.addEventListener('dragstart', (ev) => {
+    const tr = ev.target.closest('tr');
+    if (!tr) return;
+    from = Number(tr.dataset.pitch);
+    dragging = true;
+    tr.classList.add('dragging');
+    ev.dataTransfer.effectAllowed = 'move';
+    ev.dataTransfer.setData('text/plain', String(from));
+  });
+  tbody.addEventListener('dragover', (ev) => {
+    const tr = ev.target.closest('tr');
+    if (!tr || !from) return;
+    ev.preventDefault();
+    ev.dataTransfer.dropEffect = 'move';
+    const box = tr.getBoundingClientRect();
+    clear();
+    tr.classList.add(ev.clientY < box.top + box.height / 2 ? 'drop-before' : 'drop-after');
+  });
+  tbody.addEventListener('drop', (ev) => {
+    const tr = ev.target.closest('tr');
+    if (!tr || !from) return;
+    ev.preventDefault();
+    const before = tr.classList.contains('drop-before');
+    const target = Number(tr.dataset.pitch);
+    const ids = r.pitches.map((p) => p.id).filter((id) => id !== from);
+    if (target !== from) {
+      ids.splice(ids.indexOf(target) + (before ? 0 : 1), 0, from);
+      saveOrder(r, ids);
+    }
+    endDrag();
+  });
+  // Some drags end without a dragend (the source row was replaced): the
+  // drop ends them too.
+  const endDrag = () => {
+    from = 0;
+    dragging = false;
+    clear();
+    tbody.querySelectorAll('.dragging').forEach((x) => x.classList.remove('dragging'));
+    if (renderPending) { renderPending = false; renderModel(); }
+  };
+  tbody.addEventListener('dragend', () => endDrag());
+}
+
+async function deletePitch(p, btn) {
+  const ok = await confirmDialog({ title: t('delete_title'), text: t('confirm_delete', { x: p.team }), confirmLabel: t('delete') });
+  if (!ok) return;
+  btn.disabled = true;
+  try {
+    await call('DELETE', `/api/pitches/${p.id}`);
+    toast(t('deleted', { x: p.team }));
+  } catch (e) {
+    if (e.status !== 401) toast(fieldErrorText(e), true);
+  } finally {
+    if (btn.isConnected) btn.disabled = false;
+  }
+}
+
+const pitchFields = () => [
+  { name: 'team', label: t('f_team'), required: true, maxLength: 60 },
+  { name: 'presenter', label: t('f_presenter'), maxLength: 60 },
+  { name: 'duration_s', label: t('f_duration'), type: 'number', min: 10, max: 3600 },
+  { name: 'video_url', label: t('f_video'), type: 'url', hint: t('video_hint') },
+];
+
+function newPitch(r) {
+  openForm({ title: t('new_pitch_in', { x: r.title }), fields: pitchFields(), values: { duration_s: 120 }, submitLabel: t('create'),
+    submit: (d) => call('POST', `/api/rounds/${r.id}/pitches`, d) });
+}
+
+function editPitch(p) {
+  openForm({ title: t('edit_x', { x: p.team }), fields: pitchFields(), values: p,
+    submit: (d) => { const c = changed(d, p); return Object.keys(c).length ? call('PATCH', `/api/pitches/${p.id}`, c) : null; } });
+}
+
+const roundFields = (r) => [
+  { name: 'title', label: t('f_title'), required: true, maxLength: 120 },
+  { name: 'room_id', label: t('f_room'), type: 'select', numeric: true, options: model.rooms.map((x) => [x.id, x.name]), disabled: r && r.state !== 'pending', hint: r && r.state !== 'pending' ? t('locked_started') : '' },
+  { name: 'scale', label: t('f_scale'), type: 'number', min: 2, max: 10, disabled: r && r.state !== 'pending' },
+];
+
+function newRound() {
+  openForm({ title: t('new_round'), fields: roundFields(null), values: { room_id: roomSel, scale: 5 }, submitLabel: t('create'),
+    submit: async (d) => { const r = await call('POST', `/api/events/${eventCode}/rounds`, d); roomSel = r.room_id; roundSel.set(r.room_id, r.id); } });
+}
+
+function editRound(r) {
+  openForm({ title: t('edit_x', { x: r.title }), fields: roundFields(r), values: r,
+    submit: (d) => { const c = changed(d, r); return Object.keys(c).length ? call('PATCH', `/api/rounds/${r.id}`, c) : null; } });
+}
+
+// --------------------------------------------------------------- polls ----
+
+function renderPolls() {
+  const m = model;
+  $('polls').replaceChildren(h('h2', { id: 'polls-title', style: { margin: '1.4rem 0 .8rem' } }, t('polls')),
+    ...(m.polls.length ? m.polls.map(pollCard) : [h('p', { class: 'empty card', text: t('no_polls') })]));
+}
+
+function pollCard(p) {
   const base = `/api/polls/${p.id}/actions/`;
   const n = p.kind === 'choices' ? p.choices.length : p.scale_max;
-  const box = h('div', { dataset: { tally: `poll:${p.id}`, n: String(n) } }, h('div', { class: 'bars' }), h('div', { class: 'small tally-text' }));
+  const box = h('div', { dataset: { tally: `poll:${p.id}`, n: String(n) } }, h('div', { class: 'bars' }), h('div', { class: 'small tally-text', style: { marginTop: '.4rem' } }));
   box._labels = Array.from({ length: n }, (_, i) => (p.kind === 'choices' ? `${letter(i + 1)} · ${p.choices[i]}` : String(i + 1)));
-  return h('section', { class: 'card' },
-    h('div', { class: 'row' }, h('h3', { text: p.question, style: { margin: 0 } }), stateTag(p.state),
+  return h('section', { class: 'card poll-card', id: `poll-${p.id}`, attrs: { 'aria-labelledby': `poll-${p.id}-title` } },
+    h('div', { class: 'card-head' },
+      h('h3', { id: `poll-${p.id}-title`, text: p.question }), stateTag(p.state),
       p.show_results ? h('span', { class: 'tag on', text: t('s_public') }) : null,
-      h('span', { class: 'muted small', text: `${roomName} · ${p.kind === 'choices' ? 'A–' + letter(n) : '1–' + n}` })),
-    h('div', { class: 'actions', style: { margin: '.7rem 0' } },
+      h('span', { class: 'round-meta', text: `${roomName(p.room_id)} · ${p.kind === 'choices' ? 'A–' + letter(n) : t('scale_1_n', { n })}` }),
+      h('span', { class: 'spacer' }),
+      button(t('edit'), { ic: 'edit', id: `poll-${p.id}-edit`, onclick: () => editPoll(p) })),
+    h('div', { class: 'actions', style: { marginBottom: '.8rem' } },
       p.state === 'open'
-        ? actionButton(t('a_close'), base + 'close', { primary: true })
-        : actionButton(t('a_open'), base + 'open', { primary: true }),
+        ? button(t('a_close'), { ic: 'x', primary: true, id: `poll-${p.id}-toggle`, onclick: (b) => act(base + 'close', undefined, b) })
+        : button(t('a_open'), { ic: 'vote', primary: true, id: `poll-${p.id}-toggle`, onclick: (b) => act(base + 'open', undefined, b) }),
       p.show_results
-        ? actionButton(t('a_hide_results'), base + 'hide_results')
-        : actionButton(t('a_show_results'), base + 'show_results'),
-      actionButton(t('a_reset_votes'), base + 'reset_votes', { danger: true, confirmText: t('confirm_reset', { x: p.question }) })),
+        ? button(t('a_hide_results'), { ic: 'eyeoff', id: `poll-${p.id}-results`, onclick: (b) => act(base + 'hide_results', undefined, b) })
+        : button(t('a_show_results'), { ic: 'eye', id: `poll-${p.id}-results`, onclick: (b) => act(base + 'show_results', undefined, b) }),
+      button(t('a_reset_votes'), { ic: 'reset', danger: true, id: `poll-${p.id}-reset`, onclick: (b) => resetVotes(`poll:${p.id}`, p.question, b) })),
     box);
+}
+
+const pollFields = (p) => {
+  const locked = p && p.state !== 'draft';
+  return [
+    { name: 'question', label: t('f_question'), required: true, maxLength: 200 },
+    { name: 'room_id', label: t('f_room'), type: 'select', numeric: true, options: model.rooms.map((x) => [x.id, x.name]), disabled: locked },
+    { name: 'kind', label: t('f_kind'), type: 'select', options: [['choices', t('kind_choices')], ['scale', t('kind_scale')]], disabled: locked, hint: locked ? t('locked_open') : '' },
+    { name: 'choices', label: t('f_choices'), type: 'textarea', lines: true, rows: 4, show: (d) => (d.kind || p?.kind) === 'choices' },
+    { name: 'scale_max', label: t('f_scale_max'), type: 'number', min: 2, max: 10, show: (d) => (d.kind || p?.kind) === 'scale' },
+    { name: 'position', label: t('f_position'), type: 'number', min: 0, max: 1000, hint: t('position_hint') },
+    p ? null : { name: 'show_results', label: t('f_show_results'), type: 'checkbox' },
+  ].filter(Boolean);
+};
+
+function newPoll() {
+  openForm({ title: t('new_poll'), fields: pollFields(null), values: { room_id: roomSel, kind: 'choices', scale_max: 5, position: 0 }, submitLabel: t('create'),
+    submit: (d) => call('POST', `/api/events/${eventCode}/polls`, d) });
+}
+
+function editPoll(p) {
+  openForm({ title: t('edit_x', { x: p.question }), fields: pollFields(p), values: p,
+    submit: (d) => { const c = changed(d, p); return Object.keys(c).length ? call('PATCH', `/api/polls/${p.id}`, c) : null; } });
+}
+
+// ------------------------------------------------------ rooms, settings ----
+
+function renderRooms() {
+  const m = model;
+  $('room-list').replaceChildren(...m.rooms.map((r) => {
+    const active = m.rounds.find((x) => x.id === r.active_round_id);
+    return h('li', {},
+      h('span', { class: 'spacer' }, h('strong', { text: r.name }),
+        h('div', { class: 'small muted' }, h('span', { dataset: { roomConn: String(r.id) } }), active ? ` · ${active.title}` : '')),
+      iconButton('edit', t('rename_x', { x: r.name }), { id: `room-${r.id}-edit`, onclick: () => renameRoom(r) }),
+      h('a', { class: 'btn btn-small btn-icon', href: `/stage/${m.event.code}?room=${r.id}`, target: '_blank', rel: 'noopener', title: t('open_stage'), attrs: { 'aria-label': `${t('open_stage')}: ${r.name}` } }, icon('monitor')));
+  }));
+}
+
+function renameRoom(r) {
+  openForm({ title: t('rename_x', { x: r.name }), fields: [{ name: 'name', label: t('f_name'), required: true, maxLength: 60 }], values: r,
+    submit: (d) => call('PATCH', `/api/rooms/${r.id}`, d) });
+}
+
+function newRoom() {
+  openForm({ title: t('new_room'), fields: [{ name: 'name', label: t('f_name'), required: true, maxLength: 60 }], submitLabel: t('create'),
+    submit: async (d) => { const r = await call('POST', `/api/events/${eventCode}/rooms`, d); roomSel = r.id; } });
+}
+
+$('new-round').addEventListener('click', newRound);
+$('new-poll').addEventListener('click', newPoll);
+$('new-room').addEventListener('click', newRoom);
+
+const settingsFields = () => [
+  { name: 'title', label: t('f_title'), required: true, maxLength: 120 },
+  { name: 'code', label: t('f_code'), required: true, maxLength: 12, upper: true, hint: t('code_hint') },
+  { name: 'color', label: t('f_color'), type: 'color' },
+  { name: 'logo_url', label: t('f_logo'), type: 'url', hint: t('logo_hint') },
+  { name: 'languages', label: t('f_languages'), type: 'langs', hint: t('languages_hint') },
+  { name: 'jury_code', label: t('jury_code'), maxLength: 12, upper: true, hint: t('jury_code_hint') },
+  { name: 'jury_weight', label: t('jury_weight'), type: 'number', min: 0, max: 100, hint: t('jury_weight_hint') },
+];
+
+function settingsValues() { return { ...model.event, color: model.event.color.toLowerCase(), jury_code: model.jury_code || '' }; }
+
+// renderSettings fills the event settings form, unless the moderator is editing it.
+function renderSettings() {
+  const form = $('settings-form');
+  if (settingsDirty && form.children.length) return;
+  const fields = settingsFields();
+  const vals = settingsValues();
+  form.replaceChildren(...fields.map((f) => field(f, vals[f.name], 'set-')),
+    h('p', { class: 'form-error', attrs: { role: 'alert' } }),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn-primary', id: 'settings-save', text: t('save') })));
+  form._fields = fields;
+}
+
+$('settings-form').addEventListener('input', () => { settingsDirty = true; });
+$('settings-form').addEventListener('change', () => { settingsDirty = true; });
+$('settings-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const form = ev.currentTarget;
+  clearErrors(form);
+  const fields = form._fields;
+  const data = readFields(form, fields);
+  const bad = checkFields(fields, data);
+  if (bad) { showError(form, bad); return; }
+  const c = changed(data, settingsValues());
+  if (!Object.keys(c).length) { settingsDirty = false; toast(t('saved')); return; }
+  try {
+    const ev2 = await call('PATCH', `/api/events/${eventCode}`, c);
+    settingsDirty = false;
+    toast(t('saved'));
+    if (ev2.code !== eventCode) location.hash = ev2.code;
+  } catch (e) {
+    if (e.status !== 401) showError(form, e);
+  }
+});
+
+// ------------------------------------------------------ preview, audit ----
+
+function renderPreview() {
+  const src = `/stage/${encodeURIComponent(eventCode)}?room=${roomSel}`;
+  const frame = $('preview');
+  if (frame.getAttribute('src') !== src) frame.src = src;
+  $('stage-open').href = src;
+}
+
+new ResizeObserver(([e]) => {
+  $('preview').style.transform = `scale(${e.contentRect.width / 1920})`;
+}).observe($('preview-frame'));
+
+let auditTimer = 0;
+function loadAuditSoon() { clearTimeout(auditTimer); auditTimer = setTimeout(loadAudit, 400); }
+
+function targetName(target) {
+  const [kind, idText] = String(target).split(':');
+  const id = Number(idText);
+  if (kind === 'pitch') { for (const r of model.rounds) { const p = r.pitches.find((x) => x.id === id); if (p) return p.team; } }
+  if (kind === 'round') return model.rounds.find((x) => x.id === id)?.title || target;
+  if (kind === 'poll') return model.polls.find((x) => x.id === id)?.question || target;
+  if (kind === 'room') return model.rooms.find((x) => x.id === id)?.name || target;
+  return target;
+}
+
+function auditAction(a) {
+  const k = t('au_' + a);
+  if (k !== 'au_' + a) return k;
+  const k2 = t('a_' + a);
+  return k2 !== 'a_' + a ? k2 : a.replace(/_/g, ' ');
+}
+
+async function loadAudit() {
+  if (!eventCode) return;
+  try {
+    const rows = await call('GET', `/api/events/${eventCode}/audit`);
+    $('audit-box').replaceChildren(rows.length ? h('table', { class: 'audit-table', id: 'audit-table' },
+      h('thead', {}, h('tr', {}, [t('au_time'), t('au_who'), t('au_action'), t('au_target')].map((x) => h('th', { text: x })))),
+      h('tbody', {}, rows.map((e) => h('tr', { dataset: { action: e.action, target: e.target } },
+        h('td', { class: 'num', text: fmtTime(e.at) }), h('td', { text: t('actor_' + e.actor) }),
+        h('td', { text: auditAction(e.action) }), h('td', { text: [...new Set([targetName(e.target), e.detail].filter(Boolean))].join(' · ') })))))
+      : h('p', { class: 'empty', text: t('audit_empty') }));
+  } catch (e) {
+    if (e.status !== 401) toast(e.message, true);
+  }
+}
+
+$('audit-panel').addEventListener('toggle', () => { if ($('audit-panel').open) loadAudit(); });
+$('audit-refresh').addEventListener('click', loadAudit);
+
+// ------------------------------------------------------------ live data ----
+
+function noteStats(s) {
+  if (prevStats && s.votes_accepted >= prevStats.votes_accepted && s.server_time > prevStats.server_time) {
+    rates.push(((s.votes_accepted - prevStats.votes_accepted) * 1000) / (s.server_time - prevStats.server_time));
+    if (rates.length > 60) rates = rates.slice(-60);
+  }
+  prevStats = s;
+}
+
+function renderSpark() {
+  const svg = $('spark');
+  const data = rates.length ? rates : [0];
+  const max = Math.max(1, ...data);
+  const pts = data.map((v, i) => [data.length === 1 ? 120 : (120 * i) / (data.length - 1), 29 - (27 * v) / max]);
+  const line = pts.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ');
+  svg.innerHTML = `<polygon points="0,30 ${line} 120,30" fill="currentColor" opacity=".14"/><polyline points="${line}" fill="none" stroke="currentColor" stroke-width="1.5" vector-effect="non-scaling-stroke"/>`;
 }
 
 // patchLive updates tallies, rankings and stats in place, so buttons are not
 // rebuilt under the moderator's pointer at every tally tick.
 function patchLive(store) {
   for (const el of document.querySelectorAll('#console-view [data-tally]')) {
+    if (!el.dataset.tally) continue;
     const f = store.get(`tally:${el.dataset.tally}`);
     const n = Number(el.dataset.n);
     const counts = tallyCounts(f, n);
-    const text = el.querySelector('.tally-text');
     const total = f ? f.total : 0;
-    if (el.dataset.tally.startsWith('pitch:')) {
+    if (el.id === 'live-hist') {
+      updateHist(el, counts);
+      $('live-votes').textContent = String(total);
+      $('live-mean').textContent = total ? `${t('mean', { m: fmtScore(f.mean || 0) })}${f.jury ? ` · ${t('part_jury')} ${fmtScore(f.jury.mean)}` : ''}` : '';
+    } else if (el.dataset.tally.startsWith('pitch:')) {
       const mh = el.querySelector('.mini-hist');
       if (mh.children.length !== n) mh.replaceChildren(...counts.map(() => h('span')));
       const max = Math.max(1, ...counts);
-      counts.forEach((c, i) => { mh.children[i].style.height = `${(100 * c) / max}%`; mh.children[i].title = `${i + 1}: ${c}`; });
-      text.textContent = total ? `${t('votes', { n: total })} · ${fmtNum(f.mean || 0, 2)}${f.jury ? ` · jury ${fmtNum(f.jury.mean, 2)}` : ''}` : t('votes', { n: 0 });
+      counts.forEach((c, i) => { mh.children[i].style.height = `${(100 * c) / max}%`; });
+      el.dataset.total = String(total);
+      el.querySelector('.tally-text').textContent = total ? `${t('votes', { n: total })} · ${fmtScore(f.mean || 0)}` : t('votes', { n: 0 });
     } else {
       updateBars(el.querySelector('.bars'), counts.map((c, i) => ({ label: el._labels[i], n: c })));
-      text.textContent = t('votes', { n: total });
+      el.querySelector('.tally-text').textContent = t('votes', { n: total });
     }
   }
   for (const el of document.querySelectorAll('#console-view [data-ranking]')) {
     const f = store.get(`ranking:${el.dataset.ranking}`);
+    if (el._frame === f) continue;
+    el._frame = f;
     el.replaceChildren(f && f.entries.length ? rankingList(f.entries, 10) : h('p', { class: 'muted small', text: '–' }));
   }
   const stats = store.get('stats');
   if (stats) {
+    const conns = Object.values(stats.connected || {}).reduce((a, b) => a + b, 0);
+    $('stat-connected').textContent = fmtNum(conns, 0);
     $('stat-votes').textContent = fmtNum(stats.votes_accepted, 0);
-    for (const el of document.querySelectorAll('[data-room-conn]')) {
-      el.textContent = t('connected', { n: stats.connected[el.dataset.roomConn] || 0 });
-    }
+    $('stat-rate').textContent = fmtNum(rates.length ? rates[rates.length - 1] : 0, 1);
+    for (const el of document.querySelectorAll('[data-room-conn]')) el.textContent = t('connected', { n: stats.connected[el.dataset.roomConn] || 0 });
+    const list = model ? model.rooms.map((r) => h('li', {}, h('span', { text: r.name }), h('strong', { class: 'num', text: String(stats.connected[r.id] || 0) }))) : [];
+    $('room-conns').replaceChildren(...(model && model.rooms.length > 1 ? list : []));
+    renderSpark();
   }
 }
 
-// --------------------------------------------------------- build forms ----
-
-wireForm($('room-form'), (d) => call('POST', `/api/events/${eventCode}/rooms`, { name: str(d.get('name')) }));
-
-wireForm($('round-form'), (d) => call('POST', `/api/events/${eventCode}/rounds`, {
-  room_id: int(d.get('room_id')), title: str(d.get('title')), scale: int(d.get('scale')),
-}));
-
-wireForm($('pitch-form'), (d) => {
-  const round = int(d.get('round_id'));
-  if (!round) throw Object.assign(new Error(t('no_rounds')), { field: 'round_id' });
-  return call('POST', `/api/rounds/${round}/pitches`, {
-    team: str(d.get('team')), presenter: str(d.get('presenter')), duration_s: int(d.get('duration_s')), video_url: str(d.get('video_url')),
-  });
-});
-
-const pollForm = $('poll-form');
-const syncPollKind = () => {
-  const choices = pollForm.elements.kind.value === 'choices';
-  pollForm.querySelector('.if-choices').hidden = !choices;
-  pollForm.querySelector('.if-scale').hidden = choices;
-};
-pollForm.elements.kind.addEventListener('change', syncPollKind);
-pollForm.addEventListener('change', syncPollKind);
-wireForm(pollForm, (d) => {
-  const body = { room_id: int(d.get('room_id')), question: str(d.get('question')), kind: d.get('kind'), show_results: d.get('show_results') === 'on' };
-  if (body.kind === 'choices') body.choices = str(d.get('choices')).split('\n').map((s) => s.trim()).filter(Boolean);
-  else body.scale_max = int(d.get('scale_max'));
-  return call('POST', `/api/events/${eventCode}/polls`, body);
-});
-
 // ---------------------------------------------------------------- boot ----
 
-wireLangSwitch();
 window.addEventListener('langchange', () => {
-  if (lastModel && !$('console-view').hidden) { renderModel(lastModel); patchLive(live.store([...live.stores.keys()][0])); }
+  renderConn();
+  if (model && !$('console-view').hidden) {
+    renderStatic();
+    settingsDirty = false;
+    renderModel();
+    if ($('audit-panel').open) loadAudit();
+  }
+  if (!$('picker-view').hidden) showPicker();
 });
 startCountdowns(() => (live ? live.offset : 0));
 

@@ -1,251 +1,79 @@
-// Ovation shared client module: i18n, HTTP helper, live WebSocket client with
-// reconnect and resume, per-topic frame store, vote sender, and small DOM and
-// formatting helpers. Plain ES module, no dependencies. The protocol is in
-// docs/protocol.md and api/ws.go.
+// Ovation shared client module: i18n, themes, icons, HTTP helper, live
+// WebSocket client with reconnect and resume, per-topic frame store, vote
+// sender, and the result widgets. Plain ES module, no dependencies. The
+// protocol is in docs/protocol.md.
+
+import { DICT } from '/static/i18n.js';
 
 // ---------------------------------------------------------------- i18n ----
 
-const DICT = {
-  en: {
-    app: 'Ovation',
-    lang_other: 'Français',
-    enter_code: 'Event code',
-    join: 'Join',
-    join_hint: 'Type the code shown on the big screen.',
-    code_invalid: 'An event code is 3 to 12 letters or digits.',
-    joining: 'Joining…',
-    no_event: 'No event with this code.',
-    back_home: 'Try another code',
-    choose_room: 'Which room are you in?',
-    change_room: 'Change room',
-    connecting: 'Connecting…',
-    offline: 'Offline — your votes will be sent when the connection is back.',
-    reconnecting: 'Reconnecting…',
-    waiting: 'Waiting for the next vote…',
-    on_stage: 'On stage',
-    voting_open: 'Vote now',
-    voting_soon: 'Voting opens soon',
-    voting_closed: 'Voting closed',
-    your_vote: 'Your vote: {v}',
-    st_sending: 'Sending…',
-    st_offline: 'Saved on this phone — will be sent when back online',
-    st_counted: 'Counted ✓',
-    st_changed: 'Changed ✓',
-    st_error: 'Not counted: {m}',
-    st_closed: 'Voting closed — not counted',
-    rate_hint: 'Tap a score',
-    choose_hint: 'Tap your answer',
-    results: 'Results',
-    results_hidden: 'Results hidden',
-    ranking: 'Ranking',
-    votes: (n) => (n === 1 ? '1 vote' : `${n} votes`),
-    mean: 'mean {m}',
-    score: 'score {s}',
-    connected: (n) => (n === 1 ? '1 connected' : `${n} connected`),
-    join_at: 'Vote on your phone',
-    err_network: 'Network error — check your connection.',
-    err_voting_closed: 'voting is closed',
-    err_bad_value: 'this answer is not allowed',
-    err_rate_limited: 'too many votes, wait a moment',
-    err_unauthorized: 'please join again',
-    err_not_found: 'this vote no longer exists',
-    // control
-    ctl_title: 'Ovation control',
-    password: 'Moderator password',
-    login: 'Log in',
-    logout: 'Log out',
-    events: 'Events',
-    open: 'Open',
-    new_event: 'New event',
-    f_code: 'Code',
-    f_title: 'Title',
-    f_color: 'Colour',
-    create: 'Create',
-    rooms: 'Rooms',
-    new_room: 'New room',
-    f_name: 'Name',
-    rounds: 'Rounds',
-    new_round: 'New round',
-    f_room: 'Room',
-    f_scale: 'Scale (2–10)',
-    new_pitch: 'New pitch',
-    f_round: 'Round',
-    f_team: 'Team',
-    f_presenter: 'Presenter',
-    f_duration: 'Duration (s)',
-    f_video: 'Video URL',
-    polls: 'Polls',
-    new_poll: 'New poll',
-    f_question: 'Question',
-    f_kind: 'Kind',
-    kind_choices: 'Choices A–F',
-    kind_scale: 'Scale 1–N',
-    f_choices: 'Choices (one per line)',
-    f_scale_max: 'Scale max',
-    f_show_results: 'Show results live',
-    export: 'Export results',
-    stage_link: 'Stage',
-    audience_link: 'Audience page',
-    votes_accepted: 'votes accepted',
-    confirm_reset: 'Delete every vote for “{x}”? This cannot be undone.',
-    no_pitches: 'No pitch yet.',
-    no_polls: 'No poll yet.',
-    no_rounds: 'No round yet.',
-    all_events: 'All events',
-    saved: 'Saved.',
-    active_round: 'active round: {x}',
-    jury_code: 'Jury code',
-    s_pending: 'pending', s_on_stage: 'on stage', s_voting: 'voting', s_closed: 'closed', s_running: 'running',
-    s_finished: 'finished', s_draft: 'draft', s_open: 'open', s_revealed: 'ranking shown', s_public: 'results public',
-    a_start: 'Start', a_previous: 'Previous', a_next: 'Next', a_reveal: 'Reveal ranking', a_hide_ranking: 'Hide ranking',
-    a_stage: 'On stage', a_open: 'Open voting', a_close: 'Close voting', a_show_results: 'Show results',
-    a_hide_results: 'Hide results', a_reset_votes: 'Reset votes',
-    a_timer_start: 'Start', a_timer_pause: 'Pause', a_timer_reset: 'Reset',
-    col_state: 'State', col_timer: 'Timer', col_votes: 'Votes',
-  },
-  fr: {
-    app: 'Ovation',
-    lang_other: 'English',
-    enter_code: 'Code de l’événement',
-    join: 'Rejoindre',
-    join_hint: 'Tapez le code affiché sur le grand écran.',
-    code_invalid: 'Un code fait 3 à 12 lettres ou chiffres.',
-    joining: 'Connexion…',
-    no_event: 'Aucun événement avec ce code.',
-    back_home: 'Essayer un autre code',
-    choose_room: 'Dans quelle salle êtes-vous ?',
-    change_room: 'Changer de salle',
-    connecting: 'Connexion…',
-    offline: 'Hors ligne — vos votes partiront dès le retour du réseau.',
-    reconnecting: 'Reconnexion…',
-    waiting: 'En attente du prochain vote…',
-    on_stage: 'Sur scène',
-    voting_open: 'Votez',
-    voting_soon: 'Le vote va bientôt ouvrir',
-    voting_closed: 'Vote fermé',
-    your_vote: 'Votre vote : {v}',
-    st_sending: 'Envoi…',
-    st_offline: 'Gardé sur ce téléphone — envoyé au retour du réseau',
-    st_counted: 'Compté ✓',
-    st_changed: 'Modifié ✓',
-    st_error: 'Non compté : {m}',
-    st_closed: 'Vote fermé — non compté',
-    rate_hint: 'Touchez une note',
-    choose_hint: 'Touchez votre réponse',
-    results: 'Résultats',
-    results_hidden: 'Résultats masqués',
-    ranking: 'Classement',
-    votes: (n) => (n <= 1 ? `${n} vote` : `${n} votes`),
-    mean: 'moyenne {m}',
-    score: 'score {s}',
-    connected: (n) => (n <= 1 ? `${n} connecté` : `${n} connectés`),
-    join_at: 'Votez avec votre téléphone',
-    err_network: 'Erreur réseau — vérifiez votre connexion.',
-    err_voting_closed: 'le vote est fermé',
-    err_bad_value: 'cette réponse n’est pas permise',
-    err_rate_limited: 'trop de votes, patientez un instant',
-    err_unauthorized: 'rejoignez à nouveau',
-    err_not_found: 'ce vote n’existe plus',
-    ctl_title: 'Ovation — régie',
-    password: 'Mot de passe modérateur',
-    login: 'Se connecter',
-    logout: 'Se déconnecter',
-    events: 'Événements',
-    open: 'Ouvrir',
-    new_event: 'Nouvel événement',
-    f_code: 'Code',
-    f_title: 'Titre',
-    f_color: 'Couleur',
-    create: 'Créer',
-    rooms: 'Salles',
-    new_room: 'Nouvelle salle',
-    f_name: 'Nom',
-    rounds: 'Sessions de pitchs',
-    new_round: 'Nouvelle session',
-    f_room: 'Salle',
-    f_scale: 'Échelle (2–10)',
-    new_pitch: 'Nouveau pitch',
-    f_round: 'Session',
-    f_team: 'Équipe',
-    f_presenter: 'Présentateur',
-    f_duration: 'Durée (s)',
-    f_video: 'URL vidéo',
-    polls: 'Sondages',
-    new_poll: 'Nouveau sondage',
-    f_question: 'Question',
-    f_kind: 'Type',
-    kind_choices: 'Choix A–F',
-    kind_scale: 'Échelle 1–N',
-    f_choices: 'Choix (un par ligne)',
-    f_scale_max: 'Échelle max',
-    f_show_results: 'Résultats visibles en direct',
-    export: 'Exporter les résultats',
-    stage_link: 'Écran',
-    audience_link: 'Page public',
-    votes_accepted: 'votes acceptés',
-    confirm_reset: 'Supprimer tous les votes pour « {x} » ? Action irréversible.',
-    no_pitches: 'Aucun pitch.',
-    no_polls: 'Aucun sondage.',
-    no_rounds: 'Aucune session.',
-    all_events: 'Tous les événements',
-    saved: 'Enregistré.',
-    active_round: 'session active : {x}',
-    jury_code: 'Code jury',
-    s_pending: 'en attente', s_on_stage: 'sur scène', s_voting: 'vote ouvert', s_closed: 'fermé', s_running: 'en cours',
-    s_finished: 'terminée', s_draft: 'brouillon', s_open: 'ouvert', s_revealed: 'classement affiché', s_public: 'résultats publics',
-    a_start: 'Démarrer', a_previous: 'Précédent', a_next: 'Suivant', a_reveal: 'Révéler le classement', a_hide_ranking: 'Masquer le classement',
-    a_stage: 'Sur scène', a_open: 'Ouvrir le vote', a_close: 'Fermer le vote', a_show_results: 'Afficher les résultats',
-    a_hide_results: 'Masquer les résultats', a_reset_votes: 'Remettre à zéro',
-    a_timer_start: 'Lancer', a_timer_pause: 'Pause', a_timer_reset: 'Remettre',
-    col_state: 'État', col_timer: 'Chrono', col_votes: 'Votes',
-  },
-};
-
 const LANG_KEY = 'ovation.lang';
+let available = ['fr', 'en'];
 
 function pickLang() {
-  const saved = localStorage.getItem(LANG_KEY);
-  if (saved && DICT[saved]) return saved;
+  let saved = '';
+  try { saved = localStorage.getItem(LANG_KEY) || ''; } catch { /* storage off */ }
+  if (saved && available.includes(saved)) return saved;
   const langs = navigator.languages?.length ? navigator.languages : [navigator.language || 'en'];
   for (const l of langs) {
     const base = String(l).slice(0, 2).toLowerCase();
-    if (DICT[base]) return base;
+    if (available.includes(base)) return base;
   }
-  return 'en';
+  return available[0] || 'en';
 }
 
 let lang = pickLang();
 
 export function currentLang() { return lang; }
 
+// setAvailableLangs restricts the pages to an event's languages (its first
+// is the default) and picks the reader's language among them.
+export function setAvailableLangs(langs) {
+  const ok = (langs || []).filter((l) => DICT[l]);
+  if (!ok.length || ok.join() === available.join()) return;
+  available = ok;
+  const next = pickLang();
+  if (next !== lang) { lang = next; window.dispatchEvent(new Event('langchange')); }
+  applyI18n();
+}
+
 // setLang switches language, re-translates static markup and notifies pages.
-export function setLang(l) {
+export function setLang(l, remember = true) {
   if (!DICT[l]) return;
   lang = l;
-  localStorage.setItem(LANG_KEY, l);
+  if (remember) { try { localStorage.setItem(LANG_KEY, l); } catch { /* storage off */ } }
   applyI18n();
   window.dispatchEvent(new Event('langchange'));
 }
 
 // t translates key, replacing {name} with vars.name; function entries take vars.n.
 export function t(key, vars = {}) {
-  let v = DICT[lang][key] ?? DICT.en[key] ?? key;
-  if (typeof v === 'function') return v(vars.n ?? 0);
+  const v = DICT[lang][key] ?? DICT.en[key] ?? key;
+  if (typeof v === 'function') return v(vars.n ?? 0, vars);
   return v.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? ''));
 }
 
-// applyI18n fills [data-i18n] text and [data-i18n-placeholder] placeholders.
+// applyI18n fills [data-i18n] text, [data-i18n-placeholder] placeholders,
+// [data-i18n-label] accessible names and [data-i18n-title] titles.
 export function applyI18n(root = document) {
   document.documentElement.lang = lang;
   root.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
   root.querySelectorAll('[data-i18n-placeholder]').forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
-  root.querySelectorAll('.lang-switch').forEach((b) => { b.textContent = t('lang_other'); });
+  root.querySelectorAll('[data-i18n-label]').forEach((el) => { el.setAttribute('aria-label', t(el.dataset.i18nLabel)); });
+  root.querySelectorAll('[data-i18n-title]').forEach((el) => { el.title = t(el.dataset.i18nTitle); });
+  root.querySelectorAll('.lang-switch').forEach((b) => {
+    const other = available.find((l) => l !== lang);
+    b.hidden = !other;
+    b.textContent = other ? other.toUpperCase() : '';
+    b.setAttribute('aria-label', t('lang_switch'));
+    b.lang = other || lang;
+  });
 }
 
-// wireLangSwitch makes every .lang-switch button toggle French and English.
+// wireLangSwitch makes every .lang-switch button switch to the other language.
 export function wireLangSwitch() {
   document.querySelectorAll('.lang-switch').forEach((b) => {
-    b.addEventListener('click', () => setLang(lang === 'fr' ? 'en' : 'fr'));
+    b.addEventListener('click', () => setLang(available.find((l) => l !== lang) || lang));
   });
   applyI18n();
 }
@@ -254,6 +82,96 @@ export function wireLangSwitch() {
 export function errorText(code, message) {
   const k = 'err_' + code;
   return DICT[lang][k] || DICT.en[k] || message || code;
+}
+
+// fieldErrorText localizes a server validation error about one form field
+// when a translation exists ("fe_<code>_<field>"), else keeps its message.
+export function fieldErrorText(e) {
+  if (lang === 'en' || !e.field) return e.message;
+  const v = DICT[lang][`fe_${e.code}_${e.field}`];
+  return v || e.message;
+}
+
+// --------------------------------------------------------------- theme ----
+
+const THEME_KEY = 'ovation.theme';
+
+// initTheme applies the theme the reader chose on this device, if any;
+// otherwise the system's (prefers-color-scheme) applies.
+export function initTheme() {
+  let saved = '';
+  try { saved = localStorage.getItem(THEME_KEY) || ''; } catch { /* storage off */ }
+  if (saved === 'light' || saved === 'dark') document.documentElement.dataset.theme = saved;
+}
+
+export function currentTheme() {
+  const set = document.documentElement.dataset.theme;
+  if (set === 'light' || set === 'dark') return set;
+  return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+}
+
+// wireThemeSwitch makes every .theme-switch button toggle dark and light.
+export function wireThemeSwitch() {
+  const sync = () => document.querySelectorAll('.theme-switch').forEach((b) => {
+    const dark = currentTheme() === 'dark';
+    b.replaceChildren(icon(dark ? 'sun' : 'moon'));
+    b.setAttribute('aria-label', t(dark ? 'theme_light' : 'theme_dark'));
+    b.title = t(dark ? 'theme_light' : 'theme_dark');
+  });
+  document.querySelectorAll('.theme-switch').forEach((b) => b.addEventListener('click', () => {
+    const next = currentTheme() === 'dark' ? 'light' : 'dark';
+    document.documentElement.dataset.theme = next;
+    try { localStorage.setItem(THEME_KEY, next); } catch { /* storage off */ }
+    sync();
+    window.dispatchEvent(new Event('themechange'));
+  }));
+  window.addEventListener('langchange', sync);
+  sync();
+}
+
+// --------------------------------------------------------------- icons ----
+
+const ICONS = {
+  mark: '<circle cx="12" cy="12" r="9"/><path d="M7.5 12a4.5 4.5 0 0 1 9 0"/><circle cx="12" cy="12" r="1.6" fill="currentColor"/>',
+  check: '<polyline points="20 6 9 17 4 12"/>',
+  x: '<line x1="18" y1="6" x2="6" y2="18"/><line x1="6" y1="6" x2="18" y2="18"/>',
+  play: '<polygon points="7 4 20 12 7 20 7 4" fill="currentColor"/>',
+  pause: '<rect x="6" y="4" width="4" height="16" fill="currentColor"/><rect x="14" y="4" width="4" height="16" fill="currentColor"/>',
+  prev: '<polyline points="15 18 9 12 15 6"/>',
+  next: '<polyline points="9 18 15 12 9 6"/>',
+  up: '<polyline points="18 15 12 9 6 15"/>',
+  down: '<polyline points="6 9 12 15 18 9"/>',
+  plus: '<line x1="12" y1="5" x2="12" y2="19"/><line x1="5" y1="12" x2="19" y2="12"/>',
+  reset: '<polyline points="1 4 1 10 7 10"/><path d="M3.51 15a9 9 0 1 0 2.13-9.36L1 10"/>',
+  eye: '<path d="M1 12s4-8 11-8 11 8 11 8-4 8-11 8-11-8-11-8z"/><circle cx="12" cy="12" r="3"/>',
+  eyeoff: '<path d="M17.94 17.94A10.07 10.07 0 0 1 12 20c-7 0-11-8-11-8a18.45 18.45 0 0 1 5.06-5.94M9.9 4.24A9.12 9.12 0 0 1 12 4c7 0 11 8 11 8a18.5 18.5 0 0 1-2.16 3.19m-6.72-1.07a3 3 0 1 1-4.24-4.24"/><line x1="1" y1="1" x2="23" y2="23"/>',
+  trophy: '<path d="M8 21h8M12 17v4M7 4h10v5a5 5 0 0 1-10 0V4z"/><path d="M17 5h3v2a3 3 0 0 1-3 3M7 5H4v2a3 3 0 0 0 3 3"/>',
+  trash: '<polyline points="3 6 5 6 21 6"/><path d="M19 6l-1 14a2 2 0 0 1-2 2H8a2 2 0 0 1-2-2L5 6m3 0V4a2 2 0 0 1 2-2h4a2 2 0 0 1 2 2v2"/>',
+  edit: '<path d="M12 20h9"/><path d="M16.5 3.5a2.12 2.12 0 0 1 3 3L7 19l-4 1 1-4L16.5 3.5z"/>',
+  grip: '<circle cx="9" cy="6" r="1.3" fill="currentColor"/><circle cx="15" cy="6" r="1.3" fill="currentColor"/><circle cx="9" cy="12" r="1.3" fill="currentColor"/><circle cx="15" cy="12" r="1.3" fill="currentColor"/><circle cx="9" cy="18" r="1.3" fill="currentColor"/><circle cx="15" cy="18" r="1.3" fill="currentColor"/>',
+  external: '<path d="M18 13v6a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2h6"/><polyline points="15 3 21 3 21 9"/><line x1="10" y1="14" x2="21" y2="3"/>',
+  sun: '<circle cx="12" cy="12" r="4.5"/><path d="M12 1.5v2.5M12 20v2.5M4.6 4.6l1.8 1.8M17.6 17.6l1.8 1.8M1.5 12H4M20 12h2.5M4.6 19.4l1.8-1.8M17.6 6.4l1.8-1.8"/>',
+  moon: '<path d="M21 12.79A9 9 0 1 1 11.21 3 7 7 0 0 0 21 12.79z"/>',
+  users: '<path d="M17 21v-2a4 4 0 0 0-4-4H5a4 4 0 0 0-4 4v2"/><circle cx="9" cy="7" r="4"/><path d="M23 21v-2a4 4 0 0 0-3-3.87M16 3.13a4 4 0 0 1 0 7.75"/>',
+  bolt: '<polygon points="13 2 3 14 12 14 11 22 21 10 12 10 13 2"/>',
+  download: '<path d="M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4"/><polyline points="7 10 12 15 17 10"/><line x1="12" y1="15" x2="12" y2="3"/>',
+  wifioff: '<line x1="1" y1="1" x2="23" y2="23"/><path d="M16.72 11.06A10.94 10.94 0 0 1 19 12.55M5 12.55a10.94 10.94 0 0 1 5.17-2.39M10.71 5.05A16 16 0 0 1 22.58 9M1.42 9a15.91 15.91 0 0 1 4.7-2.88M8.53 16.11a6 6 0 0 1 6.95 0"/><line x1="12" y1="20" x2="12.01" y2="20"/>',
+  keyboard: '<rect x="2" y="5" width="20" height="14" rx="2"/><path d="M6 9h.01M10 9h.01M14 9h.01M18 9h.01M6 13h.01M18 13h.01M8 17h8M10 13h4"/>',
+  clock: '<circle cx="12" cy="12" r="10"/><polyline points="12 6 12 12 16 14"/>',
+  monitor: '<rect x="2" y="3" width="20" height="14" rx="2"/><line x1="8" y1="21" x2="16" y2="21"/><line x1="12" y1="17" x2="12" y2="21"/>',
+  phone: '<rect x="5" y="2" width="14" height="20" rx="2"/><line x1="12" y1="18" x2="12.01" y2="18"/>',
+  list: '<line x1="8" y1="6" x2="21" y2="6"/><line x1="8" y1="12" x2="21" y2="12"/><line x1="8" y1="18" x2="21" y2="18"/><line x1="3" y1="6" x2="3.01" y2="6"/><line x1="3" y1="12" x2="3.01" y2="12"/><line x1="3" y1="18" x2="3.01" y2="18"/>',
+  vote: '<path d="M9 11l3 3L22 4"/><path d="M21 12v7a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h11"/>',
+  settings: '<circle cx="12" cy="12" r="3"/><path d="M19.4 15a1.65 1.65 0 0 0 .33 1.82l.06.06a2 2 0 1 1-2.83 2.83l-.06-.06a1.65 1.65 0 0 0-1.82-.33 1.65 1.65 0 0 0-1 1.51V21a2 2 0 1 1-4 0v-.09A1.65 1.65 0 0 0 9 19.4a1.65 1.65 0 0 0-1.82.33l-.06.06a2 2 0 1 1-2.83-2.83l.06-.06A1.65 1.65 0 0 0 4.68 15a1.65 1.65 0 0 0-1.51-1H3a2 2 0 1 1 0-4h.09A1.65 1.65 0 0 0 4.6 9a1.65 1.65 0 0 0-.33-1.82l-.06-.06a2 2 0 1 1 2.83-2.83l.06.06A1.65 1.65 0 0 0 9 4.68a1.65 1.65 0 0 0 1-1.51V3a2 2 0 1 1 4 0v.09a1.65 1.65 0 0 0 1 1.51 1.65 1.65 0 0 0 1.82-.33l.06-.06a2 2 0 1 1 2.83 2.83l-.06.06A1.65 1.65 0 0 0 19.4 9a1.65 1.65 0 0 0 1.51 1H21a2 2 0 1 1 0 4h-.09a1.65 1.65 0 0 0-1.51 1z"/>',
+};
+
+// icon returns a decorative SVG icon (hidden from screen readers).
+export function icon(name, cls = '') {
+  const span = document.createElement('span');
+  span.className = 'icon' + (cls ? ' ' + cls : '');
+  span.setAttribute('aria-hidden', 'true');
+  span.innerHTML = `<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">${ICONS[name] || ''}</svg>`;
+  return span;
 }
 
 // ---------------------------------------------------------------- HTTP ----
@@ -299,8 +217,8 @@ export function uuid() {
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
-  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
 // timerRemaining returns the milliseconds left on a pitch timer, using the
@@ -323,10 +241,30 @@ export function fmtNum(x, digits = 2) {
   return new Intl.NumberFormat(lang, { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(x);
 }
 
+// fmtScore shows a score or mean with two decimals, as on a scoreboard.
+export function fmtScore(x) {
+  return new Intl.NumberFormat(lang, { maximumFractionDigits: 2, minimumFractionDigits: 2 }).format(x);
+}
+
+export function fmtTime(iso) {
+  const d = new Date(iso);
+  return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(d);
+}
+
 export function pct(n, total) { return total > 0 ? Math.round((100 * n) / total) : 0; }
 
 // letter returns A..F for values 1..6.
 export function letter(v) { return String.fromCharCode(64 + v); }
+
+// hostPath shows a URL without its scheme, for people to type.
+export function hostPath(url) { return String(url || '').replace(/^https?:\/\//, ''); }
+
+// haptic gives a short vibration where the phone offers it and the page may.
+export function haptic(ms = 12) {
+  if (navigator.vibrate && navigator.userActivation?.hasBeenActive) {
+    try { navigator.vibrate(ms); } catch { /* not allowed */ }
+  }
+}
 
 // ------------------------------------------------------------------ DOM ----
 
@@ -367,18 +305,49 @@ export function scheduler(fn) {
   };
 }
 
-// applyBrand sets --brand and a readable --on-brand from an event colour.
+// ------------------------------------------------------------ branding ----
+
+function channel(c) {
+  const s = c / 255;
+  return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+}
+
+function luminance([r, g, b]) { return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b); }
+
+function contrast(a, b) {
+  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+
+function mix(a, b, w) { return a.map((v, i) => Math.round(v * (1 - w) + b[i] * w)); }
+
+function hex(rgb) { return '#' + rgb.map((v) => v.toString(16).padStart(2, '0')).join(''); }
+
+// inkOn returns color mixed toward black (or white) just enough to reach
+// AA contrast (4.5:1) against every background in bgs.
+function inkOn(rgb, bgs, toward) {
+  for (let w = 0; w <= 1.0001; w += 0.05) {
+    const c = mix(rgb, toward, w);
+    if (bgs.every((bg) => contrast(c, bg) >= 4.6)) return hex(c);
+  }
+  return hex(toward);
+}
+
+const LIGHT_BGS = [[244, 244, 247], [255, 255, 255], [236, 236, 242]];
+const DARK_BGS = [[12, 12, 18], [22, 22, 31], [32, 32, 43]];
+
+// applyBrand sets --brand, a readable --on-brand, and brand-tinted text
+// colours that keep AA contrast on the light and dark surfaces.
 export function applyBrand(color) {
   if (!/^#[0-9a-f]{6}$/i.test(color || '')) return;
   const n = parseInt(color.slice(1), 16);
-  const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((c) => {
-    const s = c / 255;
-    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-  });
-  const lum = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  const rgb = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
   const root = document.documentElement.style;
   root.setProperty('--brand', color);
-  root.setProperty('--on-brand', lum > 0.45 ? '#111' : '#fff');
+  root.setProperty('--on-brand', contrast(rgb, [255, 255, 255]) >= contrast(rgb, [0, 0, 0]) ? '#fff' : '#000');
+  root.setProperty('--brand-ink-light', inkOn(rgb, LIGHT_BGS, [0, 0, 0]));
+  root.setProperty('--brand-ink-dark', inkOn(rgb, DARK_BGS, [255, 255, 255]));
+  document.querySelector('meta[name="theme-color"]')?.setAttribute('content', color);
 }
 
 // Countdowns: any element with class "countdown" and a _timer property
@@ -388,7 +357,8 @@ export function startCountdowns(getOffset) {
     document.querySelectorAll('.countdown').forEach((el) => {
       if (!el._timer) return;
       const ms = timerRemaining(el._timer, getOffset());
-      el.textContent = fmtClock(ms);
+      const text = fmtClock(ms);
+      if (el.textContent !== text) el.textContent = text;
       el.classList.toggle('overrun', ms <= 0);
       el.classList.toggle('low', ms > 0 && ms <= 15000);
       el.classList.toggle('paused', !el._timer.running);
@@ -436,7 +406,6 @@ export class TopicStore {
   }
 
   get(key) { return this.frames.get(key); }
-
 }
 
 // ---------------------------------------------------------- live socket ----
@@ -447,8 +416,9 @@ export class TopicStore {
 // offset, and detects dead connections with an application ping.
 //
 // Events (on the instance): "status" (detail: connecting|open|offline),
-// "update" (detail: {topic}), "message" (detail: any direct message:
-// ack, error, my_votes, auth_ok…), "ready" (after auth and subscribes are sent).
+// "update" (detail: {topic, frame} or {topic, snapshot}), "message" (detail:
+// any direct message: ack, error, my_votes, auth_ok…), "ready" (after auth
+// and subscribes are sent).
 export class Live extends EventTarget {
   constructor({ token = '', topics = [], url } = {}) {
     super();
@@ -527,9 +497,15 @@ export class Live extends EventTarget {
 
   setToken(token) {
     this.token = token;
-    if (this.ws && this.ws.readyState === 1 && token) this.ws.send(JSON.stringify({ type: 'auth', id: 'auth', token }));
+    if (this.ws && this.ws.readyState === 1 && token) {
+      this.ws.send(JSON.stringify({ type: 'auth', id: 'auth', token }));
+      // Subscribing again brings my_votes for the new identity.
+      for (const st of this.stores.values()) if (st.topic.startsWith('room:')) this.subscribe(st.topic);
+    }
   }
 
+  // subscribe follows topic; for a topic already followed it asks again,
+  // resuming from the last frame held (the answer carries my_votes on rooms).
   subscribe(topic) {
     if (!this.stores.has(topic)) this.stores.set(topic, new TopicStore(topic));
     const st = this.stores.get(topic);
@@ -606,12 +582,13 @@ export class Live extends EventTarget {
       const sentAt = Date.now();
       this.deadTimer = setTimeout(() => { if (this.lastHeard < sentAt) this.drop(); }, 10000);
     };
-    setTimeout(ping, 300);
+    this.firstPing = setTimeout(ping, 300);
     this.pingTimer = setInterval(ping, 15000);
   }
 
   stopPing() {
     clearTimeout(this.stableTimer);
+    clearTimeout(this.firstPing);
     clearInterval(this.pingTimer);
     clearTimeout(this.deadTimer);
   }
@@ -640,9 +617,14 @@ const FINAL_ERRORS = new Set(['voting_closed', 'bad_value', 'not_found', 'invali
 // until the server acks it or refuses it for good. Only the latest vote per
 // target is kept: a newer choice supersedes a pending one.
 //
+// It also notices when a moderator resets votes: a tally with total 0 for a
+// target this phone holds a counted vote for makes it subscribe again to the
+// room, and the my_votes that answers says whether the vote is gone (a reset)
+// or still there (the tally was computed just before the vote committed).
+//
 // state(target) returns {value, status, message}: status is "sending",
-// "offline", "counted", "changed", "error" or "" (no vote). A vote is never
-// shown as counted before its ack. Emits "change" and "unauthorized".
+// "offline", "counted", "changed", "error", "reset" or "" (no vote). A vote is
+// never shown as counted before its ack. Emits "change" and "unauthorized".
 export class VoteSender extends EventTarget {
   constructor(live, storageKey) {
     super();
@@ -651,6 +633,8 @@ export class VoteSender extends EventTarget {
     this.pending = new Map(); // target → {vote_id, target, value, sentAt}
     this.confirmed = new Map(); // target → {value, status}
     this.errors = new Map(); // target → {value, code, message}
+    this.resets = new Set(); // targets whose counted vote a moderator reset
+    this.resync = new Map(); // topic → timer
     try {
       for (const v of JSON.parse(localStorage.getItem(storageKey) || '[]')) {
         if (v && v.vote_id && v.target && v.value) this.pending.set(v.target, { ...v, sentAt: 0 });
@@ -659,11 +643,14 @@ export class VoteSender extends EventTarget {
     live.addEventListener('ready', () => this.flush());
     live.addEventListener('status', () => this.emit());
     live.addEventListener('message', (ev) => this.onMessage(ev.detail));
+    live.addEventListener('update', (ev) => this.onFrame(ev.detail.frame));
     setInterval(() => this.flush(8000), 2000);
   }
 
   save() {
-    localStorage.setItem(this.key, JSON.stringify([...this.pending.values()].map(({ vote_id, target, value }) => ({ vote_id, target, value }))));
+    try {
+      localStorage.setItem(this.key, JSON.stringify([...this.pending.values()].map(({ vote_id, target, value }) => ({ vote_id, target, value }))));
+    } catch { /* storage full or off: the vote still lives in memory */ }
   }
 
   emit() { this.dispatchEvent(new Event('change')); }
@@ -672,6 +659,7 @@ export class VoteSender extends EventTarget {
     const v = { vote_id: uuid(), target, value, sentAt: 0 };
     this.pending.set(target, v);
     this.errors.delete(target);
+    this.resets.delete(target);
     this.save();
     this.sendOne(v);
     this.emit();
@@ -690,12 +678,23 @@ export class VoteSender extends EventTarget {
     }
   }
 
+  onFrame(f) {
+    if (!f || f.type !== 'tally' || f.total !== 0 || !this.confirmed.has(f.target)) return;
+    // Spread the phones of a room over half a second after a reset.
+    clearTimeout(this.resync.get(f.topic));
+    this.resync.set(f.topic, setTimeout(() => this.live.subscribe(f.topic), 50 + Math.random() * 450));
+  }
+
   onMessage(m) {
     if (m.type === 'my_votes') {
       const next = new Map();
       for (const [target, value] of Object.entries(m.votes || {})) {
         const prev = this.confirmed.get(target);
         next.set(target, { value, status: prev && prev.value === value ? prev.status : 'counted' });
+        this.resets.delete(target);
+      }
+      for (const target of this.confirmed.keys()) {
+        if (!next.has(target) && !this.pending.has(target)) this.resets.add(target);
       }
       this.confirmed = next;
       this.emit();
@@ -737,6 +736,7 @@ export class VoteSender extends EventTarget {
     if (e) return { value: e.value, status: 'error', code: e.code, message: errorText(e.code, e.message) };
     const c = this.confirmed.get(target);
     if (c) return { value: c.value, status: c.status };
+    if (this.resets.has(target)) return { value: 0, status: 'reset' };
     return { value: 0, status: '' };
   }
 }
@@ -753,44 +753,80 @@ export function tallyCounts(tally, n) {
   return out;
 }
 
-// updateBars shows horizontal bars: rows are {label, title, n}; widths are shares of the total.
+// updateBars shows horizontal bars: rows are {label, n}; widths are shares
+// of the total. Each bar is one image for screen readers, with its numbers.
 export function updateBars(box, rows) {
   if (box.children.length !== rows.length) {
-    box.replaceChildren(...rows.map(() => h('div', { class: 'bar' }, h('span', { class: 'label' }),
-      h('div', { class: 'track' }, h('div', { class: 'fill' })), h('span', { class: 'value' }))));
+    box.replaceChildren(...rows.map(() => h('div', { class: 'bar', attrs: { role: 'img' } },
+      h('span', { class: 'label', attrs: { 'aria-hidden': 'true' } }),
+      h('div', { class: 'track', attrs: { 'aria-hidden': 'true' } }, h('div', { class: 'fill' })),
+      h('span', { class: 'value', attrs: { 'aria-hidden': 'true' } }))));
   }
   const total = rows.reduce((s, r) => s + r.n, 0);
+  const max = Math.max(0, ...rows.map((r) => r.n));
   rows.forEach((r, i) => {
     const b = box.children[i];
+    const share = pct(r.n, total);
     b.children[0].textContent = r.label;
-    b.children[0].title = r.title || r.label;
-    b.querySelector('.fill').style.width = `${pct(r.n, total)}%`;
-    b.children[2].textContent = `${pct(r.n, total)} %`;
-    b.title = `${r.title || r.label}: ${t('votes', { n: r.n })}`;
+    b.querySelector('.fill').style.width = `${share}%`;
+    b.children[2].textContent = `${share} %`;
+    b.classList.toggle('lead', r.n > 0 && r.n === max);
+    b.dataset.count = String(r.n);
+    b.setAttribute('aria-label', `${r.label}: ${t('votes', { n: r.n })}, ${share} %`);
   });
 }
 
-// updateHist shows a vertical histogram of counts for values 1..n.
+// updateHist shows a vertical histogram of counts for values 1..n; the box
+// is one image for screen readers, described value by value.
 export function updateHist(box, counts) {
   if (box.children.length !== counts.length) {
-    box.replaceChildren(...counts.map((_, i) => h('div', { class: 'col' },
+    box.replaceChildren(...counts.map((_, i) => h('div', { class: 'col', dataset: { value: String(i + 1) }, attrs: { 'aria-hidden': 'true' } },
       h('span', { class: 'n' }), h('div', { class: 'fill' }), h('span', { class: 'v', text: String(i + 1) }))));
   }
+  box.setAttribute('role', 'img');
   const max = Math.max(1, ...counts);
   counts.forEach((n, i) => {
     const c = box.children[i];
+    c.dataset.count = String(n);
     c.children[0].textContent = String(n);
-    c.children[1].style.height = `${(85 * n) / max}%`;
+    c.children[1].style.height = `${(82 * n) / max}%`;
   });
+  box.setAttribute('aria-label', `${t('hist_label')} ${counts.map((n, i) => `${i + 1}: ${n}`).join(', ')}`);
 }
 
-// rankingList renders a ranking frame's entries (at most limit).
+// hasJury tells whether any entry of a ranking has jury votes.
+export function hasJury(entries) { return (entries || []).some((e) => e.jury && e.jury.count > 0); }
+
+// scoreParts describes an entry's audience and jury parts, e.g.
+// "audience 4.25 (12) · jury 3.00 (3)".
+export function scoreParts(e, withJury) {
+  const a = e.audience.count ? `${t('part_audience')} ${fmtScore(e.audience.mean)} (${e.audience.count})` : `${t('part_audience')} –`;
+  if (!withJury) return t('votes', { n: e.audience.count + e.jury.count });
+  const j = e.jury.count ? `${t('part_jury')} ${fmtScore(e.jury.mean)} (${e.jury.count})` : `${t('part_jury')} –`;
+  return `${a} · ${j}`;
+}
+
+// entryData is the machine-readable face of a ranking entry, for tests and tools.
+export function entryData(e) {
+  return {
+    rank: String(e.rank), pitchId: String(e.pitch_id), team: e.team, score: String(e.score),
+    audienceMean: String(e.audience.mean), audienceCount: String(e.audience.count),
+    juryMean: String(e.jury.mean), juryCount: String(e.jury.count),
+  };
+}
+
+// rankingList renders a ranking frame's entries (at most limit) as a list,
+// medals for the podium, with the audience and jury parts when a jury voted.
 export function rankingList(entries, limit = 50) {
+  const withJury = hasJury(entries);
   return h('ol', { class: 'ranking' }, (entries || []).slice(0, limit).map((e) => {
     const n = e.audience.count + e.jury.count;
-    return h('li', { class: e.rank === 1 && n > 0 ? 'top' : '' },
-      h('span', { class: 'rank', text: String(e.rank) }),
-      h('span', {}, h('strong', { text: e.team }), e.presenter ? h('span', { class: 'muted small', text: ' · ' + e.presenter }) : null),
-      h('span', { class: 'score' }, n ? fmtNum(e.score, 2) : '–', h('span', { class: 'small muted', text: t('votes', { n }) })));
+    return h('li', { class: e.rank === 1 && n > 0 ? 'top' : '', dataset: entryData(e) },
+      e.rank <= 3 && n > 0 ? h('span', { class: `medal m${e.rank}`, text: String(e.rank), attrs: { 'aria-label': t('rank_n', { n: e.rank }) } })
+        : h('span', { class: 'rank', text: String(e.rank), attrs: { 'aria-label': t('rank_n', { n: e.rank }) } }),
+      h('span', { class: 'who' }, h('strong', { text: e.team }),
+        e.presenter ? h('span', { class: 'parts', text: e.presenter }) : null,
+        withJury ? h('span', { class: 'parts', text: scoreParts(e, true) }) : null),
+      h('span', { class: 'score' }, n ? fmtScore(e.score) : '–', h('span', { class: 'small', text: t('votes', { n }) })));
   }));
 }

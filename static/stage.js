@@ -1,21 +1,24 @@
 // Stage display (/stage/CODE?room=ID): a kiosk screen that follows one
-// room's topic and never needs a click. ?theme=light overrides the dark theme,
-// ?lang=fr|en the language.
+// room's screen topic (stage:N, tallies at the full rate) and never needs a click. ?theme=light overrides the dark
+// theme, ?lang=fr|en the event's default language. It recovers by itself
+// after a network cut or a server restart.
 import {
-  api, t, h, applyI18n, setLang, applyBrand, Live, startCountdowns, scheduler, letter,
-  tallyCounts, updateBars, updateHist, rankingList, fmtNum,
+  api, t, h, icon, applyI18n, setLang, applyBrand, Live, startCountdowns, scheduler, letter, hostPath,
+  tallyCounts, updateBars, updateHist, hasJury, scoreParts, entryData, fmtScore,
 } from '/static/ovation.js';
 
 const params = new URLSearchParams(location.search);
 const code = decodeURIComponent(location.pathname.split('/')[2] || '').trim().toUpperCase();
 if (params.get('theme')) document.documentElement.dataset.theme = params.get('theme');
-if (params.get('lang')) setLang(params.get('lang'));
+if (params.get('lang')) setLang(params.get('lang'), false);
 applyI18n();
 
 const $ = (id) => document.getElementById(id);
 const main = $('main');
 let live = null;
 let roomId = 0;
+let joinBase = location.origin; // scheme://host of the public join URL
+let qrVersion = '';
 let view = { key: '', update: () => {} };
 
 async function boot() {
@@ -25,40 +28,58 @@ async function boot() {
       const wanted = Number(params.get('room'));
       const room = ev.rooms.find((r) => r.id === wanted) || ev.rooms[0];
       roomId = room.id;
+      joinBase = ev.join_url.slice(0, ev.join_url.length - ev.join_path.length);
+      if (!params.get('lang') && ev.languages?.length) setLang(ev.languages[0], false);
       applyEvent(ev);
       break;
     } catch (e) {
-      main.replaceChildren(h('div', { class: 'idle' }, h('p', { class: 'hidden-note', text: e.message })));
+      main.replaceChildren(h('div', { class: 'hidden-note' }, h('p', { text: e.code === 'not_found' ? t('no_event') : t('reconnecting') })));
+      $('reconnecting').hidden = e.code === 'not_found';
       await new Promise((r) => setTimeout(r, Math.min(30000, 2000 * 2 ** attempt)));
     }
   }
-  live = new Live({ topics: [`room:${roomId}`] });
+  live = new Live({ topics: [`stage:${roomId}`] });
   const render = scheduler(renderAll);
   live.addEventListener('update', render);
   live.addEventListener('status', () => { $('reconnecting').hidden = live.status === 'open'; });
+  live.addEventListener('update', (ev) => {
+    // After a server restart the public URL may differ: fetch the QR code again.
+    const st = live.store(`stage:${roomId}`);
+    if (ev.detail.snapshot && st.epoch !== qrVersion) { qrVersion = st.epoch; render(); }
+  });
   window.addEventListener('langchange', () => { view = { key: '' }; renderAll(); });
   startCountdowns(() => live.offset);
   live.connect();
 }
 
+function joinURL(ev) { return `${joinBase}/e/${ev.code}`; }
+function qrSrc(ev) { return `/api/events/${encodeURIComponent(ev.code)}/qr.svg${qrVersion ? `?v=${qrVersion}` : ''}`; }
+
 function applyEvent(ev) {
   applyBrand(ev.color);
   $('title').textContent = document.title = ev.title;
   $('joincode').textContent = ev.code;
-  $('joinurl').textContent = `${location.host}/e/${ev.code}`;
+  $('joinurl').textContent = hostPath(joinURL(ev));
+  const qr = $('qr-small');
+  if (qr.getAttribute('src') !== qrSrc(ev)) qr.src = qrSrc(ev);
+  qr.alt = t('qr_alt', { url: hostPath(joinURL(ev)) });
   const logo = $('logo');
   if (ev.logo_url && logo.getAttribute('src') !== ev.logo_url) logo.src = ev.logo_url;
   logo.hidden = !ev.logo_url;
 }
 
 function renderAll() {
-  const store = live.store(`room:${roomId}`);
+  if (!live) return;
+  const store = live.store(`stage:${roomId}`);
   const stage = store.get(`stage:${roomId}`);
   if (!stage) return;
   applyEvent(stage.event);
   const presence = store.get('presence');
-  $('presence').textContent = presence ? t('connected', { n: presence.connected }) : '';
-  $('room').textContent = stage.room.name + (stage.round ? ` · ${stage.round.title}` : '');
+  const connected = presence ? presence.connected : 0;
+  const pres = $('presence');
+  pres.dataset.connected = String(connected);
+  pres.replaceChildren(h('span', { class: 'dot live' }), h('span', { text: t('connected', { n: connected }) }));
+  $('room').textContent = stage.room.name;
 
   // What the screen shows, most urgent first.
   const round = stage.round;
@@ -72,41 +93,81 @@ function renderAll() {
   else if (shownPolls.length) {
     const p = shownPolls[shownPolls.length - 1];
     next = ['poll', p.id, () => pollView(p.id)];
-  } else next = ['idle', 0, idleView];
+  } else next = ['lobby', 0, lobbyView];
   const key = `${next[0]}:${next[1]}`;
   if (view.key !== key) {
     view = next[2]();
     view.key = key;
     main.replaceChildren(view.el);
+    document.body.dataset.view = next[0];
   }
-  $('joinbox').hidden = next[0] === 'idle';
-  view.update(stage, store);
+  $('head').hidden = next[0] === 'lobby';
+  renderRunOrder(next[0] === 'pitch' ? round : null);
+  view.update(stage, store, connected);
 }
 
-function idleView() {
-  const codeEl = h('div', { class: 'join-code' });
-  const url = h('div', { class: 'join-url' });
+// renderRunOrder shows the round's running order in the footer during pitches.
+function renderRunOrder(round) {
+  const box = $('runorder');
+  if (!round) { box.replaceChildren(); return; }
+  const idx = round.pitches.findIndex((p) => p.id === round.current_pitch_id);
+  const sig = round.pitches.map((p) => `${p.id}:${p.team}`).join('|') + '#' + idx;
+  if (box.dataset.sig === sig) return;
+  box.dataset.sig = sig;
+  box.replaceChildren(...round.pitches.map((p, i) => h('span', {
+    class: `step${i === idx ? ' now' : i < idx ? ' done' : ''}`, text: `${i + 1}  ${p.team}`,
+  })));
+}
+
+function lobbyView() {
+  const logo = h('img', { class: 'lobby-logo', alt: '' });
+  const title = h('h1');
+  const urlStep = h('strong');
+  const codeEl = h('span', { class: 'code', id: 'lobby-code' });
+  const qr = h('img', { id: 'lobby-qr' });
+  const qrURL = h('div', { class: 'qr-url' });
+  const count = h('strong', { id: 'lobby-connected' });
   return {
-    el: h('div', { class: 'idle' }, h('p', { class: 'stage-kicker', text: t('join_at') }), codeEl, url),
-    update(stage) {
-      codeEl.textContent = stage.event.code;
-      url.textContent = `${location.host}/e/${stage.event.code}`;
+    el: h('div', { class: 'lobby', id: 'lobby' },
+      h('div', {},
+        logo, title,
+        h('ol', { class: 'steps' },
+          h('li', { text: t('step_scan') }),
+          h('li', {}, t('step_go'), ' ', urlStep),
+          h('li', { text: t('step_vote') })),
+        h('div', { class: 'code-pill' }, h('span', { class: 'label', text: t('code') }), codeEl),
+        h('div', { class: 'connected-big' }, h('span', { class: 'dot live' }), count, h('span', { class: 'connected-label' }))),
+      h('div', { class: 'qr-card' }, qr, qrURL)),
+    update(stage, store, connected) {
+      const ev = stage.event;
+      title.textContent = ev.title;
+      if (ev.logo_url && logo.getAttribute('src') !== ev.logo_url) logo.src = ev.logo_url;
+      logo.hidden = !ev.logo_url;
+      codeEl.textContent = ev.code;
+      urlStep.textContent = hostPath(joinURL(ev));
+      qrURL.textContent = hostPath(joinURL(ev));
+      if (qr.getAttribute('src') !== qrSrc(ev)) qr.src = qrSrc(ev);
+      qr.alt = t('qr_alt', { url: hostPath(joinURL(ev)) });
+      count.textContent = String(connected);
+      count.parentElement.querySelector('.connected-label').textContent = t('connected_label', { n: connected });
     },
   };
 }
 
 function pitchView(pitchId) {
   const kicker = h('div', { class: 'stage-kicker' });
-  const team = h('div', { class: 'stage-team' });
+  const team = h('div', { class: 'stage-team', id: 'stage-team' });
   const presenter = h('div', { class: 'stage-presenter' });
-  const clock = h('div', { class: 'countdown' });
-  const state = h('div', { class: 'big-number' });
-  const hist = h('div', { class: 'hist' });
-  const meta = h('div', { class: 'big-number' });
-  const hidden = h('div', { class: 'hidden-note' });
-  const el = h('div', { class: 'stage-grid' },
-    h('div', {}, kicker, team, presenter, h('div', { style: { marginTop: '4vh' } }, clock)),
-    h('div', {}, state, hist, meta, hidden));
+  const clock = h('div', { class: 'countdown', attrs: { role: 'timer' } });
+  const pill = h('span', { class: 'state-pill' });
+  const count = h('span', { class: 'vote-count', id: 'stage-votes' });
+  const hist = h('div', { class: 'hist', id: 'stage-hist' });
+  const hidden = h('div', { class: 'hidden-note' }, icon('eyeoff'), h('span', { text: t('results_hidden') }));
+  const waitNote = h('div', { class: 'hidden-note' }, icon('clock'), h('span', { text: t('voting_soon') }));
+  const meta = h('div', { class: 'meta-line' });
+  const el = h('div', { class: 'stage-grid', id: 'pitch-view', dataset: { pitch: String(pitchId) } },
+    h('div', {}, kicker, team, presenter, clock),
+    h('div', { class: 'stage-panel' }, h('div', { class: 'panel-head' }, pill, count), hist, hidden, waitNote, meta));
   return {
     el,
     update(stage, store) {
@@ -118,70 +179,124 @@ function pitchView(pitchId) {
       team.textContent = p.team;
       presenter.textContent = p.presenter;
       clock._timer = p.timer;
-      state.textContent = p.state === 'voting' ? t('voting_open') : p.state === 'closed' ? t('voting_closed') : t('voting_soon');
-      state.style.color = p.state === 'voting' ? 'var(--accent)' : 'var(--muted)';
+      pill.textContent = p.state === 'voting' ? t('voting_open') : p.state === 'closed' ? t('voting_closed') : t('voting_soon');
+      pill.className = `state-pill${p.state === 'voting' ? ' open' : ''}`;
       const tally = store.get(`tally:pitch:${pitchId}`);
       const total = tally ? tally.total : 0;
-      const show = tally && !tally.hidden;
+      const show = !!tally && !tally.hidden;
+      const before = p.state === 'on_stage' || p.state === 'pending';
+      count.replaceChildren(h('strong', { text: String(total) }), t('votes_word', { n: total }));
+      count.hidden = before && !total;
       hist.hidden = !show;
-      hidden.hidden = show || p.state === 'on_stage' || p.state === 'pending';
+      hidden.hidden = show || before;
+      waitNote.hidden = show || !before;
       if (show) {
         updateHist(hist, tallyCounts(tally, round.scale));
-        meta.textContent = `${t('votes', { n: total })} · ${t('mean', { m: fmtNum(tally.mean || 0, 2) })}`;
-      } else {
-        meta.textContent = p.state === 'on_stage' || p.state === 'pending' ? '' : t('votes', { n: total });
-        hidden.textContent = t('results_hidden');
-      }
+        const parts = [h('span', {}, t('mean_label'), ' ', h('strong', { text: fmtScore(tally.mean || 0) }))];
+        if (tally.jury && tally.jury.count) parts.push(h('span', {}, t('jury_mean_label'), ' ', h('strong', { text: fmtScore(tally.jury.mean) })));
+        meta.replaceChildren(...parts);
+      } else meta.replaceChildren();
     },
   };
 }
 
 function pollView(pollId) {
   const question = h('div', { class: 'stage-question' });
-  const kicker = h('div', { class: 'stage-kicker' });
-  const bars = h('div', { class: 'bars' });
-  const meta = h('div', { class: 'big-number', style: { marginTop: '3vh' } });
-  const hidden = h('div', { class: 'hidden-note' });
+  const pill = h('span', { class: 'state-pill' });
+  const count = h('span', { class: 'vote-count' });
+  const bars = h('div', { class: 'bars', id: 'stage-bars' });
+  const hidden = h('div', { class: 'hidden-note' }, icon('eyeoff'), h('span', { text: t('results_hidden') }));
   const choices = h('div', { class: 'legend' });
   return {
-    el: h('div', {}, kicker, question, bars, choices, hidden, meta),
+    el: h('div', { id: 'poll-view' }, h('div', { class: 'panel-head', style: { display: 'flex', gap: '2vw', alignItems: 'center', marginBottom: '3vh' } }, pill, count),
+      question, bars, choices, hidden),
     update(stage, store) {
       const p = stage.polls.find((x) => x.id === pollId);
       if (!p) return;
       const n = p.kind === 'choices' ? p.choices.length : p.scale_max;
-      kicker.textContent = p.state === 'open' ? t('voting_open') : t('voting_closed');
+      pill.textContent = p.state === 'open' ? t('voting_open') : t('voting_closed');
+      pill.className = `state-pill${p.state === 'open' ? ' open' : ''}`;
       question.textContent = p.question;
       const tally = store.get(`tally:poll:${pollId}`);
-      const show = tally && !tally.hidden;
+      const show = !!tally && !tally.hidden;
+      const total = tally ? tally.total : 0;
+      count.replaceChildren(h('strong', { text: String(total) }), t('votes_word', { n: total }));
       const counts = tallyCounts(show ? tally : null, n);
-      const rows = counts.map((c, i) => (p.kind === 'choices'
-        ? { label: `${letter(i + 1)}  ${p.choices[i]}`, n: c } : { label: String(i + 1), n: c }));
       bars.hidden = !show;
-      if (show) updateBars(bars, rows);
+      if (show) {
+        updateBars(bars, counts.map((c, i) => (p.kind === 'choices' ? { label: `${letter(i + 1)}  ${p.choices[i]}`, n: c } : { label: String(i + 1), n: c })));
+      }
       // Hidden results still list the choices, so the room knows what to press.
       choices.hidden = show || p.kind !== 'choices';
       if (!show && p.kind === 'choices' && choices.children.length !== n) {
         choices.replaceChildren(...p.choices.map((c, i) => h('div', { class: 'legend-row' },
           h('span', { class: 'letter', text: letter(i + 1) }), h('span', { text: c }))));
       }
-      hidden.hidden = show;
-      hidden.textContent = t('results_hidden');
-      meta.textContent = t('votes', { n: tally ? tally.total : 0 });
+      hidden.hidden = show || p.kind === 'choices';
     },
   };
 }
 
+// rankingView reveals a round's ranking: the places below the podium rise
+// from the last up, then third, second and first. data-reveal is "done"
+// once the last animation ended (at once with reduced motion).
 function rankingView(roundId) {
-  const title = h('div', { class: 'stage-question' });
-  const list = h('div');
+  const title = h('span', {});
+  const weight = h('span', { class: 'weight' });
+  const body = h('div', { class: 'reveal-body' });
+  const el = h('div', { class: 'reveal', id: 'ranking-view', dataset: { round: String(roundId), reveal: 'waiting' } },
+    h('div', { class: 'reveal-title' }, icon('trophy'), title, weight), body);
+  let sig = '';
   return {
-    el: h('div', {}, title, list),
+    el,
     update(stage, store) {
       title.textContent = `${t('ranking')} — ${stage.round.title}`;
       const f = store.get(`ranking:${roundId}`);
-      list.replaceChildren(rankingList(f?.entries || [], 8));
+      const entries = f?.revealed ? f.entries : [];
+      const withJury = hasJury(entries) && f.jury_weight > 0;
+      weight.textContent = withJury ? t('jury_weight_is', { n: f.jury_weight }) : '';
+      const next = JSON.stringify([entries, withJury, document.documentElement.lang]);
+      if (next === sig) return;
+      sig = next;
+      renderReveal(el, body, entries, withJury);
     },
   };
+}
+
+function renderReveal(el, body, entries, withJury) {
+  const top = entries.slice(0, 3);
+  const rest = entries.slice(3, 8);
+  let order = 0;
+  const restItems = rest.map((e) => h('li', { class: 'reveal-item', dataset: entryData(e) },
+    h('span', { class: 'rank', text: String(e.rank) }),
+    h('span', {}, h('strong', { text: e.team }), h('span', { class: 'parts', text: scoreParts(e, withJury) })),
+    h('span', { class: 'score', text: e.audience.count + e.jury.count ? fmtScore(e.score) : '–' })));
+  // The last places are revealed first.
+  restItems.slice().reverse().forEach((li) => li.style.setProperty('--i', String(order++)));
+  const place = (e) => {
+    if (!e) return h('div', { class: 'place' });
+    const n = e.audience.count + e.jury.count;
+    return h('div', { class: `place p${e.rank} reveal-item`, dataset: entryData(e) },
+      h('div', { class: 'who' },
+        h('div', { class: 'team', text: e.team }),
+        e.presenter ? h('div', { class: 'presenter', text: e.presenter }) : null,
+        h('div', { class: 'score', text: n ? fmtScore(e.score) : '–' }),
+        h('div', { class: 'parts', text: scoreParts(e, withJury) })),
+      h('div', { class: 'block', text: String(e.rank), attrs: { 'aria-label': t('rank_n', { n: e.rank }) } }));
+  };
+  const places = [place(top[1]), place(top[0]), place(top[2])];
+  for (const p of [places[2], places[0], places[1]]) if (p.classList.contains('reveal-item')) p.style.setProperty('--i', String(order++));
+  body.classList.toggle('solo', rest.length === 0);
+  body.replaceChildren(h('div', { class: 'podium', id: 'podium' }, places),
+    ...(rest.length ? [h('ol', { class: 'rest', id: 'rest', start: 4 }, restItems)] : []));
+  // The list in rank order, for screen readers and tests.
+  el.dataset.order = entries.map((e) => e.pitch_id).join(',');
+  const last = places[1].classList.contains('reveal-item') ? places[1] : null;
+  const reduced = matchMedia('(prefers-reduced-motion: reduce)').matches;
+  if (!entries.length) { el.dataset.reveal = 'waiting'; return; }
+  if (!last || reduced) { el.dataset.reveal = 'done'; return; }
+  el.dataset.reveal = 'running';
+  last.addEventListener('animationend', () => { el.dataset.reveal = 'done'; }, { once: true });
 }
 
 boot();
