@@ -600,30 +600,52 @@ func set[T any](dst *T, src *T) {
 	}
 }
 
-func (s *Server) handleCreateEvent(c echo.Context) error {
-	var in eventInput
+// input is the decoded body of a build endpoint: it sets the fields it carries.
+type input[T any] interface{ apply(*T) }
+
+// createWith decodes an I, applies it to a new T and answers 201 with what
+// create made of it.
+func createWith[T any, I input[T]](c echo.Context, create func(ctx context.Context, actor string, v *T) (*T, error)) error {
+	var in I
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	var ev live.Event
-	in.apply(&ev)
-	out, err := s.engine.CreateEvent(c.Request().Context(), actor(c), &ev)
+	var v T
+	in.apply(&v)
+	out, err := create(c.Request().Context(), actor(c), &v)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, out)
 }
 
-func (s *Server) handleUpdateEvent(c echo.Context) error {
-	var in eventInput
+// updateWith decodes an I, checks it (if check is set) and answers 200 with
+// what update made of the current value once the input is applied to it.
+func updateWith[T any, I input[T]](c echo.Context, check func(I) error, update func(ctx context.Context, actor string, edit func(*T) error) (*T, error)) error {
+	var in I
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	out, err := s.engine.UpdateEvent(c.Request().Context(), actor(c), c.Param("code"), func(e *live.Event) error { in.apply(e); return nil })
+	if check != nil {
+		if err := check(in); err != nil {
+			return err
+		}
+	}
+	out, err := update(c.Request().Context(), actor(c), func(v *T) error { in.apply(v); return nil })
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) handleCreateEvent(c echo.Context) error {
+	return createWith[live.Event, eventInput](c, s.engine.CreateEvent)
+}
+
+func (s *Server) handleUpdateEvent(c echo.Context) error {
+	return updateWith[live.Event, eventInput](c, nil, func(ctx context.Context, a string, edit func(*live.Event) error) (*live.Event, error) {
+		return s.engine.UpdateEvent(ctx, a, c.Param("code"), edit)
+	})
 }
 
 func (s *Server) handleModel(c echo.Context) error {
@@ -638,18 +660,12 @@ type roomInput struct {
 	Name *string `json:"name"`
 }
 
+func (in roomInput) apply(r *live.Room) { set(&r.Name, in.Name) }
+
 func (s *Server) handleCreateRoom(c echo.Context) error {
-	var in roomInput
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	var r live.Room
-	set(&r.Name, in.Name)
-	out, err := s.engine.CreateRoom(c.Request().Context(), actor(c), c.Param("code"), &r)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, out)
+	return createWith[live.Room, roomInput](c, func(ctx context.Context, a string, r *live.Room) (*live.Room, error) {
+		return s.engine.CreateRoom(ctx, a, c.Param("code"), r)
+	})
 }
 
 func (s *Server) handleUpdateRoom(c echo.Context) error {
@@ -657,15 +673,9 @@ func (s *Server) handleUpdateRoom(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in roomInput
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	out, err := s.engine.UpdateRoom(c.Request().Context(), actor(c), id, func(r *live.Room) error { set(&r.Name, in.Name); return nil })
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return updateWith[live.Room, roomInput](c, nil, func(ctx context.Context, a string, edit func(*live.Room) error) (*live.Room, error) {
+		return s.engine.UpdateRoom(ctx, a, id, edit)
+	})
 }
 
 type roundInput struct {
@@ -681,17 +691,9 @@ func (in roundInput) apply(r *live.Round) {
 }
 
 func (s *Server) handleCreateRound(c echo.Context) error {
-	var in roundInput
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	var r live.Round
-	in.apply(&r)
-	out, err := s.engine.CreateRound(c.Request().Context(), actor(c), c.Param("code"), &r)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, out)
+	return createWith[live.Round, roundInput](c, func(ctx context.Context, a string, r *live.Round) (*live.Round, error) {
+		return s.engine.CreateRound(ctx, a, c.Param("code"), r)
+	})
 }
 
 func (s *Server) handleUpdateRound(c echo.Context) error {
@@ -699,15 +701,9 @@ func (s *Server) handleUpdateRound(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in roundInput
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	out, err := s.engine.UpdateRound(c.Request().Context(), actor(c), id, func(r *live.Round) error { in.apply(r); return nil })
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return updateWith[live.Round, roundInput](c, nil, func(ctx context.Context, a string, edit func(*live.Round) error) (*live.Round, error) {
+		return s.engine.UpdateRound(ctx, a, id, edit)
+	})
 }
 
 type pitchInput struct {
@@ -729,17 +725,9 @@ func (s *Server) handleCreatePitch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in pitchInput
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	var p live.Pitch
-	in.apply(&p)
-	out, err := s.engine.CreatePitch(c.Request().Context(), actor(c), id, &p)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, out)
+	return createWith[live.Pitch, pitchInput](c, func(ctx context.Context, a string, p *live.Pitch) (*live.Pitch, error) {
+		return s.engine.CreatePitch(ctx, a, id, p)
+	})
 }
 
 func (s *Server) handleUpdatePitch(c echo.Context) error {
@@ -747,15 +735,9 @@ func (s *Server) handleUpdatePitch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in pitchInput
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	out, err := s.engine.UpdatePitch(c.Request().Context(), actor(c), id, func(p *live.Pitch) error { in.apply(p); return nil })
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return updateWith[live.Pitch, pitchInput](c, nil, func(ctx context.Context, a string, edit func(*live.Pitch) error) (*live.Pitch, error) {
+		return s.engine.UpdatePitch(ctx, a, id, edit)
+	})
 }
 
 func (s *Server) handleDeletePitch(c echo.Context) error {
@@ -809,17 +791,9 @@ func (in pollInput) apply(p *live.Poll) {
 }
 
 func (s *Server) handleCreatePoll(c echo.Context) error {
-	var in pollInput
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	var p live.Poll
-	in.apply(&p)
-	out, err := s.engine.CreatePoll(c.Request().Context(), actor(c), c.Param("code"), &p)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, out)
+	return createWith[live.Poll, pollInput](c, func(ctx context.Context, a string, p *live.Poll) (*live.Poll, error) {
+		return s.engine.CreatePoll(ctx, a, c.Param("code"), p)
+	})
 }
 
 func (s *Server) handleUpdatePoll(c echo.Context) error {
@@ -827,18 +801,15 @@ func (s *Server) handleUpdatePoll(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in pollInput
-	if err := decode(c, &in); err != nil {
-		return err
+	showResults := func(in pollInput) error {
+		if in.ShowResults != nil {
+			return &live.Error{Code: live.EInvalid, Field: "show_results", Message: "Use the show_results and hide_results actions."}
+		}
+		return nil
 	}
-	if in.ShowResults != nil {
-		return &live.Error{Code: live.EInvalid, Field: "show_results", Message: "Use the show_results and hide_results actions."}
-	}
-	out, err := s.engine.UpdatePoll(c.Request().Context(), actor(c), id, func(p *live.Poll) error { in.apply(p); return nil })
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return updateWith[live.Poll, pollInput](c, showResults, func(ctx context.Context, a string, edit func(*live.Poll) error) (*live.Poll, error) {
+		return s.engine.UpdatePoll(ctx, a, id, edit)
+	})
 }
 
 // actionInput is the optional body of an action.

@@ -877,8 +877,28 @@ func (l *loader) fanout(ctx context.Context, sum *Summary) error {
 	<-fctx.Done()
 	wg.Wait()
 	stop()
-	// The last tick's frames are still on their way: let them land.
-	time.Sleep(500 * time.Millisecond)
+	// The drivers have stopped, so the tally no longer changes: wait until the
+	// frames still in flight have landed (no new frame for a second, at most 15 s).
+	delivered := func() (n int64) {
+		for _, c := range all {
+			c.mu.Lock()
+			n += c.tallies
+			c.mu.Unlock()
+		}
+		return n
+	}
+	for last, settle := int64(-1), time.Now().Add(15*time.Second); time.Now().Before(settle); {
+		n := delivered()
+		if n == last {
+			break
+		}
+		last = n
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 
 	// Phones follow the room topic, stages the stage topic, whose tally rates
 	// may differ (votes.audience_tally_interval): completeness is per phone.
