@@ -270,7 +270,9 @@ func newErrorBody(err error) (int, errorBody) {
 			b.Error.Code, b.Error.Message = EMethod, "This method is not allowed here."
 		case http.StatusRequestEntityTooLarge:
 			b.Error.Code, b.Error.Message = ETooLarge, "The request body is too large."
-		case http.StatusUnauthorized, http.StatusForbidden:
+		case http.StatusUnauthorized:
+			b.Error.Code, b.Error.Message = live.EUnauthorized, fmt.Sprint(he.Message)
+		case http.StatusForbidden:
 			b.Error.Code, b.Error.Message = live.EForbidden, fmt.Sprint(he.Message)
 		default:
 			b.Error.Code, b.Error.Message = live.EInvalid, fmt.Sprint(he.Message)

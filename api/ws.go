@@ -102,8 +102,12 @@ func (s *Server) handleWS(c echo.Context) error {
 
 	s.connMu.Lock()
 	s.conns[cn] = struct{}{}
+	draining = s.draining // Shutdown may have listed the connections during the upgrade
 	s.connMu.Unlock()
 	s.metrics.sockets.Inc()
+	if draining {
+		cn.close(websocket.StatusGoingAway, "server shutting down")
+	}
 	// The connection lives in its own goroutine (owned by connWG, ended by
 	// Shutdown) so that the HTTP handler's deep stack and the request are
 	// released: an idle connection costs two small goroutines, not three.
@@ -380,19 +384,15 @@ func (cn *conn) writeLoop() {
 	ping := time.NewTicker(cn.s.cfg.PingInterval)
 	defer ping.Stop()
 	var batch [][]byte
-	var deadline time.Time
 	for {
 		select {
 		case <-cn.ctx.Done():
 			return
 		case <-cn.closing:
-			_ = cn.nc.SetWriteDeadline(time.Now().Add(5 * time.Second)) // the library's own close timeout
 			_ = cn.ws.Close(cn.closeCode, cn.closeReason)
 			cn.cancel()
 			return
 		case <-ping.C:
-			deadline = time.Now().Add(cn.s.cfg.WriteTimeout)
-			_ = cn.nc.SetWriteDeadline(deadline)
 			ctx, cancel := context.WithTimeout(cn.ctx, cn.s.cfg.PingInterval)
 			err := cn.ws.Ping(ctx)
 			cancel()
@@ -405,14 +405,10 @@ func (cn *conn) writeLoop() {
 		case <-cn.sub.Wake():
 		}
 		batch = cn.sub.Take(batch[:0])
-		// The socket's write deadline bounds every write; it is pushed back
-		// only when less than half of WriteTimeout is left, which spares a
-		// timer update per batch (a context per write would cost a timer per
-		// message).
-		if now := time.Now(); deadline.Sub(now) < cn.s.cfg.WriteTimeout/2 {
-			deadline = now.Add(cn.s.cfg.WriteTimeout)
-			_ = cn.nc.SetWriteDeadline(deadline)
-		}
+		// One socket deadline bounds the whole batch (a context per write would
+		// cost the library a timer per message). It is cleared afterwards: the
+		// library writes pongs and close replies itself, without a deadline.
+		_ = cn.nc.SetWriteDeadline(time.Now().Add(cn.s.cfg.WriteTimeout))
 		for _, msg := range batch {
 			if err := cn.ws.Write(context.Background(), websocket.MessageText, msg); err != nil {
 				if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -424,6 +420,7 @@ func (cn *conn) writeLoop() {
 				return
 			}
 		}
+		_ = cn.nc.SetWriteDeadline(time.Time{})
 		clear(batch)
 	}
 }

@@ -212,7 +212,7 @@ func (h *Hub) Subscribe(topicName string, s *Subscriber, epoch string, lastSeq u
 		b = append(b, f.Data...)
 	}
 	b = append(b, "]}"...)
-	s.enqueue("", b)
+	s.enqueue("\x00snapshot\x00"+topicName, b) // a newer snapshot of the topic replaces a queued one
 	t.subs[s] = struct{}{}
 	s.mu.Lock()
 	s.topics[topicName] = true
@@ -273,9 +273,9 @@ func (h *Hub) Stats() Stats {
 
 // Subscriber is one connection's bounded send queue. Queued frames with the
 // same topic and key supersede each other (latest wins, moved to the end so
-// that sequence numbers stay in order); direct messages (snapshots, acks,
-// errors) are never dropped. When the queue overflows, the subscriber is
-// closed and OnSlow is called once.
+// that sequence numbers stay in order), and so do snapshots of one topic;
+// other direct messages (acks, errors) are never dropped. When the queue
+// overflows, the subscriber is closed and OnSlow is called once.
 type Subscriber struct {
 	hub    *Hub
 	onSlow func()

@@ -419,6 +419,13 @@ func (e *Engine) RoundAction(ctx context.Context, actor string, id int64, action
 	if es == nil {
 		return Errorf(ENotFound, "No round %d.", id)
 	}
+	if action == RoundReveal {
+		// Close voting and let the votes already accepted land first, so that
+		// the ranking revealed is the final one, not one that moves a moment later.
+		if err := e.closeRoundVoting(ctx, es, actor, id); err != nil {
+			return err
+		}
+	}
 	closedVoting, err := func() (bool, error) {
 		es.mu.Lock()
 		defer es.mu.Unlock()
@@ -485,6 +492,33 @@ func (e *Engine) RoundAction(ctx context.Context, actor string, id int64, action
 		return err
 	}
 	return e.settle(ctx, es, closedVoting)
+}
+
+// closeRoundVoting closes every pitch of the round still voting and waits
+// until the votes accepted before are durable and published.
+func (e *Engine) closeRoundVoting(ctx context.Context, es *eventState, actor string, id int64) error {
+	closed, err := func() (bool, error) {
+		es.mu.Lock()
+		defer es.mu.Unlock()
+		r := es.rounds[id]
+		if r.State == RoundPending {
+			return false, Errorf(ETransition, "The round has not started.")
+		}
+		ch := es.newChange()
+		for _, p := range r.Pitches {
+			if p.State == PitchVoting {
+				ch.pitch(p).State = PitchClosed
+			}
+		}
+		if !ch.closesVoting() {
+			return false, nil
+		}
+		return true, e.commit(ctx, es, ch, actor, PitchClose, "round:"+strconv.FormatInt(id, 10))
+	}()
+	if err != nil {
+		return err
+	}
+	return e.settle(ctx, es, closed)
 }
 
 // settle waits, after voting closed, for the votes accepted before the close

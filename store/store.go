@@ -177,20 +177,36 @@ func (db *DB) Enqueue(op live.WriteOp) error {
 	}
 }
 
-// Flush implements live.Store: it waits until every write queued before it is durable.
+// Flush implements live.Store: it waits until every write queued before it
+// is durable. It never holds the queue's lock while waiting, so a full queue
+// delays only the flush, not the votes.
 func (db *DB) Flush(ctx context.Context) error {
 	done := make(chan error, 1)
-	db.mu.RLock()
-	if db.closed {
+	barrier := live.WriteOp{Done: func(err error) { done <- err }}
+	for {
+		db.mu.RLock()
+		closed := db.closed
+		queued := false
+		if !closed {
+			select {
+			case db.ops <- barrier:
+				queued = true
+			default:
+			}
+		}
 		db.mu.RUnlock()
-		return nil // Close commits everything queued
-	}
-	select {
-	case db.ops <- live.WriteOp{Done: func(err error) { done <- err }}:
-		db.mu.RUnlock()
-	case <-ctx.Done():
-		db.mu.RUnlock()
-		return live.Errorf(live.EBusy, "The database is busy.")
+		if closed {
+			<-db.done // Close commits everything queued
+			return nil
+		}
+		if queued {
+			break
+		}
+		select { // the queue is full: try again shortly
+		case <-time.After(time.Millisecond):
+		case <-ctx.Done():
+			return live.Errorf(live.EBusy, "The database is busy.")
+		}
 	}
 	select {
 	case err := <-done:

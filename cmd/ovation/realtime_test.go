@@ -253,7 +253,7 @@ func TestGracefulShutdown(t *testing.T) {
 // longer than the write timeout (with keepalive pings in between) still
 // gets frames: the write deadline only bounds writes in progress.
 func TestIdleConnectionOutlivesWriteTimeout(t *testing.T) {
-	srv := startServer(t, "", "-websocket.write_timeout", "300ms", "-websocket.ping_interval", "200ms")
+	srv := startServer(t, "", "-websocket.write_timeout", "200ms", "-websocket.ping_interval", "600ms")
 	f := newFixture(t, srv.URL, "IDLE", 1)
 	c := dial(t, srv.URL)
 	c.subscribe(t, fmt.Sprintf("room:%d", f.RoomID), "", 0)
@@ -272,4 +272,10 @@ func TestIdleConnectionOutlivesWriteTimeout(t *testing.T) {
 	c.waitFor(t, 5*time.Second, "stage frame after idling", func(m msg) bool {
 		return m.str("type") == "stage" && m["round"] != nil
 	})
+	// Idle again past the write timeout: the server still answers a close
+	// (the library writes that reply itself, so no stale deadline may linger).
+	<-time.After(time.Second)
+	if err := c.c.Close(websocket.StatusNormalClosure, "bye"); err != nil {
+		t.Fatalf("close handshake after idling: %v", err)
+	}
 }
