@@ -179,15 +179,22 @@ func (e *Engine) UpdateRound(ctx context.Context, actor string, id int64, edit f
 			if es.rooms[c.RoomID] == nil {
 				return &Error{Code: EInvalid, Field: "room_id", Message: "No such room in this event."}
 			}
-			if c.Scale != old.Scale {
+			return nil
+		}, func(ctx context.Context, c *Round) error {
+			es := e.owned(key)
+			old := es.rounds[id]
+			if err := e.store.SaveRound(ctx, c); err != nil {
+				return err
+			}
+			if c.Scale != old.Scale { // only while pending: no votes to lose
 				es.tmu.Lock()
-				defer es.tmu.Unlock()
 				for _, p := range old.Pitches {
 					es.tallies[Target{KindPitch, p.ID}] = NewTally(c.Scale)
 				}
+				es.tmu.Unlock()
 			}
 			return nil
-		}, e.store.SaveRound)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -403,13 +410,20 @@ func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit fu
 			if es.rooms[c.RoomID] == nil {
 				return &Error{Code: EInvalid, Field: "room_id", Message: "No such room in this event."}
 			}
-			if c.Options() != old.Options() {
+			return nil
+		}, func(ctx context.Context, c *Poll) error {
+			es := e.owned(Target{KindPoll, id}.String())
+			old := es.polls[id]
+			if err := e.store.SavePoll(ctx, c); err != nil {
+				return err
+			}
+			if c.Options() != old.Options() { // only while a draft: no votes to lose
 				es.tmu.Lock()
 				es.tallies[Target{KindPoll, id}] = NewTally(c.Options())
 				es.tmu.Unlock()
 			}
 			return nil
-		}, e.store.SavePoll)
+		})
 }
 
 // RoundAction runs one of the round actions (RoundStart, RoundNext, …).
@@ -818,28 +832,24 @@ func (ch *change) closesVoting() bool {
 	return false
 }
 
-// commit saves every changed object, swaps the copies in, audits and
-// publishes. es.mu must be held.
+// commit saves every changed object with the action's audit entry in one
+// transaction, then swaps the copies in and publishes. es.mu must be held.
 func (e *Engine) commit(ctx context.Context, es *eventState, ch *change, actor, action, target string) error {
+	st := StateChange{Audit: &AuditEntry{EventID: es.ev.ID, Actor: actor, Action: action, Target: target, At: e.opts.Now().UTC()}}
 	for _, c := range ch.rooms {
-		if err := e.store.SaveRoom(ctx, c); err != nil {
-			return err
-		}
+		st.Rooms = append(st.Rooms, c)
 	}
 	for _, c := range ch.rounds {
-		if err := e.store.SaveRound(ctx, c); err != nil {
-			return err
-		}
+		st.Rounds = append(st.Rounds, c)
 	}
 	for _, c := range ch.pitches {
-		if err := e.store.SavePitch(ctx, c); err != nil {
-			return err
-		}
+		st.Pitches = append(st.Pitches, c)
 	}
 	for _, c := range ch.polls {
-		if err := e.store.SavePoll(ctx, c); err != nil {
-			return err
-		}
+		st.Polls = append(st.Polls, c)
+	}
+	if err := e.store.SaveState(ctx, st); err != nil {
+		return err
 	}
 	for o, c := range ch.rooms {
 		*o = *c
@@ -854,7 +864,6 @@ func (e *Engine) commit(ctx context.Context, es *eventState, ch *change, actor, 
 	for o, c := range ch.polls {
 		*o = *c
 	}
-	e.audit(ctx, es, actor, action, target, "")
 	e.publishAll(es)
 	return nil
 }

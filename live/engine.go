@@ -25,6 +25,9 @@ type Store interface {
 	SavePitch(ctx context.Context, p *Pitch) error
 	DeletePitch(ctx context.Context, id int64) error
 	SavePoll(ctx context.Context, p *Poll) error
+	// SaveState saves the rows an action changed and its audit entry in one
+	// transaction: all of them or none.
+	SaveState(ctx context.Context, st StateChange) error
 	Audit(ctx context.Context, a AuditEntry) error
 	// Enqueue hands op to the group committer without blocking. It returns an
 	// EBusy error when the queue is full or closed. op.Done is called, in
@@ -32,6 +35,15 @@ type Store interface {
 	Enqueue(op WriteOp) error
 	// Flush waits until every op enqueued before it is durable.
 	Flush(ctx context.Context) error
+}
+
+// StateChange is the rows one moderator action changed, with its audit entry.
+type StateChange struct {
+	Rooms   []*Room
+	Rounds  []*Round
+	Pitches []*Pitch
+	Polls   []*Poll
+	Audit   *AuditEntry
 }
 
 // WriteOp is one ordered write for the group committer: exactly one of

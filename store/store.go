@@ -420,8 +420,13 @@ func (db *DB) query(ctx context.Context, q string, scan func(*sql.Rows) error, a
 	return rows.Err()
 }
 
+// execer runs a statement: the writer pool, or a transaction on it.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 // upsert inserts a row when *id is 0 (setting *id) and updates it otherwise.
-func (db *DB) upsert(ctx context.Context, table string, id *int64, cols []string, vals ...any) error {
+func upsert(ctx context.Context, x execer, table string, id *int64, cols []string, vals ...any) error {
 	var q string
 	if *id == 0 {
 		q = fmt.Sprintf("INSERT INTO %s (%s) VALUES (?%s)", table, strings.Join(cols, ", "), strings.Repeat(", ?", len(cols)-1))
@@ -429,7 +434,7 @@ func (db *DB) upsert(ctx context.Context, table string, id *int64, cols []string
 		q = fmt.Sprintf("UPDATE %s SET %s = ? WHERE id = ?", table, strings.Join(cols, " = ?, "))
 		vals = append(vals, *id)
 	}
-	res, err := db.writer.ExecContext(ctx, q, vals...)
+	res, err := x.ExecContext(ctx, q, vals...)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 			return live.Errorf(live.EConflict, "This already exists.")
@@ -445,24 +450,34 @@ func (db *DB) upsert(ctx context.Context, table string, id *int64, cols []string
 // SaveEvent implements live.Store.
 func (db *DB) SaveEvent(ctx context.Context, e *live.Event) error {
 	langs, _ := json.Marshal(e.Languages)
-	return db.upsert(ctx, "events", &e.ID, []string{"code", "title", "languages", "color", "logo_url", "jury_code", "jury_weight", "created_at"},
+	return upsert(ctx, db.writer, "events", &e.ID, []string{"code", "title", "languages", "color", "logo_url", "jury_code", "jury_weight", "created_at"},
 		e.Code, e.Title, string(langs), e.Color, e.LogoURL, e.JuryCode, e.JuryWeight, e.CreatedAt.UTC().Format(time.RFC3339Nano))
 }
 
 // SaveRoom implements live.Store.
-func (db *DB) SaveRoom(ctx context.Context, r *live.Room) error {
-	return db.upsert(ctx, "rooms", &r.ID, []string{"event_id", "name", "active_round_id"}, r.EventID, r.Name, r.ActiveRoundID)
+func (db *DB) SaveRoom(ctx context.Context, r *live.Room) error { return saveRoom(ctx, db.writer, r) }
+
+func saveRoom(ctx context.Context, x execer, r *live.Room) error {
+	return upsert(ctx, x, "rooms", &r.ID, []string{"event_id", "name", "active_round_id"}, r.EventID, r.Name, r.ActiveRoundID)
 }
 
 // SaveRound implements live.Store.
 func (db *DB) SaveRound(ctx context.Context, r *live.Round) error {
-	return db.upsert(ctx, "rounds", &r.ID, []string{"event_id", "room_id", "title", "scale", "state", "current_pitch_id", "ranking_revealed"},
+	return saveRound(ctx, db.writer, r)
+}
+
+func saveRound(ctx context.Context, x execer, r *live.Round) error {
+	return upsert(ctx, x, "rounds", &r.ID, []string{"event_id", "room_id", "title", "scale", "state", "current_pitch_id", "ranking_revealed"},
 		r.EventID, r.RoomID, r.Title, r.Scale, r.State, r.CurrentPitchID, r.RankingRevealed)
 }
 
 // SavePitch implements live.Store.
 func (db *DB) SavePitch(ctx context.Context, p *live.Pitch) error {
-	return db.upsert(ctx, "pitches", &p.ID, []string{"round_id", "position", "team", "presenter", "duration_s", "video_url", "state",
+	return savePitch(ctx, db.writer, p)
+}
+
+func savePitch(ctx context.Context, x execer, p *live.Pitch) error {
+	return upsert(ctx, x, "pitches", &p.ID, []string{"round_id", "position", "team", "presenter", "duration_s", "video_url", "state",
 		"show_results", "timer_running", "timer_deadline_ms", "timer_remaining_ms"},
 		p.RoundID, p.Position, p.Team, p.Presenter, p.DurationS, p.VideoURL, p.State, p.ShowResults,
 		p.Timer.Running, p.Timer.DeadlineMS, p.Timer.RemainingMS)
@@ -475,20 +490,63 @@ func (db *DB) DeletePitch(ctx context.Context, id int64) error {
 }
 
 // SavePoll implements live.Store.
-func (db *DB) SavePoll(ctx context.Context, p *live.Poll) error {
+func (db *DB) SavePoll(ctx context.Context, p *live.Poll) error { return savePoll(ctx, db.writer, p) }
+
+func savePoll(ctx context.Context, x execer, p *live.Poll) error {
 	choices, _ := json.Marshal(p.Choices)
 	if p.Choices == nil {
 		choices = []byte("[]")
 	}
-	return db.upsert(ctx, "polls", &p.ID, []string{"event_id", "room_id", "question", "kind", "choices", "scale_max", "state", "show_results", "position"},
+	return upsert(ctx, x, "polls", &p.ID, []string{"event_id", "room_id", "question", "kind", "choices", "scale_max", "state", "show_results", "position"},
 		p.EventID, p.RoomID, p.Question, p.Kind, string(choices), p.ScaleMax, p.State, p.ShowResults, p.Position)
 }
 
 // Audit implements live.Store.
-func (db *DB) Audit(ctx context.Context, a live.AuditEntry) error {
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO audit (event_id, actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?, ?)`,
+func (db *DB) Audit(ctx context.Context, a live.AuditEntry) error { return audit(ctx, db.writer, a) }
+
+func audit(ctx context.Context, x execer, a live.AuditEntry) error {
+	_, err := x.ExecContext(ctx, `INSERT INTO audit (event_id, actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?, ?)`,
 		a.EventID, a.Actor, a.Action, a.Target, a.Detail, a.At.UTC().Format(time.RFC3339Nano))
 	return err
+}
+
+// SaveState implements live.Store: every row of the change and its audit
+// entry in one transaction, so that a failure leaves nothing half-applied.
+func (db *DB) SaveState(ctx context.Context, st live.StateChange) error {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer tx.Rollback()
+	for _, r := range st.Rooms {
+		if err := saveRoom(ctx, tx, r); err != nil {
+			return err
+		}
+	}
+	for _, r := range st.Rounds {
+		if err := saveRound(ctx, tx, r); err != nil {
+			return err
+		}
+	}
+	for _, p := range st.Pitches {
+		if err := savePitch(ctx, tx, p); err != nil {
+			return err
+		}
+	}
+	for _, p := range st.Polls {
+		if err := savePoll(ctx, tx, p); err != nil {
+			return err
+		}
+	}
+	if st.Audit != nil {
+		if err := audit(ctx, tx, *st.Audit); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
 }
 
 // AuditLog returns an event's audit entries, newest first, at most limit.
