@@ -66,10 +66,12 @@ type Dataset struct {
 	Ledger  []VoteMark // every vote id ever committed
 }
 
-// VoteMark identifies one committed vote id.
+// VoteMark identifies one committed vote id and what it voted.
 type VoteMark struct {
 	EventID       int64
 	ParticipantID int64
+	Target        Target
+	Value         int
 	VoteID        string
 }
 
@@ -147,6 +149,13 @@ type seenKey struct {
 	voteID      string
 }
 
+// seenVote is a vote id already used: what it voted, and its outcome.
+type seenVote struct {
+	target Target
+	value  int
+	wait   *voteWait
+}
+
 // voteWait lets a replayed vote id wait for the outcome of the original.
 type voteWait struct {
 	done   chan struct{}
@@ -168,7 +177,7 @@ type eventState struct {
 	pitches map[int64]*Pitch
 	polls   map[int64]*Poll
 	current map[ballotKey]ballot
-	seen    map[seenKey]*voteWait
+	seen    map[seenKey]seenVote
 
 	accepted atomic.Int64 // votes counted or changed since start
 	rejected sync.Map     // error code → *atomic.Int64
@@ -206,7 +215,7 @@ func NewEngine(store Store, pub Publisher, opts EngineOptions) *Engine {
 func newEventState(ev *Event) *eventState {
 	return &eventState{ev: ev, rooms: map[int64]*Room{}, rounds: map[int64]*Round{},
 		pitches: map[int64]*Pitch{}, polls: map[int64]*Poll{}, current: map[ballotKey]ballot{},
-		seen: map[seenKey]*voteWait{}, tallies: map[Target]*Tally{}, dirty: map[Target]bool{}, audDirty: map[Target]bool{}, committed: map[ballotKey]int{}}
+		seen: map[seenKey]seenVote{}, tallies: map[Target]*Tally{}, dirty: map[Target]bool{}, audDirty: map[Target]bool{}, committed: map[ballotKey]int{}}
 }
 
 // Load reads every event from the store, rebuilds tallies from the committed
@@ -256,7 +265,7 @@ func (e *Engine) Load(ctx context.Context) error {
 	}
 	for _, m := range ds.Ledger {
 		if es := e.byID[m.EventID]; es != nil {
-			es.seen[seenKey{m.ParticipantID, m.VoteID}] = committedWait
+			es.seen[seenKey{m.ParticipantID, m.VoteID}] = seenVote{m.Target, m.Value, committedWait}
 		}
 	}
 	for _, es := range e.byID {
@@ -463,8 +472,11 @@ func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (string, *voteWai
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
-	if w := es.seen[seenKey{v.ParticipantID, v.VoteID}]; w != nil {
-		return "", w, nil
+	if sv, ok := es.seen[seenKey{v.ParticipantID, v.VoteID}]; ok {
+		if sv.target != v.Target || sv.value != v.Value {
+			return "", nil, &Error{Code: EConflict, Field: "vote_id", Message: "This vote id was already used for another vote."}
+		}
+		return "", sv.wait, nil
 	}
 	options, err := es.acceptingOptions(v.Target)
 	if err != nil {
@@ -511,7 +523,7 @@ func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (string, *voteWai
 		return "", nil, err
 	}
 	es.current[key] = ballot{v.VoteID, v.Value}
-	es.seen[sk] = w
+	es.seen[sk] = seenVote{v.Target, v.Value, w}
 	return status, w, nil
 }
 

@@ -828,7 +828,9 @@ func TestEngineVote(t *testing.T) {
 		h, a, _ := voting(t)
 		h.mustVote(t, a, h.pitchT(0), 4, "v1", live.VoteCounted)
 		h.mustVote(t, a, h.pitchT(0), 4, "v1", live.VoteDuplicate)
-		h.mustVote(t, a, h.pitchT(0), 1, "v1", live.VoteDuplicate) // same id, other value: still the first
+		// The same id for another value is refused: nothing recorded answers it.
+		_, err := h.vote(t, a, h.pitchT(0), 1, "v1")
+		wantCode(t, err, live.EConflict)
 		if got := h.pitchResult(t, h.results(t), 0).Audience; got != (live.Summary{Count: 1, Sum: 4, Mean: 4}) {
 			t.Fatalf("audience = %+v", got)
 		}

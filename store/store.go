@@ -391,14 +391,15 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 		})
 	}
 	if err == nil {
-		err = db.query(ctx, `SELECT event_id, participant_id, vote_id FROM vote_log`, func(rows *sql.Rows) error {
+		err = db.query(ctx, `SELECT event_id, participant_id, vote_id, target_kind, target_id, value FROM vote_log`, func(rows *sql.Rows) error {
 			var m live.VoteMark
-			if err := rows.Scan(&m.EventID, &m.ParticipantID, &m.VoteID); err != nil {
+			if err := rows.Scan(&m.EventID, &m.ParticipantID, &m.VoteID, &m.Target.Kind, &m.Target.ID, &m.Value); err != nil {
 				return err
 			}
 			ds.Ledger = append(ds.Ledger, m)
 			return nil
 		})
+
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: load: %w", err)
