@@ -174,6 +174,7 @@ func (s *Server) Routes() *echo.Echo {
 	e.GET("/e/:code", s.page("audience.html"))
 	e.GET("/stage/:code", s.page("stage.html"))
 	e.GET("/control", s.page("control.html"))
+	e.GET("/moments/:code", s.page("moments.html"))
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(s.pages))))
 
 	a := e.Group("/api") // no group middleware: Echo would add a catch-all that hides 404 and 405

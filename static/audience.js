@@ -2,8 +2,10 @@
 // on the pitch on stage or the open poll, see results and the ranking when
 // the moderator shows them. Keeps working on bad Wi-Fi: votes wait on the
 // phone and are sent again, with the same vote id, until acknowledged.
+// Below the votes: the room's approved social feed, newest first (pinned
+// posts on top), and a box to post to it (moderated before it shows).
 import {
-  api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, setAvailableLangs, applyBrand, fieldErrorText,
+  api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, setAvailableLangs, applyBrand, fieldErrorText, latestFeed, feedPost, followFeed,
   Live, VoteSender, startCountdowns, scheduler, letter, tallyCounts, updateBars, updateHist, rankingList, fmtScore, haptic,
 } from '/static/ovation.js';
 
@@ -15,6 +17,7 @@ const $ = (id) => document.getElementById(id);
 const cardsBox = $('cards');
 const footer = $('footer');
 const banner = $('banner');
+const feedBox = $('feed');
 
 let event = null; // the public event, from join
 let me = { name: '', jury: false };
@@ -151,6 +154,7 @@ function start(res) {
   votes = new VoteSender(live, `ovation.pending.${code}`);
   const render = scheduler(renderAll);
   live.addEventListener('update', render);
+  followFeed(live, code, render);
   live.addEventListener('status', render);
   live.addEventListener('message', (ev) => {
     const m = ev.detail;
@@ -197,12 +201,14 @@ function renderAll() {
 
   if (!roomId) {
     cards.clear();
+    feedBox.replaceChildren();
+    feedView = null;
     cardsBox.replaceChildren(h('section', { class: 'card' }, h('h1', { text: t('choose_room') }),
       h('div', { class: 'choice-list' }, event.rooms.map((r) =>
         h('button', { type: 'button', class: 'choice-key', onclick: () => chooseRoom(r.id) }, icon('monitor'), h('span', { text: r.name }))))));
     return;
   }
-  if (editing) return;
+  if (editing) { feedBox.replaceChildren(); feedView = null; return; }
   const store = live.store(`room:${roomId}`);
   const stage = store?.get(`stage:${roomId}`);
   if (!stage) {
@@ -240,6 +246,84 @@ function renderAll() {
   // Only touch the DOM when the list of cards changed: a node moved under a finger loses the tap.
   const same = cardsBox.children.length === wanted.length && wanted.every((el, i) => cardsBox.children[i] === el);
   if (!same) cardsBox.replaceChildren(...wanted);
+  renderFeed(store);
+}
+
+// ---------------------------------------------------------------- feed ----
+
+let feedView = null; // {el, lang, room, list, sig}
+
+function renderFeed(store) {
+  const langNow = document.documentElement.lang;
+  if (!feedView || feedView.lang !== langNow || feedView.room !== roomId) {
+    feedView = feedCard();
+    feedView.lang = langNow;
+    feedView.room = roomId;
+    feedBox.replaceChildren(feedView.el);
+  }
+  const items = latestFeed(store.get(`feed:${roomId}`));
+  const sig = JSON.stringify(items.map((it) => [it.id, it.pinned, it.text]));
+  if (sig === feedView.sig) return;
+  feedView.sig = sig;
+  feedView.list.dataset.count = String(items.length);
+  feedView.list.replaceChildren(...(items.length ? items.map((it) => feedPost(it))
+    : [h('p', { class: 'muted small empty-feed', text: t('feed_empty') })]));
+}
+
+// feedCard is the post box and the list of approved posts. A post goes to
+// the moderators first; the server's refusals (too long, too fast, the
+// same post twice, posts off) are shown under the box.
+function feedCard() {
+  const text = h('textarea', { id: 'post-text', name: 'text', rows: 3, maxLength: 500,
+    attrs: { 'aria-describedby': 'post-hint post-error post-status', enterkeyhint: 'send' }, placeholder: t('post_placeholder') });
+  const count = h('span', { class: 'small muted num', id: 'post-count', attrs: { 'aria-hidden': 'true' } });
+  const err = h('p', { class: 'form-error', id: 'post-error', attrs: { role: 'alert' } });
+  const status = h('p', { class: 'form-ok', id: 'post-status', attrs: { role: 'status' } });
+  const submit = h('button', { type: 'submit', class: 'btn-primary', id: 'post-submit' }, icon('chat'), h('span', { text: t('post_send') }));
+  const list = h('div', { class: 'feed-list', id: 'feed-list', attrs: { 'aria-live': 'polite', 'aria-relevant': 'additions' } });
+  const sync = () => { count.textContent = String([...text.value.trim()].length); submit.disabled = !text.value.trim(); };
+  text.addEventListener('input', () => { sync(); err.textContent = ''; text.classList.remove('invalid'); text.removeAttribute('aria-invalid'); });
+  const form = h('form', { id: 'post-form', noValidate: true },
+    h('label', { htmlFor: 'post-text', class: 'form-label', text: t('post_label') }), text,
+    h('div', { class: 'row post-row' }, h('span', { class: 'hint small muted', id: 'post-hint', text: t('post_hint') }), h('span', { class: 'spacer' }), count, submit),
+    err, status);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    status.textContent = '';
+    const body = { text: text.value.trim(), room_id: roomId };
+    if (!body.text) return;
+    submit.disabled = true;
+    try {
+      const it = await api(`/api/events/${encodeURIComponent(code)}/feed/posts`, { method: 'POST', body, bearer: live.token });
+      text.value = '';
+      status.textContent = it.status === 'approved' ? t('post_published') : it.status === 'rejected' ? t('post_refused') : t('post_sent');
+    } catch (e) {
+      if (e.code === 'unauthorized') rejoin();
+      err.textContent = postError(e);
+      text.classList.add('invalid');
+      text.setAttribute('aria-invalid', 'true');
+    } finally {
+      sync();
+    }
+  });
+  sync();
+  const el = h('section', { class: 'card feed-card', id: 'feed-card', attrs: { 'aria-labelledby': 'feed-title' } },
+    h('h2', { id: 'feed-title' }, icon('chat'), h('span', { text: t('feed_title') })), form, list);
+  return { el, list, sig: null };
+}
+
+// postError says why the server refused a post, in the reader's language
+// when the reason is known.
+function postError(e) {
+  switch (e.code) {
+    case 'rate_limited': return t('post_too_fast');
+    case 'conflict': return t('post_duplicate');
+    case 'forbidden': return t('post_off');
+    case 'unauthorized': return t('err_unauthorized');
+    case 'invalid': return e.field === 'room_id' ? e.message : fieldErrorText({ ...e, field: e.field || 'text' });
+    default: return e.message;
+  }
 }
 
 let footerKey = '';

@@ -1,12 +1,15 @@
 // Control page (/control): moderator login, event picker, and the console
 // of one event (#CODE): build it (event settings, rooms, rounds, pitches,
 // polls), run it live from the live panel or the keyboard, watch the live
-// numbers and a preview of the stage, export results, read the audit log.
+// numbers and a preview of the stage, export results, read the audit log,
+// moderate the social feed (queue live from feed_queue frames, approve,
+// reject, pin, unpin, block author) and edit its settings.
 // It follows the control:EVENTID topic; every change goes through the HTTP
 // API of docs/protocol.md §13.
 import {
   api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, applyBrand, fieldErrorText, Live, startCountdowns,
   scheduler, letter, tallyCounts, updateBars, updateHist, rankingList, fmtNum, fmtScore, fmtTime, hostPath,
+  latestFeed, feedPost, safeURL,
 } from '/static/ovation.js';
 
 const $ = (id) => document.getElementById(id);
@@ -25,6 +28,10 @@ let renderPending = false;
 let modelKey = '';
 let toastTimer = 0;
 let settingsDirty = false;
+let feedSettings = null; // GET /feed/settings
+let feedFallback = { queue: null, rooms: new Map() }; // HTTP answers until frames arrive
+let feedSig = '';
+let feedDirty = false;
 
 initTheme();
 wireLangSwitch();
@@ -362,8 +369,13 @@ async function openEvent(code) {
   $('export-csv').href = `/api/events/${eventCode}/results?format=csv`;
   $('export-json').href = `/api/events/${eventCode}/results?format=json`;
   $('audience-link').href = `/e/${eventCode}`;
+  feedSettings = null;
+  feedFallback = { queue: null, rooms: new Map() };
+  feedSig = '';
   renderStatic();
   renderModel();
+  loadFeedSettings();
+  loadFeedFallback();
 
   live = new Live({ topics: [`control:${m.event.id}`] });
   const render = scheduler(() => renderLive(live));
@@ -462,6 +474,7 @@ function renderStatic() {
   $('new-room').replaceChildren(icon('plus'), h('span', { text: t('new_room') }));
   $('settings-summary').replaceChildren(icon('settings'), h('span', { text: t('event_settings') }));
   $('audit-summary').replaceChildren(icon('list'), h('span', { text: t('audit_log') }));
+  $('feed-settings-summary').replaceChildren(icon('chat'), h('span', { text: t('feed_settings') }));
 }
 
 function renderModel() {
@@ -911,6 +924,8 @@ function targetName(target) {
   if (kind === 'round') return model.rounds.find((x) => x.id === id)?.title || target;
   if (kind === 'poll') return model.polls.find((x) => x.id === id)?.question || target;
   if (kind === 'room') return model.rooms.find((x) => x.id === id)?.name || target;
+  if (kind === 'feed_item') return t('feed_item_n', { id });
+  if (kind === 'feed') return t('feed_title');
   return target;
 }
 
@@ -938,6 +953,252 @@ async function loadAudit() {
 
 $('audit-panel').addEventListener('toggle', () => { if ($('audit-panel').open) loadAudit(); });
 $('audit-refresh').addEventListener('click', loadAudit);
+
+// ---------------------------------------------------------------- feed ----
+
+// The queue comes from feed_queue frames (oldest first, the order to
+// moderate in) and the room's approved posts from its feed frame; until the
+// first frame, from the HTTP API (after a server restart the snapshot holds
+// none). Decisions go through the actions route and come back as frames.
+
+const feedBase = () => `/api/events/${encodeURIComponent(eventCode)}/feed`;
+
+async function loadFeedFallback() {
+  const code = eventCode;
+  try {
+    const pending = await call('GET', `${feedBase()}/items?status=pending&limit=50`);
+    if (code !== eventCode) return;
+    feedFallback.queue = { pending: pending.slice().reverse(), more: pending.length >= 50 };
+    for (const r of model.rooms) {
+      feedFallback.rooms.set(r.id, { ...(await call('GET', `${feedBase()}?room_id=${r.id}&limit=20`)), type: 'feed' });
+    }
+    if (code === eventCode) { feedSig = ''; const st = topicStore(); if (st) renderFeedPanel(st); else renderFeedPanel(null); }
+  } catch (e) {
+    if (e.status !== 401) toast(fieldErrorText(e), true);
+  }
+}
+
+function feedAction(it, action, btn) {
+  return act(`${feedBase()}/items/${it.id}/actions/${action}`, undefined, btn).then(() => {
+    if ($('audit-panel').open) loadAuditSoon();
+    if (action === 'block_author') loadFeedSettings();
+  });
+}
+
+async function blockAuthor(it, btn) {
+  const ok = await confirmDialog({ title: t('feed_block_title'), text: t('feed_block_text', { who: `${it.source}:${it.author}` }), confirmLabel: t('feed_block') });
+  if (ok) feedAction(it, 'block_author', btn);
+}
+
+function renderFeedPanel(store) {
+  if (!model || !eventCode) return;
+  const queue = store?.get('feed_queue') || feedFallback.queue || { pending: [], more: false };
+  const room = store?.get(`feed:${roomSel}`) || feedFallback.rooms.get(roomSel);
+  const shown = latestFeed(room);
+  const sig = JSON.stringify([queue.pending.map((x) => x.id), queue.more, shown.map((x) => [x.id, x.pinned]), roomSel,
+    feedSettings?.moderation, document.documentElement.lang, model.rooms.map((r) => r.name)]);
+  if (sig === feedSig) return;
+  if (pointerDown) { feedDirty = true; return; }
+  feedSig = sig;
+  feedDirty = false;
+  const multi = model.rooms.length > 1;
+  const where = (it) => (multi ? h('span', { class: 'tag', text: it.room_id ? roomName(it.room_id) : t('feed_all_rooms') }) : null);
+  const mode = feedSettings?.moderation === 'post' ? t('feed_mode_post') : t('feed_mode_pre');
+  const pendingList = h('div', { class: 'feed-list', id: 'feed-queue', dataset: { count: String(queue.pending.length) } },
+    queue.pending.length ? queue.pending.map((it) => feedPost(it, { cls: 'post queue-item' }, where(it),
+      h('div', { class: 'actions post-actions' },
+        button(t('feed_approve'), { ic: 'check', primary: true, id: `fq-${it.id}-approve`, onclick: (b) => feedAction(it, 'approve', b) }),
+        button(t('feed_reject'), { ic: 'x', id: `fq-${it.id}-reject`, onclick: (b) => feedAction(it, 'reject', b) }),
+        button(t('feed_block'), { ic: 'ban', danger: true, id: `fq-${it.id}-block`, onclick: (b) => blockAuthor(it, b) }))))
+      : [h('p', { class: 'empty', text: t('feed_queue_empty') })],
+    queue.more ? h('p', { class: 'small muted', text: t('feed_more') }) : null);
+  const shownList = h('div', { class: 'feed-list', id: 'feed-approved', dataset: { count: String(shown.length) } },
+    shown.length ? shown.map((it) => feedPost(it, { cls: 'post approved-item' }, where(it),
+      h('div', { class: 'actions post-actions' },
+        it.pinned
+          ? button(t('feed_unpin'), { ic: 'pin', id: `fa-${it.id}-unpin`, onclick: (b) => feedAction(it, 'unpin', b) })
+          : button(t('feed_pin'), { ic: 'pin', id: `fa-${it.id}-pin`, onclick: (b) => feedAction(it, 'pin', b) }),
+        button(t('feed_remove'), { ic: 'x', id: `fa-${it.id}-reject`, onclick: (b) => feedAction(it, 'reject', b) }))))
+      : [h('p', { class: 'empty', text: t('feed_shown_empty') })]);
+  preserveFocus(() => $('feed-panel').replaceChildren(
+    h('div', { class: 'card-head' },
+      h('h2', { id: 'feed-title' }, icon('chat'), ' ', t('feed_title')),
+      h('span', { class: queue.pending.length ? 'tag warn' : 'tag', id: 'feed-pending-count', text: t('feed_waiting', { n: queue.pending.length }) }),
+      h('span', { class: 'tag', id: 'feed-mode', text: mode }),
+      h('span', { class: 'spacer' }),
+      h('a', { class: 'btn btn-small', href: `/moments/${encodeURIComponent(eventCode)}?room=${roomSel}`, target: '_blank', rel: 'noopener' }, icon('chart'), h('span', { text: t('moments') })),
+      h('a', { class: 'btn btn-small', href: `/stage/${encodeURIComponent(eventCode)}?room=${roomSel}&view=wall`, target: '_blank', rel: 'noopener' }, icon('monitor'), h('span', { text: t('feed_wall') }))),
+    h('div', { class: 'feed-cols' },
+      h('div', {}, h('h3', { text: t('feed_queue') }), pendingList),
+      h('div', {}, h('h3', { text: t('feed_shown', { room: roomName(roomSel) }) }), shownList))));
+}
+
+document.addEventListener('pointerup', () => {
+  if (feedDirty) setTimeout(() => { const st = topicStore(); if (st && !pointerDown) renderFeedPanel(st); });
+}, true);
+
+async function loadFeedSettings() {
+  const code = eventCode;
+  try {
+    const st = await call('GET', `${feedBase()}/settings`);
+    if (code !== eventCode) return;
+    feedSettings = st;
+    feedSig = '';
+    renderFeedSettings(true);
+    const store = topicStore();
+    renderFeedPanel(store || null);
+  } catch (e) {
+    if (e.status !== 401) toast(fieldErrorText(e), true);
+  }
+}
+
+const SOURCE_KINDS = [['mastodon', 'Mastodon'], ['bluesky', 'Bluesky (Jetstream)'], ['x', 'X (Twitter)']];
+
+// sourceRow edits one external source; its inputs are named src-N-FIELD.
+function sourceRow(src, i, status) {
+  const id = (f) => `src-${i}-${f}`;
+  const opt = (list, v) => list.map(([k, label]) => h('option', { value: String(k), text: label, selected: String(k) === String(v) }));
+  const st = status.find((x) => x.source === `${src.kind}:${String(src.hashtag || '').toLowerCase()}`) || status.find((x) => x.source === `${src.kind}:${src.hashtag}`);
+  return h('fieldset', { class: 'source-row', dataset: { index: String(i) } },
+    h('legend', { class: 'form-label' }, t('feed_source_n', { n: i + 1 }),
+      st ? h('span', { class: st.state === 'running' ? 'tag on' : 'tag warn', text: t('src_' + st.state) }) : null),
+    h('div', { class: 'form-grid' },
+      h('div', { class: 'field' }, h('label', { htmlFor: id('kind'), text: t('feed_source_kind') }),
+        h('select', { id: id('kind'), name: id('kind') }, opt(SOURCE_KINDS, src.kind))),
+      h('div', { class: 'field' }, h('label', { htmlFor: id('hashtag'), text: t('feed_hashtag') }),
+        h('input', { id: id('hashtag'), name: id('hashtag'), value: src.hashtag || '', maxLength: 100, autocomplete: 'off' })),
+      h('div', { class: 'field' }, h('label', { htmlFor: id('room'), text: t('f_room') }),
+        h('select', { id: id('room'), name: id('room') }, opt([[0, t('feed_all_rooms')], ...model.rooms.map((r) => [r.id, r.name])], src.room_id || 0))),
+      h('div', { class: 'field' }, h('label', { htmlFor: id('interval'), text: t('feed_interval') }),
+        h('input', { id: id('interval'), name: id('interval'), type: 'number', min: 0, max: 3600, value: src.interval_s || 0 }))),
+    h('div', { class: 'field' }, h('label', { htmlFor: id('base'), text: t('feed_base_url') }),
+      h('input', { id: id('base'), name: id('base'), type: 'url', value: src.base_url || '', autocomplete: 'off', placeholder: 'https://mastodon.example' })),
+    h('div', { class: 'field' }, h('label', { htmlFor: id('token'), text: t('feed_token') }),
+      h('input', { id: id('token'), name: id('token'), type: 'password', autocomplete: 'off', placeholder: src.token_set ? t('feed_token_kept') : '' })),
+    st && st.last_error ? h('p', { class: 'field-error', text: st.last_error }) : null,
+    h('div', { class: 'row' },
+      h('label', { class: 'check', htmlFor: id('enabled') }, h('input', { id: id('enabled'), name: id('enabled'), type: 'checkbox', checked: !!src.enabled }), h('span', { text: t('feed_enabled') })),
+      h('span', { class: 'spacer' }),
+      button(t('remove'), { ic: 'trash', danger: true, onclick: (b) => { b.closest('fieldset').remove(); feedSettingsDirty = true; } })));
+}
+
+let feedSettingsDirty = false;
+
+const isoLocal = (iso) => {
+  if (!iso || iso.startsWith('0001-')) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+};
+
+// renderFeedSettings fills the feed settings form, unless the moderator is
+// editing it (force: after a save or a reload).
+function renderFeedSettings(force = false) {
+  const form = $('feed-settings-form');
+  if (!feedSettings || (feedSettingsDirty && !force && form.children.length)) return;
+  feedSettingsDirty = false;
+  const st = feedSettings;
+  const simple = [
+    { name: 'moderation', label: t('feed_moderation'), type: 'select', options: [['pre', t('feed_mode_pre_long')], ['post', t('feed_mode_post_long')]] },
+    { name: 'app_posts', label: t('feed_app_posts'), type: 'checkbox' },
+    { name: 'post_max_len', label: t('feed_post_max_len'), type: 'number', min: 1, max: 500 },
+    { name: 'blocklist', label: t('feed_blocklist'), type: 'textarea', lines: true, rows: 3, hint: t('feed_blocklist_hint') },
+    { name: 'allowlist', label: t('feed_allowlist'), type: 'textarea', lines: true, rows: 3, hint: t('feed_allowlist_hint') },
+    { name: 'blocked_authors', label: t('feed_blocked_authors'), type: 'textarea', lines: true, rows: 2, hint: t('feed_allowlist_hint') },
+  ];
+  const sources = h('div', { id: 'feed-sources' }, (st.sources || []).map((src, i) => sourceRow(src, i, st.source_status || [])));
+  let next = (st.sources || []).length;
+  const recs = model.rooms.map((r) => {
+    const rec = (st.recordings || {})[r.id] || {};
+    return h('fieldset', { class: 'source-row', dataset: { room: String(r.id) } },
+      h('legend', { class: 'form-label', text: t('feed_recording_of', { room: r.name }) }),
+      h('div', { class: 'field' }, h('label', { htmlFor: `rec-${r.id}-url`, text: t('feed_recording_url') }),
+        h('input', { id: `rec-${r.id}-url`, name: `rec-${r.id}-url`, type: 'url', value: rec.url || '', placeholder: 'https://video.example/main.mp4' })),
+      h('div', { class: 'field' }, h('label', { htmlFor: `rec-${r.id}-start`, text: t('feed_recording_start') }),
+        h('input', { id: `rec-${r.id}-start`, name: `rec-${r.id}-start`, type: 'datetime-local', value: isoLocal(rec.started_at) })));
+  });
+  const tokenOut = h('div', { id: 'webhook-token-out' });
+  form.replaceChildren(...simple.map((f) => field(f, st[f.name], 'fs-')),
+    h('h3', { text: t('feed_sources') }), sources,
+    h('div', { class: 'actions' }, button(t('feed_add_source'), { ic: 'plus', id: 'feed-add-source', onclick: () => {
+      sources.append(sourceRow({ kind: 'mastodon', enabled: true, hashtag: eventCode }, next++, []));
+      feedSettingsDirty = true;
+    } })),
+    h('h3', { text: t('feed_recordings') }), h('p', { class: 'hint small muted', text: t('feed_recordings_hint') }), ...recs,
+    h('h3', { text: t('feed_webhook') }),
+    h('p', { class: 'small muted', id: 'webhook-state', text: st.webhook_enabled ? t('feed_webhook_on') : t('feed_webhook_off') }),
+    h('div', { class: 'actions' }, button(t('feed_webhook_new'), { ic: 'reset', id: 'webhook-new', onclick: (b) => newWebhookToken(b, tokenOut) })),
+    tokenOut,
+    h('p', { class: 'form-error', attrs: { role: 'alert' } }),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn-primary', id: 'feed-settings-save', text: t('save') })));
+  form._fields = simple;
+}
+
+async function newWebhookToken(btn, out) {
+  if (feedSettings?.webhook_enabled && !(await confirmDialog({ title: t('feed_webhook_new'), text: t('feed_webhook_replace'), confirmLabel: t('feed_webhook_new') }))) return;
+  btn.disabled = true;
+  try {
+    const res = await call('POST', `${feedBase()}/webhook-token`);
+    const url = `${location.origin}${feedBase()}/webhook`;
+    out.replaceChildren(h('div', { class: 'field' }, h('label', { htmlFor: 'webhook-token', text: t('feed_webhook_token') }),
+      h('input', { id: 'webhook-token', readOnly: true, value: res.token, class: 'mono', onfocus: (e) => e.target.select() }),
+      h('p', { class: 'hint', text: t('feed_webhook_how', { url }) })));
+    feedSettings.webhook_enabled = true;
+    $('webhook-state').textContent = t('feed_webhook_on');
+    if ($('audit-panel').open) loadAuditSoon();
+  } catch (e) {
+    if (e.status !== 401) toast(fieldErrorText(e), true);
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+$('feed-settings-form').addEventListener('input', () => { feedSettingsDirty = true; });
+$('feed-settings-form').addEventListener('change', () => { feedSettingsDirty = true; });
+$('feed-settings-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const form = ev.currentTarget;
+  clearErrors(form);
+  const data = readFields(form, form._fields);
+  const bad = checkFields(form._fields, data);
+  if (bad) { showError(form, bad); return; }
+  const val = (n) => form.elements[n]?.value ?? '';
+  data.sources = [...form.querySelectorAll('#feed-sources fieldset')].map((fs) => {
+    const i = fs.dataset.index;
+    const src = { kind: val(`src-${i}-kind`), hashtag: str(val(`src-${i}-hashtag`)).replace(/^#/, ''), room_id: Number(val(`src-${i}-room`)),
+      base_url: str(val(`src-${i}-base`)), interval_s: Number(val(`src-${i}-interval`)) || 0, enabled: form.elements[`src-${i}-enabled`].checked };
+    const tok = str(val(`src-${i}-token`));
+    if (tok) src.token = tok;
+    return src;
+  });
+  data.recordings = {};
+  for (const r of model.rooms) {
+    const url = str(val(`rec-${r.id}-url`));
+    const start = val(`rec-${r.id}-start`);
+    if (!url && !start) continue;
+    if (url && !safeURL(url)) { showError(form, { field: 'recordings', message: t('feed_recording_bad_url') }); return; }
+    const d = new Date(start);
+    if (!start || Number.isNaN(d.getTime())) { showError(form, { field: 'recordings', message: t('feed_recording_need_start') }); return; }
+    data.recordings[r.id] = { url, started_at: d.toISOString() };
+  }
+  const save = $('feed-settings-save');
+  save.disabled = true;
+  try {
+    feedSettings = await call('PATCH', `${feedBase()}/settings`, data);
+    feedSig = '';
+    renderFeedSettings(true);
+    renderFeedPanel(topicStore() || null);
+    toast(t('saved'));
+    if ($('audit-panel').open) loadAuditSoon();
+  } catch (e) {
+    if (e.status !== 401) showError(form, e);
+  } finally {
+    if (save.isConnected) save.disabled = false;
+  }
+});
+
+$('feed-settings-panel').addEventListener('toggle', () => { if ($('feed-settings-panel').open && !feedSettingsDirty) loadFeedSettings(); });
 
 // ------------------------------------------------------------ live data ----
 
@@ -989,6 +1250,7 @@ function patchLive(store) {
     el._frame = f;
     el.replaceChildren(f && f.entries.length ? rankingList(f.entries, 10) : h('p', { class: 'muted small', text: '–' }));
   }
+  renderFeedPanel(store);
   const stats = store.get('stats');
   if (stats) {
     const conns = Object.values(stats.connected || {}).reduce((a, b) => a + b, 0);
@@ -1009,6 +1271,8 @@ window.addEventListener('langchange', () => {
   if (model && !$('console-view').hidden) {
     renderStatic();
     settingsDirty = false;
+    feedSig = '';
+    renderFeedSettings(true);
     renderModel();
     if ($('audit-panel').open) loadAudit();
   }

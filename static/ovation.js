@@ -162,6 +162,10 @@ const ICONS = {
   phone: '<rect x="5" y="2" width="14" height="20" rx="2"/><line x1="12" y1="18" x2="12.01" y2="18"/>',
   list: '<line x1="8" y1="6" x2="21" y2="6"/><line x1="8" y1="12" x2="21" y2="12"/><line x1="8" y1="18" x2="21" y2="18"/><line x1="3" y1="6" x2="3.01" y2="6"/><line x1="3" y1="12" x2="3.01" y2="12"/><line x1="3" y1="18" x2="3.01" y2="18"/>',
   vote: '<path d="M9 11l3 3L22 4"/><path d="M21 12v7a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h11"/>',
+  pin: '<path d="M9 3h6l-1 6 4 3v2H6v-2l4-3-1-6z"/><line x1="12" y1="14" x2="12" y2="21"/>',
+  chat: '<path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z"/>',
+  ban: '<circle cx="12" cy="12" r="9"/><line x1="5.6" y1="5.6" x2="18.4" y2="18.4"/>',
+  chart: '<line x1="4" y1="20" x2="20" y2="20"/><polyline points="4 16 9 10 13 13 20 5"/>',
   settings: '<circle cx="12" cy="12" r="3"/><path d="M19.4 15a1.65 1.65 0 0 0 .33 1.82l.06.06a2 2 0 1 1-2.83 2.83l-.06-.06a1.65 1.65 0 0 0-1.82-.33 1.65 1.65 0 0 0-1 1.51V21a2 2 0 1 1-4 0v-.09A1.65 1.65 0 0 0 9 19.4a1.65 1.65 0 0 0-1.82.33l-.06.06a2 2 0 1 1-2.83-2.83l.06-.06A1.65 1.65 0 0 0 4.68 15a1.65 1.65 0 0 0-1.51-1H3a2 2 0 1 1 0-4h.09A1.65 1.65 0 0 0 4.6 9a1.65 1.65 0 0 0-.33-1.82l-.06-.06a2 2 0 1 1 2.83-2.83l.06.06A1.65 1.65 0 0 0 9 4.68a1.65 1.65 0 0 0 1-1.51V3a2 2 0 1 1 4 0v.09a1.65 1.65 0 0 0 1 1.51 1.65 1.65 0 0 0 1.82-.33l.06-.06a2 2 0 1 1 2.83 2.83l-.06.06A1.65 1.65 0 0 0 19.4 9a1.65 1.65 0 0 0 1.51 1H21a2 2 0 1 1 0 4h-.09a1.65 1.65 0 0 0-1.51 1z"/>',
 };
 
@@ -185,12 +189,14 @@ export class ApiError extends Error {
   }
 }
 
-// api calls a JSON endpoint and returns the decoded body (null for 204).
+// api calls a JSON endpoint and returns the decoded body (null for 204);
+// bearer, when set, is sent as the Authorization token (a participant's).
 // Errors are thrown as ApiError with the server's {"error":{code,message,field}}.
-export async function api(path, { method = 'GET', body, csrf } = {}) {
+export async function api(path, { method = 'GET', body, csrf, bearer } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (csrf) headers['X-CSRF-Token'] = csrf;
+  if (bearer) headers.Authorization = 'Bearer ' + bearer;
   let res;
   try {
     res = await fetch(path, { method, headers, credentials: 'same-origin',
@@ -249,6 +255,13 @@ export function fmtScore(x) {
 export function fmtTime(iso) {
   const d = new Date(iso);
   return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(d);
+}
+
+// fmtHM formats a time as hours and minutes, for posts.
+export function fmtHM(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
 }
 
 export function pct(n, total) { return total > 0 ? Math.round((100 * n) / total) : 0; }
@@ -371,12 +384,14 @@ export function startCountdowns(getOffset) {
 // -------------------------------------------------------- topic store ----
 
 // frameKey names what a frame replaces: frames with the same key supersede
-// each other (a tally per target, a ranking per round, a stage per room).
+// each other (a tally per target, a ranking per round, a stage per room, a
+// feed per room: the control topic carries one for each room).
 export function frameKey(f) {
   switch (f.type) {
     case 'tally': return 'tally:' + f.target;
     case 'ranking': return 'ranking:' + f.round_id;
     case 'stage': return 'stage:' + (f.room ? f.room.id : '');
+    case 'feed': return 'feed:' + (f.room_id ?? '');
     default: return f.type;
   }
 }
@@ -829,4 +844,82 @@ export function rankingList(entries, limit = 50) {
         withJury ? h('span', { class: 'parts', text: scoreParts(e, true) }) : null),
       h('span', { class: 'score' }, n ? fmtScore(e.score) : '–', h('span', { class: 'small', text: t('votes', { n }) })));
   }));
+}
+
+// ---------------------------------------------------------------- feed ----
+// Feed items come from anyone on the internet: every field is inserted as
+// text (h() uses textContent), links keep http(s) URLs only.
+
+// safeURL returns url when it is an absolute http(s) URL, else ''.
+export function safeURL(url) {
+  try {
+    const u = new URL(String(url || ''));
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : '';
+  } catch { return ''; }
+}
+
+const SOURCE_NAMES = { x: 'X', mastodon: 'Mastodon', bluesky: 'Bluesky', app: 'Ovation', webhook: 'Webhook' };
+
+// sourceName names a feed source for people ("Mastodon", "X"…).
+export function sourceName(s) { return SOURCE_NAMES[s] || String(s || ''); }
+
+// authorLine is how a post is signed: the display name, then the handle
+// (in-app pseudonyms are not shown: they mean nothing to people).
+export function authorLine(it) {
+  const name = it.author_name || '';
+  const handle = it.source === 'app' ? '' : it.author ? '@' + it.author : '';
+  return [name, handle].filter(Boolean).join(' ') || handle || t('feed_anonymous');
+}
+
+// latestFeed merges a feed frame's pinned and other items: pinned first,
+// then newest first, each once.
+export function latestFeed(f) {
+  if (!f) return [];
+  const seen = new Set();
+  const out = [];
+  for (const it of [...(f.pinned || []), ...(f.items || [])]) {
+    if (seen.has(it.id)) continue;
+    seen.add(it.id);
+    out.push(it);
+  }
+  return out;
+}
+
+// feedPost renders one item as an article: author, source, time, text, and
+// its link when it is http(s). extra children go at the end (buttons).
+export function feedPost(it, { cls = 'post', link = true } = {}, ...extra) {
+  const href = link ? safeURL(it.link) : '';
+  return h('article', { class: `${cls}${it.pinned ? ' pinned' : ''}`, dataset: { itemId: String(it.id), status: it.status || '' } },
+    h('div', { class: 'post-head' },
+      it.pinned ? h('span', { class: 'pin-badge', attrs: { 'aria-label': t('feed_pinned'), title: t('feed_pinned') } }, icon('pin')) : null,
+      h('strong', { class: 'post-author', text: authorLine(it) }),
+      h('span', { class: 'post-meta', text: `${sourceName(it.source)} · ${fmtHM(it.posted_at || it.received_at)}` })),
+    h('p', { class: 'post-text', text: it.text }),
+    href ? h('a', { class: 'post-link', href, target: '_blank', rel: 'noopener noreferrer nofollow ugc', text: hostPath(href).slice(0, 60) }) : null,
+    ...extra);
+}
+
+// followFeed makes sure the store of each room:N or stage:N topic live
+// follows holds the room's feed frame (key feed:N): the server sends one on
+// every change, but a snapshot after a server restart holds none until the
+// next change, so when a snapshot comes without it the page asks GET
+// /api/events/CODE/feed. A frame that arrived meanwhile wins. onChange runs
+// after a seed.
+export function followFeed(live, code, onChange) {
+  const busy = new Set();
+  const seed = async (topic) => {
+    const roomId = Number(topic.split(':')[1]);
+    const key = `feed:${roomId}`;
+    const st = live.store(topic);
+    if (!st || st.get(key) || busy.has(topic)) return;
+    busy.add(topic);
+    try {
+      const page = await api(`/api/events/${encodeURIComponent(code)}/feed?room_id=${roomId}&limit=20`);
+      const now = live.store(topic);
+      if (now && !now.get(key)) { now.frames.set(key, { ...page, type: 'feed' }); onChange(); }
+    } catch { /* the next snapshot tries again */ } finally { busy.delete(topic); }
+  };
+  live.addEventListener('update', (ev) => {
+    if (ev.detail.snapshot && /^(room|stage):\d+$/.test(ev.detail.topic)) seed(ev.detail.topic);
+  });
 }

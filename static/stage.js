@@ -2,12 +2,22 @@
 // room's screen topic (stage:N, tallies at the full rate) and never needs a click. ?theme=light overrides the dark
 // theme, ?lang=fr|en the event's default language. It recovers by itself
 // after a network cut or a server restart.
+//
+// The social feed: approved posts crawl along a ticker (?ticker=bottom, the
+// default, top or off; ?speed=PX pixels per second on a 1080-line screen,
+// 20–600, default 110), pinned posts first and highlighted. ?view=wall
+// shows the latest posts as cards, full screen, instead of the voting views.
 import {
   api, t, h, icon, applyI18n, setLang, applyBrand, Live, startCountdowns, scheduler, letter, hostPath,
-  tallyCounts, updateBars, updateHist, hasJury, scoreParts, entryData, fmtScore,
+  tallyCounts, updateBars, updateHist, hasJury, scoreParts, entryData, fmtScore, latestFeed, feedPost, authorLine, followFeed,
 } from '/static/ovation.js';
 
 const params = new URLSearchParams(location.search);
+const wallMode = params.get('view') === 'wall';
+const tickerAt = wallMode ? 'off' : ['top', 'off'].includes(params.get('ticker')) ? params.get('ticker') : 'bottom';
+const tickerSpeed = Math.min(600, Math.max(20, Number(params.get('speed')) || 110));
+document.body.dataset.ticker = tickerAt;
+if (wallMode) document.body.classList.add('wall-mode');
 const code = decodeURIComponent(location.pathname.split('/')[2] || '').trim().toUpperCase();
 if (params.get('theme')) document.documentElement.dataset.theme = params.get('theme');
 if (params.get('lang')) setLang(params.get('lang'), false);
@@ -41,6 +51,7 @@ async function boot() {
   live = new Live({ topics: [`stage:${roomId}`] });
   const render = scheduler(renderAll);
   live.addEventListener('update', render);
+  followFeed(live, code, render);
   live.addEventListener('status', () => { $('reconnecting').hidden = live.status === 'open'; });
   live.addEventListener('update', (ev) => {
     // After a server restart the public URL may differ: fetch the QR code again.
@@ -94,6 +105,7 @@ function renderAll() {
     const p = shownPolls[shownPolls.length - 1];
     next = ['poll', p.id, () => pollView(p.id)];
   } else next = ['lobby', 0, lobbyView];
+  if (wallMode) next = ['wall', 0, wallView];
   const key = `${next[0]}:${next[1]}`;
   if (view.key !== key) {
     view = next[2]();
@@ -104,6 +116,78 @@ function renderAll() {
   $('head').hidden = next[0] === 'lobby';
   renderRunOrder(next[0] === 'pitch' ? round : null);
   view.update(stage, store, connected);
+  renderTicker(latestFeed(store.get(`feed:${roomId}`)));
+}
+
+// ------------------------------------------------------------- ticker ----
+
+// The ticker is a track of posts repeated enough times to fill the window
+// twice; it moves left at tickerSpeed and wraps by one copy's width, so the
+// crawl never jumps. New posts replace the track's content in place, at the
+// same position. With reduced motion it stands still.
+const ticker = { sig: '', x: 0, copy: 0, last: 0, running: false };
+
+function renderTicker(items) {
+  const box = $('ticker');
+  const show = tickerAt !== 'off' && items.length > 0;
+  box.hidden = !show;
+  document.body.classList.toggle('has-ticker', show);
+  if (!show) { ticker.sig = ''; return; }
+  const sig = JSON.stringify([items.map((it) => [it.id, it.pinned, it.text, it.author_name]), document.documentElement.lang]);
+  if (sig === ticker.sig) return;
+  ticker.sig = sig;
+  $('ticker-label').replaceChildren(icon('chat'), h('span', { text: t('feed_live') }));
+  const track = $('ticker-track');
+  const copy = (hidden) => h('div', { class: 'ticker-copy', attrs: { 'aria-hidden': hidden ? 'true' : null, role: hidden ? null : 'list' } },
+    items.map((it) => h('div', { class: `tick${it.pinned ? ' pinned' : ''}`, dataset: { itemId: String(it.id) }, attrs: { role: hidden ? null : 'listitem' } },
+      it.pinned ? h('span', { class: 'tick-pin', attrs: { 'aria-label': t('feed_pinned') } }, icon('pin')) : null,
+      h('strong', { class: 'tick-author', text: authorLine(it) }),
+      h('span', { class: 'tick-text', text: it.text }))));
+  track.replaceChildren(copy(false));
+  const first = track.firstElementChild;
+  ticker.copy = first.getBoundingClientRect().width;
+  const windowW = track.parentElement.getBoundingClientRect().width;
+  const reps = Math.max(1, Math.ceil(windowW / Math.max(1, ticker.copy))) + 1;
+  for (let i = 0; i < reps; i++) track.append(copy(true));
+  if (ticker.copy > 0) ticker.x %= ticker.copy;
+  track.dataset.count = String(items.length);
+  if (!ticker.running) { ticker.running = true; ticker.last = performance.now(); requestAnimationFrame(crawl); }
+}
+
+function crawl(now) {
+  const dt = Math.min(100, now - ticker.last);
+  ticker.last = now;
+  const track = $('ticker-track');
+  if (!$('ticker').hidden && !matchMedia('(prefers-reduced-motion: reduce)').matches && ticker.copy > 0) {
+    ticker.x = (ticker.x + (tickerSpeed * innerHeight / 1080) * dt / 1000) % ticker.copy;
+    track.style.transform = `translate3d(${-ticker.x.toFixed(1)}px, 0, 0)`;
+  }
+  requestAnimationFrame(crawl);
+}
+
+// wallView shows the latest posts as cards, pinned first: the feed alone on
+// the screen, between sessions or on a second display.
+function wallView() {
+  const grid = h('div', { class: 'wall-grid', id: 'wall-grid' });
+  const empty = h('div', { class: 'hidden-note' }, icon('chat'), h('span', {}));
+  const title = h('div', { class: 'wall-title' }, icon('chat'), h('span', {}));
+  let sig = '';
+  return {
+    el: h('div', { class: 'wall', id: 'wall-view' }, title, grid, empty),
+    update(stage, store) {
+      title.lastChild.textContent = t('feed_wall_title');
+      const items = latestFeed(store.get(`feed:${roomId}`)).slice(0, 9);
+      empty.hidden = items.length > 0;
+      empty.lastChild.textContent = t('feed_wall_empty');
+      const next = JSON.stringify([items.map((it) => [it.id, it.pinned, it.text]), document.documentElement.lang]);
+      if (next === sig) return;
+      sig = next;
+      grid.dataset.count = String(items.length);
+      // Two rows at least, so that a few posts are not stretched to the full height.
+      grid.dataset.rows = String(Math.max(2, Math.ceil(items.length / 3)));
+      grid.replaceChildren(...items.map((it) => feedPost(it, { cls: 'post wall-card', link: false })));
+    },
+  };
 }
 
 // renderRunOrder shows the round's running order in the footer during pitches.
