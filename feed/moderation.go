@@ -339,8 +339,12 @@ func (s *Service) Run(ctx context.Context) {
 		}
 		ef.mu.Lock()
 		s.restartSources(ef)
+		// Publish the current feeds and queue once, so that the hub holds them
+		// and every new subscriber's snapshot includes them (after a restart too).
+		s.schedule(ef, 0, true)
 		ef.mu.Unlock()
 	}
+	s.FlushFrames()
 	t := time.NewTicker(s.opts.FrameInterval)
 	defer t.Stop()
 	for {

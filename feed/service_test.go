@@ -412,3 +412,20 @@ func TestMoments(t *testing.T) {
 	_, err = s.Moments(ctx, "TEST", 9, time.Time{}, time.Time{}, feed.PeakOptions{})
 	code(t, err, live.EInvalid)
 }
+
+// TestRunPublishesTheCurrentFeed: when the service starts (a server restart),
+// it publishes every room's feed and the queue once, so that snapshots hold
+// them before anything changes.
+func TestRunPublishesTheCurrentFeed(t *testing.T) {
+	db, dir := openDB(t, "")
+	pub := newPublisher()
+	s := newService(t, db, dir, pub, feed.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, pub, "the feed of both rooms and the queue", func() bool {
+		return pub.get(live.RoomTopic(1), "feed") != nil && pub.get(live.StageTopic(2), "feed") != nil &&
+			pub.get(live.ControlTopic(dir.ev.ID), "feed_queue") != nil
+	})
+}
