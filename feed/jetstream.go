@@ -29,7 +29,11 @@ type JetstreamSource struct {
 	BaseURL   string // e.g. wss://jetstream2.us-east.bsky.network
 	Rewind    time.Duration
 	SaveEvery time.Duration
-	Now       func() time.Time
+	// IdleTimeout ends a connection that delivers nothing for this long:
+	// Jetstream streams every post of the network, so silence means a
+	// stalled link; the supervisor reconnects with backoff. Default 60 s.
+	IdleTimeout time.Duration
+	Now         func() time.Time
 }
 
 var _ Source = (*JetstreamSource)(nil)
@@ -98,12 +102,22 @@ func (s *JetstreamSource) Run(ctx context.Context, cursor string, sink Sink) err
 	defer c.CloseNow()
 	c.SetReadLimit(1 << 20)
 	lastSaved := s.Now()
+	idle := s.IdleTimeout
+	if idle <= 0 {
+		idle = 60 * time.Second
+	}
 	for {
-		_, msg, err := c.Read(ctx)
+		rctx, cancel := context.WithTimeout(ctx, idle)
+		_, msg, err := c.Read(rctx)
+		stalled := rctx.Err() == context.DeadlineExceeded
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				c.Close(websocket.StatusNormalClosure, "")
 				return nil
+			}
+			if stalled {
+				return fmt.Errorf("jetstream: nothing received for %v", idle)
 			}
 			return fmt.Errorf("jetstream: read: %w", err)
 		}

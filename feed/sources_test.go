@@ -283,3 +283,35 @@ func TestJetstreamSource(t *testing.T) {
 		t.Fatalf("link %q", items[1].Link)
 	}
 }
+
+// TestJetstreamStalledStreamIsAnError: a connection that stays open but
+// delivers nothing ends after IdleTimeout, so the supervisor reconnects.
+func TestJetstreamStalledStreamIsAnError(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		select { // open, silent
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	src := &feed.JetstreamSource{Hashtag: "TEST", BaseURL: "ws" + strings.TrimPrefix(srv.URL, "http"), IdleTimeout: 200 * time.Millisecond}
+	done := make(chan error, 1)
+	go func() {
+		done <- src.Run(context.Background(), "", func(context.Context, []live.FeedItem, string) error { return nil })
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a stalled stream must be an error to retry")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the source kept waiting on a silent connection")
+	}
+}
