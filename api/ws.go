@@ -142,7 +142,8 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		nc.Close()
 		return nil, nil, err
 	}
-	pending := bytes.Clone(must(brw.Reader.Peek(brw.Reader.Buffered())))
+	buffered, _ := brw.Reader.Peek(brw.Reader.Buffered()) // cannot fail: the bytes are buffered
+	pending := bytes.Clone(buffered)
 	r := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(pending), nc), max(512, len(pending)))
 	if _, err := r.Peek(len(pending)); err != nil { // keep bytes the client sent early in the buffer
 		nc.Close()
@@ -150,8 +151,6 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	return nc, bufio.NewReadWriter(r, bufio.NewWriterSize(nc, 1024)), nil
 }
-
-func must(b []byte, _ error) []byte { return b }
 
 // close asks the writer to close the connection with code. It never blocks,
 // so the hub may call it while holding its locks.
