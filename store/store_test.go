@@ -209,8 +209,8 @@ func TestOpen(t *testing.T) {
 		db := openDB(t, path, store.Options{})
 		closeDB(t, db)
 		raw := rawDB(t, path)
-		if v := queryInt(t, raw, "PRAGMA user_version"); v != 2 {
-			t.Fatalf("user_version = %d, want 2 (0002_feed)", v)
+		if v := queryInt(t, raw, "PRAGMA user_version"); v != 3 {
+			t.Fatalf("user_version = %d, want 3 (0003_boards)", v)
 		}
 		for _, table := range []string{"events", "rooms", "rounds", "pitches", "polls", "participants", "votes", "vote_log", "audit", "settings", "sessions"} {
 			if n := queryInt(t, raw, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", table); n != 1 {
@@ -238,8 +238,8 @@ func TestOpen(t *testing.T) {
 			}
 			closeDB(t, db)
 		}
-		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 2 {
-			t.Fatalf("user_version = %d, want 2", v)
+		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 3 {
+			t.Fatalf("user_version = %d, want 3", v)
 		}
 	})
 	t.Run("newer_schema_is_left_alone", func(t *testing.T) {

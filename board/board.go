@@ -1,0 +1,822 @@
+// Package board owns Ovation's audience boards and meeting requests: boards
+// of questions or ideas per event or room, the entries the audience submits
+// and upvotes, their moderation (approve, reject, merge, answer, pin,
+// highlight), their sorting, the poll made from a board's top entries, the
+// frames that show boards on stage, phones and the control page, and the
+// requests to meet a pitch's team.
+//
+// It imports the domain package live only. Storage is reached through the
+// Store interface below (implemented by package store), fan-out through
+// live.Publisher (the hub), events and polls through Directory (the engine).
+package board
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ovation-live/ovation/live"
+	"golang.org/x/time/rate"
+)
+
+// Store is what boards need from storage.
+type Store interface {
+	SaveBoard(ctx context.Context, b *live.Board, a *live.AuditEntry) error
+	DeleteBoard(ctx context.Context, id int64, a *live.AuditEntry) error
+	Board(ctx context.Context, eventID, id int64) (live.Board, error)
+	Boards(ctx context.Context, eventID int64) ([]live.Board, error)
+	AddEntry(ctx context.Context, e *live.Entry) error
+	Entry(ctx context.Context, eventID, id int64) (live.Entry, error)
+	Entries(ctx context.Context, boardID int64, statuses []string, participant int64) ([]live.Entry, error)
+	SaveEntryDecision(ctx context.Context, e *live.Entry, a *live.AuditEntry) error
+	MergeEntry(ctx context.Context, e *live.Entry, a *live.AuditEntry) error
+	Upvote(ctx context.Context, entryID, participant int64, status string, at time.Time) (bool, error)
+	HasUpvoted(ctx context.Context, entryID, participant int64) (bool, error)
+	RetractUpvote(ctx context.Context, entryID, participant int64) (bool, error)
+	SaveMeetingRequest(ctx context.Context, m *live.MeetingRequest) error
+	DeleteMeetingRequest(ctx context.Context, eventID, pitchID, participant int64) (bool, error)
+	MeetingRequests(ctx context.Context, eventID, pitchID int64) ([]live.MeetingRequest, error)
+}
+
+// Directory is what boards need of the engine: events, their rooms and
+// pitches, and creating a poll.
+type Directory interface {
+	Model(code string) (*live.Model, error)
+	Events() []live.Event
+	CreatePoll(ctx context.Context, actor, code string, p *live.Poll) (*live.Poll, error)
+}
+
+// Options configures a Service. Zero values take the defaults.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+	// FrameInterval coalesces board frames: at most one per board and topic
+	// every interval. Default 250 ms.
+	FrameInterval time.Duration
+	// PublicSize bounds the approved entries in a room's board frame
+	// (default 20, at most live.MaxBoardPublicList); QueueSize the entries
+	// of the control frame (default 200).
+	PublicSize int
+	QueueSize  int
+	// EntryRate and EntryBurst limit submissions per participant: default
+	// one every 20 s, burst 3.
+	EntryRate  float64
+	EntryBurst int
+	// HalfLife of an upvote in the trending score; default live.DefaultHalfLife (10 min).
+	HalfLife time.Duration
+}
+
+// Service runs the boards and meeting requests of every event.
+type Service struct {
+	store Store
+	dir   Directory
+	pub   live.Publisher
+	opts  Options
+
+	// modMu serialises moderator decisions, so that each reads and writes
+	// an entry's state without a concurrent decision in between.
+	modMu sync.Mutex
+
+	limMu    sync.Mutex
+	limiters map[int64]*rate.Limiter // per participant
+
+	dirtyMu sync.Mutex
+	dirty   map[int64]int64 // board id → event id, frames due at the next flush
+	flushMu sync.Mutex
+	wake    chan struct{}
+}
+
+// New returns a board service. Call Run to publish frames every
+// FrameInterval; without Run, FlushFrames publishes them.
+func New(store Store, dir Directory, pub live.Publisher, opts Options) *Service {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.FrameInterval <= 0 {
+		opts.FrameInterval = 250 * time.Millisecond
+	}
+	if opts.PublicSize <= 0 || opts.PublicSize > live.MaxBoardPublicList {
+		opts.PublicSize = 20
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 200
+	}
+	if opts.EntryRate <= 0 {
+		opts.EntryRate = 1.0 / 20
+	}
+	if opts.EntryBurst <= 0 {
+		opts.EntryBurst = 3
+	}
+	if opts.HalfLife <= 0 {
+		opts.HalfLife = live.DefaultHalfLife
+	}
+	return &Service{store: store, dir: dir, pub: pub, opts: opts, limiters: map[int64]*rate.Limiter{},
+		dirty: map[int64]int64{}, wake: make(chan struct{}, 1)}
+}
+
+// Participant is who submits, upvotes or requests a meeting: taken from a
+// verified token.
+type Participant struct {
+	ID      int64
+	EventID int64
+}
+
+// model returns the event's model, checking that who belongs to it.
+func (s *Service) model(code string, who *Participant) (*live.Model, error) {
+	m, err := s.dir.Model(code)
+	if err != nil {
+		return nil, err
+	}
+	if who != nil && who.EventID != m.Event.ID {
+		return nil, live.Errorf(live.EForbidden, "This participant token is for another event.")
+	}
+	return m, nil
+}
+
+func (s *Service) auditEntry(m *live.Model, actor, action, target, detail string) *live.AuditEntry {
+	return &live.AuditEntry{EventID: m.Event.ID, Actor: actor, Action: action, Target: target, Detail: detail, At: s.opts.Now().UTC()}
+}
+
+func hasRoom(m *live.Model, id int64) bool {
+	for _, r := range m.Rooms {
+		if r.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// --- Boards -----------------------------------------------------------------
+
+// CreateBoard adds a board to the event. Errors: not_found (event), invalid
+// (a field; room_id not a room of the event; more than live.MaxBoardsPerEvent).
+func (s *Service) CreateBoard(ctx context.Context, actor, code string, b live.Board) (*live.Board, error) {
+	m, err := s.model(code, nil)
+	if err != nil {
+		return nil, err
+	}
+	b.ID, b.EventID, b.HighlightID, b.PollID, b.CreatedAt = 0, m.Event.ID, 0, 0, s.opts.Now().UTC().Truncate(time.Millisecond)
+	if err := s.checkBoard(m, &b); err != nil {
+		return nil, err
+	}
+	s.modMu.Lock()
+	defer s.modMu.Unlock()
+	all, err := s.store.Boards(ctx, m.Event.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(all) >= live.MaxBoardsPerEvent {
+		return nil, live.Errorf(live.EInvalid, "An event has at most %d boards.", live.MaxBoardsPerEvent)
+	}
+	if err := s.store.SaveBoard(ctx, &b, s.auditEntry(m, actor, "create_board", "board:0", b.Title)); err != nil {
+		return nil, err
+	}
+	s.markDirty(b.ID, b.EventID)
+	return &b, nil
+}
+
+func (s *Service) checkBoard(m *live.Model, b *live.Board) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	if b.RoomID != 0 && !hasRoom(m, b.RoomID) {
+		return live.FieldErrorf("room_id", "No room %d in this event.", b.RoomID)
+	}
+	return nil
+}
+
+// UpdateBoard applies edit to a copy of the board (title, room, moderation,
+// open, max_len), validates and saves it. Errors as CreateBoard.
+func (s *Service) UpdateBoard(ctx context.Context, actor, code string, id int64, edit func(*live.Board)) (*live.Board, error) {
+	m, err := s.model(code, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.modMu.Lock()
+	defer s.modMu.Unlock()
+	old, err := s.store.Board(ctx, m.Event.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	s.flushMu.Lock() // the old room's frames are cleared before any flush shows the new one
+	defer s.flushMu.Unlock()
+	b := old
+	edit(&b)
+	b.ID, b.EventID, b.HighlightID, b.PollID, b.CreatedAt = old.ID, old.EventID, old.HighlightID, old.PollID, old.CreatedAt
+	if err := s.checkBoard(m, &b); err != nil {
+		return nil, err
+	}
+	if err := s.store.SaveBoard(ctx, &b, s.auditEntry(m, actor, "update_board", boardTarget(id), b.Title)); err != nil {
+		return nil, err
+	}
+	s.markDirty(b.ID, b.EventID)
+	if old.RoomID != b.RoomID {
+		s.clearFrames(m, old) // the old room's screens stop showing it
+	}
+	return &b, nil
+}
+
+// DeleteBoard deletes a board with its entries and upvotes.
+func (s *Service) DeleteBoard(ctx context.Context, actor, code string, id int64) error {
+	m, err := s.model(code, nil)
+	if err != nil {
+		return err
+	}
+	s.modMu.Lock()
+	defer s.modMu.Unlock()
+	b, err := s.store.Board(ctx, m.Event.ID, id)
+	if err != nil {
+		return err
+	}
+	s.flushMu.Lock() // no flush may publish the board after its removal
+	defer s.flushMu.Unlock()
+	if err := s.store.DeleteBoard(ctx, id, s.auditEntry(m, actor, "delete_board", boardTarget(id), b.Title)); err != nil {
+		return err
+	}
+	s.clearFrames(m, b)
+	return nil
+}
+
+// Boards returns the event's boards, oldest first.
+func (s *Service) Boards(ctx context.Context, code string) ([]live.Board, error) {
+	m, err := s.model(code, nil)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Boards(ctx, m.Event.ID)
+}
+
+func boardTarget(id int64) string { return "board:" + strconv.FormatInt(id, 10) }
+func entryTarget(id int64) string { return "entry:" + strconv.FormatInt(id, 10) }
+
+// Entries returns a board's entries sorted by order (live.SortEntries).
+// Public lists hold approved and answered entries only, with Upvoted set
+// for who (if not nil); moderator lists hold every entry.
+func (s *Service) Entries(ctx context.Context, code string, boardID int64, order string, public bool, who *Participant) ([]live.Entry, error) {
+	m, err := s.model(code, who)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.store.Board(ctx, m.Event.ID, boardID); err != nil {
+		return nil, err
+	}
+	return s.entries(ctx, boardID, order, public, who)
+}
+
+func (s *Service) entries(ctx context.Context, boardID int64, order string, public bool, who *Participant) ([]live.Entry, error) {
+	var statuses []string
+	var pid int64
+	if public {
+		statuses = []string{live.EntryApproved, live.EntryAnswered}
+		if who != nil {
+			pid = who.ID
+		}
+	}
+	es, err := s.store.Entries(ctx, boardID, statuses, pid)
+	if err != nil {
+		return nil, err
+	}
+	if err := live.SortEntries(es, order, s.opts.Now(), s.opts.HalfLife); err != nil {
+		return nil, err
+	}
+	return es, nil
+}
+
+// --- Participants -----------------------------------------------------------
+
+// Submit adds an entry by who to an open board: pending on a pre-moderated
+// board, approved on a post-moderated one. displayName empty: anonymous.
+// Errors: not_found (event, board), forbidden (another event's token),
+// invalid_transition (board closed), invalid (text, display_name),
+// rate_limited.
+func (s *Service) Submit(ctx context.Context, code string, who Participant, boardID int64, text, displayName string) (*live.Entry, error) {
+	m, err := s.model(code, &who)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.store.Board(ctx, m.Event.ID, boardID)
+	if err != nil {
+		return nil, err
+	}
+	if !b.Open {
+		return nil, live.Errorf(live.ETransition, "This board does not take new entries now.")
+	}
+	text, displayName, err = live.ValidateEntryText(&b, text, displayName)
+	if err != nil {
+		return nil, err
+	}
+	if !s.allow(who.ID) {
+		return nil, live.Errorf(live.ERateLimited, "You are sending entries too fast; try again in a few seconds.")
+	}
+	e := &live.Entry{BoardID: b.ID, EventID: b.EventID, ParticipantID: who.ID, DisplayName: displayName, Text: text,
+		Status: live.EntryPending, CreatedAt: s.opts.Now().UTC().Truncate(time.Millisecond)}
+	if b.Moderation == live.ModerationPost {
+		e.Status = live.EntryApproved
+	}
+	if err := s.store.AddEntry(ctx, e); err != nil {
+		return nil, err
+	}
+	s.markDirty(b.ID, b.EventID)
+	return e, nil
+}
+
+func (s *Service) allow(participant int64) bool {
+	s.limMu.Lock()
+	defer s.limMu.Unlock()
+	l := s.limiters[participant]
+	if l == nil {
+		if len(s.limiters) > 100_000 { // forget idle participants rather than grow without bound
+			clear(s.limiters)
+		}
+		l = rate.NewLimiter(rate.Limit(s.opts.EntryRate), s.opts.EntryBurst)
+		s.limiters[participant] = l
+	}
+	return l.AllowN(s.opts.Now(), 1)
+}
+
+// Upvote records who's upvote of an approved entry; a second upvote changes
+// nothing. It returns the entry's upvote count. Errors: not_found (entry
+// not public in this event), invalid_transition (answered or merged),
+// forbidden (another event's token).
+func (s *Service) Upvote(ctx context.Context, code string, who Participant, entryID int64) (int, error) {
+	m, err := s.model(code, &who)
+	if err != nil {
+		return 0, err
+	}
+	e, err := s.publicEntry(ctx, m, entryID)
+	if err != nil {
+		return 0, err
+	}
+	added, err := s.store.Upvote(ctx, e.ID, who.ID, live.EntryApproved, s.opts.Now())
+	if err != nil {
+		return 0, err
+	}
+	if !added { // already upvoted, or the entry left approved meanwhile
+		if ok, err := s.store.HasUpvoted(ctx, e.ID, who.ID); err != nil || !ok {
+			if err == nil {
+				err = live.Errorf(live.ETransition, "This entry no longer takes upvotes.")
+			}
+			return 0, err
+		}
+	}
+	s.markDirty(e.BoardID, e.EventID)
+	return s.count(ctx, m, e.ID)
+}
+
+// Retract deletes who's upvote of an entry, if any, and returns the count.
+// Errors as Upvote, but answered entries may be retracted from.
+func (s *Service) Retract(ctx context.Context, code string, who Participant, entryID int64) (int, error) {
+	m, err := s.model(code, &who)
+	if err != nil {
+		return 0, err
+	}
+	e, err := s.store.Entry(ctx, m.Event.ID, entryID)
+	if err != nil {
+		return 0, err
+	}
+	if !e.Public() && e.Status != live.EntryMerged {
+		return 0, live.Errorf(live.ENotFound, "No entry %d in this event.", entryID)
+	}
+	if _, err := s.store.RetractUpvote(ctx, e.ID, who.ID); err != nil {
+		return 0, err
+	}
+	s.markDirty(e.BoardID, e.EventID)
+	return s.count(ctx, m, e.ID)
+}
+
+func (s *Service) publicEntry(ctx context.Context, m *live.Model, id int64) (live.Entry, error) {
+	e, err := s.store.Entry(ctx, m.Event.ID, id)
+	if err != nil {
+		return e, err
+	}
+	switch e.Status {
+	case live.EntryApproved:
+		return e, nil
+	case live.EntryAnswered:
+		return e, live.Errorf(live.ETransition, "This entry was answered; it takes no more upvotes.")
+	case live.EntryMerged:
+		return e, &live.Error{Code: live.ETransition, Message: fmt.Sprintf("This entry was merged into entry %d; upvote that one.", e.MergedInto)}
+	}
+	return e, live.Errorf(live.ENotFound, "No entry %d in this event.", id)
+}
+
+func (s *Service) count(ctx context.Context, m *live.Model, id int64) (int, error) {
+	e, err := s.store.Entry(ctx, m.Event.ID, id)
+	return e.Upvotes, err
+}
+
+// --- Moderation -------------------------------------------------------------
+
+// Decide runs a moderator action on an entry (live.EntryApprove, …; for
+// live.EntryMerge, into names the entry it duplicates) and audits it.
+// Errors: not_found (entry, or into), invalid (action, into),
+// invalid_transition (not allowed in the entry's state; nothing changes).
+func (s *Service) Decide(ctx context.Context, actor, code string, entryID int64, action string, into int64) (*live.Entry, error) {
+	m, err := s.model(code, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.modMu.Lock()
+	defer s.modMu.Unlock()
+	e, err := s.store.Entry(ctx, m.Event.ID, entryID)
+	if err != nil {
+		return nil, err
+	}
+	e.DecidedBy, e.DecidedAt = actor, s.opts.Now().UTC().Truncate(time.Millisecond)
+	if action == live.EntryMerge {
+		if into <= 0 {
+			return nil, live.FieldErrorf("into", "merge needs the entry to merge into (into).")
+		}
+		target, err := s.store.Entry(ctx, m.Event.ID, into)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.Merge(&target); err != nil {
+			return nil, err
+		}
+		a := s.auditEntry(m, actor, "merge_entry", entryTarget(e.ID), "into "+entryTarget(into))
+		if err := s.store.MergeEntry(ctx, &e, a); err != nil {
+			return nil, err
+		}
+	} else {
+		if into != 0 {
+			return nil, live.FieldErrorf("into", "into is for merge only.")
+		}
+		if err := e.Apply(action); err != nil {
+			return nil, err
+		}
+		a := s.auditEntry(m, actor, action+"_entry", entryTarget(e.ID), truncate(e.Text, 80))
+		if err := s.store.SaveEntryDecision(ctx, &e, a); err != nil {
+			return nil, err
+		}
+	}
+	if b, err := s.store.Board(ctx, m.Event.ID, e.BoardID); err == nil && b.HighlightID == e.ID && !e.Public() {
+		b.HighlightID = 0 // a rejected or merged entry leaves the stage
+		if err := s.store.SaveBoard(ctx, &b, s.auditEntry(m, actor, "highlight_entry", boardTarget(b.ID), "cleared: "+entryTarget(e.ID)+" "+e.Status)); err != nil {
+			return nil, err
+		}
+	}
+	s.markDirty(e.BoardID, e.EventID)
+	out, err := s.store.Entry(ctx, m.Event.ID, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// Highlight puts a public entry of the board full screen on stage ("now
+// answering"); entryID 0 takes it off. Errors: not_found (board),
+// invalid (entry not on this board), invalid_transition (entry not public;
+// clearing when nothing is highlighted).
+func (s *Service) Highlight(ctx context.Context, actor, code string, boardID, entryID int64) (*live.Board, error) {
+	m, err := s.model(code, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.modMu.Lock()
+	defer s.modMu.Unlock()
+	b, err := s.store.Board(ctx, m.Event.ID, boardID)
+	if err != nil {
+		return nil, err
+	}
+	detail := "cleared"
+	if entryID == 0 {
+		if b.HighlightID == 0 {
+			return nil, live.Errorf(live.ETransition, "No entry is highlighted.")
+		}
+	} else {
+		e, err := s.store.Entry(ctx, m.Event.ID, entryID)
+		if err != nil || e.BoardID != b.ID {
+			return nil, live.FieldErrorf("entry_id", "No entry %d on this board.", entryID)
+		}
+		if !e.Public() {
+			return nil, live.Errorf(live.ETransition, "Only an approved or answered entry can be highlighted (entry %d is %s).", e.ID, e.Status)
+		}
+		detail = entryTarget(e.ID)
+	}
+	b.HighlightID = entryID
+	if err := s.store.SaveBoard(ctx, &b, s.auditEntry(m, actor, "highlight_entry", boardTarget(b.ID), detail)); err != nil {
+		return nil, err
+	}
+	s.markDirty(b.ID, b.EventID)
+	return &b, nil
+}
+
+// ToPoll makes a draft keypad choice poll of the board's top n (2..6)
+// approved or answered entries, in the board's room (or roomID, required
+// for an event-wide board), and links it to the board. question defaults
+// to the board's title. Errors: not_found (board), invalid (n, room_id,
+// question, fewer than n public entries).
+func (s *Service) ToPoll(ctx context.Context, actor, code string, boardID int64, n int, question string, roomID int64) (*live.Poll, error) {
+	m, err := s.model(code, nil)
+	if err != nil {
+		return nil, err
+	}
+	if n < live.MinPollEntries || n > live.MaxChoices {
+		return nil, live.FieldErrorf("n", "n must be from %d to %d.", live.MinPollEntries, live.MaxChoices)
+	}
+	s.modMu.Lock()
+	defer s.modMu.Unlock()
+	b, err := s.store.Board(ctx, m.Event.ID, boardID)
+	if err != nil {
+		return nil, err
+	}
+	if roomID == 0 {
+		roomID = b.RoomID
+	}
+	if roomID == 0 || !hasRoom(m, roomID) {
+		return nil, live.FieldErrorf("room_id", "room_id must be a room of this event.")
+	}
+	if strings.TrimSpace(question) == "" {
+		question = b.Title
+	}
+	es, err := s.entries(ctx, b.ID, live.SortTop, true, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(es) < n {
+		return nil, live.FieldErrorf("n", "The board has %d approved entries; the poll needs %d.", len(es), n)
+	}
+	p := &live.Poll{RoomID: roomID, Question: question, Kind: live.PollChoices}
+	for _, e := range es[:n] {
+		p.Choices = append(p.Choices, truncate(e.Text, 79)) // a choice label holds 80 runes
+	}
+	if p, err = s.dir.CreatePoll(ctx, actor, m.Event.Code, p); err != nil {
+		return nil, err
+	}
+	b.PollID = p.ID
+	if err := s.store.SaveBoard(ctx, &b, s.auditEntry(m, actor, "board_to_poll", boardTarget(b.ID), fmt.Sprintf("poll:%d", p.ID))); err != nil {
+		return nil, err
+	}
+	s.markDirty(b.ID, b.EventID)
+	return p, nil
+}
+
+// Export is a board with every entry (any status), top-sorted, with upvotes.
+type Export struct {
+	Board   live.Board   `json:"board"`
+	Entries []live.Entry `json:"entries"`
+}
+
+// Export returns a board and all its entries, for the moderator.
+func (s *Service) Export(ctx context.Context, code string, boardID int64) (*Export, error) {
+	m, err := s.model(code, nil)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.store.Board(ctx, m.Event.ID, boardID)
+	if err != nil {
+		return nil, err
+	}
+	es, err := s.entries(ctx, b.ID, live.SortTop, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Export{Board: b, Entries: es}, nil
+}
+
+// --- Meeting requests -------------------------------------------------------
+
+// RequestMeeting stores who's request to meet a pitch's team, replacing an
+// earlier one for the same pitch. Errors: not_found (pitch), forbidden
+// (another event's token), invalid (a field; consent missing).
+func (s *Service) RequestMeeting(ctx context.Context, code string, who Participant, req live.MeetingRequest) (*live.MeetingRequest, error) {
+	m, err := s.model(code, &who)
+	if err != nil {
+		return nil, err
+	}
+	if findPitch(m, req.PitchID) == nil {
+		return nil, live.Errorf(live.ENotFound, "No pitch %d in this event.", req.PitchID)
+	}
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	req.ID, req.EventID, req.ParticipantID, req.CreatedAt = 0, m.Event.ID, who.ID, s.opts.Now().UTC().Truncate(time.Millisecond)
+	if err := s.store.SaveMeetingRequest(ctx, &req); err != nil {
+		return nil, err
+	}
+	return &req, nil
+}
+
+// WithdrawMeeting deletes who's request for a pitch, personal data
+// included. Errors: not_found (pitch, or no request), forbidden.
+func (s *Service) WithdrawMeeting(ctx context.Context, code string, who Participant, pitchID int64) error {
+	m, err := s.model(code, &who)
+	if err != nil {
+		return err
+	}
+	ok, err := s.store.DeleteMeetingRequest(ctx, m.Event.ID, pitchID, who.ID)
+	if err == nil && !ok {
+		err = live.Errorf(live.ENotFound, "You have no meeting request for pitch %d.", pitchID)
+	}
+	return err
+}
+
+// MeetingRequests returns the event's requests for a pitch (0: every
+// pitch), with the pitch it is for. Errors: not_found (event, pitch).
+func (s *Service) MeetingRequests(ctx context.Context, code string, pitchID int64) ([]live.MeetingRequest, *live.Pitch, error) {
+	m, err := s.model(code, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	var p *live.Pitch
+	if pitchID != 0 {
+		if p = findPitch(m, pitchID); p == nil {
+			return nil, nil, live.Errorf(live.ENotFound, "No pitch %d in this event.", pitchID)
+		}
+	}
+	rs, err := s.store.MeetingRequests(ctx, m.Event.ID, pitchID)
+	return rs, p, err
+}
+
+func findPitch(m *live.Model, id int64) *live.Pitch {
+	for _, r := range m.Rounds {
+		for _, p := range r.Pitches {
+			if p.ID == id {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+// --- Frames -----------------------------------------------------------------
+
+// PublicFrame is a board as phones and stages see it (type "board").
+type PublicFrame struct {
+	Type    string       `json:"type"`
+	Board   live.Board   `json:"board"`
+	Entries []live.Entry `json:"entries"` // approved and answered, top-sorted, at most PublicSize
+	Total   int          `json:"total"`   // public entries in all
+}
+
+// HighlightFrame is the entry on stage full screen (type "board_highlight"); Entry is null when none.
+type HighlightFrame struct {
+	Type    string      `json:"type"`
+	BoardID int64       `json:"board_id"`
+	Entry   *live.Entry `json:"entry"`
+}
+
+// QueueFrame is the whole board for moderators (type "board_queue").
+type QueueFrame struct {
+	Type    string       `json:"type"`
+	Board   live.Board   `json:"board"`
+	Entries []live.Entry `json:"entries"` // every status, newest first, at most QueueSize
+	Pending int          `json:"pending"`
+}
+
+func (s *Service) markDirty(boardID, eventID int64) {
+	s.dirtyMu.Lock()
+	s.dirty[boardID] = eventID
+	s.dirtyMu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run publishes the frames of changed boards, at most every FrameInterval,
+// until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(s.opts.FrameInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.FlushFrames(context.Background())
+			return
+		case <-t.C:
+			s.FlushFrames(ctx)
+		}
+	}
+}
+
+// FlushFrames publishes the frames of every board changed since the last
+// flush, from what the database holds now: a frame never shows an
+// uncommitted change, and a later flush supersedes an earlier one.
+func (s *Service) FlushFrames(ctx context.Context) {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	s.dirtyMu.Lock()
+	due := s.dirty
+	s.dirty = map[int64]int64{}
+	s.dirtyMu.Unlock()
+	for boardID, eventID := range due {
+		if err := s.publish(ctx, boardID, eventID); err != nil {
+			s.opts.Logger.Error("board: frame failed", "board", boardID, "err", err)
+		}
+	}
+}
+
+// modelByID finds an event by id: codes can be renamed, ids cannot.
+func (s *Service) modelByID(id int64) (*live.Model, error) {
+	for _, ev := range s.dir.Events() {
+		if ev.ID == id {
+			return s.dir.Model(ev.Code)
+		}
+	}
+	return nil, live.Errorf(live.ENotFound, "No event %d.", id)
+}
+
+// roomsOf returns the rooms whose screens show board b.
+func roomsOf(m *live.Model, b live.Board) []int64 {
+	if b.RoomID != 0 {
+		return []int64{b.RoomID}
+	}
+	var out []int64
+	for _, r := range m.Rooms {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+func (s *Service) publish(ctx context.Context, boardID, eventID int64) error {
+	b, err := s.store.Board(ctx, eventID, boardID)
+	if live.ErrorCode(err) == live.ENotFound {
+		return nil // deleted meanwhile: DeleteBoard cleared its frames
+	} else if err != nil {
+		return err
+	}
+	all, err := s.store.Entries(ctx, b.ID, nil, 0)
+	if err != nil {
+		return err
+	}
+	if err := live.SortEntries(all, live.SortNewest, s.opts.Now(), s.opts.HalfLife); err != nil {
+		return err
+	}
+	q := QueueFrame{Type: "board_queue", Board: b, Entries: []live.Entry{}}
+	var public []live.Entry
+	var highlight *live.Entry
+	for _, e := range all {
+		if e.Status == live.EntryPending {
+			q.Pending++
+		}
+		if len(q.Entries) < s.opts.QueueSize {
+			q.Entries = append(q.Entries, e)
+		}
+		if e.Public() {
+			public = append(public, e)
+		}
+		if e.ID == b.HighlightID && e.Public() {
+			h := e
+			highlight = &h
+		}
+	}
+	_ = live.SortEntries(public, live.SortTop, s.opts.Now(), s.opts.HalfLife)
+	p := PublicFrame{Type: "board", Board: b, Entries: []live.Entry{}, Total: len(public)}
+	p.Entries = append(p.Entries, public[:min(len(public), s.opts.PublicSize)]...)
+	h := HighlightFrame{Type: "board_highlight", BoardID: b.ID, Entry: highlight}
+
+	key := boardTarget(b.ID)
+	s.pub.Publish(live.ControlTopic(eventID), key, mustJSON(q))
+	m, err := s.modelByID(eventID)
+	if err != nil {
+		return err
+	}
+	pf, hf := mustJSON(p), mustJSON(h)
+	for _, room := range roomsOf(m, b) {
+		for _, topic := range []string{live.RoomTopic(room), live.StageTopic(room)} {
+			s.pub.Publish(topic, key, pf)
+			s.pub.Publish(topic, "board_highlight:"+strconv.FormatInt(b.ID, 10), hf)
+		}
+	}
+	return nil
+}
+
+// clearFrames publishes an empty board to the rooms that showed b, so that
+// screens drop it.
+func (s *Service) clearFrames(m *live.Model, b live.Board) {
+	gone := mustJSON(map[string]any{"type": "board_removed", "board_id": b.ID})
+	key := boardTarget(b.ID)
+	s.pub.Publish(live.ControlTopic(m.Event.ID), key, gone)
+	for _, room := range roomsOf(m, b) {
+		for _, topic := range []string{live.RoomTopic(room), live.StageTopic(room)} {
+			s.pub.Publish(topic, key, gone)
+			s.pub.Publish(topic, "board_highlight:"+strconv.FormatInt(b.ID, 10), mustJSON(HighlightFrame{Type: "board_highlight", BoardID: b.ID}))
+		}
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
