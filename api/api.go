@@ -2,7 +2,8 @@
 // in Routes), authentication of participants and moderators, CSRF, rate
 // limits, the error table, metrics, and the WebSocket read and write loops.
 //
-// It imports live (the engine), hub (fan-out) and static (the pages).
+// It imports live (the engine), hub (fan-out), feed and board (their services)
+// and static (the pages).
 // docs/protocol.md documents every route and message.
 package api
 
@@ -27,6 +28,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/ovation-live/ovation/board"
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
@@ -120,7 +122,8 @@ type Server struct {
 	log      *slog.Logger
 	echo     *echo.Echo
 	metrics  *Metrics
-	feed     *feed.Service // nil until SetFeed: the feed routes answer not_found
+	feed     *feed.Service  // nil until SetFeed: the feed routes answer not_found
+	boards   *board.Service // nil until SetBoards: the board routes answer not_found
 
 	voteLimit, ipVoteLimit, joinLimit, loginLimit *limiter
 
@@ -188,6 +191,13 @@ func (s *Server) Routes() *echo.Echo {
 	a.POST("/events/:code/feed/posts", s.handleFeedPost)
 	a.POST("/events/:code/feed/webhook", s.handleFeedWebhook) // webhook token, not moderator
 	a.GET("/events/:code/moments", s.handleMoments)
+	a.GET("/events/:code/boards", s.handleBoards)
+	a.GET("/events/:code/boards/:id/entries", s.handleBoardEntries)
+	a.POST("/events/:code/boards/:id/entries", s.handleSubmitEntry)
+	a.PUT("/events/:code/entries/:id/upvote", s.handleUpvote)
+	a.DELETE("/events/:code/entries/:id/upvote", s.handleUpvote)
+	a.POST("/events/:code/pitches/:id/meeting-request", s.handleRequestMeeting)
+	a.DELETE("/events/:code/pitches/:id/meeting-request", s.handleWithdrawMeeting)
 	// Moderator session.
 	a.POST("/login", s.handleLogin)
 	a.POST("/logout", s.handleLogout)
@@ -219,6 +229,16 @@ func (s *Server) Routes() *echo.Echo {
 	mod(http.MethodGet, "/events/:code/feed/settings", s.handleFeedSettings)
 	mod(http.MethodPatch, "/events/:code/feed/settings", s.handleUpdateFeedSettings)
 	mod(http.MethodPost, "/events/:code/feed/webhook-token", s.handleFeedWebhookToken)
+	mod(http.MethodPost, "/events/:code/boards", s.handleCreateBoard)
+	mod(http.MethodPatch, "/events/:code/boards/:id", s.handleUpdateBoard)
+	mod(http.MethodDelete, "/events/:code/boards/:id", s.handleDeleteBoard)
+	mod(http.MethodGet, "/events/:code/boards/:id/queue", s.handleBoardQueue)
+	mod(http.MethodPost, "/events/:code/boards/:id/highlight", s.handleHighlight)
+	mod(http.MethodPost, "/events/:code/boards/:id/poll", s.handleBoardToPoll)
+	mod(http.MethodGet, "/events/:code/boards/:id/export", s.handleBoardExport)
+	mod(http.MethodPost, "/events/:code/entries/:id/actions/:action", s.handleEntryAction)
+	mod(http.MethodGet, "/events/:code/meeting-requests", s.handleMeetingRequests)
+	mod(http.MethodGet, "/events/:code/pitches/:id/meeting-requests.csv", s.handleMeetingRequestsCSV)
 	return e
 }
 

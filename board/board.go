@@ -691,9 +691,20 @@ func (s *Service) markDirty(boardID, eventID int64) {
 	}
 }
 
-// Run publishes the frames of changed boards, at most every FrameInterval,
-// until ctx ends.
+// Run publishes every board's frames once, so that after a restart the
+// hub's snapshots hold them, then the frames of changed boards at most
+// every FrameInterval, until ctx ends.
 func (s *Service) Run(ctx context.Context) {
+	for _, ev := range s.dir.Events() {
+		bs, err := s.store.Boards(ctx, ev.ID)
+		if err != nil {
+			s.opts.Logger.Error("board: list boards failed", "event", ev.Code, "err", err)
+		}
+		for _, b := range bs {
+			s.markDirty(b.ID, b.EventID)
+		}
+	}
+	s.FlushFrames(ctx)
 	t := time.NewTicker(s.opts.FrameInterval)
 	defer t.Stop()
 	for {

@@ -499,3 +499,34 @@ func TestMeetingRequests(t *testing.T) {
 		}
 	})
 }
+
+// cancelOnPublish cancels a context at the first frame of key.
+type cancelOnPublish struct {
+	*recorder
+	key    string
+	cancel context.CancelFunc
+}
+
+func (c cancelOnPublish) Publish(topic, key string, frame []byte) {
+	c.recorder.Publish(topic, key, frame)
+	if key == c.key {
+		c.cancel()
+	}
+}
+
+func TestRunPublishesEveryBoardAtStart(t *testing.T) {
+	h := newHarness(t)
+	b := h.board(t, live.ModerationPost)
+	h.submit(t, b, 1, "survives a restart")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rec := &recorder{last: map[string][]byte{}}
+	key := fmt.Sprintf("board:%d", b.ID)
+	svc := board.New(h.db, h.engine, cancelOnPublish{rec, key, cancel}, board.Options{FrameInterval: time.Hour})
+	svc.Run(ctx) // returns once the board's first frame is out (or at the deadline)
+	var pf board.PublicFrame
+	rec.get(t, live.StageTopic(h.room), key, &pf)
+	if len(pf.Entries) != 1 || pf.Entries[0].Text != "survives a restart" {
+		t.Fatalf("%+v", pf)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ovation-live/ovation/api"
+	"github.com/ovation-live/ovation/board"
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
@@ -82,6 +83,8 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		}
 	}
 
+	boards := board.New(db, engine, h, board.Options{Logger: log})
+
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
@@ -107,14 +110,16 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		FloodThreshold: cfg.Limits.FloodThreshold, PublicURL: publicURL,
 	}, engine, h, db, db, static.Files, metrics, log)
 	srv.SetFeed(feeds)
+	srv.SetBoards(boards)
 	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 
 	bg, stopBG := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); engine.Run(bg) }()
 	go func() { defer wg.Done(); srv.Run(bg) }()
 	go func() { defer wg.Done(); feeds.Run(bg) }() // ends after every source goroutine
+	go func() { defer wg.Done(); boards.Run(bg) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 
