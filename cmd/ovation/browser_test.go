@@ -963,7 +963,7 @@ func TestBrowserControlBuildsEvent(t *testing.T) {
 	c.open(srv.URL + "/control#" + ev.Code)
 	c.typeInto("#password", "correct horse")
 	c.click(`#login-form button[type=submit]`)
-	c.waitFor("console", `document.querySelector('#round-` + fmt.Sprint(ev.RoundID) + `')`)
+	c.waitFor("console", `document.querySelector('#round-`+fmt.Sprint(ev.RoundID)+`')`)
 
 	model := func() (m struct {
 		Event struct {
