@@ -35,6 +35,28 @@ func (s *Server) boardParticipant(c echo.Context) (board.Participant, error) {
 	return board.Participant{ID: claims.ParticipantID, EventID: claims.EventID}, nil
 }
 
+// boardRequest is the preamble of a participant's route on one item: the
+// service, the verified participant and the id in the path.
+func (s *Server) boardRequest(c echo.Context) (*board.Service, board.Participant, int64, error) {
+	b, id, err := s.boardAndID(c)
+	if err != nil {
+		return nil, board.Participant{}, 0, err
+	}
+	who, err := s.boardParticipant(c)
+	return b, who, id, err
+}
+
+// boardAndID is the preamble of a route on one board, entry or pitch: the
+// service and the id in the path.
+func (s *Server) boardAndID(c echo.Context) (*board.Service, int64, error) {
+	b, err := s.boardService()
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := pathID(c)
+	return b, id, err
+}
+
 // --- Audience ---------------------------------------------------------------
 
 // handleBoards lists the event's boards.
@@ -54,11 +76,7 @@ func (s *Server) handleBoards(c echo.Context) error {
 // ?sort=top (default), newest or trending. With a participant token, each
 // entry says whether that participant upvoted it.
 func (s *Server) handleBoardEntries(c echo.Context) error {
-	b, err := s.boardService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	b, id, err := s.boardAndID(c)
 	if err != nil {
 		return err
 	}
@@ -84,15 +102,7 @@ type entryInput struct {
 
 // handleSubmitEntry adds the participant's entry to a board.
 func (s *Server) handleSubmitEntry(c echo.Context) error {
-	b, err := s.boardService()
-	if err != nil {
-		return err
-	}
-	who, err := s.boardParticipant(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	b, who, id, err := s.boardRequest(c)
 	if err != nil {
 		return err
 	}
@@ -110,15 +120,7 @@ func (s *Server) handleSubmitEntry(c echo.Context) error {
 // handleUpvote records (PUT) or retracts (DELETE) the participant's upvote;
 // both are idempotent and answer the entry's count.
 func (s *Server) handleUpvote(c echo.Context) error {
-	b, err := s.boardService()
-	if err != nil {
-		return err
-	}
-	who, err := s.boardParticipant(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	b, who, id, err := s.boardRequest(c)
 	if err != nil {
 		return err
 	}
@@ -145,15 +147,7 @@ type meetingInput struct {
 
 // handleRequestMeeting stores the participant's request to meet a pitch's team.
 func (s *Server) handleRequestMeeting(c echo.Context) error {
-	b, err := s.boardService()
-	if err != nil {
-		return err
-	}
-	who, err := s.boardParticipant(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	b, who, id, err := s.boardRequest(c)
 	if err != nil {
 		return err
 	}
@@ -171,15 +165,7 @@ func (s *Server) handleRequestMeeting(c echo.Context) error {
 
 // handleWithdrawMeeting deletes the participant's request for a pitch.
 func (s *Server) handleWithdrawMeeting(c echo.Context) error {
-	b, err := s.boardService()
-	if err != nil {
-		return err
-	}
-	who, err := s.boardParticipant(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	b, who, id, err := s.boardRequest(c)
 	if err != nil {
 		return err
 	}
@@ -227,11 +213,7 @@ func (s *Server) handleCreateBoard(c echo.Context) error {
 }
 
 func (s *Server) handleUpdateBoard(c echo.Context) error {
-	b, err := s.boardService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	b, id, err := s.boardAndID(c)
 	if err != nil {
 		return err
 	}
@@ -247,11 +229,7 @@ func (s *Server) handleUpdateBoard(c echo.Context) error {
 }
 
 func (s *Server) handleDeleteBoard(c echo.Context) error {
-	b, err := s.boardService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	b, id, err := s.boardAndID(c)
 	if err != nil {
 		return err
 	}
@@ -264,11 +242,7 @@ func (s *Server) handleDeleteBoard(c echo.Context) error {
 // handleBoardQueue lists every entry of a board, any status, ?sort= as
 // handleBoardEntries (default newest).
 func (s *Server) handleBoardQueue(c echo.Context) error {
-	b, err := s.boardService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	b, id, err := s.boardAndID(c)
 	if err != nil {
 		return err
 	}
@@ -290,11 +264,7 @@ type entryActionInput struct {
 // handleEntryAction runs a moderator action on an entry; the body is empty
 // or {"into": id} for merge.
 func (s *Server) handleEntryAction(c echo.Context) error {
-	b, err := s.boardService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	b, id, err := s.boardAndID(c)
 	if err != nil {
 		return err
 	}
@@ -316,11 +286,7 @@ type highlightInput struct {
 }
 
 func (s *Server) handleHighlight(c echo.Context) error {
-	b, err := s.boardService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	b, id, err := s.boardAndID(c)
 	if err != nil {
 		return err
 	}
@@ -346,11 +312,7 @@ type toPollInput struct {
 
 // handleBoardToPoll makes a draft poll of the board's top entries.
 func (s *Server) handleBoardToPoll(c echo.Context) error {
-	b, err := s.boardService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	b, id, err := s.boardAndID(c)
 	if err != nil {
 		return err
 	}
@@ -367,11 +329,7 @@ func (s *Server) handleBoardToPoll(c echo.Context) error {
 
 // handleBoardExport exports a board with every entry as JSON (default) or CSV (?format=csv).
 func (s *Server) handleBoardExport(c echo.Context) error {
-	b, err := s.boardService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	b, id, err := s.boardAndID(c)
 	if err != nil {
 		return err
 	}
@@ -433,11 +391,7 @@ func (s *Server) handleMeetingRequests(c echo.Context) error {
 
 // handleMeetingRequestsCSV exports one pitch's requests for its team.
 func (s *Server) handleMeetingRequestsCSV(c echo.Context) error {
-	b, err := s.boardService()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	b, id, err := s.boardAndID(c)
 	if err != nil {
 		return err
 	}
