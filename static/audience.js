@@ -2,11 +2,14 @@
 // on the pitch on stage or the open poll, see results and the ranking when
 // the moderator shows them. Keeps working on bad Wi-Fi: votes wait on the
 // phone and are sent again, with the same vote id, until acknowledged.
-// Below the votes: the room's approved social feed, newest first (pinned
+// Below the votes: "Meet the teams" (a meeting request for a pitch on stage
+// or past, contact details asked only after the tap, withdrawable), the
+// room's boards (submit, upvote or retract, sort) and, newest first (pinned
 // posts on top), and a box to post to it (moderated before it shows).
 import {
   api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, setAvailableLangs, applyBrand, fieldErrorText, latestFeed, feedPost, followFeed,
   Live, VoteSender, startCountdowns, scheduler, letter, tallyCounts, updateBars, updateHist, rankingList, fmtScore, haptic,
+  boardFrames, sortEntries,
 } from '/static/ovation.js';
 
 const code = decodeURIComponent(location.pathname.split('/')[2] || '').trim().toUpperCase();
@@ -18,6 +21,8 @@ const cardsBox = $('cards');
 const footer = $('footer');
 const banner = $('banner');
 const feedBox = $('feed');
+const boardsBox = $('boards');
+const meetBox = $('meet');
 
 let event = null; // the public event, from join
 let me = { name: '', jury: false };
@@ -203,12 +208,16 @@ function renderAll() {
     cards.clear();
     feedBox.replaceChildren();
     feedView = null;
+    boardsBox.replaceChildren();
+    boardViews.clear();
+    meetBox.replaceChildren();
+    meetView = null;
     cardsBox.replaceChildren(h('section', { class: 'card' }, h('h1', { text: t('choose_room') }),
       h('div', { class: 'choice-list' }, event.rooms.map((r) =>
         h('button', { type: 'button', class: 'choice-key', onclick: () => chooseRoom(r.id) }, icon('monitor'), h('span', { text: r.name }))))));
     return;
   }
-  if (editing) { feedBox.replaceChildren(); feedView = null; return; }
+  if (editing) { feedBox.replaceChildren(); feedView = null; boardsBox.replaceChildren(); boardViews.clear(); meetBox.replaceChildren(); meetView = null; return; }
   const store = live.store(`room:${roomId}`);
   const stage = store?.get(`stage:${roomId}`);
   if (!stage) {
@@ -246,6 +255,8 @@ function renderAll() {
   // Only touch the DOM when the list of cards changed: a node moved under a finger loses the tap.
   const same = cardsBox.children.length === wanted.length && wanted.every((el, i) => cardsBox.children[i] === el);
   if (!same) cardsBox.replaceChildren(...wanted);
+  renderMeet(stage);
+  renderBoards(store);
   renderFeed(store);
 }
 
@@ -324,6 +335,285 @@ function postError(e) {
     case 'invalid': return e.field === 'room_id' ? e.message : fieldErrorText({ ...e, field: e.field || 'text' });
     default: return e.message;
   }
+}
+
+// -------------------------------------------------------------- boards ----
+
+// Each board the room shows (its own and the event-wide ones) is a card:
+// a box to submit an entry (when the board is open), the sort tabs, and
+// the approved entries with an upvote button each. Entries come live from
+// the board frames (top 20); whether this phone upvoted an entry comes
+// from GET …/entries with its token, then from its own upvote answers.
+
+const boardViews = new Map(); // board id → view
+const SORTS = ['top', 'newest', 'trending'];
+
+function renderBoards(store) {
+  const frames = boardFrames(store);
+  const langNow = document.documentElement.lang;
+  const wanted = [];
+  for (const f of frames) {
+    let v = boardViews.get(f.board.id);
+    if (!v || v.lang !== langNow) { v = boardCard(f.board.id); v.lang = langNow; boardViews.set(f.board.id, v); }
+    v.update(f);
+    wanted.push(v.el);
+  }
+  for (const [id, v] of boardViews) if (!wanted.includes(v.el)) boardViews.delete(id);
+  const same = boardsBox.children.length === wanted.length && wanted.every((el, i) => boardsBox.children[i] === el);
+  if (!same) boardsBox.replaceChildren(...wanted);
+}
+
+function boardError(e) {
+  switch (e.code) {
+    case 'rate_limited': return t('board_too_fast');
+    case 'invalid_transition': return t('board_closed_err');
+    case 'unauthorized': return t('err_unauthorized');
+    // An ApiError's message is not enumerable: spread, it would be lost.
+    case 'invalid': return fieldErrorText({ code: e.code, message: e.message, field: e.field || 'text' });
+    default: return e.message;
+  }
+}
+
+function boardCard(boardId) {
+  const p = `b${boardId}`;
+  const base = `/api/events/${encodeURIComponent(code)}`;
+  let frame = null;
+  let sort = 'top';
+  const upvoted = new Set();
+  const override = new Map(); // entry id → upvotes from our own answer, until the next frame
+  const title = h('h2', { id: `${p}-title` });
+  const tag = h('span', { class: 'tag' });
+  const text = h('textarea', { id: `${p}-text`, name: 'text', rows: 2, attrs: { 'aria-describedby': `${p}-count ${p}-error ${p}-status`, enterkeyhint: 'send' } });
+  const count = h('span', { class: 'small muted num', id: `${p}-count`, attrs: { 'aria-live': 'off' } });
+  const name = h('input', { id: `${p}-name`, name: 'display_name', maxLength: 60, autocomplete: 'nickname', value: me.name || '', attrs: { 'aria-describedby': `${p}-name-hint` } });
+  const err = h('p', { class: 'form-error', id: `${p}-error`, attrs: { role: 'alert' } });
+  const status = h('p', { class: 'form-ok', id: `${p}-status`, attrs: { role: 'status' } });
+  const submit = h('button', { type: 'submit', class: 'btn-primary', id: `${p}-submit` }, icon('chat'), h('span', { text: t('board_send') }));
+  const closedNote = h('p', { class: 'small muted board-closed', text: t('board_closed') });
+  const sync = () => {
+    const n = [...text.value.trim()].length;
+    const max = frame ? frame.board.max_len : 280;
+    count.textContent = t('board_count', { n, max });
+    count.classList.toggle('over', n > max);
+    submit.disabled = !n;
+  };
+  text.addEventListener('input', () => { sync(); err.textContent = ''; text.classList.remove('invalid'); text.removeAttribute('aria-invalid'); });
+  const form = h('form', { id: `${p}-form`, class: 'board-form', noValidate: true },
+    h('label', { htmlFor: `${p}-text`, class: 'form-label', text: t('board_your_entry') }), text,
+    h('div', { class: 'field board-name' },
+      h('label', { htmlFor: `${p}-name` }, t('board_name'), ' ', h('span', { class: 'muted', text: t('optional') })), name,
+      h('p', { class: 'hint', id: `${p}-name-hint`, text: t('board_name_hint') })),
+    h('div', { class: 'row post-row' }, count, h('span', { class: 'spacer' }), submit), err, status);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    status.textContent = '';
+    const body = { text: text.value.trim(), display_name: name.value.trim() };
+    if (!body.text) return;
+    submit.disabled = true;
+    try {
+      const e = await api(`${base}/boards/${boardId}/entries`, { method: 'POST', body, bearer: live.token });
+      text.value = '';
+      status.textContent = e.status === 'pending' ? t('board_sent_pre') : t('board_sent_post');
+    } catch (e) {
+      if (e.code === 'unauthorized') rejoin();
+      err.textContent = boardError(e);
+      if (e.field !== 'display_name') { text.classList.add('invalid'); text.setAttribute('aria-invalid', 'true'); }
+    } finally {
+      sync();
+    }
+  });
+  const tabs = h('div', { class: 'sort-tabs', attrs: { role: 'group', 'aria-label': t('board_sort') } },
+    SORTS.map((s) => h('button', { type: 'button', class: 'btn-small', id: `${p}-sort-${s}`, dataset: { sort: s }, attrs: { 'aria-pressed': String(s === sort) }, text: t('board_sort_' + s),
+      onclick: () => { sort = s; for (const b of tabs.children) b.setAttribute('aria-pressed', String(b.dataset.sort === s)); draw(true); } })));
+  const list = h('ol', { class: 'board-list', id: `${p}-list`, attrs: { 'aria-labelledby': `${p}-title` } });
+  const more = h('p', { class: 'small muted', hidden: true });
+  const el = h('section', { class: 'card board-card', id: `board-${boardId}`, dataset: { board: String(boardId) }, attrs: { 'aria-labelledby': `${p}-title` } },
+    h('div', { class: 'card-head' }, icon('chat'), title, h('span', { class: 'spacer' }), tag), closedNote, form, tabs, list, more);
+  sync();
+
+  async function loadUpvoted() {
+    try {
+      const entries = await api(`${base}/boards/${boardId}/entries?sort=top`, { bearer: live.token });
+      upvoted.clear();
+      for (const e of entries) if (e.upvoted) upvoted.add(e.id);
+      el.dataset.upvotedLoaded = '1';
+      draw(true);
+    } catch { /* the buttons start unpressed; the next answer fixes each */ }
+  }
+  loadUpvoted();
+
+  async function toggle(e, btn) {
+    const on = upvoted.has(e.id);
+    btn.disabled = true;
+    try {
+      const res = await api(`${base}/entries/${e.id}/upvote`, { method: on ? 'DELETE' : 'PUT', bearer: live.token });
+      haptic(10);
+      if (res.upvoted) upvoted.add(e.id); else upvoted.delete(e.id);
+      override.set(e.id, res.upvotes);
+      err.textContent = '';
+    } catch (x) {
+      if (x.code === 'unauthorized') rejoin();
+      err.textContent = x.code === 'invalid_transition' ? t('board_answered') : boardError(x);
+    } finally {
+      draw(true);
+    }
+  }
+
+  let sig = '';
+  function draw(force = false) {
+    if (!frame) return;
+    const entries = sortEntries(frame.entries.map((e) => (override.has(e.id) ? { ...e, upvotes: override.get(e.id) } : e)), sort);
+    const next = JSON.stringify([entries.map((e) => [e.id, e.upvotes, e.status, e.pinned, e.text, e.display_name, upvoted.has(e.id)]), sort]);
+    if (next === sig && !force) return;
+    sig = next;
+    list.dataset.count = String(entries.length);
+    list.dataset.order = entries.map((e) => e.id).join(',');
+    list.replaceChildren(...(entries.length ? entries.map((e) => {
+      const on = upvoted.has(e.id);
+      const answered = e.status === 'answered';
+      return h('li', { class: `entry${e.pinned ? ' pinned' : ''}${answered ? ' answered' : ''}`, dataset: { entryId: String(e.id), status: e.status } },
+        h('div', { class: 'entry-body' },
+          h('p', { class: 'entry-text', text: e.text }),
+          h('p', { class: 'entry-meta' },
+            e.pinned ? h('span', { class: 'tag on', text: t('board_pinned') }) : null,
+            answered ? h('span', { class: 'tag', text: t('board_answered') }) : null,
+            h('span', { class: 'muted small', text: e.display_name || t('board_anonymous') }))),
+        h('button', { type: 'button', class: `upvote${on ? ' on' : ''}`, id: `up-${e.id}`, disabled: answered,
+          attrs: { 'aria-pressed': String(on), 'aria-label': t(on ? 'board_retract_label' : 'board_upvote_label', { text: e.text, n: e.upvotes }), title: on ? t('board_upvoted') : t('board_upvote') },
+          onclick: (ev) => toggle(e, ev.currentTarget) }, icon('up'), h('span', { class: 'num up-count', text: String(e.upvotes) })));
+    }) : [h('li', { class: 'muted small empty-feed', text: t('board_empty') })]));
+    more.hidden = frame.total <= entries.length;
+    more.textContent = t('board_more', { n: frame.total - entries.length });
+  }
+
+  return {
+    el,
+    update(f) {
+      if (f !== frame) { if (frame) override.clear(); frame = f; }
+      title.textContent = f.board.title;
+      tag.textContent = f.board.open ? t('board_open_tag') : t('board_closed_tag');
+      tag.className = f.board.open ? 'tag live' : 'tag';
+      form.hidden = !f.board.open;
+      closedNote.hidden = f.board.open;
+      text.maxLength = f.board.max_len + 20; // a little over, so the server's refusal can be seen
+      sync();
+      draw();
+    },
+  };
+}
+
+// ------------------------------------------------------ meeting requests ----
+
+// "Meet the teams" lists the round's pitches once on stage (and after).
+// A tap on "I'd like to meet this team" opens the form: name, company,
+// role, email and the consent box; nothing is asked before. The requests
+// this phone made are remembered on the phone, to offer withdrawing them.
+
+const MEET_KEY = `ovation.meet.${code}`;
+let meetView = null;
+let meetOpen = 0; // the pitch whose form is open
+const meetMsg = new Map(); // pitch id → message after a withdrawal
+
+function meetRequested() { try { return new Set(JSON.parse(localStorage.getItem(MEET_KEY) || '[]')); } catch { return new Set(); } }
+function meetRemember(id, on) {
+  const s = meetRequested();
+  if (on) s.add(id); else s.delete(id);
+  try { localStorage.setItem(MEET_KEY, JSON.stringify([...s])); } catch { /* this tab only */ }
+}
+
+function renderMeet(stage) {
+  const round = stage.round;
+  const pitches = round ? round.pitches.filter((p) => p.state !== 'pending') : [];
+  const mine = meetRequested();
+  const sig = JSON.stringify([pitches.map((p) => [p.id, p.team]), [...mine], meetOpen, [...meetMsg], document.documentElement.lang]);
+  if (meetView && meetView.sig === sig) return;
+  if (meetView && meetView.el.contains(document.activeElement) && meetView.el.querySelector('form')) return; // typing: keep the form
+  if (!pitches.length) { meetBox.replaceChildren(); meetView = null; return; }
+  const el = h('section', { class: 'card meet-card', id: 'meet-card', attrs: { 'aria-labelledby': 'meet-title' } },
+    h('h2', { id: 'meet-title' }, icon('users'), h('span', { text: t('meet_title') })),
+    h('p', { class: 'small muted', text: t('meet_hint') }),
+    h('ul', { class: 'meet-list' }, pitches.slice().reverse().map((p) => meetRow(p, mine.has(p.id)))));
+  meetView = { el, sig };
+  meetBox.replaceChildren(el);
+}
+
+function meetRow(p, requested) {
+  const li = h('li', { class: 'meet-row', dataset: { pitch: String(p.id) } },
+    h('div', { class: 'row' }, h('strong', { class: 'meet-team', text: p.team }), h('span', { class: 'spacer' }),
+      requested ? h('span', { class: 'tag on', id: `meet-${p.id}-sent` }, icon('check'), h('span', { text: t('meet_sent') })) : null));
+  if (requested) {
+    li.append(h('button', { type: 'button', class: 'btn-ghost btn-block', id: `meet-${p.id}-withdraw`, text: t('meet_withdraw'), onclick: (ev) => withdraw(p, ev.currentTarget) }));
+  } else if (meetOpen === p.id) {
+    li.append(meetForm(p));
+  } else {
+    li.append(h('button', { type: 'button', class: 'btn-primary btn-block', id: `meet-${p.id}`, onclick: () => { meetOpen = p.id; meetMsg.delete(p.id); renderAll(); document.getElementById(`mf-${p.id}-name`)?.focus(); } },
+      icon('users'), h('span', { text: t('meet_button') })));
+  }
+  if (meetMsg.has(p.id)) li.append(h('p', { class: 'form-ok', attrs: { role: 'status' }, text: meetMsg.get(p.id) }));
+  return li;
+}
+
+function meetForm(p) {
+  const pre = `mf-${p.id}`;
+  const input = (fieldName, label, attrs = {}, required = false) => h('div', { class: 'field' },
+    h('label', { htmlFor: `${pre}-${fieldName}` }, label, required ? null : [' ', h('span', { class: 'muted', text: t('optional') })]),
+    h('input', { id: `${pre}-${fieldName}`, name: fieldName, maxLength: fieldName === 'email' ? 254 : 60, required, ...attrs, attrs: { 'aria-describedby': `${pre}-${fieldName}-error` } }),
+    h('p', { class: 'field-error', id: `${pre}-${fieldName}-error`, dataset: { field: fieldName } }));
+  const consent = h('input', { type: 'checkbox', id: `${pre}-consent`, name: 'consent', attrs: { 'aria-describedby': `${pre}-consent-error` } });
+  const formErr = h('p', { class: 'form-error', attrs: { role: 'alert' } });
+  const send = h('button', { type: 'submit', class: 'btn-primary btn-block', id: `${pre}-send`, text: t('meet_send') });
+  const form = h('form', { id: pre, class: 'meet-form', noValidate: true, attrs: { 'aria-label': t('meet_form_title', { team: p.team }) } },
+    input('name', t('meet_name'), { autocomplete: 'name' }, true),
+    input('company', t('meet_company'), { autocomplete: 'organization' }),
+    input('role', t('meet_role'), { autocomplete: 'organization-title' }),
+    input('email', t('meet_email'), { type: 'email', autocomplete: 'email', inputMode: 'email' }),
+    h('label', { class: 'check consent', htmlFor: `${pre}-consent` }, consent, h('span', { text: t('meet_consent') })),
+    h('p', { class: 'field-error', id: `${pre}-consent-error`, dataset: { field: 'consent' } }),
+    send, formErr,
+    h('button', { type: 'button', class: 'link', text: t('cancel'), onclick: () => { meetOpen = 0; meetView = null; renderAll(); } }));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    form.querySelectorAll('.field-error').forEach((x) => { x.textContent = ''; });
+    form.querySelectorAll('[aria-invalid]').forEach((x) => { x.removeAttribute('aria-invalid'); x.classList.remove('invalid'); });
+    formErr.textContent = '';
+    const val = (n) => form.querySelector(`[name="${n}"]`).value.trim();
+    const body = { name: val('name'), company: val('company'), role: val('role'), email: val('email'), consent: consent.checked };
+    const fail = (field, text) => {
+      const box = form.querySelector(`.field-error[data-field="${field}"]`);
+      const inp = form.querySelector(`[name="${field}"]`);
+      if (box) box.textContent = text; else formErr.textContent = text;
+      if (inp) { inp.setAttribute('aria-invalid', 'true'); inp.classList.add('invalid'); inp.focus(); }
+    };
+    if (!consent.checked) { fail('consent', t('meet_need_consent')); return; }
+    send.disabled = true;
+    try {
+      await api(`/api/events/${encodeURIComponent(code)}/pitches/${p.id}/meeting-request`, { method: 'POST', body, bearer: live.token });
+      meetRemember(p.id, true);
+      meetOpen = 0;
+      meetView = null;
+      renderAll();
+    } catch (e) {
+      if (e.code === 'unauthorized') rejoin();
+      fail(e.field, e.field === 'consent' ? t('meet_need_consent') : fieldErrorText(e));
+    } finally {
+      send.disabled = false;
+    }
+  });
+  return form;
+}
+
+async function withdraw(p, btn) {
+  btn.disabled = true;
+  try {
+    await api(`/api/events/${encodeURIComponent(code)}/pitches/${p.id}/meeting-request`, { method: 'DELETE', bearer: live.token });
+  } catch (e) {
+    if (e.code !== 'not_found') { btn.disabled = false; meetMsg.set(p.id, e.message); meetView = null; renderAll(); return; }
+  }
+  meetRemember(p.id, false);
+  meetMsg.set(p.id, t('meet_withdrawn'));
+  meetView = null;
+  renderAll();
 }
 
 let footerKey = '';

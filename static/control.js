@@ -3,13 +3,14 @@
 // polls), run it live from the live panel or the keyboard, watch the live
 // numbers and a preview of the stage, export results, read the audit log,
 // moderate the social feed (queue live from feed_queue frames, approve,
-// reject, pin, unpin, block author) and edit its settings.
+// reject, pin, unpin, block author) and edit its settings; run the audience
+// boards (board_queue frames) and read the meeting requests.
 // It follows the control:EVENTID topic; every change goes through the HTTP
 // API of docs/protocol.md §13.
 import {
   api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, applyBrand, fieldErrorText, Live, startCountdowns,
   scheduler, letter, tallyCounts, updateBars, updateHist, rankingList, fmtNum, fmtScore, fmtTime, hostPath,
-  latestFeed, feedPost, safeURL,
+  latestFeed, feedPost, safeURL, boardFrames, fmtHM,
 } from '/static/ovation.js';
 
 const $ = (id) => document.getElementById(id);
@@ -376,6 +377,10 @@ async function openEvent(code) {
   renderModel();
   loadFeedSettings();
   loadFeedFallback();
+  boardSig = '';
+  $('board-panel').replaceChildren();
+  renderMeetings([]);
+  loadMeetings();
 
   live = new Live({ topics: [`control:${m.event.id}`] });
   const render = scheduler(() => renderLive(live));
@@ -1044,6 +1049,8 @@ async function loadFeedSettings() {
     if (code !== eventCode) return;
     feedSettings = st;
     feedSig = '';
+    boardSig = '';
+    loadMeetings();
     renderFeedSettings(true);
     const store = topicStore();
     renderFeedPanel(store || null);
@@ -1187,6 +1194,8 @@ $('feed-settings-form').addEventListener('submit', async (ev) => {
   try {
     feedSettings = await call('PATCH', `${feedBase()}/settings`, data);
     feedSig = '';
+    boardSig = '';
+    loadMeetings();
     renderFeedSettings(true);
     renderFeedPanel(topicStore() || null);
     toast(t('saved'));
@@ -1199,6 +1208,187 @@ $('feed-settings-form').addEventListener('submit', async (ev) => {
 });
 
 $('feed-settings-panel').addEventListener('toggle', () => { if ($('feed-settings-panel').open && !feedSettingsDirty) loadFeedSettings(); });
+
+// -------------------------------------------------------------- boards ----
+
+// The boards panel follows the board_queue frames of the control topic
+// (every entry, any state, newest first, pinned first): create and edit
+// boards, moderate their entries (approve, reject, merge, answered, pin,
+// put on stage), turn the top N into a keypad poll, export. Meeting
+// requests are not published: the panel below loads them on demand.
+
+let boardSel = 0;
+let boardSig = '';
+let boardDirty = false;
+const boardBase = () => `/api/events/${encodeURIComponent(eventCode)}/boards`;
+
+const boardFields = (b) => [
+  { name: 'title', label: t('f_board_title'), required: true, maxLength: 120 },
+  { name: 'room_id', label: t('f_board_room'), type: 'select', numeric: true, options: [[0, t('board_event_wide')], ...model.rooms.map((x) => [x.id, x.name])] },
+  { name: 'moderation', label: t('f_moderation'), type: 'select', options: [['pre', t('mod_pre')], ['post', t('mod_post')]] },
+  { name: 'max_len', label: t('f_max_len'), type: 'number', min: 1, max: 280 },
+  b ? null : { name: 'open', label: t('f_open'), type: 'checkbox' },
+].filter(Boolean);
+
+function newBoard() {
+  openForm({ title: t('new_board'), fields: boardFields(null), values: { room_id: roomSel, moderation: 'pre', max_len: 280, open: true }, submitLabel: t('create'),
+    submit: async (d) => { const b = await call('POST', boardBase(), d); boardSel = b.id; boardSig = ''; } });
+}
+
+function editBoard(b) {
+  openForm({ title: t('edit_x', { x: b.title }), fields: boardFields(b), values: b,
+    submit: (d) => { const c = changed(d, b); return Object.keys(c).length ? call('PATCH', `${boardBase()}/${b.id}`, c) : null; } });
+}
+
+async function deleteBoard(b) {
+  const ok = await confirmDialog({ title: t('board_delete_title'), text: t('board_delete_text', { title: b.title }), confirmLabel: t('board_delete') });
+  if (ok) await call('DELETE', `${boardBase()}/${b.id}`).catch((e) => toast(fieldErrorText(e), true));
+}
+
+function boardToPoll(f) {
+  const b = f.board;
+  openForm({ title: t('board_to_poll'), submitLabel: t('create'),
+    fields: [
+      { name: 'n', label: t('board_poll_n'), type: 'number', min: 2, max: 6, required: true },
+      { name: 'question', label: t('board_poll_question'), maxLength: 200, required: true },
+      { name: 'room_id', label: t('board_poll_room'), type: 'select', numeric: true, options: model.rooms.map((x) => [x.id, x.name]) },
+    ],
+    values: { n: Math.min(4, Math.max(2, f.entries.filter((e) => e.status === 'approved' || e.status === 'answered').length)), question: b.title, room_id: b.room_id || roomSel },
+    submit: async (d) => {
+      const p = await call('POST', `${boardBase()}/${b.id}/poll`, d);
+      toast(t('board_poll_made'));
+      setTimeout(() => $(`poll-${p.id}`)?.scrollIntoView({ block: 'center' }), 300);
+    } });
+}
+
+function entryAction(e, action, btn, body) {
+  return act(`/api/events/${encodeURIComponent(eventCode)}/entries/${e.id}/actions/${action}`, body, btn).then(() => { if ($('audit-panel').open) loadAuditSoon(); });
+}
+
+function highlight(b, id, btn) {
+  return act(`${boardBase()}/${b.id}/highlight`, { entry_id: id }, btn);
+}
+
+function mergeEntry(f, e) {
+  const targets = f.entries.filter((x) => x.id !== e.id && (x.status === 'approved' || x.status === 'answered'));
+  if (!targets.length) { toast(t('board_merge_none'), true); return; }
+  openForm({ title: t('board_merge_title'), submitLabel: t('board_merge').replace('…', ''),
+    fields: [{ name: 'into', label: t('board_merge_into'), type: 'select', numeric: true, options: targets.map((x) => [x.id, `#${x.id} · ${x.text.slice(0, 70)}`]), hint: e.text }],
+    values: { into: targets[0].id },
+    submit: (d) => call('POST', `/api/events/${encodeURIComponent(eventCode)}/entries/${e.id}/actions/merge`, { into: d.into }) });
+}
+
+function renderBoardPanel(store) {
+  if (!model || !eventCode) return;
+  const frames = boardFrames(store, 'board_queue');
+  if (!frames.some((f) => f.board.id === boardSel)) boardSel = frames.length ? frames[frames.length - 1].board.id : 0;
+  const f = frames.find((x) => x.board.id === boardSel);
+  const sig = JSON.stringify([frames.map((x) => [x.board, x.pending]), f?.entries, document.documentElement.lang, model.rooms.map((r) => r.name), model.polls.map((p) => [p.id, p.question])]);
+  if (sig === boardSig) return;
+  if (pointerDown) { boardDirty = true; return; }
+  boardSig = sig;
+  boardDirty = false;
+  const head = h('div', { class: 'card-head' },
+    h('h2', { id: 'boards-title' }, icon('chat'), ' ', t('boards')), h('span', { class: 'spacer' }),
+    button(t('new_board'), { ic: 'plus', id: 'board-new', onclick: newBoard }));
+  if (!f) {
+    preserveFocus(() => $('board-panel').replaceChildren(head, h('p', { class: 'empty', text: t('no_boards') })));
+    return;
+  }
+  const b = f.board;
+  const tabs = frames.length > 1 ? h('div', { class: 'board-tabs', attrs: { role: 'tablist', 'aria-label': t('boards') } }, frames.map((x) =>
+    h('button', { type: 'button', class: 'btn-small', id: `board-tab-${x.board.id}`, attrs: { role: 'tab', 'aria-selected': String(x.board.id === boardSel) },
+      onclick: () => { boardSel = x.board.id; boardSig = ''; renderBoardPanel(topicStore()); } },
+    h('span', { text: x.board.title }), x.pending ? h('span', { class: 'tag warn', text: String(x.pending) }) : null))) : null;
+  const poll = b.poll_id ? model.polls.find((p) => p.id === b.poll_id) : null;
+  const exp = (fmt) => h('a', { class: 'btn btn-small', id: `board-export-${fmt}`, href: `${boardBase()}/${b.id}/export?format=${fmt}`, download: '' }, icon('download'), h('span', { text: fmt.toUpperCase() }));
+  const info = h('div', { class: 'card-head' },
+    h('h3', { id: 'board-title', text: b.title }),
+    h('span', { class: 'tag', text: b.room_id ? roomName(b.room_id) : t('board_event_wide') }),
+    h('span', { class: 'tag', text: b.moderation === 'post' ? t('feed_mode_post') : t('feed_mode_pre') }),
+    h('span', { class: b.open ? 'tag live' : 'tag', id: 'board-state', text: b.open ? t('board_open_tag') : t('board_closed_tag') }),
+    h('span', { class: f.pending ? 'tag warn' : 'tag', id: 'board-pending', text: t('board_pending', { n: f.pending }) }),
+    poll ? h('a', { class: 'small', href: `#poll-${poll.id}`, id: 'board-poll-link', text: t('board_poll_link', { q: poll.question }) }) : null);
+  const actions = h('div', { class: 'actions', style: { marginBottom: '.8rem' } },
+    button(t('edit'), { ic: 'edit', id: 'board-edit', onclick: () => editBoard(b) }),
+    b.open ? button(t('board_close_it'), { ic: 'x', id: 'board-toggle', onclick: (btn) => call('PATCH', `${boardBase()}/${b.id}`, { open: false }).catch((e) => toast(fieldErrorText(e), true)) })
+      : button(t('board_open_it'), { ic: 'check', id: 'board-toggle', onclick: (btn) => call('PATCH', `${boardBase()}/${b.id}`, { open: true }).catch((e) => toast(fieldErrorText(e), true)) }),
+    button(t('board_to_poll'), { ic: 'vote', primary: true, id: 'board-to-poll', onclick: () => boardToPoll(f) }),
+    exp('csv'), exp('json'),
+    h('a', { class: 'btn btn-small', id: 'board-stage-link', href: `/stage/${encodeURIComponent(eventCode)}?room=${b.room_id || roomSel}&view=board&board=${b.id}`, target: '_blank', rel: 'noopener' }, icon('monitor'), h('span', { text: t('board_stage_link') })),
+    b.highlight_id ? button(t('e_unhighlight'), { ic: 'eyeoff', id: 'board-unhighlight', onclick: (btn) => highlight(b, 0, btn) }) : null,
+    button(t('board_delete'), { ic: 'trash', danger: true, id: 'board-delete', onclick: () => deleteBoard(b) }));
+  const list = h('div', { class: 'feed-list', id: 'board-queue', dataset: { count: String(f.entries.length), pending: String(f.pending) } },
+    f.entries.length ? f.entries.map((e) => queueEntry(f, e)) : [h('p', { class: 'empty', text: t('board_queue_empty') })]);
+  preserveFocus(() => $('board-panel').replaceChildren(...[head, tabs, info, actions, list].filter(Boolean)));
+}
+
+function queueEntry(f, e) {
+  const b = f.board;
+  const onStage = b.highlight_id === e.id;
+  const id = (a) => `be-${e.id}-${a}`;
+  const btns = [];
+  const add = (action, ic, opts = {}) => btns.push(button(t('e_' + action), { ic, id: id(action), onclick: (btn) => entryAction(e, action, btn), ...opts }));
+  if (e.status === 'pending' || e.status === 'rejected') add('approve', 'check', { primary: true });
+  if (e.status === 'approved' || e.status === 'answered') {
+    btns.push(onStage ? button(t('e_unhighlight'), { ic: 'eyeoff', id: id('unhighlight'), onclick: (btn) => highlight(b, 0, btn) })
+      : button(t('e_highlight'), { ic: 'monitor', primary: true, id: id('highlight'), onclick: (btn) => highlight(b, e.id, btn) }));
+    add(e.status === 'approved' ? 'answer' : 'unanswer', e.status === 'approved' ? 'check' : 'reset');
+    add(e.pinned ? 'unpin' : 'pin', 'pin');
+  }
+  if (e.status === 'pending' || e.status === 'approved') add('reject', 'x');
+  if (e.status === 'pending' || e.status === 'approved') btns.push(button(t('board_merge'), { ic: 'list', id: id('merge'), onclick: () => mergeEntry(f, e) }));
+  return h('article', { class: `queue-entry${e.pinned ? ' pinned' : ''}${onStage ? ' on-stage' : ''}`, dataset: { entryId: String(e.id), status: e.status } },
+    h('p', { class: 'entry-meta small' },
+      h('span', { class: e.status === 'pending' ? 'tag warn' : e.status === 'approved' ? 'tag live' : 'tag', text: t('st_' + e.status) }),
+      onStage ? h('span', { class: 'tag on', text: t('e_on_stage') }) : null,
+      e.pinned ? h('span', { class: 'tag on', text: t('board_pinned') }) : null,
+      h('strong', { text: e.display_name || t('board_anonymous') }),
+      h('span', { class: 'muted', text: `#${e.id} · ${fmtHM(e.created_at)} · ${t('board_upvotes', { n: e.upvotes })}` }),
+      e.merged_into ? h('span', { class: 'muted', text: t('board_merged_into', { id: e.merged_into }) }) : null),
+    h('p', { class: 'post-text', text: e.text }),
+    btns.length ? h('div', { class: 'actions post-actions' }, btns) : null);
+}
+
+document.addEventListener('pointerup', () => {
+  if (boardDirty) setTimeout(() => { const st = topicStore(); if (st && !pointerDown) renderBoardPanel(st); });
+}, true);
+
+// ------------------------------------------------------ meeting requests ----
+
+let meetLoad = 0;
+async function loadMeetings() {
+  if (!eventCode) return;
+  const n = ++meetLoad;
+  const code = eventCode;
+  try {
+    const reqs = await call('GET', `/api/events/${encodeURIComponent(code)}/meeting-requests`);
+    if (n === meetLoad && code === eventCode) renderMeetings(reqs);
+  } catch (e) {
+    if (e.status !== 401) toast(fieldErrorText(e), true);
+  }
+}
+
+function renderMeetings(reqs) {
+  const pitches = model.rounds.flatMap((r) => r.pitches.map((p) => ({ ...p, round: r.title })));
+  const byPitch = new Map();
+  for (const r of reqs) { if (!byPitch.has(r.pitch_id)) byPitch.set(r.pitch_id, []); byPitch.get(r.pitch_id).push(r); }
+  const withReqs = pitches.filter((p) => byPitch.has(p.id));
+  $('meet-panel').replaceChildren(
+    h('div', { class: 'card-head' }, h('h2', { id: 'meet-title' }, icon('users'), ' ', t('meetings')),
+      h('span', { class: 'tag', id: 'meet-total', dataset: { count: String(reqs.length) }, text: t('meet_count', { n: reqs.length }) }),
+      h('span', { class: 'spacer' }), button(t('meet_refresh'), { ic: 'reset', id: 'meet-refresh', onclick: loadMeetings })),
+    ...(withReqs.length ? withReqs.map((p) => {
+      const list = byPitch.get(p.id);
+      return h('div', { class: 'meet-pitch', id: `meet-pitch-${p.id}`, dataset: { count: String(list.length) } },
+        h('div', { class: 'row' }, h('strong', { text: p.team }), h('span', { class: 'muted small', text: `${p.round} · ${t('meet_count', { n: list.length })}` }), h('span', { class: 'spacer' }),
+          h('a', { class: 'btn btn-small', id: `meet-csv-${p.id}`, href: `/api/events/${encodeURIComponent(eventCode)}/pitches/${p.id}/meeting-requests.csv`, download: '' }, icon('download'), h('span', { text: t('meet_csv') }))),
+        h('table', { class: 'meet-table' },
+          h('thead', {}, h('tr', {}, [t('meet_name'), t('meet_company'), t('meet_role'), t('meet_email')].map((x) => h('th', { text: x })))),
+          h('tbody', {}, list.map((r) => h('tr', { dataset: { request: String(r.id) } },
+            h('td', { text: r.name }), h('td', { text: r.company }), h('td', { text: r.role }), h('td', { class: 'mono', text: r.email }))))));
+    }) : [h('p', { class: 'empty', text: t('meet_none') })]));
+}
 
 // ------------------------------------------------------------ live data ----
 
@@ -1251,6 +1441,7 @@ function patchLive(store) {
     el.replaceChildren(f && f.entries.length ? rankingList(f.entries, 10) : h('p', { class: 'muted small', text: '–' }));
   }
   renderFeedPanel(store);
+  renderBoardPanel(store);
   const stats = store.get('stats');
   if (stats) {
     const conns = Object.values(stats.connected || {}).reduce((a, b) => a + b, 0);
@@ -1272,6 +1463,8 @@ window.addEventListener('langchange', () => {
     renderStatic();
     settingsDirty = false;
     feedSig = '';
+    boardSig = '';
+    loadMeetings();
     renderFeedSettings(true);
     renderModel();
     if ($('audit-panel').open) loadAudit();

@@ -385,13 +385,17 @@ export function startCountdowns(getOffset) {
 
 // frameKey names what a frame replaces: frames with the same key supersede
 // each other (a tally per target, a ranking per round, a stage per room, a
-// feed per room: the control topic carries one for each room).
+// feed per room: the control topic carries one for each room; a board, its
+// queue or its removal per board, and a board's highlight).
 export function frameKey(f) {
   switch (f.type) {
     case 'tally': return 'tally:' + f.target;
     case 'ranking': return 'ranking:' + f.round_id;
     case 'stage': return 'stage:' + (f.room ? f.room.id : '');
     case 'feed': return 'feed:' + (f.room_id ?? '');
+    case 'board': case 'board_queue': return 'board:' + (f.board ? f.board.id : '');
+    case 'board_removed': return 'board:' + f.board_id;
+    case 'board_highlight': return 'board_highlight:' + f.board_id;
     default: return f.type;
   }
 }
@@ -922,4 +926,36 @@ export function followFeed(live, code, onChange) {
   live.addEventListener('update', (ev) => {
     if (ev.detail.snapshot && /^(room|stage):\d+$/.test(ev.detail.topic)) seed(ev.detail.topic);
   });
+}
+
+// ---------------------------------------------------------------- boards ----
+
+// boardFrames returns the board frames (type, e.g. "board" or
+// "board_queue") a topic store holds, oldest board first; removed boards
+// are left out (their board_removed frame replaced them).
+export function boardFrames(store, type = 'board') {
+  if (!store) return [];
+  const out = [];
+  for (const f of store.frames.values()) if (f.type === type && f.board) out.push(f);
+  return out.sort((a, b) => a.board.id - b.board.id);
+}
+
+// boardHighlight returns the entry on stage among the boards of a room or
+// stage store, with its board, or null: the latest highlight wins.
+export function boardHighlight(store) {
+  let best = null;
+  for (const f of boardFrames(store)) {
+    const hl = store.get(`board_highlight:${f.board.id}`);
+    if (hl && hl.entry && (!best || (hl.seq || 0) > (best.hl.seq || 0))) best = { hl, board: f.board, entry: hl.entry };
+  }
+  return best;
+}
+
+// sortEntries orders board entries as the server does: pinned first, then
+// by sort (top: most upvotes, older first; newest; trending).
+export function sortEntries(entries, sort = 'top') {
+  const top = (a, b) => b.upvotes - a.upvotes || Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id;
+  const cmp = sort === 'newest' ? (a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id
+    : sort === 'trending' ? (a, b) => (b.trending || 0) - (a.trending || 0) || top(a, b) : top;
+  return entries.slice().sort((a, b) => (b.pinned ? 1 : 0) - (a.pinned ? 1 : 0) || cmp(a, b));
 }

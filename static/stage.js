@@ -7,14 +7,23 @@
 // default, top or off; ?speed=PX pixels per second on a 1080-line screen,
 // 20–600, default 110), pinned posts first and highlighted. ?view=wall
 // shows the latest posts as cards, full screen, instead of the voting views.
+//
+// Boards: an entry a moderator highlights shows full screen ("now
+// answering") over the pitch and the lobby (an open poll and the ranking
+// reveal still come first). ?view=board shows a board's top entries live
+// instead of the voting views (?board=ID, default: the room's newest open
+// board); a highlight still takes over while it lasts.
 import {
+  boardFrames, boardHighlight, sortEntries,
   api, t, h, icon, applyI18n, setLang, applyBrand, Live, startCountdowns, scheduler, letter, hostPath,
   tallyCounts, updateBars, updateHist, hasJury, scoreParts, entryData, fmtScore, latestFeed, feedPost, authorLine, followFeed,
 } from '/static/ovation.js';
 
 const params = new URLSearchParams(location.search);
 const wallMode = params.get('view') === 'wall';
-const tickerAt = wallMode ? 'off' : ['top', 'off'].includes(params.get('ticker')) ? params.get('ticker') : 'bottom';
+const boardMode = params.get('view') === 'board';
+const boardWanted = Number(params.get('board')) || 0;
+const tickerAt = wallMode || boardMode ? 'off' : ['top', 'off'].includes(params.get('ticker')) ? params.get('ticker') : 'bottom';
 const tickerSpeed = Math.min(600, Math.max(20, Number(params.get('speed')) || 110));
 document.body.dataset.ticker = tickerAt;
 if (wallMode) document.body.classList.add('wall-mode');
@@ -97,15 +106,18 @@ function renderAll() {
   const openPoll = stage.polls.find((p) => p.state === 'open');
   const pitch = round && round.state === 'running' ? round.pitches.find((p) => p.id === round.current_pitch_id) : null;
   const shownPolls = stage.polls.filter((p) => p.state === 'closed' && p.show_results);
+  const hl = boardHighlight(store);
   let next;
   if (openPoll) next = ['poll', openPoll.id, () => pollView(openPoll.id)];
   else if (round && round.ranking_revealed) next = ['ranking', round.id, () => rankingView(round.id)];
+  else if (hl) next = ['highlight', hl.entry.id, () => highlightView()];
   else if (pitch) next = ['pitch', pitch.id, () => pitchView(pitch.id)];
   else if (shownPolls.length) {
     const p = shownPolls[shownPolls.length - 1];
     next = ['poll', p.id, () => pollView(p.id)];
   } else next = ['lobby', 0, lobbyView];
   if (wallMode) next = ['wall', 0, wallView];
+  if (boardMode) next = hl ? ['highlight', hl.entry.id, () => highlightView()] : ['board', 0, boardView];
   const key = `${next[0]}:${next[1]}`;
   if (view.key !== key) {
     view = next[2]();
@@ -114,6 +126,7 @@ function renderAll() {
     document.body.dataset.view = next[0];
   }
   $('head').hidden = next[0] === 'lobby';
+  document.body.classList.toggle('board-mode', next[0] === 'highlight' || next[0] === 'board');
   renderRunOrder(next[0] === 'pitch' ? round : null);
   view.update(stage, store, connected);
   renderTicker(latestFeed(store.get(`feed:${roomId}`)));
@@ -186,6 +199,62 @@ function wallView() {
       // Two rows at least, so that a few posts are not stretched to the full height.
       grid.dataset.rows = String(Math.max(2, Math.ceil(items.length / 3)));
       grid.replaceChildren(...items.map((it) => feedPost(it, { cls: 'post wall-card', link: false })));
+    },
+  };
+}
+
+// highlightView is the entry a moderator put on stage, full screen.
+function highlightView() {
+  const board = h('div', { class: 'hl-board' }, icon('chat'), h('span'));
+  const text = h('blockquote', { class: 'hl-text', id: 'highlight-text' });
+  const who = h('div', { class: 'hl-who' });
+  const ups = h('div', { class: 'hl-ups' });
+  const el = h('div', { class: 'highlight', id: 'highlight-view' },
+    h('div', { class: 'stage-kicker hl-kicker', text: t('now_answering') }), board, text, h('div', { class: 'hl-foot' }, who, ups));
+  return {
+    el,
+    update(stage, store) {
+      const hl = boardHighlight(store);
+      if (!hl) return;
+      el.dataset.entry = String(hl.entry.id);
+      board.lastChild.textContent = hl.board.title;
+      text.textContent = hl.entry.text;
+      const len = [...hl.entry.text].length;
+      text.dataset.size = len > 180 ? 's' : len > 90 ? 'm' : 'l';
+      who.textContent = hl.entry.display_name || t('board_anonymous');
+      ups.replaceChildren(icon('up'), h('span', { text: t('board_upvotes', { n: hl.entry.upvotes }) }));
+    },
+  };
+}
+
+// boardView shows a board's top entries live, with their upvotes.
+function boardView() {
+  const title = h('div', { class: 'wall-title' }, icon('chat'), h('span'));
+  const list = h('ol', { class: 'stage-board', id: 'stage-board' });
+  const empty = h('div', { class: 'hidden-note' }, icon('chat'), h('span'));
+  let sig = '';
+  return {
+    el: h('div', { class: 'wall', id: 'board-view' }, title, list, empty),
+    update(stage, store) {
+      const frames = boardFrames(store);
+      const f = frames.find((x) => x.board.id === boardWanted)
+        || frames.filter((x) => x.board.room_id === roomId && x.board.open).pop() || frames.filter((x) => x.board.open).pop() || frames[frames.length - 1];
+      title.lastChild.textContent = f ? `${f.board.title} · ${t('board_top')}` : t('board_top');
+      const entries = f ? sortEntries(f.entries, 'top').filter((e) => e.status === 'approved' || e.pinned).slice(0, 6) : [];
+      empty.hidden = entries.length > 0;
+      empty.lastChild.textContent = t('board_on_stage_empty');
+      const next = JSON.stringify([f?.board.id, entries.map((e) => [e.id, e.upvotes, e.text, e.display_name, e.pinned]), document.documentElement.lang]);
+      if (next === sig) return;
+      sig = next;
+      list.dataset.board = f ? String(f.board.id) : '';
+      list.dataset.order = entries.map((e) => e.id).join(',');
+      const max = Math.max(1, ...entries.map((e) => e.upvotes));
+      list.replaceChildren(...entries.map((e, i) => h('li', { class: `sb-row${e.pinned ? ' pinned' : ''}`, dataset: { entryId: String(e.id) } },
+        h('span', { class: 'sb-rank', text: String(i + 1) }),
+        h('div', { class: 'sb-main' }, h('div', { class: 'sb-text', text: e.text }),
+          h('div', { class: 'sb-bar' }, h('span', { style: { width: `${(100 * e.upvotes) / max}%` } })),
+          h('div', { class: 'sb-who', text: e.display_name || t('board_anonymous') })),
+        h('span', { class: 'sb-ups' }, icon('up'), h('strong', { text: String(e.upvotes) })))));
     },
   };
 }
