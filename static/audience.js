@@ -332,7 +332,7 @@ function postError(e) {
     case 'conflict': return t('post_duplicate');
     case 'forbidden': return t('post_off');
     case 'unauthorized': return t('err_unauthorized');
-    case 'invalid': return e.field === 'room_id' ? e.message : fieldErrorText({ ...e, field: e.field || 'text' });
+    case 'invalid': return e.field === 'room_id' ? e.message : fieldErrorText({ code: e.code, message: e.message, field: e.field || 'text' });
     default: return e.message;
   }
 }
