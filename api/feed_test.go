@@ -21,9 +21,10 @@ import (
 	"github.com/ovation-live/ovation/store"
 )
 
-// newFeedServer is newTestServer with the feed service wired in, as
-// cmd/ovation wires it, and an event FEED with one room.
-func newFeedServer(tb testing.TB) (*testServer, *feed.Service, *hub.Hub, live.Model) {
+// newServiceServer is newTestServer with a service wired in as cmd/ovation
+// wires it: attach builds the service, hands it to the server and returns
+// its Run, which runs (with the engine's) until the test ends.
+func newServiceServer(tb testing.TB, attach func(db *store.DB, engine *live.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context)) (*testServer, *hub.Hub) {
 	tb.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, err := store.Open(filepath.Join(tb.TempDir(), "ovation.db"), store.Options{Synchronous: "NORMAL"})
@@ -35,26 +36,37 @@ func newFeedServer(tb testing.TB) (*testServer, *feed.Service, *hub.Hub, live.Mo
 	if err := engine.Load(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
-	fs := feed.New(db, engine, h, feed.Options{Logger: log, FrameInterval: 10 * time.Millisecond})
 	hs := httptest.NewUnstartedServer(nil)
 	base := "http://" + hs.Listener.Addr().String()
 	srv := New(Config{TokenSecret: []byte("s"), PasswordHash: testPasswordHash(), APITokenHash: HashAPIToken(testAPIToken),
 		AllowedOrigins: []string{base}}, engine, h, db, db, static.Files, NewMetrics(), log)
-	srv.SetFeed(fs)
+	run := attach(db, engine, h, srv, log)
 	hs.Config.Handler = srv
 	hs.Start()
 	bg, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); engine.Run(bg) }()
-	go func() { defer wg.Done(); fs.Run(bg) }()
+	go func() { defer wg.Done(); run(bg) }()
 	tb.Cleanup(func() {
 		hs.Close()
 		stop()
 		wg.Wait()
 		db.Close()
 	})
-	ts := &testServer{URL: base, Origin: base, Token: testAPIToken, Close: func() {}, srv: srv, engine: engine}
+	return &testServer{URL: base, Origin: base, Token: testAPIToken, Close: func() {}, srv: srv, engine: engine}, h
+}
+
+// newFeedServer is newServiceServer with the feed service and an event FEED
+// with one room.
+func newFeedServer(tb testing.TB) (*testServer, *feed.Service, *hub.Hub, live.Model) {
+	tb.Helper()
+	var fs *feed.Service
+	ts, h := newServiceServer(tb, func(db *store.DB, engine *live.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context) {
+		fs = feed.New(db, engine, h, feed.Options{Logger: log, FrameInterval: 10 * time.Millisecond})
+		srv.SetFeed(fs)
+		return fs.Run
+	})
 	ts.mod(tb, "POST", "/api/events", map[string]any{"code": "FEED", "title": "Feed"}, nil)
 	var m live.Model
 	ts.mod(tb, "GET", "/api/events/FEED/model", nil, &m)
