@@ -228,14 +228,18 @@ func (tb *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 
 func (tb *tab) open(u string) { tb.t.Helper(); tb.do("open "+u, chromedp.Navigate(u)) }
 
-// click clicks the element sel with the mouse. A live page may replace the
-// element between the query and the click (a new frame re-renders it); the
-// click is then tried again on the new element.
+// click clicks the element sel with the mouse, first scrolled to the middle
+// of the viewport (scrolled only "into view", it may sit under a sticky
+// header that would take the click). A live page may replace the element
+// between the query and the click (a new frame re-renders it); the click is
+// then tried again on the new element.
 func (tb *tab) click(sel string) {
 	tb.t.Helper()
+	center := `document.querySelector(` + jsString(sel) + `).scrollIntoView({block: 'center', inline: 'center'})`
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(tb.ctx, waitTimeout)
-		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+		err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Evaluate[chromedp.Void](center),
+			chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 		cancel()
 		if err == nil {
 			return
