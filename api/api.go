@@ -29,6 +29,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/ovation-live/ovation/board"
+	"github.com/ovation-live/ovation/cluster"
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
@@ -125,6 +126,11 @@ type Server struct {
 	feed     *feed.Service  // nil until SetFeed: the feed routes answer not_found
 	boards   *board.Service // nil until SetBoards: the board routes answer not_found
 
+	// edge is set on a cluster edge (SetEdge): the engine runs on the core,
+	// reached through it. count gives presence counts (SetPresence).
+	edge  Edge
+	count func(topic string) int
+
 	voteLimit, ipVoteLimit, joinLimit, loginLimit *limiter
 
 	connMu   sync.Mutex
@@ -142,9 +148,64 @@ func New(cfg Config, engine *live.Engine, h *hub.Hub, sessions Sessions, audit A
 		joinLimit: newLimiter(cfg.JoinRate, cfg.JoinBurst), loginLimit: newLimiter(5.0/60, 10),
 		conns: map[*conn]struct{}{}}
 	s.metrics = m
+	s.count = h.Count
 	m.watchHub(h)
 	s.echo = s.Routes()
 	return s
+}
+
+// Edge is what the API of a cluster edge uses instead of the engine, which
+// runs on the core (implemented by package cluster).
+type Edge interface {
+	// Do forwards an HTTP request to the core and returns its answer.
+	Do(ctx context.Context, r *http.Request, ip string) (*cluster.Response, error)
+	// Submit hands a vote to the core: "received" or "queued" now, the
+	// final status or error through report later.
+	Submit(ctx context.Context, who live.Voter, v live.Vote, report func(status string, err error)) (string, error)
+	// Degraded reports whether the edge cannot reach Redis.
+	Degraded() bool
+}
+
+// SetEdge makes this server a cluster edge (engine nil): every HTTP request
+// but the health checks, metrics, static files and WebSockets goes to the
+// core through e; votes over WebSockets go through e.Submit.
+func (s *Server) SetEdge(e Edge) {
+	s.edge = e
+	s.echo = s.Routes()
+}
+
+// SetPresence replaces the local subscriber counts in presence frames (a
+// cluster core counts the subscribers of every node).
+func (s *Server) SetPresence(count func(topic string) int) { s.count = count }
+
+// SetDegraded tells every connected client that the service runs degraded
+// (a cluster node that cannot reach Redis) or is whole again.
+func (s *Server) SetDegraded(degraded bool) {
+	status := "ok"
+	if degraded {
+		status = "degraded"
+	}
+	msg := mustJSON(map[string]any{"type": "service", "status": status})
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	for cn := range s.conns {
+		cn.sub.Send(msg)
+	}
+}
+
+// forward serves a request on an edge by handing it to the core.
+func (s *Server) forward(c echo.Context) error {
+	res, err := s.edge.Do(c.Request().Context(), c.Request(), c.RealIP())
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	for k, v := range res.Header {
+		h[k] = v
+	}
+	c.Response().WriteHeader(res.Status)
+	_, err = c.Response().Write(res.Body)
+	return err
 }
 
 // ServeHTTP implements http.Handler.
@@ -171,6 +232,11 @@ func (s *Server) Routes() *echo.Echo {
 	e.GET("/debug/pprof/profile", echo.WrapHandler(http.HandlerFunc(pprof.Profile)), s.requireModerator)
 	e.GET("/debug/pprof/trace", echo.WrapHandler(http.HandlerFunc(pprof.Trace)), s.requireModerator)
 	e.GET("/ws", s.handleWS)
+	if s.edge != nil { // a cluster edge: the core answers everything else
+		e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(s.pages))))
+		e.Any("/*", s.forward)
+		return e
+	}
 
 	// Pages.
 	e.GET("/", s.page("index.html"))
@@ -360,7 +426,7 @@ func (s *Server) handleReady(c echo.Context) error {
 	s.connMu.Lock()
 	draining := s.draining
 	s.connMu.Unlock()
-	if draining || !s.engine.Healthy() {
+	if draining || (s.engine != nil && !s.engine.Healthy()) {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})

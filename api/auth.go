@@ -165,6 +165,9 @@ func (s *Server) moderator(c echo.Context) (actor, csrf string, err error) {
 	if err != nil {
 		return "", "", live.Errorf(live.EUnauthorized, "Moderator login required.")
 	}
+	if s.edge != nil {
+		return s.edgeModerator(c)
+	}
 	csrf, err = s.sessions.Session(c.Request().Context(), hashToken(ck.Value))
 	if err != nil {
 		return "", "", err
@@ -235,4 +238,23 @@ func (l *limiter) allow(key string) bool {
 	}
 	b.seen = now
 	return b.lim.AllowN(now, 1)
+}
+
+// edgeModerator asks the core, which keeps the sessions, whether the
+// request's session cookie is a moderator's (GET /api/session).
+func (s *Server) edgeModerator(c echo.Context) (actor, csrf string, err error) {
+	r := c.Request().Clone(c.Request().Context())
+	r.Method, r.RequestURI, r.Body, r.ContentLength = http.MethodGet, "/api/session", http.NoBody, 0
+	res, err := s.edge.Do(r.Context(), r, c.RealIP())
+	if err != nil {
+		return "", "", err
+	}
+	var out struct {
+		Actor string `json:"actor"`
+		CSRF  string `json:"csrf_token"`
+	}
+	if res.Status != http.StatusOK || json.Unmarshal(res.Body, &out) != nil {
+		return "", "", live.Errorf(live.EUnauthorized, "Moderator login required.")
+	}
+	return out.Actor, out.CSRF, nil
 }

@@ -42,6 +42,8 @@ type conn struct {
 	ip        string
 	moderator bool
 	claims    *tokenClaims
+	token     string         // the participant token claims came from (an edge asks the core with it)
+	asks      sync.WaitGroup // an edge's requests to the core for this connection
 	topics    map[string]bool
 	msgLimit  *rate.Limiter
 	strikes   int
@@ -165,9 +167,10 @@ func (cn *conn) run() {
 	written := make(chan struct{})
 	go func() { defer close(written); cn.writeLoop() }()
 	cn.send(map[string]any{"type": "welcome", "server_time": time.Now().UnixMilli(), "epoch": cn.s.hub.Epoch(),
-		"moderator": cn.moderator})
+		"moderator": cn.moderator, "degraded": cn.s.edge != nil && cn.s.edge.Degraded()})
 	cn.readLoop()
 	cn.cancel()
+	cn.asks.Wait()
 	<-written
 	cn.s.hub.Remove(cn.sub)
 	for t := range cn.topics {
@@ -246,7 +249,7 @@ func (cn *conn) handle(m inMsg) {
 			cn.fail(m.ID, err)
 			return
 		}
-		cn.claims = &claims
+		cn.claims, cn.token = &claims, m.Token
 		cn.reply(m, map[string]any{"type": "auth_ok", "participant_id": claims.ParticipantID, "event_id": claims.EventID,
 			"jury": claims.Jury, "display_name": claims.Name})
 	case "subscribe":
@@ -266,6 +269,10 @@ func (cn *conn) handle(m inMsg) {
 		}
 		if time.Now().Unix() >= cn.claims.Expires {
 			cn.failVote(m, live.Errorf(live.EUnauthorized, "This participant token has expired; join the event again."))
+			return
+		}
+		if cn.s.edge != nil {
+			cn.submitVote(m)
 			return
 		}
 		ack, err := cn.s.castVote(cn.ctx, *cn.claims, cn.ip, m.voteRequest)
@@ -301,14 +308,12 @@ func (cn *conn) subscribe(m inMsg) {
 	case kind == "control" && !cn.moderator:
 		cn.fail(m.ID, &live.Error{Code: live.EForbidden, Field: "topic", Message: "Only moderators may follow the control topic."})
 		return
-	case kind == "control" && !cn.s.eventExists(id):
+	case kind == "control" && !cn.s.topicExists(m.Topic):
 		cn.fail(m.ID, &live.Error{Code: live.ENotFound, Field: "topic", Message: "No such event."})
 		return
-	case kind == "room" || kind == "stage":
-		if _, err := cn.s.engine.RoomEvent(id); err != nil {
-			cn.fail(m.ID, &live.Error{Code: live.ENotFound, Field: "topic", Message: "No such room."})
-			return
-		}
+	case kind != "control" && !cn.s.topicExists(m.Topic):
+		cn.fail(m.ID, &live.Error{Code: live.ENotFound, Field: "topic", Message: "No such room."})
+		return
 	}
 	if !cn.topics[m.Topic] && len(cn.topics) >= maxTopics {
 		cn.fail(m.ID, &live.Error{Code: live.EInvalid, Field: "topic", Message: "Too many topics on one connection."})
@@ -322,7 +327,88 @@ func (cn *conn) subscribe(m inMsg) {
 	}
 	cn.s.hub.Subscribe(m.Topic, cn.sub, m.Epoch, m.LastSeq)
 	if cn.claims != nil && kind == "room" {
+		cn.sendMyVotes()
+	}
+}
+
+// sendMyVotes sends the participant's counted votes: from the engine, or on
+// an edge from the core (GET /api/me), without holding up the read loop.
+func (cn *conn) sendMyVotes() {
+	if cn.s.edge == nil {
 		cn.send(map[string]any{"type": "my_votes", "votes": cn.s.engine.MyVotes(voterOf(*cn.claims))})
+		return
+	}
+	r, err := http.NewRequestWithContext(cn.ctx, http.MethodGet, "/api/me", http.NoBody)
+	if err != nil {
+		return
+	}
+	r.RequestURI = "/api/me"
+	r.Header.Set(echo.HeaderAuthorization, "Bearer "+cn.token)
+	cn.asks.Go(func() {
+		res, err := cn.s.edge.Do(cn.ctx, r, cn.ip)
+		var me struct {
+			Votes map[string]int `json:"votes"`
+		}
+		if err != nil || res.Status != http.StatusOK || json.Unmarshal(res.Body, &me) != nil {
+			return // the phone keeps what it knows; the next subscribe asks again
+		}
+		cn.send(map[string]any{"type": "my_votes", "votes": me.Votes})
+	})
+}
+
+// submitVote hands a vote to the core through the edge: an ack "received"
+// (or "queued" while degraded) now, the final ack or error when the core
+// has committed it.
+func (cn *conn) submitVote(m inMsg) {
+	target, err := live.ParseTarget(m.Target)
+	if err != nil {
+		cn.failVote(m, err)
+		return
+	}
+	if !cn.s.voteLimit.allow(strconv.FormatInt(cn.claims.ParticipantID, 10)) || !cn.s.ipVoteLimit.allow(cn.ip) {
+		cn.s.metrics.votesRejected.WithLabelValues(live.ERateLimited).Inc()
+		cn.failVote(m, live.Errorf(live.ERateLimited, "Too many votes; wait a moment."))
+		return
+	}
+	ack := voteAck{Type: "ack", ID: m.ID, VoteID: m.VoteID, Target: target.String(), Value: m.Value}
+	// The core may answer before Submit returns: its answer then waits
+	// until the first ack ("received" comes before "counted").
+	var mu sync.Mutex
+	firstSent := false
+	var held []func()
+	report := func(status string, err error) {
+		send := func() {
+			if err != nil {
+				cn.s.metrics.votesRejected.WithLabelValues(live.ErrorCode(err)).Inc()
+				cn.failVote(m, err)
+				return
+			}
+			a := ack
+			a.Status = status
+			cn.send(a)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if !firstSent {
+			held = append(held, send)
+			return
+		}
+		send()
+	}
+	status, err := cn.s.edge.Submit(cn.ctx, voterOf(*cn.claims), live.Vote{VoteID: m.VoteID, Target: target, Value: m.Value}, report)
+	if err != nil {
+		cn.failVote(m, err)
+		return
+	}
+	cn.s.metrics.votesAccepted.Inc()
+	a := ack
+	a.Status = status
+	mu.Lock()
+	defer mu.Unlock()
+	cn.send(a)
+	firstSent = true
+	for _, send := range held {
+		send()
 	}
 }
 
@@ -333,7 +419,19 @@ func (cn *conn) untrack(topic string) {
 	}
 }
 
-func (s *Server) eventExists(id int64) bool {
+// topicExists reports whether topic ("room:3", "stage:3", "control:1")
+// names a room or event: from the engine, or on an edge from the hub, which
+// holds every topic's snapshot (each room's stage frame, each event's stats).
+func (s *Server) topicExists(topic string) bool {
+	if s.edge != nil {
+		return s.hub.Has(topic)
+	}
+	kind, idText, _ := strings.Cut(topic, ":")
+	id, _ := strconv.ParseInt(idText, 10, 64)
+	if kind != "control" {
+		_, err := s.engine.RoomEvent(id)
+		return err == nil
+	}
 	for _, e := range s.engine.Events() {
 		if e.ID == id {
 			return true
@@ -443,7 +541,7 @@ func (s *Server) presence(ctx context.Context) {
 			}
 			counts := map[string]int{}
 			for _, r := range m.Rooms {
-				phones, screens := s.hub.Count(live.RoomTopic(r.ID)), s.hub.Count(live.StageTopic(r.ID))
+				phones, screens := s.count(live.RoomTopic(r.ID)), s.count(live.StageTopic(r.ID))
 				counts[strconv.FormatInt(r.ID, 10)] = phones
 				frame := mustJSON(map[string]any{"type": "presence", "connected": phones, "screens": screens})
 				s.hub.Publish(live.RoomTopic(r.ID), "presence", frame)
@@ -457,7 +555,12 @@ func (s *Server) presence(ctx context.Context) {
 }
 
 // Run runs the API's background work (presence and stats frames) until ctx ends.
-func (s *Server) Run(ctx context.Context) { s.presence(ctx) }
+// On an edge there is nothing to run: the core publishes presence.
+func (s *Server) Run(ctx context.Context) {
+	if s.engine != nil {
+		s.presence(ctx)
+	}
+}
 
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)

@@ -14,6 +14,7 @@ import (
 	"cmp"
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -99,7 +100,59 @@ func New(opts Options) *Hub {
 }
 
 // Epoch identifies this run of the topics' sequence numbers.
-func (h *Hub) Epoch() string { return h.epoch }
+func (h *Hub) Epoch() string {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.epoch
+}
+
+// SetBroker replaces the in-process broker (cluster mode: frames go through
+// Redis). Call it before anything is published.
+func (h *Hub) SetBroker(b Broker) { h.broker = b }
+
+// Reset starts epoch: every topic forgets its frames, continues from
+// seqs[topic] (0 when absent), and each subscriber gets a fresh, empty
+// snapshot of the topics it follows, which the frames published from then
+// on fill. A cluster's nodes share the epoch and sequence numbers of the
+// core, so that a client may resume on any of them.
+func (h *Hub) Reset(epoch string, seqs map[string]uint64) {
+	h.mu.Lock()
+	h.epoch = epoch
+	for name := range seqs {
+		if h.topics[name] == nil {
+			h.topics[name] = newTopic()
+		}
+	}
+	topics := make(map[string]*topic, len(h.topics))
+	maps.Copy(topics, h.topics)
+	h.mu.Unlock()
+	for name, t := range topics {
+		t.pubMu.Lock()
+		t.mu.Lock()
+		t.next, t.seq = seqs[name], seqs[name]
+		clear(t.payloads)
+		clear(t.latest)
+		subs := slices.Collect(maps.Keys(t.subs))
+		t.mu.Unlock()
+		t.pubMu.Unlock()
+		for _, s := range subs {
+			h.Subscribe(name, s, "", 0)
+		}
+	}
+}
+
+// Has reports whether topicName holds at least one frame.
+func (h *Hub) Has(topicName string) bool {
+	h.mu.RLock()
+	t := h.topics[topicName]
+	h.mu.RUnlock()
+	if t == nil {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.latest) > 0
+}
 
 func (h *Hub) topic(name string) *topic {
 	h.mu.RLock()
@@ -111,10 +164,14 @@ func (h *Hub) topic(name string) *topic {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if t = h.topics[name]; t == nil {
-		t = &topic{payloads: map[string][]byte{}, latest: map[string]*Frame{}, subs: map[*Subscriber]struct{}{}}
+		t = newTopic()
 		h.topics[name] = t
 	}
 	return t
+}
+
+func newTopic() *topic {
+	return &topic{payloads: map[string][]byte{}, latest: map[string]*Frame{}, subs: map[*Subscriber]struct{}{}}
 }
 
 // Publish assigns the next sequence number of topicName to payload, a JSON
@@ -180,7 +237,8 @@ func (h *Hub) Subscribe(topicName string, s *Subscriber, epoch string, lastSeq u
 	t := h.topic(topicName)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	resumed := epoch == h.epoch && lastSeq > 0 && lastSeq <= t.seq
+	hubEpoch := h.Epoch()
+	resumed := epoch == hubEpoch && lastSeq > 0 && lastSeq <= t.seq
 	if !resumed {
 		lastSeq = 0
 	}
@@ -199,7 +257,7 @@ func (h *Hub) Subscribe(topicName string, s *Subscriber, epoch string, lastSeq u
 	b = append(b, `{"type":"snapshot","topic":`...)
 	b = strconv.AppendQuote(b, topicName)
 	b = append(b, `,"epoch":"`...)
-	b = append(b, h.epoch...)
+	b = append(b, hubEpoch...)
 	b = append(b, `","seq":`...)
 	b = strconv.AppendUint(b, t.seq, 10)
 	b = append(b, `,"resumed":`...)
@@ -256,6 +314,22 @@ func (h *Hub) Count(topicName string) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.subs)
+}
+
+// Counts returns the number of local subscribers of every topic that has any.
+func (h *Hub) Counts() map[string]int {
+	h.mu.RLock()
+	topics := maps.Clone(h.topics)
+	h.mu.RUnlock()
+	out := map[string]int{}
+	for name, t := range topics {
+		t.mu.Lock()
+		if n := len(t.subs); n > 0 {
+			out[name] = n
+		}
+		t.mu.Unlock()
+	}
+	return out
 }
 
 // Stats are the hub's counters since start.

@@ -288,3 +288,32 @@ func BenchmarkCoalescing(b *testing.B) {
 		})
 	}
 }
+
+// TestResetContinuesAnotherEpoch is a cluster node taking the core's epoch
+// and numbering: frames are forgotten, subscribers get an empty snapshot of
+// the new epoch, and publishing continues after the given sequence numbers.
+func TestResetContinuesAnotherEpoch(t *testing.T) {
+	h := New(Options{})
+	s := h.NewSubscriber(func() {})
+	h.Subscribe("room:1", s, "", 0)
+	h.Publish("room:1", "a", payload("a", 1))
+	s.Take(nil)
+	h.Reset("cluster-epoch", map[string]uint64{"room:1": 40, "stage:1": 7})
+	msgs := s.Take(nil)
+	if len(msgs) != 1 {
+		t.Fatalf("after reset: %d messages, want one snapshot", len(msgs))
+	}
+	if snap := decode[snapshot](t, msgs[0]); snap.Epoch != "cluster-epoch" || snap.Seq != 40 || snap.Resumed || len(snap.Frames) != 0 {
+		t.Fatalf("snapshot %+v", snap)
+	}
+	if h.Has("room:1") || h.Epoch() != "cluster-epoch" {
+		t.Fatal("the old frames survived the reset")
+	}
+	h.Publish("room:1", "a", payload("a", 1)) // the same payload is new in the new epoch
+	if f := decode[frame](t, s.Take(nil)[0]); f.Seq != 41 {
+		t.Fatalf("first frame after reset has seq %d, want 41", f.Seq)
+	}
+	if c := h.Counts(); c["room:1"] != 1 || len(c) != 1 {
+		t.Fatalf("counts %v", c)
+	}
+}

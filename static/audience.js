@@ -196,12 +196,13 @@ function identityChanged(res) {
 
 function renderAll() {
   const st = live.status;
-  banner.hidden = st === 'open' || st === 'connecting';
-  if (!banner.hidden && !banner.dataset.shown) {
-    banner.replaceChildren(icon('wifioff'), h('span', { text: t('offline') }));
-    banner.dataset.shown = '1';
+  const why = st === 'open' ? (live.degraded ? 'degraded' : '') : st === 'connecting' ? '' : 'offline';
+  banner.hidden = !why;
+  if (why && banner.dataset.shown !== why) {
+    banner.replaceChildren(icon('wifioff'), h('span', { text: t(why) }));
+    banner.dataset.shown = why;
   }
-  if (banner.hidden) delete banner.dataset.shown;
+  if (!why) delete banner.dataset.shown;
   renderFooter();
 
   if (!roomId) {
@@ -656,6 +657,8 @@ function idleCard() {
 function statusLine(s, accepting, label) {
   switch (s.status) {
     case 'sending': return [t('st_sending'), 'st-sending', 'clock'];
+    case 'received': return [t('st_received'), 'st-sending', 'clock'];
+    case 'queued': return [t('st_queued'), 'st-offline', 'clock'];
     case 'offline': return [t('st_offline'), 'st-offline', 'wifioff'];
     case 'error': return [s.code === 'voting_closed' ? t('st_closed') : t('st_error', { m: s.message }), 'st-error', 'x'];
     case 'reset': return [t('st_reset'), 'st-reset', 'reset'];
@@ -695,7 +698,7 @@ function syncKeys(box, target, accepting) {
     const v = Number(b.dataset.v);
     const sel = v === s.value && s.status !== 'error';
     b.classList.toggle('selected', sel);
-    b.classList.toggle('pending', sel && (s.status === 'sending' || s.status === 'offline'));
+    b.classList.toggle('pending', sel && ['sending', 'received', 'queued', 'offline'].includes(s.status));
     b.classList.toggle('confirmed', sel && (s.status === 'counted' || s.status === 'changed'));
     b.setAttribute('aria-pressed', String(sel));
     b.disabled = !accepting;

@@ -449,6 +449,7 @@ export class Live extends EventTarget {
     this.bestRtt = Infinity;
     this.status = 'connecting';
     this.moderator = false;
+    this.degraded = false; // the server says it runs degraded (cluster node without Redis)
     this.ws = null;
     this.attempt = 0;
     this.timer = null;
@@ -546,6 +547,7 @@ export class Live extends EventTarget {
         this.offset = m.server_time - Date.now();
         this.bestRtt = Infinity;
         this.moderator = !!m.moderator;
+        this.degraded = !!m.degraded;
         this.ready = true;
         if (this.token) this.ws.send(JSON.stringify({ type: 'auth', id: 'auth', token: this.token }));
         for (const st of this.stores.values()) {
@@ -564,6 +566,11 @@ export class Live extends EventTarget {
         this.attempt = 0; // a full round trip worked: reset the backoff
         st.applySnapshot(m);
         this.dispatchEvent(new CustomEvent('update', { detail: { topic: m.topic, snapshot: true } }));
+        return;
+      }
+      case 'service': { // cluster: this node cannot reach the others for now
+        this.degraded = m.status === 'degraded';
+        this.dispatchEvent(new CustomEvent('status', { detail: this.status }));
         return;
       }
       case 'pong': {
@@ -642,7 +649,7 @@ const FINAL_ERRORS = new Set(['voting_closed', 'bad_value', 'not_found', 'invali
 // or still there (the tally was computed just before the vote committed).
 //
 // state(target) returns {value, status, message}: status is "sending",
-// "offline", "counted", "changed", "error", "reset" or "" (no vote). A vote is
+// "received" or "queued" (a cluster edge holds it; not yet counted), "offline", "counted", "changed", "error", "reset" or "" (no vote). A vote is
 // never shown as counted before its ack. Emits "change" and "unauthorized".
 export class VoteSender extends EventTarget {
   constructor(live, storageKey) {
@@ -693,6 +700,7 @@ export class VoteSender extends EventTarget {
   flush(olderThan = 0) {
     const now = Date.now();
     for (const v of this.pending.values()) {
+      if (olderThan && v.stage && v.sentAt) continue; // on its way to the core: sent again after a reconnect only
       if (!olderThan || (v.sentAt && now - v.sentAt > olderThan) || !v.sentAt) this.sendOne(v);
     }
   }
@@ -717,6 +725,13 @@ export class VoteSender extends EventTarget {
       }
       this.confirmed = next;
       this.emit();
+      return;
+    }
+    if (m.type === 'ack' && (m.status === 'received' || m.status === 'queued')) {
+      // A cluster edge has the vote (in the core's stream, or held while degraded):
+      // still pending until the core's commit says counted.
+      const p = this.pending.get(m.target);
+      if (p && p.vote_id === m.vote_id) { p.stage = m.status; this.emit(); }
       return;
     }
     if (m.type === 'ack') {
@@ -750,7 +765,7 @@ export class VoteSender extends EventTarget {
 
   state(target) {
     const p = this.pending.get(target);
-    if (p) return { value: p.value, status: this.live.status === 'open' ? 'sending' : 'offline' };
+    if (p) return { value: p.value, status: this.live.status !== 'open' ? 'offline' : p.stage || 'sending' };
     const e = this.errors.get(target);
     if (e) return { value: e.value, status: 'error', code: e.code, message: errorText(e.code, e.message) };
     const c = this.confirmed.get(target);

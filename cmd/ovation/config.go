@@ -35,6 +35,20 @@ type Config struct {
 	WebSocket         WSConfig      `yaml:"websocket"`
 	Limits            LimitsConfig  `yaml:"limits"`
 	Feed              FeedConfig    `yaml:"feed"`
+	Cluster           ClusterConfig `yaml:"cluster"`
+}
+
+// ClusterConfig configures cluster mode (docs/cluster.md). Role "" (the
+// default) is one node on its own: SQLite and the in-process broker.
+type ClusterConfig struct {
+	Role           string        `yaml:"role"`      // "", core or edge
+	Node           string        `yaml:"node"`      // this node's id, unique in the cluster (default: the host name and port)
+	RedisURL       string        `yaml:"redis_url"` // redis://[:password@]host:port[/db]
+	Timeout        time.Duration `yaml:"timeout"`   // every Redis call
+	LeaseTTL       time.Duration `yaml:"lease_ttl"`
+	LeaseWait      time.Duration `yaml:"lease_wait"`      // a starting core waits this long for another node's lease
+	VoteBuffer     int           `yaml:"vote_buffer"`     // votes an edge holds while Redis is down
+	RequestTimeout time.Duration `yaml:"request_timeout"` // an edge's wait for the core's answer
 }
 
 // LogConfig configures structured logging.
@@ -128,6 +142,8 @@ func DefaultConfig() Config {
 		Limits: LimitsConfig{VoteRate: 5, VoteBurst: 10, IPVoteRate: 2000, IPVoteBurst: 10000, JoinRate: 200, JoinBurst: 2000,
 			MessageRate: 20, MessageBurst: 40, FloodThreshold: 50},
 		Feed: FeedConfig{FrameInterval: 250 * time.Millisecond, PostRate: 0.1, PostBurst: 3},
+		Cluster: ClusterConfig{Timeout: 2 * time.Second, LeaseTTL: 10 * time.Second, LeaseWait: 12 * time.Second,
+			VoteBuffer: 10000, RequestTimeout: 10 * time.Second},
 	}
 }
 
@@ -276,6 +292,8 @@ func (c *Config) Validate() error {
 		"limits.message_rate": c.Limits.MessageRate, "limits.message_burst": float64(c.Limits.MessageBurst),
 		"limits.flood_threshold": float64(c.Limits.FloodThreshold), "shutdown_timeout": float64(c.ShutdownTimeout),
 		"feed.frame_interval": float64(c.Feed.FrameInterval), "feed.post_rate": c.Feed.PostRate, "feed.post_burst": float64(c.Feed.PostBurst),
+		"cluster.timeout": float64(c.Cluster.Timeout), "cluster.lease_ttl": float64(c.Cluster.LeaseTTL), "cluster.lease_wait": float64(c.Cluster.LeaseWait),
+		"cluster.vote_buffer": float64(c.Cluster.VoteBuffer), "cluster.request_timeout": float64(c.Cluster.RequestTimeout),
 	}
 	for name, v := range positive {
 		if v <= 0 {
@@ -307,6 +325,24 @@ func (c *Config) Validate() error {
 		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") || strings.HasSuffix(o, "/") {
 			return fmt.Errorf("config: allowed_origins: %q must look like https://host[:port], without a path", o)
 		}
+	}
+	switch c.Cluster.Role {
+	case "":
+	case "core", "edge":
+		if c.Cluster.RedisURL == "" {
+			return fmt.Errorf("config: cluster.redis_url is required for role %s", c.Cluster.Role)
+		}
+		if !strings.HasPrefix(c.Cluster.RedisURL, "redis://") && !strings.HasPrefix(c.Cluster.RedisURL, "rediss://") {
+			return fmt.Errorf("config: cluster.redis_url %q must look like redis://host:port", c.Cluster.RedisURL)
+		}
+		if c.Cluster.LeaseTTL < time.Second {
+			return errors.New("config: cluster.lease_ttl must be at least 1s")
+		}
+	default:
+		return fmt.Errorf("config: cluster.role must be empty (one node), core or edge, not %q", c.Cluster.Role)
+	}
+	if len(c.Cluster.Node) > 64 || strings.ContainsAny(c.Cluster.Node, " \t\n") {
+		return fmt.Errorf("config: cluster.node %q: at most 64 characters, no spaces", c.Cluster.Node)
 	}
 	if c.ModeratorPassword != "" && len(c.ModeratorPassword) < 8 {
 		return errors.New("config: moderator_password must be at least 8 characters")

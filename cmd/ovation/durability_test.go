@@ -31,12 +31,16 @@ func buildServer(t *testing.T) string {
 	return bin
 }
 
-func startProcess(t *testing.T, bin, dataDir string) *process {
+// startProcess starts the server binary on a loopback port with the test's
+// credentials and generous rate limits, extra flags last, and waits for its
+// banner.
+func startProcess(t *testing.T, bin, dataDir string, extra ...string) *process {
 	t.Helper()
-	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-data_dir", dataDir, "-api_token", testAPIToken,
+	args := append([]string{"-listen", "127.0.0.1:0", "-data_dir", dataDir, "-api_token", testAPIToken,
 		"-moderator_password", "correct horse", "-config", "/dev/null", "-log.level", "warn",
 		"-limits.vote_rate", "100000", "-limits.vote_burst", "100000", "-limits.ip_vote_rate", "100000", "-limits.ip_vote_burst", "100000",
-		"-limits.message_rate", "100000", "-limits.message_burst", "100000")
+		"-limits.message_rate", "100000", "-limits.message_burst", "100000"}, extra...)
+	cmd := exec.Command(bin, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 // Command ovation runs the Ovation live-event server: audience voting, stage
 // display and moderator control over HTTP and WebSockets, on an embedded
-// SQLite database and an in-process broker.
+// SQLite database and an in-process broker, or as a core or edge node of a
+// cluster on Redis (docs/cluster.md).
 //
 // This is the only place that wires concrete types together.
 package main
@@ -13,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -23,6 +25,7 @@ import (
 
 	"github.com/ovation-live/ovation/api"
 	"github.com/ovation-live/ovation/board"
+	"github.com/ovation-live/ovation/cluster"
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
@@ -48,6 +51,14 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if cfg.Cluster.Role == "edge" {
+		return runEdge(ctx, cfg, ln, log, stdout)
+	}
 
 	metrics := api.NewMetrics()
 	db, err := store.Open(filepath.Join(cfg.DataDir, "ovation.db"), store.Options{
@@ -58,15 +69,36 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer db.Close()
+	secrets, err := loadSecrets(ctx, db, cfg)
+	if err != nil {
+		return err
+	}
 
 	h := hub.New(hub.Options{QueueLimit: cfg.WebSocket.QueueLimit, OnFanout: metrics.ObserveFanout})
+	var core *cluster.Core
+	var broker *cluster.Broker
+	var presence *cluster.Presence
+	if cfg.Cluster.Role == "core" {
+		opts := clusterOptions(cfg, ln, log)
+		rdb, err := cluster.Dial(&opts)
+		if err != nil {
+			return err
+		}
+		defer rdb.Close()
+		if core, err = cluster.NewCore(rdb, opts); err != nil {
+			return err
+		}
+		// Before the engine publishes anything: the hub continues the cluster's epoch and numbering.
+		if err := core.Start(ctx, h, map[string]string{"token_secret": string(secrets.tokenSecret), "api_token_hash": secrets.apiTokenHash}); err != nil {
+			return err
+		}
+		broker = cluster.NewBroker(rdb, h, opts)
+		h.SetBroker(broker)
+		presence = cluster.NewPresence(rdb, h, opts)
+	}
 	engine := live.NewEngine(db, h, live.EngineOptions{TallyInterval: cfg.Votes.TallyInterval,
 		AudienceTallyInterval: cfg.Votes.AudienceTallyInterval, Logger: log})
 	if err := engine.Load(ctx); err != nil {
-		return err
-	}
-	secrets, err := loadSecrets(ctx, db, cfg)
-	if err != nil {
 		return err
 	}
 	if cfg.SeedDemo && len(engine.Events()) == 0 {
@@ -82,13 +114,123 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("config: feed.events %s: %w", fe.Code, err)
 		}
 	}
-
 	boards := board.New(db, engine, h, board.Options{Logger: log})
 
-	ln, err := net.Listen("tcp", cfg.Listen)
+	publicURL, apiCfg := apiConfig(cfg, ln)
+	apiCfg.TokenSecret, apiCfg.PasswordHash, apiCfg.APITokenHash = secrets.tokenSecret, secrets.passwordHash, secrets.apiTokenHash
+	srv := api.New(apiCfg, engine, h, db, db, static.Files, metrics, log)
+	srv.SetFeed(feeds)
+	srv.SetBoards(boards)
+
+	bg, stopBG := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { engine.Run(bg) })
+	wg.Go(func() { srv.Run(bg) })
+	wg.Go(func() { feeds.Run(bg) }) // ends after every source goroutine
+	wg.Go(func() { boards.Run(bg) })
+	var lost <-chan string
+	pubCtx, stopPub := context.WithCancel(context.Background()) // the broker outlives the publishers
+	var pubWG sync.WaitGroup
+	if core != nil {
+		srv.SetPresence(presence.Count)
+		wg.Go(func() { core.Run(bg, engine, srv) })
+		wg.Go(func() { presence.Run(bg) })
+		pubWG.Go(func() { broker.Run(pubCtx) })
+		lost = core.Lost()
+	}
+	printBanner(stdout, publicURL, ln.Addr().String(), engine.Events(), secrets)
+	err = serve(ctx, cfg, ln, srv, log, lost)
+	stopBG()
+	wg.Wait()
+	stopPub()
+	pubWG.Wait()
+	if cerr := db.Close(); cerr != nil { // commits the last vote batch
+		return cerr
+	}
+	if err == nil {
+		log.Info("stopped")
+	}
+	return err
+}
+
+// runEdge runs a cluster edge: WebSockets and pages here, everything else
+// on the core, reached through Redis.
+func runEdge(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger, stdout io.Writer) error {
+	opts := clusterOptions(cfg, ln, log)
+	rdb, err := cluster.Dial(&opts)
 	if err != nil {
 		return err
 	}
+	defer rdb.Close()
+	metrics := api.NewMetrics()
+	h := hub.New(hub.Options{QueueLimit: cfg.WebSocket.QueueLimit, OnFanout: metrics.ObserveFanout})
+	edge, err := cluster.NewEdge(rdb, h, opts)
+	if err != nil {
+		return err
+	}
+	sec, err := edge.Secrets(ctx, opts.LeaseWait+20*time.Second)
+	if err != nil {
+		return err
+	}
+	publicURL, apiCfg := apiConfig(cfg, ln)
+	apiCfg.TokenSecret, apiCfg.APITokenHash = []byte(sec["token_secret"]), sec["api_token_hash"]
+	srv := api.New(apiCfg, nil, h, nil, nil, static.Files, metrics, log)
+	srv.SetEdge(edge)
+	edge.OnStatus(srv.SetDegraded)
+
+	bg, stopBG := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { edge.Run(bg) })
+	wg.Go(func() { cluster.NewPresence(rdb, h, opts).Run(bg) })
+	select { // serve once the hub holds the snapshots, or degraded after a while
+	case <-edge.Ready():
+	case <-time.After(10 * time.Second):
+		log.Warn("cluster: no snapshot from Redis yet; serving anyway")
+	case <-ctx.Done():
+	}
+	fmt.Fprintf(stdout, "Ovation is running on %s (edge %s; the core is reached through %s)\n\n", ln.Addr(), opts.Node, redactURL(cfg.Cluster.RedisURL))
+	fmt.Fprintf(stdout, "  Audience: %s/e/CODE   Stage: %s/stage/CODE   Control: %s/control\n\n", publicURL, publicURL, publicURL)
+	err = serve(ctx, cfg, ln, srv, log, nil)
+	stopBG()
+	wg.Wait()
+	if err == nil {
+		log.Info("stopped")
+	}
+	return err
+}
+
+// serve serves srv on ln until ctx ends (or the core lease is lost), then
+// drains: /readyz fails, plain HTTP requests finish, WebSockets close with
+// "going away".
+func serve(ctx context.Context, cfg Config, ln net.Listener, srv *api.Server, log *slog.Logger, lost <-chan string) error {
+	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "role", cfg.Cluster.Role)
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	case holder := <-lost:
+		err = fmt.Errorf("cluster: node %s took the core lease; stopping so that only one core acts", holder)
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	srv.Drain()                           // /readyz answers 503 from now on
+	shutdownErr := httpSrv.Shutdown(sctx) // stop accepting; finish plain HTTP requests
+	srv.Shutdown(sctx)                    // close WebSockets with "going away"
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	if shutdownErr != nil && !errors.Is(shutdownErr, context.DeadlineExceeded) {
+		return shutdownErr
+	}
+	return nil
+}
+
+// apiConfig returns the public URL and the API settings of cfg, secrets aside.
+func apiConfig(cfg Config, ln net.Listener) (string, api.Config) {
 	publicURL := cfg.PublicURL
 	port := ln.Addr().(*net.TCPAddr).Port
 	if publicURL == "" {
@@ -99,56 +241,35 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	if len(origins) == 0 {
 		origins = []string{publicURL, fmt.Sprintf("http://localhost:%d", port), fmt.Sprintf("http://127.0.0.1:%d", port)}
 	}
-
-	srv := api.New(api.Config{
-		AllowedOrigins: origins, TokenSecret: secrets.tokenSecret, TokenTTL: cfg.Votes.TokenTTL,
-		PasswordHash: secrets.passwordHash, APITokenHash: secrets.apiTokenHash, CookieSecure: cfg.CookieSecure,
+	return publicURL, api.Config{
+		AllowedOrigins: origins, TokenTTL: cfg.Votes.TokenTTL, CookieSecure: cfg.CookieSecure,
 		TrustProxy: cfg.TrustProxy, ReadLimit: cfg.WebSocket.ReadLimit, WriteTimeout: cfg.WebSocket.WriteTimeout,
 		PingInterval: cfg.WebSocket.PingInterval, VoteRate: cfg.Limits.VoteRate, VoteBurst: cfg.Limits.VoteBurst,
 		IPVoteRate: cfg.Limits.IPVoteRate, IPVoteBurst: cfg.Limits.IPVoteBurst, JoinRate: cfg.Limits.JoinRate,
 		JoinBurst: cfg.Limits.JoinBurst, MessageRate: cfg.Limits.MessageRate, MessageBurst: cfg.Limits.MessageBurst,
 		FloodThreshold: cfg.Limits.FloodThreshold, PublicURL: publicURL,
-	}, engine, h, db, db, static.Files, metrics, log)
-	srv.SetFeed(feeds)
-	srv.SetBoards(boards)
-	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	}
+}
 
-	bg, stopBG := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(4)
-	go func() { defer wg.Done(); engine.Run(bg) }()
-	go func() { defer wg.Done(); srv.Run(bg) }()
-	go func() { defer wg.Done(); feeds.Run(bg) }() // ends after every source goroutine
-	go func() { defer wg.Done(); boards.Run(bg) }()
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- httpSrv.Serve(ln) }()
+// clusterOptions returns the cluster settings of cfg; the node id defaults
+// to the host name and the listening port.
+func clusterOptions(cfg Config, ln net.Listener, log *slog.Logger) cluster.Options {
+	node := cfg.Cluster.Node
+	if node == "" {
+		host, _ := os.Hostname()
+		node = fmt.Sprintf("%s:%d", host, ln.Addr().(*net.TCPAddr).Port)
+	}
+	c := cfg.Cluster
+	return cluster.Options{RedisURL: c.RedisURL, Node: node, Timeout: c.Timeout, LeaseTTL: c.LeaseTTL, LeaseWait: c.LeaseWait,
+		VoteBuffer: c.VoteBuffer, RequestTimeout: c.RequestTimeout, Logger: log.With("node", node)}
+}
 
-	printBanner(stdout, publicURL, ln.Addr().String(), engine.Events(), secrets)
-	log.Info("listening", "addr", ln.Addr().String(), "public_url", publicURL)
-
-	select {
-	case <-ctx.Done():
-	case err = <-serveErr:
+// redactURL hides a password in a Redis URL.
+func redactURL(u string) string {
+	if p, err := url.Parse(u); err == nil {
+		return p.Redacted()
 	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	srv.Drain()                           // /readyz answers 503 from now on
-	shutdownErr := httpSrv.Shutdown(sctx) // stop accepting; finish plain HTTP requests
-	srv.Shutdown(sctx)                    // close WebSockets with "going away"
-	stopBG()
-	wg.Wait()
-	if cerr := db.Close(); cerr != nil { // commits the last vote batch
-		return cerr
-	}
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	if shutdownErr != nil && !errors.Is(shutdownErr, context.DeadlineExceeded) {
-		return shutdownErr
-	}
-	log.Info("stopped")
-	return nil
+	return "redis"
 }
 
 func commitWindow(d time.Duration) time.Duration {

@@ -1,0 +1,463 @@
+package main
+
+// Cluster tests: a real redis-server on a loopback port, the nodes as real
+// subprocesses (one core, two edges), phones and screens over real
+// WebSockets. docs/cluster.md describes what each failure does.
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// redisServer is a redis-server this test started, with append-only
+// persistence fsynced on every write (the setting docs/cluster.md asks for).
+type redisServer struct {
+	Port int
+	dir  string
+	bin  string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// startRedis starts redis-server on a free loopback port. Without it the
+// test is skipped, except in CI, where it fails.
+func startRedis(t *testing.T) *redisServer {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("redis-server is not installed (scripts/test installs it)")
+		}
+		t.Skip("redis-server is not installed; scripts/test installs it")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	r := &redisServer{Port: port, dir: t.TempDir(), bin: bin}
+	r.start(t)
+	t.Cleanup(func() { r.kill(t) })
+	return r
+}
+
+func (r *redisServer) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", r.Port) }
+
+func (r *redisServer) start(t *testing.T) {
+	t.Helper()
+	r.cmd = exec.Command(r.bin, "--port", strconv.Itoa(r.Port), "--bind", "127.0.0.1", "--dir", r.dir,
+		"--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no", "--loglevel", "warning")
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.done = make(chan struct{})
+	go func(cmd *exec.Cmd, done chan struct{}) { _ = cmd.Wait(); close(done) }(r.cmd, r.done)
+	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", r.Port)})
+	defer rdb.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := rdb.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server did not answer: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// kill sends SIGKILL to the redis-server this test started and waits.
+func (r *redisServer) kill(t *testing.T) {
+	t.Helper()
+	select {
+	case <-r.done:
+		return
+	default:
+	}
+	_ = r.cmd.Process.Signal(syscall.SIGKILL)
+	select {
+	case <-r.done:
+	case <-time.After(10 * time.Second):
+		t.Error("redis-server did not die")
+	}
+}
+
+// testCluster is Redis, one core and two edges, as subprocesses.
+type testCluster struct {
+	redis        *redisServer
+	bin          string
+	coreDir      string
+	core         *process
+	edgeA, edgeB *process
+}
+
+func coreArgs(r *redisServer, node string) []string {
+	return []string{"-cluster.role", "core", "-cluster.redis_url", r.URL(), "-cluster.node", node,
+		"-cluster.lease_ttl", "3s", "-cluster.lease_wait", "5s"}
+}
+
+func edgeArgs(r *redisServer, node string) []string {
+	return []string{"-cluster.role", "edge", "-cluster.redis_url", r.URL(), "-cluster.node", node,
+		"-cluster.request_timeout", "5s", "-allowed_origins", "http://127.0.0.1"}
+}
+
+func startCluster(t *testing.T) *testCluster {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs redis-server and three server processes")
+	}
+	c := &testCluster{redis: startRedis(t), bin: buildServer(t), coreDir: t.TempDir()}
+	c.core = startProcess(t, c.bin, c.coreDir, coreArgs(c.redis, "core-1")...)
+	c.edgeA = startProcess(t, c.bin, t.TempDir(), edgeArgs(c.redis, "edge-a")...)
+	c.edgeB = startProcess(t, c.bin, t.TempDir(), edgeArgs(c.redis, "edge-b")...)
+	return c
+}
+
+// clusterPhone is a participant voting over a WebSocket on one edge.
+type clusterPhone struct {
+	j  joined
+	ws *wsClient
+}
+
+func newClusterPhone(t *testing.T, edge *process, code string, room int64) *clusterPhone {
+	t.Helper()
+	p := &clusterPhone{j: join(t, edge.URL, code, map[string]any{})}
+	p.ws = dial(t, edge.URL)
+	p.ws.waitFor(t, 10*time.Second, "welcome", isType("welcome"))
+	p.ws.auth(t, p.j.Token)
+	if s := p.ws.subscribe(t, fmt.Sprintf("room:%d", room), "", 0); s.str("type") != "snapshot" {
+		t.Fatalf("subscribe: %v", s)
+	}
+	return p
+}
+
+// vote sends a vote and returns the first ack (received or queued).
+func (p *clusterPhone) vote(t *testing.T, voteID, target string, value int) msg {
+	t.Helper()
+	p.ws.send(t, map[string]any{"type": "vote", "vote_id": voteID, "target": target, "value": value})
+	return p.ws.waitFor(t, 10*time.Second, "first ack of "+voteID, func(m msg) bool {
+		return m.str("vote_id") == voteID && (m.str("type") == "ack" || m.str("type") == "error")
+	})
+}
+
+// waitCounted waits for the core's final ack of voteID.
+func (p *clusterPhone) waitCounted(t *testing.T, voteID string, d time.Duration) msg {
+	t.Helper()
+	return p.ws.waitFor(t, d, "counted ack of "+voteID, func(m msg) bool {
+		if m.str("vote_id") != voteID {
+			return false
+		}
+		if m.str("type") == "error" {
+			t.Fatalf("vote %s refused: %v", voteID, m)
+		}
+		s := m.str("status")
+		return s == "counted" || s == "changed" || s == "duplicate"
+	})
+}
+
+// results returns the audience tally count of each pitch, from the core's results.
+func pitchTotals(t *testing.T, base, code string) map[int64]int {
+	t.Helper()
+	var res struct {
+		Rounds []struct {
+			Pitches []struct {
+				ID       int64 `json:"id"`
+				Audience struct {
+					N int `json:"n"`
+				} `json:"audience"`
+			} `json:"pitches"`
+		} `json:"rounds"`
+	}
+	must(t, base, "GET", "/api/events/"+code+"/results", nil, &res)
+	out := map[int64]int{}
+	for _, r := range res.Rounds {
+		for _, p := range r.Pitches {
+			out[p.ID] = p.Audience.N
+		}
+	}
+	return out
+}
+
+// stageTotal waits until the stage client has seen a tally of target with
+// total n and returns when; it fails after d.
+func stageTotal(t *testing.T, stage *wsClient, target string, n int, d time.Duration) time.Time {
+	t.Helper()
+	stage.waitFor(t, d, fmt.Sprintf("stage tally %s = %d", target, n), func(m msg) bool {
+		if m.str("type") == "snapshot" {
+			for _, f := range m["frames"].([]any) {
+				fm := msg(f.(map[string]any))
+				if fm.str("type") == "tally" && fm.str("target") == target && int(fm.num("total")) == n {
+					return true
+				}
+			}
+			return false
+		}
+		return m.str("type") == "tally" && m.str("target") == target && int(m.num("total")) == n
+	})
+	return time.Now()
+}
+
+// snapshotTally subscribes a new screen on edge to the room's stage topic
+// and returns the tally of target in its snapshot (nil when there is none
+// yet): what a late joiner gets, from the snapshots the core keeps in Redis.
+func snapshotTally(t *testing.T, edge string, room int64, target string) (counts []int64, total int) {
+	t.Helper()
+	w := dial(t, edge)
+	defer w.Close()
+	w.waitFor(t, 10*time.Second, "welcome", isType("welcome"))
+	s := w.subscribe(t, fmt.Sprintf("stage:%d", room), "", 0)
+	frames, _ := s["frames"].([]any)
+	for _, f := range frames {
+		fm := msg(f.(map[string]any))
+		if fm.str("type") == "tally" && fm.str("target") == target {
+			return ints(fm["counts"]), int(fm.num("total"))
+		}
+	}
+	return nil, 0
+}
+
+// checkTally compares the tally a late joiner of edge gets with the test's
+// own count of acknowledged votes. Tallies are coalesced (published every
+// votes.tally_interval), so it looks again for up to 10 s.
+func checkTally(t *testing.T, edge string, room int64, target string, want map[int]int) {
+	t.Helper()
+	wantCounts, n := make([]int64, 5), 0
+	for v := 1; v <= 5; v++ {
+		wantCounts[v-1] = int64(want[v])
+		n += want[v]
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		counts, total := snapshotTally(t, edge, room, target)
+		if fmt.Sprint(counts) == fmt.Sprint(wantCounts) && total == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tally of %s on %s: counts %v (total %d), want %v (total %d)", target, edge, counts, total, wantCounts, n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// openPitch creates an event through edge A and opens its first pitch with
+// its results shown (tally frames carry their counts).
+func (c *testCluster) openPitch(t *testing.T, code string) (fixture, string) {
+	t.Helper()
+	f := newFixture(t, c.edgeA.URL, code, 2) // every HTTP request of the set-up goes through an edge to the core
+	f.roundAction(t, c.edgeB.URL, "start")
+	f.pitchAction(t, c.edgeB.URL, 0, "open")
+	f.pitchAction(t, c.edgeA.URL, 0, "show_results")
+	return f, fmt.Sprintf("pitch:%d", f.Pitches[0])
+}
+
+func (c *testCluster) stage(t *testing.T, edge *process, room int64) *wsClient {
+	t.Helper()
+	w := dial(t, edge.URL)
+	w.waitFor(t, 10*time.Second, "welcome", isType("welcome"))
+	w.subscribe(t, fmt.Sprintf("stage:%d", room), "", 0)
+	return w
+}
+
+func (c *testCluster) phones(t *testing.T, f fixture, perEdge int) []*clusterPhone {
+	t.Helper()
+	var out []*clusterPhone
+	for i := 0; i < perEdge; i++ {
+		out = append(out, newClusterPhone(t, c.edgeA, f.Code, f.RoomID), newClusterPhone(t, c.edgeB, f.Code, f.RoomID))
+	}
+	return out
+}
+
+func TestClusterVotesAcrossEdges(t *testing.T) {
+	c := startCluster(t)
+	f, target := c.openPitch(t, "CLU26")
+	stage := c.stage(t, c.edgeA, f.RoomID)
+	phones := c.phones(t, f, 15)
+	want := map[int]int{}
+	for i, p := range phones {
+		v := i%5 + 1
+		id := fmt.Sprintf("v-%d", i)
+		if a := p.vote(t, id, target, v); a.str("status") != "received" {
+			t.Fatalf("phone %d: first ack %v, want received", i, a)
+		}
+		p.waitCounted(t, id, 10*time.Second)
+		want[v]++
+	}
+	// A phone of edge B changes its vote; a replayed vote id is a duplicate.
+	phones[1].vote(t, "v-1b", target, 5)
+	if a := phones[1].waitCounted(t, "v-1b", 10*time.Second); a.str("status") != "changed" {
+		t.Fatalf("change: %v, want changed", a)
+	}
+	want[2]--
+	want[5]++
+	phones[3].vote(t, "v-3", target, 4)
+	if a := phones[3].waitCounted(t, "v-3", 10*time.Second); a.str("status") != "duplicate" {
+		t.Fatalf("replayed vote id: %v, want duplicate", a)
+	}
+	// A vote the core refuses comes back as an error through the edge.
+	phones[0].vote(t, "v-bad", target, 9)
+	phones[0].ws.waitFor(t, 10*time.Second, "bad_value error", func(m msg) bool { return m.str("vote_id") == "v-bad" && m.str("code") == "bad_value" })
+
+	// The stage on edge A sees the votes cast on edge B; late joiners on
+	// either edge get the same tally from Redis; it equals our own count.
+	stageTotal(t, stage, target, len(phones), 10*time.Second)
+	checkTally(t, c.edgeA.URL, f.RoomID, target, want)
+	checkTally(t, c.edgeB.URL, f.RoomID, target, want)
+	checkTally(t, c.core.URL, f.RoomID, target, want)
+}
+
+// TestClusterCoreKilled kills the core with SIGKILL while phones vote on
+// both edges, restarts it, and checks that every vote acknowledged as
+// received is counted exactly once.
+func TestClusterCoreKilled(t *testing.T) {
+	c := startCluster(t)
+	f, target := c.openPitch(t, "KIL26")
+	phones := c.phones(t, f, 10)
+	want := map[int]int{}
+	var ids []string
+	for i, p := range phones[:6] {
+		id := fmt.Sprintf("a-%d", i)
+		p.vote(t, id, target, i%5+1)
+		p.waitCounted(t, id, 10*time.Second)
+		want[i%5+1]++
+	}
+	// Votes in flight while the core dies, then votes while it is down.
+	for i := 6; i < 12; i++ {
+		id := fmt.Sprintf("b-%d", i)
+		phones[i].ws.send(t, map[string]any{"type": "vote", "vote_id": id, "target": target, "value": i%5 + 1})
+		ids = append(ids, id)
+	}
+	c.core.kill(t)
+	for i := 12; i < len(phones); i++ {
+		id := fmt.Sprintf("b-%d", i)
+		if a := phones[i].vote(t, id, target, i%5+1); a.str("status") != "received" {
+			t.Fatalf("vote with the core down: %v, want received", a)
+		}
+		ids = append(ids, id)
+	}
+	for i := 6; i < len(phones); i++ {
+		if i < 12 { // every vote in flight was received: the edge appended it before the core died or after
+			phones[i].ws.waitFor(t, 10*time.Second, "received", func(m msg) bool {
+				return m.str("vote_id") == ids[i-6] && m.str("type") == "ack" && m.str("status") == "received"
+			})
+		}
+		want[i%5+1]++
+	}
+	c.core = startProcess(t, c.bin, c.coreDir, coreArgs(c.redis, "core-1")...)
+	for i := 6; i < len(phones); i++ {
+		phones[i].waitCounted(t, ids[i-6], 20*time.Second)
+	}
+	checkTally(t, c.edgeA.URL, f.RoomID, target, want)
+	checkTally(t, c.core.URL, f.RoomID, target, want)
+}
+
+// TestClusterRedisRestart kills Redis during voting and restarts it: the
+// edges tell their clients they are degraded, hold the votes, and once
+// Redis is back append them and resynchronise their screens.
+func TestClusterRedisRestart(t *testing.T) {
+	c := startCluster(t)
+	f, target := c.openPitch(t, "RED26")
+	stage := c.stage(t, c.edgeA, f.RoomID)
+	phones := c.phones(t, f, 6)
+	want := map[int]int{}
+	for i, p := range phones[:4] {
+		id := fmt.Sprintf("a-%d", i)
+		p.vote(t, id, target, i%5+1)
+		p.waitCounted(t, id, 10*time.Second)
+		want[i%5+1]++
+	}
+	stageTotal(t, stage, target, 4, 10*time.Second)
+
+	c.redis.kill(t)
+	for _, p := range phones[4:6] { // one on each edge
+		p.ws.waitFor(t, 10*time.Second, "degraded notice", func(m msg) bool { return m.str("type") == "service" && m.str("status") == "degraded" })
+	}
+	var queued []string
+	for i := 4; i < len(phones); i++ {
+		id := fmt.Sprintf("b-%d", i)
+		a := phones[i].vote(t, id, target, i%5+1)
+		if a.str("type") != "ack" || a.str("status") != "queued" {
+			t.Fatalf("vote with Redis down: %v, want queued", a)
+		}
+		queued = append(queued, id)
+		want[i%5+1]++
+	}
+
+	time.Sleep(2 * time.Second)
+	back := time.Now()
+	c.redis.start(t)
+	seen := stageTotal(t, stage, target, len(phones), 30*time.Second)
+	t.Logf("the stage on edge A showed every vote %v after Redis came back", seen.Sub(back).Round(time.Millisecond))
+	phones[5].ws.waitFor(t, 10*time.Second, "service ok", func(m msg) bool { return m.str("type") == "service" && m.str("status") == "ok" })
+	for i := 4; i < len(phones); i++ {
+		phones[i].waitCounted(t, queued[i-4], 20*time.Second)
+	}
+	checkTally(t, c.edgeA.URL, f.RoomID, target, want)
+	checkTally(t, c.edgeB.URL, f.RoomID, target, want)
+}
+
+// TestClusterEdgeKilled kills an edge: its screen reconnects to the other
+// edge and resumes where it was (the nodes share the core's epoch and
+// sequence numbers).
+func TestClusterEdgeKilled(t *testing.T) {
+	c := startCluster(t)
+	f, target := c.openPitch(t, "EDG26")
+	topic := fmt.Sprintf("stage:%d", f.RoomID)
+	screen := dial(t, c.edgeA.URL)
+	screen.waitFor(t, 10*time.Second, "welcome", isType("welcome"))
+	snap := screen.subscribe(t, topic, "", 0)
+	epoch := snap.str("epoch")
+	phones := c.phones(t, f, 2) // edge A, edge B, edge A, edge B
+	phones[1].vote(t, "x-1", target, 3)
+	phones[1].waitCounted(t, "x-1", 10*time.Second)
+	last := screen.waitFor(t, 10*time.Second, "tally", func(m msg) bool { return m.str("type") == "tally" && m.str("target") == target && m.num("total") == 1 })
+
+	c.edgeA.kill(t)
+	timeout := time.After(10 * time.Second)
+	for open := true; open; {
+		select {
+		case _, open = <-screen.msgs: // closed when edge A's death ends the connection
+		case <-timeout:
+			t.Fatal("the connection to the killed edge did not end")
+		}
+	}
+	screen = dial(t, c.edgeB.URL)
+	screen.waitFor(t, 10*time.Second, "welcome", isType("welcome"))
+	resumed := screen.subscribe(t, topic, epoch, last.num("seq"))
+	if resumed.str("epoch") != epoch || resumed["resumed"] != true {
+		t.Fatalf("on edge B: %v, want a resumed snapshot of epoch %s", resumed, epoch)
+	}
+	phones[3].vote(t, "x-3", target, 5)
+	phones[3].waitCounted(t, "x-3", 10*time.Second)
+	stageTotal(t, screen, target, 2, 10*time.Second)
+}
+
+// TestClusterTwoCores starts a second core for the same cluster: it refuses
+// to act as core and says so, and the first one goes on.
+func TestClusterTwoCores(t *testing.T) {
+	c := startCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	args := append([]string{"-listen", "127.0.0.1:0", "-data_dir", t.TempDir(), "-config", "/dev/null", "-log.level", "warn"},
+		coreArgs(c.redis, "core-2")...)
+	args = append(args, "-cluster.lease_wait", "1s")
+	out, err := exec.CommandContext(ctx, c.bin, args...).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "node core-1") || !strings.Contains(string(out), "refusing to act as core") {
+		t.Fatalf("second core: err %v, output:\n%s", err, out)
+	}
+	// The first core still answers, through an edge.
+	newFixture(t, c.edgeA.URL, "TWO26", 1)
+}
