@@ -61,7 +61,7 @@ type config struct {
 	change   float64
 	hold     time.Duration
 	drivers  int
-	pid      int
+	pids     []int
 	jsonOut  string
 	timeout  time.Duration
 	dialConc int
@@ -81,13 +81,23 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.change, "change", 0.1, "keynote: fraction of phones that change their vote in the window")
 	fs.DurationVar(&c.hold, "hold", 60*time.Second, "fanout and idle: how long to hold the connections")
 	fs.IntVar(&c.drivers, "drivers", 20, "fanout: voters that keep the tally changing")
-	fs.IntVar(&c.pid, "pid", 0, "server PID (same machine): report its RSS and CPU")
+	pids := fs.String("pid", "", "server PIDs, comma-separated (same machine): report their summed RSS and CPU")
 	fs.StringVar(&c.jsonOut, "json", "", "write the JSON summary to this file (- for stdout)")
 	fs.DurationVar(&c.timeout, "timeout", 10*time.Minute, "hard limit for the whole run")
 	fs.IntVar(&c.dialConc, "dial-concurrency", 64, "connections being opened at once")
 	fs.DurationVar(&c.progress, "progress", 2*time.Second, "progress line interval")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	for _, p := range strings.Split(*pids, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		n, err := strconv.Atoi(p)
+		if err != nil || n <= 0 {
+			return c, fmt.Errorf("-pid: %q is not a process id", p)
+		}
+		c.pids = append(c.pids, n)
 	}
 	for _, t := range strings.Split(*targets, ",") {
 		u, err := url.Parse(strings.TrimSpace(t))
@@ -113,27 +123,30 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 
 // Summary is the JSON report.
 type Summary struct {
-	Scenario        string         `json:"scenario"`
-	Targets         []string       `json:"targets"`
-	Phones          int            `json:"phones"`
-	Stages          int            `json:"stages"`
-	Connected       int            `json:"connected"`
-	ConnectErrors   int            `json:"connect_errors"`
-	HandshakeMS     Percentiles    `json:"handshake_ms"`
-	VotesSent       int            `json:"votes_sent,omitempty"`
-	VotesAcked      int            `json:"votes_acked,omitempty"`
-	VoteErrors      map[string]int `json:"vote_errors,omitempty"`
-	AckMS           *Percentiles   `json:"ack_ms,omitempty"`
-	VoteToStageMS   *Percentiles   `json:"vote_to_stage_ms,omitempty"`
-	TallyExpected   []int64        `json:"tally_expected,omitempty"`
-	TallyServer     []int64        `json:"tally_server,omitempty"`
-	TallyMatches    *bool          `json:"tally_matches,omitempty"`
-	FramesExpected  int64          `json:"frames_expected_per_client,omitempty"`
-	FramesDelivered int64          `json:"frames_delivered,omitempty"`
-	FramesComplete  float64        `json:"clients_with_every_frame_pct,omitempty"`
-	DeliveryMS      *Percentiles   `json:"delivery_ms,omitempty"`
-	Server          *ServerUsage   `json:"server,omitempty"`
-	DurationS       float64        `json:"duration_s"`
+	Scenario      string         `json:"scenario"`
+	Targets       []string       `json:"targets"`
+	Phones        int            `json:"phones"`
+	Stages        int            `json:"stages"`
+	Connected     int            `json:"connected"`
+	ConnectErrors int            `json:"connect_errors"`
+	HandshakeMS   Percentiles    `json:"handshake_ms"`
+	VotesSent     int            `json:"votes_sent,omitempty"`
+	VotesAcked    int            `json:"votes_acked,omitempty"`
+	VoteErrors    map[string]int `json:"vote_errors,omitempty"`
+	AckMS         *Percentiles   `json:"ack_ms,omitempty"`
+	// ReceivedMS is the time to the "received" ack of a cluster edge (the
+	// vote is in the core's stream); AckMS is then the time to "counted".
+	ReceivedMS      *Percentiles `json:"received_ms,omitempty"`
+	VoteToStageMS   *Percentiles `json:"vote_to_stage_ms,omitempty"`
+	TallyExpected   []int64      `json:"tally_expected,omitempty"`
+	TallyServer     []int64      `json:"tally_server,omitempty"`
+	TallyMatches    *bool        `json:"tally_matches,omitempty"`
+	FramesExpected  int64        `json:"frames_expected_per_client,omitempty"`
+	FramesDelivered int64        `json:"frames_delivered,omitempty"`
+	FramesComplete  float64      `json:"clients_with_every_frame_pct,omitempty"`
+	DeliveryMS      *Percentiles `json:"delivery_ms,omitempty"`
+	Server          *ServerUsage `json:"server,omitempty"`
+	DurationS       float64      `json:"duration_s"`
 	// LoadToolCPUSeconds is this tool's own CPU time: it shares the machine.
 	LoadToolCPUSeconds float64 `json:"load_tool_cpu_seconds"`
 }
@@ -189,9 +202,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("setup: %w", err)
 	}
 	var usage *ServerUsage
-	if cfg.pid > 0 {
+	if len(cfg.pids) > 0 {
 		usage = &ServerUsage{}
-		usage.RSSBeforeKiB, _ = rssKiB(cfg.pid)
+		usage.RSSBeforeKiB, _ = sumOver(cfg.pids, rssKiB)
 	}
 	if err := l.connect(ctx, sum); err != nil {
 		return err
@@ -199,9 +212,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer l.closeAll()
 	if usage != nil {
 		runtime.GC()
-		usage.RSSPeakKiB, _ = rssKiB(cfg.pid)
+		usage.RSSPeakKiB, _ = sumOver(cfg.pids, rssKiB)
 		usage.PerConnKiB = float64(usage.RSSPeakKiB-usage.RSSBeforeKiB) / float64(cfg.phones+cfg.stages)
-		usage.CPUWindowStart, _ = cpuSeconds(cfg.pid)
+		usage.CPUWindowStart, _ = sumOver(cfg.pids, cpuSeconds)
 	}
 
 	switch cfg.scenario {
@@ -216,7 +229,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		case <-ctx.Done():
 		}
 		if usage != nil {
-			usage.RSSPeakKiB, _ = rssKiB(cfg.pid)
+			usage.RSSPeakKiB, _ = sumOver(cfg.pids, rssKiB)
 			usage.PerConnKiB = float64(usage.RSSPeakKiB-usage.RSSBeforeKiB) / float64(cfg.phones+cfg.stages)
 		}
 	}
@@ -224,7 +237,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if usage != nil {
-		cpu, _ := cpuSeconds(cfg.pid)
+		cpu, _ := sumOver(cfg.pids, cpuSeconds)
 		usage.CPUSeconds = cpu - usage.CPUWindowStart
 		if sum.FramesDelivered > 0 {
 			usage.CPUPerFrameUS = usage.CPUSeconds * 1e6 / float64(sum.FramesDelivered)
@@ -273,8 +286,9 @@ type client struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu      sync.Mutex
-	pending map[string]chan result // vote_id → ack waiter
+	mu       sync.Mutex
+	pending  map[string]chan result // vote_id → ack waiter
+	received map[string]time.Time   // vote_id → its "received" ack (cluster edges), until the final ack
 	// Tally frames of the target seen by this client.
 	tallies     int64
 	lastSeq     float64
@@ -286,10 +300,13 @@ type client struct {
 	delays      []time.Duration
 }
 
+// result is a vote's final answer; received is when a cluster edge said it
+// had appended the vote to the core's stream (zero on a single node).
 type result struct {
-	ack  bool
-	code string
-	at   time.Time
+	ack      bool
+	code     string
+	at       time.Time
+	received time.Time
 }
 
 func (l *loader) api(ctx context.Context, method, path string, body, out any) error {
@@ -413,7 +430,7 @@ func (l *loader) connect(ctx context.Context, sum *Summary) error {
 // open joins (phones), dials, authenticates and subscribes one client. The
 // handshake time is the WebSocket dial until the snapshot arrives.
 func (l *loader) open(ctx context.Context, base string, stage bool) (*client, time.Duration, error) {
-	c := &client{pending: map[string]chan result{}, done: make(chan struct{})}
+	c := &client{pending: map[string]chan result{}, received: map[string]time.Time{}, done: make(chan struct{})}
 	c.wantTallies.Store(stage)
 	if !stage {
 		var j struct{ Token string }
@@ -480,6 +497,7 @@ type inbound struct {
 	Type       string  `json:"type"`
 	Seq        float64 `json:"seq"`
 	VoteID     string  `json:"vote_id"`
+	Status     string  `json:"status"`
 	Code       string  `json:"code"`
 	Target     string  `json:"target"`
 	Total      int64   `json:"total"`
@@ -523,9 +541,14 @@ func (c *client) read(ctx context.Context, snap chan struct{}) {
 			}
 		case "ack", "error":
 			c.mu.Lock()
-			if w := c.pending[m.VoteID]; w != nil {
-				w <- result{ack: m.Type == "ack", code: m.Code, at: now}
+			if m.Status == "received" || m.Status == "queued" { // a cluster edge: the final ack follows
+				if m.Status == "received" {
+					c.received[m.VoteID] = now
+				}
+			} else if w := c.pending[m.VoteID]; w != nil {
+				w <- result{ack: m.Type == "ack", code: m.Code, at: now, received: c.received[m.VoteID]}
 				delete(c.pending, m.VoteID)
+				delete(c.received, m.VoteID)
 			}
 			c.mu.Unlock()
 		case "tally":
@@ -653,6 +676,7 @@ func (l *loader) keynote(ctx context.Context, sum *Summary) error {
 		first     bool
 		value     int
 		sent, ack time.Time
+		received  time.Time
 		ok        bool
 		code      string
 	}
@@ -688,7 +712,7 @@ func (l *loader) keynote(ctx context.Context, sum *Summary) error {
 				} else {
 					select {
 					case r := <-w:
-						v.ack, v.ok, v.code = r.at, r.ack, r.code
+						v.ack, v.ok, v.code, v.received = r.at, r.ack, r.code, r.received
 					case <-ctx.Done():
 						v.code = "timeout"
 					}
@@ -710,7 +734,7 @@ func (l *loader) keynote(ctx context.Context, sum *Summary) error {
 
 	// Independent count: the last acknowledged value of each phone.
 	final := map[int]int{}
-	var acks []time.Duration
+	var acks, received []time.Duration
 	var firsts []*vote
 	sum.VoteErrors = map[string]int{}
 	for _, v := range votes {
@@ -721,6 +745,9 @@ func (l *loader) keynote(ctx context.Context, sum *Summary) error {
 		}
 		sum.VotesAcked++
 		acks = append(acks, v.ack.Sub(v.sent))
+		if !v.received.IsZero() {
+			received = append(received, v.received.Sub(v.sent))
+		}
 		final[v.phone] = v.value // a phone's votes are appended in the order it sent them
 		if v.first {
 			firsts = append(firsts, v)
@@ -732,6 +759,10 @@ func (l *loader) keynote(ctx context.Context, sum *Summary) error {
 	}
 	p := percentiles(acks)
 	sum.AckMS = &p
+	if len(received) > 0 {
+		r := percentiles(received)
+		sum.ReceivedMS = &r
+	}
 
 	// Vote → stage: the k-th acknowledged first vote is in the first stage
 	// tally whose total reaches k (totals count distinct voters).
@@ -936,6 +967,9 @@ func (l *loader) report(s *Summary) {
 	fmt.Fprintf(w, "connections: %d established, %d errors; handshake %s\n", s.Connected, s.ConnectErrors, s.HandshakeMS)
 	if s.AckMS != nil {
 		fmt.Fprintf(w, "votes: %d sent, %d acknowledged, errors %v\n", s.VotesSent, s.VotesAcked, s.VoteErrors)
+		if s.ReceivedMS != nil {
+			fmt.Fprintf(w, "received:       %s (cluster edge: in the core's stream)\n", s.ReceivedMS)
+		}
 		fmt.Fprintf(w, "ack latency:    %s\n", s.AckMS)
 		fmt.Fprintf(w, "vote→stage:     %s\n", s.VoteToStageMS)
 		fmt.Fprintf(w, "tally: expected %v, server %v, equal=%v\n", s.TallyExpected, s.TallyServer, *s.TallyMatches)
@@ -955,6 +989,19 @@ func (l *loader) report(s *Summary) {
 }
 
 // rssKiB reads VmRSS of a process.
+// sumOver adds f over the processes pids (the nodes of a cluster).
+func sumOver[T int64 | float64](pids []int, f func(int) (T, error)) (T, error) {
+	var total T
+	for _, p := range pids {
+		v, err := f(p)
+		if err != nil {
+			return total, err
+		}
+		total += v
+	}
+	return total, nil
+}
+
 func rssKiB(pid int) (int64, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
