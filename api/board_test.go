@@ -58,7 +58,13 @@ func TestBoardAPI(t *testing.T) {
 	alice := ts.join(t, "BOARD", map[string]any{"display_name": "Alice"})
 	bob := ts.join(t, "BOARD", map[string]any{})
 
-	stage := h.NewSubscriber(func() {})
+	wake := make(chan struct{}, 1)
+	stage := h.NewSubscriber(func() {}, func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
 	h.Subscribe(live.StageTopic(room), stage, "", 0)
 
 	var b live.Board
@@ -107,7 +113,7 @@ func TestBoardAPI(t *testing.T) {
 	deadline := time.After(10 * time.Second)
 	for seenBoard, seenHighlight := false, false; !seenBoard || !seenHighlight; {
 		select {
-		case <-stage.Wake():
+		case <-wake:
 			for _, f := range stage.Take(nil) {
 				s := string(f)
 				seenBoard = seenBoard || strings.Contains(s, `"type":"board"`) && strings.Contains(s, `"upvotes":2`)

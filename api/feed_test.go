@@ -89,7 +89,13 @@ func TestFeedAPI(t *testing.T) {
 	p := ts.join(t, "FEED", map[string]any{"display_name": "Zoé"})
 
 	// A stage screen follows the room: the approved post reaches it as a feed frame.
-	sub := h.NewSubscriber(func() {})
+	wake := make(chan struct{}, 1)
+	sub := h.NewSubscriber(func() {}, func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
 	h.Subscribe(live.StageTopic(room), sub, "", 0)
 
 	var item live.FeedItem
@@ -115,7 +121,7 @@ func TestFeedAPI(t *testing.T) {
 	deadline := time.After(10 * time.Second)
 	for found := false; !found; {
 		select {
-		case <-sub.Wake():
+		case <-wake:
 			for _, b := range sub.Take(nil) {
 				found = found || strings.Contains(string(b), `"type":"feed"`) && strings.Contains(string(b), "Bravo!")
 			}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -31,9 +32,11 @@ const (
 // maxTopics bounds the topics one connection may follow.
 const maxTopics = 8
 
-// conn is one WebSocket connection. Its read loop owns claims and topics;
-// its writer goroutine owns every write and the keepalive pings. Both end
-// when ctx is cancelled.
+// conn is one WebSocket connection. Its read loop owns claims and topics
+// and lives as long as the connection. A writer goroutine performs every
+// write (queued messages, keepalive pings, the close handshake), but runs
+// only while there is something to write: an idle connection holds one
+// goroutine, the reader.
 type conn struct {
 	s         *Server
 	ws        *websocket.Conn
@@ -44,6 +47,7 @@ type conn struct {
 	claims    *tokenClaims
 	token     string         // the participant token claims came from (an edge asks the core with it)
 	asks      sync.WaitGroup // an edge's requests to the core for this connection
+	handling  sync.WaitGroup // the message being handled (see readLoop)
 	topics    map[string]bool
 	msgLimit  *rate.Limiter
 	strikes   int
@@ -55,6 +59,14 @@ type conn struct {
 	closeCode   websocket.StatusCode
 	closeReason string
 	closing     chan struct{}
+
+	wmu      sync.Mutex // guards the writer's state below
+	wrunning bool       // a writer goroutine is running
+	wagain   bool       // work arrived while it ran: it goes round once more
+	wdone    bool       // the connection is over: no writer starts
+	writers  sync.WaitGroup
+	pingDue  atomic.Bool
+	lastPing time.Time // guarded by s.connMu (the pinger)
 }
 
 // inMsg is every client message; Type says which fields apply.
@@ -99,8 +111,8 @@ func (s *Server) handleWS(c echo.Context) error {
 	ctx, cancel := context.WithCancel(context.Background()) // the request's context ends with the hijack
 	cn := &conn{s: s, ws: ws, nc: sb.conn, ip: c.RealIP(), moderator: modErr == nil, topics: map[string]bool{},
 		msgLimit: rate.NewLimiter(rate.Limit(s.cfg.MessageRate), s.cfg.MessageBurst),
-		ctx:      ctx, cancel: cancel, closing: make(chan struct{})}
-	cn.sub = s.hub.NewSubscriber(func() { cn.close(CloseSlowConsumer, "slow consumer") })
+		ctx:      ctx, cancel: cancel, closing: make(chan struct{}), lastPing: time.Now()}
+	cn.sub = s.hub.NewSubscriber(func() { cn.close(CloseSlowConsumer, "slow consumer") }, cn.kick)
 
 	s.connMu.Lock()
 	s.conns[cn] = struct{}{}
@@ -112,7 +124,7 @@ func (s *Server) handleWS(c echo.Context) error {
 	}
 	// The connection lives in its own goroutine (owned by connWG, ended by
 	// Shutdown) so that the HTTP handler's deep stack and the request are
-	// released: an idle connection costs two small goroutines, not three.
+	// released: an idle connection costs one small goroutine.
 	go func() {
 		defer s.connWG.Done()
 		cn.run()
@@ -161,17 +173,53 @@ func (cn *conn) close(code websocket.StatusCode, reason string) {
 		cn.closeCode, cn.closeReason = code, reason
 		close(cn.closing)
 	})
+	cn.kick()
+}
+
+// kick makes sure a writer runs: it starts one, or tells the running one
+// to go round once more. It never blocks (the hub calls it for each frame).
+func (cn *conn) kick() {
+	cn.wmu.Lock()
+	defer cn.wmu.Unlock()
+	switch {
+	case cn.wdone:
+	case cn.wrunning:
+		cn.wagain = true
+	default:
+		cn.wrunning = true
+		cn.writers.Add(1)
+		go cn.writer()
+	}
+}
+
+// writer writes until there is nothing left to do, then ends; the next
+// kick starts another.
+func (cn *conn) writer() {
+	defer cn.writers.Done()
+	for {
+		live := cn.writeOnce()
+		cn.wmu.Lock()
+		if !live || !cn.wagain {
+			cn.wrunning = false
+			cn.wdone = cn.wdone || !live
+			cn.wmu.Unlock()
+			return
+		}
+		cn.wagain = false
+		cn.wmu.Unlock()
+	}
 }
 
 func (cn *conn) run() {
-	written := make(chan struct{})
-	go func() { defer close(written); cn.writeLoop() }()
 	cn.send(map[string]any{"type": "welcome", "server_time": time.Now().UnixMilli(), "epoch": cn.s.hub.Epoch(),
 		"moderator": cn.moderator, "degraded": cn.s.edge != nil && cn.s.edge.Degraded()})
 	cn.readLoop()
 	cn.cancel()
 	cn.asks.Wait()
-	<-written
+	cn.wmu.Lock()
+	cn.wdone = true
+	cn.wmu.Unlock()
+	cn.writers.Wait()
 	cn.s.hub.Remove(cn.sub)
 	for t := range cn.topics {
 		cn.untrack(t)
@@ -195,12 +243,18 @@ func (cn *conn) readLoop() {
 			cn.fail("", &live.Error{Code: EBadMessage, Message: "Messages are JSON text."})
 			continue
 		}
-		m, err := decodeMessage(data)
-		if err != nil {
-			cn.fail(m.ID, err)
-			continue
-		}
-		cn.handle(m)
+		// Decoding and handling run on a short-lived goroutine, the reader
+		// waiting: the reader's own stack then stays as small as a blocked
+		// read needs, for the whole life of an idle connection.
+		cn.handling.Go(func() {
+			m, err := decodeMessage(data)
+			if err != nil {
+				cn.fail(m.ID, err)
+				return
+			}
+			cn.handle(m)
+		})
+		cn.handling.Wait()
 	}
 }
 
@@ -473,52 +527,74 @@ func fieldOf(err error) string {
 	return ""
 }
 
-// writeLoop owns every write: it drains the subscriber's queue, each write
-// bounded by WriteTimeout, sends keepalive pings (a ping unanswered within
-// the interval closes the connection), and performs the close handshake
-// when asked.
-func (cn *conn) writeLoop() {
-	ping := time.NewTicker(cn.s.cfg.PingInterval)
-	defer ping.Stop()
-	var batch [][]byte
+// writeOnce does what is due, each write bounded by WriteTimeout: the close
+// handshake when asked, a keepalive ping (unanswered within the ping
+// interval, the connection is dropped), then the queued messages. It
+// reports whether the connection goes on.
+func (cn *conn) writeOnce() bool {
+	select {
+	case <-cn.ctx.Done():
+		return false
+	case <-cn.closing:
+		_ = cn.ws.Close(cn.closeCode, cn.closeReason)
+		cn.cancel()
+		return false
+	default:
+	}
+	if cn.pingDue.CompareAndSwap(true, false) {
+		ctx, cancel := context.WithTimeout(cn.ctx, cn.s.cfg.PingInterval)
+		err := cn.ws.Ping(ctx)
+		cancel()
+		if err != nil {
+			_ = cn.ws.CloseNow() // no pong: the peer is gone, a close frame would not arrive either
+			cn.cancel()
+			return false
+		}
+	}
+	batch := cn.sub.Take(nil)
+	if len(batch) == 0 {
+		return true
+	}
+	// One socket deadline bounds the whole batch (a context per write would
+	// cost the library a timer per message). It is cleared afterwards: the
+	// library writes pongs and close replies itself, without a deadline.
+	_ = cn.nc.SetWriteDeadline(time.Now().Add(cn.s.cfg.WriteTimeout))
+	for _, msg := range batch {
+		if err := cn.ws.Write(context.Background(), websocket.MessageText, msg); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				cn.s.metrics.writeTimeouts.Inc()
+				cn.s.log.Info("closing slow websocket", "ip", cn.ip)
+			}
+			_ = cn.ws.CloseNow()
+			cn.cancel()
+			return false
+		}
+	}
+	_ = cn.nc.SetWriteDeadline(time.Time{})
+	return true
+}
+
+// pinger marks a keepalive ping due on every connection each ping interval
+// and wakes its writer. It looks every second, so the pings of many
+// connections spread out as their connections did.
+func (s *Server) pinger(ctx context.Context) {
+	t := time.NewTicker(min(time.Second, s.cfg.PingInterval))
+	defer t.Stop()
 	for {
 		select {
-		case <-cn.ctx.Done():
+		case <-ctx.Done():
 			return
-		case <-cn.closing:
-			_ = cn.ws.Close(cn.closeCode, cn.closeReason)
-			cn.cancel()
-			return
-		case <-ping.C:
-			ctx, cancel := context.WithTimeout(cn.ctx, cn.s.cfg.PingInterval)
-			err := cn.ws.Ping(ctx)
-			cancel()
-			if err != nil {
-				_ = cn.ws.CloseNow() // no pong: the peer is gone, a close frame would not arrive either
-				cn.cancel()
-				return
-			}
-			continue
-		case <-cn.sub.Wake():
-		}
-		batch = cn.sub.Take(batch[:0])
-		// One socket deadline bounds the whole batch (a context per write would
-		// cost the library a timer per message). It is cleared afterwards: the
-		// library writes pongs and close replies itself, without a deadline.
-		_ = cn.nc.SetWriteDeadline(time.Now().Add(cn.s.cfg.WriteTimeout))
-		for _, msg := range batch {
-			if err := cn.ws.Write(context.Background(), websocket.MessageText, msg); err != nil {
-				if errors.Is(err, os.ErrDeadlineExceeded) {
-					cn.s.metrics.writeTimeouts.Inc()
-					cn.s.log.Info("closing slow websocket", "ip", cn.ip)
+		case now := <-t.C:
+			s.connMu.Lock()
+			for cn := range s.conns {
+				if now.Sub(cn.lastPing) >= s.cfg.PingInterval {
+					cn.lastPing = now
+					cn.pingDue.Store(true)
+					cn.kick()
 				}
-				_ = cn.ws.CloseNow()
-				cn.cancel()
-				return
 			}
+			s.connMu.Unlock()
 		}
-		_ = cn.nc.SetWriteDeadline(time.Time{})
-		clear(batch)
 	}
 }
 
@@ -554,12 +630,16 @@ func (s *Server) presence(ctx context.Context) {
 	}
 }
 
-// Run runs the API's background work (presence and stats frames) until ctx ends.
-// On an edge there is nothing to run: the core publishes presence.
+// Run runs the API's background work until ctx ends: the WebSocket
+// keepalive pings and, where the engine runs, presence and stats frames
+// (on an edge the core publishes them).
 func (s *Server) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { s.pinger(ctx) })
 	if s.engine != nil {
 		s.presence(ctx)
 	}
+	wg.Wait()
 }
 
 func mustJSON(v any) []byte {

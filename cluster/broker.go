@@ -86,6 +86,12 @@ func NewBroker(rdb *redis.Client, local *hub.Hub, opts Options) *Broker {
 // Publish implements hub.Broker. It never blocks on Redis.
 func (b *Broker) Publish(f hub.Frame) error {
 	b.local.Deliver(f)
+	b.queue(f)
+	return nil
+}
+
+// queue adds f to what Run publishes, superseding a queued frame of its key.
+func (b *Broker) queue(f hub.Frame) {
 	k := f.Topic + "\x00" + f.Key
 	b.mu.Lock()
 	if i, ok := b.index[k]; ok { // superseded: drop the old one, keep sequence order
@@ -101,7 +107,6 @@ func (b *Broker) Publish(f hub.Frame) error {
 	case b.wake <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 // Run publishes queued frames until ctx ends, then makes one last attempt.

@@ -34,7 +34,13 @@ type Core struct {
 	instance string // this process: a restarted node holds a new lease
 
 	leaseUntil atomic.Int64 // unix ms until which the lease is surely ours
-	lost       chan string  // closed-over by Run: the node that took the lease
+	lost       chan string  // the node that took the lease
+
+	// Set by Start: what the core keeps in Redis, put back by ensure.
+	epoch   string
+	secrets map[string]string
+	hub     *hub.Hub
+	broker  *Broker
 }
 
 // NewCore returns the core side for rdb.
@@ -147,8 +153,32 @@ func (c *Core) Start(ctx context.Context, h *hub.Hub, secrets map[string]string)
 		}
 	}
 	h.Reset(epoch, seqs) // the frames this core publishes continue the cluster's numbering
-	if len(secrets) > 0 {
-		if _, err := call(ctx, c.opts.Timeout, func(ctx context.Context) (int64, error) { return c.rdb.HSet(ctx, keySecrets, secrets).Result() }); err != nil {
+	c.epoch, c.secrets, c.hub = epoch, secrets, h
+	c.broker = NewBroker(c.rdb, h, c.opts)
+	h.SetBroker(c.broker)
+	if err := c.ensure(ctx); err != nil {
+		return err
+	}
+	c.opts.Logger.Info("cluster: acting as core", "node", c.opts.Node, "epoch", epoch)
+	return nil
+}
+
+// Broker returns the core's frame broker (set on the hub by Start); run it
+// with its Run.
+func (c *Core) Broker() *Broker { return c.broker }
+
+// ensure puts back what the cluster needs of the core in Redis: the epoch,
+// the secrets, the streams' consumer group, and, when the epoch was gone
+// (Redis restarted without its data), every topic's latest frames, so that
+// edges and late joiners find the snapshots again. It runs at start and at
+// each lease renewal.
+func (c *Core) ensure(ctx context.Context) error {
+	set, err := call(ctx, c.opts.Timeout, func(ctx context.Context) (bool, error) { return c.rdb.SetNX(ctx, keyEpoch, c.epoch, 0).Result() })
+	if err != nil {
+		return fmt.Errorf("cluster: set epoch: %w", err)
+	}
+	if len(c.secrets) > 0 {
+		if _, err := call(ctx, c.opts.Timeout, func(ctx context.Context) (int64, error) { return c.rdb.HSet(ctx, keySecrets, c.secrets).Result() }); err != nil {
 			return fmt.Errorf("cluster: publish secrets: %w", err)
 		}
 	}
@@ -160,7 +190,15 @@ func (c *Core) Start(ctx context.Context, h *hub.Hub, secrets map[string]string)
 			return fmt.Errorf("cluster: create consumer group on %s: %w", s, err)
 		}
 	}
-	c.opts.Logger.Info("cluster: acting as core", "node", c.opts.Node, "epoch", epoch)
+	if set && c.hub != nil {
+		frames := c.hub.Frames()
+		if len(frames) > 0 {
+			c.opts.Logger.Warn("cluster: Redis had lost the cluster's data; publishing every snapshot again", "frames", len(frames))
+		}
+		for _, f := range frames {
+			c.broker.queue(f)
+		}
+	}
 	return nil
 }
 
@@ -201,6 +239,9 @@ func (c *Core) keepLease(ctx context.Context) {
 				c.opts.Logger.Info("cluster: core lease renewed again")
 			}
 			failing = false
+			if err := c.ensure(ctx); err != nil {
+				c.opts.Logger.Warn("cluster: restoring the cluster's keys in Redis failed", "err", err)
+			}
 		}
 	}
 }
@@ -213,11 +254,13 @@ func (c *Core) Run(ctx context.Context, voter Voter, handler http.Handler) {
 	var wg sync.WaitGroup
 	wg.Go(func() { c.keepLease(ctx) })
 	wg.Go(func() {
-		c.consume(ctx, streamVotes, 512, func(ctx context.Context, ms []redis.XMessage, old bool) []string { return c.votes(ctx, voter, ms) })
+		c.consume(ctx, streamVotes, 512, func(ctx context.Context, ms []redis.XMessage, old bool) ([]string, func()) {
+			return c.votes(ctx, voter, ms)
+		})
 	})
 	wg.Go(func() {
-		c.consume(ctx, streamCmds, 64, func(ctx context.Context, ms []redis.XMessage, old bool) []string {
-			return c.commands(ctx, handler, ms, old)
+		c.consume(ctx, streamCmds, 64, func(ctx context.Context, ms []redis.XMessage, old bool) ([]string, func()) {
+			return c.commands(ctx, handler, ms, old), nil
 		})
 	})
 	wg.Wait()
@@ -225,9 +268,10 @@ func (c *Core) Run(ctx context.Context, voter Voter, handler http.Handler) {
 
 // consume reads stream with the core's consumer group: first the entries
 // delivered before and never acknowledged (a crash between reading and
-// acknowledging), then new ones. handle returns the ids it finished; they
-// are acknowledged and deleted. Entries it leaves are read again later.
-func (c *Core) consume(ctx context.Context, stream string, count int64, handle func(context.Context, []redis.XMessage, bool) []string) {
+// acknowledging), then new ones. handle returns the ids it finished, which
+// are acknowledged and deleted, and what to do once they are (answer the
+// edges). Entries it leaves are read again later.
+func (c *Core) consume(ctx context.Context, stream string, count int64, handle func(context.Context, []redis.XMessage, bool) ([]string, func())) {
 	fails := 0
 	old := true // reading this consumer's pending entries ("0") first
 	for ctx.Err() == nil {
@@ -252,6 +296,10 @@ func (c *Core) consume(ctx context.Context, stream string, count int64, handle f
 			if ctx.Err() != nil {
 				return
 			}
+			if strings.HasPrefix(err.Error(), "NOGROUP") { // Redis came back without its data
+				c.opts.Logger.Warn("cluster: " + stream + " lost its consumer group (Redis restarted empty?); creating it again")
+				_ = c.ensure(ctx)
+			}
 			if fails == 0 {
 				c.opts.Logger.Warn("cluster: reading "+stream+" failed; retrying", "err", err)
 			}
@@ -266,7 +314,7 @@ func (c *Core) consume(ctx context.Context, stream string, count int64, handle f
 			old = false
 			continue
 		}
-		done := handle(ctx, ms, old)
+		done, then := handle(ctx, ms, old)
 		if len(done) > 0 {
 			_, err := call(context.Background(), c.opts.Timeout, func(ctx context.Context) ([]redis.Cmder, error) {
 				return c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -278,6 +326,9 @@ func (c *Core) consume(ctx context.Context, stream string, count int64, handle f
 			if err != nil {
 				c.opts.Logger.Warn("cluster: acknowledging "+stream+" entries failed; they will be read again (idempotent)", "err", err)
 			}
+		}
+		if then != nil {
+			then()
 		}
 		if len(done) < len(ms) { // some failed for a passing reason: read the pending entries again after a pause
 			old = true
@@ -347,8 +398,8 @@ func transient(err error) bool {
 }
 
 // votes commits a batch through the engine (its group committer takes them
-// together), answers each edge, and returns the ids to acknowledge.
-func (c *Core) votes(ctx context.Context, voter Voter, ms []redis.XMessage) []string {
+// together) and returns the ids to acknowledge, and the answers to the edges.
+func (c *Core) votes(ctx context.Context, voter Voter, ms []redis.XMessage) ([]string, func()) {
 	results := make([]voteResult, len(ms))
 	ok := make([]bool, len(ms))
 	var wg sync.WaitGroup
@@ -395,10 +446,11 @@ func (c *Core) votes(ctx context.Context, voter Voter, ms []redis.XMessage) []st
 			byNode[n] = append(byNode[n], results[i])
 		}
 	}
-	for node, rs := range byNode {
-		c.send(node, reply{Votes: rs})
+	return done, func() {
+		for node, rs := range byNode {
+			c.send(node, reply{Votes: rs})
+		}
 	}
-	return done
 }
 
 // send publishes r to node's channel; an edge that misses it asks again
@@ -458,7 +510,7 @@ func (r *recorder) Write(b []byte) (int, error) {
 // commands serves forwarded HTTP requests, several at a time. Requests
 // found pending at start (old) were read by a core that stopped before
 // answering: they are not run again (a moderator action is not idempotent;
-// its edge has answered 504), only acknowledged. Requests past their
+// its edge has answered 503 busy), only acknowledged. Requests past their
 // deadline are dropped the same way.
 func (c *Core) commands(ctx context.Context, handler http.Handler, ms []redis.XMessage, old bool) []string {
 	sem := make(chan struct{}, 16)

@@ -48,9 +48,10 @@ type voteKey struct {
 }
 
 type voteWait struct {
-	entry   voteEntry
-	since   time.Time
-	reports []func(status string, err error)
+	entry    voteEntry
+	since    time.Time
+	buffered bool // held in the buffer, not yet in the stream
+	reports  []func(status string, err error)
 }
 
 // NewEdge returns the edge side, feeding h.
@@ -294,18 +295,28 @@ func (e *Edge) flushBuffer(ctx context.Context) error {
 		return err
 	}
 	e.opts.Logger.Info("cluster: buffered votes appended", "votes", len(held))
+	e.mu.Lock()
+	for _, v := range held {
+		if w := e.votes[voteKey{v.Participant, v.VoteID}]; w != nil {
+			w.buffered = false
+		}
+	}
+	e.mu.Unlock()
 	for _, v := range held {
 		e.report(voteKey{v.Participant, v.VoteID}, "received", nil, false)
 	}
 	return nil
 }
 
-// resend appends again every vote still waiting for its result.
+// resend appends again every vote in the stream still waiting for its
+// result (the buffered ones are appended by flushBuffer).
 func (e *Edge) resend(ctx context.Context) {
 	e.mu.Lock()
 	var again []voteEntry
 	for _, w := range e.votes {
-		again = append(again, w.entry)
+		if !w.buffered {
+			again = append(again, w.entry)
+		}
 	}
 	e.mu.Unlock()
 	if len(again) == 0 {
@@ -375,6 +386,7 @@ func (e *Edge) Submit(ctx context.Context, who live.Voter, v live.Vote, report f
 		return "", live.Errorf(live.EBusy, "The service is degraded and this node holds as many votes as it can; try again in a few seconds.")
 	}
 	e.buffer = append(e.buffer, entry)
+	w.buffered = true
 	return "queued", nil
 }
 

@@ -23,7 +23,7 @@ func BenchmarkIngestAndApprove(b *testing.B) {
 	h := hub.New(hub.Options{})
 	screens := make([]*hub.Subscriber, 1000)
 	for i := range screens {
-		screens[i] = h.NewSubscriber(func() {})
+		screens[i] = h.NewSubscriber(func() {}, nil)
 		h.Subscribe(live.StageTopic(1), screens[i], "", 0)
 	}
 	s := feed.New(db, dir, h, feed.Options{})

@@ -316,6 +316,24 @@ func (h *Hub) Count(topicName string) int {
 	return len(t.subs)
 }
 
+// Frames returns every topic's latest frames, each topic's oldest first.
+func (h *Hub) Frames() []Frame {
+	h.mu.RLock()
+	topics := maps.Clone(h.topics)
+	h.mu.RUnlock()
+	var out []Frame
+	for _, t := range topics {
+		t.mu.Lock()
+		start := len(out)
+		for _, f := range t.latest {
+			out = append(out, *f)
+		}
+		t.mu.Unlock()
+		slices.SortFunc(out[start:], func(a, b Frame) int { return cmp.Compare(a.Seq, b.Seq) })
+	}
+	return out
+}
+
 // Counts returns the number of local subscribers of every topic that has any.
 func (h *Hub) Counts() map[string]int {
 	h.mu.RLock()
@@ -353,7 +371,7 @@ func (h *Hub) Stats() Stats {
 type Subscriber struct {
 	hub    *Hub
 	onSlow func()
-	wake   chan struct{}
+	notify func()
 
 	mu     sync.Mutex
 	queue  []queued
@@ -366,10 +384,14 @@ type queued struct {
 	data []byte
 }
 
-// NewSubscriber returns a subscriber; onSlow is called (once, from a
-// publisher's goroutine, so it must not block) when its queue overflows.
-func (h *Hub) NewSubscriber(onSlow func()) *Subscriber {
-	return &Subscriber{hub: h, onSlow: onSlow, wake: make(chan struct{}, 1), topics: map[string]bool{}}
+// NewSubscriber returns a subscriber. notify (if not nil) is called after
+// each message is queued, and onSlow once when the queue overflows; both are
+// called from the goroutine that queued (a publisher), so they must not block.
+func (h *Hub) NewSubscriber(onSlow, notify func()) *Subscriber {
+	if notify == nil {
+		notify = func() {}
+	}
+	return &Subscriber{hub: h, onSlow: onSlow, notify: notify, topics: map[string]bool{}}
 }
 
 // Send queues a direct message (never superseded). It reports false if the
@@ -400,15 +422,9 @@ func (s *Subscriber) enqueue(key string, data []byte) bool {
 	}
 	s.queue = append(s.queue, queued{key, data})
 	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	s.notify()
 	return true
 }
-
-// Wake is signalled whenever frames are queued.
-func (s *Subscriber) Wake() <-chan struct{} { return s.wake }
 
 // Take returns and clears the queued messages, oldest first, appending them to buf.
 func (s *Subscriber) Take(buf [][]byte) [][]byte {

@@ -38,7 +38,7 @@ func payload(typ string, n int) []byte { return []byte(fmt.Sprintf(`{"type":%q,"
 
 func TestPublishEncodesOnceWithSeqAndTopic(t *testing.T) {
 	h := New(Options{})
-	a, b := h.NewSubscriber(func() {}), h.NewSubscriber(func() {})
+	a, b := h.NewSubscriber(func() {}, nil), h.NewSubscriber(func() {}, nil)
 	h.Subscribe("room:1", a, "", 0)
 	h.Subscribe("room:1", b, "", 0)
 	h.Publish("room:1", "tally:poll:1", payload("tally", 7))
@@ -57,7 +57,7 @@ func TestPublishEncodesOnceWithSeqAndTopic(t *testing.T) {
 
 func TestUnchangedPayloadIsNotPublishedAgain(t *testing.T) {
 	h := New(Options{})
-	s := h.NewSubscriber(func() {})
+	s := h.NewSubscriber(func() {}, nil)
 	h.Subscribe("room:1", s, "", 0)
 	h.Publish("room:1", "ranking:1", payload("ranking", 1))
 	h.Publish("room:1", "ranking:1", payload("ranking", 1))
@@ -78,7 +78,7 @@ func TestSnapshotHoldsLatestFramePerKey(t *testing.T) {
 		h.Publish("room:1", "stage", payload("stage", i))
 		h.Publish("room:1", "tally:pitch:"+strconv.Itoa(i%2), payload("tally", i))
 	}
-	s := h.NewSubscriber(func() {})
+	s := h.NewSubscriber(func() {}, nil)
 	h.Subscribe("room:1", s, "", 0)
 	snap := decode[snapshot](t, s.Take(nil)[0])
 	if snap.Resumed || snap.Seq != 10 || len(snap.Frames) != 3 || snap.Epoch != h.Epoch() {
@@ -100,7 +100,7 @@ func TestResume(t *testing.T) {
 	h.Publish("room:1", "b", payload("b", 1)) // seq 2
 	h.Publish("room:1", "a", payload("a", 2)) // seq 3
 	t.Run("resumed with the frames after last_seq", func(t *testing.T) {
-		s := h.NewSubscriber(func() {})
+		s := h.NewSubscriber(func() {}, nil)
 		h.Subscribe("room:1", s, h.Epoch(), 2)
 		snap := decode[snapshot](t, s.Take(nil)[0])
 		if !snap.Resumed || len(snap.Frames) != 1 || decode[frame](t, snap.Frames[0]).Seq != 3 {
@@ -108,14 +108,14 @@ func TestResume(t *testing.T) {
 		}
 	})
 	t.Run("full snapshot for another epoch", func(t *testing.T) {
-		s := h.NewSubscriber(func() {})
+		s := h.NewSubscriber(func() {}, nil)
 		h.Subscribe("room:1", s, "stale", 2)
 		if snap := decode[snapshot](t, s.Take(nil)[0]); snap.Resumed || len(snap.Frames) != 2 {
 			t.Fatalf("%+v", snap)
 		}
 	})
 	t.Run("full snapshot when last_seq is ahead", func(t *testing.T) {
-		s := h.NewSubscriber(func() {})
+		s := h.NewSubscriber(func() {}, nil)
 		h.Subscribe("room:1", s, h.Epoch(), 99)
 		if snap := decode[snapshot](t, s.Take(nil)[0]); snap.Resumed || len(snap.Frames) != 2 {
 			t.Fatalf("%+v", snap)
@@ -125,7 +125,7 @@ func TestResume(t *testing.T) {
 
 func TestSlowSubscriberKeepsOnlyLatestFramePerKey(t *testing.T) {
 	h := New(Options{QueueLimit: 4})
-	s := h.NewSubscriber(func() { t.Error("closed, but superseded frames should not count") })
+	s := h.NewSubscriber(func() { t.Error("closed, but superseded frames should not count") }, nil)
 	h.Subscribe("room:1", s, "", 0)
 	s.Take(nil)
 	for i := 1; i <= 100; i++ {
@@ -148,8 +148,8 @@ func TestSlowSubscriberKeepsOnlyLatestFramePerKey(t *testing.T) {
 func TestOverflowClosesSubscriberOnce(t *testing.T) {
 	h := New(Options{QueueLimit: 3})
 	var closed atomic.Int32
-	s := h.NewSubscriber(func() { closed.Add(1) })
-	other := h.NewSubscriber(func() { t.Error("the reading subscriber was closed") })
+	s := h.NewSubscriber(func() { closed.Add(1) }, nil)
+	other := h.NewSubscriber(func() { t.Error("the reading subscriber was closed") }, nil)
 	h.Subscribe("room:1", s, "", 0)
 	h.Subscribe("room:1", other, "", 0)
 	for i := 0; i < 10; i++ {
@@ -173,7 +173,7 @@ func TestConcurrentPublishersAndSubscribers(t *testing.T) {
 	var wg sync.WaitGroup
 	subs := make([]*Subscriber, 50)
 	for i := range subs {
-		subs[i] = h.NewSubscriber(func() {})
+		subs[i] = h.NewSubscriber(func() {}, nil)
 	}
 	for i, s := range subs {
 		wg.Add(1)
@@ -210,7 +210,7 @@ func BenchmarkFanout10k(b *testing.B) {
 	h := New(Options{})
 	subs := make([]*Subscriber, 10000)
 	for i := range subs {
-		subs[i] = h.NewSubscriber(func() {})
+		subs[i] = h.NewSubscriber(func() {}, nil)
 		h.Subscribe("room:1", subs[i], "", 0)
 	}
 	frames := [2][]byte{ // alternate: an unchanged payload is not published again
@@ -270,7 +270,7 @@ func BenchmarkCoalescing(b *testing.B) {
 			h := New(Options{QueueLimit: 1 << 20})
 			subs := make([]*Subscriber, 10000)
 			for i := range subs {
-				subs[i] = h.NewSubscriber(func() {})
+				subs[i] = h.NewSubscriber(func() {}, nil)
 				h.Subscribe("room:1", subs[i], "", 0)
 			}
 			var buf [][]byte
@@ -294,7 +294,7 @@ func BenchmarkCoalescing(b *testing.B) {
 // the new epoch, and publishing continues after the given sequence numbers.
 func TestResetContinuesAnotherEpoch(t *testing.T) {
 	h := New(Options{})
-	s := h.NewSubscriber(func() {})
+	s := h.NewSubscriber(func() {}, nil)
 	h.Subscribe("room:1", s, "", 0)
 	h.Publish("room:1", "a", payload("a", 1))
 	s.Take(nil)

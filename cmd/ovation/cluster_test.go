@@ -461,3 +461,34 @@ func TestClusterTwoCores(t *testing.T) {
 	// The first core still answers, through an edge.
 	newFixture(t, c.edgeA.URL, "TWO26", 1)
 }
+
+// TestClusterRedisFlushed empties Redis under a running cluster (a Redis
+// without persistence restarting): the core puts back the epoch, its
+// secrets, the consumer groups and every snapshot, so votes are counted
+// again and a new edge can start and serve the current tally.
+func TestClusterRedisFlushed(t *testing.T) {
+	c := startCluster(t)
+	f, target := c.openPitch(t, "FLU26")
+	phones := c.phones(t, f, 2)
+	want := map[int]int{}
+	phones[0].vote(t, "a-0", target, 2)
+	phones[0].waitCounted(t, "a-0", 10*time.Second)
+	want[2]++
+
+	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", c.redis.Port)})
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := rdb.FlushAll(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range phones[1:] {
+		id := fmt.Sprintf("b-%d", i)
+		p.vote(t, id, target, 4)
+		p.waitCounted(t, id, 20*time.Second)
+		want[4]++
+	}
+	edgeC := startProcess(t, c.bin, t.TempDir(), edgeArgs(c.redis, "edge-c")...)
+	checkTally(t, edgeC.URL, f.RoomID, target, want)
+	checkTally(t, c.edgeA.URL, f.RoomID, target, want)
+}

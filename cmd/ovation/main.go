@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -51,6 +52,9 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(cfg.GCPercent)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
@@ -92,8 +96,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		if err := core.Start(ctx, h, map[string]string{"token_secret": string(secrets.tokenSecret), "api_token_hash": secrets.apiTokenHash}); err != nil {
 			return err
 		}
-		broker = cluster.NewBroker(rdb, h, opts)
-		h.SetBroker(broker)
+		broker = core.Broker()
 		presence = cluster.NewPresence(rdb, h, opts)
 	}
 	engine := live.NewEngine(db, h, live.EngineOptions{TallyInterval: cfg.Votes.TallyInterval,
