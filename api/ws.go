@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,10 +46,10 @@ type conn struct {
 	ip        string
 	moderator bool
 	claims    *tokenClaims
-	token     string         // the participant token claims came from (an edge asks the core with it)
+	token     string         // on an edge, the participant token claims came from (to ask the core)
 	asks      sync.WaitGroup // an edge's requests to the core for this connection
 	handling  sync.WaitGroup // the message being handled (see readLoop)
-	topics    map[string]bool
+	topics    []string       // followed; at most maxTopics
 	msgLimit  *rate.Limiter
 	strikes   int
 
@@ -109,7 +110,7 @@ func (s *Server) handleWS(c echo.Context) error {
 	}
 	ws.SetReadLimit(s.cfg.ReadLimit)
 	ctx, cancel := context.WithCancel(context.Background()) // the request's context ends with the hijack
-	cn := &conn{s: s, ws: ws, nc: sb.conn, ip: c.RealIP(), moderator: modErr == nil, topics: map[string]bool{},
+	cn := &conn{s: s, ws: ws, nc: sb.conn, ip: c.RealIP(), moderator: modErr == nil,
 		msgLimit: rate.NewLimiter(rate.Limit(s.cfg.MessageRate), s.cfg.MessageBurst),
 		ctx:      ctx, cancel: cancel, closing: make(chan struct{}), lastPing: time.Now()}
 	cn.sub = s.hub.NewSubscriber(func() { cn.close(CloseSlowConsumer, "slow consumer") }, cn.kick)
@@ -221,7 +222,7 @@ func (cn *conn) run() {
 	cn.wmu.Unlock()
 	cn.writers.Wait()
 	cn.s.hub.Remove(cn.sub)
-	for t := range cn.topics {
+	for _, t := range slices.Clone(cn.topics) {
 		cn.untrack(t)
 	}
 	_ = cn.ws.CloseNow()
@@ -303,13 +304,16 @@ func (cn *conn) handle(m inMsg) {
 			cn.fail(m.ID, err)
 			return
 		}
-		cn.claims, cn.token = &claims, m.Token
+		cn.claims = &claims
+		if cn.s.edge != nil {
+			cn.token = m.Token
+		}
 		cn.reply(m, map[string]any{"type": "auth_ok", "participant_id": claims.ParticipantID, "event_id": claims.EventID,
 			"jury": claims.Jury, "display_name": claims.Name})
 	case "subscribe":
 		cn.subscribe(m)
 	case "unsubscribe":
-		if !cn.topics[m.Topic] {
+		if !slices.Contains(cn.topics, m.Topic) {
 			cn.fail(m.ID, &live.Error{Code: live.ENotFound, Field: "topic", Message: "Not subscribed to this topic."})
 			return
 		}
@@ -369,12 +373,13 @@ func (cn *conn) subscribe(m inMsg) {
 		cn.fail(m.ID, &live.Error{Code: live.ENotFound, Field: "topic", Message: "No such room."})
 		return
 	}
-	if !cn.topics[m.Topic] && len(cn.topics) >= maxTopics {
+	followed := slices.Contains(cn.topics, m.Topic)
+	if !followed && len(cn.topics) >= maxTopics {
 		cn.fail(m.ID, &live.Error{Code: live.EInvalid, Field: "topic", Message: "Too many topics on one connection."})
 		return
 	}
-	if !cn.topics[m.Topic] {
-		cn.topics[m.Topic] = true
+	if !followed {
+		cn.topics = append(cn.topics, m.Topic)
 		if kind == "room" {
 			cn.s.metrics.roomConns.WithLabelValues(m.Topic).Inc()
 		}
@@ -467,7 +472,7 @@ func (cn *conn) submitVote(m inMsg) {
 }
 
 func (cn *conn) untrack(topic string) {
-	delete(cn.topics, topic)
+	cn.topics = slices.DeleteFunc(cn.topics, func(t string) bool { return t == topic })
 	if strings.HasPrefix(topic, "room:") {
 		cn.s.metrics.roomConns.WithLabelValues(topic).Dec()
 	}

@@ -273,7 +273,9 @@ func (h *Hub) Subscribe(topicName string, s *Subscriber, epoch string, lastSeq u
 	s.enqueue("\x00snapshot\x00"+topicName, b) // a newer snapshot of the topic replaces a queued one
 	t.subs[s] = struct{}{}
 	s.mu.Lock()
-	s.topics[topicName] = true
+	if !slices.Contains(s.topics, topicName) {
+		s.topics = append(s.topics, topicName)
+	}
 	s.mu.Unlock()
 }
 
@@ -284,17 +286,14 @@ func (h *Hub) Unsubscribe(topicName string, s *Subscriber) {
 	delete(t.subs, s)
 	t.mu.Unlock()
 	s.mu.Lock()
-	delete(s.topics, topicName)
+	s.topics = slices.DeleteFunc(s.topics, func(t string) bool { return t == topicName })
 	s.mu.Unlock()
 }
 
 // Remove takes s out of every topic and closes its queue.
 func (h *Hub) Remove(s *Subscriber) {
 	s.mu.Lock()
-	topics := make([]string, 0, len(s.topics))
-	for name := range s.topics {
-		topics = append(topics, name)
-	}
+	topics := slices.Clone(s.topics)
 	s.closed = true
 	s.queue = nil
 	s.mu.Unlock()
@@ -376,7 +375,7 @@ type Subscriber struct {
 	mu     sync.Mutex
 	queue  []queued
 	closed bool
-	topics map[string]bool
+	topics []string // followed (a handful)
 }
 
 type queued struct {
@@ -391,7 +390,7 @@ func (h *Hub) NewSubscriber(onSlow, notify func()) *Subscriber {
 	if notify == nil {
 		notify = func() {}
 	}
-	return &Subscriber{hub: h, onSlow: onSlow, notify: notify, topics: map[string]bool{}}
+	return &Subscriber{hub: h, onSlow: onSlow, notify: notify}
 }
 
 // Send queues a direct message (never superseded). It reports false if the
@@ -433,7 +432,11 @@ func (s *Subscriber) Take(buf [][]byte) [][]byte {
 	for _, q := range s.queue {
 		buf = append(buf, q.data)
 	}
-	clear(s.queue)
-	s.queue = s.queue[:0]
+	if cap(s.queue) > 4 {
+		s.queue = nil // after a burst, do not keep its room for an idle connection
+	} else {
+		clear(s.queue)
+		s.queue = s.queue[:0]
+	}
 	return buf
 }
