@@ -36,8 +36,8 @@ const maxTopics = 8
 // conn is one WebSocket connection. Its read loop owns claims and topics
 // and lives as long as the connection. A writer goroutine performs every
 // write (queued messages, keepalive pings, the close handshake), but runs
-// only while there is something to write: an idle connection holds one
-// goroutine, the reader.
+// only while there is something to write, and a few seconds more: an idle
+// connection holds one goroutine, the reader.
 type conn struct {
 	s         *Server
 	ws        *websocket.Conn
@@ -61,10 +61,11 @@ type conn struct {
 	closeReason string
 	closing     chan struct{}
 
-	wmu      sync.Mutex // guards the writer's state below
-	wrunning bool       // a writer goroutine is running
-	wagain   bool       // work arrived while it ran: it goes round once more
-	wdone    bool       // the connection is over: no writer starts
+	wmu      sync.Mutex    // guards the writer's state below
+	wrunning bool          // a writer goroutine is running
+	wagain   bool          // work arrived while it ran: it goes round once more
+	wdone    bool          // the connection is over: no writer starts
+	wake     chan struct{} // wakes a lingering writer
 	writers  sync.WaitGroup
 	pingDue  atomic.Bool
 	lastPing time.Time // guarded by s.connMu (the pinger)
@@ -112,7 +113,7 @@ func (s *Server) handleWS(c echo.Context) error {
 	ctx, cancel := context.WithCancel(context.Background()) // the request's context ends with the hijack
 	cn := &conn{s: s, ws: ws, nc: sb.conn, ip: c.RealIP(), moderator: modErr == nil,
 		msgLimit: rate.NewLimiter(rate.Limit(s.cfg.MessageRate), s.cfg.MessageBurst),
-		ctx:      ctx, cancel: cancel, closing: make(chan struct{}), lastPing: time.Now()}
+		ctx:      ctx, cancel: cancel, closing: make(chan struct{}), wake: make(chan struct{}, 1), lastPing: time.Now()}
 	cn.sub = s.hub.NewSubscriber(func() { cn.close(CloseSlowConsumer, "slow consumer") }, cn.kick)
 
 	s.connMu.Lock()
@@ -177,6 +178,11 @@ func (cn *conn) close(code websocket.StatusCode, reason string) {
 	cn.kick()
 }
 
+// writerLinger is how long a writer waits for more work before it ends: a
+// connection that gets frames every second keeps its writer (no goroutine
+// started per frame); one idle longer holds only its reader.
+const writerLinger = 5 * time.Second
+
 // kick makes sure a writer runs: it starts one, or tells the running one
 // to go round once more. It never blocks (the hub calls it for each frame).
 func (cn *conn) kick() {
@@ -186,6 +192,10 @@ func (cn *conn) kick() {
 	case cn.wdone:
 	case cn.wrunning:
 		cn.wagain = true
+		select {
+		case cn.wake <- struct{}{}:
+		default:
+		}
 	default:
 		cn.wrunning = true
 		cn.writers.Add(1)
@@ -193,21 +203,39 @@ func (cn *conn) kick() {
 	}
 }
 
-// writer writes until there is nothing left to do, then ends; the next
-// kick starts another.
+// writer writes what is due, then waits up to writerLinger for more before
+// it ends; the next kick starts another.
 func (cn *conn) writer() {
 	defer cn.writers.Done()
+	linger := time.NewTimer(writerLinger)
+	defer linger.Stop()
 	for {
-		live := cn.writeOnce()
-		cn.wmu.Lock()
-		if !live || !cn.wagain {
-			cn.wrunning = false
-			cn.wdone = cn.wdone || !live
+		if !cn.writeOnce() {
+			cn.wmu.Lock()
+			cn.wrunning, cn.wdone = false, true
 			cn.wmu.Unlock()
 			return
 		}
+		cn.wmu.Lock()
+		again := cn.wagain
 		cn.wagain = false
 		cn.wmu.Unlock()
+		if again {
+			continue
+		}
+		linger.Reset(writerLinger)
+		select {
+		case <-cn.wake:
+		case <-cn.ctx.Done():
+		case <-linger.C:
+			cn.wmu.Lock()
+			if !cn.wagain { // under wmu: a kick from now on starts a new writer
+				cn.wrunning = false
+				cn.wmu.Unlock()
+				return
+			}
+			cn.wmu.Unlock()
+		}
 	}
 }
 
