@@ -203,14 +203,15 @@ func (cn *conn) kick() {
 	}
 }
 
-// writer writes what is due, then waits up to writerLinger for more before
-// it ends; the next kick starts another.
+// writer writes what is due, then, if it wrote messages, waits up to
+// writerLinger for more before it ends; the next kick starts another.
 func (cn *conn) writer() {
 	defer cn.writers.Done()
 	linger := time.NewTimer(writerLinger)
 	defer linger.Stop()
 	for {
-		if !cn.writeOnce() {
+		live, wrote := cn.writeOnce()
+		if !live {
 			cn.wmu.Lock()
 			cn.wrunning, cn.wdone = false, true
 			cn.wmu.Unlock()
@@ -219,6 +220,11 @@ func (cn *conn) writer() {
 		cn.wmu.Lock()
 		again := cn.wagain
 		cn.wagain = false
+		if !again && !wrote { // a keepalive ping alone: no frames to expect soon
+			cn.wrunning = false
+			cn.wmu.Unlock()
+			return
+		}
 		cn.wmu.Unlock()
 		if again {
 			continue
@@ -563,15 +569,15 @@ func fieldOf(err error) string {
 // writeOnce does what is due, each write bounded by WriteTimeout: the close
 // handshake when asked, a keepalive ping (unanswered within the ping
 // interval, the connection is dropped), then the queued messages. It
-// reports whether the connection goes on.
-func (cn *conn) writeOnce() bool {
+// reports whether the connection goes on, and whether it wrote messages.
+func (cn *conn) writeOnce() (live, wrote bool) {
 	select {
 	case <-cn.ctx.Done():
-		return false
+		return false, false
 	case <-cn.closing:
 		_ = cn.ws.Close(cn.closeCode, cn.closeReason)
 		cn.cancel()
-		return false
+		return false, false
 	default:
 	}
 	if cn.pingDue.CompareAndSwap(true, false) {
@@ -581,12 +587,12 @@ func (cn *conn) writeOnce() bool {
 		if err != nil {
 			_ = cn.ws.CloseNow() // no pong: the peer is gone, a close frame would not arrive either
 			cn.cancel()
-			return false
+			return false, false
 		}
 	}
 	batch := cn.sub.Take(nil)
 	if len(batch) == 0 {
-		return true
+		return true, false
 	}
 	// One socket deadline bounds the whole batch (a context per write would
 	// cost the library a timer per message). It is cleared afterwards: the
@@ -600,18 +606,21 @@ func (cn *conn) writeOnce() bool {
 			}
 			_ = cn.ws.CloseNow()
 			cn.cancel()
-			return false
+			return false, false
 		}
 	}
 	_ = cn.nc.SetWriteDeadline(time.Time{})
-	return true
+	return true, true
 }
 
 // pinger marks a keepalive ping due on every connection each ping interval
-// and wakes its writer. It looks every second, so the pings of many
-// connections spread out as their connections did.
+// and wakes its writer. It looks every second and pings at most an even
+// share of the connections each time, so that pings (and the writers that
+// wait for their pongs) spread over the interval even when thousands of
+// phones connected in the same few seconds.
 func (s *Server) pinger(ctx context.Context) {
-	t := time.NewTicker(min(time.Second, s.cfg.PingInterval))
+	tick := min(time.Second, s.cfg.PingInterval)
+	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
 		select {
@@ -619,11 +628,16 @@ func (s *Server) pinger(ctx context.Context) {
 			return
 		case now := <-t.C:
 			s.connMu.Lock()
+			budget := len(s.conns)*int(tick)/int(s.cfg.PingInterval) + 1
 			for cn := range s.conns {
+				if budget == 0 {
+					break
+				}
 				if now.Sub(cn.lastPing) >= s.cfg.PingInterval {
 					cn.lastPing = now
 					cn.pingDue.Store(true)
 					cn.kick()
+					budget--
 				}
 			}
 			s.connMu.Unlock()

@@ -280,15 +280,7 @@ func (e *Edge) flushBuffer(ctx context.Context) error {
 	if len(held) == 0 {
 		return nil
 	}
-	_, err := call(ctx, e.opts.Timeout, func(ctx context.Context) ([]redis.Cmder, error) {
-		return e.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for _, v := range held {
-				p.XAdd(ctx, &redis.XAddArgs{Stream: streamVotes, Values: v.values()})
-			}
-			return nil
-		})
-	})
-	if err != nil {
+	if err := e.appendVotes(ctx, held); err != nil {
 		e.mu.Lock()
 		e.buffer = append(held, e.buffer...)
 		e.mu.Unlock()
@@ -308,6 +300,19 @@ func (e *Edge) flushBuffer(ctx context.Context) error {
 	return nil
 }
 
+// appendVotes appends votes to the vote stream, in order, in one pipeline.
+func (e *Edge) appendVotes(ctx context.Context, votes []voteEntry) error {
+	_, err := call(ctx, e.opts.Timeout, func(ctx context.Context) ([]redis.Cmder, error) {
+		return e.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, v := range votes {
+				p.XAdd(ctx, &redis.XAddArgs{Stream: streamVotes, Values: v.values()})
+			}
+			return nil
+		})
+	})
+	return err
+}
+
 // resend appends again every vote in the stream still waiting for its
 // result (the buffered ones are appended by flushBuffer).
 func (e *Edge) resend(ctx context.Context) {
@@ -322,15 +327,7 @@ func (e *Edge) resend(ctx context.Context) {
 	if len(again) == 0 {
 		return
 	}
-	_, err := call(ctx, e.opts.Timeout, func(ctx context.Context) ([]redis.Cmder, error) {
-		return e.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for _, v := range again {
-				p.XAdd(ctx, &redis.XAddArgs{Stream: streamVotes, Values: v.values()})
-			}
-			return nil
-		})
-	})
-	if err != nil {
+	if err := e.appendVotes(ctx, again); err != nil {
 		e.opts.Logger.Warn("cluster: sending waiting votes again failed", "err", err)
 	}
 }
