@@ -232,9 +232,11 @@ func (s *Server) Routes() *echo.Echo {
 	e.GET("/debug/pprof/profile", echo.WrapHandler(http.HandlerFunc(pprof.Profile)), s.requireModerator)
 	e.GET("/debug/pprof/trace", echo.WrapHandler(http.HandlerFunc(pprof.Trace)), s.requireModerator)
 	e.GET("/ws", s.handleWS)
-	if s.edge != nil { // a cluster edge: the core answers everything else
+	if s.edge != nil { // a cluster edge: the core answers the pages and the API; unknown paths stop here
 		e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(s.pages))))
-		e.Any("/*", s.forward)
+		for _, path := range []string{"/", "/e/:code", "/stage/:code", "/control", "/moments/:code", "/api/*"} {
+			e.Any(path, s.forward)
+		}
 		return e
 	}
 

@@ -8,6 +8,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,5 +148,24 @@ func TestSubmitBuffersWhileDegradedAndRefusesBeyond(t *testing.T) {
 	e.answer(`not json`)
 	if fmt.Sprint(reports) != "[counted]" || len(e.votes) != 1 {
 		t.Fatalf("reports %v, waiting %d", reports, len(e.votes))
+	}
+}
+
+func TestForwardedHeaderKeepsWhatTheCoreReads(t *testing.T) {
+	in := http.Header{}
+	in.Set("Cookie", "ovation_session=abc")
+	in.Set("X-Csrf-Token", "t")
+	in.Set("X-Forwarded-For", "6.6.6.6") // the edge passes the client's address itself
+	in.Set("X-Real-Ip", "6.6.6.6")
+	in.Set("X-Junk", strings.Repeat("x", 1000))
+	in.Set("User-Agent", strings.Repeat("u", 2*maxForwardedHeader))
+	out := forwardedHeader(in)
+	if out.Get("Cookie") == "" || out.Get("X-Csrf-Token") != "t" {
+		t.Fatalf("lost a header the core needs: %v", out)
+	}
+	for _, k := range []string{"X-Forwarded-For", "X-Real-Ip", "X-Junk", "User-Agent"} {
+		if out.Get(k) != "" {
+			t.Errorf("%s forwarded", k)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -232,6 +233,7 @@ func (c *Core) keepLease(ctx context.Context) {
 			failing = true
 		case !ok:
 			c.opts.Logger.Error("cluster: node " + holder + " took the core lease; this node stops acting as core")
+			c.leaseUntil.Store(0) // the consumers stop at once
 			c.lost <- holder
 			return
 		default:
@@ -550,7 +552,7 @@ func serve(ctx context.Context, handler http.Handler, req *remoteRequest) *remot
 		return &remoteResponse{ID: req.ID, Status: http.StatusBadRequest, Header: http.Header{"Content-Type": {"application/json"}},
 			Body: []byte(`{"code":"invalid","message":"The request could not be forwarded."}`)}
 	}
-	r.RequestURI, r.Host, r.RemoteAddr = req.URI, req.Host, req.IP+":0"
+	r.RequestURI, r.Host, r.RemoteAddr = req.URI, req.Host, net.JoinHostPort(req.IP, "0")
 	r.Header = req.Header
 	r.ContentLength = int64(len(req.Body))
 	w := &recorder{header: http.Header{}}

@@ -50,8 +50,8 @@ type voteKey struct {
 type voteWait struct {
 	entry    voteEntry
 	since    time.Time
-	buffered bool // held in the buffer, not yet in the stream
-	reports  []func(status string, err error)
+	buffered bool                              // held in the buffer, not yet in the stream
+	reports  []*func(status string, err error) // by address, so that one can be taken back
 }
 
 // NewEdge returns the edge side, feeding h.
@@ -134,7 +134,10 @@ func (e *Edge) listen(ctx context.Context) {
 		if err != nil {
 			var nerr interface{ Timeout() bool }
 			if errors.As(err, &nerr) && nerr.Timeout() {
-				continue // no message for a while; the next call pings as needed
+				// No message for a while: a ping tells a quiet connection from a
+				// dead one (whose next receive then fails and reconnects).
+				_, _ = call(ctx, e.opts.Timeout, func(ctx context.Context) (struct{}, error) { return struct{}{}, ps.Ping(ctx) })
+				continue
 			}
 			e.setDegraded(true)
 			sleep(ctx, backoff(fails))
@@ -362,7 +365,8 @@ func (e *Edge) Submit(ctx context.Context, who live.Voter, v live.Vote, report f
 		w = &voteWait{entry: entry, since: time.Now()}
 		e.votes[k] = w
 	}
-	w.reports = append(w.reports, report)
+	rp := &report
+	w.reports = append(w.reports, rp)
 	e.mu.Unlock()
 	if !e.degraded.Load() {
 		_, err := call(ctx, e.opts.Timeout, func(ctx context.Context) (string, error) {
@@ -372,19 +376,39 @@ func (e *Edge) Submit(ctx context.Context, who live.Voter, v live.Vote, report f
 			e.opts.Logger.Debug("cluster: vote appended", "participant", who.ParticipantID, "vote_id", v.VoteID)
 			return "received", nil
 		}
+		if ctx.Err() != nil { // the connection went away, not Redis
+			e.forget(k, rp)
+			return "", ctx.Err()
+		}
 		e.setDegraded(true)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.buffer) >= e.opts.VoteBuffer {
-		if w.reports = w.reports[:len(w.reports)-1]; len(w.reports) == 0 {
-			delete(e.votes, k)
-		}
+		e.forgetLocked(k, rp)
 		return "", live.Errorf(live.EBusy, "The service is degraded and this node holds as many votes as it can; try again in a few seconds.")
 	}
 	e.buffer = append(e.buffer, entry)
 	w.buffered = true
 	return "queued", nil
+}
+
+// forget takes back report from a vote's waiter (and the waiter with its
+// last report): for a vote that was not taken.
+func (e *Edge) forget(k voteKey, report *func(string, error)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.forgetLocked(k, report)
+}
+
+func (e *Edge) forgetLocked(k voteKey, report *func(string, error)) {
+	w := e.votes[k]
+	if w == nil {
+		return
+	}
+	if w.reports = slices.DeleteFunc(w.reports, func(r *func(string, error)) bool { return r == report }); len(w.reports) == 0 {
+		delete(e.votes, k)
+	}
 }
 
 // answer routes a reply from the core.
@@ -420,14 +444,36 @@ func (e *Edge) report(k voteKey, status string, err error, final bool) {
 	if w != nil && final {
 		delete(e.votes, k)
 	}
-	var reports []func(string, error)
+	var reports []*func(string, error)
 	if w != nil {
 		reports = slices.Clone(w.reports)
 	}
 	e.mu.Unlock()
 	for _, f := range reports {
-		f(status, err)
+		(*f)(status, err)
 	}
+}
+
+// forwarded lists the request headers the core's handlers read; others
+// (X-Forwarded-For among them: the edge gives the core the client's
+// address itself) are not forwarded.
+var forwarded = []string{"Accept", "Accept-Language", "Authorization", "Content-Type", "Cookie", "If-None-Match", "Origin", "Referer", "User-Agent", "X-Csrf-Token"}
+
+// maxForwardedHeader bounds one forwarded header's values, in bytes.
+const maxForwardedHeader = 8 << 10
+
+func forwardedHeader(h http.Header) http.Header {
+	out := http.Header{}
+	for _, k := range forwarded {
+		n := 0
+		for _, v := range h.Values(k) {
+			if n += len(v); n > maxForwardedHeader {
+				break
+			}
+			out.Add(k, v)
+		}
+	}
+	return out
 }
 
 // Response is the core's answer to a forwarded HTTP request.
@@ -452,7 +498,7 @@ func (e *Edge) Do(ctx context.Context, r *http.Request, ip string) (*Response, e
 	var id [12]byte
 	_, _ = rand.Read(id[:])
 	req := remoteRequest{ID: hex.EncodeToString(id[:]), Node: e.opts.Node, Deadline: time.Now().Add(e.opts.RequestTimeout).UnixMilli(),
-		Method: r.Method, URI: r.RequestURI, Host: r.Host, IP: ip, Header: r.Header.Clone(), Body: body}
+		Method: r.Method, URI: r.RequestURI, Host: r.Host, IP: ip, Header: forwardedHeader(r.Header), Body: body}
 	raw, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
@@ -467,9 +513,13 @@ func (e *Edge) Do(ctx context.Context, r *http.Request, ip string) (*Response, e
 		e.mu.Unlock()
 	}()
 	_, err = call(ctx, e.opts.Timeout, func(ctx context.Context) (string, error) {
-		return e.rdb.XAdd(ctx, &redis.XAddArgs{Stream: streamCmds, MaxLen: 100_000, Approx: true, Values: map[string]any{"r": raw}}).Result()
+		// Trimmed: an entry the core has not read within RequestTimeout is dropped by it anyway.
+		return e.rdb.XAdd(ctx, &redis.XAddArgs{Stream: streamCmds, MaxLen: 10_000, Approx: true, Values: map[string]any{"r": raw}}).Result()
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		e.setDegraded(true)
 		return nil, live.Errorf(live.EBusy, "The service is degraded; try again in a few seconds.")
 	}

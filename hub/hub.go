@@ -136,7 +136,7 @@ func (h *Hub) Reset(epoch string, seqs map[string]uint64) {
 		t.mu.Unlock()
 		t.pubMu.Unlock()
 		for _, s := range subs {
-			h.Subscribe(name, s, "", 0)
+			h.subscribe(name, s, "", 0, true)
 		}
 	}
 }
@@ -234,9 +234,25 @@ func (h *Hub) Deliver(f Frame) {
 // this hub's and lastSeq is not ahead of the topic, only the frames newer
 // than lastSeq ("resumed"); otherwise every latest frame. See docs/protocol.md.
 func (h *Hub) Subscribe(topicName string, s *Subscriber, epoch string, lastSeq uint64) {
+	h.subscribe(topicName, s, epoch, lastSeq, false)
+}
+
+// subscribe is Subscribe; with again set, only for a subscriber that still
+// follows the topic (Reset's fresh snapshots). A closed subscriber is never
+// added.
+func (h *Hub) subscribe(topicName string, s *Subscriber, epoch string, lastSeq uint64, again bool) {
 	t := h.topic(topicName)
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if _, member := t.subs[s]; again && !member {
+		return
+	}
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return
+	}
 	hubEpoch := h.Epoch()
 	resumed := epoch == hubEpoch && lastSeq > 0 && lastSeq <= t.seq
 	if !resumed {

@@ -317,3 +317,17 @@ func TestResetContinuesAnotherEpoch(t *testing.T) {
 		t.Fatalf("counts %v", c)
 	}
 }
+
+// TestClosedSubscriberIsNotAddedAgain: a connection removed while a reset
+// (or a late subscribe) runs stays out of every topic.
+func TestClosedSubscriberIsNotAddedAgain(t *testing.T) {
+	h := New(Options{})
+	s := h.NewSubscriber(func() {}, nil)
+	h.Subscribe("room:1", s, "", 0)
+	h.Remove(s)
+	h.Subscribe("room:1", s, "", 0)
+	h.Reset("e2", nil)
+	if n := h.Count("room:1"); n != 0 {
+		t.Fatalf("%d subscribers after removal", n)
+	}
+}

@@ -125,6 +125,9 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	srv.SetFeed(feeds)
 	srv.SetBoards(boards)
 
+	if core != nil {
+		srv.SetPresence(presence.Count)
+	}
 	bg, stopBG := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { engine.Run(bg) })
@@ -135,7 +138,6 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	pubCtx, stopPub := context.WithCancel(context.Background()) // the broker outlives the publishers
 	var pubWG sync.WaitGroup
 	if core != nil {
-		srv.SetPresence(presence.Count)
 		wg.Go(func() { core.Run(bg, engine, srv) })
 		wg.Go(func() { presence.Run(bg) })
 		pubWG.Go(func() { broker.Run(pubCtx) })
