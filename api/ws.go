@@ -209,14 +209,16 @@ func (cn *conn) writer() {
 	defer cn.writers.Done()
 	linger := time.NewTimer(writerLinger)
 	defer linger.Stop()
+	wrote := false // messages written since the writer last waited
 	for {
-		live, wrote := cn.writeOnce()
+		live, w := cn.writeOnce()
 		if !live {
 			cn.wmu.Lock()
 			cn.wrunning, cn.wdone = false, true
 			cn.wmu.Unlock()
 			return
 		}
+		wrote = wrote || w
 		cn.wmu.Lock()
 		again := cn.wagain
 		cn.wagain = false
@@ -229,6 +231,7 @@ func (cn *conn) writer() {
 		if again {
 			continue
 		}
+		wrote = false
 		linger.Reset(writerLinger)
 		select {
 		case <-cn.wake:
