@@ -617,29 +617,47 @@ type voteAck struct {
 	Status string `json:"status"`
 }
 
-// castVote is the one vote path behind the WebSocket and HTTP entries.
+// castVote is the one vote path behind the WebSocket and HTTP entries
+// where the engine runs (an edge hands WebSocket votes to the core: submitVote).
 func (s *Server) castVote(ctx context.Context, claims tokenClaims, ip string, req voteRequest) (voteAck, error) {
-	target, err := live.ParseTarget(req.Target)
+	target, err := s.admitVote(claims, ip, req)
 	if err != nil {
 		return voteAck{}, err
-	}
-	if !s.voteLimit.allow(strconv.FormatInt(claims.ParticipantID, 10)) || !s.ipVoteLimit.allow(ip) {
-		s.metrics.votesRejected.WithLabelValues(live.ERateLimited).Inc()
-		return voteAck{}, live.Errorf(live.ERateLimited, "Too many votes; wait a moment.")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	status, err := s.engine.Vote(ctx, voterOf(claims), live.Vote{VoteID: req.VoteID, Target: target, Value: req.Value})
+	s.countVote(status, err)
 	if err != nil {
-		s.metrics.votesRejected.WithLabelValues(live.ErrorCode(err)).Inc()
 		return voteAck{}, err
 	}
-	if status == live.VoteDuplicate {
+	return voteAck{Type: "ack", VoteID: req.VoteID, Target: target.String(), Value: req.Value, Status: status}, nil
+}
+
+// admitVote is what the node that takes a vote checks itself: the target's
+// syntax and the per-participant and per-address rate limits.
+func (s *Server) admitVote(claims tokenClaims, ip string, req voteRequest) (live.Target, error) {
+	target, err := live.ParseTarget(req.Target)
+	if err != nil {
+		return target, err
+	}
+	if !s.voteLimit.allow(strconv.FormatInt(claims.ParticipantID, 10)) || !s.ipVoteLimit.allow(ip) {
+		err = live.Errorf(live.ERateLimited, "Too many votes; wait a moment.")
+		s.countVote("", err)
+	}
+	return target, err
+}
+
+// countVote records a vote's final outcome in the metrics.
+func (s *Server) countVote(status string, err error) {
+	switch {
+	case err != nil:
+		s.metrics.votesRejected.WithLabelValues(live.ErrorCode(err)).Inc()
+	case status == live.VoteDuplicate:
 		s.metrics.votesDuplicate.Inc()
-	} else {
+	default:
 		s.metrics.votesAccepted.Inc()
 	}
-	return voteAck{Type: "ack", VoteID: req.VoteID, Target: target.String(), Value: req.Value, Status: status}, nil
 }
 
 func (s *Server) handleVote(c echo.Context) error {

@@ -58,14 +58,7 @@ func TestBoardAPI(t *testing.T) {
 	alice := ts.join(t, "BOARD", map[string]any{"display_name": "Alice"})
 	bob := ts.join(t, "BOARD", map[string]any{})
 
-	wake := make(chan struct{}, 1)
-	stage := h.NewSubscriber(func() {}, func() {
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	})
-	h.Subscribe(live.StageTopic(room), stage, "", 0)
+	stage, wake := follow(h, live.StageTopic(room))
 
 	var b live.Board
 	ts.mod(t, "POST", "/api/events/BOARD/boards", map[string]any{"title": "Questions for this session", "room_id": room}, &b)

@@ -89,14 +89,7 @@ func TestFeedAPI(t *testing.T) {
 	p := ts.join(t, "FEED", map[string]any{"display_name": "Zoé"})
 
 	// A stage screen follows the room: the approved post reaches it as a feed frame.
-	wake := make(chan struct{}, 1)
-	sub := h.NewSubscriber(func() {}, func() {
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	})
-	h.Subscribe(live.StageTopic(room), sub, "", 0)
+	sub, wake := follow(h, live.StageTopic(room))
 
 	var item live.FeedItem
 	r := ts.do(t, "POST", "/api/events/FEED/feed/posts", map[string]any{"text": "<img src=x onerror=alert(1)> Bravo!", "room_id": room}, bearer(p.Token)...)
@@ -216,4 +209,18 @@ func TestFeedAPI(t *testing.T) {
 			t.Fatalf("bad input changed the feed:\n%s\n---\n%s", before, after)
 		}
 	})
+}
+
+// follow subscribes a test client to topic; wake is signalled when a
+// message is queued for it.
+func follow(h *hub.Hub, topic string) (*hub.Subscriber, <-chan struct{}) {
+	wake := make(chan struct{}, 1)
+	sub := h.NewSubscriber(func() {}, func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
+	h.Subscribe(topic, sub, "", 0)
+	return sub, wake
 }

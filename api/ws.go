@@ -456,14 +456,9 @@ func (cn *conn) sendMyVotes() {
 // (or "queued" while degraded) now, the final ack or error when the core
 // has committed it.
 func (cn *conn) submitVote(m inMsg) {
-	target, err := live.ParseTarget(m.Target)
+	target, err := cn.s.admitVote(*cn.claims, cn.ip, m.voteRequest)
 	if err != nil {
 		cn.failVote(m, err)
-		return
-	}
-	if !cn.s.voteLimit.allow(strconv.FormatInt(cn.claims.ParticipantID, 10)) || !cn.s.ipVoteLimit.allow(cn.ip) {
-		cn.s.metrics.votesRejected.WithLabelValues(live.ERateLimited).Inc()
-		cn.failVote(m, live.Errorf(live.ERateLimited, "Too many votes; wait a moment."))
 		return
 	}
 	ack := voteAck{Type: "ack", ID: m.ID, VoteID: m.VoteID, Target: target.String(), Value: m.Value}
@@ -474,8 +469,10 @@ func (cn *conn) submitVote(m inMsg) {
 	var held []func()
 	report := func(status string, err error) {
 		send := func() {
+			if status != "received" { // the others are final
+				cn.s.countVote(status, err)
+			}
 			if err != nil {
-				cn.s.metrics.votesRejected.WithLabelValues(live.ErrorCode(err)).Inc()
 				cn.failVote(m, err)
 				return
 			}
@@ -493,10 +490,10 @@ func (cn *conn) submitVote(m inMsg) {
 	}
 	status, err := cn.s.edge.Submit(cn.ctx, voterOf(*cn.claims), live.Vote{VoteID: m.VoteID, Target: target, Value: m.Value}, report)
 	if err != nil {
+		cn.s.countVote("", err)
 		cn.failVote(m, err)
 		return
 	}
-	cn.s.metrics.votesAccepted.Inc()
 	a := ack
 	a.Status = status
 	mu.Lock()
