@@ -1,5 +1,6 @@
 // Package hub owns this node's subscribers per topic: their bounded send
-// queues, the slow-consumer policy, each topic's sequence numbers and its
+// queues, the slow-consumer policy, the pacing of large broadcasts, each
+// topic's sequence numbers and its
 // latest frame per key (the snapshot a newcomer receives), and the Broker
 // interface that carries frames between nodes, with its in-process
 // implementation.
@@ -58,6 +59,17 @@ type Options struct {
 	// OnFanout, if set, is called after each delivery with the number of
 	// local subscribers and the time it took to queue the frame for all of them.
 	OnFanout func(subscribers int, d time.Duration)
+	// PaceAbove and PaceRate pace large broadcasts: a frame for a topic with
+	// more than PaceAbove local subscribers is queued for all of them at
+	// once, but their writers are woken in turn, at most PaceRate per
+	// second, so that the writes of one broadcast leave the CPU to the
+	// direct messages of other connections (vote acks, replies) and to the
+	// frames of small topics (the stage screens) instead of holding it for
+	// thousands of writes. A subscriber that gets a direct message meanwhile
+	// is woken at once and writes everything it has. PaceRate 0 (the zero
+	// Options) wakes every writer at once. Default PaceAbove: 1,000.
+	PaceAbove int
+	PaceRate  int
 }
 
 // Hub is this node's set of topics and subscribers.
@@ -68,6 +80,8 @@ type Hub struct {
 
 	mu     sync.RWMutex
 	topics map[string]*topic
+
+	pacer pacer
 
 	published  atomic.Int64
 	delivered  atomic.Int64
@@ -91,6 +105,9 @@ type topic struct {
 func New(opts Options) *Hub {
 	if opts.QueueLimit <= 0 {
 		opts.QueueLimit = 256
+	}
+	if opts.PaceAbove <= 0 {
+		opts.PaceAbove = 1000
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
@@ -220,10 +237,20 @@ func (h *Hub) Deliver(f Frame) {
 	t.latest[f.Key] = &f
 	n := len(t.subs)
 	qkey := f.Topic + "\x00" + f.Key
+	paced := h.opts.PaceRate > 0 && n > h.opts.PaceAbove
+	var wake []*Subscriber
+	if paced {
+		wake = make([]*Subscriber, 0, n)
+	}
 	for s := range t.subs {
-		s.enqueue(qkey, f.Data)
+		if s.enqueue(qkey, f.Data, !paced) && paced {
+			wake = append(wake, s)
+		}
 	}
 	t.mu.Unlock()
+	if paced {
+		h.pacer.add(h, wake)
+	}
 	h.delivered.Add(int64(n))
 	if h.opts.OnFanout != nil {
 		h.opts.OnFanout(n, time.Since(start))
@@ -286,7 +313,7 @@ func (h *Hub) subscribe(topicName string, s *Subscriber, epoch string, lastSeq u
 		b = append(b, f.Data...)
 	}
 	b = append(b, "]}"...)
-	s.enqueue("\x00snapshot\x00"+topicName, b) // a newer snapshot of the topic replaces a queued one
+	s.enqueue("\x00snapshot\x00"+topicName, b, true) // a newer snapshot of the topic replaces a queued one
 	t.subs[s] = struct{}{}
 	s.mu.Lock()
 	if !slices.Contains(s.topics, topicName) {
@@ -392,6 +419,8 @@ type Subscriber struct {
 	queue  []queued
 	closed bool
 	topics []string // followed (a handful)
+
+	paced bool // waiting in the hub's pacer; guarded by the pacer's mu
 }
 
 type queued struct {
@@ -409,11 +438,13 @@ func (h *Hub) NewSubscriber(onSlow, notify func()) *Subscriber {
 	return &Subscriber{hub: h, onSlow: onSlow, notify: notify}
 }
 
-// Send queues a direct message (never superseded). It reports false if the
-// subscriber is closed or has just been closed as slow.
-func (s *Subscriber) Send(data []byte) bool { return s.enqueue("", data) }
+// Send queues a direct message (never superseded) and wakes the writer at
+// once. It reports false if the subscriber is closed or has just been
+// closed as slow.
+func (s *Subscriber) Send(data []byte) bool { return s.enqueue("", data, true) }
 
-func (s *Subscriber) enqueue(key string, data []byte) bool {
+// enqueue queues data under key and, with notify set, wakes the writer.
+func (s *Subscriber) enqueue(key string, data []byte, notify bool) bool {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -437,8 +468,17 @@ func (s *Subscriber) enqueue(key string, data []byte) bool {
 	}
 	s.queue = append(s.queue, queued{key, data})
 	s.mu.Unlock()
-	s.notify()
+	if notify {
+		s.notify()
+	}
 	return true
+}
+
+// pending reports whether messages wait in the queue.
+func (s *Subscriber) pending() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue) > 0
 }
 
 // Take returns and clears the queued messages, oldest first, appending them to buf.
@@ -455,4 +495,74 @@ func (s *Subscriber) Take(buf [][]byte) [][]byte {
 		s.queue = s.queue[:0]
 	}
 	return buf
+}
+
+// pacer wakes the subscribers of large broadcasts in turn, at
+// Options.PaceRate per second, each once however many frames were queued
+// for it meanwhile. Its goroutine runs while subscribers wait and then
+// ends; the next large broadcast starts another.
+type pacer struct {
+	mu      sync.Mutex
+	waiting []*Subscriber // from head on
+	head    int
+	running bool
+}
+
+// paceTick is how often the pacer wakes its share of the waiting subscribers.
+const paceTick = time.Millisecond
+
+func (p *pacer) add(h *Hub, subs []*Subscriber) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.head > 0 && p.head >= len(p.waiting)/2 { // drop the woken part before it grows
+		n := copy(p.waiting, p.waiting[p.head:])
+		clear(p.waiting[n:])
+		p.waiting, p.head = p.waiting[:n], 0
+	}
+	for _, s := range subs {
+		if !s.paced {
+			s.paced = true
+			p.waiting = append(p.waiting, s)
+		}
+	}
+	if !p.running && len(p.waiting) > p.head {
+		p.running = true
+		go p.run(h.opts.PaceRate)
+	}
+}
+
+// run wakes the waiting subscribers, oldest first, as many each tick as
+// the rate allows for the time since it started (a late tick catches up; a
+// share nobody waited for is not saved up), until none waits.
+func (p *pacer) run(rate int) {
+	start, credited := time.Now(), 0
+	var batch []*Subscriber
+	for {
+		due := int(time.Since(start) * time.Duration(rate) / time.Second)
+		allowed := max(1, due-credited)
+		credited = max(due, credited+1)
+		p.mu.Lock()
+		n := min(allowed, len(p.waiting)-p.head)
+		batch = append(batch[:0], p.waiting[p.head:p.head+n]...)
+		clear(p.waiting[p.head : p.head+n])
+		p.head += n
+		for _, s := range batch {
+			s.paced = false
+		}
+		done := p.head == len(p.waiting)
+		if done {
+			p.waiting, p.head, p.running = nil, 0, false // release a large backlog's array
+		}
+		p.mu.Unlock()
+		for _, s := range batch {
+			if s.pending() { // a direct message may have woken it already
+				s.notify()
+			}
+		}
+		clear(batch)
+		if done {
+			return
+		}
+		time.Sleep(paceTick)
+	}
 }

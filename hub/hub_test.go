@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 type snapshot struct {
@@ -329,5 +330,84 @@ func TestClosedSubscriberIsNotAddedAgain(t *testing.T) {
 	h.Reset("e2", nil)
 	if n := h.Count("room:1"); n != 0 {
 		t.Fatalf("%d subscribers after removal", n)
+	}
+}
+
+// A frame for a large topic is queued for every subscriber at once, but
+// their writers are woken in turn at the pace rate, each once; a direct
+// message wakes its subscriber at once; a small topic is never paced.
+func TestLargeBroadcastWakesWritersInTurn(t *testing.T) {
+	const subscribers = 100
+	h := New(Options{PaceAbove: 10, PaceRate: 50}) // two seconds for all of them
+	woken := make(chan int, 2*subscribers)
+	var wakes [subscribers]atomic.Int32
+	var publishing atomic.Bool
+	subs := make([]*Subscriber, subscribers)
+	for i := range subs {
+		subs[i] = h.NewSubscriber(func() {}, func() {
+			if publishing.Load() {
+				wakes[i].Add(1)
+				woken <- i
+			}
+		})
+		h.Subscribe("room:1", subs[i], "", 0)
+		subs[i].Take(nil)
+	}
+	stage := h.NewSubscriber(func() {}, nil)
+	h.Subscribe("stage:1", stage, "", 0)
+	stage.Take(nil)
+
+	publishing.Store(true)
+	h.Publish("room:1", "tally:poll:1", payload("tally", 1))
+	h.Publish("stage:1", "tally:poll:1", payload("tally", 1))
+	if got := len(stage.Take(nil)); got != 1 {
+		t.Fatalf("the small topic's subscriber has %d messages queued, want its frame", got)
+	}
+	for i, s := range subs { // queued for everyone at once
+		if !s.pending() {
+			t.Fatalf("subscriber %d has nothing queued", i)
+		}
+	}
+	next := func() int {
+		select {
+		case i := <-woken:
+			return i
+		case <-time.After(10 * time.Second):
+			t.Fatal("no writer woken within 10 s")
+			return -1
+		}
+	}
+	if n := len(woken); n >= subscribers/2 {
+		t.Fatalf("%d of %d writers woken as the frame was published: not paced", n, subscribers)
+	}
+
+	direct := -1 // one not woken yet gets an ack: woken at once, writes both
+	for i := subscribers - 1; i >= 0 && direct < 0; i-- {
+		if wakes[i].Load() == 0 {
+			direct = i
+		}
+	}
+	subs[direct].Send([]byte(`{"type":"ack"}`))
+	if wakes[direct].Load() != 1 {
+		t.Fatal("a direct message did not wake its subscriber at once")
+	}
+	if got := len(subs[direct].Take(nil)); got != 2 {
+		t.Fatalf("the subscriber woken by its ack has %d messages, want the frame and the ack", got)
+	}
+
+	for taken := 0; taken < subscribers; taken++ { // the direct one included
+		i := next()
+		if i == direct {
+			continue
+		}
+		if got := len(subs[i].Take(nil)); got != 1 {
+			t.Fatalf("subscriber %d woken with %d messages queued, want 1", i, got)
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	for i := range subscribers {
+		if n := wakes[i].Load(); n != 1 {
+			t.Errorf("subscriber %d woken %d times, want once", i, n)
+		}
 	}
 }

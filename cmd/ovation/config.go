@@ -79,6 +79,12 @@ type WSConfig struct {
 	WriteTimeout time.Duration `yaml:"write_timeout"`
 	PingInterval time.Duration `yaml:"ping_interval"`
 	QueueLimit   int           `yaml:"queue_limit"`
+	// BroadcastRatePerCore paces a frame for more than 1,000 connections
+	// of this node: their writers are woken in turn, at most this many per
+	// second per CPU core the process may use, so that vote acks and the
+	// stage screens' frames are not stuck behind the phones' bulk frames.
+	// 0 wakes them all at once.
+	BroadcastRatePerCore int `yaml:"broadcast_rate_per_core"`
 }
 
 // LimitsConfig holds the rate limits.
@@ -144,7 +150,7 @@ func DefaultConfig() Config {
 		Log:             LogConfig{Level: "info", Format: "text"},
 		Votes: VotesConfig{TallyInterval: 100 * time.Millisecond, AudienceTallyInterval: time.Second, CommitWindow: 2 * time.Millisecond, MaxBatch: 2048,
 			QueueSize: 65536, Synchronous: "FULL", TokenTTL: 72 * time.Hour},
-		WebSocket: WSConfig{ReadLimit: 4096, WriteTimeout: 10 * time.Second, PingInterval: 20 * time.Second, QueueLimit: 256},
+		WebSocket: WSConfig{ReadLimit: 4096, WriteTimeout: 10 * time.Second, PingInterval: 20 * time.Second, QueueLimit: 256, BroadcastRatePerCore: 12500},
 		Limits: LimitsConfig{VoteRate: 5, VoteBurst: 10, IPVoteRate: 2000, IPVoteBurst: 10000, JoinRate: 200, JoinBurst: 2000,
 			MessageRate: 20, MessageBurst: 40, FloodThreshold: 50},
 		Feed: FeedConfig{FrameInterval: 250 * time.Millisecond, PostRate: 0.1, PostBurst: 3},
@@ -306,6 +312,9 @@ func (c *Config) Validate() error {
 		if v <= 0 {
 			return fmt.Errorf("config: %s must be positive", name)
 		}
+	}
+	if c.WebSocket.BroadcastRatePerCore < 0 {
+		return errors.New("config: websocket.broadcast_rate_per_core must be 0 (no pacing) or positive")
 	}
 	if c.Votes.CommitWindow < 0 || c.Votes.CommitWindow > time.Second {
 		return errors.New("config: votes.commit_window must be from 0 to 1s")

@@ -76,6 +76,7 @@ func TestLoadConfig(t *testing.T) {
 		"stray argument":          {args: []string{"serve"}},
 		"negative limit":          {args: []string{"-limits.vote_rate", "-1"}},
 		"zero interval":           {args: []string{"-votes.tally_interval", "0s"}},
+		"negative broadcast rate": {args: []string{"-websocket.broadcast_rate_per_core", "-5"}},
 		"bad synchronous":         {args: []string{"-votes.synchronous", "OFF"}},
 		"bad log format":          {args: []string{"-log.format", "xml"}},
 		"origin with a path":      {args: []string{"-allowed_origins", "https://a.example/"}},

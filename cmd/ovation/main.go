@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -78,7 +79,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
-	h := hub.New(hub.Options{QueueLimit: cfg.WebSocket.QueueLimit, OnFanout: metrics.ObserveFanout})
+	h := newHub(cfg, metrics)
 	var core *cluster.Core
 	var broker *cluster.Broker
 	var presence *cluster.Presence
@@ -168,7 +169,7 @@ func runEdge(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 	}
 	defer rdb.Close()
 	metrics := api.NewMetrics()
-	h := hub.New(hub.Options{QueueLimit: cfg.WebSocket.QueueLimit, OnFanout: metrics.ObserveFanout})
+	h := newHub(cfg, metrics)
 	edge, err := cluster.NewEdge(rdb, h, opts)
 	if err != nil {
 		return err
@@ -401,4 +402,10 @@ func seedDemo(ctx context.Context, e *live.Engine) error {
 	_, err = e.CreatePoll(ctx, "system", ev.Code, &live.Poll{RoomID: room, Question: "Which talk did you like best?", Kind: live.PollChoices,
 		Choices: []string{"Opening keynote", "Product deep-dive", "Customer panel", "Closing talk"}, ShowResults: true})
 	return err
+}
+
+// newHub returns the node's hub as cfg.WebSocket says, its fan-out measured by metrics.
+func newHub(cfg Config, metrics *api.Metrics) *hub.Hub {
+	return hub.New(hub.Options{QueueLimit: cfg.WebSocket.QueueLimit, OnFanout: metrics.ObserveFanout,
+		PaceRate: cfg.WebSocket.BroadcastRatePerCore * runtime.GOMAXPROCS(0)})
 }
