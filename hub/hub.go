@@ -443,7 +443,7 @@ func (h *Hub) NewSubscriber(onSlow, notify func()) *Subscriber {
 // closed as slow.
 func (s *Subscriber) Send(data []byte) bool { return s.enqueue("", data, true) }
 
-// enqueue queues data under key and, with notify set, wakes the writer.
+// enqueue queues data under key and, with notify set or a long queue, wakes the writer.
 func (s *Subscriber) enqueue(key string, data []byte, notify bool) bool {
 	s.mu.Lock()
 	if s.closed {
@@ -467,6 +467,9 @@ func (s *Subscriber) enqueue(key string, data []byte, notify bool) bool {
 		return false
 	}
 	s.queue = append(s.queue, queued{key, data})
+	// A paced subscriber is woken before its queue could overflow (a
+	// resync delivers every frame of a topic at once): it is not slow.
+	notify = notify || len(s.queue) > s.hub.opts.QueueLimit/2
 	s.mu.Unlock()
 	if notify {
 		s.notify()
@@ -531,16 +534,21 @@ func (p *pacer) add(h *Hub, subs []*Subscriber) {
 	}
 }
 
-// run wakes the waiting subscribers, oldest first, as many each tick as
+// run wakes the waiting subscribers, oldest first, as many at each tick as
 // the rate allows for the time since it started (a late tick catches up; a
 // share nobody waited for is not saved up), until none waits.
 func (p *pacer) run(rate int) {
 	start, credited := time.Now(), 0
 	var batch []*Subscriber
 	for {
-		due := int(time.Since(start) * time.Duration(rate) / time.Second)
-		allowed := max(1, due-credited)
-		credited = max(due, credited+1)
+		due := int(time.Since(start).Seconds() * float64(rate))
+		if due <= credited {
+			next := time.Duration(float64(credited+1) / float64(rate) * float64(time.Second))
+			time.Sleep(max(paceTick, next-time.Since(start)))
+			continue
+		}
+		allowed := due - credited
+		credited = due
 		p.mu.Lock()
 		n := min(allowed, len(p.waiting)-p.head)
 		batch = append(batch[:0], p.waiting[p.head:p.head+n]...)

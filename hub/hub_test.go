@@ -333,12 +333,14 @@ func TestClosedSubscriberIsNotAddedAgain(t *testing.T) {
 	}
 }
 
-// A frame for a large topic is queued for every subscriber at once, but
-// their writers are woken in turn at the pace rate, each once; a direct
-// message wakes its subscriber at once; a small topic is never paced.
+// Frames for a large topic are queued for every subscriber at once, but
+// their writers are woken in turn, no faster than the pace rate, each once
+// for all the frames queued meanwhile; a direct message wakes its
+// subscriber at once; a removed subscriber is not woken; a small topic is
+// never paced.
 func TestLargeBroadcastWakesWritersInTurn(t *testing.T) {
-	const subscribers = 100
-	h := New(Options{PaceAbove: 10, PaceRate: 50}) // two seconds for all of them
+	const subscribers, rate = 30, 20 // 1.5 s for all of them
+	h := New(Options{PaceAbove: 10, PaceRate: rate})
 	woken := make(chan int, 2*subscribers)
 	var wakes [subscribers]atomic.Int32
 	var publishing atomic.Bool
@@ -358,56 +360,88 @@ func TestLargeBroadcastWakesWritersInTurn(t *testing.T) {
 	stage.Take(nil)
 
 	publishing.Store(true)
+	start := time.Now()
 	h.Publish("room:1", "tally:poll:1", payload("tally", 1))
+	h.Publish("room:1", "ranking:1", payload("ranking", 1))
 	h.Publish("stage:1", "tally:poll:1", payload("tally", 1))
 	if got := len(stage.Take(nil)); got != 1 {
 		t.Fatalf("the small topic's subscriber has %d messages queued, want its frame", got)
 	}
-	for i, s := range subs { // queued for everyone at once
-		if !s.pending() {
-			t.Fatalf("subscriber %d has nothing queued", i)
-		}
-	}
-	next := func() int {
-		select {
-		case i := <-woken:
-			return i
-		case <-time.After(10 * time.Second):
-			t.Fatal("no writer woken within 10 s")
-			return -1
-		}
-	}
-	if n := len(woken); n >= subscribers/2 {
-		t.Fatalf("%d of %d writers woken as the frame was published: not paced", n, subscribers)
-	}
 
-	direct := -1 // one not woken yet gets an ack: woken at once, writes both
-	for i := subscribers - 1; i >= 0 && direct < 0; i-- {
-		if wakes[i].Load() == 0 {
-			direct = i
-		}
-	}
+	removed := 0
+	h.Remove(subs[removed])
+	wokenBeforeRemove := wakes[removed].Load()
+
+	direct := subscribers - 1 // gets an ack: woken at once, writes everything
+	before := wakes[direct].Load()
 	subs[direct].Send([]byte(`{"type":"ack"}`))
-	if wakes[direct].Load() != 1 {
+	if wakes[direct].Load() != before+1 {
 		t.Fatal("a direct message did not wake its subscriber at once")
 	}
-	if got := len(subs[direct].Take(nil)); got != 2 {
-		t.Fatalf("the subscriber woken by its ack has %d messages, want the frame and the ack", got)
+	if got := len(subs[direct].Take(nil)); got != 3 {
+		t.Fatalf("the subscriber woken by its ack has %d messages, want both frames and the ack", got)
 	}
 
-	for taken := 0; taken < subscribers; taken++ { // the direct one included
-		i := next()
-		if i == direct {
-			continue
+	paced := map[int]bool{}
+	var last time.Time
+	for len(paced) < subscribers-2 {
+		var i int
+		select {
+		case i = <-woken:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d of %d writers woken after 10 s", len(paced), subscribers-2)
 		}
-		if got := len(subs[i].Take(nil)); got != 1 {
-			t.Fatalf("subscriber %d woken with %d messages queued, want 1", i, got)
+		if i == direct || i == removed {
+			continue // its own wake above, or a wake that came before its removal
+		}
+		last = time.Now()
+		if paced[i] {
+			t.Fatalf("subscriber %d woken twice", i)
+		}
+		paced[i] = true
+		if got := len(subs[i].Take(nil)); got != 2 {
+			t.Fatalf("subscriber %d woken with %d messages queued, want both frames", i, got)
 		}
 	}
-	time.Sleep(50 * time.Millisecond)
-	for i := range subscribers {
+	if min := time.Duration(subscribers-3) * time.Second / rate; last.Sub(start) < min {
+		t.Errorf("%d writers woken in %v: faster than %d a second", subscribers-2, last.Sub(start), rate)
+	}
+	time.Sleep(100 * time.Millisecond) // time for a wrong extra wake
+	if n := wakes[removed].Load(); n != wokenBeforeRemove {
+		t.Errorf("the removed subscriber was woken after its removal")
+	}
+	for i := 1; i < subscribers-1; i++ {
 		if n := wakes[i].Load(); n != 1 {
 			t.Errorf("subscriber %d woken %d times, want once", i, n)
 		}
+	}
+}
+
+// A subscriber waiting for its paced turn is not a slow consumer: frames of
+// many keys at once (a resync) wake it before its queue could overflow.
+func TestPacedSubscriberIsWokenBeforeItsQueueOverflows(t *testing.T) {
+	h := New(Options{QueueLimit: 4, PaceAbove: 2, PaceRate: 1})
+	var woken [3]atomic.Int32
+	var slow atomic.Int32
+	subs := make([]*Subscriber, 3)
+	for i := range subs {
+		subs[i] = h.NewSubscriber(func() { slow.Add(1) }, func() { woken[i].Add(1) })
+		h.Subscribe("room:1", subs[i], "", 0)
+		subs[i].Take(nil)
+		woken[i].Store(0)
+	}
+	for k := range 3 { // the third frame makes each queue longer than half the limit
+		h.Publish("room:1", "tally:"+strconv.Itoa(k), payload("tally", k))
+	}
+	for i, s := range subs {
+		if woken[i].Load() == 0 {
+			t.Errorf("subscriber %d holds 3 frames of a limit of 4 and was not woken", i)
+		}
+		if got := len(s.Take(nil)); got != 3 {
+			t.Errorf("subscriber %d has %d frames, want 3", i, got)
+		}
+	}
+	if n := slow.Load(); n != 0 {
+		t.Errorf("%d subscribers closed as slow", n)
 	}
 }
