@@ -1,0 +1,126 @@
+//go:build linux
+
+package api
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// BenchmarkSocketWrite measures the floor under the cost of a delivered
+// frame: one ~200-byte tally frame written to each of 1,000 loopback
+// connections in turn, by a raw socket write of the encoded WebSocket frame
+// ("tcp") and by the WebSocket library ("websocket"), while the other ends
+// read and discard in the same process. ns/op is the wall time per write on
+// the writing goroutine; cpu-µs/write is the whole process's CPU (writer,
+// the readers, the kernel's loopback delivery to them) per write.
+func BenchmarkSocketWrite(b *testing.B) {
+	const conns = 1000
+	payload := []byte(`{"seq":1234,"topic":"room:1","type":"tally","target":"pitch:12","counts":[412,1033,2210,3120,1502],` +
+		`"total":8277,"mean":3.37,"visible":true,"server_time":1795430400000,"pad":"` + strings.Repeat("x", 20) + `"}`)
+
+	b.Run("tcp", func(b *testing.B) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer ln.Close()
+		var readers sync.WaitGroup
+		servers := make([]net.Conn, 0, conns)
+		for range conns {
+			c, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			readers.Go(func() { _, _ = io.Copy(io.Discard, c); c.Close() })
+			s, err := ln.Accept()
+			if err != nil {
+				b.Fatal(err)
+			}
+			servers = append(servers, s)
+		}
+		wire := append([]byte{0x81, 126, byte(len(payload) >> 8), byte(len(payload))}, payload...)
+		measure(b, func(i int) error {
+			_, err := servers[i%conns].Write(wire)
+			return err
+		})
+		for _, s := range servers {
+			s.Close()
+		}
+		readers.Wait()
+	})
+
+	b.Run("websocket", func(b *testing.B) {
+		accepted := make(chan *websocket.Conn, conns)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ws, err := websocket.Accept(w, r, nil)
+			if err != nil {
+				return
+			}
+			accepted <- ws
+		}))
+		defer srv.Close()
+		ctx := context.Background()
+		var readers sync.WaitGroup
+		servers := make([]*websocket.Conn, 0, conns)
+		for range conns {
+			c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			readers.Go(func() {
+				for {
+					if _, _, err := c.Read(ctx); err != nil {
+						c.CloseNow()
+						return
+					}
+				}
+			})
+			select {
+			case ws := <-accepted:
+				servers = append(servers, ws)
+			case <-time.After(10 * time.Second):
+				b.Fatal("no connection accepted within 10 s")
+			}
+		}
+		measure(b, func(i int) error {
+			return servers[i%conns].Write(ctx, websocket.MessageText, payload)
+		})
+		for _, s := range servers {
+			s.CloseNow()
+		}
+		readers.Wait()
+	})
+}
+
+// measure runs write for each iteration and reports the process's CPU per write.
+func measure(b *testing.B, write func(i int) error) {
+	b.Helper()
+	before := processCPU(b)
+	i := 0
+	for b.Loop() {
+		if err := write(i); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(processCPU(b)-before)/float64(time.Microsecond)/float64(i), "cpu-µs/write")
+}
+
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
