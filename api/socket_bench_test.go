@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,14 +19,24 @@ import (
 )
 
 // BenchmarkSocketWrite measures the floor under the cost of a delivered
-// frame: one ~200-byte tally frame written to each of 1,000 loopback
-// connections in turn, by a raw socket write of the encoded WebSocket frame
-// ("tcp") and by the WebSocket library ("websocket"), while the other ends
-// read and discard in the same process. ns/op is the wall time per write on
-// the writing goroutine; cpu-µs/write is the whole process's CPU (writer,
-// the readers, the kernel's loopback delivery to them) per write.
+// frame: one ~200-byte tally frame written to each of 1,000 (then 8,000)
+// loopback connections in turn, by a raw socket write of the encoded
+// WebSocket frame ("tcp") and by the WebSocket library ("websocket"), while
+// the other ends read and discard in the same process. ns/op is the wall
+// time per write on the writing goroutine; cpu-µs/write is the whole
+// process's CPU (writer, the readers, the kernel's loopback delivery to
+// them) per write.
 func BenchmarkSocketWrite(b *testing.B) {
-	const conns = 1000
+	for _, conns := range []int{1000, 8000} {
+		b.Run(strconv.Itoa(conns), func(b *testing.B) { benchmarkSocketWrite(b, conns) })
+	}
+}
+
+func benchmarkSocketWrite(b *testing.B, conns int) {
+	var limit syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &limit); err != nil || limit.Cur < uint64(2*conns+100) {
+		b.Skipf("needs %d open files (both ends of each connection); the limit is %d", 2*conns+100, limit.Cur)
+	}
 	payload := []byte(`{"seq":1234,"topic":"room:1","type":"tally","target":"pitch:12","counts":[412,1033,2210,3120,1502],` +
 		`"total":8277,"mean":3.37,"visible":true,"server_time":1795430400000,"pad":"` + strings.Repeat("x", 20) + `"}`)
 
