@@ -237,20 +237,14 @@ func (h *Hub) Deliver(f Frame) {
 	t.latest[f.Key] = &f
 	n := len(t.subs)
 	qkey := f.Topic + "\x00" + f.Key
-	paced := h.opts.PaceRate > 0 && n > h.opts.PaceAbove
-	var wake []*Subscriber
-	if paced {
-		wake = make([]*Subscriber, 0, n)
-	}
-	for s := range t.subs {
-		if s.enqueue(qkey, f.Data, !paced) && paced {
-			wake = append(wake, s)
+	if h.opts.PaceRate > 0 && n > h.opts.PaceAbove {
+		h.pacer.enqueue(t.subs, qkey, f.Data, h.opts.PaceRate)
+	} else {
+		for s := range t.subs {
+			s.enqueue(qkey, f.Data, true)
 		}
 	}
 	t.mu.Unlock()
-	if paced {
-		h.pacer.add(h, wake)
-	}
 	h.delivered.Add(int64(n))
 	if h.opts.OnFanout != nil {
 		h.opts.OnFanout(n, time.Since(start))
@@ -514,7 +508,10 @@ type pacer struct {
 // paceTick is how often the pacer wakes its share of the waiting subscribers.
 const paceTick = time.Millisecond
 
-func (p *pacer) add(h *Hub, subs []*Subscriber) {
+// enqueue queues data under key for every subscriber of subs without
+// waking it, lines up those not already waiting, and starts the pacer's
+// goroutine if it is not running. The caller holds the topic's lock.
+func (p *pacer) enqueue(subs map[*Subscriber]struct{}, key string, data []byte, rate int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.head > 0 && p.head >= len(p.waiting)/2 { // drop the woken part before it grows
@@ -522,15 +519,15 @@ func (p *pacer) add(h *Hub, subs []*Subscriber) {
 		clear(p.waiting[n:])
 		p.waiting, p.head = p.waiting[:n], 0
 	}
-	for _, s := range subs {
-		if !s.paced {
+	for s := range subs {
+		if s.enqueue(key, data, false) && !s.paced {
 			s.paced = true
 			p.waiting = append(p.waiting, s)
 		}
 	}
 	if !p.running && len(p.waiting) > p.head {
 		p.running = true
-		go p.run(h.opts.PaceRate)
+		go p.run(rate)
 	}
 }
 

@@ -207,8 +207,14 @@ func TestConcurrentPublishersAndSubscribers(t *testing.T) {
 
 // BenchmarkFanout10k publishes one ~200-byte tally frame to 10,000
 // subscribers of a topic: one encoding, 10,000 queue appends.
-func BenchmarkFanout10k(b *testing.B) {
-	h := New(Options{})
+func BenchmarkFanout10k(b *testing.B) { benchmarkFanout10k(b, Options{}) }
+
+// BenchmarkFanout10kPaced is the same with the server's default pacing on
+// two cores: the writers' wake-ups handed to the pacer.
+func BenchmarkFanout10kPaced(b *testing.B) { benchmarkFanout10k(b, Options{PaceRate: 25000}) }
+
+func benchmarkFanout10k(b *testing.B, opts Options) {
+	h := New(opts)
 	subs := make([]*Subscriber, 10000)
 	for i := range subs {
 		subs[i] = h.NewSubscriber(func() {}, nil)
