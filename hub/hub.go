@@ -422,9 +422,12 @@ type queued struct {
 	data []byte
 }
 
-// NewSubscriber returns a subscriber. notify (if not nil) is called after
-// each message is queued, and onSlow once when the queue overflows; both are
-// called from the goroutine that queued (a publisher), so they must not block.
+// NewSubscriber returns a subscriber. notify (if not nil) is called when
+// messages wait to be written: after each message is queued, or for a paced
+// broadcast when the subscriber's turn comes (from the pacer's goroutine);
+// onSlow is called once when the queue overflows. Both are called from the
+// goroutine that queued or the pacer's, possibly under the hub's locks, so
+// they must not block.
 func (h *Hub) NewSubscriber(onSlow, notify func()) *Subscriber {
 	if notify == nil {
 		notify = func() {}
@@ -508,9 +511,10 @@ type pacer struct {
 // paceTick is how often the pacer wakes its share of the waiting subscribers.
 const paceTick = time.Millisecond
 
-// enqueue queues data under key for every subscriber of subs without
-// waking it, lines up those not already waiting, and starts the pacer's
-// goroutine if it is not running. The caller holds the topic's lock.
+// enqueue queues data under key for every subscriber of subs, waking only
+// those whose queue is getting long (see Subscriber.enqueue), lines up those
+// not already waiting, and starts the pacer's goroutine if it is not
+// running. The caller holds the topic's lock.
 func (p *pacer) enqueue(subs map[*Subscriber]struct{}, key string, data []byte, rate int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
