@@ -399,15 +399,16 @@ func (cn *conn) subscribe(m inMsg) {
 		cn.fail(m.ID, &live.Error{Code: live.EInvalid, Field: "topic", Message: `Topic must look like "room:3", "stage:3" or "control:1".`})
 		return
 	}
-	switch {
-	case kind == "control" && !cn.moderator:
+	if kind == "control" && !cn.moderator {
 		cn.fail(m.ID, &live.Error{Code: live.EForbidden, Field: "topic", Message: "Only moderators may follow the control topic."})
 		return
-	case kind == "control" && !cn.s.topicExists(m.Topic):
-		cn.fail(m.ID, &live.Error{Code: live.ENotFound, Field: "topic", Message: "No such event."})
-		return
-	case kind != "control" && !cn.s.topicExists(m.Topic):
-		cn.fail(m.ID, &live.Error{Code: live.ENotFound, Field: "topic", Message: "No such room."})
+	}
+	if !cn.s.topicExists(m.Topic, kind, id) {
+		msg := "No such room."
+		if kind == "control" {
+			msg = "No such event."
+		}
+		cn.fail(m.ID, &live.Error{Code: live.ENotFound, Field: "topic", Message: msg})
 		return
 	}
 	followed := slices.Contains(cn.topics, m.Topic)
@@ -512,15 +513,14 @@ func (cn *conn) untrack(topic string) {
 	}
 }
 
-// topicExists reports whether topic ("room:3", "stage:3", "control:1")
-// names a room or event: from the engine, or on an edge from the hub, which
-// holds every topic's snapshot (each room's stage frame, each event's stats).
-func (s *Server) topicExists(topic string) bool {
+// topicExists reports whether topic ("room:3", "stage:3", "control:1"; its
+// kind and id already parsed) names a room or event: from the engine, or on
+// an edge from the hub, which holds every topic's snapshot (each room's
+// stage frame, each event's stats).
+func (s *Server) topicExists(topic, kind string, id int64) bool {
 	if s.edge != nil {
 		return s.hub.Has(topic)
 	}
-	kind, idText, _ := strings.Cut(topic, ":")
-	id, _ := strconv.ParseInt(idText, 10, 64)
 	if kind != "control" {
 		_, err := s.engine.RoomEvent(id)
 		return err == nil

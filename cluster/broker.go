@@ -30,6 +30,39 @@ type wireFrame struct {
 	Data  json.RawMessage `json:"d"`
 }
 
+// encodeBatch returns the pub/sub message of frames: a batch, each frame's
+// data (a JSON object the hub encoded once) spliced in as it is.
+func encodeBatch(epoch string, n uint64, frames []hub.Frame) []byte {
+	size := 64 + len(epoch)
+	for _, f := range frames {
+		size += len(f.Topic) + len(f.Key) + len(f.Data) + 48
+	}
+	str := func(b []byte, s string) []byte {
+		q, _ := json.Marshal(s) // a string always encodes
+		return append(b, q...)
+	}
+	b := append(make([]byte, 0, size), `{"e":`...)
+	b = str(b, epoch)
+	b = append(b, `,"n":`...)
+	b = strconv.AppendUint(b, n, 10)
+	b = append(b, `,"f":[`...)
+	for i, f := range frames {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"t":`...)
+		b = str(b, f.Topic)
+		b = append(b, `,"k":`...)
+		b = str(b, f.Key)
+		b = append(b, `,"s":`...)
+		b = strconv.AppendUint(b, f.Seq, 10)
+		b = append(b, `,"d":`...)
+		b = append(b, f.Data...)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
 // decodeBatch parses a pub/sub message of frames; every frame must name its
 // topic and key, have a sequence number and be a JSON object.
 func decodeBatch(payload string) (batch, error) {
@@ -157,17 +190,12 @@ func (b *Broker) flush(ctx context.Context) error {
 	if n == 0 {
 		return nil
 	}
-	msg := batch{Epoch: b.epoch, N: b.n + 1, Frames: make([]wireFrame, n)}
+	payload := encodeBatch(b.epoch, b.n+1, frames)
 	seqs := make(map[string]any, n)
-	for i, f := range frames {
-		msg.Frames[i] = wireFrame{Topic: f.Topic, Key: f.Key, Seq: f.Seq, Data: f.Data}
+	for _, f := range frames {
 		seqs[f.Topic] = strconv.FormatUint(f.Seq, 10)
 	}
-	payload, err := json.Marshal(msg)
-	if err != nil {
-		return fmt.Errorf("cluster: encode batch: %w", err)
-	}
-	_, err = call(ctx, b.timeout, func(ctx context.Context) ([]redis.Cmder, error) {
+	_, err := call(ctx, b.timeout, func(ctx context.Context) ([]redis.Cmder, error) {
 		return b.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			for _, f := range frames {
 				p.HSet(ctx, keySnapshot+f.Topic, f.Key, snapshotValue(f.Seq, f.Data))

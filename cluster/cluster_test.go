@@ -169,3 +169,25 @@ func TestForwardedHeaderKeepsWhatTheCoreReads(t *testing.T) {
 		}
 	}
 }
+
+// A batch encoded for pub/sub decodes to the same frames, their data as the
+// hub encoded it.
+func TestBatchRoundTrip(t *testing.T) {
+	frames := []hub.Frame{
+		{Topic: "stage:1", Key: "tally:pitch:2", Seq: 7, Data: []byte(`{"seq":7,"topic":"stage:1","type":"tally","total":3}`)},
+		{Topic: "room:1", Key: `odd "key" <&>`, Seq: 9, Data: []byte(`{"seq":9,"topic":"room:1","type":"presence","connected":12}`)},
+	}
+	b, err := decodeBatch(string(encodeBatch("e1", 4, frames)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Epoch != "e1" || b.N != 4 || len(b.Frames) != len(frames) {
+		t.Fatalf("decoded %+v", b)
+	}
+	for i, f := range b.Frames {
+		want := frames[i]
+		if f.Topic != want.Topic || f.Key != want.Key || f.Seq != want.Seq || string(f.Data) != string(want.Data) {
+			t.Errorf("frame %d: %+v, want %+v", i, f, want)
+		}
+	}
+}

@@ -378,8 +378,6 @@ func parseVoteEntry(m map[string]any) (voteEntry, error) {
 type voteResult struct {
 	Participant int64  `json:"p"`
 	VoteID      string `json:"v"`
-	Target      string `json:"t"`
-	Value       int    `json:"x"`
 	Status      string `json:"s,omitempty"`
 	Code        string `json:"c,omitempty"`
 	Message     string `json:"m,omitempty"`
@@ -413,7 +411,7 @@ func (c *Core) votes(ctx context.Context, voter Voter, ms []redis.XMessage) ([]s
 			continue
 		}
 		wg.Go(func() {
-			r := voteResult{Participant: v.Participant, VoteID: v.VoteID, Target: v.Target, Value: v.Value}
+			r := voteResult{Participant: v.Participant, VoteID: v.VoteID}
 			target, err := live.ParseTarget(v.Target)
 			if err == nil {
 				vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -550,7 +548,7 @@ func serve(ctx context.Context, handler http.Handler, req *remoteRequest) *remot
 	r, err := http.NewRequestWithContext(ctx, req.Method, req.URI, bytes.NewReader(req.Body))
 	if err != nil {
 		return &remoteResponse{ID: req.ID, Status: http.StatusBadRequest, Header: http.Header{"Content-Type": {"application/json"}},
-			Body: []byte(`{"code":"invalid","message":"The request could not be forwarded."}`)}
+			Body: []byte(`{"error":{"code":"invalid","message":"The request could not be forwarded."}}`)}
 	}
 	r.RequestURI, r.Host, r.RemoteAddr = req.URI, req.Host, net.JoinHostPort(req.IP, "0")
 	r.Header = req.Header

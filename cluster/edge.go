@@ -438,6 +438,9 @@ func (e *Edge) answer(payload string) {
 }
 
 // report tells the waiters of a vote its status; a final one ends the wait.
+// A final success goes to the first waiter only: the others sent the same
+// vote again while it was on its way, and learn that it was a duplicate,
+// as a single node would answer them.
 func (e *Edge) report(k voteKey, status string, err error, final bool) {
 	e.mu.Lock()
 	w := e.votes[k]
@@ -449,7 +452,10 @@ func (e *Edge) report(k voteKey, status string, err error, final bool) {
 		reports = slices.Clone(w.reports)
 	}
 	e.mu.Unlock()
-	for _, f := range reports {
+	for i, f := range reports {
+		if i > 0 && final && err == nil {
+			status = live.VoteDuplicate
+		}
 		(*f)(status, err)
 	}
 }

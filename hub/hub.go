@@ -1,9 +1,8 @@
 // Package hub owns this node's subscribers per topic: their bounded send
 // queues, the slow-consumer policy, the pacing of large broadcasts, each
-// topic's sequence numbers and its
-// latest frame per key (the snapshot a newcomer receives), and the Broker
-// interface that carries frames between nodes, with its in-process
-// implementation.
+// topic's sequence numbers and its latest frame per key (the snapshot a
+// newcomer receives), and the Broker interface that carries frames between
+// nodes, with its in-process implementation.
 //
 // It imports no other package of the project. Frames are opaque JSON objects
 // to the hub: it encodes each published frame once, splicing in its sequence
@@ -542,36 +541,32 @@ func (p *pacer) run(rate int) {
 	start, credited := time.Now(), 0
 	var batch []*Subscriber
 	for {
-		due := int(time.Since(start).Seconds() * float64(rate))
-		if due <= credited {
-			next := time.Duration(float64(credited+1) / float64(rate) * float64(time.Second))
-			time.Sleep(max(paceTick, next-time.Since(start)))
-			continue
-		}
-		allowed := due - credited
-		credited = due
-		p.mu.Lock()
-		n := min(allowed, len(p.waiting)-p.head)
-		batch = append(batch[:0], p.waiting[p.head:p.head+n]...)
-		clear(p.waiting[p.head : p.head+n])
-		p.head += n
-		for _, s := range batch {
-			s.paced = false
-		}
-		done := p.head == len(p.waiting)
-		if done {
-			p.waiting, p.head, p.running = nil, 0, false // release a large backlog's array
-		}
-		p.mu.Unlock()
-		for _, s := range batch {
-			if s.pending() { // a direct message may have woken it already
-				s.notify()
+		if due := int(time.Since(start).Seconds() * float64(rate)); due > credited {
+			p.mu.Lock()
+			n := min(due-credited, len(p.waiting)-p.head)
+			batch = append(batch[:0], p.waiting[p.head:p.head+n]...)
+			clear(p.waiting[p.head : p.head+n])
+			p.head += n
+			for _, s := range batch {
+				s.paced = false
 			}
+			done := p.head == len(p.waiting)
+			if done {
+				p.waiting, p.head, p.running = nil, 0, false // release a large backlog's array
+			}
+			p.mu.Unlock()
+			for _, s := range batch {
+				if s.pending() { // a direct message may have woken it already
+					s.notify()
+				}
+			}
+			clear(batch)
+			if done {
+				return
+			}
+			credited = due
 		}
-		clear(batch)
-		if done {
-			return
-		}
-		time.Sleep(paceTick)
+		next := time.Duration(float64(credited+1) / float64(rate) * float64(time.Second)) // when one more is due
+		time.Sleep(max(paceTick, next-time.Since(start)))
 	}
 }

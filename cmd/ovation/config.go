@@ -51,7 +51,7 @@ type ClusterConfig struct {
 	RedisURL       string        `yaml:"redis_url"` // redis://[:password@]host:port[/db]
 	Timeout        time.Duration `yaml:"timeout"`   // every Redis call
 	LeaseTTL       time.Duration `yaml:"lease_ttl"`
-	LeaseWait      time.Duration `yaml:"lease_wait"`      // a starting core waits this long for another node's lease
+	LeaseWait      time.Duration `yaml:"lease_wait"`      // a starting core waits this long for another node's lease; 0: lease_ttl + 2s
 	VoteBuffer     int           `yaml:"vote_buffer"`     // votes an edge holds while Redis is down
 	RequestTimeout time.Duration `yaml:"request_timeout"` // an edge's wait for the core's answer
 }
@@ -154,7 +154,7 @@ func DefaultConfig() Config {
 		Limits: LimitsConfig{VoteRate: 5, VoteBurst: 10, IPVoteRate: 2000, IPVoteBurst: 10000, JoinRate: 200, JoinBurst: 2000,
 			MessageRate: 20, MessageBurst: 40, FloodThreshold: 50},
 		Feed: FeedConfig{FrameInterval: 250 * time.Millisecond, PostRate: 0.1, PostBurst: 3},
-		Cluster: ClusterConfig{Timeout: 2 * time.Second, LeaseTTL: 10 * time.Second, LeaseWait: 12 * time.Second,
+		Cluster: ClusterConfig{Timeout: 2 * time.Second, LeaseTTL: 10 * time.Second,
 			VoteBuffer: 10000, RequestTimeout: 10 * time.Second},
 	}
 }
@@ -305,13 +305,16 @@ func (c *Config) Validate() error {
 		"limits.flood_threshold": float64(c.Limits.FloodThreshold), "shutdown_timeout": float64(c.ShutdownTimeout),
 		"gc_percent":          float64(c.GCPercent),
 		"feed.frame_interval": float64(c.Feed.FrameInterval), "feed.post_rate": c.Feed.PostRate, "feed.post_burst": float64(c.Feed.PostBurst),
-		"cluster.timeout": float64(c.Cluster.Timeout), "cluster.lease_ttl": float64(c.Cluster.LeaseTTL), "cluster.lease_wait": float64(c.Cluster.LeaseWait),
+		"cluster.timeout": float64(c.Cluster.Timeout), "cluster.lease_ttl": float64(c.Cluster.LeaseTTL),
 		"cluster.vote_buffer": float64(c.Cluster.VoteBuffer), "cluster.request_timeout": float64(c.Cluster.RequestTimeout),
 	}
 	for name, v := range positive {
 		if v <= 0 {
 			return fmt.Errorf("config: %s must be positive", name)
 		}
+	}
+	if c.Cluster.LeaseWait < 0 {
+		return errors.New("config: cluster.lease_wait must be 0 (lease_ttl + 2s) or positive")
 	}
 	if c.WebSocket.BroadcastRatePerCore < 0 {
 		return errors.New("config: websocket.broadcast_rate_per_core must be 0 (no pacing) or positive")

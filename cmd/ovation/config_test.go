@@ -77,6 +77,7 @@ func TestLoadConfig(t *testing.T) {
 		"negative limit":          {args: []string{"-limits.vote_rate", "-1"}},
 		"zero interval":           {args: []string{"-votes.tally_interval", "0s"}},
 		"negative broadcast rate": {args: []string{"-websocket.broadcast_rate_per_core", "-5"}},
+		"negative lease wait":     {args: []string{"-cluster.lease_wait", "-1s"}},
 		"bad synchronous":         {args: []string{"-votes.synchronous", "OFF"}},
 		"bad log format":          {args: []string{"-log.format", "xml"}},
 		"origin with a path":      {args: []string{"-allowed_origins", "https://a.example/"}},
