@@ -444,24 +444,60 @@ function boardCard(boardId) {
   }
   loadUpvoted();
 
-  async function toggle(e, btn) {
-    const on = upvoted.has(e.id);
-    btn.disabled = true;
+  const busy = new Set(); // entry ids with an upvote request on its way
+  async function toggle(id) {
+    if (busy.has(id)) return;
+    const on = upvoted.has(id);
+    busy.add(id);
+    draw(true);
     try {
-      const res = await api(`${base}/entries/${e.id}/upvote`, { method: on ? 'DELETE' : 'PUT', bearer: live.token });
+      const res = await api(`${base}/entries/${id}/upvote`, { method: on ? 'DELETE' : 'PUT', bearer: live.token });
       haptic(10);
-      if (res.upvoted) upvoted.add(e.id); else upvoted.delete(e.id);
-      override.set(e.id, res.upvotes);
+      if (res.upvoted) upvoted.add(id); else upvoted.delete(id);
+      override.set(id, res.upvotes);
       err.textContent = '';
     } catch (x) {
       if (x.code === 'unauthorized') rejoin();
       err.textContent = x.code === 'invalid_transition' ? t('board_answered') : boardError(x);
     } finally {
+      busy.delete(id);
       draw(true);
     }
   }
 
   let sig = '';
+  const rows = new Map(); // entry id → { li, body, btn, count, key }
+  const empty = h('li', { class: 'muted small empty-feed', text: t('board_empty') });
+  function entryRow(e) {
+    let r = rows.get(e.id);
+    if (!r) {
+      const count = h('span', { class: 'num up-count' });
+      const btn = h('button', { type: 'button', class: 'upvote', id: `up-${e.id}`, onclick: () => toggle(e.id) }, icon('up'), count);
+      const body = h('div', { class: 'entry-body' });
+      r = { li: h('li', {}, body, btn), body, btn, count, key: '' };
+      rows.set(e.id, r);
+    }
+    const on = upvoted.has(e.id);
+    const answered = e.status === 'answered';
+    r.btn.disabled = answered || busy.has(e.id);
+    const key = JSON.stringify([e.upvotes, e.status, e.pinned, e.text, e.display_name, on]);
+    if (key === r.key) return r;
+    r.key = key;
+    r.li.className = `entry${e.pinned ? ' pinned' : ''}${answered ? ' answered' : ''}`;
+    Object.assign(r.li.dataset, { entryId: String(e.id), status: e.status });
+    r.body.replaceChildren(
+      h('p', { class: 'entry-text', text: e.text }),
+      h('p', { class: 'entry-meta' },
+        e.pinned ? h('span', { class: 'tag on', text: t('board_pinned') }) : null,
+        answered ? h('span', { class: 'tag', text: t('board_answered') }) : null,
+        h('span', { class: 'muted small', text: e.display_name || t('board_anonymous') })));
+    r.btn.className = `upvote${on ? ' on' : ''}`;
+    r.btn.setAttribute('aria-pressed', String(on));
+    r.btn.setAttribute('aria-label', t(on ? 'board_retract_label' : 'board_upvote_label', { text: e.text, n: e.upvotes }));
+    r.btn.title = on ? t('board_upvoted') : t('board_upvote');
+    r.count.textContent = String(e.upvotes);
+    return r;
+  }
   function draw(force = false) {
     if (!frame) return;
     const entries = sortEntries(frame.entries.map((e) => (override.has(e.id) ? { ...e, upvotes: override.get(e.id) } : e)), sort);
@@ -470,20 +506,13 @@ function boardCard(boardId) {
     sig = next;
     list.dataset.count = String(entries.length);
     list.dataset.order = entries.map((e) => e.id).join(',');
-    list.replaceChildren(...(entries.length ? entries.map((e) => {
-      const on = upvoted.has(e.id);
-      const answered = e.status === 'answered';
-      return h('li', { class: `entry${e.pinned ? ' pinned' : ''}${answered ? ' answered' : ''}`, dataset: { entryId: String(e.id), status: e.status } },
-        h('div', { class: 'entry-body' },
-          h('p', { class: 'entry-text', text: e.text }),
-          h('p', { class: 'entry-meta' },
-            e.pinned ? h('span', { class: 'tag on', text: t('board_pinned') }) : null,
-            answered ? h('span', { class: 'tag', text: t('board_answered') }) : null,
-            h('span', { class: 'muted small', text: e.display_name || t('board_anonymous') }))),
-        h('button', { type: 'button', class: `upvote${on ? ' on' : ''}`, id: `up-${e.id}`, disabled: answered,
-          attrs: { 'aria-pressed': String(on), 'aria-label': t(on ? 'board_retract_label' : 'board_upvote_label', { text: e.text, n: e.upvotes }), title: on ? t('board_upvoted') : t('board_upvote') },
-          onclick: (ev) => toggle(e, ev.currentTarget) }, icon('up'), h('span', { class: 'num up-count', text: String(e.upvotes) })));
-    }) : [h('li', { class: 'muted small empty-feed', text: t('board_empty') })]));
+    // Rows are kept per entry and updated in place: a frame arriving while a
+    // finger is on an upvote button must not replace the button under it.
+    const keep = new Set(entries.map((e) => e.id));
+    for (const id of rows.keys()) if (!keep.has(id)) rows.delete(id);
+    const want = entries.length ? entries.map((e) => entryRow(e).li) : [empty];
+    want.forEach((li, i) => { if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null); });
+    while (list.children.length > want.length) list.lastChild.remove();
     more.hidden = frame.total <= entries.length;
     more.textContent = t('board_more', { n: frame.total - entries.length });
   }

@@ -308,13 +308,28 @@ function append(el, children) {
   }
 }
 
-// scheduler coalesces render requests into one per animation frame.
+// A render waits while a pointer is pressed: a frame that replaced the
+// button under a finger between press and release would swallow the tap.
+// The wait ends with the release (the click has run by then) or after a
+// second, so a thumb resting on the screen does not freeze the page.
+let pressedAt = -1;
+addEventListener('pointerdown', () => { pressedAt = performance.now(); }, true);
+for (const type of ['pointerup', 'pointercancel']) addEventListener(type, () => { pressedAt = -1; }, true);
+const pressed = () => pressedAt >= 0 && performance.now() - pressedAt < 1000;
+
+// scheduler coalesces render requests into one per animation frame, held
+// while a pointer is pressed.
 export function scheduler(fn) {
   let queued = false;
+  const run = () => {
+    if (pressed()) { setTimeout(() => requestAnimationFrame(run), 50); return; }
+    queued = false;
+    fn();
+  };
   return () => {
     if (queued) return;
     queued = true;
-    requestAnimationFrame(() => { queued = false; fn(); });
+    requestAnimationFrame(run);
   };
 }
 

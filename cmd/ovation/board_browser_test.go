@@ -13,6 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
 )
 
 // queueEntryID is the id of a board's entries by text, read from the control
@@ -75,6 +79,18 @@ func upvote(p *tab, entry int64, pressed bool, count int) {
 	p.click(sel)
 	p.waitFor(fmt.Sprintf("entry %d upvoted=%v count %d", entry, pressed, count), fmt.Sprintf(
 		`document.querySelector('%s').getAttribute('aria-pressed') === '%v' && document.querySelector('%s .up-count').textContent === '%d'`, sel, pressed, sel, count))
+}
+
+// tapThrough taps sel on p with the press and the release apart, running
+// between them what sends the page a frame: a frame arriving under a finger
+// must not swallow the tap.
+func tapThrough(p *tab, sel string, between func()) {
+	p.t.Helper()
+	p.waitFor(sel, has(sel))
+	at := jsEval[[]float64](p, `(() => { const b = document.querySelector(`+jsString(sel)+`); b.scrollIntoView({block: 'center'}); const r = b.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`)
+	p.do("press "+sel, chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, at[0], at[1], chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	between()
+	p.do("release "+sel, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, at[0], at[1], chromedp.ButtonLeft, chromedp.ClickCount(1)))
 }
 
 func createBoard(t *testing.T, base, code string, body map[string]any) int64 {
@@ -213,12 +229,22 @@ func TestBrowserNamingContest(t *testing.T) {
 		control.click(fmt.Sprintf("#be-%d-approve", ids[n]))
 	}
 	control.waitFor("all approved", `document.querySelector('#board-queue').dataset.pending === '0' && [...document.querySelectorAll('#board-queue .queue-entry')].every((e) => e.dataset.status === 'approved')`)
-	// Upvotes: Ovation 3, Encore 1, Applause 0.
+	// Upvotes: Ovation 3, Encore 1, Applause 0 (1 while Bo taps Encore).
 	for i, p := range phones {
 		p.waitFor("proposals", fmt.Sprintf(`document.querySelector('#b%d-list').dataset.count === '3'`, board))
 		upvote(p, ids["Ovation"], true, i+1)
 	}
-	upvote(phones[1], ids["Encore"], true, 1)
+	// Bo's finger is on Encore while Cy's upvote of Applause reaches Bo's
+	// page (and back down to 0: the order the poll below expects).
+	encore := fmt.Sprintf("#up-%d", ids["Encore"])
+	phones[1].waitFor("upvote button", has(encore)+` && document.querySelector('`+encore+`').closest('.board-card').dataset.upvotedLoaded === '1'`)
+	tapThrough(phones[1], encore, func() {
+		upvote(phones[2], ids["Applause"], true, 1)
+		control.waitFor("Applause upvoted", fmt.Sprintf(`document.querySelector('#board-queue [data-entry-id="%d"]').textContent.includes('1 upvote')`, ids["Applause"]))
+		time.Sleep(300 * time.Millisecond) // the same frame reaches Bo's page
+	})
+	phones[1].waitFor("Encore upvoted through a frame", fmt.Sprintf(`document.querySelector('%s').getAttribute('aria-pressed') === 'true' && document.querySelector('%s .up-count').textContent === '1' && document.querySelector('#up-%d .up-count').textContent === '1'`, encore, encore, ids["Applause"]))
+	upvote(phones[2], ids["Applause"], false, 0)
 	control.waitFor("top order on control", fmt.Sprintf(`document.querySelector('#board-queue [data-entry-id="%d"]').textContent.includes('3 upvotes')`, ids["Ovation"]))
 	phones[1].waitFor("upvotes on the phone", fmt.Sprintf(`document.querySelector('#b%d-list').dataset.order === '%d,%d,%d'`, board, ids["Ovation"], ids["Encore"], ids["Applause"]))
 	phones[1].eval(fmt.Sprintf(`scrollTo(0, document.querySelector('#board-%d').getBoundingClientRect().top + scrollY - 70)`, board))
