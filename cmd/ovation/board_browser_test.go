@@ -74,11 +74,19 @@ func submitEntry(p *tab, board int64, name, text string) {
 // upvote taps the upvote button of entry on a phone and waits for its state.
 func upvote(p *tab, entry int64, pressed bool, count int) {
 	p.t.Helper()
-	sel := fmt.Sprintf("#up-%d", entry)
-	p.waitFor("upvote button", has(sel)+` && document.querySelector('`+sel+`').closest('.board-card').dataset.upvotedLoaded === '1'`)
+	sel := upvoteButton(p, entry)
 	p.click(sel)
 	p.waitFor(fmt.Sprintf("entry %d upvoted=%v count %d", entry, pressed, count), fmt.Sprintf(
 		`document.querySelector('%s').getAttribute('aria-pressed') === '%v' && document.querySelector('%s .up-count').textContent === '%d'`, sel, pressed, sel, count))
+}
+
+// upvoteButton waits for entry's upvote button on a phone, with the phone's
+// own upvotes loaded, and returns its selector.
+func upvoteButton(p *tab, entry int64) string {
+	p.t.Helper()
+	sel := fmt.Sprintf("#up-%d", entry)
+	p.waitFor("upvote button", has(sel)+` && document.querySelector('`+sel+`').closest('.board-card').dataset.upvotedLoaded === '1'`)
+	return sel
 }
 
 // tapThrough taps sel on p with the press and the release apart, running
@@ -86,7 +94,6 @@ func upvote(p *tab, entry int64, pressed bool, count int) {
 // must not swallow the tap.
 func tapThrough(p *tab, sel string, between func()) {
 	p.t.Helper()
-	p.waitFor(sel, has(sel))
 	at := jsEval[[]float64](p, `(() => { const b = document.querySelector(`+jsString(sel)+`); b.scrollIntoView({block: 'center'}); const r = b.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`)
 	p.do("press "+sel, chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, at[0], at[1], chromedp.ButtonLeft, chromedp.ClickCount(1)))
 	between()
@@ -236,8 +243,7 @@ func TestBrowserNamingContest(t *testing.T) {
 	}
 	// Bo's finger is on Encore while Cy's upvote of Applause reaches Bo's
 	// page (and back down to 0: the order the poll below expects).
-	encore := fmt.Sprintf("#up-%d", ids["Encore"])
-	phones[1].waitFor("upvote button", has(encore)+` && document.querySelector('`+encore+`').closest('.board-card').dataset.upvotedLoaded === '1'`)
+	encore := upvoteButton(phones[1], ids["Encore"])
 	tapThrough(phones[1], encore, func() {
 		upvote(phones[2], ids["Applause"], true, 1)
 		control.waitFor("Applause upvoted", fmt.Sprintf(`document.querySelector('#board-queue [data-entry-id="%d"]').textContent.includes('1 upvote')`, ids["Applause"]))
