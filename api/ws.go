@@ -33,8 +33,9 @@ const (
 // maxTopics bounds the topics one connection may follow.
 const maxTopics = 8
 
-// conn is one WebSocket connection. Its read loop owns claims and topics
-// and lives as long as the connection. A writer goroutine performs every
+// conn is one WebSocket connection. Its read loop, and the handler it runs
+// for each message, one at a time, own claims and topics; the read loop
+// lives as long as the connection. A writer goroutine performs every
 // write (queued messages, keepalive pings, the close handshake), but runs
 // only while there is something to write, and a few seconds more: an idle
 // connection holds one goroutine, the reader.
@@ -48,7 +49,6 @@ type conn struct {
 	claims    *tokenClaims
 	token     string         // on an edge, the participant token claims came from (to ask the core)
 	asks      sync.WaitGroup // an edge's requests to the core for this connection
-	handling  sync.WaitGroup // the message being handled (see readLoop)
 	topics    []string       // followed; at most maxTopics
 	msgLimit  *rate.Limiter
 	strikes   int
@@ -63,9 +63,8 @@ type conn struct {
 
 	wmu      sync.Mutex    // guards the writer's state below
 	wrunning bool          // a writer goroutine is running
-	wagain   bool          // work arrived while it ran: it goes round once more
 	wdone    bool          // the connection is over: no writer starts
-	wake     chan struct{} // wakes a lingering writer
+	wake     chan struct{} // work for the running writer (one token at most)
 	writers  sync.WaitGroup
 	pingDue  atomic.Bool
 	lastPing time.Time // guarded by s.connMu (the pinger)
@@ -183,15 +182,15 @@ func (cn *conn) close(code websocket.StatusCode, reason string) {
 // started per frame); one idle longer holds only its reader.
 const writerLinger = 5 * time.Second
 
-// kick makes sure a writer runs: it starts one, or tells the running one
-// to go round once more. It never blocks (the hub calls it for each frame).
+// kick makes sure a writer runs: it starts one, or leaves the running one
+// a token to go round once more. It never blocks (the hub calls it for each
+// frame).
 func (cn *conn) kick() {
 	cn.wmu.Lock()
 	defer cn.wmu.Unlock()
 	switch {
 	case cn.wdone:
 	case cn.wrunning:
-		cn.wagain = true
 		select {
 		case cn.wake <- struct{}{}:
 		default:
@@ -203,48 +202,57 @@ func (cn *conn) kick() {
 	}
 }
 
-// writer writes what is due, then, if it wrote messages, waits up to
-// writerLinger for more before it ends; the next kick starts another.
+// writer writes what is due, then, once it has written messages, waits up
+// to writerLinger after the last of them for more before it ends; a writer
+// started for a keepalive ping alone ends at once. The next kick starts
+// another.
 func (cn *conn) writer() {
 	defer cn.writers.Done()
-	linger := time.NewTimer(writerLinger)
-	defer linger.Stop()
-	wrote := false // messages written since the writer last waited
+	var linger *time.Timer // armed by the first message written
+	var batch [][]byte     // reused while the writer lives
 	for {
-		live, w := cn.writeOnce()
+		var live, wrote bool
+		batch, live, wrote = cn.writeOnce(batch)
 		if !live {
 			cn.wmu.Lock()
 			cn.wrunning, cn.wdone = false, true
 			cn.wmu.Unlock()
 			return
 		}
-		wrote = wrote || w
-		cn.wmu.Lock()
-		again := cn.wagain
-		cn.wagain = false
-		if !again && !wrote { // a keepalive ping alone: no frames to expect soon
-			cn.wrunning = false
-			cn.wmu.Unlock()
-			return
+		if wrote && linger == nil {
+			linger = time.NewTimer(writerLinger)
+			defer linger.Stop()
+		} else if wrote {
+			linger.Reset(writerLinger)
 		}
-		cn.wmu.Unlock()
-		if again {
+		if linger == nil { // a keepalive ping alone: no frames to expect soon
+			if cn.writerDone() {
+				return
+			}
 			continue
 		}
-		wrote = false
-		linger.Reset(writerLinger)
 		select {
 		case <-cn.wake:
 		case <-cn.ctx.Done():
 		case <-linger.C:
-			cn.wmu.Lock()
-			if !cn.wagain { // under wmu: a kick from now on starts a new writer
-				cn.wrunning = false
-				cn.wmu.Unlock()
+			if cn.writerDone() {
 				return
 			}
-			cn.wmu.Unlock()
 		}
+	}
+}
+
+// writerDone ends the writer unless a kick left it work: under wmu, so that
+// a kick from then on starts a new writer.
+func (cn *conn) writerDone() bool {
+	cn.wmu.Lock()
+	defer cn.wmu.Unlock()
+	select {
+	case <-cn.wake:
+		return false
+	default:
+		cn.wrunning = false
+		return true
 	}
 }
 
@@ -266,6 +274,7 @@ func (cn *conn) run() {
 }
 
 func (cn *conn) readLoop() {
+	var handling sync.WaitGroup // the message being handled
 	for {
 		typ, data, err := cn.ws.Read(cn.ctx)
 		if err != nil {
@@ -284,7 +293,7 @@ func (cn *conn) readLoop() {
 		// Decoding and handling run on a short-lived goroutine, the reader
 		// waiting: the reader's own stack then stays as small as a blocked
 		// read needs, for the whole life of an idle connection.
-		cn.handling.Go(func() {
+		handling.Go(func() {
 			m, err := decodeMessage(data)
 			if err != nil {
 				cn.fail(m.ID, err)
@@ -292,7 +301,7 @@ func (cn *conn) readLoop() {
 			}
 			cn.handle(m)
 		})
-		cn.handling.Wait()
+		handling.Wait()
 	}
 }
 
@@ -570,14 +579,14 @@ func fieldOf(err error) string {
 // handshake when asked, a keepalive ping (unanswered within the ping
 // interval, the connection is dropped), then the queued messages. It
 // reports whether the connection goes on, and whether it wrote messages.
-func (cn *conn) writeOnce() (live, wrote bool) {
+func (cn *conn) writeOnce(batch [][]byte) (_ [][]byte, live, wrote bool) {
 	select {
 	case <-cn.ctx.Done():
-		return false, false
+		return batch, false, false
 	case <-cn.closing:
 		_ = cn.ws.Close(cn.closeCode, cn.closeReason)
 		cn.cancel()
-		return false, false
+		return batch, false, false
 	default:
 	}
 	if cn.pingDue.CompareAndSwap(true, false) {
@@ -587,12 +596,13 @@ func (cn *conn) writeOnce() (live, wrote bool) {
 		if err != nil {
 			_ = cn.ws.CloseNow() // no pong: the peer is gone, a close frame would not arrive either
 			cn.cancel()
-			return false, false
+			return batch, false, false
 		}
 	}
-	batch := cn.sub.Take(nil)
+	batch = cn.sub.Take(batch[:0])
+	defer clear(batch) // the frames are not kept past their write
 	if len(batch) == 0 {
-		return true, false
+		return batch, true, false
 	}
 	// One socket deadline bounds the whole batch (a context per write would
 	// cost the library a timer per message). It is cleared afterwards: the
@@ -606,11 +616,11 @@ func (cn *conn) writeOnce() (live, wrote bool) {
 			}
 			_ = cn.ws.CloseNow()
 			cn.cancel()
-			return false, false
+			return batch, false, false
 		}
 	}
 	_ = cn.nc.SetWriteDeadline(time.Time{})
-	return true, true
+	return batch, true, true
 }
 
 // pinger marks a keepalive ping due on every connection each ping interval

@@ -670,3 +670,32 @@ func TestShutdownClosesWebSocketsGoingAway(t *testing.T) {
 		t.Errorf("readyz while draining: %d", r.Status)
 	}
 }
+
+// TestWriterLingersThroughBursts: a connection that gets messages in bursts
+// keeps one writer from burst to burst, even when messages arrive while it
+// writes (each a kick of the running writer).
+func TestWriterLingersThroughBursts(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	c, _ := dialWS(t, ts, nil)
+	var cn *conn
+	ts.srv.connMu.Lock()
+	for k := range ts.srv.conns {
+		cn = k
+	}
+	ts.srv.connMu.Unlock()
+	for burst := range 20 {
+		for i := range 50 {
+			cn.send(map[string]any{"type": "test", "id": fmt.Sprintf("%d-%d", burst, i)})
+		}
+		for range 50 {
+			wsRead(t, c)
+		}
+		time.Sleep(20 * time.Millisecond) // a writer that ends early has ended by now
+		cn.wmu.Lock()
+		running := cn.wrunning
+		cn.wmu.Unlock()
+		if !running {
+			t.Fatalf("burst %d: the writer ended within writerLinger (%v) of its last write", burst, writerLinger)
+		}
+	}
+}
