@@ -267,12 +267,6 @@ func (h *Hub) subscribe(topicName string, s *Subscriber, epoch string, lastSeq u
 	if _, member := t.subs[s]; again && !member {
 		return
 	}
-	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
-		return
-	}
 	hubEpoch := h.Epoch()
 	resumed := epoch == hubEpoch && lastSeq > 0 && lastSeq <= t.seq
 	if !resumed {
@@ -306,7 +300,9 @@ func (h *Hub) subscribe(topicName string, s *Subscriber, epoch string, lastSeq u
 		b = append(b, f.Data...)
 	}
 	b = append(b, "]}"...)
-	s.enqueue("\x00snapshot\x00"+topicName, b, true) // a newer snapshot of the topic replaces a queued one
+	if !s.enqueue("\x00snapshot\x00"+topicName, b, true) { // a newer snapshot of the topic replaces a queued one
+		return // closed: never added
+	}
 	t.subs[s] = struct{}{}
 	s.mu.Lock()
 	if !slices.Contains(s.topics, topicName) {
