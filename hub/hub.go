@@ -127,9 +127,9 @@ func (h *Hub) Epoch() string {
 func (h *Hub) SetBroker(b Broker) { h.broker = b }
 
 // Reset starts epoch: every topic forgets its frames, continues from
-// seqs[topic] (0 when absent), and each subscriber gets a fresh, empty
-// snapshot of the topics it follows, which the frames published from then
-// on fill. A cluster's nodes share the epoch and sequence numbers of the
+// seqs[topic] (0 when absent), and its subscribers get a fresh, empty
+// snapshot (paced as a broadcast), which the frames published from then on
+// fill. A cluster's nodes share the epoch and sequence numbers of the
 // core, so that a client may resume on any of them.
 func (h *Hub) Reset(epoch string, seqs map[string]uint64) {
 	h.mu.Lock()
@@ -148,12 +148,9 @@ func (h *Hub) Reset(epoch string, seqs map[string]uint64) {
 		t.next, t.seq = seqs[name], seqs[name]
 		clear(t.payloads)
 		clear(t.latest)
-		subs := slices.Collect(maps.Keys(t.subs))
+		h.fanout(t, snapshotKey(name), encodeSnapshot(name, t, epoch, 0, false))
 		t.mu.Unlock()
 		t.pubMu.Unlock()
-		for _, s := range subs {
-			h.subscribe(name, s, "", 0, true)
-		}
 	}
 }
 
@@ -235,14 +232,7 @@ func (h *Hub) Deliver(f Frame) {
 	t.seq = f.Seq
 	t.latest[f.Key] = &f
 	n := len(t.subs)
-	qkey := f.Topic + "\x00" + f.Key
-	if h.opts.PaceRate > 0 && n > h.opts.PaceAbove {
-		h.pacer.enqueue(t.subs, qkey, f.Data, h.opts.PaceRate)
-	} else {
-		for s := range t.subs {
-			s.enqueue(qkey, f.Data, true)
-		}
-	}
+	h.fanout(t, f.Topic+"\x00"+f.Key, f.Data)
 	t.mu.Unlock()
 	h.delivered.Add(int64(n))
 	if h.opts.OnFanout != nil {
@@ -250,28 +240,47 @@ func (h *Hub) Deliver(f Frame) {
 	}
 }
 
+// fanout queues data under key for every subscriber of t (t.mu held),
+// through the pacer when the topic is large.
+func (h *Hub) fanout(t *topic, key string, data []byte) {
+	if h.opts.PaceRate > 0 && len(t.subs) > h.opts.PaceAbove {
+		h.pacer.enqueue(t.subs, key, data, h.opts.PaceRate)
+		return
+	}
+	for s := range t.subs {
+		s.enqueue(key, data, true)
+	}
+}
+
 // Subscribe adds s to topicName and queues its snapshot first: if epoch is
 // this hub's and lastSeq is not ahead of the topic, only the frames newer
 // than lastSeq ("resumed"); otherwise every latest frame. See docs/protocol.md.
 func (h *Hub) Subscribe(topicName string, s *Subscriber, epoch string, lastSeq uint64) {
-	h.subscribe(topicName, s, epoch, lastSeq, false)
-}
-
-// subscribe is Subscribe; with again set, only for a subscriber that still
-// follows the topic (Reset's fresh snapshots). A closed subscriber is never
-// added.
-func (h *Hub) subscribe(topicName string, s *Subscriber, epoch string, lastSeq uint64, again bool) {
 	t := h.topic(topicName)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, member := t.subs[s]; again && !member {
-		return
-	}
 	hubEpoch := h.Epoch()
 	resumed := epoch == hubEpoch && lastSeq > 0 && lastSeq <= t.seq
 	if !resumed {
 		lastSeq = 0
 	}
+	// A newer snapshot of the topic replaces a queued one.
+	if !s.enqueue(snapshotKey(topicName), encodeSnapshot(topicName, t, hubEpoch, lastSeq, resumed), true) {
+		return // closed: never added
+	}
+	t.subs[s] = struct{}{}
+	s.mu.Lock()
+	if !slices.Contains(s.topics, topicName) {
+		s.topics = append(s.topics, topicName)
+	}
+	s.mu.Unlock()
+}
+
+func snapshotKey(topicName string) string { return "\x00snapshot\x00" + topicName }
+
+// encodeSnapshot encodes t's snapshot message (t.mu held): its latest frames
+// newer than lastSeq, oldest first.
+func encodeSnapshot(topicName string, t *topic, epoch string, lastSeq uint64, resumed bool) []byte {
 	frames := make([]*Frame, 0, len(t.latest))
 	for _, f := range t.latest {
 		if f.Seq > lastSeq {
@@ -287,7 +296,7 @@ func (h *Hub) subscribe(topicName string, s *Subscriber, epoch string, lastSeq u
 	b = append(b, `{"type":"snapshot","topic":`...)
 	b = strconv.AppendQuote(b, topicName)
 	b = append(b, `,"epoch":"`...)
-	b = append(b, hubEpoch...)
+	b = append(b, epoch...)
 	b = append(b, `","seq":`...)
 	b = strconv.AppendUint(b, t.seq, 10)
 	b = append(b, `,"resumed":`...)
@@ -299,16 +308,7 @@ func (h *Hub) subscribe(topicName string, s *Subscriber, epoch string, lastSeq u
 		}
 		b = append(b, f.Data...)
 	}
-	b = append(b, "]}"...)
-	if !s.enqueue("\x00snapshot\x00"+topicName, b, true) { // a newer snapshot of the topic replaces a queued one
-		return // closed: never added
-	}
-	t.subs[s] = struct{}{}
-	s.mu.Lock()
-	if !slices.Contains(s.topics, topicName) {
-		s.topics = append(s.topics, topicName)
-	}
-	s.mu.Unlock()
+	return append(b, "]}"...)
 }
 
 // Unsubscribe removes s from topicName.
