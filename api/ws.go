@@ -6,10 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,6 +54,7 @@ type conn struct {
 	topics    []string       // followed; at most maxTopics
 	msgLimit  *rate.Limiter
 	strikes   int
+	owed      atomic.Int32 // on an edge: votes whose final answer from the core is not queued yet
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -82,13 +85,15 @@ type inMsg struct {
 }
 
 // outError is the error message sent over the socket.
+// ID and VoteID echo the message's own, as sent (a string, or a number in
+// a message that did not decode).
 type outError struct {
 	Type    string `json:"type"`
-	ID      string `json:"id,omitempty"`
+	ID      any    `json:"id,omitempty"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
-	VoteID  string `json:"vote_id,omitempty"`
+	VoteID  any    `json:"vote_id,omitempty"`
 }
 
 func (s *Server) handleWS(c echo.Context) error {
@@ -283,6 +288,11 @@ func (cn *conn) readLoop() {
 			}
 			return
 		}
+		select {
+		case <-cn.closing: // read only to finish the close handshake
+			continue
+		default:
+		}
 		if !cn.allow() {
 			continue
 		}
@@ -324,20 +334,78 @@ func (cn *conn) allow() bool {
 
 // decodeMessage parses one client message. It accepts exactly one JSON
 // object; unknown fields are ignored, wrong types and trailing data are
-// EBadMessage errors. A message without a known type is left to handle.
+// EBadMessage errors, as a *badMessage that echoes what could be recovered
+// of the message's id and vote_id. A message without a known type is left
+// to handle.
 func decodeMessage(data []byte) (inMsg, error) {
 	var m inMsg
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&m); err != nil {
-		return inMsg{}, &live.Error{Code: EBadMessage, Message: "The message is not a JSON object of the documented shape."}
+		bad := recoverIDs(data)
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			field := typeErr.Field[strings.LastIndexByte(typeErr.Field, '.')+1:] // "voteRequest.value": the embedded struct's name is no field of the message
+			bad.err = &live.Error{Code: EBadMessage, Field: field, Message: field + " must be " + jsonKind(typeErr.Type.Kind()) + "."}
+		} else {
+			bad.err = &live.Error{Code: EBadMessage, Message: "The message is not a JSON object of the documented shape."}
+		}
+		return inMsg{}, bad
 	}
 	if _, err := dec.Token(); err != io.EOF { // More would miss a stray '}' or ']'
-		return inMsg{}, &live.Error{Code: EBadMessage, Message: "Send one JSON object per message."}
+		bad := recoverIDs(data)
+		bad.err = &live.Error{Code: EBadMessage, Message: "Send one JSON object per message."}
+		return inMsg{}, bad
 	}
 	if len(m.ID) > 64 {
 		return inMsg{}, &live.Error{Code: EBadMessage, Field: "id", Message: "id must be at most 64 characters."}
 	}
 	return m, nil
+}
+
+// badMessage is a message that could not be decoded, with its id and
+// vote_id as sent (a string or a number; nil when absent or unusable), so
+// that the client can match the error to what it sent.
+type badMessage struct {
+	err        *live.Error
+	id, voteID any
+}
+
+func (b *badMessage) Error() string { return b.err.Error() }
+func (b *badMessage) Unwrap() error { return b.err }
+
+// recoverIDs reads the id and vote_id of a message that did not decode, if
+// it is one JSON object: each as sent, when it is a string of at most 64
+// characters or a number.
+func recoverIDs(data []byte) *badMessage {
+	var fields map[string]json.RawMessage
+	_ = json.NewDecoder(bytes.NewReader(data)).Decode(&fields)
+	scalar := func(raw json.RawMessage) any {
+		var s string
+		var n json.Number
+		switch {
+		case json.Unmarshal(raw, &s) == nil && s != "" && len(s) <= 64:
+			return s
+		case len(raw) <= 32 && json.Unmarshal(raw, &n) == nil:
+			return n
+		}
+		return nil
+	}
+	return &badMessage{id: scalar(fields["id"]), voteID: scalar(fields["vote_id"])}
+}
+
+// jsonKind names the JSON value a Go field of kind k takes.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "a whole number"
+	case reflect.Uint, reflect.Uint64, reflect.Uint32:
+		return "a whole number, 0 or more"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return "of the documented type"
 }
 
 func (cn *conn) handle(m inMsg) {
@@ -477,10 +545,12 @@ func (cn *conn) submitVote(m inMsg) {
 	var mu sync.Mutex
 	firstSent := false
 	var held []func()
+	cn.owed.Add(1)
 	report := func(status string, err error) {
 		send := func() {
 			if status != "received" { // the others are final
 				cn.s.countVote(status, err)
+				defer cn.owed.Add(-1) // after the answer is queued: a closing writer then writes it
 			}
 			if err != nil {
 				cn.failVote(m, err)
@@ -502,6 +572,7 @@ func (cn *conn) submitVote(m inMsg) {
 	if err != nil {
 		cn.s.countVote("", err)
 		cn.failVote(m, err)
+		cn.owed.Add(-1)
 		return
 	}
 	a := ack
@@ -560,11 +631,23 @@ func (cn *conn) reply(m inMsg, v map[string]any) {
 }
 
 func (cn *conn) fail(id string, err error) {
-	cn.send(outError{Type: "error", ID: id, Code: live.ErrorCode(err), Message: live.ErrorMessage(err), Field: fieldOf(err)})
+	e := outError{Type: "error", ID: textOrNil(id), Code: live.ErrorCode(err), Message: live.ErrorMessage(err), Field: fieldOf(err)}
+	if bad, ok := err.(*badMessage); ok {
+		e.ID, e.VoteID = bad.id, bad.voteID
+	}
+	cn.send(e)
 }
 
 func (cn *conn) failVote(m inMsg, err error) {
-	cn.send(outError{Type: "error", ID: m.ID, Code: live.ErrorCode(err), Message: live.ErrorMessage(err), Field: fieldOf(err), VoteID: m.VoteID})
+	cn.send(outError{Type: "error", ID: textOrNil(m.ID), Code: live.ErrorCode(err), Message: live.ErrorMessage(err), Field: fieldOf(err), VoteID: textOrNil(m.VoteID)})
+}
+
+// textOrNil is s, or nil (left out of a JSON object) when s is empty.
+func textOrNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func fieldOf(err error) string {
@@ -584,7 +667,11 @@ func (cn *conn) writeOnce(batch [][]byte) (_ [][]byte, live, wrote bool) {
 	case <-cn.ctx.Done():
 		return batch, false, false
 	case <-cn.closing:
-		_ = cn.ws.Close(cn.closeCode, cn.closeReason)
+		reason := cn.closeReason
+		if owed := cn.writeOwed(); owed > 0 {
+			reason = fmt.Sprintf("%s; %d vote answers not sent: send those votes again", reason, owed)
+		}
+		_ = cn.ws.Close(cn.closeCode, reason)
 		cn.cancel()
 		return batch, false, false
 	default:
@@ -600,13 +687,22 @@ func (cn *conn) writeOnce(batch [][]byte) (_ [][]byte, live, wrote bool) {
 		}
 	}
 	batch = cn.sub.Take(batch[:0])
-	defer clear(batch) // the frames are not kept past their write
 	if len(batch) == 0 {
 		return batch, true, false
 	}
-	// One socket deadline bounds the whole batch (a context per write would
-	// cost the library a timer per message). It is cleared afterwards: the
-	// library writes pongs and close replies itself, without a deadline.
+	if !cn.writeBatch(batch) {
+		return batch, false, false
+	}
+	return batch, true, true
+}
+
+// writeBatch writes batch, then clears it (the frames are not kept past
+// their write). One socket deadline bounds the whole batch (a context per
+// write would cost the library a timer per message); it is cleared
+// afterwards: the library writes pongs and close replies itself, without a
+// deadline. On failure the connection is dropped.
+func (cn *conn) writeBatch(batch [][]byte) bool {
+	defer clear(batch)
 	_ = cn.nc.SetWriteDeadline(time.Now().Add(cn.s.cfg.WriteTimeout))
 	for _, msg := range batch {
 		if err := cn.ws.Write(context.Background(), websocket.MessageText, msg); err != nil {
@@ -616,11 +712,38 @@ func (cn *conn) writeOnce(batch [][]byte) (_ [][]byte, live, wrote bool) {
 			}
 			_ = cn.ws.CloseNow()
 			cn.cancel()
-			return batch, false, false
+			return false
 		}
 	}
 	_ = cn.nc.SetWriteDeadline(time.Time{})
-	return batch, true, true
+	return true
+}
+
+// writeOwed writes, before a close, every reply the connection is owed:
+// what is queued, and on an edge the answers of votes still with the core,
+// as they arrive, for up to WriteTimeout. It returns how many vote answers
+// did not arrive in time.
+func (cn *conn) writeOwed() int {
+	deadline := time.NewTimer(cn.s.cfg.WriteTimeout)
+	defer deadline.Stop()
+	var batch [][]byte
+	for {
+		batch = cn.sub.Take(batch[:0])
+		if len(batch) > 0 && !cn.writeBatch(batch) {
+			return 0 // the peer is gone: nothing more can reach it
+		}
+		owed := int(cn.owed.Load())
+		if owed == 0 {
+			return 0
+		}
+		select {
+		case <-cn.wake: // an answer was queued
+		case <-deadline.C:
+			return owed
+		case <-cn.ctx.Done():
+			return owed
+		}
+	}
 }
 
 // pinger marks a keepalive ping due on every connection each ping interval

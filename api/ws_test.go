@@ -318,6 +318,52 @@ func TestWSBadInput(t *testing.T) {
 	})
 }
 
+// TestWSBadMessageEchoesIDs sends votes with fields of the wrong type: the
+// error carries the message's id and vote_id as sent, names the field, and
+// nothing changes.
+func TestWSBadMessageEchoesIDs(t *testing.T) {
+	ts := newTestServer(t, Config{MessageRate: 1000, MessageBurst: 1000})
+	f := newFixture(t, ts, "WSIDS")
+	p := ts.join(t, f.Code, nil)
+	c, _ := dialWS(t, ts, nil)
+	wsAuth(t, c, p.Token)
+	target := f.openPitch()
+	for _, k := range []struct {
+		name, msg, id, voteID, field string
+	}{
+		{"a value as a string", `{"type":"vote","id":"m1","vote_id":"v1","target":"` + target + `","value":"5"}`, `"m1"`, `"v1"`, "value"},
+		{"a fractional value", `{"type":"vote","id":"m2","vote_id":"v2","target":"` + target + `","value":2.5}`, `"m2"`, `"v2"`, "value"},
+		{"a value in exponent form", `{"type":"vote","id":"m3","vote_id":"v3","target":"` + target + `","value":1e9}`, `"m3"`, `"v3"`, "value"},
+		{"a numeric vote_id", `{"type":"vote","id":"m4","vote_id":17,"target":"` + target + `","value":3}`, `"m4"`, `17`, "vote_id"},
+		{"a numeric id", `{"type":"vote","id":9,"vote_id":"v5","target":"` + target + `","value":3}`, `9`, `"v5"`, "id"},
+		{"trailing data", `{"type":"vote","id":"m6","vote_id":"v6","target":"` + target + `","value":3} x`, `"m6"`, `"v6"`, ""},
+	} {
+		t.Run(k.name+" is a bad message that names the vote", func(t *testing.T) {
+			before := ts.state(t, f.Code)
+			wsSend(t, c, k.msg)
+			ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
+			_, b, err := c.Read(ctx) // raw: the ids may be numbers
+			cancel()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var e map[string]json.RawMessage
+			if err := json.Unmarshal(b, &e); err != nil {
+				t.Fatal(err)
+			}
+			if string(e["code"]) != `"`+EBadMessage+`"` || string(e["id"]) != k.id || string(e["vote_id"]) != k.voteID {
+				t.Errorf("error %s: want %s with id %s and vote_id %s", b, EBadMessage, k.id, k.voteID)
+			}
+			if k.field != "" && string(e["field"]) != `"`+k.field+`"` {
+				t.Errorf("error %s: want field %s", b, k.field)
+			}
+			if after := ts.state(t, f.Code); after != before {
+				t.Errorf("state changed")
+			}
+		})
+	}
+}
+
 func TestWSTokenExpiresOnOpenConnection(t *testing.T) {
 	ts := newTestServer(t, Config{TokenTTL: time.Second})
 	f := newFixture(t, ts, "WSTTL")
@@ -363,45 +409,67 @@ func TestWSReadLimit(t *testing.T) {
 	})
 }
 
+// TestWSFloodCloses floods a connection as a misbehaving client would: 37
+// pings, a vote, 80 pings. Every message within the burst is answered
+// (the vote with its ack, after the commit), every refused one with
+// rate_limited until the threshold-th refusal, which closes the connection
+// with CloseFlood; nothing owed is dropped on the way out.
 func TestWSFloodCloses(t *testing.T) {
-	const threshold = 5
-	ts := newTestServer(t, Config{MessageRate: 0.001, MessageBurst: 1, FloodThreshold: threshold})
-	c, _ := dialWS(t, ts, nil)
-	usable(t, c) // spends the burst of one message
-
-	// The next threshold-1 messages are refused with rate_limited, and the
-	// threshold-th refusal closes the connection.
-	for i := range 3 * threshold {
-		ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
-		err := c.Write(ctx, websocket.MessageText, []byte(`{"type":"ping","id":"`+strconv.Itoa(i)+`"}`))
-		cancel()
-		if err != nil {
-			break // the server may already have closed
+	const burst, threshold = 40, 50
+	ts := newTestServer(t, Config{MessageRate: 0.001, MessageBurst: burst, FloodThreshold: threshold, VoteRate: 100, VoteBurst: 100})
+	f := newFixture(t, ts, "FLOOD")
+	for run := range 5 {
+		p := ts.join(t, f.Code, nil)
+		c, _ := dialWS(t, ts, nil)
+		wsSend(t, c, map[string]string{"type": "auth", "token": p.Token}) // the burst's first message
+		voteID := "flood-" + strconv.Itoa(run)
+		var msgs []string
+		for i := range 36 {
+			msgs = append(msgs, `{"type":"ping","id":"`+strconv.Itoa(i)+`"}`)
 		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
-	defer cancel()
-	limited := 0
-	for {
-		_, b, err := c.Read(ctx)
-		if err != nil {
-			if got := websocket.CloseStatus(err); got != CloseFlood {
-				t.Fatalf("connection ended with %v (status %d), want %d", err, got, CloseFlood)
+		msgs = append(msgs, `{"type":"vote","id":"v","vote_id":"`+voteID+`","target":"`+f.openPitch()+`","value":4}`)
+		for i := range 80 {
+			msgs = append(msgs, `{"type":"ping","id":"late-`+strconv.Itoa(i)+`"}`)
+		}
+		for _, m := range msgs {
+			ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
+			err := c.Write(ctx, websocket.MessageText, []byte(m))
+			cancel()
+			if err != nil {
+				break // the server may already have closed
 			}
-			break
 		}
-		var f frame
-		if err := json.Unmarshal(b, &f); err != nil {
-			t.Fatal(err)
+		ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
+		var pongs, limited, acks int
+		for {
+			_, b, err := c.Read(ctx)
+			if err != nil {
+				if got := websocket.CloseStatus(err); got != CloseFlood {
+					t.Fatalf("run %d: connection ended with %v (status %d), want %d", run, err, got, CloseFlood)
+				}
+				break
+			}
+			var fr frame
+			if err := json.Unmarshal(b, &fr); err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case fr.Type == "pong":
+				pongs++
+			case fr.Type == "ack" && fr.VoteID == voteID:
+				acks++
+			case fr.Type == "error" && fr.Code == live.ERateLimited:
+				limited++
+			case fr.Type == "welcome", fr.Type == "auth_ok":
+			default:
+				t.Fatalf("run %d: unexpected %s", run, b)
+			}
 		}
-		if f.Type != "error" || f.Code != live.ERateLimited {
-			t.Fatalf("got %s, want only rate_limited errors", b)
+		cancel()
+		// The burst: auth, 36 pings, the vote and 2 more pings.
+		if pongs != burst-2 || acks != 1 || limited != threshold-1 {
+			t.Errorf("run %d: %d pongs, %d acks, %d rate_limited before the close; want %d, 1, %d", run, pongs, acks, limited, burst-2, threshold-1)
 		}
-		limited++
-	}
-	// Errors queued just before the close may be dropped with the connection.
-	if limited > threshold-1 {
-		t.Errorf("%d rate_limited errors before the close, want at most %d", limited, threshold-1)
 	}
 }
 
