@@ -37,7 +37,8 @@ type Core struct {
 	leaseUntil atomic.Int64 // unix ms until which the lease is surely ours
 	lost       chan string  // the node that took the lease
 
-	// Set by Start: what the core keeps in Redis, put back by ensure.
+	// Set by Start, before started: what the core keeps in Redis, put back by ensure.
+	started atomic.Bool
 	epoch   string
 	secrets map[string]string
 	hub     *hub.Hub
@@ -59,11 +60,13 @@ func (c *Core) leaseValue() string { return c.opts.Node + " " + c.instance }
 // ErrLeaseHeld is returned by Start when another node holds the core lease.
 var ErrLeaseHeld = errors.New("another node holds the core lease")
 
-// acquireScript takes the lease if it is free or held by this node id (a
-// restart of this node), and renews it if this process holds it.
+// acquireScript takes the lease if it is free, and renews it if this
+// process holds it. A lease of another process is held, even under this
+// node id: an earlier process of this node that crashed is told apart from
+// a second one running only by the lease running out.
 var acquireScript = redis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
-if not cur or cur == ARGV[1] or string.match(cur, '^([^ ]+) ') == ARGV[3] then
+if not cur or cur == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return 1
 end
@@ -86,7 +89,7 @@ return cur`)
 func (c *Core) tryLease(ctx context.Context, script *redis.Script) (bool, string, error) {
 	start := time.Now()
 	v, err := call(ctx, c.opts.Timeout, func(ctx context.Context) (any, error) {
-		return script.Run(ctx, c.rdb, []string{keyLease}, c.leaseValue(), c.opts.LeaseTTL.Milliseconds(), c.opts.Node).Result()
+		return script.Run(ctx, c.rdb, []string{keyLease}, c.leaseValue(), c.opts.LeaseTTL.Milliseconds()).Result()
 	})
 	if err != nil {
 		return false, "", err
@@ -101,12 +104,12 @@ func (c *Core) tryLease(ctx context.Context, script *redis.Script) (bool, string
 	return false, holder, nil
 }
 
-// Start takes the core lease, waiting up to LeaseWait for a lease another
-// node holds (a crashed core's runs out), then sets the local hub to the
-// cluster's epoch and sequence numbers (a new epoch if Redis has none) and
-// publishes the secrets edges need. It returns ErrLeaseHeld, wrapped with
-// the holder's node id, when the lease stays taken.
-func (c *Core) Start(ctx context.Context, h *hub.Hub, secrets map[string]string) error {
+// Acquire takes the core lease, waiting up to LeaseWait for a lease
+// another process holds (a crashed core's runs out within LeaseTTL). It
+// returns ErrLeaseHeld, wrapped with the holder's node id, when the lease
+// stays taken. Call it before touching the database, and keep the lease
+// with KeepLease from then on.
+func (c *Core) Acquire(ctx context.Context) error {
 	deadline := time.Now().Add(c.opts.LeaseWait)
 	for attempt := 0; ; attempt++ {
 		ok, holder, err := c.tryLease(ctx, acquireScript)
@@ -114,10 +117,14 @@ func (c *Core) Start(ctx context.Context, h *hub.Hub, secrets map[string]string)
 			return fmt.Errorf("cluster: core lease: %w", err)
 		}
 		if ok {
-			break
+			return nil
 		}
 		if attempt == 0 {
-			c.opts.Logger.Warn("cluster: node "+holder+" holds the core lease; waiting for it to expire", "wait", c.opts.LeaseWait)
+			who := "node " + holder
+			if holder == c.opts.Node {
+				who = "another process of node " + holder + " (a second one running, or an earlier one that did not stop cleanly)"
+			}
+			c.opts.Logger.Warn("cluster: "+who+" holds the core lease; waiting for it to expire", "wait", c.opts.LeaseWait)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("cluster: node %s: %w; refusing to act as core", holder, ErrLeaseHeld)
@@ -126,6 +133,12 @@ func (c *Core) Start(ctx context.Context, h *hub.Hub, secrets map[string]string)
 			return ctx.Err()
 		}
 	}
+}
+
+// Start sets the local hub to the cluster's epoch and sequence numbers (a
+// new epoch if Redis has none) and publishes the secrets edges need. Call
+// it once the lease is taken (Acquire), before the engine publishes.
+func (c *Core) Start(ctx context.Context, h *hub.Hub, secrets map[string]string) error {
 	epoch, err := call(ctx, c.opts.Timeout, func(ctx context.Context) (string, error) { return c.rdb.Get(ctx, keyEpoch).Result() })
 	switch {
 	case errors.Is(err, redis.Nil):
@@ -160,6 +173,7 @@ func (c *Core) Start(ctx context.Context, h *hub.Hub, secrets map[string]string)
 	if err := c.ensure(ctx); err != nil {
 		return err
 	}
+	c.started.Store(true)
 	c.opts.Logger.Info("cluster: acting as core", "node", c.opts.Node, "epoch", epoch)
 	return nil
 }
@@ -209,9 +223,10 @@ func (c *Core) Lost() <-chan string { return c.lost }
 
 func (c *Core) leaseValid() bool { return time.Now().UnixMilli() < c.leaseUntil.Load() }
 
-// keepLease renews the lease every third of its TTL until ctx ends, then
-// releases it.
-func (c *Core) keepLease(ctx context.Context) {
+// KeepLease renews the lease taken by Acquire every third of its TTL until
+// ctx ends, then releases it: end it once the database is closed. If
+// another node takes the lease, it delivers that node on Lost and returns.
+func (c *Core) KeepLease(ctx context.Context) {
 	t := time.NewTicker(c.opts.LeaseTTL / 3)
 	defer t.Stop()
 	failing := false
@@ -241,6 +256,9 @@ func (c *Core) keepLease(ctx context.Context) {
 				c.opts.Logger.Info("cluster: core lease renewed again")
 			}
 			failing = false
+			if !c.started.Load() { // nothing to put back yet
+				continue
+			}
 			if err := c.ensure(ctx); err != nil {
 				c.opts.Logger.Warn("cluster: restoring the cluster's keys in Redis failed", "err", err)
 			}
@@ -248,13 +266,12 @@ func (c *Core) keepLease(ctx context.Context) {
 	}
 }
 
-// Run keeps the lease and consumes the vote and command streams until ctx
+// Run consumes the vote and command streams, while the lease is valid, until ctx
 // ends: votes through voter (acknowledged in the stream after the commit,
 // the result sent to the edge that took the vote), HTTP requests through
 // handler.
 func (c *Core) Run(ctx context.Context, voter Voter, handler http.Handler) {
 	var wg sync.WaitGroup
-	wg.Go(func() { c.keepLease(ctx) })
 	wg.Go(func() {
 		c.consume(ctx, streamVotes, 512, func(ctx context.Context, ms []redis.XMessage, old bool) ([]string, func()) {
 			return c.votes(ctx, voter, ms)

@@ -35,6 +35,9 @@ type Store interface {
 	Enqueue(op WriteOp) error
 	// Flush waits until every op enqueued before it is durable.
 	Flush(ctx context.Context) error
+	// WriteFault is the storage error of the last write (the disk full, the
+	// file read-only), or nil when it succeeded.
+	WriteFault() error
 }
 
 // StateChange is the rows one moderator action changed, with its audit entry.
@@ -130,8 +133,6 @@ type Engine struct {
 	byID    map[int64]*eventState
 	owner   map[string]*eventState // "room:1", "round:2", "pitch:3", "poll:4" → owning event
 	stopped bool
-
-	commitFailed atomic.Bool
 }
 
 type ballotKey struct {
@@ -502,7 +503,6 @@ func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (string, *voteWai
 			es.dirty[vote.Target] = true
 			es.tmu.Unlock()
 		} else {
-			e.commitFailed.Store(true)
 			e.opts.Logger.Error("vote commit failed", "err", err)
 			es.mu.Lock()
 			delete(es.seen, sk)
@@ -548,8 +548,9 @@ func (es *eventState) acceptingOptions(t Target) (int, error) {
 	return 0, Errorf(ENotFound, "No such %s in this event.", t.Kind)
 }
 
-// Healthy reports whether every commit so far succeeded.
-func (e *Engine) Healthy() bool { return !e.commitFailed.Load() }
+// Healthy reports whether the store's last write succeeded: a node that
+// cannot write (disk full, read-only) is not, until a write succeeds again.
+func (e *Engine) Healthy() bool { return e.store.WriteFault() == nil }
 
 // MyVotes returns a participant's current votes by target ("pitch:12" → 4).
 func (e *Engine) MyVotes(who Voter) map[string]int {

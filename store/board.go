@@ -32,7 +32,8 @@ func fromMS(v int64) time.Time {
 }
 
 // inTx runs f in a write transaction, then saves a (if not nil) in it.
-func (db *DB) inTx(ctx context.Context, what string, a *live.AuditEntry, f func(tx *sql.Tx) error) error {
+func (db *DB) inTx(ctx context.Context, what string, a *live.AuditEntry, f func(tx *sql.Tx) error) (err error) {
+	defer db.noteWrite(&err)
 	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)
@@ -106,7 +107,8 @@ func (db *DB) Boards(ctx context.Context, eventID int64) ([]live.Board, error) {
 }
 
 // AddEntry stores a new entry.
-func (db *DB) AddEntry(ctx context.Context, e *live.Entry) error {
+func (db *DB) AddEntry(ctx context.Context, e *live.Entry) (err error) {
+	defer db.noteWrite(&err)
 	res, err := db.writer.ExecContext(ctx, `INSERT INTO board_entries (board_id, event_id, participant_id, display_name, text, status, pinned,
 		merged_into, created_at, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.BoardID, e.EventID, e.ParticipantID, e.DisplayName, e.Text, e.Status, e.Pinned, e.MergedInto, ms(e.CreatedAt), e.DecidedBy, ms(e.DecidedAt))
@@ -205,7 +207,8 @@ func (db *DB) MergeEntry(ctx context.Context, e *live.Entry, a *live.AuditEntry)
 // Upvote records participant's upvote of an entry if the entry is in state
 // status. It reports false, changing nothing, when the participant had
 // already upvoted it or the entry is not (or no longer) in that state.
-func (db *DB) Upvote(ctx context.Context, entryID, participant int64, status string, at time.Time) (bool, error) {
+func (db *DB) Upvote(ctx context.Context, entryID, participant int64, status string, at time.Time) (_ bool, err error) {
+	defer db.noteWrite(&err)
 	res, err := db.writer.ExecContext(ctx, `INSERT OR IGNORE INTO board_upvotes (entry_id, participant_id, at)
 		SELECT id, ?, ? FROM board_entries WHERE id = ? AND status = ?`, participant, ms(at), entryID, status)
 	if err != nil {
@@ -223,7 +226,8 @@ func (db *DB) HasUpvoted(ctx context.Context, entryID, participant int64) (bool,
 }
 
 // RetractUpvote deletes participant's upvote of an entry; false if there was none.
-func (db *DB) RetractUpvote(ctx context.Context, entryID, participant int64) (bool, error) {
+func (db *DB) RetractUpvote(ctx context.Context, entryID, participant int64) (_ bool, err error) {
+	defer db.noteWrite(&err)
 	res, err := db.writer.ExecContext(ctx, `DELETE FROM board_upvotes WHERE entry_id = ? AND participant_id = ?`, entryID, participant)
 	if err != nil {
 		return false, fmt.Errorf("store: retract upvote: %w", err)
@@ -234,8 +238,9 @@ func (db *DB) RetractUpvote(ctx context.Context, entryID, participant int64) (bo
 
 // SaveMeetingRequest stores m, replacing the participant's earlier request
 // for the same pitch.
-func (db *DB) SaveMeetingRequest(ctx context.Context, m *live.MeetingRequest) error {
-	err := db.writer.QueryRowContext(ctx, `INSERT INTO meeting_requests (event_id, pitch_id, participant_id, name, company, role, email, consent_text, created_at)
+func (db *DB) SaveMeetingRequest(ctx context.Context, m *live.MeetingRequest) (err error) {
+	defer db.noteWrite(&err)
+	err = db.writer.QueryRowContext(ctx, `INSERT INTO meeting_requests (event_id, pitch_id, participant_id, name, company, role, email, consent_text, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (pitch_id, participant_id) DO UPDATE SET name = excluded.name, company = excluded.company,
 		role = excluded.role, email = excluded.email, consent_text = excluded.consent_text, created_at = excluded.created_at RETURNING id`,
 		m.EventID, m.PitchID, m.ParticipantID, m.Name, m.Company, m.Role, m.Email, m.ConsentText, ms(m.CreatedAt)).Scan(&m.ID)
@@ -246,7 +251,8 @@ func (db *DB) SaveMeetingRequest(ctx context.Context, m *live.MeetingRequest) er
 }
 
 // DeleteMeetingRequest deletes participant's request for a pitch; false if there was none.
-func (db *DB) DeleteMeetingRequest(ctx context.Context, eventID, pitchID, participant int64) (bool, error) {
+func (db *DB) DeleteMeetingRequest(ctx context.Context, eventID, pitchID, participant int64) (_ bool, err error) {
+	defer db.noteWrite(&err)
 	res, err := db.writer.ExecContext(ctx, `DELETE FROM meeting_requests WHERE event_id = ? AND pitch_id = ? AND participant_id = ?`, eventID, pitchID, participant)
 	if err != nil {
 		return false, fmt.Errorf("store: withdraw meeting request: %w", err)

@@ -34,7 +34,8 @@ func parseTime(s string) time.Time {
 // AddFeedItem stores a new item and counts it in its minute's volume, in
 // one transaction. It returns false, storing nothing, when the event already
 // holds the same source id or the same dedup key.
-func (db *DB) AddFeedItem(ctx context.Context, it *live.FeedItem) (bool, error) {
+func (db *DB) AddFeedItem(ctx context.Context, it *live.FeedItem) (_ bool, err error) {
+	defer db.noteWrite(&err)
 	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("store: feed item: %w", err)
@@ -68,8 +69,9 @@ func (db *DB) AddFeedItem(ctx context.Context, it *live.FeedItem) (bool, error) 
 
 // SaveFeedDecision stores an item's moderation state: status, pin, reason
 // and who decided when.
-func (db *DB) SaveFeedDecision(ctx context.Context, it *live.FeedItem) error {
-	_, err := db.writer.ExecContext(ctx, `UPDATE feed_items SET status = ?, pinned = ?, reason = ?, decided_by = ?, decided_at = ? WHERE id = ?`,
+func (db *DB) SaveFeedDecision(ctx context.Context, it *live.FeedItem) (err error) {
+	defer db.noteWrite(&err)
+	_, err = db.writer.ExecContext(ctx, `UPDATE feed_items SET status = ?, pinned = ?, reason = ?, decided_by = ?, decided_at = ? WHERE id = ?`,
 		it.Status, it.Pinned, it.Reason, it.DecidedBy, fmtTime(it.DecidedAt), it.ID)
 	if err != nil {
 		return fmt.Errorf("store: feed decision: %w", err)
@@ -144,8 +146,9 @@ func (db *DB) FeedCursor(ctx context.Context, eventID int64, source string) (str
 }
 
 // SetFeedCursor stores where source of the event resumes.
-func (db *DB) SetFeedCursor(ctx context.Context, eventID int64, source, cursor string) error {
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO feed_cursors (event_id, source, cursor, updated_at) VALUES (?, ?, ?, ?)
+func (db *DB) SetFeedCursor(ctx context.Context, eventID int64, source, cursor string) (err error) {
+	defer db.noteWrite(&err)
+	_, err = db.writer.ExecContext(ctx, `INSERT INTO feed_cursors (event_id, source, cursor, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (event_id, source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`,
 		eventID, source, cursor, fmtTime(time.Now()))
 	return err
@@ -164,7 +167,8 @@ func (db *DB) FeedSettings(ctx context.Context, eventID int64) (s live.FeedSetti
 }
 
 // SaveFeedSettings stores an event's feed settings.
-func (db *DB) SaveFeedSettings(ctx context.Context, eventID int64, s live.FeedSettings) error {
+func (db *DB) SaveFeedSettings(ctx context.Context, eventID int64, s live.FeedSettings) (err error) {
+	defer db.noteWrite(&err)
 	doc, err := json.Marshal(s)
 	if err != nil {
 		return err

@@ -20,10 +20,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ovation-live/ovation/live"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver; its errors carry SQLite's result codes
 )
 
 //go:embed migrations/*.sql
@@ -55,6 +56,7 @@ type DB struct {
 
 	mu     sync.RWMutex // guards closed against Enqueue
 	closed bool
+	fault  atomic.Pointer[error] // the last write's storage fault; nil after a success
 	ops    chan live.WriteOp
 	done   chan struct{}
 }
@@ -81,8 +83,8 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = 65536
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+	if err := checkWritable(path); err != nil {
+		return nil, err
 	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(" + opts.Synchronous + ")&_txlock=immediate&_time_format=sqlite"
@@ -103,10 +105,37 @@ func Open(path string, opts Options) (*DB, error) {
 	if err := db.migrate(context.Background()); err != nil {
 		writer.Close()
 		reader.Close()
-		return nil, err
+		return nil, fmt.Errorf("%w (database %s)", err, path)
 	}
 	go db.commitLoop()
 	return db, nil
+}
+
+// checkWritable makes sure the database at path can be written before
+// SQLite opens it, which would otherwise open it read-only and fail only at
+// the first write: the directory must take new files (the database, its
+// -wal and -shm files), and the files that exist must open for writing.
+func checkWritable(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("store: cannot create the data directory %s: %w", dir, errors.Unwrap(err))
+	}
+	probe, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("store: the data directory %s cannot be written (%w): the database and its -wal and -shm files live there; give the server's user write access to it, or set data_dir", dir, errors.Unwrap(err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		f, err := os.OpenFile(name, os.O_RDWR, 0)
+		switch {
+		case err == nil:
+			f.Close()
+		case !errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("store: the database file %s cannot be written (%w); give the server's user write access to it", name, errors.Unwrap(err))
+		}
+	}
+	return nil
 }
 
 // Close stops accepting writes, commits what is queued and closes the database.
@@ -123,43 +152,51 @@ func (db *DB) Close() error {
 	return errors.Join(db.writer.Close(), db.reader.Close())
 }
 
-// migrate applies the embedded migrations newer than PRAGMA user_version.
+// migrate applies the embedded migrations newer than PRAGMA user_version,
+// each in its own write transaction that reads the version first: a second
+// process migrating the same file at the same time waits for the lock, then
+// finds the migration applied.
 func (db *DB) migrate(ctx context.Context) error {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
-	var version int
-	if err := db.writer.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return fmt.Errorf("store: read schema version: %w", err)
-	}
 	for _, name := range names {
 		n, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
 		if err != nil {
 			return fmt.Errorf("store: migration %s: bad name", name)
 		}
-		if n <= version {
-			continue
-		}
 		body, _ := migrations.ReadFile(name)
-		tx, err := db.writer.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
+		if err := db.migrateTo(ctx, n, string(body)); err != nil {
 			return fmt.Errorf("store: migration %s: %w", name, err)
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", n)); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			return err
 		}
 	}
 	return nil
+}
+
+// migrateTo runs body and sets the schema version to n, unless the schema
+// is at n already.
+func (db *DB) migrateTo(ctx context.Context, n int, body string) error {
+	tx, err := db.writer.BeginTx(ctx, nil) // BEGIN IMMEDIATE (the DSN's _txlock): the write lock first
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var version int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if n <= version {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, body); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", n)); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Enqueue implements live.Store: it hands op to the group committer without blocking.
@@ -276,6 +313,10 @@ func (db *DB) commitBatch(batch []live.WriteOp) {
 	if db.opts.OnCommit != nil {
 		db.opts.OnCommit(len(batch), time.Since(start), err)
 	}
+	if err != nil && !isStorageFault(err) { // the engine checked every write: any failure is the storage's
+		err = &storageError{err}
+	}
+	db.noteWrite(&err)
 	for _, op := range batch {
 		if op.Done != nil {
 			op.Done(err)
@@ -449,21 +490,26 @@ func upsert(ctx context.Context, x execer, table string, id *int64, cols []strin
 }
 
 // SaveEvent implements live.Store.
-func (db *DB) SaveEvent(ctx context.Context, e *live.Event) error {
+func (db *DB) SaveEvent(ctx context.Context, e *live.Event) (err error) {
+	defer db.noteWrite(&err)
 	langs, _ := json.Marshal(e.Languages)
 	return upsert(ctx, db.writer, "events", &e.ID, []string{"code", "title", "languages", "color", "logo_url", "jury_code", "jury_weight", "created_at"},
 		e.Code, e.Title, string(langs), e.Color, e.LogoURL, e.JuryCode, e.JuryWeight, e.CreatedAt.UTC().Format(time.RFC3339Nano))
 }
 
 // SaveRoom implements live.Store.
-func (db *DB) SaveRoom(ctx context.Context, r *live.Room) error { return saveRoom(ctx, db.writer, r) }
+func (db *DB) SaveRoom(ctx context.Context, r *live.Room) (err error) {
+	defer db.noteWrite(&err)
+	return saveRoom(ctx, db.writer, r)
+}
 
 func saveRoom(ctx context.Context, x execer, r *live.Room) error {
 	return upsert(ctx, x, "rooms", &r.ID, []string{"event_id", "name", "active_round_id"}, r.EventID, r.Name, r.ActiveRoundID)
 }
 
 // SaveRound implements live.Store.
-func (db *DB) SaveRound(ctx context.Context, r *live.Round) error {
+func (db *DB) SaveRound(ctx context.Context, r *live.Round) (err error) {
+	defer db.noteWrite(&err)
 	return saveRound(ctx, db.writer, r)
 }
 
@@ -473,7 +519,8 @@ func saveRound(ctx context.Context, x execer, r *live.Round) error {
 }
 
 // SavePitch implements live.Store.
-func (db *DB) SavePitch(ctx context.Context, p *live.Pitch) error {
+func (db *DB) SavePitch(ctx context.Context, p *live.Pitch) (err error) {
+	defer db.noteWrite(&err)
 	return savePitch(ctx, db.writer, p)
 }
 
@@ -485,13 +532,17 @@ func savePitch(ctx context.Context, x execer, p *live.Pitch) error {
 }
 
 // DeletePitch implements live.Store.
-func (db *DB) DeletePitch(ctx context.Context, id int64) error {
-	_, err := db.writer.ExecContext(ctx, `DELETE FROM pitches WHERE id = ?`, id)
+func (db *DB) DeletePitch(ctx context.Context, id int64) (err error) {
+	defer db.noteWrite(&err)
+	_, err = db.writer.ExecContext(ctx, `DELETE FROM pitches WHERE id = ?`, id)
 	return err
 }
 
 // SavePoll implements live.Store.
-func (db *DB) SavePoll(ctx context.Context, p *live.Poll) error { return savePoll(ctx, db.writer, p) }
+func (db *DB) SavePoll(ctx context.Context, p *live.Poll) (err error) {
+	defer db.noteWrite(&err)
+	return savePoll(ctx, db.writer, p)
+}
 
 func savePoll(ctx context.Context, x execer, p *live.Poll) error {
 	choices, _ := json.Marshal(p.Choices)
@@ -503,7 +554,10 @@ func savePoll(ctx context.Context, x execer, p *live.Poll) error {
 }
 
 // Audit implements live.Store.
-func (db *DB) Audit(ctx context.Context, a live.AuditEntry) error { return audit(ctx, db.writer, a) }
+func (db *DB) Audit(ctx context.Context, a live.AuditEntry) (err error) {
+	defer db.noteWrite(&err)
+	return audit(ctx, db.writer, a)
+}
 
 func audit(ctx context.Context, x execer, a live.AuditEntry) error {
 	_, err := x.ExecContext(ctx, `INSERT INTO audit (event_id, actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -513,7 +567,8 @@ func audit(ctx context.Context, x execer, a live.AuditEntry) error {
 
 // SaveState implements live.Store: every row of the change and its audit
 // entry in one transaction, so that a failure leaves nothing half-applied.
-func (db *DB) SaveState(ctx context.Context, st live.StateChange) error {
+func (db *DB) SaveState(ctx context.Context, st live.StateChange) (err error) {
+	defer db.noteWrite(&err)
 	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -578,14 +633,16 @@ func (db *DB) Setting(ctx context.Context, key string) (string, error) {
 }
 
 // SetSetting stores value under key.
-func (db *DB) SetSetting(ctx context.Context, key, value string) error {
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+func (db *DB) SetSetting(ctx context.Context, key, value string) (err error) {
+	defer db.noteWrite(&err)
+	_, err = db.writer.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	return err
 }
 
 // SaveSession stores a moderator session by the hash of its token.
-func (db *DB) SaveSession(ctx context.Context, tokenHash, csrf string, expires time.Time) error {
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO sessions (token_hash, csrf, expires_at) VALUES (?, ?, ?)`, tokenHash, csrf, expires.Unix())
+func (db *DB) SaveSession(ctx context.Context, tokenHash, csrf string, expires time.Time) (err error) {
+	defer db.noteWrite(&err)
+	_, err = db.writer.ExecContext(ctx, `INSERT INTO sessions (token_hash, csrf, expires_at) VALUES (?, ?, ?)`, tokenHash, csrf, expires.Unix())
 	return err
 }
 
@@ -600,7 +657,69 @@ func (db *DB) Session(ctx context.Context, tokenHash string) (string, error) {
 }
 
 // DeleteSession ends a session (and any expired ones).
-func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := db.writer.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ? OR expires_at <= ?`, tokenHash, time.Now().Unix())
+func (db *DB) DeleteSession(ctx context.Context, tokenHash string) (err error) {
+	defer db.noteWrite(&err)
+	_, err = db.writer.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ? OR expires_at <= ?`, tokenHash, time.Now().Unix())
 	return err
+}
+
+// storageFaults are the SQLite result codes (primary, the low byte) that say
+// the database cannot be written, whatever was asked: the disk is full or
+// failing, the file or its directory is read-only or gone, another process
+// holds the lock.
+var storageFaults = map[int]bool{
+	3:  true, // SQLITE_PERM
+	5:  true, // SQLITE_BUSY
+	6:  true, // SQLITE_LOCKED
+	8:  true, // SQLITE_READONLY
+	10: true, // SQLITE_IOERR
+	11: true, // SQLITE_CORRUPT
+	13: true, // SQLITE_FULL
+	14: true, // SQLITE_CANTOPEN
+	26: true, // SQLITE_NOTADB
+}
+
+// isStorageFault reports whether err is one of storageFaults, or a failed
+// group commit.
+func isStorageFault(err error) bool {
+	var se *sqlite.Error
+	var ce *storageError
+	return errors.As(err, &ce) || errors.As(err, &se) && storageFaults[se.Code()&0xff]
+}
+
+// storageError marks a failed group commit as a storage fault whatever its
+// cause: the engine validated every write it holds.
+type storageError struct{ err error }
+
+func (e *storageError) Error() string { return e.err.Error() }
+func (e *storageError) Unwrap() error { return e.err }
+
+// errCannotWrite is what a write that hit a storage fault answers: busy, to
+// be retried once the node can write again (or on another node).
+var errCannotWrite = live.Errorf(live.EBusy, "The server cannot save data right now; try again in a moment.")
+
+// noteWrite records the outcome of a write in the database's health and
+// turns a storage fault in *err into errCannotWrite (wrapping the cause, for
+// the log). A success clears the fault; other errors (a conflict, a bad
+// row) leave it as it was.
+func (db *DB) noteWrite(err *error) {
+	switch {
+	case *err == nil:
+		db.fault.Store(nil)
+	case isStorageFault(*err):
+		cause := *err
+		db.fault.Store(&cause)
+		if !errors.Is(cause, errCannotWrite) {
+			*err = fmt.Errorf("%w: %w", errCannotWrite, cause)
+		}
+	}
+}
+
+// WriteFault implements live.Store: the storage error of the last write,
+// or nil when it succeeded (or nothing failed yet).
+func (db *DB) WriteFault() error {
+	if p := db.fault.Load(); p != nil {
+		return *p
+	}
+	return nil
 }

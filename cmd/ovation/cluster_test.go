@@ -462,6 +462,72 @@ func TestClusterTwoCores(t *testing.T) {
 	newFixture(t, c.edgeA.URL, "TWO26", 1)
 }
 
+// TestClusterSameNodeIDRefused starts a second core process under the
+// first one's node id (a copy-pasted unit, a restart script run twice): it
+// refuses to act as core before it touches its database, and the first one
+// goes on alone.
+func TestClusterSameNodeIDRefused(t *testing.T) {
+	c := startCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	dataDir := t.TempDir()
+	args := append([]string{"-listen", "127.0.0.1:0", "-data_dir", dataDir, "-config", "/dev/null", "-log.level", "warn"},
+		coreArgs(c.redis, "core-1")...)
+	args = append(args, "-cluster.lease_wait", "1s")
+	out, err := exec.CommandContext(ctx, c.bin, args...).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "another process of node core-1") || !strings.Contains(string(out), "refusing to act as core") {
+		t.Fatalf("second process of core-1: err %v, output:\n%s", err, out)
+	}
+	if entries, _ := os.ReadDir(dataDir); len(entries) != 0 {
+		t.Errorf("the refused core wrote %d files in its data directory", len(entries))
+	}
+	newFixture(t, c.edgeA.URL, "SAME26", 1)
+}
+
+// TestClusterCoresRaceOnFreshData starts two cores at once on one empty data
+// directory: one takes the lease and migrates, the other waits for the
+// lease and refuses; neither dies in the migrations.
+func TestClusterCoresRaceOnFreshData(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs redis-server and two server processes")
+	}
+	r := startRedis(t)
+	bin := buildServer(t)
+	dataDir := t.TempDir()
+	type result struct {
+		i   int
+		out string
+		err error
+	}
+	results := make(chan result, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var cmds []*exec.Cmd
+	for i := range 2 {
+		args := append([]string{"-listen", "127.0.0.1:0", "-data_dir", dataDir, "-config", "/dev/null", "-log.level", "warn"},
+			coreArgs(r, fmt.Sprintf("core-%d", i))...)
+		args = append(args, "-cluster.lease_wait", "5s")
+		cmd := exec.CommandContext(ctx, bin, args...)
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, cmd)
+		go func() { err := cmd.Wait(); results <- result{i, out.String(), err} }()
+	}
+	// The loser ends by itself; then stop the winner (SIGTERM, by its PID).
+	first := <-results
+	if first.err == nil || !strings.Contains(first.out, "refusing to act as core") || strings.Contains(first.out, "already exists") {
+		t.Fatalf("the first core to end: err %v, output:\n%s", first.err, first.out)
+	}
+	_ = cmds[1-first.i].Process.Signal(syscall.SIGTERM)
+	second := <-results
+	if !strings.Contains(second.out, "Ovation is running on") {
+		t.Fatalf("the other core did not serve: err %v, output:\n%s", second.err, second.out)
+	}
+}
+
 // TestClusterRedisFlushed empties Redis under a running cluster (a Redis
 // without persistence restarting): the core puts back the epoch, its
 // secrets, the consumer groups and every snapshot, so votes are counted

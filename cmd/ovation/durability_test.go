@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -36,11 +37,19 @@ func buildServer(t *testing.T) string {
 // banner.
 func startProcess(t *testing.T, bin, dataDir string, extra ...string) *process {
 	t.Helper()
+	return startProcessUnder(t, nil, bin, dataDir, extra...)
+}
+
+// startProcessUnder is startProcess with the binary run by the command
+// prefix (for example a shell that prepares a mount namespace and execs it).
+func startProcessUnder(t *testing.T, prefix []string, bin, dataDir string, extra ...string) *process {
+	t.Helper()
 	args := append([]string{"-listen", "127.0.0.1:0", "-data_dir", dataDir, "-api_token", testAPIToken,
 		"-moderator_password", "correct horse", "-config", "/dev/null", "-log.level", "warn",
 		"-limits.vote_rate", "100000", "-limits.vote_burst", "100000", "-limits.ip_vote_rate", "100000", "-limits.ip_vote_burst", "100000",
 		"-limits.message_rate", "100000", "-limits.message_burst", "100000"}, extra...)
-	cmd := exec.Command(bin, args...)
+	argv := append(append(slices.Clone(prefix), bin), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

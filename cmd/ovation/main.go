@@ -33,6 +33,7 @@ import (
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/static"
 	"github.com/ovation-live/ovation/store"
+	"github.com/redis/go-redis/v9"
 )
 
 func main() {
@@ -65,6 +66,30 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		return runEdge(ctx, cfg, ln, log, stdout)
 	}
 
+	// A core takes the lease before it touches the database, and keeps it
+	// until the database is closed: two cores never act at once, not even
+	// two processes started together on one data directory.
+	var core *cluster.Core
+	var rdb *redis.Client
+	var opts cluster.Options
+	if cfg.Cluster.Role == "core" {
+		opts = clusterOptions(cfg, ln, log)
+		if rdb, err = cluster.Dial(&opts); err != nil {
+			return err
+		}
+		defer rdb.Close()
+		if core, err = cluster.NewCore(rdb, opts); err != nil {
+			return err
+		}
+		if err := core.Acquire(ctx); err != nil {
+			return err
+		}
+		leaseCtx, release := context.WithCancel(context.Background())
+		var leaseWG sync.WaitGroup
+		leaseWG.Go(func() { core.KeepLease(leaseCtx) })
+		defer func() { release(); leaseWG.Wait() }()
+	}
+
 	metrics := api.NewMetrics()
 	db, err := store.Open(filepath.Join(cfg.DataDir, "ovation.db"), store.Options{
 		Synchronous: cfg.Votes.Synchronous, CommitWindow: commitWindow(cfg.Votes.CommitWindow),
@@ -80,19 +105,9 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	}
 
 	h := newHub(cfg, metrics)
-	var core *cluster.Core
 	var broker *cluster.Broker
 	var presence *cluster.Presence
-	if cfg.Cluster.Role == "core" {
-		opts := clusterOptions(cfg, ln, log)
-		rdb, err := cluster.Dial(&opts)
-		if err != nil {
-			return err
-		}
-		defer rdb.Close()
-		if core, err = cluster.NewCore(rdb, opts); err != nil {
-			return err
-		}
+	if core != nil {
 		// Before the engine publishes anything: the hub continues the cluster's epoch and numbering.
 		if err := core.Start(ctx, h, map[string]string{"token_secret": string(secrets.tokenSecret), "api_token_hash": secrets.apiTokenHash}); err != nil {
 			return err
