@@ -504,7 +504,7 @@ func TestClusterCoresRaceOnFreshData(t *testing.T) {
 	defer cancel()
 	var cmds []*exec.Cmd
 	for i := range 2 {
-		args := append([]string{"-listen", "127.0.0.1:0", "-data_dir", dataDir, "-config", "/dev/null", "-log.level", "warn"},
+		args := append([]string{"-listen", "127.0.0.1:0", "-data_dir", dataDir, "-config", "/dev/null", "-log.level", "warn", "-shutdown_drain", "0s"},
 			coreArgs(r, fmt.Sprintf("core-%d", i))...)
 		args = append(args, "-cluster.lease_wait", "5s")
 		cmd := exec.CommandContext(ctx, bin, args...)

@@ -30,6 +30,7 @@ type Config struct {
 	CookieSecure      bool          `yaml:"cookie_secure"`
 	SeedDemo          bool          `yaml:"seed_demo"`
 	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+	ShutdownDrain     time.Duration `yaml:"shutdown_drain"` // /readyz answers 503 this long before the listener closes
 	// GCPercent is the garbage collector's target (GOGC): the heap may grow
 	// this many percent over the live data before a collection. Lower holds
 	// less memory per connection for a little more CPU. The GOGC variable,
@@ -146,6 +147,7 @@ func DefaultConfig() Config {
 		DataDir:         "./data",
 		SeedDemo:        true,
 		ShutdownTimeout: 10 * time.Second,
+		ShutdownDrain:   5 * time.Second,
 		GCPercent:       50,
 		Log:             LogConfig{Level: "info", Format: "text"},
 		Votes: VotesConfig{TallyInterval: 100 * time.Millisecond, AudienceTallyInterval: time.Second, CommitWindow: 2 * time.Millisecond, MaxBatch: 2048,
@@ -312,6 +314,9 @@ func (c *Config) Validate() error {
 		if v <= 0 {
 			return fmt.Errorf("config: %s must be positive", name)
 		}
+	}
+	if c.ShutdownDrain < 0 {
+		return errors.New("config: shutdown_drain must be 0 (close at once) or positive")
 	}
 	if c.Cluster.LeaseWait < 0 {
 		return errors.New("config: cluster.lease_wait must be 0 (lease_ttl + 2s) or positive")

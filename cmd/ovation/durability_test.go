@@ -45,7 +45,7 @@ func startProcess(t *testing.T, bin, dataDir string, extra ...string) *process {
 func startProcessUnder(t *testing.T, prefix []string, bin, dataDir string, extra ...string) *process {
 	t.Helper()
 	args := append([]string{"-listen", "127.0.0.1:0", "-data_dir", dataDir, "-api_token", testAPIToken,
-		"-moderator_password", "correct horse", "-config", "/dev/null", "-log.level", "warn",
+		"-moderator_password", "correct horse", "-config", "/dev/null", "-log.level", "warn", "-shutdown_drain", "0s",
 		"-limits.vote_rate", "100000", "-limits.vote_burst", "100000", "-limits.ip_vote_rate", "100000", "-limits.ip_vote_burst", "100000",
 		"-limits.message_rate", "100000", "-limits.message_burst", "100000"}, extra...)
 	argv := append(append(slices.Clone(prefix), bin), args...)

@@ -236,9 +236,12 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, srv *api.Server, lo
 		err = fmt.Errorf("cluster: node %s took the core lease; stopping so that only one core acts", holder)
 	}
 	log.Info("shutting down")
+	srv.Drain() // /readyz answers 503 from now on
+	if err == nil && cfg.ShutdownDrain > 0 {
+		drain(cfg.ShutdownDrain, log)
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	srv.Drain()                           // /readyz answers 503 from now on
 	shutdownErr := httpSrv.Shutdown(sctx) // stop accepting; finish plain HTTP requests
 	srv.Shutdown(sctx)                    // close WebSockets with "going away"
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -248,6 +251,21 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, srv *api.Server, lo
 		return shutdownErr
 	}
 	return nil
+}
+
+// drain keeps serving, not ready, for d or until a second SIGINT or SIGTERM,
+// so that load balancers see the node go before its listener closes.
+func drain(d time.Duration, log *slog.Logger) {
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(again)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	log.Info("draining: /readyz answers 503 until the listener closes (a second signal closes it now)", "for", d)
+	select {
+	case <-t.C:
+	case <-again:
+	}
 }
 
 // apiConfig returns the public URL and the API settings of cfg, secrets aside.

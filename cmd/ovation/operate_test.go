@@ -152,3 +152,78 @@ func TestFullDiskIsBusyAndNotReady(t *testing.T) {
 		t.Fatalf("/readyz once a write succeeded again: %d, want 200", r)
 	}
 }
+
+// TestShutdownDrainIsVisible stops the server with SIGTERM: for
+// shutdown_drain it keeps answering, /readyz with 503, so that a load
+// balancer sees the node go; then the listener closes and the process ends
+// cleanly. A second SIGTERM ends the drain at once.
+func TestShutdownDrainIsVisible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server binary")
+	}
+	bin := buildServer(t)
+	ready := func(base string) (int, error) {
+		res, err := http.Get(base + "/readyz")
+		if err != nil {
+			return 0, err
+		}
+		res.Body.Close()
+		return res.StatusCode, nil
+	}
+	waitExit := func(p *process, within time.Duration) {
+		t.Helper()
+		select {
+		case <-p.done:
+		case <-time.After(within):
+			t.Fatalf("the server did not stop within %v", within)
+		}
+		if !p.cmd.ProcessState.Success() {
+			t.Fatalf("the server ended with %v", p.cmd.ProcessState)
+		}
+	}
+
+	t.Run("readyz answers 503 through the drain, then the listener closes", func(t *testing.T) {
+		p := startProcess(t, bin, t.TempDir(), "-shutdown_drain", "2s")
+		if st, err := ready(p.URL); err != nil || st != http.StatusOK {
+			t.Fatalf("/readyz before: %d %v", st, err)
+		}
+		sent := time.Now()
+		must0(t, p.cmd.Process.Signal(syscall.SIGTERM))
+		seen503 := false
+		for time.Since(sent) < 1500*time.Millisecond {
+			st, err := ready(p.URL)
+			if err != nil {
+				t.Fatalf("/readyz %v after SIGTERM: %v, want 503 until the drain ends", time.Since(sent).Round(time.Millisecond), err)
+			}
+			if st == http.StatusServiceUnavailable {
+				seen503 = true
+			} else if seen503 || time.Since(sent) > 500*time.Millisecond {
+				t.Fatalf("/readyz %v after SIGTERM: %d, want 503", time.Since(sent).Round(time.Millisecond), st)
+			}
+			time.Sleep(50 * time.Millisecond) // a health checker's polling interval, not a wait for a state
+		}
+		if !seen503 {
+			t.Fatal("/readyz never answered 503")
+		}
+		waitExit(p, 15*time.Second)
+		if _, err := ready(p.URL); err == nil {
+			t.Fatal("the listener is still open after the server stopped")
+		}
+	})
+	t.Run("a second signal ends the drain at once", func(t *testing.T) {
+		p := startProcess(t, bin, t.TempDir(), "-shutdown_drain", "60s")
+		must0(t, p.cmd.Process.Signal(syscall.SIGTERM))
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if st, err := ready(p.URL); err == nil && st == http.StatusServiceUnavailable {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("/readyz did not turn 503")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		must0(t, p.cmd.Process.Signal(syscall.SIGTERM))
+		waitExit(p, 15*time.Second)
+	})
+}
