@@ -51,7 +51,7 @@ func NewMetrics() *Metrics {
 		fanoutSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ovation_fanout_seconds",
 			Help: "Time to queue one broadcast frame for every local subscriber.", Buckets: prometheus.ExponentialBuckets(0.00001, 2, 16)}),
 		writeTimeouts: prometheus.NewCounter(prometheus.CounterOpts{Name: "ovation_write_timeout_closes_total",
-			Help: "Connections closed because one write was stuck past the write timeout."}),
+			Help: "Connections closed because they did not read their frames within the write timeout (no pong behind them, or a write stuck)."}),
 	}
 	reg.MustRegister(m.writeTimeouts, m.sockets, m.roomConns, m.votesAccepted, m.votesDuplicate, m.votesRejected, m.commitSeconds, m.commitSize, m.commitErrors, m.fanoutSeconds)
 	return m

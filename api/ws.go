@@ -70,7 +70,8 @@ type conn struct {
 	wake     chan struct{} // work for the running writer (one token at most)
 	writers  sync.WaitGroup
 	pingDue  atomic.Bool
-	lastPing time.Time // guarded by s.connMu (the pinger)
+	lastPing time.Time    // guarded by s.connMu (the pinger)
+	unproven atomic.Int64 // unix ns of the first frame written since the last ping was sent; 0: none
 }
 
 // inMsg is every client message; Type says which fields apply.
@@ -676,15 +677,8 @@ func (cn *conn) writeOnce(batch [][]byte) (_ [][]byte, live, wrote bool) {
 		return batch, false, false
 	default:
 	}
-	if cn.pingDue.CompareAndSwap(true, false) {
-		ctx, cancel := context.WithTimeout(cn.ctx, cn.s.cfg.PingInterval)
-		err := cn.ws.Ping(ctx)
-		cancel()
-		if err != nil {
-			_ = cn.ws.CloseNow() // no pong: the peer is gone, a close frame would not arrive either
-			cn.cancel()
-			return batch, false, false
-		}
+	if cn.pingDue.CompareAndSwap(true, false) && !cn.ping() {
+		return batch, false, false
 	}
 	batch = cn.sub.Take(batch[:0])
 	if len(batch) == 0 {
@@ -703,6 +697,7 @@ func (cn *conn) writeOnce(batch [][]byte) (_ [][]byte, live, wrote bool) {
 // deadline. On failure the connection is dropped.
 func (cn *conn) writeBatch(batch [][]byte) bool {
 	defer clear(batch)
+	cn.unproven.CompareAndSwap(0, time.Now().UnixNano())
 	_ = cn.nc.SetWriteDeadline(time.Now().Add(cn.s.cfg.WriteTimeout))
 	for _, msg := range batch {
 		if err := cn.ws.Write(context.Background(), websocket.MessageText, msg); err != nil {
@@ -718,6 +713,39 @@ func (cn *conn) writeBatch(batch [][]byte) bool {
 	_ = cn.nc.SetWriteDeadline(time.Time{})
 	return true
 }
+
+// ping sends a keepalive ping and waits for its pong, which the peer sends
+// only once it has read everything written before the ping. Unanswered
+// within pongWait: a connection that was sent frames since the previous
+// ping has not taken them and is closed as a slow consumer (counted with
+// the write timeouts); an idle one is dropped without a close frame (the
+// peer is gone, a close frame would not arrive either). It reports whether
+// the connection goes on.
+func (cn *conn) ping() bool {
+	sentFrames := cn.unproven.Swap(0) != 0 // frames after this ping are the next ping's to prove
+	ctx, cancel := context.WithTimeout(cn.ctx, cn.s.pongWait())
+	err := cn.ws.Ping(ctx)
+	cancel()
+	switch {
+	case err == nil:
+		return true
+	case sentFrames && cn.ctx.Err() == nil:
+		cn.s.metrics.writeTimeouts.Inc()
+		cn.s.log.Info("closing slow websocket: frames not read", "ip", cn.ip)
+		_ = cn.ws.Close(CloseSlowConsumer, "slow consumer: frames not read")
+	default:
+		_ = cn.ws.CloseNow()
+	}
+	cn.cancel()
+	return false
+}
+
+// pongWait is how long a ping waits for its pong: the keepalive interval,
+// or three quarters of the write timeout if shorter, so that with the
+// pinger's busy period (half the write timeout) a peer that stopped
+// reading is closed within about 1.25 write timeouts of its first unread
+// frame.
+func (s *Server) pongWait() time.Duration { return min(s.cfg.PingInterval, s.cfg.WriteTimeout*3/4) }
 
 // writeOwed writes, before a close, every reply the connection is owed:
 // what is queued, and on an edge the answers of votes still with the core,
@@ -746,15 +774,18 @@ func (cn *conn) writeOwed() int {
 	}
 }
 
-// pinger marks a keepalive ping due on every connection each ping interval
-// and wakes its writer. It looks every second and pings at most an even
-// share of the connections each time, so that pings (and the writers that
-// wait for their pongs) spread over the interval even when thousands of
-// phones connected in the same few seconds.
+// pinger marks a ping due and wakes the writer of each connection that was
+// written frames since its last ping, once half the write timeout has
+// passed (the pong proves the frames were read: see ping), and of every
+// other connection each ping interval (keepalive). It looks every second
+// and sends at most an even share of the keepalive pings each time, so
+// that they (and the writers that wait for their pongs) spread over the
+// interval even when thousands of phones connected in the same few seconds.
 func (s *Server) pinger(ctx context.Context) {
-	tick := min(time.Second, s.cfg.PingInterval)
+	tick := min(time.Second, s.cfg.PingInterval, s.cfg.WriteTimeout/4)
 	t := time.NewTicker(tick)
 	defer t.Stop()
+	busyEvery := s.cfg.WriteTimeout / 2
 	for {
 		select {
 		case <-ctx.Done():
@@ -763,15 +794,17 @@ func (s *Server) pinger(ctx context.Context) {
 			s.connMu.Lock()
 			budget := len(s.conns)*int(tick)/int(s.cfg.PingInterval) + 1
 			for cn := range s.conns {
-				if budget == 0 {
-					break
+				since := now.Sub(cn.lastPing)
+				busy := since >= busyEvery && cn.unproven.Load() != 0
+				if !busy && (since < s.cfg.PingInterval || budget == 0) {
+					continue
 				}
-				if now.Sub(cn.lastPing) >= s.cfg.PingInterval {
-					cn.lastPing = now
-					cn.pingDue.Store(true)
-					cn.kick()
+				if !busy {
 					budget--
 				}
+				cn.lastPing = now
+				cn.pingDue.Store(true)
+				cn.kick()
 			}
 			s.connMu.Unlock()
 		}

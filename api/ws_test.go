@@ -767,3 +767,74 @@ func TestWriterLingersThroughBursts(t *testing.T) {
 		}
 	}
 }
+
+// TestWSStalledReaderClosed follows a room and then stops reading while
+// frames keep coming: the server closes the connection with 4008 within
+// about 1.25 write timeouts of the first frame not read (the pong of the
+// ping behind the frames never comes), and counts it, although every write
+// went into the socket's buffers at once.
+func TestWSStalledReaderClosed(t *testing.T) {
+	const writeTimeout = 2 * time.Second
+	ts := newTestServer(t, Config{WriteTimeout: writeTimeout})
+	f := newFixture(t, ts, "STALL")
+	topic := live.RoomTopic(f.RoomID)
+	c, _ := dialWS(t, ts, nil)
+	wsSend(t, c, map[string]string{"type": "subscribe", "topic": topic})
+	expect(t, c, "snapshot")
+	before := ts.metric(t, "ovation_write_timeout_closes_total")
+
+	// The client reads nothing from now on; frames keep coming.
+	stalled := time.Now()
+	stop := make(chan struct{})
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		for i := 0; ; i++ {
+			ts.srv.hub.Publish(topic, fmt.Sprintf("k%d", i%4), []byte(fmt.Sprintf(`{"type":"test","n":%d}`, i)))
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	defer func() { close(stop); <-published }()
+	deadline := time.Now().Add(4 * writeTimeout)
+	for ts.metric(t, "ovation_write_timeout_closes_total") == before {
+		if time.Now().After(deadline) {
+			t.Fatalf("a reader stalled for %v is still connected", time.Since(stalled))
+		}
+		time.Sleep(50 * time.Millisecond) // polling a counter
+	}
+	if took := time.Since(stalled); took > writeTimeout*3/2+time.Second {
+		t.Errorf("closed %v after the reader stalled, want within %v", took, writeTimeout*3/2+time.Second)
+	}
+	// Reading again, the client finds the frames, then the close frame.
+	ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
+	defer cancel()
+	for {
+		if _, _, err := c.Read(ctx); err != nil {
+			if got := websocket.CloseStatus(err); got != CloseSlowConsumer {
+				t.Fatalf("connection ended with %v (status %d), want %d", err, got, CloseSlowConsumer)
+			}
+			return
+		}
+	}
+}
+
+// metric reads a series without labels from the server's /metrics.
+func (ts *testServer) metric(tb testing.TB, name string) float64 {
+	tb.Helper()
+	r := ts.do(tb, http.MethodGet, "/metrics", nil)
+	for _, line := range strings.Split(string(r.Body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				tb.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	tb.Fatalf("no series %s on /metrics", name)
+	return 0
+}
