@@ -648,6 +648,15 @@ func (s *Server) admitVote(claims tokenClaims, ip string, req voteRequest) (live
 	return target, err
 }
 
+// Vote commits a vote taken by a cluster edge (the core's vote stream) and
+// counts its outcome where it is committed; the edge validated its target
+// and rate-limited it.
+func (s *Server) Vote(ctx context.Context, who live.Voter, v live.Vote) (string, error) {
+	status, err := s.engine.Vote(ctx, who, v)
+	s.countVote(status, err)
+	return status, err
+}
+
 // countVote records a vote's final outcome in the metrics.
 func (s *Server) countVote(status string, err error) {
 	switch {

@@ -85,7 +85,7 @@ func newTestServer(tb testing.TB, cfg Config) *testServer {
 	if cfg.AllowedOrigins == nil {
 		cfg.AllowedOrigins = []string{base}
 	}
-	srv := New(cfg, engine, h, db, db, static.Files, NewMetrics(), log)
+	srv := New(cfg, engine, h, db, db, static.Files, NewMetrics("single"), log)
 	hs.Config.Handler = srv
 	hs.Start()
 

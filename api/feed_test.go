@@ -39,7 +39,7 @@ func newServiceServer(tb testing.TB, attach func(db *store.DB, engine *live.Engi
 	hs := httptest.NewUnstartedServer(nil)
 	base := "http://" + hs.Listener.Addr().String()
 	srv := New(Config{TokenSecret: []byte("s"), PasswordHash: testPasswordHash(), APITokenHash: HashAPIToken(testAPIToken),
-		AllowedOrigins: []string{base}}, engine, h, db, db, static.Files, NewMetrics(), log)
+		AllowedOrigins: []string{base}}, engine, h, db, db, static.Files, NewMetrics("single"), log)
 	run := attach(db, engine, h, srv, log)
 	hs.Config.Handler = srv
 	hs.Start()

@@ -28,8 +28,11 @@ type Metrics struct {
 }
 
 // NewMetrics registers Ovation's series, with Go and process collectors, on a
-// new registry.
-func NewMetrics() *Metrics {
+// new registry. role is the node's role ("single", "core" or "edge"), the
+// role label of the vote series: the single node and the core count the
+// votes they commit, an edge the votes its phones sent, once the core has
+// answered.
+func NewMetrics(role string) *Metrics {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := &Metrics{
@@ -38,10 +41,11 @@ func NewMetrics() *Metrics {
 		sockets: prometheus.NewGauge(prometheus.GaugeOpts{Name: "ovation_websockets", Help: "Open WebSocket connections."}),
 		roomConns: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "ovation_room_connections",
 			Help: "WebSocket connections subscribed to each room's topic."}, []string{"topic"}),
-		votesAccepted: prometheus.NewCounter(prometheus.CounterOpts{Name: "ovation_votes_accepted_total", Help: "Votes counted or changed, acknowledged after commit."}),
-		votesDuplicate: prometheus.NewCounter(prometheus.CounterOpts{Name: "ovation_votes_duplicate_total",
+		votesAccepted: prometheus.NewCounter(prometheus.CounterOpts{Name: "ovation_votes_accepted_total", ConstLabels: prometheus.Labels{"role": role},
+			Help: "Votes counted or changed, acknowledged after commit."}),
+		votesDuplicate: prometheus.NewCounter(prometheus.CounterOpts{Name: "ovation_votes_duplicate_total", ConstLabels: prometheus.Labels{"role": role},
 			Help: "Replays of an already counted vote id, acknowledged without change."}),
-		votesRejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ovation_votes_rejected_total",
+		votesRejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ovation_votes_rejected_total", ConstLabels: prometheus.Labels{"role": role},
 			Help: "Votes refused, by error code."}, []string{"code"}),
 		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ovation_commit_batch_seconds",
 			Help: "Duration of one group-commit transaction.", Buckets: prometheus.ExponentialBuckets(0.0002, 2, 14)}),

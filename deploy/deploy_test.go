@@ -88,9 +88,24 @@ func exportedMetrics(t *testing.T) map[string]metric {
 			m.kind = strings.ToLower(strings.TrimSuffix(typ.Sel.Name, "Opts"))
 			var name string
 			for _, el := range opts.Elts {
-				if kv, ok := el.(*ast.KeyValueExpr); ok {
-					if k, ok := kv.Key.(*ast.Ident); ok && k.Name == "Name" {
-						name, _ = str(kv.Value)
+				kv, ok := el.(*ast.KeyValueExpr)
+				if !ok {
+					continue
+				}
+				switch k, _ := kv.Key.(*ast.Ident); {
+				case k != nil && k.Name == "Name":
+					name, _ = str(kv.Value)
+				case k != nil && k.Name == "ConstLabels": // prometheus.Labels{"role": role}: its keys come first
+					if l, ok := kv.Value.(*ast.CompositeLit); ok {
+						for _, el := range l.Elts {
+							if lkv, ok := el.(*ast.KeyValueExpr); ok {
+								if s, ok := str(lkv.Key); ok {
+									m.labels = append(m.labels, s)
+								}
+							}
+						}
+					} else {
+						t.Errorf("api/metrics.go: %s: write ConstLabels as a prometheus.Labels literal", name)
 					}
 				}
 			}

@@ -7,7 +7,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -317,6 +319,41 @@ func TestClusterVotesAcrossEdges(t *testing.T) {
 	checkTally(t, c.edgeA.URL, f.RoomID, target, want)
 	checkTally(t, c.edgeB.URL, f.RoomID, target, want)
 	checkTally(t, c.core.URL, f.RoomID, target, want)
+
+	// The core counts the votes it committed (30 counted, 1 changed; the
+	// replay is a duplicate), each edge those of its own phones.
+	if got := metricValue(t, c.core.URL, `ovation_votes_accepted_total{role="core"}`); got != float64(len(phones)+1) {
+		t.Errorf("core: %v votes accepted, want %d", got, len(phones)+1)
+	}
+	if got := metricValue(t, c.core.URL, `ovation_votes_duplicate_total{role="core"}`); got != 1 {
+		t.Errorf("core: %v duplicates, want 1", got)
+	}
+	edges := metricValue(t, c.edgeA.URL, `ovation_votes_accepted_total{role="edge"}`) + metricValue(t, c.edgeB.URL, `ovation_votes_accepted_total{role="edge"}`)
+	if edges != float64(len(phones)+1) {
+		t.Errorf("edges: %v votes accepted, want %d", edges, len(phones)+1)
+	}
+}
+
+// metricValue reads one series (name and labels, as /metrics prints them) from a node.
+func metricValue(t *testing.T, base, series string) float64 {
+	t.Helper()
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("%s: no series %s on /metrics", base, series)
+	return 0
 }
 
 // TestClusterCoreKilled kills the core with SIGKILL while phones vote on

@@ -90,7 +90,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		defer func() { release(); leaseWG.Wait() }()
 	}
 
-	metrics := api.NewMetrics()
+	metrics := api.NewMetrics(nodeRole(cfg))
 	db, err := store.Open(filepath.Join(cfg.DataDir, "ovation.db"), store.Options{
 		Synchronous: cfg.Votes.Synchronous, CommitWindow: commitWindow(cfg.Votes.CommitWindow),
 		MaxBatch: cfg.Votes.MaxBatch, QueueSize: cfg.Votes.QueueSize, OnCommit: metrics.ObserveCommit,
@@ -154,7 +154,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	pubCtx, stopPub := context.WithCancel(context.Background()) // the broker outlives the publishers
 	var pubWG sync.WaitGroup
 	if core != nil {
-		wg.Go(func() { core.Run(bg, engine, srv) })
+		wg.Go(func() { core.Run(bg, srv, srv) }) // votes through srv: counted where they are committed
 		wg.Go(func() { presence.Run(bg) })
 		pubWG.Go(func() { broker.Run(pubCtx) })
 		lost = core.Lost()
@@ -183,7 +183,7 @@ func runEdge(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 		return err
 	}
 	defer rdb.Close()
-	metrics := api.NewMetrics()
+	metrics := api.NewMetrics("edge")
 	h := newHub(cfg, metrics)
 	edge, err := cluster.NewEdge(rdb, h, opts)
 	if err != nil {
@@ -435,6 +435,14 @@ func seedDemo(ctx context.Context, e *live.Engine) error {
 	_, err = e.CreatePoll(ctx, "system", ev.Code, &live.Poll{RoomID: room, Question: "Which talk did you like best?", Kind: live.PollChoices,
 		Choices: []string{"Opening keynote", "Product deep-dive", "Customer panel", "Closing talk"}, ShowResults: true})
 	return err
+}
+
+// nodeRole is the node's role in the metrics: single, core or edge.
+func nodeRole(cfg Config) string {
+	if cfg.Cluster.Role == "" {
+		return "single"
+	}
+	return cfg.Cluster.Role
 }
 
 // newHub returns the node's hub as cfg.WebSocket says, its fan-out measured by metrics.
