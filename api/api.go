@@ -44,11 +44,16 @@ type Config struct {
 	TokenTTL       time.Duration // participant token lifetime; default 72 h
 	PasswordHash   string        // bcrypt hash of the moderator password; required
 	APITokenHash   string        // hash of the automation API token (HashAPIToken); empty disables it
-	CookieSecure   bool          // set the Secure flag on the session cookie (behind HTTPS)
+	CookieSecure   bool          // set the Secure flag on the session cookie and send Strict-Transport-Security (behind HTTPS)
 	TrustProxy     bool          // take client IPs from X-Forwarded-For (only behind a trusted proxy)
 	// PublicURL is the address phones use (scheme://host[:port]), for join URLs
 	// and QR codes; empty: the scheme and host each request came to.
 	PublicURL string
+	// FrameAncestors lists the Content-Security-Policy sources (such as
+	// https://organiser.example or 'self') whose pages may frame the stage,
+	// audience and moments pages; empty: 'self'. The control page and every
+	// other answer may never be framed.
+	FrameAncestors []string
 
 	ReadLimit    int64         // largest WebSocket message accepted, bytes; default 4096
 	WriteTimeout time.Duration // a write stuck this long closes the connection; default 10 s
@@ -221,6 +226,7 @@ func (s *Server) Routes() *echo.Echo {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	}
 	e.Use(middleware.Recover())
+	e.Use(s.securityHeaders)
 	e.Use(middleware.BodyLimit("64K"))
 	e.Use(s.checkOrigin)
 
