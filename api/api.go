@@ -16,6 +16,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/pprof"
 	"net/url"
@@ -382,12 +383,32 @@ func newErrorBody(err error) (int, errorBody) {
 	return status, b
 }
 
-// handleError is Echo's HTTPErrorHandler: one JSON error shape for every route.
+// DefaultRetryAfter is the Retry-After of a 429 or 503 answer whose refusal
+// does not know when to try again (busy, shutting down, a core out of reach).
+const DefaultRetryAfter = time.Second
+
+// setRetryAfter sets the Retry-After header to wait in whole seconds,
+// rounded up, at least 1.
+func setRetryAfter(c echo.Context, wait time.Duration) {
+	c.Response().Header().Set("Retry-After", strconv.FormatInt(max(1, int64(math.Ceil(wait.Seconds()))), 10))
+}
+
+// handleError is Echo's HTTPErrorHandler: one JSON error shape for every
+// route, and Retry-After on every 429 and 503 (DefaultRetryAfter unless the
+// error's RetryAfter says otherwise).
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
 	status, body := newErrorBody(err)
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		var ae *live.Error
+		wait := DefaultRetryAfter
+		if errors.As(err, &ae) && ae.RetryAfter > 0 {
+			wait = ae.RetryAfter
+		}
+		setRetryAfter(c, wait)
+	}
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
 	}
@@ -435,6 +456,7 @@ func (s *Server) handleReady(c echo.Context) error {
 	draining := s.draining
 	s.connMu.Unlock()
 	if draining || (s.engine != nil && !s.engine.Healthy()) {
+		setRetryAfter(c, DefaultRetryAfter)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
@@ -561,8 +583,8 @@ func (s *Server) handleJoin(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	if !s.joinLimit.allow(c.RealIP()) {
-		return live.Errorf(live.ERateLimited, "Too many joins from your network; try again in a few seconds.")
+	if wait := s.joinLimit.wait(c.RealIP()); wait > 0 {
+		return &live.Error{Code: live.ERateLimited, Message: "Too many joins from your network; try again in a few seconds.", RetryAfter: wait}
 	}
 	m, err := s.engine.Model(c.Param("code"))
 	if err != nil {
@@ -647,8 +669,12 @@ func (s *Server) admitVote(claims tokenClaims, ip string, req voteRequest) (live
 	if err != nil {
 		return target, err
 	}
-	if !s.voteLimit.allow(strconv.FormatInt(claims.ParticipantID, 10)) || !s.ipVoteLimit.allow(ip) {
-		err = live.Errorf(live.ERateLimited, "Too many votes; wait a moment.")
+	wait := s.voteLimit.wait(strconv.FormatInt(claims.ParticipantID, 10))
+	if wait == 0 {
+		wait = s.ipVoteLimit.wait(ip)
+	}
+	if wait > 0 {
+		err = &live.Error{Code: live.ERateLimited, Message: "Too many votes; wait a moment.", RetryAfter: wait}
 		s.countVote("", err)
 	}
 	return target, err
