@@ -24,7 +24,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
@@ -595,10 +594,13 @@ func (s *Server) handleJoin(c echo.Context) error {
 		(req.JuryCode == "" || prev.Jury) {
 		claims = prev
 		if req.DisplayName != "" {
-			if utf8.RuneCountInString(req.DisplayName) > live.MaxNameLen || !utf8.ValidString(req.DisplayName) {
-				return &live.Error{Code: live.EInvalid, Field: "display_name", Message: fmt.Sprintf("display_name must be at most %d characters.", live.MaxNameLen)}
+			who := live.Participant{DisplayName: req.DisplayName}
+			if err := who.Validate(); err != nil {
+				return err
 			}
-			claims.Name = req.DisplayName
+			if who.DisplayName != "" { // nothing visible left: as if no name was sent
+				claims.Name = who.DisplayName
+			}
 		}
 	} else {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), 10*time.Second)

@@ -33,6 +33,7 @@ type frame struct {
 	Total         int64          `json:"total"`
 	Moderator     bool           `json:"moderator"`
 	ParticipantID int64          `json:"participant_id"`
+	DisplayName   string         `json:"display_name"`
 	Votes         map[string]int `json:"votes"`
 	Frames        []frame        `json:"frames"`
 	raw           []byte

@@ -69,7 +69,7 @@ func (s *Service) Post(ctx context.Context, code string, participantID int64, di
 	if !st.AppPostsEnabled() {
 		return live.FeedItem{}, live.Errorf(live.EForbidden, "Posting is closed for this event.")
 	}
-	clean := CleanText(text, 0)
+	clean := live.CleanText(text, 0)
 	if clean == "" || !utf8.ValidString(text) {
 		return live.FeedItem{}, live.FieldErrorf("text", "Write something to post.")
 	}
@@ -181,7 +181,7 @@ func (s *Service) Decide(ctx context.Context, code, actor string, id int64, acti
 	if err := s.store.SaveFeedDecision(ctx, &it); err != nil {
 		return was, err
 	}
-	detail := it.Source + " @" + it.Author + ": " + CleanText(it.Text, 80)
+	detail := it.Source + " @" + it.Author + ": " + live.CleanText(it.Text, 80)
 	s.audit(ctx, ef.id, actor, "feed_"+action, "feed_item:"+strconv.FormatInt(it.ID, 10), detail)
 	s.schedule(ef, it.RoomID, was.Status == live.FeedApproved || it.Status == live.FeedApproved)
 	return it, nil
