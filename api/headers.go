@@ -13,10 +13,11 @@ import (
 // frame-ancestors: scripts and styles from this server only (the pages have
 // no inline script or style attribute; scripts set styles through the CSSOM,
 // which style-src does not govern), the WebSocket and the API on this origin
-// ('self' covers ws: and wss: to it), and images from here (the join QR code)
-// or from the http(s) address an event's logo may have. The control page
+// ('self' covers ws: and wss: to it), and images from here (the join QR code),
+// from the http(s) address an event's logo may have, or data: (the pages'
+// empty icon, which spares a request for /favicon.ico). The control page
 // frames the stage (frame-src).
-const pagePolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: http:; " +
+const pagePolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; " +
 	"connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
 
 // resourcePolicy is the policy of every other answer (API, static files,
