@@ -16,6 +16,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/pprof"
 	"net/url"
@@ -23,7 +24,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
@@ -44,11 +44,16 @@ type Config struct {
 	TokenTTL       time.Duration // participant token lifetime; default 72 h
 	PasswordHash   string        // bcrypt hash of the moderator password; required
 	APITokenHash   string        // hash of the automation API token (HashAPIToken); empty disables it
-	CookieSecure   bool          // set the Secure flag on the session cookie (behind HTTPS)
+	CookieSecure   bool          // set the Secure flag on the session cookie and send Strict-Transport-Security (behind HTTPS)
 	TrustProxy     bool          // take client IPs from X-Forwarded-For (only behind a trusted proxy)
 	// PublicURL is the address phones use (scheme://host[:port]), for join URLs
 	// and QR codes; empty: the scheme and host each request came to.
 	PublicURL string
+	// FrameAncestors lists the Content-Security-Policy sources (such as
+	// https://organiser.example or 'self') whose pages may frame the stage,
+	// audience and moments pages; empty: 'self'. The control page and every
+	// other answer may never be framed.
+	FrameAncestors []string
 
 	ReadLimit    int64         // largest WebSocket message accepted, bytes; default 4096
 	WriteTimeout time.Duration // a write stuck this long closes the connection; default 10 s
@@ -221,6 +226,7 @@ func (s *Server) Routes() *echo.Echo {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	}
 	e.Use(middleware.Recover())
+	e.Use(s.securityHeaders)
 	e.Use(middleware.BodyLimit("64K"))
 	e.Use(s.checkOrigin)
 
@@ -376,12 +382,32 @@ func newErrorBody(err error) (int, errorBody) {
 	return status, b
 }
 
-// handleError is Echo's HTTPErrorHandler: one JSON error shape for every route.
+// DefaultRetryAfter is the Retry-After of a 429 or 503 answer whose refusal
+// does not know when to try again (busy, shutting down, a core out of reach).
+const DefaultRetryAfter = time.Second
+
+// setRetryAfter sets the Retry-After header to wait in whole seconds,
+// rounded up, at least 1.
+func setRetryAfter(c echo.Context, wait time.Duration) {
+	c.Response().Header().Set("Retry-After", strconv.FormatInt(max(1, int64(math.Ceil(wait.Seconds()))), 10))
+}
+
+// handleError is Echo's HTTPErrorHandler: one JSON error shape for every
+// route, and Retry-After on every 429 and 503 (DefaultRetryAfter unless the
+// error's RetryAfter says otherwise).
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
 	status, body := newErrorBody(err)
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		var ae *live.Error
+		wait := DefaultRetryAfter
+		if errors.As(err, &ae) && ae.RetryAfter > 0 {
+			wait = ae.RetryAfter
+		}
+		setRetryAfter(c, wait)
+	}
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
 	}
@@ -429,6 +455,7 @@ func (s *Server) handleReady(c echo.Context) error {
 	draining := s.draining
 	s.connMu.Unlock()
 	if draining || (s.engine != nil && !s.engine.Healthy()) {
+		setRetryAfter(c, DefaultRetryAfter)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
@@ -555,8 +582,8 @@ func (s *Server) handleJoin(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	if !s.joinLimit.allow(c.RealIP()) {
-		return live.Errorf(live.ERateLimited, "Too many joins from your network; try again in a few seconds.")
+	if wait := s.joinLimit.wait(c.RealIP()); wait > 0 {
+		return &live.Error{Code: live.ERateLimited, Message: "Too many joins from your network; try again in a few seconds.", RetryAfter: wait}
 	}
 	m, err := s.engine.Model(c.Param("code"))
 	if err != nil {
@@ -567,10 +594,13 @@ func (s *Server) handleJoin(c echo.Context) error {
 		(req.JuryCode == "" || prev.Jury) {
 		claims = prev
 		if req.DisplayName != "" {
-			if utf8.RuneCountInString(req.DisplayName) > live.MaxNameLen || !utf8.ValidString(req.DisplayName) {
-				return &live.Error{Code: live.EInvalid, Field: "display_name", Message: fmt.Sprintf("display_name must be at most %d characters.", live.MaxNameLen)}
+			who := live.Participant{DisplayName: req.DisplayName}
+			if err := who.Validate(); err != nil {
+				return err
 			}
-			claims.Name = req.DisplayName
+			if who.DisplayName != "" { // nothing visible left: as if no name was sent
+				claims.Name = who.DisplayName
+			}
 		}
 	} else {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), 10*time.Second)
@@ -641,8 +671,12 @@ func (s *Server) admitVote(claims tokenClaims, ip string, req voteRequest) (live
 	if err != nil {
 		return target, err
 	}
-	if !s.voteLimit.allow(strconv.FormatInt(claims.ParticipantID, 10)) || !s.ipVoteLimit.allow(ip) {
-		err = live.Errorf(live.ERateLimited, "Too many votes; wait a moment.")
+	wait := s.voteLimit.wait(strconv.FormatInt(claims.ParticipantID, 10))
+	if wait == 0 {
+		wait = s.ipVoteLimit.wait(ip)
+	}
+	if wait > 0 {
+		err = &live.Error{Code: live.ERateLimited, Message: "Too many votes; wait a moment.", RetryAfter: wait}
 		s.countVote("", err)
 	}
 	return target, err

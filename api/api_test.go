@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ovation-live/ovation/cluster"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/static"
@@ -194,6 +195,16 @@ func wantError(tb testing.TB, r response, status int, code string) {
 	tb.Helper()
 	if r.Status != status || r.code() != code {
 		tb.Fatalf("got status %d code %q (%s), want %d %q", r.Status, r.code(), truncate(string(r.Body), 200), status, code)
+	}
+}
+
+// wantRetryAfter fails the test unless r has a Retry-After of whole seconds
+// from lo to hi.
+func wantRetryAfter(tb testing.TB, r response, lo, hi int) {
+	tb.Helper()
+	n, err := strconv.Atoi(r.Header.Get("Retry-After"))
+	if err != nil || n < lo || n > hi {
+		tb.Fatalf("Retry-After %q, want %d to %d seconds", r.Header.Get("Retry-After"), lo, hi)
 	}
 }
 
@@ -603,6 +614,7 @@ func TestLoginRateLimit(t *testing.T) {
 	t.Run("the right password is refused once limited", func(t *testing.T) {
 		r := ts.do(t, "POST", "/api/login", map[string]string{"password": testPassword})
 		wantError(t, r, 429, live.ERateLimited)
+		wantRetryAfter(t, r, 1, 12) // the next attempt comes back within 12 s (5 a minute)
 		if len(r.Header.Values("Set-Cookie")) != 0 {
 			t.Errorf("Set-Cookie while rate limited")
 		}
@@ -619,7 +631,9 @@ func TestJoinRateLimitPerIP(t *testing.T) {
 		ts.join(t, f.Code, nil)
 		ts.join(t, f.Code, nil)
 		before := ts.state(t, f.Code)
-		wantError(t, ts.do(t, "POST", "/api/events/"+f.Code+"/join", `{}`), 429, live.ERateLimited)
+		r := ts.do(t, "POST", "/api/events/"+f.Code+"/join", `{}`)
+		wantError(t, r, 429, live.ERateLimited)
+		wantRetryAfter(t, r, 900, 1000) // the limiter's wait at 0.001 joins a second
 		wantError(t, ts.do(t, "POST", "/api/events/"+f.Code+"/join", `{}`, "X-Forwarded-For", "203.0.113.9"), 429, live.ERateLimited)
 		if after := ts.state(t, f.Code); after != before {
 			t.Errorf("state changed")
@@ -656,7 +670,9 @@ func TestVoteRateLimits(t *testing.T) {
 		}
 		// …and the next is refused on either.
 		before := ts.state(t, f.Code)
-		wantError(t, ts.vote(t, p.Token, "v2", f.openPitch(), 5), 429, live.ERateLimited)
+		r := ts.vote(t, p.Token, "v2", f.openPitch(), 5)
+		wantError(t, r, 429, live.ERateLimited)
+		wantRetryAfter(t, r, 900, 1000)
 		wsSend(t, c, map[string]any{"type": "vote", "vote_id": "v3", "target": f.openPitch(), "value": 5})
 		if e := expectError(t, c, live.ERateLimited); e.VoteID != "v3" {
 			t.Errorf("error vote_id %q", e.VoteID)
@@ -682,7 +698,9 @@ func TestVoteRateLimits(t *testing.T) {
 			}
 		}
 		before := ts.state(t, f.Code)
-		wantError(t, ts.vote(t, b.Token, "v3", f.poll(), 2), 429, live.ERateLimited)
+		r := ts.vote(t, b.Token, "v3", f.poll(), 2)
+		wantError(t, r, 429, live.ERateLimited)
+		wantRetryAfter(t, r, 900, 1000)
 		if after := ts.state(t, f.Code); after != before {
 			t.Errorf("state changed")
 		}
@@ -971,4 +989,32 @@ func serverGoroutines() []string {
 		}
 	}
 	return out
+}
+
+// unreachableCore is the Edge of a cluster edge whose core does not answer.
+type unreachableCore struct{}
+
+func (unreachableCore) Do(context.Context, *http.Request, string) (*cluster.Response, error) {
+	return nil, live.Errorf(live.EBusy, "The core did not answer in time.")
+}
+
+func (unreachableCore) Submit(context.Context, live.Voter, live.Vote, func(string, error)) (string, error) {
+	return "", live.Errorf(live.EBusy, "The service is degraded.")
+}
+
+func (unreachableCore) Degraded() bool { return true }
+
+func TestRetryAfterWhenTheCoreIsOutOfReach(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := New(Config{TokenSecret: []byte("test-token-secret"), PasswordHash: testPasswordHash()}, nil, hub.New(hub.Options{}),
+		nil, nil, static.Files, NewMetrics("single"), log)
+	srv.SetEdge(unreachableCore{})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	ts := &testServer{URL: hs.URL}
+	for _, path := range []string{"/api/events/EDGE", "/stage/EDGE"} {
+		r := ts.do(t, "GET", path, nil)
+		wantError(t, r, http.StatusServiceUnavailable, live.EBusy)
+		wantRetryAfter(t, r, 1, 1) // DefaultRetryAfter: the edge does not know when the core comes back
+	}
 }

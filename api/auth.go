@@ -118,8 +118,8 @@ func (s *Server) handleLogin(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	if !s.loginLimit.allow(c.RealIP()) {
-		return live.Errorf(live.ERateLimited, "Too many login attempts; wait a minute.")
+	if wait := s.loginLimit.wait(c.RealIP()); wait > 0 {
+		return &live.Error{Code: live.ERateLimited, Message: "Too many login attempts; wait a minute.", RetryAfter: wait}
 	}
 	if bcrypt.CompareHashAndPassword([]byte(s.cfg.PasswordHash), []byte(req.Password)) != nil {
 		return &live.Error{Code: live.EUnauthorized, Field: "password", Message: "Wrong password."}
@@ -218,8 +218,9 @@ func newLimiter(perSecond float64, burst int) *limiter {
 	return &limiter{every: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}}
 }
 
-// allow reports whether key may act now, taking one token.
-func (l *limiter) allow(key string) bool {
+// wait takes one of key's tokens and returns 0 if it has one now; otherwise
+// it takes nothing and returns how long until it will.
+func (l *limiter) wait(key string) time.Duration {
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -237,7 +238,12 @@ func (l *limiter) allow(key string) bool {
 		l.buckets[key] = b
 	}
 	b.seen = now
-	return b.lim.AllowN(now, 1)
+	r := b.lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return d
+	}
+	return 0
 }
 
 // edgeModerator asks the core, which keeps the sessions, whether the

@@ -33,6 +33,7 @@ type frame struct {
 	Total         int64          `json:"total"`
 	Moderator     bool           `json:"moderator"`
 	ParticipantID int64          `json:"participant_id"`
+	DisplayName   string         `json:"display_name"`
 	Votes         map[string]int `json:"votes"`
 	Frames        []frame        `json:"frames"`
 	raw           []byte
@@ -734,9 +735,14 @@ func TestShutdownClosesWebSocketsGoingAway(t *testing.T) {
 	if err == nil || res == nil || res.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("dial while draining: %v %v, want 503", res, err)
 	}
-	if r := ts.do(t, "GET", "/readyz", nil); r.Status != http.StatusServiceUnavailable {
+	if got := res.Header.Get("Retry-After"); got != "1" {
+		t.Errorf("dial while draining: Retry-After %q, want the default 1", got)
+	}
+	r := ts.do(t, "GET", "/readyz", nil)
+	if r.Status != http.StatusServiceUnavailable {
 		t.Errorf("readyz while draining: %d", r.Status)
 	}
+	wantRetryAfter(t, r, 1, 1)
 }
 
 // TestWriterLingersThroughBursts: a connection that gets messages in bursts

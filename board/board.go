@@ -313,8 +313,8 @@ func (s *Service) Submit(ctx context.Context, code string, who Participant, boar
 	if err != nil {
 		return nil, err
 	}
-	if !s.allow(who.ID) {
-		return nil, live.Errorf(live.ERateLimited, "You are sending entries too fast; try again in a few seconds.")
+	if wait := s.wait(who.ID); wait > 0 {
+		return nil, &live.Error{Code: live.ERateLimited, Message: "You are sending entries too fast; try again in a few seconds.", RetryAfter: wait}
 	}
 	e := &live.Entry{BoardID: b.ID, EventID: b.EventID, ParticipantID: who.ID, DisplayName: displayName, Text: text,
 		Status: live.EntryPending, CreatedAt: s.opts.Now().UTC().Truncate(time.Millisecond)}
@@ -328,7 +328,9 @@ func (s *Service) Submit(ctx context.Context, code string, who Participant, boar
 	return e, nil
 }
 
-func (s *Service) allow(participant int64) bool {
+// wait takes one of the participant's entry tokens and returns 0 if there
+// is one now; otherwise it takes nothing and returns how long until there is.
+func (s *Service) wait(participant int64) time.Duration {
 	s.limMu.Lock()
 	defer s.limMu.Unlock()
 	l := s.limiters[participant]
@@ -339,7 +341,13 @@ func (s *Service) allow(participant int64) bool {
 		l = rate.NewLimiter(rate.Limit(s.opts.EntryRate), s.opts.EntryBurst)
 		s.limiters[participant] = l
 	}
-	return l.AllowN(s.opts.Now(), 1)
+	now := s.opts.Now()
+	r := l.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return d
+	}
+	return 0
 }
 
 // Upvote records who's upvote of an approved entry; a second upvote changes

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -193,6 +194,10 @@ func TestSubmitAndModerate(t *testing.T) {
 		}
 		_, err := svc.Submit(ctx, "BOARDS", h.who(50), post.ID, "one more", "")
 		wantCode(t, err, live.ERateLimited)
+		var le *live.Error
+		if !errors.As(err, &le) || le.RetryAfter != 20*time.Second {
+			t.Fatalf("RetryAfter of %v, want the limiter's 20s", err)
+		}
 		_, err = svc.Submit(ctx, "BOARDS", h.who(51), post.ID, "someone else", "")
 		wantCode(t, err, "")
 		h.clock.Advance(20 * time.Second)

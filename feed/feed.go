@@ -340,7 +340,9 @@ func newPostLimiter(perSecond float64, burst int) *postLimiter {
 	return &postLimiter{every: rate.Limit(perSecond), burst: burst, m: map[int64]*rate.Limiter{}, seen: map[int64]time.Time{}}
 }
 
-func (l *postLimiter) allow(who int64, now time.Time) bool {
+// wait takes one of who's tokens and returns 0 if there is one now;
+// otherwise it takes nothing and returns how long until there is.
+func (l *postLimiter) wait(who int64, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.m) > 10000 {
@@ -357,5 +359,10 @@ func (l *postLimiter) allow(who int64, now time.Time) bool {
 		l.m[who] = lim
 	}
 	l.seen[who] = now
-	return lim.AllowN(now, 1)
+	r := lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return d
+	}
+	return 0
 }

@@ -69,7 +69,7 @@ func (s *Service) Post(ctx context.Context, code string, participantID int64, di
 	if !st.AppPostsEnabled() {
 		return live.FeedItem{}, live.Errorf(live.EForbidden, "Posting is closed for this event.")
 	}
-	clean := CleanText(text, 0)
+	clean := live.CleanText(text, 0)
 	if clean == "" || !utf8.ValidString(text) {
 		return live.FeedItem{}, live.FieldErrorf("text", "Write something to post.")
 	}
@@ -79,8 +79,8 @@ func (s *Service) Post(ctx context.Context, code string, participantID int64, di
 	if err := s.checkRoom(code, roomID); err != nil {
 		return live.FeedItem{}, err
 	}
-	if !s.posts.allow(participantID, s.opts.Now()) {
-		return live.FeedItem{}, live.Errorf(live.ERateLimited, "You are posting too fast; wait a few seconds.")
+	if wait := s.posts.wait(participantID, s.opts.Now()); wait > 0 {
+		return live.FeedItem{}, &live.Error{Code: live.ERateLimited, Message: "You are posting too fast; wait a few seconds.", RetryAfter: wait}
 	}
 	if displayName == "" {
 		displayName = "Anonymous"
@@ -181,7 +181,7 @@ func (s *Service) Decide(ctx context.Context, code, actor string, id int64, acti
 	if err := s.store.SaveFeedDecision(ctx, &it); err != nil {
 		return was, err
 	}
-	detail := it.Source + " @" + it.Author + ": " + CleanText(it.Text, 80)
+	detail := it.Source + " @" + it.Author + ": " + live.CleanText(it.Text, 80)
 	s.audit(ctx, ef.id, actor, "feed_"+action, "feed_item:"+strconv.FormatInt(it.ID, 10), detail)
 	s.schedule(ef, it.RoomID, was.Status == live.FeedApproved || it.Status == live.FeedApproved)
 	return it, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -226,6 +227,9 @@ func TestInAppPosts(t *testing.T) {
 	code(t, err, live.EConflict)
 	_, err = s.Post(ctx, "TEST", 77, "Zoé", "again", 1)
 	code(t, err, live.ERateLimited)
+	if le := (*live.Error)(nil); !errors.As(err, &le) || le.RetryAfter < 900*time.Second || le.RetryAfter > 1000*time.Second {
+		t.Fatalf("RetryAfter of %v, want the limiter's wait (about 1000 s at 0.001/s)", err)
+	}
 	_, err = s.Post(ctx, "TEST", 78, "", strings.Repeat("a", 281), 1)
 	code(t, err, live.EInvalid)
 	_, err = s.Post(ctx, "TEST", 78, "", "   ", 1)

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/ovation-live/ovation/live"
 )
@@ -56,34 +55,6 @@ func PlainText(s string) string {
 	return html.UnescapeString(b.String())
 }
 
-// CleanText makes s safe plain text of at most max runes: valid UTF-8,
-// no control or format characters (bidi overrides, zero-width joiners are
-// dropped), runs of white space collapsed to one space, trimmed. A cut text
-// ends with "…".
-func CleanText(s string, max int) string {
-	var b strings.Builder
-	space := false
-	for _, r := range strings.ToValidUTF8(s, "") {
-		switch {
-		case unicode.IsSpace(r):
-			space = b.Len() > 0
-			continue
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError:
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
-	}
-	out := b.String()
-	if max > 0 && utf8.RuneCountInString(out) > max {
-		out = strings.TrimSpace(string([]rune(out)[:max-1])) + "…"
-	}
-	return out
-}
-
 // cleanURL keeps u if it is an absolute http(s) URL of reasonable length,
 // and returns "" otherwise, so that no javascript: or data: link reaches a page.
 func cleanURL(u string) string {
@@ -129,10 +100,10 @@ func DedupKey(author, text string) string {
 // fields within their limits, http(s) links only, a dedup key. It returns an
 // invalid error when nothing usable remains (no text, no author, no id).
 func Normalize(it live.FeedItem) (live.FeedItem, error) {
-	it.Text = CleanText(it.Text, live.MaxFeedTextLen)
-	it.Author = CleanText(it.Author, live.MaxFeedAuthorLen)
-	it.AuthorName = CleanText(it.AuthorName, live.MaxFeedAuthorLen)
-	it.SourceID = CleanText(it.SourceID, 200)
+	it.Text = live.CleanText(it.Text, live.MaxFeedTextLen)
+	it.Author = live.CleanText(it.Author, live.MaxFeedAuthorLen)
+	it.AuthorName = live.CleanText(it.AuthorName, live.MaxFeedAuthorLen)
+	it.SourceID = live.CleanText(it.SourceID, 200)
 	it.Link, it.MediaURL = cleanURL(it.Link), cleanURL(it.MediaURL)
 	switch {
 	case it.Text == "":

@@ -82,10 +82,9 @@ func (b *Board) Validate() error {
 	if b.MaxLen == 0 {
 		b.MaxLen = MaxEntryLen
 	}
-	if err := validText("title", b.Title, MaxTitleLen, true); err != nil {
+	if err := validText("title", &b.Title, MaxTitleLen, true, false); err != nil {
 		return err
 	}
-	b.Title = strings.TrimSpace(b.Title)
 	if b.Moderation != ModerationPre && b.Moderation != ModerationPost {
 		return FieldErrorf("moderation", "moderation must be %q or %q.", ModerationPre, ModerationPost)
 	}
@@ -126,12 +125,10 @@ type Entry struct {
 
 // ValidateEntryText trims text and checks it against the board's limit.
 func ValidateEntryText(b *Board, text, displayName string) (string, string, error) {
-	text = strings.TrimSpace(text)
-	displayName = strings.TrimSpace(displayName)
-	if err := validText("text", text, b.MaxLen, true); err != nil {
+	if err := validText("text", &text, b.MaxLen, true, true); err != nil {
 		return "", "", err
 	}
-	if err := validText("display_name", displayName, MaxNameLen, false); err != nil {
+	if err := validText("display_name", &displayName, MaxNameLen, false, false); err != nil {
 		return "", "", err
 	}
 	return text, displayName, nil
@@ -293,17 +290,17 @@ type MeetingRequest struct {
 // Validate trims m's fields and reports the first invalid one. Without
 // consent the request is refused (EInvalid, field consent).
 func (m *MeetingRequest) Validate() error {
-	m.Name, m.Company, m.Role, m.Email = strings.TrimSpace(m.Name), strings.TrimSpace(m.Company), strings.TrimSpace(m.Role), strings.TrimSpace(m.Email)
+	m.Email = strings.TrimSpace(m.Email)
 	if !m.Consent {
 		return FieldErrorf("consent", "A meeting request needs your explicit consent to share these details with the team.")
 	}
-	if err := validText("name", m.Name, MaxNameLen, true); err != nil {
+	if err := validText("name", &m.Name, MaxNameLen, true, false); err != nil {
 		return err
 	}
-	if err := validText("company", m.Company, MaxNameLen, false); err != nil {
+	if err := validText("company", &m.Company, MaxNameLen, false, false); err != nil {
 		return err
 	}
-	if err := validText("role", m.Role, MaxNameLen, false); err != nil {
+	if err := validText("role", &m.Role, MaxNameLen, false, false); err != nil {
 		return err
 	}
 	a, err := mail.ParseAddress(m.Email)

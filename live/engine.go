@@ -576,7 +576,8 @@ func (e *Engine) Join(ctx context.Context, code, displayName, juryCode string) (
 	if es == nil {
 		return nil, nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
 	}
-	if err := validText("display_name", displayName, MaxNameLen, false); err != nil {
+	who := Participant{DisplayName: displayName}
+	if err := who.Validate(); err != nil {
 		return nil, nil, err
 	}
 	es.mu.Lock()
@@ -589,7 +590,7 @@ func (e *Engine) Join(ctx context.Context, code, displayName, juryCode string) (
 		}
 		jury = true
 	}
-	p := &Participant{ID: randomID(), EventID: ev.ID, DisplayName: displayName, Jury: jury, CreatedAt: e.opts.Now().UTC()}
+	p := &Participant{ID: randomID(), EventID: ev.ID, DisplayName: who.DisplayName, Jury: jury, CreatedAt: e.opts.Now().UTC()}
 	done := make(chan error, 1)
 	if err := e.store.Enqueue(WriteOp{Participant: p, Done: func(err error) { done <- err }}); err != nil {
 		return nil, nil, err

@@ -3,6 +3,7 @@ package live
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Each is a stable machine-readable string that clients may
@@ -28,6 +29,10 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string
+	// RetryAfter is, for ERateLimited and EBusy, how long to wait before
+	// trying again when the refusal knows it (a rate limit's next token);
+	// 0 leaves the answer's default (one second over HTTP).
+	RetryAfter time.Duration
 }
 
 // Error implements the error interface.

@@ -175,11 +175,14 @@ func cleanRules(field string, in []string) ([]string, error) {
 		return nil, FieldErrorf(field, "%s holds at most %d entries.", field, MaxRules)
 	}
 	for _, r := range in {
-		r = strings.ToLower(strings.Join(strings.Fields(r), " "))
+		if !utf8.ValidString(r) {
+			return nil, FieldErrorf(field, "Each %s entry is at most %d characters.", field, MaxRuleLen)
+		}
+		r = strings.ToLower(CleanText(r, 0))
 		if r == "" || seen[r] {
 			continue
 		}
-		if !utf8.ValidString(r) || utf8.RuneCountInString(r) > MaxRuleLen {
+		if utf8.RuneCountInString(r) > MaxRuleLen {
 			return nil, FieldErrorf(field, "Each %s entry is at most %d characters.", field, MaxRuleLen)
 		}
 		seen[r] = true
@@ -195,7 +198,7 @@ func (c *SourceConfig) Validate() error {
 	default:
 		return FieldErrorf("sources.kind", "A source kind is %q, %q or %q.", SourceX, SourceMastodon, SourceBluesky)
 	}
-	c.Hashtag = strings.TrimPrefix(strings.TrimSpace(c.Hashtag), "#")
+	c.Hashtag = strings.TrimPrefix(CleanText(c.Hashtag, 0), "#")
 	if c.Hashtag == "" || utf8.RuneCountInString(c.Hashtag) > 100 || strings.ContainsAny(c.Hashtag, " #/?&") {
 		return FieldErrorf("sources.hashtag", "A source needs a hashtag, without spaces.")
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +55,7 @@ func (e *Event) Validate() error {
 	if !codeRE.MatchString(e.Code) {
 		return FieldErrorf("code", "Event code must be 3 to 12 letters or digits.")
 	}
-	if err := validText("title", e.Title, MaxTitleLen, true); err != nil {
+	if err := validText("title", &e.Title, MaxTitleLen, true, false); err != nil {
 		return err
 	}
 	if len(e.Languages) == 0 {
@@ -93,7 +94,7 @@ type Room struct {
 }
 
 // Validate reports the first invalid field of r.
-func (r *Room) Validate() error { return validText("name", r.Name, MaxNameLen, true) }
+func (r *Room) Validate() error { return validText("name", &r.Name, MaxNameLen, true, false) }
 
 // Round states.
 const (
@@ -126,7 +127,7 @@ func (r *Round) Validate() error {
 	if r.State == "" {
 		r.State = RoundPending
 	}
-	if err := validText("title", r.Title, MaxTitleLen, true); err != nil {
+	if err := validText("title", &r.Title, MaxTitleLen, true, false); err != nil {
 		return err
 	}
 	if r.Scale < 2 || r.Scale > MaxScale {
@@ -168,10 +169,10 @@ func (p *Pitch) Validate() error {
 	if p.State == "" {
 		p.State = PitchPending
 	}
-	if err := validText("team", p.Team, MaxNameLen, true); err != nil {
+	if err := validText("team", &p.Team, MaxNameLen, true, false); err != nil {
 		return err
 	}
-	if err := validText("presenter", p.Presenter, MaxNameLen, false); err != nil {
+	if err := validText("presenter", &p.Presenter, MaxNameLen, false, false); err != nil {
 		return err
 	}
 	if p.DurationS < 10 || p.DurationS > MaxDuration {
@@ -275,7 +276,7 @@ func (p *Poll) Validate() error {
 	if p.State == "" {
 		p.State = PollDraft
 	}
-	if err := validText("question", p.Question, 200, true); err != nil {
+	if err := validText("question", &p.Question, 200, true, false); err != nil {
 		return err
 	}
 	switch p.Kind {
@@ -283,11 +284,14 @@ func (p *Poll) Validate() error {
 		if len(p.Choices) < 2 || len(p.Choices) > MaxChoices {
 			return FieldErrorf("choices", "A keypad poll has 2 to %d choices (A–F).", MaxChoices)
 		}
-		for i, c := range p.Choices {
-			if err := validText(fmt.Sprintf("choices[%d]", i), c, 80, true); err != nil {
+		// A new slice: p may be a copy of a poll whose choices others read.
+		choices := slices.Clone(p.Choices)
+		for i := range choices {
+			if err := validText(fmt.Sprintf("choices[%d]", i), &choices[i], 80, true, false); err != nil {
 				return err
 			}
 		}
+		p.Choices = choices
 		p.ScaleMax = 0
 	case PollScale:
 		if p.ScaleMax < 2 || p.ScaleMax > MaxScale {
@@ -354,6 +358,12 @@ type Participant struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
+// Validate cleans p's display name (CleanText) and checks its length; an
+// empty name is anonymous.
+func (p *Participant) Validate() error {
+	return validText("display_name", &p.DisplayName, MaxNameLen, false, false)
+}
+
 // MaxVoteIDLen bounds client-chosen vote ids.
 const MaxVoteIDLen = 64
 
@@ -376,20 +386,6 @@ func (v *Vote) ValidateShape() error {
 	}
 	if v.Value < 1 || v.Value > MaxScale {
 		return &Error{Code: EBadValue, Field: "value", Message: "Vote value out of range."}
-	}
-	return nil
-}
-
-func validText(field, s string, max int, required bool) error {
-	if !utf8.ValidString(s) {
-		return FieldErrorf(field, "%s is not valid text.", field)
-	}
-	n := utf8.RuneCountInString(strings.TrimSpace(s))
-	if required && n == 0 {
-		return FieldErrorf(field, "%s is required.", field)
-	}
-	if n > max {
-		return FieldErrorf(field, "%s must be at most %d characters.", field, max)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -20,17 +21,22 @@ import (
 // command-line flags override both. The name of a setting is its YAML path:
 // votes.tally_interval is OVATION_VOTES_TALLY_INTERVAL and -votes.tally_interval.
 type Config struct {
-	Listen            string        `yaml:"listen"`
-	PublicURL         string        `yaml:"public_url"`
-	DataDir           string        `yaml:"data_dir"`
-	AllowedOrigins    []string      `yaml:"allowed_origins"`
-	ModeratorPassword string        `yaml:"moderator_password"`
-	APIToken          string        `yaml:"api_token"`
-	TrustProxy        bool          `yaml:"trust_proxy"`
-	CookieSecure      bool          `yaml:"cookie_secure"`
-	SeedDemo          bool          `yaml:"seed_demo"`
-	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
-	ShutdownDrain     time.Duration `yaml:"shutdown_drain"` // /readyz answers 503 this long before the listener closes
+	Listen            string   `yaml:"listen"`
+	PublicURL         string   `yaml:"public_url"`
+	DataDir           string   `yaml:"data_dir"`
+	AllowedOrigins    []string `yaml:"allowed_origins"`
+	ModeratorPassword string   `yaml:"moderator_password"`
+	APIToken          string   `yaml:"api_token"`
+	TrustProxy        bool     `yaml:"trust_proxy"`
+	CookieSecure      bool     `yaml:"cookie_secure"`
+	// FrameAncestors lists who may frame the stage, audience and moments
+	// pages: 'self', 'none', https: or an origin such as
+	// https://organiser.example (a leading *. matches its subdomains).
+	// Empty: 'self'. The control page is never framed.
+	FrameAncestors  []string      `yaml:"frame_ancestors"`
+	SeedDemo        bool          `yaml:"seed_demo"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	ShutdownDrain   time.Duration `yaml:"shutdown_drain"` // /readyz answers 503 this long before the listener closes
 	// GCPercent is the garbage collector's target (GOGC): the heap may grow
 	// this many percent over the live data before a collection. Lower holds
 	// less memory per connection for a little more CPU. The GOGC variable,
@@ -292,6 +298,10 @@ func setValue(v reflect.Value, s string) error {
 	return nil
 }
 
+// frameAncestorRE matches the frame-ancestors sources frame_ancestors accepts;
+// nothing else, so that no entry can end the policy or add a directive.
+var frameAncestorRE = regexp.MustCompile(`^('self'|'none'|https?:|https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5}|:\*)?)$`)
+
 // Validate reports the first setting out of range.
 func (c *Config) Validate() error {
 	positive := map[string]float64{
@@ -348,6 +358,11 @@ func (c *Config) Validate() error {
 	for _, o := range c.AllowedOrigins {
 		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") || strings.HasSuffix(o, "/") {
 			return fmt.Errorf("config: allowed_origins: %q must look like https://host[:port], without a path", o)
+		}
+	}
+	for _, a := range c.FrameAncestors {
+		if !frameAncestorRE.MatchString(a) || (a == "'none'" && len(c.FrameAncestors) > 1) {
+			return fmt.Errorf("config: frame_ancestors: %q must be 'self', 'none' (alone), https: or an origin like https://host[:port]", a)
 		}
 	}
 	switch c.Cluster.Role {

@@ -52,6 +52,12 @@ func TestLoadConfig(t *testing.T) {
 			t.Fatalf("got %+v", cfg)
 		}
 	})
+	t.Run("frame ancestors from the environment", func(t *testing.T) {
+		cfg, err := LoadConfig([]string{"-config", writeConfig(t, "")}, []string{"OVATION_FRAME_ANCESTORS='self', https://*.organiser.example:8443, https:"})
+		if err != nil || strings.Join(cfg.FrameAncestors, " ") != "'self' https://*.organiser.example:8443 https:" {
+			t.Fatalf("got %q, %v", cfg.FrameAncestors, err)
+		}
+	})
 	t.Run("OVATION_CONFIG names the file", func(t *testing.T) {
 		p := writeConfig(t, "seed_demo: false\n")
 		cfg, err := LoadConfig(nil, []string{"OVATION_CONFIG=" + p})
@@ -65,25 +71,28 @@ func TestLoadConfig(t *testing.T) {
 		args []string
 		env  []string
 	}{
-		"unknown key":             {file: "listn: \":1\"\n"},
-		"unknown nested key":      {file: "votes:\n  tally: 1s\n"},
-		"not YAML":                {file: "listen: [\n"},
-		"bad duration in file":    {file: "votes:\n  tally_interval: soon\n"},
-		"bad duration in env":     {env: []string{"OVATION_WEBSOCKET_WRITE_TIMEOUT=10"}},
-		"bad number in flag":      {args: []string{"-votes.max_batch", "many"}},
-		"bad bool":                {env: []string{"OVATION_SEED_DEMO=perhaps"}},
-		"unknown flag":            {args: []string{"-no-such-setting", "1"}},
-		"stray argument":          {args: []string{"serve"}},
-		"negative limit":          {args: []string{"-limits.vote_rate", "-1"}},
-		"zero interval":           {args: []string{"-votes.tally_interval", "0s"}},
-		"negative broadcast rate": {args: []string{"-websocket.broadcast_rate_per_core", "-5"}},
-		"negative lease wait":     {args: []string{"-cluster.lease_wait", "-1s"}},
-		"bad synchronous":         {args: []string{"-votes.synchronous", "OFF"}},
-		"bad log format":          {args: []string{"-log.format", "xml"}},
-		"origin with a path":      {args: []string{"-allowed_origins", "https://a.example/"}},
-		"origin without a scheme": {args: []string{"-allowed_origins", "a.example"}},
-		"short password":          {args: []string{"-moderator_password", "short"}},
-		"missing explicit file":   {args: []string{"-config", "/nonexistent/config.yaml"}},
+		"unknown key":                     {file: "listn: \":1\"\n"},
+		"unknown nested key":              {file: "votes:\n  tally: 1s\n"},
+		"not YAML":                        {file: "listen: [\n"},
+		"bad duration in file":            {file: "votes:\n  tally_interval: soon\n"},
+		"bad duration in env":             {env: []string{"OVATION_WEBSOCKET_WRITE_TIMEOUT=10"}},
+		"bad number in flag":              {args: []string{"-votes.max_batch", "many"}},
+		"bad bool":                        {env: []string{"OVATION_SEED_DEMO=perhaps"}},
+		"unknown flag":                    {args: []string{"-no-such-setting", "1"}},
+		"stray argument":                  {args: []string{"serve"}},
+		"negative limit":                  {args: []string{"-limits.vote_rate", "-1"}},
+		"zero interval":                   {args: []string{"-votes.tally_interval", "0s"}},
+		"negative broadcast rate":         {args: []string{"-websocket.broadcast_rate_per_core", "-5"}},
+		"negative lease wait":             {args: []string{"-cluster.lease_wait", "-1s"}},
+		"bad synchronous":                 {args: []string{"-votes.synchronous", "OFF"}},
+		"bad log format":                  {args: []string{"-log.format", "xml"}},
+		"origin with a path":              {args: []string{"-allowed_origins", "https://a.example/"}},
+		"origin without a scheme":         {args: []string{"-allowed_origins", "a.example"}},
+		"short password":                  {args: []string{"-moderator_password", "short"}},
+		"frame ancestor with a directive": {args: []string{"-frame_ancestors", "https://a.example; script-src *"}},
+		"frame ancestor with a path":      {args: []string{"-frame_ancestors", "https://a.example/x"}},
+		"'none' among frame ancestors":    {args: []string{"-frame_ancestors", "'none',https://a.example"}},
+		"missing explicit file":           {args: []string{"-config", "/nonexistent/config.yaml"}},
 	}
 	for name, tc := range bad {
 		t.Run("refuses "+name, func(t *testing.T) {

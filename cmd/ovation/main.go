@@ -282,7 +282,8 @@ func apiConfig(cfg Config, ln net.Listener) (string, api.Config) {
 	}
 	return publicURL, api.Config{
 		AllowedOrigins: origins, TokenTTL: cfg.Votes.TokenTTL, CookieSecure: cfg.CookieSecure,
-		TrustProxy: cfg.TrustProxy, ReadLimit: cfg.WebSocket.ReadLimit, WriteTimeout: cfg.WebSocket.WriteTimeout,
+		FrameAncestors: cfg.FrameAncestors,
+		TrustProxy:     cfg.TrustProxy, ReadLimit: cfg.WebSocket.ReadLimit, WriteTimeout: cfg.WebSocket.WriteTimeout,
 		PingInterval: cfg.WebSocket.PingInterval, VoteRate: cfg.Limits.VoteRate, VoteBurst: cfg.Limits.VoteBurst,
 		IPVoteRate: cfg.Limits.IPVoteRate, IPVoteBurst: cfg.Limits.IPVoteBurst, JoinRate: cfg.Limits.JoinRate,
 		JoinBurst: cfg.Limits.JoinBurst, MessageRate: cfg.Limits.MessageRate, MessageBurst: cfg.Limits.MessageBurst,
