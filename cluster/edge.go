@@ -463,7 +463,7 @@ func (e *Edge) report(k voteKey, status string, err error, final bool) {
 // forwarded lists the request headers the core's handlers read; others
 // (X-Forwarded-For among them: the edge gives the core the client's
 // address itself) are not forwarded.
-var forwarded = []string{"Accept", "Accept-Language", "Authorization", "Content-Type", "Cookie", "If-None-Match", "Origin", "Referer", "User-Agent", "X-Csrf-Token"}
+var forwarded = []string{"Accept", "Accept-Language", "Authorization", "Content-Type", "Cookie", "If-None-Match", "Origin", "Referer", "User-Agent", "X-Csrf-Token", "X-Forwarded-Proto"}
 
 // maxForwardedHeader bounds one forwarded header's values, in bytes.
 const maxForwardedHeader = 8 << 10

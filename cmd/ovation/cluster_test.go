@@ -332,6 +332,28 @@ func TestClusterVotesAcrossEdges(t *testing.T) {
 	if edges != float64(len(phones)+1) {
 		t.Errorf("edges: %v votes accepted, want %d", edges, len(phones)+1)
 	}
+
+	// Without public_url, each node's join URL and QR code name the host
+	// the request came to, not the core's.
+	for _, node := range []*process{c.core, c.edgeA, c.edgeB} {
+		var ev struct {
+			JoinURL string `json:"join_url"`
+		}
+		must(t, node.URL, "GET", "/api/events/"+f.Code, nil, &ev)
+		want := node.URL + "/e/" + f.Code
+		if ev.JoinURL != want {
+			t.Errorf("join_url through %s: %s, want %s", node.URL, ev.JoinURL, want)
+		}
+		res, err := http.Get(node.URL + "/api/events/" + f.Code + "/qr.svg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		svg, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("QR code through %s does not encode %s", node.URL, want)
+		}
+	}
 }
 
 // metricValue reads one series (name and labels, as /metrics prints them) from a node.

@@ -287,7 +287,7 @@ func apiConfig(cfg Config, ln net.Listener) (string, api.Config) {
 		PingInterval: cfg.WebSocket.PingInterval, VoteRate: cfg.Limits.VoteRate, VoteBurst: cfg.Limits.VoteBurst,
 		IPVoteRate: cfg.Limits.IPVoteRate, IPVoteBurst: cfg.Limits.IPVoteBurst, JoinRate: cfg.Limits.JoinRate,
 		JoinBurst: cfg.Limits.JoinBurst, MessageRate: cfg.Limits.MessageRate, MessageBurst: cfg.Limits.MessageBurst,
-		FloodThreshold: cfg.Limits.FloodThreshold, PublicURL: publicURL,
+		FloodThreshold: cfg.Limits.FloodThreshold, PublicURL: strings.TrimSuffix(cfg.PublicURL, "/"), // empty: the host each request came to
 	}
 }
 
