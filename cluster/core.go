@@ -57,8 +57,11 @@ func NewCore(rdb *redis.Client, opts Options) (*Core, error) {
 
 func (c *Core) leaseValue() string { return c.opts.Node + " " + c.instance }
 
-// ErrLeaseHeld is returned by Start when another node holds the core lease.
+// ErrLeaseHeld is returned by Acquire when another process holds the core lease.
 var ErrLeaseHeld = errors.New("another node holds the core lease")
+
+// ErrLeaseLost is what a core that lost its lease to another node stops with.
+var ErrLeaseLost = errors.New("took the core lease")
 
 // acquireScript takes the lease if it is free, and renews it if this
 // process holds it. A lease of another process is held, even under this

@@ -517,6 +517,9 @@ func TestClusterTwoCores(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "node core-1") || !strings.Contains(string(out), "refusing to act as core") {
 		t.Fatalf("second core: err %v, output:\n%s", err, out)
 	}
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != exitLease {
+		t.Errorf("second core: %v, want exit status %d (not restarted by the systemd unit)", err, exitLease)
+	}
 	// The first core still answers, through an edge.
 	newFixture(t, c.edgeA.URL, "TWO26", 1)
 }

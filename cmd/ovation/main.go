@@ -36,11 +36,19 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// exitLease is the exit status of a core that stops because another
+// process holds the core lease: restarting it would not help (the systemd
+// unit's RestartPreventExitStatus).
+const exitLease = 3
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "ovation:", err)
+		if errors.Is(err, cluster.ErrLeaseHeld) || errors.Is(err, cluster.ErrLeaseLost) {
+			os.Exit(exitLease)
+		}
 		os.Exit(1)
 	}
 }
@@ -233,7 +241,7 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, srv *api.Server, lo
 	case <-ctx.Done():
 	case err = <-serveErr:
 	case holder := <-lost:
-		err = fmt.Errorf("cluster: node %s took the core lease; stopping so that only one core acts", holder)
+		err = fmt.Errorf("cluster: node %s %w; stopping so that only one core acts", holder, cluster.ErrLeaseLost)
 	}
 	log.Info("shutting down")
 	srv.Drain() // /readyz answers 503 from now on
