@@ -8,6 +8,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -630,21 +631,50 @@ func voterOf(c tokenClaims) live.Voter {
 	return live.Voter{ParticipantID: c.ParticipantID, EventID: c.EventID, Jury: c.Jury}
 }
 
-// voteRequest is a vote, over HTTP or WebSocket.
+// voteRequest is a vote, over HTTP or WebSocket: its answer is Answer, a
+// JSON value of the target's kind, or, for an answer that is one number (a
+// choice, a score), Value.
 type voteRequest struct {
-	VoteID string `json:"vote_id"`
-	Target string `json:"target"`
-	Value  int    `json:"value"`
+	VoteID string          `json:"vote_id"`
+	Target string          `json:"target"`
+	Value  int             `json:"value"`
+	Answer json.RawMessage `json:"answer,omitempty"`
 }
 
-// voteAck is the answer to an accepted vote.
+// answer returns the vote's answer as sent, compacted; the target's kind
+// checks it.
+func (r voteRequest) answer() (live.Answer, error) {
+	if len(r.Answer) == 0 || string(r.Answer) == "null" {
+		return live.Answer(strconv.Itoa(r.Value)), nil
+	}
+	if r.Value != 0 {
+		return "", &live.Error{Code: live.EInvalid, Field: "answer", Message: "Send value or answer, not both."}
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, r.Answer); err != nil || b.Len() > live.MaxAnswerLen {
+		return "", &live.Error{Code: live.EBadValue, Field: "answer", Message: fmt.Sprintf("answer must be a JSON value of at most %d bytes.", live.MaxAnswerLen)}
+	}
+	return live.Answer(b.String()), nil
+}
+
+// voteAck is the answer to an accepted vote: it echoes value, or answer.
 type voteAck struct {
-	Type   string `json:"type"`
-	ID     string `json:"id,omitempty"` // the WebSocket message id, echoed
-	VoteID string `json:"vote_id"`
-	Target string `json:"target"`
-	Value  int    `json:"value"`
-	Status string `json:"status"`
+	Type   string      `json:"type"`
+	ID     string      `json:"id,omitempty"` // the WebSocket message id, echoed
+	VoteID string      `json:"vote_id"`
+	Target string      `json:"target"`
+	Value  int         `json:"value,omitempty"`
+	Answer live.Answer `json:"answer,omitempty"`
+	Status string      `json:"status"`
+}
+
+// ack is the acknowledgement of r, with status.
+func (r voteRequest) ack(target live.Target, status string) voteAck {
+	a := voteAck{Type: "ack", VoteID: r.VoteID, Target: target.String(), Value: r.Value, Status: status}
+	if len(r.Answer) > 0 && string(r.Answer) != "null" {
+		a.Answer, _ = r.answer()
+	}
+	return a
 }
 
 // castVote is the one vote path behind the WebSocket and HTTP entries
@@ -656,12 +686,17 @@ func (s *Server) castVote(ctx context.Context, claims tokenClaims, ip string, re
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	status, err := s.engine.Vote(ctx, voterOf(claims), live.Vote{VoteID: req.VoteID, Target: target, Value: req.Value})
+	answer, err := req.answer()
+	if err != nil {
+		s.countVote("", err)
+		return voteAck{}, err
+	}
+	status, err := s.engine.Vote(ctx, voterOf(claims), live.Vote{VoteID: req.VoteID, Target: target, Answer: answer})
 	s.countVote(status, err)
 	if err != nil {
 		return voteAck{}, err
 	}
-	return voteAck{Type: "ack", VoteID: req.VoteID, Target: target.String(), Value: req.Value, Status: status}, nil
+	return req.ack(target, status), nil
 }
 
 // admitVote is what the node that takes a vote checks itself: the target's
@@ -1052,13 +1087,9 @@ func writeResultsCSV(w http.ResponseWriter, res *live.Results) error {
 		}
 	}
 	for _, p := range res.Polls {
-		for i, n := range p.Counts {
-			label := strconv.Itoa(i + 1)
-			if p.Poll.Kind == live.PollChoices {
-				label = string(rune('A'+i)) + " " + p.Poll.Choices[i]
-			}
-			_ = cw.Write([]string{"poll", csvSafe(p.Poll.Question), "", csvSafe(label), "", strconv.FormatInt(n, 10), "",
-				strconv.FormatInt(p.JuryCounts[i], 10), "", ""})
+		for _, row := range p.Rows {
+			_ = cw.Write([]string{"poll", csvSafe(p.Poll.Question), "", csvSafe(row.Item), "", strconv.FormatInt(row.Audience, 10), "",
+				strconv.FormatInt(row.Jury, 10), "", ""})
 		}
 	}
 	cw.Flush()

@@ -828,7 +828,13 @@ func TestResultsExport(t *testing.T) {
 		if r.Status != 200 || !strings.Contains(r.Header.Get("Content-Disposition"), f.Code+"-results.json") {
 			t.Fatalf("status %d, disposition %q", r.Status, r.Header.Get("Content-Disposition"))
 		}
-		var res live.Results
+		var res struct { // the documented JSON: a poll's results sit beside "poll"
+			Rounds []live.RoundResults `json:"rounds"`
+			Polls  []struct {
+				Poll   live.Poll `json:"poll"`
+				Counts []int64   `json:"counts"`
+			} `json:"polls"`
+		}
 		if err := json.Unmarshal(r.Body, &res); err != nil {
 			t.Fatal(err)
 		}
@@ -1016,5 +1022,46 @@ func TestRetryAfterWhenTheCoreIsOutOfReach(t *testing.T) {
 		r := ts.do(t, "GET", path, nil)
 		wantError(t, r, http.StatusServiceUnavailable, live.EBusy)
 		wantRetryAfter(t, r, 1, 1) // DefaultRetryAfter: the edge does not know when the core comes back
+	}
+}
+
+// TestVoteAnswerField votes with "answer", the general form of a vote's
+// answer: for a one-number kind it is the same as "value"; an answer the
+// kind does not take, or both fields, is refused and changes nothing.
+func TestVoteAnswerField(t *testing.T) {
+	ts := newTestServer(t, Config{VoteRate: 100, VoteBurst: 100})
+	f := newFixture(t, ts, "ANSWER")
+	p := ts.join(t, f.Code, nil)
+	post := func(body map[string]any) response {
+		return ts.do(t, "POST", "/api/votes", body, bearer(p.Token)...)
+	}
+	r := post(map[string]any{"vote_id": "a1", "target": f.openPitch(), "answer": 4})
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"answer":4`) || !strings.Contains(string(r.Body), `"status":"counted"`) {
+		t.Fatalf("vote with answer 4: %d %s", r.Status, r.Body)
+	}
+	// The same vote id with the same answer as a value is the same vote.
+	if r := post(map[string]any{"vote_id": "a1", "target": f.openPitch(), "value": 4}); r.Status != 200 || !strings.Contains(string(r.Body), `"duplicate"`) {
+		t.Fatalf("replay as value: %d %s", r.Status, r.Body)
+	}
+	before := ts.state(t, f.Code)
+	for _, k := range []struct {
+		name   string
+		body   map[string]any
+		status int
+		code   string
+	}{
+		{"both value and answer", map[string]any{"vote_id": "a2", "target": f.openPitch(), "value": 3, "answer": 3}, 400, live.EInvalid},
+		{"a list for a score", map[string]any{"vote_id": "a3", "target": f.openPitch(), "answer": []int{3}}, 400, live.EBadValue},
+		{"a string for a score", map[string]any{"vote_id": "a4", "target": f.openPitch(), "answer": "3"}, 400, live.EBadValue},
+		{"a score above the scale", map[string]any{"vote_id": "a5", "target": f.openPitch(), "answer": 6}, 400, live.EBadValue},
+		{"a choice beyond the choices", map[string]any{"vote_id": "a6", "target": f.poll(), "answer": 4}, 400, live.EBadValue},
+		{"an answer over 1024 bytes", map[string]any{"vote_id": "a7", "target": f.openPitch(), "answer": strings.Repeat("x", 1100)}, 400, live.EBadValue},
+	} {
+		t.Run(k.name+" is refused", func(t *testing.T) {
+			wantError(t, post(k.body), k.status, k.code)
+		})
+	}
+	if after := ts.state(t, f.Code); after != before {
+		t.Errorf("state changed")
 	}
 }

@@ -522,7 +522,7 @@ func (cn *conn) sendMyVotes() {
 	cn.asks.Go(func() {
 		res, err := cn.s.edge.Do(cn.ctx, r, cn.ip)
 		var me struct {
-			Votes map[string]int `json:"votes"`
+			Votes map[string]json.RawMessage `json:"votes"`
 		}
 		if err != nil || res.Status != http.StatusOK || json.Unmarshal(res.Body, &me) != nil {
 			return // the phone keeps what it knows; the next subscribe asks again
@@ -540,7 +540,14 @@ func (cn *conn) submitVote(m inMsg) {
 		cn.failVote(m, err)
 		return
 	}
-	ack := voteAck{Type: "ack", ID: m.ID, VoteID: m.VoteID, Target: target.String(), Value: m.Value}
+	answer, err := m.answer()
+	if err != nil {
+		cn.s.countVote("", err)
+		cn.failVote(m, err)
+		return
+	}
+	ack := m.ack(target, "")
+	ack.ID = m.ID
 	// The core may answer before Submit returns: its answer then waits
 	// until the first ack ("received" comes before "counted").
 	var mu sync.Mutex
@@ -569,7 +576,7 @@ func (cn *conn) submitVote(m inMsg) {
 		}
 		send()
 	}
-	status, err := cn.s.edge.Submit(cn.ctx, voterOf(*cn.claims), live.Vote{VoteID: m.VoteID, Target: target, Value: m.Value}, report)
+	status, err := cn.s.edge.Submit(cn.ctx, voterOf(*cn.claims), live.Vote{VoteID: m.VoteID, Target: target, Answer: answer}, report)
 	if err != nil {
 		cn.s.countVote("", err)
 		cn.failVote(m, err)

@@ -423,7 +423,7 @@ func TestBoardToPoll(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := h.engine.Vote(ctx, live.Voter{ParticipantID: pt.ID, EventID: h.ev.ID}, live.Vote{VoteID: "v1", Target: live.Target{Kind: live.KindPoll, ID: p.ID}, Value: 1})
+		st, err := h.engine.Vote(ctx, live.Voter{ParticipantID: pt.ID, EventID: h.ev.ID}, live.Vote{VoteID: "v1", Target: live.Target{Kind: live.KindPoll, ID: p.ID}, Answer: "1"})
 		if err != nil || st != live.VoteCounted {
 			t.Fatalf("%s %v", st, err)
 		}

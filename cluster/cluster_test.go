@@ -43,7 +43,7 @@ func TestBrokerQueueSupersedesInOrder(t *testing.T) {
 }
 
 func TestVoteEntryRoundTrip(t *testing.T) {
-	v := voteEntry{Node: "edge-a", Participant: 42, Event: 7, Jury: true, VoteID: "abc", Target: "pitch:3", Value: 5}
+	v := voteEntry{Node: "edge-a", Participant: 42, Event: 7, Jury: true, VoteID: "abc", Target: "pitch:3", Answer: "5"}
 	vals := map[string]any{}
 	for k, x := range v.values() {
 		vals[k] = fmt.Sprint(x) // Redis gives every field back as a string
@@ -130,12 +130,12 @@ func TestSubmitBuffersWhileDegradedAndRefusesBeyond(t *testing.T) {
 	var reports []string
 	report := func(s string, err error) { reports = append(reports, s) }
 	for i := range 2 {
-		st, err := e.Submit(ctx, who, live.Vote{VoteID: fmt.Sprint(i), Target: live.Target{Kind: live.KindPitch, ID: 1}, Value: 3}, report)
+		st, err := e.Submit(ctx, who, live.Vote{VoteID: fmt.Sprint(i), Target: live.Target{Kind: live.KindPitch, ID: 1}, Answer: "3"}, report)
 		if err != nil || st != "queued" {
 			t.Fatalf("vote %d: %q %v, want queued", i, st, err)
 		}
 	}
-	_, err = e.Submit(ctx, who, live.Vote{VoteID: "full", Target: live.Target{Kind: live.KindPitch, ID: 1}, Value: 3}, report)
+	_, err = e.Submit(ctx, who, live.Vote{VoteID: "full", Target: live.Target{Kind: live.KindPitch, ID: 1}, Answer: "3"}, report)
 	if live.ErrorCode(err) != live.EBusy {
 		t.Fatalf("third vote with a buffer of 2: %v, want busy", err)
 	}

@@ -369,7 +369,7 @@ type voteEntry struct {
 	Jury        bool
 	VoteID      string
 	Target      string
-	Value       int
+	Answer      live.Answer // as the phone sent it ("x": a number was all an answer could be before kinds)
 }
 
 func (v voteEntry) values() map[string]any {
@@ -377,18 +377,17 @@ func (v voteEntry) values() map[string]any {
 	if v.Jury {
 		j = "1"
 	}
-	return map[string]any{"n": v.Node, "p": v.Participant, "e": v.Event, "j": j, "v": v.VoteID, "t": v.Target, "x": v.Value}
+	return map[string]any{"n": v.Node, "p": v.Participant, "e": v.Event, "j": j, "v": v.VoteID, "t": v.Target, "x": string(v.Answer)}
 }
 
 func parseVoteEntry(m map[string]any) (voteEntry, error) {
 	str := func(k string) string { s, _ := m[k].(string); return s }
 	var v voteEntry
-	var err1, err2, err3 error
-	v.Node, v.VoteID, v.Target, v.Jury = str("n"), str("v"), str("t"), str("j") == "1"
+	var err1, err2 error
+	v.Node, v.VoteID, v.Target, v.Jury, v.Answer = str("n"), str("v"), str("t"), str("j") == "1", live.Answer(str("x"))
 	v.Participant, err1 = strconv.ParseInt(str("p"), 10, 64)
 	v.Event, err2 = strconv.ParseInt(str("e"), 10, 64)
-	v.Value, err3 = strconv.Atoi(str("x"))
-	if err := errors.Join(err1, err2, err3); err != nil || v.Node == "" || v.VoteID == "" {
+	if err := errors.Join(err1, err2); err != nil || v.Node == "" || v.VoteID == "" || v.Answer == "" {
 		return v, fmt.Errorf("cluster: malformed vote entry %v", m)
 	}
 	return v, nil
@@ -436,7 +435,7 @@ func (c *Core) votes(ctx context.Context, voter Voter, ms []redis.XMessage) ([]s
 			if err == nil {
 				vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 				r.Status, err = voter.Vote(vctx, live.Voter{ParticipantID: v.Participant, EventID: v.Event, Jury: v.Jury},
-					live.Vote{VoteID: v.VoteID, Target: target, Value: v.Value})
+					live.Vote{VoteID: v.VoteID, Target: target, Answer: v.Answer})
 				cancel()
 			}
 			if err != nil && transient(err) {

@@ -357,7 +357,7 @@ func (e *Edge) sweep() {
 // vote is refused with EBusy and nothing is kept.
 func (e *Edge) Submit(ctx context.Context, who live.Voter, v live.Vote, report func(status string, err error)) (string, error) {
 	entry := voteEntry{Node: e.opts.Node, Participant: who.ParticipantID, Event: who.EventID, Jury: who.Jury,
-		VoteID: v.VoteID, Target: v.Target.String(), Value: v.Value}
+		VoteID: v.VoteID, Target: v.Target.String(), Answer: v.Answer}
 	k := voteKey{who.ParticipantID, v.VoteID}
 	e.mu.Lock()
 	w := e.votes[k]

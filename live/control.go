@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -189,7 +190,7 @@ func (e *Engine) UpdateRound(ctx context.Context, actor string, id int64, edit f
 			if c.Scale != old.Scale { // only while pending: no votes to lose
 				es.tmu.Lock()
 				for _, p := range old.Pitches {
-					es.tallies[Target{KindPitch, p.ID}] = NewTally(c.Scale)
+					es.tallies[Target{KindPitch, p.ID}] = newTally(c.Definition())
 				}
 				es.tmu.Unlock()
 			}
@@ -259,7 +260,7 @@ func (e *Engine) CreatePitch(ctx context.Context, actor string, roundID int64, p
 	r.Pitches = append(r.Pitches, p)
 	t := Target{KindPitch, p.ID}
 	es.tmu.Lock()
-	es.tallies[t] = NewTally(r.Scale)
+	es.tallies[t] = newTally(r.Definition())
 	es.tmu.Unlock()
 	e.setOwner(t.String(), es)
 	e.audit(ctx, es, actor, "create_pitch", t.String(), p.Team)
@@ -300,7 +301,7 @@ func (e *Engine) DeletePitch(ctx context.Context, actor string, id int64) error 
 		return Errorf(ETransition, "Only a pitch that has not been on stage can be deleted.")
 	}
 	es.tmu.Lock()
-	votes := Summarize(es.tallies[t].Audience).Count + Summarize(es.tallies[t].Jury).Count
+	votes := es.tallies[t].Total()
 	es.tmu.Unlock()
 	if votes > 0 {
 		return Errorf(EConflict, "This pitch has votes; reset them first.")
@@ -387,7 +388,7 @@ func (e *Engine) CreatePoll(ctx context.Context, actor, code string, p *Poll) (*
 	es.polls[p.ID] = p
 	t := Target{KindPoll, p.ID}
 	es.tmu.Lock()
-	es.tallies[t] = NewTally(p.Options())
+	es.tallies[t] = newTally(p.Definition())
 	es.tmu.Unlock()
 	e.setOwner(t.String(), es)
 	e.audit(ctx, es, actor, "create_poll", t.String(), p.Question)
@@ -404,7 +405,7 @@ func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit fu
 			if err := c.Validate(); err != nil {
 				return err
 			}
-			if old.State != PollDraft && (c.Kind != old.Kind || c.Options() != old.Options() || c.RoomID != old.RoomID) {
+			if old.State != PollDraft && (c.Kind != old.Kind || c.Definition().options() != old.Definition().options() || c.RoomID != old.RoomID) {
 				return Errorf(ETransition, "Kind, choices and room can only change while the poll is a draft.")
 			}
 			if es.rooms[c.RoomID] == nil {
@@ -417,9 +418,9 @@ func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit fu
 			if err := e.store.SavePoll(ctx, c); err != nil {
 				return err
 			}
-			if c.Options() != old.Options() { // only while a draft: no votes to lose
+			if c.Kind != old.Kind || c.Definition().options() != old.Definition().options() { // only while a draft: no votes to lose
 				es.tmu.Lock()
-				es.tallies[Target{KindPoll, id}] = NewTally(c.Options())
+				es.tallies[Target{KindPoll, id}] = newTally(c.Definition())
 				es.tmu.Unlock()
 			}
 			return nil
@@ -712,9 +713,7 @@ func (e *Engine) resetVotes(ctx context.Context, es *eventState, actor string, t
 		err := e.store.Enqueue(WriteOp{Reset: &t, Done: func(err error) {
 			if err == nil {
 				es.tmu.Lock()
-				tally := es.tallies[t]
-				clear(tally.Audience)
-				clear(tally.Jury)
+				es.tallies[t].Reset()
 				for k := range es.committed {
 					if k.target == t {
 						delete(es.committed, k)
@@ -888,13 +887,34 @@ type RoundResults struct {
 	Ranking []RankEntry `json:"ranking"`
 }
 
-// PollResults is one poll's tally: Counts[i] holds the votes for value i+1.
+// PollResults is one poll's results, as its kind counts them. In JSON the
+// fields of Results (for single choice and scale: CountResults) sit beside
+// "poll".
 type PollResults struct {
-	Poll       Poll    `json:"poll"`
-	Counts     []int64 `json:"counts"`
-	JuryCounts []int64 `json:"jury_counts"`
-	Audience   Summary `json:"audience"`
-	Jury       Summary `json:"jury"`
+	Poll    Poll
+	Results any
+	Rows    []ExportRow // for the CSV export
+}
+
+// MarshalJSON writes {"poll": …} followed by the fields of the kind's results.
+func (p PollResults) MarshalJSON() ([]byte, error) {
+	poll, err := json.Marshal(p.Poll)
+	if err != nil {
+		return nil, err
+	}
+	res, err := json.Marshal(p.Results)
+	if err != nil {
+		return nil, err
+	}
+	if len(res) < 2 || res[0] != '{' {
+		return nil, fmt.Errorf("poll %d: results are not a JSON object", p.Poll.ID)
+	}
+	out := append(append([]byte(`{"poll":`), poll...), ',')
+	if len(res) == 2 { // {}
+		out[len(out)-1] = '}'
+		return out, nil
+	}
+	return append(out, res[1:]...), nil
 }
 
 // Results returns the committed results of the event with the given code.
@@ -912,15 +932,14 @@ func (e *Engine) Results(ctx context.Context, code string) (*Results, error) {
 	res := &Results{Event: m.Event, Rounds: []RoundResults{}, Polls: []PollResults{}}
 	for _, r := range m.Rounds {
 		es.tmu.Lock()
-		rank := RankPitches(r.Pitches, es.tallies, es.ev.JuryWeight)
+		rank := RankPitches(r.Pitches, es.scores(&r), es.ev.JuryWeight)
 		es.tmu.Unlock()
 		res.Rounds = append(res.Rounds, RoundResults{r, rank})
 	}
 	for _, p := range m.Polls {
 		es.tmu.Lock()
 		t := es.tallies[Target{KindPoll, p.ID}]
-		pr := PollResults{Poll: p, Counts: append([]int64(nil), t.Audience...), JuryCounts: append([]int64(nil), t.Jury...),
-			Audience: Summarize(t.Audience), Jury: Summarize(t.Jury)}
+		pr := PollResults{Poll: p, Results: t.Results(), Rows: t.Rows(p.Definition())}
 		es.tmu.Unlock()
 		res.Polls = append(res.Polls, pr)
 	}

@@ -74,7 +74,7 @@ type VoteMark struct {
 	EventID       int64
 	ParticipantID int64
 	Target        Target
-	Value         int
+	Answer        Answer
 	VoteID        string
 }
 
@@ -142,7 +142,7 @@ type ballotKey struct {
 
 type ballot struct {
 	voteID string
-	value  int
+	answer Answer
 }
 
 type seenKey struct {
@@ -153,7 +153,7 @@ type seenKey struct {
 // seenVote is a vote id already used: what it voted, and its outcome.
 type seenVote struct {
 	target Target
-	value  int
+	answer Answer
 	wait   *voteWait
 }
 
@@ -184,15 +184,15 @@ type eventState struct {
 	rejected sync.Map     // error code → *atomic.Int64
 
 	tmu     sync.Mutex // guards tallies, dirty and committed; taken after mu when both are needed
-	tallies map[Target]*Tally
+	tallies map[Target]Tally
 	dirty   map[Target]bool // changed since the last stage flush
 	// audDirty changed since the last audience flush, due at audNext.
 	audDirty map[Target]bool
 	audNext  time.Time
-	// committed holds the value of each participant's committed vote per
-	// target: the value a newly committed vote replaces in the tally, which
-	// is not the one current at submission when an earlier batch failed.
-	committed map[ballotKey]int
+	// committed holds each participant's committed answer per target: the
+	// answer a newly committed vote replaces in the tally, which is not the
+	// one current at submission when an earlier batch failed.
+	committed map[ballotKey]Answer
 }
 
 // NewEngine returns an engine over store publishing to pub. Call Load, then Run.
@@ -216,7 +216,7 @@ func NewEngine(store Store, pub Publisher, opts EngineOptions) *Engine {
 func newEventState(ev *Event) *eventState {
 	return &eventState{ev: ev, rooms: map[int64]*Room{}, rounds: map[int64]*Round{},
 		pitches: map[int64]*Pitch{}, polls: map[int64]*Poll{}, current: map[ballotKey]ballot{},
-		seen: map[seenKey]seenVote{}, tallies: map[Target]*Tally{}, dirty: map[Target]bool{}, audDirty: map[Target]bool{}, committed: map[ballotKey]int{}}
+		seen: map[seenKey]seenVote{}, tallies: map[Target]Tally{}, dirty: map[Target]bool{}, audDirty: map[Target]bool{}, committed: map[ballotKey]Answer{}}
 }
 
 // Load reads every event from the store, rebuilds tallies from the committed
@@ -248,25 +248,28 @@ func (e *Engine) Load(ctx context.Context) error {
 		r := es.rounds[p.RoundID]
 		r.Pitches = append(r.Pitches, p)
 		e.owner[Target{KindPitch, p.ID}.String()] = es
-		es.tallies[Target{KindPitch, p.ID}] = NewTally(r.Scale)
+		es.tallies[Target{KindPitch, p.ID}] = newTally(r.Definition())
 	}
 	for _, p := range ds.Polls {
+		if _, err := kindOf(p.Kind); err != nil {
+			return fmt.Errorf("load: poll %d is of kind %q, which this version of Ovation does not know", p.ID, p.Kind)
+		}
 		es := e.byID[p.EventID]
 		es.polls[p.ID] = p
 		e.owner[Target{KindPoll, p.ID}.String()] = es
-		es.tallies[Target{KindPoll, p.ID}] = NewTally(p.Options())
+		es.tallies[Target{KindPoll, p.ID}] = newTally(p.Definition())
 	}
 	for _, v := range ds.Votes {
 		es := e.byID[v.EventID]
-		es.current[ballotKey{v.ParticipantID, v.Target}] = ballot{v.VoteID, v.Value}
-		es.committed[ballotKey{v.ParticipantID, v.Target}] = v.Value
+		es.current[ballotKey{v.ParticipantID, v.Target}] = ballot{v.VoteID, v.Answer}
+		es.committed[ballotKey{v.ParticipantID, v.Target}] = v.Answer
 		if t := es.tallies[v.Target]; t != nil {
-			t.add(v.Jury, 0, v.Value)
+			t.Move(v.Jury, "", v.Answer)
 		}
 	}
 	for _, m := range ds.Ledger {
 		if es := e.byID[m.EventID]; es != nil {
-			es.seen[seenKey{m.ParticipantID, m.VoteID}] = seenVote{m.Target, m.Value, committedWait}
+			es.seen[seenKey{m.ParticipantID, m.VoteID}] = seenVote{m.Target, m.Answer, committedWait}
 		}
 	}
 	for _, es := range e.byID {
@@ -337,8 +340,7 @@ func (e *Engine) flushEvent(es *eventState, force bool) {
 		if !ok {
 			return out{}, false
 		}
-		scored := t.Kind == KindPitch || es.polls[t.ID].Kind == PollScale // a mean of letters means nothing
-		return out{"tally:" + t.String(), r, tallyFrame(t, es.tallies[t], show || !public, scored, ms)}, true
+		return out{"tally:" + t.String(), r, es.tallies[t].Frame(t, show || !public, ms)}, true
 	}
 	for t := range es.dirty {
 		if f, ok := frame(t, false); ok {
@@ -474,17 +476,17 @@ func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (string, *voteWai
 	es.mu.Lock()
 	defer es.mu.Unlock()
 	if sv, ok := es.seen[seenKey{v.ParticipantID, v.VoteID}]; ok {
-		if sv.target != v.Target || sv.value != v.Value {
+		if sv.target != v.Target || sv.answer != v.Answer {
 			return "", nil, &Error{Code: EConflict, Field: "vote_id", Message: "This vote id was already used for another vote."}
 		}
 		return "", sv.wait, nil
 	}
-	options, err := es.acceptingOptions(v.Target)
+	q, err := es.accepting(v.Target)
 	if err != nil {
 		return "", nil, err
 	}
-	if v.Value > options {
-		return "", nil, &Error{Code: EBadValue, Field: "value", Message: fmt.Sprintf("Vote value must be from 1 to %d.", options)}
+	if v.Answer, err = CheckAnswer(q, v.Answer); err != nil {
+		return "", nil, err
 	}
 	key := ballotKey{v.ParticipantID, v.Target}
 	prev, had := es.current[key]
@@ -498,8 +500,8 @@ func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (string, *voteWai
 	err = e.store.Enqueue(WriteOp{Vote: &vote, Done: func(err error) {
 		if err == nil {
 			es.tmu.Lock()
-			es.tallies[vote.Target].add(vote.Jury, es.committed[key], vote.Value)
-			es.committed[key] = vote.Value
+			es.tallies[vote.Target].Move(vote.Jury, es.committed[key], vote.Answer)
+			es.committed[key] = vote.Answer
 			es.dirty[vote.Target] = true
 			es.tmu.Unlock()
 		} else {
@@ -522,39 +524,62 @@ func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (string, *voteWai
 	if err != nil {
 		return "", nil, err
 	}
-	es.current[key] = ballot{v.VoteID, v.Value}
-	es.seen[sk] = seenVote{v.Target, v.Value, w}
+	es.current[key] = ballot{v.VoteID, v.Answer}
+	es.seen[sk] = seenVote{v.Target, v.Answer, w}
 	return status, w, nil
 }
 
-// acceptingOptions returns the number of values t accepts, or EVotingClosed.
-func (es *eventState) acceptingOptions(t Target) (int, error) {
+// accepting returns what t asks, or EVotingClosed when it takes no answers now.
+func (es *eventState) accepting(t Target) (Question, error) {
 	switch t.Kind {
 	case KindPitch:
 		if p := es.pitches[t.ID]; p != nil {
 			if !p.Accepts() {
-				return 0, Errorf(EVotingClosed, "Voting is not open for %q.", p.Team)
+				return Question{}, Errorf(EVotingClosed, "Voting is not open for %q.", p.Team)
 			}
-			return es.rounds[p.RoundID].Scale, nil
+			return es.rounds[p.RoundID].Definition(), nil
 		}
 	case KindPoll:
 		if p := es.polls[t.ID]; p != nil {
 			if p.State != PollOpen {
-				return 0, Errorf(EVotingClosed, "This poll is not open.")
+				return Question{}, Errorf(EVotingClosed, "This poll is not open.")
 			}
-			return p.Options(), nil
+			return p.Definition(), nil
 		}
 	}
-	return 0, Errorf(ENotFound, "No such %s in this event.", t.Kind)
+	return Question{}, Errorf(ENotFound, "No such %s in this event.", t.Kind)
+}
+
+// scores returns the tallies of r's pitches, for RankPitches. es.tmu must
+// be held.
+func (es *eventState) scores(r *Round) map[Target]*Counts {
+	out := make(map[Target]*Counts, len(r.Pitches))
+	for _, p := range r.Pitches {
+		t := Target{KindPitch, p.ID}
+		if c := scoresOf(es.tallies[t]); c != nil {
+			out[t] = c
+		}
+	}
+	return out
+}
+
+// newTally returns an empty tally of q's answers. q was validated: its
+// kind exists.
+func newTally(q Question) Tally {
+	k, err := kindOf(q.Kind)
+	if err != nil {
+		panic(err)
+	}
+	return k.NewTally(q)
 }
 
 // Healthy reports whether the store's last write succeeded: a node that
 // cannot write (disk full, read-only) is not, until a write succeeds again.
 func (e *Engine) Healthy() bool { return e.store.WriteFault() == nil }
 
-// MyVotes returns a participant's current votes by target ("pitch:12" → 4).
-func (e *Engine) MyVotes(who Voter) map[string]int {
-	out := map[string]int{}
+// MyVotes returns a participant's current answers by target ("pitch:12" → 4).
+func (e *Engine) MyVotes(who Voter) map[string]Answer {
+	out := map[string]Answer{}
 	es := e.eventByID(who.EventID)
 	if es == nil {
 		return out
@@ -563,7 +588,7 @@ func (e *Engine) MyVotes(who Voter) map[string]int {
 	defer es.mu.Unlock()
 	for k, b := range es.current {
 		if k.participant == who.ParticipantID {
-			out[k.target.String()] = b.value
+			out[k.target.String()] = b.answer
 		}
 	}
 	return out
@@ -791,7 +816,7 @@ type RankingFrame struct {
 // room when revealed (an empty, unrevealed ranking otherwise). es.mu must be held.
 func (e *Engine) publishRanking(es *eventState, r *Round) {
 	es.tmu.Lock()
-	entries := RankPitches(r.Pitches, es.tallies, es.ev.JuryWeight)
+	entries := RankPitches(r.Pitches, es.scores(r), es.ev.JuryWeight)
 	es.tmu.Unlock()
 	key := "ranking:" + strconv.FormatInt(r.ID, 10)
 	full := RankingFrame{"ranking", r.ID, r.RankingRevealed, es.ev.JuryWeight, entries}
@@ -802,36 +827,6 @@ func (e *Engine) publishRanking(es *eventState, r *Round) {
 	public := mustJSON(full)
 	e.pub.Publish(RoomTopic(r.RoomID), key, public)
 	e.pub.Publish(StageTopic(r.RoomID), key, public)
-}
-
-// TallyFrame is one target's tally as published. Counts[i] is the number of
-// votes of value i+1; Counts, Mean and Jury are omitted while results are hidden.
-type TallyFrame struct {
-	Type string `json:"type"`
-	// ServerTime is when the frame was built (Unix ms): clients measure staleness with it.
-	ServerTime int64    `json:"server_time"`
-	Target     string   `json:"target"`
-	Hidden     bool     `json:"hidden"`
-	Total      int64    `json:"total"`
-	Counts     []int64  `json:"counts,omitempty"`
-	Mean       *float64 `json:"mean,omitempty"`
-	Jury       *Summary `json:"jury,omitempty"`
-	JuryCounts []int64  `json:"jury_counts,omitempty"`
-}
-
-func tallyFrame(t Target, tally *Tally, show, scored bool, now int64) []byte {
-	aud, jury := Summarize(tally.Audience), Summarize(tally.Jury)
-	f := TallyFrame{Type: "tally", ServerTime: now, Target: t.String(), Hidden: !show, Total: aud.Count + jury.Count}
-	if show {
-		f.Counts = tally.Audience
-		if scored {
-			f.Mean = &aud.Mean
-		}
-		if jury.Count > 0 {
-			f.Jury, f.JuryCounts = &jury, tally.Jury
-		}
-	}
-	return mustJSON(f)
 }
 
 func mustJSON(v any) []byte {

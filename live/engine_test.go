@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -273,7 +274,7 @@ func (h *harness) join(tb testing.TB, jury bool) live.Voter {
 
 func (h *harness) vote(tb testing.TB, who live.Voter, t live.Target, value int, voteID string) (string, error) {
 	tb.Helper()
-	return h.e.Vote(ctxT(tb), who, live.Vote{VoteID: voteID, Target: t, Value: value})
+	return h.e.Vote(ctxT(tb), who, live.Vote{VoteID: voteID, Target: t, Answer: answer(value)})
 }
 
 func (h *harness) mustVote(tb testing.TB, who live.Voter, t live.Target, value int, voteID, want string) {
@@ -794,16 +795,19 @@ func (h *harness) pitchResult(tb testing.TB, res *live.Results, i int) live.Rank
 	return live.RankEntry{}
 }
 
-func (h *harness) pollResult(tb testing.TB, res *live.Results) live.PollResults {
+func (h *harness) pollResult(tb testing.TB, res *live.Results) live.CountResults {
 	tb.Helper()
 	for _, p := range res.Polls {
 		if p.Poll.ID == h.poll {
-			return p
+			return p.Results.(live.CountResults)
 		}
 	}
 	tb.Fatal("poll not in results")
-	return live.PollResults{}
+	return live.CountResults{}
 }
+
+// answer is the canonical answer of a one-value question (a choice, a score).
+func answer(v int) live.Answer { return live.Answer(strconv.Itoa(v)) }
 
 func TestEngineVote(t *testing.T) {
 	t.Run("first_vote_is_counted", func(t *testing.T) {
@@ -812,7 +816,7 @@ func TestEngineVote(t *testing.T) {
 		if got := h.pitchResult(t, h.results(t), 0).Audience; got != (live.Summary{Count: 1, Sum: 4, Mean: 4}) {
 			t.Fatalf("audience = %+v", got)
 		}
-		if my := h.e.MyVotes(a); !reflect.DeepEqual(my, map[string]int{h.pitchT(0).String(): 4}) {
+		if my := h.e.MyVotes(a); !reflect.DeepEqual(my, map[string]live.Answer{h.pitchT(0).String(): "4"}) {
 			t.Fatalf("MyVotes = %v", my)
 		}
 	})
@@ -840,7 +844,7 @@ func TestEngineVote(t *testing.T) {
 		h.mustVote(t, a, h.pitchT(0), 4, "v1", live.VoteCounted)
 		h.mustVote(t, a, h.pitchT(0), 2, "v2", live.VoteChanged)
 		h.mustVote(t, a, h.pitchT(0), 4, "v1", live.VoteDuplicate)
-		if my := h.e.MyVotes(a); my[h.pitchT(0).String()] != 2 {
+		if my := h.e.MyVotes(a); my[h.pitchT(0).String()] != "2" {
 			t.Fatalf("MyVotes = %v, want 2", my)
 		}
 		if got := h.pitchResult(t, h.results(t), 0).Audience; got != (live.Summary{Count: 1, Sum: 2, Mean: 2}) {
@@ -848,7 +852,7 @@ func TestEngineVote(t *testing.T) {
 		}
 		ds, err := h.db.Load(ctxT(t))
 		must(t, err)
-		if len(ds.Votes) != 1 || ds.Votes[0].VoteID != "v2" || ds.Votes[0].Value != 2 {
+		if len(ds.Votes) != 1 || ds.Votes[0].VoteID != "v2" || ds.Votes[0].Answer != "2" {
 			t.Fatalf("stored votes = %+v", ds.Votes)
 		}
 	})
@@ -1216,7 +1220,7 @@ func TestResetVotes(t *testing.T) {
 		if p := h.pollResult(t, res); !reflect.DeepEqual(p.Counts, []int64{0, 1, 0}) {
 			t.Fatalf("poll votes were touched: %v", p.Counts)
 		}
-		if my := h.e.MyVotes(a); !reflect.DeepEqual(my, map[string]int{h.pollT().String(): 2}) {
+		if my := h.e.MyVotes(a); !reflect.DeepEqual(my, map[string]live.Answer{h.pollT().String(): "2"}) {
 			t.Fatalf("MyVotes = %v", my)
 		}
 		ds, err := h.db.Load(ctxT(t))
@@ -1374,7 +1378,7 @@ func TestTallyFrames(t *testing.T) {
 		}
 		result := make(chan outcome, 1)
 		go func() {
-			s, err := h.e.Vote(ctxT(t), a, live.Vote{VoteID: "late", Target: h.pitchT(0), Value: 5})
+			s, err := h.e.Vote(ctxT(t), a, live.Vote{VoteID: "late", Target: h.pitchT(0), Answer: answer(5)})
 			result <- outcome{s, err}
 		}()
 		recv(t, enqueued, "the vote to be queued")
@@ -1528,7 +1532,7 @@ func TestResultsMatchAnIndependentCount(t *testing.T) {
 					}{"a", first, live.VoteDuplicate})
 				}
 				for _, s := range steps {
-					got, err := h.e.Vote(ctxT(t), who, live.Vote{VoteID: fmt.Sprint(target, "-", s.id), Target: target, Value: s.value})
+					got, err := h.e.Vote(ctxT(t), who, live.Vote{VoteID: fmt.Sprint(target, "-", s.id), Target: target, Answer: answer(s.value)})
 					if err != nil || got != s.status {
 						t.Errorf("voter %d %s: %q, %v; want %q", i, s.id, got, err, s.status)
 						return
@@ -1640,7 +1644,7 @@ func TestConcurrentEditsAndVotes(t *testing.T) {
 		go func() {
 			defer writers.Done()
 			for n := 0; n < 30; n++ {
-				if _, err := h.e.Vote(ctx, who, live.Vote{VoteID: fmt.Sprint(n), Target: h.pollT(), Value: 1 + (i+n)%3}); err != nil {
+				if _, err := h.e.Vote(ctx, who, live.Vote{VoteID: fmt.Sprint(n), Target: h.pollT(), Answer: answer(1 + (i+n)%3)}); err != nil {
 					t.Errorf("vote: %v", err)
 					return
 				}
@@ -1695,8 +1699,8 @@ func TestConcurrentEditsAndVotes(t *testing.T) {
 	}
 	for i, who := range voters {
 		want := 1 + (i+29)%3
-		if got := h.e.MyVotes(who)[h.pollT().String()]; got != want {
-			t.Fatalf("voter %d: %d, want %d", i, got, want)
+		if got := h.e.MyVotes(who)[h.pollT().String()]; got != answer(want) {
+			t.Fatalf("voter %d: %s, want %d", i, got, want)
 		}
 	}
 	if m := h.model(t); m.Event.Title != "Demo 19" {
@@ -1734,7 +1738,7 @@ func (h *harness) voteAsync(tb testing.TB, queued <-chan struct{}, who live.Vote
 	out := make(chan voteOutcome, 1)
 	ctx := ctxT(tb)
 	go func() {
-		s, err := h.e.Vote(ctx, who, live.Vote{VoteID: voteID, Target: t, Value: value})
+		s, err := h.e.Vote(ctx, who, live.Vote{VoteID: voteID, Target: t, Answer: answer(value)})
 		out <- voteOutcome{s, err}
 	}()
 	recv(tb, queued, "vote "+voteID+" to be queued")
@@ -1784,7 +1788,7 @@ func TestFailedWrites(t *testing.T) {
 		}
 		ds, err := h.db.Load(ctxT(t))
 		must(t, err)
-		if len(ds.Votes) != 1 || ds.Votes[0].Value != 5 {
+		if len(ds.Votes) != 1 || ds.Votes[0].Answer != "5" {
 			t.Fatalf("stored votes = %+v", ds.Votes)
 		}
 	})
@@ -1796,7 +1800,7 @@ func TestFailedWrites(t *testing.T) {
 		wantCode(t, h.e.PitchAction(ctxT(t), "mod", h.pitches[0], live.ResetVotes, 0), live.EBusy)
 		release()
 		must(t, h.db.Flush(ctxT(t)))
-		if my := h.e.MyVotes(a); my[h.pitchT(0).String()] != 2 {
+		if my := h.e.MyVotes(a); my[h.pitchT(0).String()] != "2" {
 			t.Fatalf("MyVotes = %v after a refused reset; the vote is still stored", my)
 		}
 		h.mustVote(t, a, h.pitchT(0), 4, "a2", live.VoteChanged)
@@ -1821,7 +1825,7 @@ func TestFailedWrites(t *testing.T) {
 		if e := h.pitchResult(t, h.results(t), 0); e.Audience != (live.Summary{Count: 1, Sum: 2, Mean: 2}) {
 			t.Fatalf("audience after a failed reset = %+v, want the stored vote", e.Audience)
 		}
-		if my := h.e.MyVotes(a); my[h.pitchT(0).String()] != 2 {
+		if my := h.e.MyVotes(a); my[h.pitchT(0).String()] != "2" {
 			t.Fatalf("MyVotes = %v after a failed reset; the vote is still stored", my)
 		}
 		h.mustVote(t, a, h.pitchT(0), 4, "a2", live.VoteChanged)
@@ -1844,7 +1848,7 @@ func TestRun(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		stopped := make(chan struct{})
 		go func() { e.Run(ctx); close(stopped) }()
-		if s, err := e.Vote(ctxT(t), live.Voter{ParticipantID: p.ID, EventID: p.EventID}, live.Vote{VoteID: "v", Target: h.pitchT(0), Value: 5}); err != nil || s != live.VoteCounted {
+		if s, err := e.Vote(ctxT(t), live.Voter{ParticipantID: p.ID, EventID: p.EventID}, live.Vote{VoteID: "v", Target: h.pitchT(0), Answer: answer(5)}); err != nil || s != live.VoteCounted {
 			t.Fatalf("Vote = %q, %v", s, err)
 		}
 		mark := h.pub.mark()

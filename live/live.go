@@ -7,10 +7,8 @@
 package live
 
 import (
-	"fmt"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -136,6 +134,9 @@ func (r *Round) Validate() error {
 	return nil
 }
 
+// Definition returns what the round's pitches ask: a score on its scale.
+func (r *Round) Definition() Question { return Question{Kind: PollScale, ScaleMax: r.Scale} }
+
 // Pitch states. A pitch goes pending → on_stage → voting → closed. Only the
 // pitch on stage in a running round opens voting, and a closed pitch that is
 // back on stage may reopen it. Leaving the stage closes its voting (or sends
@@ -250,14 +251,8 @@ const (
 	PollClosed = "closed"
 )
 
-// Poll kinds.
-const (
-	PollChoices = "choices" // keypad letters A..F; values 1..len(Choices)
-	PollScale   = "scale"   // values 1..ScaleMax
-)
-
-// Poll is a keypad question: single choice, one vote per participant,
-// changeable until closed.
+// Poll is a question put to the room: its Kind (see QuestionKind) says what
+// it asks and how its answers count.
 type Poll struct {
 	ID          int64    `json:"id"`
 	EventID     int64    `json:"event_id"`
@@ -279,37 +274,21 @@ func (p *Poll) Validate() error {
 	if err := validText("question", &p.Question, 200, true, false); err != nil {
 		return err
 	}
-	switch p.Kind {
-	case PollChoices:
-		if len(p.Choices) < 2 || len(p.Choices) > MaxChoices {
-			return FieldErrorf("choices", "A keypad poll has 2 to %d choices (A–F).", MaxChoices)
-		}
-		// A new slice: p may be a copy of a poll whose choices others read.
-		choices := slices.Clone(p.Choices)
-		for i := range choices {
-			if err := validText(fmt.Sprintf("choices[%d]", i), &choices[i], 80, true, false); err != nil {
-				return err
-			}
-		}
-		p.Choices = choices
-		p.ScaleMax = 0
-	case PollScale:
-		if p.ScaleMax < 2 || p.ScaleMax > MaxScale {
-			return FieldErrorf("scale_max", "A scale poll goes from 1 to 2..%d.", MaxScale)
-		}
-		p.Choices = nil
-	default:
-		return FieldErrorf("kind", "Poll kind must be %q or %q.", PollChoices, PollScale)
+	k, err := kindOf(p.Kind)
+	if err != nil {
+		return err
 	}
+	q := p.Definition()
+	if err := k.Define(&q); err != nil {
+		return err
+	}
+	p.Choices, p.ScaleMax = q.Choices, q.ScaleMax
 	return nil
 }
 
-// Options returns the number of distinct values a vote may take.
-func (p *Poll) Options() int {
-	if p.Kind == PollChoices {
-		return len(p.Choices)
-	}
-	return p.ScaleMax
+// Definition returns what p asks, as its kind reads it.
+func (p *Poll) Definition() Question {
+	return Question{Kind: p.Kind, Choices: p.Choices, ScaleMax: p.ScaleMax}
 }
 
 func (p *Poll) transition(to string) error {
@@ -367,14 +346,16 @@ func (p *Participant) Validate() error {
 // MaxVoteIDLen bounds client-chosen vote ids.
 const MaxVoteIDLen = 64
 
-// Vote is one participant's choice for one target. VoteID is chosen by the
-// client: replaying the same VoteID is idempotent.
+// Vote is one participant's answer to one target. VoteID is chosen by the
+// client: replaying the same VoteID is idempotent. Answer is as the client
+// sent it until the engine checks it against the target's kind, canonical
+// from then on.
 type Vote struct {
 	VoteID        string
 	ParticipantID int64
 	EventID       int64
 	Target        Target
-	Value         int
+	Answer        Answer
 	Jury          bool
 	At            time.Time
 }
@@ -384,7 +365,7 @@ func (v *Vote) ValidateShape() error {
 	if v.VoteID == "" || len(v.VoteID) > MaxVoteIDLen || !utf8.ValidString(v.VoteID) {
 		return FieldErrorf("vote_id", "vote_id must be 1 to %d characters.", MaxVoteIDLen)
 	}
-	if v.Value < 1 || v.Value > MaxScale {
+	if v.Answer == "" || len(v.Answer) > MaxAnswerLen {
 		return &Error{Code: EBadValue, Field: "value", Message: "Vote value out of range."}
 	}
 	return nil

@@ -235,8 +235,8 @@ func TestPollValidate(t *testing.T) {
 	t.Run("choices_poll_passes_and_drops_scale", func(t *testing.T) {
 		p := live.Poll{Question: "Lunch?", Kind: live.PollChoices, Choices: []string{"Yes", "No"}, ScaleMax: 7}
 		wantCode(t, p.Validate(), "")
-		if p.State != live.PollDraft || p.ScaleMax != 0 || p.Options() != 2 {
-			t.Fatalf("poll = %+v, options %d", p, p.Options())
+		if p.State != live.PollDraft || p.ScaleMax != 0 || len(p.Choices) != 2 {
+			t.Fatalf("poll = %+v", p)
 		}
 	})
 	t.Run("six_choices_pass", func(t *testing.T) {
@@ -246,8 +246,8 @@ func TestPollValidate(t *testing.T) {
 	t.Run("scale_poll_passes_and_drops_choices", func(t *testing.T) {
 		p := live.Poll{Question: "Rate", Kind: live.PollScale, ScaleMax: 10, Choices: []string{"x"}}
 		wantCode(t, p.Validate(), "")
-		if p.Choices != nil || p.Options() != 10 {
-			t.Fatalf("poll = %+v, options %d", p, p.Options())
+		if p.Choices != nil || p.ScaleMax != 10 {
+			t.Fatalf("poll = %+v", p)
 		}
 	})
 	for _, tc := range []struct {
@@ -272,9 +272,9 @@ func TestPollValidate(t *testing.T) {
 }
 
 func TestVoteValidateShape(t *testing.T) {
-	ok := live.Vote{VoteID: "v1", Value: 1}
+	ok := live.Vote{VoteID: "v1", Answer: "1"}
 	t.Run("valid_vote_passes", func(t *testing.T) {
-		for _, v := range []live.Vote{ok, {VoteID: strings.Repeat("x", live.MaxVoteIDLen), Value: live.MaxScale}} {
+		for _, v := range []live.Vote{ok, {VoteID: strings.Repeat("x", live.MaxVoteIDLen), Answer: live.Answer(strings.Repeat("1", live.MaxAnswerLen))}} {
 			wantCode(t, v.ValidateShape(), "")
 		}
 	})
@@ -293,11 +293,17 @@ func TestVoteValidateShape(t *testing.T) {
 		v.VoteID = "\xc3"
 		wantField(t, v.ValidateShape(), "vote_id")
 	})
-	t.Run("value_out_of_range_is_bad_value", func(t *testing.T) {
-		for _, value := range []int{0, -1, live.MaxScale + 1} {
+	t.Run("no_answer_or_a_long_one_is_bad_value", func(t *testing.T) {
+		for _, a := range []live.Answer{"", live.Answer(strings.Repeat("1", live.MaxAnswerLen+1))} {
 			v := ok
-			v.Value = value
+			v.Answer = a
 			wantCode(t, v.ValidateShape(), live.EBadValue)
+		}
+	})
+	t.Run("value_out_of_range_is_bad_value", func(t *testing.T) {
+		for _, value := range []live.Answer{"0", "-1", "11", "2.5", `"5"`, "[1]"} {
+			_, err := live.CheckAnswer(live.Question{Kind: live.PollScale, ScaleMax: live.MaxScale}, value)
+			wantCode(t, err, live.EBadValue)
 		}
 	})
 }

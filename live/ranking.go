@@ -5,36 +5,6 @@ import (
 	"sort"
 )
 
-// Tally holds absolute vote counts for one target: Counts[v-1] is the number
-// of votes with value v. Audience and jury votes are kept apart.
-type Tally struct {
-	Audience []int64
-	Jury     []int64
-}
-
-// NewTally returns an empty tally for values 1..options.
-func NewTally(options int) *Tally {
-	return &Tally{Audience: make([]int64, options), Jury: make([]int64, options)}
-}
-
-func (t *Tally) part(jury bool) []int64 {
-	if jury {
-		return t.Jury
-	}
-	return t.Audience
-}
-
-// add moves one vote: it removes prev (if non-zero) and adds value (if non-zero).
-func (t *Tally) add(jury bool, prev, value int) {
-	c := t.part(jury)
-	if prev > 0 && prev <= len(c) {
-		c[prev-1]--
-	}
-	if value > 0 && value <= len(c) {
-		c[value-1]++
-	}
-}
-
 // Summary is the count, sum and mean of one part of a tally.
 type Summary struct {
 	Count int64   `json:"count"`
@@ -81,7 +51,7 @@ type RankEntry struct {
 //     total, more votes of the top value, then running order (earlier pitch first).
 //
 // Equal entries after all tie-breaks cannot occur, so the order is deterministic.
-func RankPitches(pitches []*Pitch, tallies map[Target]*Tally, juryWeight int) []RankEntry {
+func RankPitches(pitches []*Pitch, tallies map[Target]*Counts, juryWeight int) []RankEntry {
 	entries := make([]RankEntry, 0, len(pitches))
 	for _, p := range pitches {
 		e := RankEntry{PitchID: p.ID, Team: p.Team, Presenter: p.Presenter, position: p.Position}

@@ -12,15 +12,15 @@ import (
 // position from its index (1-based) and the given audience and jury counts.
 type rankCase struct {
 	pitches []*live.Pitch
-	tallies map[live.Target]*live.Tally
+	tallies map[live.Target]*live.Counts
 }
 
 func newRankCase(tb testing.TB, scale int, counts ...[2][]int64) rankCase {
 	tb.Helper()
-	rc := rankCase{tallies: map[live.Target]*live.Tally{}}
+	rc := rankCase{tallies: map[live.Target]*live.Counts{}}
 	for i, c := range counts {
 		p := &live.Pitch{ID: int64(100 + i), Position: i + 1, Team: string(rune('A' + i))}
-		t := live.NewTally(scale)
+		t := live.NewCounts(scale, true)
 		if c[0] != nil {
 			if len(c[0]) != scale {
 				tb.Fatalf("pitch %d: audience counts have %d values, want %d", i, len(c[0]), scale)

@@ -60,7 +60,7 @@ func BenchmarkEngineVote(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < per; i++ {
-				if _, err := e.Vote(ctx, w, live.Vote{VoteID: strconv.Itoa(i), Target: target, Value: 1 + i%5}); err != nil {
+				if _, err := e.Vote(ctx, w, live.Vote{VoteID: strconv.Itoa(i), Target: target, Answer: answer(1 + i%5)}); err != nil {
 					b.Error(err)
 					return
 				}

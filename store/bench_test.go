@@ -44,7 +44,7 @@ func benchmarkGroupCommit(b *testing.B, synchronous string) {
 			done := make(chan error, 1)
 			for i := 0; i < per; i++ {
 				vote := &live.Vote{VoteID: strconv.Itoa(i), ParticipantID: int64(v + 1), EventID: 1,
-					Target: live.Target{Kind: live.KindPoll, ID: int64(i%50 + 1)}, Value: 1 + i%5, At: time.Now()}
+					Target: live.Target{Kind: live.KindPoll, ID: int64(i%50 + 1)}, Answer: live.Answer(strconv.Itoa(1 + i%5)), At: time.Now()}
 				for db.Enqueue(live.WriteOp{Vote: vote, Done: func(err error) { done <- err }}) != nil {
 					time.Sleep(time.Millisecond) // queue full: back off like a client would
 				}

@@ -338,21 +338,21 @@ func (db *DB) writeBatch(batch []live.WriteOp) error {
 		case op.Vote != nil:
 			v := op.Vote
 			if logStmt == nil {
-				if logStmt, err = tx.PrepareContext(ctx, `INSERT INTO vote_log (participant_id, vote_id, event_id, target_kind, target_id, value, at)
+				if logStmt, err = tx.PrepareContext(ctx, `INSERT INTO vote_log (participant_id, vote_id, event_id, target_kind, target_id, answer, at)
 					VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`); err != nil {
 					return err
 				}
-				if voteStmt, err = tx.PrepareContext(ctx, `INSERT INTO votes (participant_id, target_kind, target_id, event_id, vote_id, value, jury, at)
+				if voteStmt, err = tx.PrepareContext(ctx, `INSERT INTO votes (participant_id, target_kind, target_id, event_id, vote_id, answer, jury, at)
 					VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-					ON CONFLICT (participant_id, target_kind, target_id) DO UPDATE SET vote_id = excluded.vote_id, value = excluded.value, at = excluded.at`); err != nil {
+					ON CONFLICT (participant_id, target_kind, target_id) DO UPDATE SET vote_id = excluded.vote_id, answer = excluded.answer, at = excluded.at`); err != nil {
 					return err
 				}
 			}
 			at := v.At.UTC().Format(time.RFC3339Nano)
-			if _, err := logStmt.ExecContext(ctx, v.ParticipantID, v.VoteID, v.EventID, v.Target.Kind, v.Target.ID, v.Value, at); err != nil {
+			if _, err := logStmt.ExecContext(ctx, v.ParticipantID, v.VoteID, v.EventID, v.Target.Kind, v.Target.ID, v.Answer, at); err != nil {
 				return fmt.Errorf("store: vote log: %w", err)
 			}
-			if _, err := voteStmt.ExecContext(ctx, v.ParticipantID, v.Target.Kind, v.Target.ID, v.EventID, v.VoteID, v.Value, v.Jury, at); err != nil {
+			if _, err := voteStmt.ExecContext(ctx, v.ParticipantID, v.Target.Kind, v.Target.ID, v.EventID, v.VoteID, v.Answer, v.Jury, at); err != nil {
 				return fmt.Errorf("store: vote: %w", err)
 			}
 		case op.Reset != nil:
@@ -422,9 +422,9 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 		})
 	}
 	if err == nil {
-		err = db.query(ctx, `SELECT participant_id, target_kind, target_id, event_id, vote_id, value, jury FROM votes`, func(rows *sql.Rows) error {
+		err = db.query(ctx, `SELECT participant_id, target_kind, target_id, event_id, vote_id, answer, jury FROM votes`, func(rows *sql.Rows) error {
 			var v live.Vote
-			if err := rows.Scan(&v.ParticipantID, &v.Target.Kind, &v.Target.ID, &v.EventID, &v.VoteID, &v.Value, &v.Jury); err != nil {
+			if err := rows.Scan(&v.ParticipantID, &v.Target.Kind, &v.Target.ID, &v.EventID, &v.VoteID, &v.Answer, &v.Jury); err != nil {
 				return err
 			}
 			ds.Votes = append(ds.Votes, v)
@@ -432,9 +432,9 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 		})
 	}
 	if err == nil {
-		err = db.query(ctx, `SELECT event_id, participant_id, vote_id, target_kind, target_id, value FROM vote_log`, func(rows *sql.Rows) error {
+		err = db.query(ctx, `SELECT event_id, participant_id, vote_id, target_kind, target_id, answer FROM vote_log`, func(rows *sql.Rows) error {
 			var m live.VoteMark
-			if err := rows.Scan(&m.EventID, &m.ParticipantID, &m.VoteID, &m.Target.Kind, &m.Target.ID, &m.Value); err != nil {
+			if err := rows.Scan(&m.EventID, &m.ParticipantID, &m.VoteID, &m.Target.Kind, &m.Target.ID, &m.Answer); err != nil {
 				return err
 			}
 			ds.Ledger = append(ds.Ledger, m)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -172,7 +174,7 @@ func participant(f *fixture, id int64, jury bool) *live.Participant {
 }
 
 func vote(f *fixture, participant int64, voteID string, t live.Target, value int) *live.Vote {
-	return &live.Vote{VoteID: voteID, ParticipantID: participant, EventID: f.event.ID, Target: t, Value: value,
+	return &live.Vote{VoteID: voteID, ParticipantID: participant, EventID: f.event.ID, Target: t, Answer: live.Answer(strconv.Itoa(value)),
 		At: time.Date(2030, 1, 2, 3, 5, 0, 0, time.UTC)}
 }
 
@@ -209,8 +211,8 @@ func TestOpen(t *testing.T) {
 		db := openDB(t, path, store.Options{})
 		closeDB(t, db)
 		raw := rawDB(t, path)
-		if v := queryInt(t, raw, "PRAGMA user_version"); v != 3 {
-			t.Fatalf("user_version = %d, want 3 (0003_boards)", v)
+		if v := queryInt(t, raw, "PRAGMA user_version"); v != 4 {
+			t.Fatalf("user_version = %d, want 4 (0004_answers)", v)
 		}
 		for _, table := range []string{"events", "rooms", "rounds", "pitches", "polls", "participants", "votes", "vote_log", "audit", "settings", "sessions"} {
 			if n := queryInt(t, raw, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", table); n != 1 {
@@ -238,8 +240,8 @@ func TestOpen(t *testing.T) {
 			}
 			closeDB(t, db)
 		}
-		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 3 {
-			t.Fatalf("user_version = %d, want 3", v)
+		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 4 {
+			t.Fatalf("user_version = %d, want 4", v)
 		}
 	})
 	t.Run("newer_schema_is_left_alone", func(t *testing.T) {
@@ -253,6 +255,28 @@ func TestOpen(t *testing.T) {
 		closeDB(t, openDB(t, path, store.Options{}))
 		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 7 {
 			t.Fatalf("user_version = %d, want 7 (no downgrade, no re-run)", v)
+		}
+	})
+	t.Run("integer_votes_of_version_3_become_answers", func(t *testing.T) {
+		path := dbPath(t)
+		raw := rawDB(t, path)
+		for _, name := range []string{"0001_init.sql", "0002_feed.sql", "0003_boards.sql"} {
+			body, err := os.ReadFile(filepath.Join("migrations", name))
+			must(t, err)
+			_, err = raw.Exec(string(body))
+			must(t, err)
+		}
+		_, err := raw.Exec(`PRAGMA user_version = 3;
+			INSERT INTO votes VALUES (7, 'poll', 3, 1, 'v1', 4, 0, '2026-11-30T10:00:00Z');
+			INSERT INTO vote_log VALUES (7, 'v1', 1, 'poll', 3, 4, '2026-11-30T10:00:00Z');`)
+		must(t, err)
+		raw.Close()
+		ds := load(t, openDB(t, path, store.Options{}))
+		if len(ds.Votes) != 1 || ds.Votes[0].Answer != "4" || ds.Votes[0].VoteID != "v1" {
+			t.Fatalf("votes = %+v, want v1 answering 4", ds.Votes)
+		}
+		if len(ds.Ledger) != 1 || ds.Ledger[0].Answer != "4" {
+			t.Fatalf("ledger = %+v, want v1 answering 4", ds.Ledger)
 		}
 	})
 	t.Run("bad_synchronous_is_rejected", func(t *testing.T) {
@@ -405,7 +429,7 @@ func TestGroupCommit(t *testing.T) {
 		}
 		// The last vote (i = 48, value 4) is the participant's current one.
 		ds := load(t, db)
-		if len(ds.Votes) != 1 || ds.Votes[0].VoteID != "v48" || ds.Votes[0].Value != 4 {
+		if len(ds.Votes) != 1 || ds.Votes[0].VoteID != "v48" || ds.Votes[0].Answer != "4" {
 			t.Fatalf("current votes = %+v, want only v48 = 4", ds.Votes)
 		}
 	})
@@ -624,10 +648,10 @@ func TestRestart(t *testing.T) {
 	})
 	t.Run("current_votes_come_back", func(t *testing.T) {
 		want := []live.Vote{
-			{VoteID: "a2", ParticipantID: 1, EventID: f.event.ID, Target: pitchT(f.pitches[0]), Value: 5},
-			{VoteID: "a3", ParticipantID: 1, EventID: f.event.ID, Target: pollT(f.choice), Value: 3},
-			{VoteID: "a4", ParticipantID: 1, EventID: f.event.ID, Target: pollT(f.scale), Value: 9},
-			{VoteID: "j1", ParticipantID: 2, EventID: f.event.ID, Target: pitchT(f.pitches[0]), Value: 4, Jury: true},
+			{VoteID: "a2", ParticipantID: 1, EventID: f.event.ID, Target: pitchT(f.pitches[0]), Answer: "5"},
+			{VoteID: "a3", ParticipantID: 1, EventID: f.event.ID, Target: pollT(f.choice), Answer: "3"},
+			{VoteID: "a4", ParticipantID: 1, EventID: f.event.ID, Target: pollT(f.scale), Answer: "9"},
+			{VoteID: "j1", ParticipantID: 2, EventID: f.event.ID, Target: pitchT(f.pitches[0]), Answer: "4", Jury: true},
 		}
 		if got := sortedVotes(ds.Votes); !reflect.DeepEqual(got, want) {
 			t.Fatalf("votes = %+v\nwant    %+v", got, want)

@@ -1,0 +1,110 @@
+package live
+
+import (
+	"maps"
+	"slices"
+	"strings"
+)
+
+// A QuestionKind is what a question asks and how its answers count: it
+// checks a question's definition, checks an answer and gives its canonical
+// form, and keeps the tally, whose frame, results and export rows it
+// builds. Every kind shares the one vote path (group commit, ack after
+// commit, idempotent vote ids, the cluster's vote stream, the HTTP
+// fallback), which carries and stores the canonical answer as it is.
+//
+// Each kind lives in one file (kind_*.go) and is registered in
+// questionKinds; its page modules are in static/kinds/.
+type QuestionKind interface {
+	// Define checks q's definition (the kind's fields of q) and normalises
+	// it, with EInvalid errors naming the field.
+	Define(q *Question) error
+	// Answer checks raw, an answer as a client sent it, against q and
+	// returns its canonical form; EBadValue errors name the field "value".
+	Answer(q Question, raw Answer) (Answer, error)
+	// NewTally returns an empty tally of q's answers.
+	NewTally(q Question) Tally
+}
+
+// questionKinds are the kinds of question there are, by name: the one place
+// a kind is registered.
+var questionKinds = map[string]QuestionKind{
+	PollChoices: choicesKind{},
+	PollScale:   scaleKind{},
+}
+
+// kindOf returns the kind named name.
+func kindOf(name string) (QuestionKind, error) {
+	if k, ok := questionKinds[name]; ok {
+		return k, nil
+	}
+	names := slices.Sorted(maps.Keys(questionKinds))
+	return nil, FieldErrorf("kind", "Question kind must be one of %s.", strings.Join(names, ", "))
+}
+
+// CheckAnswer checks raw against q by q's kind and returns its canonical
+// form (EBadValue when it does not fit, EInvalid for an unknown kind).
+func CheckAnswer(q Question, raw Answer) (Answer, error) {
+	k, err := kindOf(q.Kind)
+	if err != nil {
+		return "", err
+	}
+	return k.Answer(q, raw)
+}
+
+// Question is the definition of what a target asks, in the fields its kind
+// reads: a poll's kind and options, or the scale a pitch is scored on.
+type Question struct {
+	Kind     string
+	Choices  []string // choices: the labels shown next to A, B, …
+	ScaleMax int      // scale: values from 1 to ScaleMax
+}
+
+// options is the number of options q offers (choices or scale values):
+// answers stay valid while it stays the same.
+func (q Question) options() int { return max(len(q.Choices), q.ScaleMax) }
+
+// Answer is an answer in the canonical JSON form of its question's kind
+// (a choice or a score is its number: "3"). It is what votes carry and
+// what the store keeps; "" is no answer.
+type Answer string
+
+// MaxAnswerLen bounds an answer's canonical JSON, in bytes.
+const MaxAnswerLen = 1024
+
+// MarshalJSON writes the answer as the JSON value it is (null when empty).
+func (a Answer) MarshalJSON() ([]byte, error) {
+	if a == "" {
+		return []byte("null"), nil
+	}
+	return []byte(a), nil
+}
+
+// Tally is a kind's running count of one question's answers, in absolute
+// numbers, so that a frame lost on the way is healed by the next one. It
+// is kept under the engine's tally lock.
+type Tally interface {
+	// Move replaces a participant's counted answer prev ("" for none) by
+	// next ("" to withdraw it).
+	Move(jury bool, prev, next Answer)
+	// Total is the number of answers counted, audience and jury.
+	Total() int64
+	// Reset forgets every answer.
+	Reset()
+	// Frame encodes the tally frame of target at now (Unix ms), the
+	// results left out unless show; it stays small whatever the number of
+	// answers.
+	Frame(target Target, show bool, now int64) []byte
+	// Results returns the results for the JSON export: an object whose
+	// fields join the question's own.
+	Results() any
+	// Rows returns the lines of the CSV export, one per item.
+	Rows(q Question) []ExportRow
+}
+
+// ExportRow is one line of a question's results in the CSV export.
+type ExportRow struct {
+	Item     string // the choice, value or answer
+	Audience int64  // the audience's answers for it
+	Jury     int64  // the jury's
+}
