@@ -161,22 +161,30 @@ func DefaultConfig() Config {
 	}
 }
 
+// errVersion is LoadConfig's answer to -version.
+var errVersion = errors.New("version requested")
+
 // LoadConfig builds the configuration from the defaults, the YAML file
 // (-config, OVATION_CONFIG, or ./config.yaml if present), OVATION_*
-// variables from env, and args.
+// variables from env, and args. It returns an error wrapping flag.ErrHelp
+// for -h, and errVersion for -version.
 func LoadConfig(args []string, env []string) (Config, error) {
 	cfg := DefaultConfig()
 	fs := flag.NewFlagSet("ovation", flag.ContinueOnError)
 	fs.SetOutput(new(bytes.Buffer))
 	path := fs.String("config", "", "path to the YAML configuration file (default ./config.yaml if present)")
+	version := fs.Bool("version", false, "print the version and exit")
 	overrides := map[string]string{}
-	var names []string
-	walkSettings(reflect.ValueOf(&cfg).Elem(), "", func(name string, _ reflect.Value) {
-		names = append(names, name)
-		fs.Func(name, "setting "+name, func(v string) error { overrides[name] = v; return nil })
+	walkSettings(reflect.ValueOf(&cfg).Elem(), "", func(name string, v reflect.Value) {
+		if settingType(v) != "" { // feed.events: in the file only
+			fs.Func(name, "setting "+name, func(v string) error { overrides[name] = v; return nil })
+		}
 	})
 	if err := fs.Parse(args); err != nil {
-		return cfg, fmt.Errorf("flags: %w", err)
+		return cfg, fmt.Errorf("flags: %w", err) // flag.ErrHelp for -h
+	}
+	if *version {
+		return cfg, errVersion
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("flags: unexpected argument %q", fs.Arg(0))

@@ -9,6 +9,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -39,18 +40,29 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr); err != nil && !errors.Is(err, errPrinted) {
 		fmt.Fprintln(os.Stderr, "ovation:", err)
 		os.Exit(1)
 	}
 }
+
+// errPrinted is what run returns when it printed what the command line
+// asked for (-h, -version) instead of serving: the exit status is 0.
+var errPrinted = errors.New("printed the help or the version")
 
 // run starts the server and blocks until ctx ends, then shuts down
 // gracefully: stop accepting, close WebSockets with "going away", commit the
 // last vote batch, close the database.
 func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
 	cfg, err := LoadConfig(args, env)
-	if err != nil {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(stdout)
+		return errPrinted
+	case errors.Is(err, errVersion):
+		fmt.Fprintln(stdout, "ovation", readBuildInfo())
+		return errPrinted
+	case err != nil:
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
@@ -90,7 +102,8 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		defer func() { release(); leaseWG.Wait() }()
 	}
 
-	metrics := api.NewMetrics()
+	build := readBuildInfo()
+	metrics := newMetrics(build)
 	db, err := store.Open(filepath.Join(cfg.DataDir, "ovation.db"), store.Options{
 		Synchronous: cfg.Votes.Synchronous, CommitWindow: commitWindow(cfg.Votes.CommitWindow),
 		MaxBatch: cfg.Votes.MaxBatch, QueueSize: cfg.Votes.QueueSize, OnCommit: metrics.ObserveCommit,
@@ -159,7 +172,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		pubWG.Go(func() { broker.Run(pubCtx) })
 		lost = core.Lost()
 	}
-	printBanner(stdout, publicURL, ln.Addr().String(), engine.Events(), secrets)
+	printBanner(stdout, build, publicURL, ln.Addr().String(), engine.Events(), secrets)
 	err = serve(ctx, cfg, ln, srv, log, lost)
 	stopBG()
 	wg.Wait()
@@ -183,7 +196,8 @@ func runEdge(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 		return err
 	}
 	defer rdb.Close()
-	metrics := api.NewMetrics()
+	build := readBuildInfo()
+	metrics := newMetrics(build)
 	h := newHub(cfg, metrics)
 	edge, err := cluster.NewEdge(rdb, h, opts)
 	if err != nil {
@@ -209,7 +223,8 @@ func runEdge(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 		log.Warn("cluster: no snapshot from Redis yet; serving anyway")
 	case <-ctx.Done():
 	}
-	fmt.Fprintf(stdout, "Ovation is running on %s (edge %s; the core is reached through %s)\n\n", ln.Addr(), opts.Node, redactURL(cfg.Cluster.RedisURL))
+	fmt.Fprintf(stdout, "Ovation is running on %s (edge %s; the core is reached through %s)\n", ln.Addr(), opts.Node, redactURL(cfg.Cluster.RedisURL))
+	fmt.Fprintf(stdout, "  Version: %s\n\n", build)
 	fmt.Fprintf(stdout, "  Audience: %s/e/CODE   Stage: %s/stage/CODE   Control: %s/control\n\n", publicURL, publicURL, publicURL)
 	err = serve(ctx, cfg, ln, srv, log, nil)
 	stopBG()
@@ -335,7 +350,8 @@ type secrets struct {
 	apiTokenHash string
 	newPassword  string // set only when generated at this start, to print once
 	newAPIToken  string
-	fromConfig   bool
+	fromConfig   bool // the password is the moderator_password setting
+	tokenConfig  bool // the API token is the api_token setting
 }
 
 // settingsStore is the part of the store that keeps secrets.
@@ -378,6 +394,7 @@ func loadSecrets(ctx context.Context, db settingsStore, cfg Config) (secrets, er
 		return s, err
 	}
 	if cfg.APIToken != "" {
+		s.tokenConfig = true
 		s.apiTokenHash = api.HashAPIToken(cfg.APIToken)
 	} else if s.apiTokenHash, s.newAPIToken, err = get("api_token_hash", func() (string, string, error) {
 		t := api.RandomSecret(24)
@@ -388,8 +405,12 @@ func loadSecrets(ctx context.Context, db settingsStore, cfg Config) (secrets, er
 	return s, nil
 }
 
-func printBanner(w io.Writer, publicURL, addr string, events []live.Event, s secrets) {
-	fmt.Fprintf(w, "Ovation is running on %s\n\n", addr)
+// printBanner tells the operator where to go. Its first line, "Ovation is
+// running on ADDR", is what scripts and tests wait for: keep it first and
+// keep its form.
+func printBanner(w io.Writer, build buildInfo, publicURL, addr string, events []live.Event, s secrets) {
+	fmt.Fprintf(w, "Ovation is running on %s\n", addr)
+	fmt.Fprintf(w, "  Version:              %s\n\n", build)
 	for _, e := range events {
 		fmt.Fprintf(w, "  %s (code %s)\n", e.Title, e.Code)
 		fmt.Fprintf(w, "    Audience (phones):  %s/e/%s\n", publicURL, e.Code)
@@ -402,10 +423,15 @@ func printBanner(w io.Writer, publicURL, addr string, events []live.Event, s sec
 	case s.fromConfig:
 		fmt.Fprintln(w, "  Moderator password:   the moderator_password setting")
 	default:
-		fmt.Fprintln(w, "  Moderator password:   the one printed at first start (set moderator_password to replace it)")
+		fmt.Fprintln(w, "  Moderator password:   the one printed at first start (`ovation reset-password` makes a new one)")
 	}
-	if s.newAPIToken != "" {
+	switch {
+	case s.newAPIToken != "":
 		fmt.Fprintf(w, "  API token:            %s   (shown once; send as Authorization: Bearer)\n", s.newAPIToken)
+	case s.tokenConfig:
+		fmt.Fprintln(w, "  API token:            the api_token setting")
+	default:
+		fmt.Fprintln(w, "  API token:            the one printed at first start (`ovation reset-api-token` makes a new one)")
 	}
 	fmt.Fprintln(w)
 }
@@ -435,6 +461,13 @@ func seedDemo(ctx context.Context, e *live.Engine) error {
 	_, err = e.CreatePoll(ctx, "system", ev.Code, &live.Poll{RoomID: room, Question: "Which talk did you like best?", Kind: live.PollChoices,
 		Choices: []string{"Opening keynote", "Product deep-dive", "Customer panel", "Closing talk"}, ShowResults: true})
 	return err
+}
+
+// newMetrics returns the node's metrics, with ovation_build_info set from b.
+func newMetrics(b buildInfo) *api.Metrics {
+	m := api.NewMetrics()
+	m.SetBuildInfo(b.Version, b.Revision, b.GoVersion)
+	return m
 }
 
 // newHub returns the node's hub as cfg.WebSocket says, its fan-out measured by metrics.
