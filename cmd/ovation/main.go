@@ -52,8 +52,13 @@ var errPrinted = errors.New("printed the help or the version")
 
 // run starts the server and blocks until ctx ends, then shuts down
 // gracefully: stop accepting, close WebSockets with "going away", commit the
-// last vote batch, close the database.
+// last vote batch, close the database. With a first argument of
+// reset-password or reset-api-token it runs that command instead (reset).
 func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	command := ""
+	if len(args) > 0 && (args[0] == cmdResetPassword || args[0] == cmdResetAPIToken) {
+		command, args = args[0], args[1:]
+	}
 	cfg, err := LoadConfig(args, env)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -64,6 +69,8 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		return errPrinted
 	case err != nil:
 		return err
+	case command != "":
+		return reset(ctx, command, cfg, stdout)
 	}
 	log := newLogger(cfg.Log, stderr)
 	if os.Getenv("GOGC") == "" {
@@ -149,7 +156,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	boards := board.New(db, engine, h, board.Options{Logger: log})
 
 	publicURL, apiCfg := apiConfig(cfg, ln)
-	apiCfg.TokenSecret, apiCfg.PasswordHash, apiCfg.APITokenHash = secrets.tokenSecret, secrets.passwordHash, secrets.apiTokenHash
+	apiCfg.TokenSecret, apiCfg.Credentials = secrets.tokenSecret, newCredentials(db, secrets)
 	srv := api.New(apiCfg, engine, h, db, db, static.Files, metrics, log)
 	srv.SetFeed(feeds)
 	srv.SetBoards(boards)
@@ -386,7 +393,7 @@ func loadSecrets(ctx context.Context, db settingsStore, cfg Config) (secrets, er
 		if s.passwordHash, err = api.HashPassword(cfg.ModeratorPassword); err != nil {
 			return s, err
 		}
-	} else if s.passwordHash, s.newPassword, err = get("moderator_password_hash", func() (string, string, error) {
+	} else if s.passwordHash, s.newPassword, err = get(keyPasswordHash, func() (string, string, error) {
 		pw := api.RandomSecret(8)
 		h, err := api.HashPassword(pw)
 		return h, pw, err
@@ -396,7 +403,7 @@ func loadSecrets(ctx context.Context, db settingsStore, cfg Config) (secrets, er
 	if cfg.APIToken != "" {
 		s.tokenConfig = true
 		s.apiTokenHash = api.HashAPIToken(cfg.APIToken)
-	} else if s.apiTokenHash, s.newAPIToken, err = get("api_token_hash", func() (string, string, error) {
+	} else if s.apiTokenHash, s.newAPIToken, err = get(keyAPITokenHash, func() (string, string, error) {
 		t := api.RandomSecret(24)
 		return api.HashAPIToken(t), t, nil
 	}); err != nil {
