@@ -43,10 +43,14 @@ type Config struct {
 	AllowedOrigins []string
 	TokenSecret    []byte        // signs participant tokens; required
 	TokenTTL       time.Duration // participant token lifetime; default 72 h
-	PasswordHash   string        // bcrypt hash of the moderator password; required
+	PasswordHash   string        // bcrypt hash of the moderator password; required unless Credentials is set
 	APITokenHash   string        // hash of the automation API token (HashAPIToken); empty disables it
-	CookieSecure   bool          // set the Secure flag on the session cookie and send Strict-Transport-Security (behind HTTPS)
-	TrustProxy     bool          // take client IPs from X-Forwarded-For (only behind a trusted proxy)
+	// Credentials, if set, is asked for both hashes at every login and every
+	// API-token request instead of PasswordHash and APITokenHash, so that a
+	// new password or token applies to the running server at once.
+	Credentials  Credentials
+	CookieSecure bool // set the Secure flag on the session cookie and send Strict-Transport-Security (behind HTTPS)
+	TrustProxy   bool // take client IPs from X-Forwarded-For (only behind a trusted proxy)
 	// PublicURL is the address phones use (scheme://host[:port]), for join URLs
 	// and QR codes; empty: the scheme and host each request came to.
 	PublicURL string
@@ -111,6 +115,13 @@ type Sessions interface {
 	SaveSession(ctx context.Context, tokenHash, csrf string, expires time.Time) error
 	Session(ctx context.Context, tokenHash string) (csrf string, err error)
 	DeleteSession(ctx context.Context, tokenHash string) error
+}
+
+// Credentials gives the moderator password's bcrypt hash (HashPassword) and
+// the API token's hash (HashAPIToken, "" disables the token) in force now.
+type Credentials interface {
+	PasswordHash(ctx context.Context) (string, error)
+	APITokenHash(ctx context.Context) (string, error)
 }
 
 // AuditLog reads an event's audit trail.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -109,6 +110,22 @@ func RandomSecret(n int) string { return randomToken(n) }
 
 const sessionTTL = 12 * time.Hour
 
+// passwordHash returns the moderator password's hash in force.
+func (s *Server) passwordHash(ctx context.Context) (string, error) {
+	if s.cfg.Credentials != nil {
+		return s.cfg.Credentials.PasswordHash(ctx)
+	}
+	return s.cfg.PasswordHash, nil
+}
+
+// apiTokenHash returns the API token's hash in force; "" if there is none.
+func (s *Server) apiTokenHash(ctx context.Context) (string, error) {
+	if s.cfg.Credentials != nil {
+		return s.cfg.Credentials.APITokenHash(ctx)
+	}
+	return s.cfg.APITokenHash, nil
+}
+
 // handleLogin checks the moderator password and starts a session: an
 // HttpOnly SameSite=Strict cookie plus a CSRF token for state-changing calls.
 func (s *Server) handleLogin(c echo.Context) error {
@@ -121,7 +138,11 @@ func (s *Server) handleLogin(c echo.Context) error {
 	if wait := s.loginLimit.wait(c.RealIP()); wait > 0 {
 		return &live.Error{Code: live.ERateLimited, Message: "Too many login attempts; wait a minute.", RetryAfter: wait}
 	}
-	if bcrypt.CompareHashAndPassword([]byte(s.cfg.PasswordHash), []byte(req.Password)) != nil {
+	hash, err := s.passwordHash(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(req.Password)) != nil {
 		return &live.Error{Code: live.EUnauthorized, Field: "password", Message: "Wrong password."}
 	}
 	token, csrf := randomToken(32), randomToken(16)
@@ -156,7 +177,11 @@ func (s *Server) handleSession(c echo.Context) error {
 // Bearer) or session cookie. It returns the actor name and the session's CSRF token.
 func (s *Server) moderator(c echo.Context) (actor, csrf string, err error) {
 	if token, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer "); ok {
-		if s.cfg.APITokenHash != "" && subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(s.cfg.APITokenHash)) == 1 {
+		want, err := s.apiTokenHash(c.Request().Context())
+		if err != nil {
+			return "", "", err
+		}
+		if want != "" && subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(want)) == 1 {
 			return "api-token", "", nil
 		}
 		return "", "", live.Errorf(live.EUnauthorized, "Moderator login required.")

@@ -25,6 +25,7 @@ type Metrics struct {
 	commitErrors   prometheus.Counter
 	fanoutSeconds  prometheus.Histogram
 	writeTimeouts  prometheus.Counter
+	buildInfo      *prometheus.GaugeVec
 }
 
 // NewMetrics registers Ovation's series, with Go and process collectors, on a
@@ -56,9 +57,19 @@ func NewMetrics(role string) *Metrics {
 			Help: "Time to queue one broadcast frame for every local subscriber.", Buckets: prometheus.ExponentialBuckets(0.00001, 2, 16)}),
 		writeTimeouts: prometheus.NewCounter(prometheus.CounterOpts{Name: "ovation_write_timeout_closes_total",
 			Help: "Connections closed because they did not read their frames within the write timeout (no pong behind them, or a write stuck)."}),
+		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "ovation_build_info",
+			Help: "Always 1, labelled with the server's version, VCS revision and Go version (SetBuildInfo)."}, []string{"version", "revision", "goversion"}),
 	}
-	reg.MustRegister(m.writeTimeouts, m.sockets, m.roomConns, m.votesAccepted, m.votesDuplicate, m.votesRejected, m.commitSeconds, m.commitSize, m.commitErrors, m.fanoutSeconds)
+	reg.MustRegister(m.buildInfo, m.writeTimeouts, m.sockets, m.roomConns, m.votesAccepted, m.votesDuplicate, m.votesRejected, m.commitSeconds, m.commitSize, m.commitErrors, m.fanoutSeconds)
 	return m
+}
+
+// SetBuildInfo exports the series ovation_build_info with value 1 and the
+// binary's version, VCS revision ("" if unknown) and Go version as labels.
+// Until it is called, the series is absent.
+func (m *Metrics) SetBuildInfo(version, revision, goVersion string) {
+	m.buildInfo.Reset()
+	m.buildInfo.WithLabelValues(version, revision, goVersion).Set(1)
 }
 
 // ObserveCommit records one group-commit batch.

@@ -622,10 +622,12 @@ func (db *DB) AuditLog(ctx context.Context, eventID int64, limit int) ([]live.Au
 	return out, err
 }
 
-// Setting returns the value stored under key, or "" if none.
+// Setting returns the value stored under key, or "" if none. It reads
+// from the reader pool, so that a read per request (the credentials) never
+// waits behind a vote batch.
 func (db *DB) Setting(ctx context.Context, key string) (string, error) {
 	var v string
-	err := db.writer.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	err := db.reader.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -654,6 +656,13 @@ func (db *DB) Session(ctx context.Context, tokenHash string) (string, error) {
 		return "", nil
 	}
 	return csrf, err
+}
+
+// DeleteSessions ends every moderator session: after a password reset.
+func (db *DB) DeleteSessions(ctx context.Context) (err error) {
+	defer db.noteWrite(&err)
+	_, err = db.writer.ExecContext(ctx, `DELETE FROM sessions`)
+	return err
 }
 
 // DeleteSession ends a session (and any expired ones).

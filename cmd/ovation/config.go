@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"reflect"
 	"regexp"
@@ -167,22 +168,37 @@ func DefaultConfig() Config {
 	}
 }
 
+// errVersion is LoadConfig's answer to -version.
+var errVersion = errors.New("version requested")
+
 // LoadConfig builds the configuration from the defaults, the YAML file
 // (-config, OVATION_CONFIG, or ./config.yaml if present), OVATION_*
-// variables from env, and args.
+// variables from env, and args. It returns an error wrapping flag.ErrHelp
+// for -h, and errVersion for -version.
 func LoadConfig(args []string, env []string) (Config, error) {
 	cfg := DefaultConfig()
 	fs := flag.NewFlagSet("ovation", flag.ContinueOnError)
 	fs.SetOutput(new(bytes.Buffer))
 	path := fs.String("config", "", "path to the YAML configuration file (default ./config.yaml if present)")
+	version := fs.Bool("version", false, "print the version and exit")
 	overrides := map[string]string{}
-	var names []string
-	walkSettings(reflect.ValueOf(&cfg).Elem(), "", func(name string, _ reflect.Value) {
-		names = append(names, name)
-		fs.Func(name, "setting "+name, func(v string) error { overrides[name] = v; return nil })
+	walkSettings(reflect.ValueOf(&cfg).Elem(), "", func(name string, v reflect.Value) {
+		if settingType(v) != "" { // feed.events: in the file only
+			fs.Func(name, "setting "+name, func(v string) error { overrides[name] = v; return nil })
+		}
 	})
 	if err := fs.Parse(args); err != nil {
-		return cfg, fmt.Errorf("flags: %w", err)
+		if name, ok := unknownFlag(fs, args); ok {
+			problem := "not a setting"
+			if s := suggestFlag(name); s != "" {
+				problem += "; did you mean -" + s + "?"
+			}
+			return cfg, &ConfigError{Setting: name, Source: "-" + name, Problem: problem + " (ovation -h lists them)"}
+		}
+		return cfg, fmt.Errorf("flags: %w", err) // flag.ErrHelp for -h
+	}
+	if *version {
+		return cfg, errVersion
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("flags: unexpected argument %q", fs.Arg(0))
@@ -201,10 +217,14 @@ func LoadConfig(args []string, env []string) (Config, error) {
 		*path = "config.yaml"
 	}
 	if b, err := os.ReadFile(*path); err == nil {
-		dec := yaml.NewDecoder(bytes.NewReader(b))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, errEmpty(err)) {
+		var doc yaml.Node
+		if err := yaml.Unmarshal(b, &doc); err != nil {
 			return cfg, fmt.Errorf("config file %s: %w", *path, err)
+		}
+		if len(doc.Content) > 0 { // else empty: the defaults
+			if err := decodeSettings(doc.Content[0], reflect.ValueOf(&cfg).Elem(), "", *path); err != nil {
+				return cfg, err
+			}
 		}
 	} else if explicit || !errors.Is(err, os.ErrNotExist) {
 		return cfg, fmt.Errorf("config file: %w", err)
@@ -214,7 +234,7 @@ func LoadConfig(args []string, env []string) (Config, error) {
 		envName := "OVATION_" + strings.ToUpper(strings.ReplaceAll(name, ".", "_"))
 		apply := func(val, from string) {
 			if e := setValue(v, val); e != nil && err == nil {
-				err = fmt.Errorf("%s: %w", from, e)
+				err = &ConfigError{Setting: name, Source: from, Problem: e.Error()}
 			}
 		}
 		if val, ok := envMap[envName]; ok {
@@ -230,12 +250,193 @@ func LoadConfig(args []string, env []string) (Config, error) {
 	return cfg, cfg.Validate()
 }
 
-// errEmpty matches the io.EOF an empty YAML file decodes to.
-func errEmpty(err error) error {
-	if err != nil && err.Error() == "EOF" {
-		return err
+// ConfigError is a setting the configuration refuses.
+type ConfigError struct {
+	Setting string // its YAML path, e.g. votes.tally_interval
+	Source  string // where it was given: "config.yaml line 3", OVATION_VOTES_TALLY_INTERVAL, -votes.tally_interval; "" after merging
+	Problem string // what is wrong and what is expected
+}
+
+func (e *ConfigError) Error() string {
+	if e.Source == "" {
+		return fmt.Sprintf("config: %s: %s", e.Setting, e.Problem)
 	}
-	return errors.New("not empty")
+	return fmt.Sprintf("config: %s (%s): %s", e.Setting, e.Source, e.Problem)
+}
+
+var durationType = reflect.TypeFor[time.Duration]()
+
+// decodeSettings decodes the YAML node n into v, the setting at path
+// (empty at the top), from file: unknown keys and durations without a unit
+// are refused with their path and line; YAML decodes each leaf.
+func decodeSettings(n *yaml.Node, v reflect.Value, path, file string) error {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	at := func(problem string, args ...any) error {
+		name := path
+		if name == "" {
+			name = "(top level)"
+		}
+		return &ConfigError{Setting: name, Source: fmt.Sprintf("%s line %d", file, n.Line), Problem: fmt.Sprintf(problem, args...)}
+	}
+	if n.ShortTag() == "!!null" {
+		return nil // "log:" with nothing below: the defaults
+	}
+	switch t := v.Type(); {
+	case t.Kind() == reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return at("expected the settings of this section (key: value lines below it), not %q", n.Value)
+		}
+		seen := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			if line, twice := seen[k.Value]; twice {
+				return &ConfigError{Setting: joinPath(path, k.Value), Source: fmt.Sprintf("%s line %d", file, k.Line),
+					Problem: fmt.Sprintf("given twice (also line %d)", line)}
+			}
+			seen[k.Value] = k.Line
+			field := -1
+			for j := range t.NumField() {
+				if t.Field(j).Tag.Get("yaml") == k.Value {
+					field = j
+				}
+			}
+			name := joinPath(path, k.Value)
+			if field < 0 {
+				problem := "not a setting"
+				if s := suggestSetting(t, path, k.Value); s != "" {
+					problem += "; did you mean " + s + "?"
+				}
+				return &ConfigError{Setting: name, Source: fmt.Sprintf("%s line %d", file, k.Line), Problem: problem}
+			}
+			if err := decodeSettings(val, v.Field(field), name, file); err != nil {
+				return err
+			}
+		}
+		return nil
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct: // feed.events, their sources
+		if n.Kind != yaml.SequenceNode {
+			return at("expected a list (- lines below it)")
+		}
+		list := reflect.MakeSlice(t, len(n.Content), len(n.Content))
+		for i, item := range n.Content {
+			if err := decodeSettings(item, list.Index(i), fmt.Sprintf("%s[%d]", path, i), file); err != nil {
+				return err
+			}
+		}
+		v.Set(list)
+		return nil
+	case t == durationType && n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!int" || n.ShortTag() == "!!float"):
+		if f, err := strconv.ParseFloat(n.Value, 64); err == nil && f == 0 {
+			v.SetInt(0)
+			return nil
+		}
+		return at("%s has no unit; write %sms or %ss", n.Value, n.Value, n.Value)
+	}
+	if err := n.Decode(v.Addr().Interface()); err != nil {
+		if n.Kind == yaml.ScalarNode {
+			return at("%q is not a %s", n.Value, settingType(v))
+		}
+		return at("expected a %s", settingType(v))
+	}
+	return nil
+}
+
+// unknownFlag returns the first flag of args that fs does not define.
+func unknownFlag(fs *flag.FlagSet, args []string) (string, bool) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			return "", false
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name == "h" || name == "help" {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			return name, name != ""
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !hasValue && !(ok && b.IsBoolFlag()) {
+			i++ // its value
+		}
+	}
+	return "", false
+}
+
+// suggestFlag returns the setting a mistyped flag most likely meant: one at
+// most 2 edits away, or of the same last name in another section; "" if none.
+func suggestFlag(name string) string {
+	best, bestDist := "", 3
+	last := name[strings.LastIndex(name, ".")+1:]
+	cfg := DefaultConfig()
+	walkSettings(reflect.ValueOf(&cfg).Elem(), "", func(path string, _ reflect.Value) {
+		d := editDistance(name, path)
+		if path[strings.LastIndex(path, ".")+1:] == last {
+			d = min(d, 2)
+		}
+		if d < bestDist {
+			best, bestDist = path, d
+		}
+	})
+	return best
+}
+
+func joinPath(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	return prefix + "." + key
+}
+
+// suggestSetting returns the setting an unknown key of the section t (at
+// path) most likely meant: a key of the section at most 2 edits away, or
+// one that starts with the other, else a setting of that name in another
+// section; "" if none.
+func suggestSetting(t reflect.Type, path, key string) string {
+	best, bestDist := "", 3
+	for i := range t.NumField() {
+		k := t.Field(i).Tag.Get("yaml")
+		d := editDistance(key, k)
+		if d > 2 && len(key) >= 4 && (strings.HasPrefix(k, key) || strings.HasPrefix(key, k)) {
+			d = 2
+		}
+		if d < bestDist {
+			best, bestDist = joinPath(path, k), d
+		}
+	}
+	if best != "" || strings.Contains(path, "[") {
+		return best
+	}
+	cfg := DefaultConfig()
+	walkSettings(reflect.ValueOf(&cfg).Elem(), "", func(name string, _ reflect.Value) {
+		if best == "" && (name == key || strings.HasSuffix(name, "."+key)) {
+			best = name
+		}
+	})
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // walkSettings calls f for every leaf setting with its dotted YAML name.
@@ -256,6 +457,9 @@ func setValue(v reflect.Value, s string) error {
 	switch v.Interface().(type) {
 	case time.Duration:
 		d, err := time.ParseDuration(s)
+		if _, nerr := strconv.ParseFloat(s, 64); err != nil && nerr == nil {
+			return fmt.Errorf("%s has no unit; write %sms or %ss", s, s, s)
+		}
 		if err != nil {
 			return fmt.Errorf("%q is not a duration like 100ms or 2s", s)
 		}
@@ -292,8 +496,8 @@ func setValue(v reflect.Value, s string) error {
 			return fmt.Errorf("%q is not a number", s)
 		}
 		v.SetFloat(f)
-	default:
-		return fmt.Errorf("unsupported setting type %s", v.Type())
+	default: // feed.events
+		return errors.New("only the configuration file can give this setting")
 	}
 	return nil
 }
@@ -302,89 +506,133 @@ func setValue(v reflect.Value, s string) error {
 // nothing else, so that no entry can end the policy or add a directive.
 var frameAncestorRE = regexp.MustCompile(`^('self'|'none'|https?:|https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5}|:\*)?)$`)
 
-// Validate reports the first setting out of range.
+// Validate reports the first setting out of range, as a *ConfigError.
 func (c *Config) Validate() error {
-	positive := map[string]float64{
-		"votes.tally_interval": float64(c.Votes.TallyInterval), "votes.audience_tally_interval": float64(c.Votes.AudienceTallyInterval),
-		"votes.max_batch":  float64(c.Votes.MaxBatch),
-		"votes.queue_size": float64(c.Votes.QueueSize), "votes.participant_token_ttl": float64(c.Votes.TokenTTL),
-		"websocket.read_limit": float64(c.WebSocket.ReadLimit), "websocket.write_timeout": float64(c.WebSocket.WriteTimeout),
-		"websocket.ping_interval": float64(c.WebSocket.PingInterval), "websocket.queue_limit": float64(c.WebSocket.QueueLimit),
-		"limits.vote_rate": c.Limits.VoteRate, "limits.vote_burst": float64(c.Limits.VoteBurst),
-		"limits.ip_vote_rate": c.Limits.IPVoteRate, "limits.ip_vote_burst": float64(c.Limits.IPVoteBurst),
-		"limits.join_rate": c.Limits.JoinRate, "limits.join_burst": float64(c.Limits.JoinBurst),
-		"limits.message_rate": c.Limits.MessageRate, "limits.message_burst": float64(c.Limits.MessageBurst),
-		"limits.flood_threshold": float64(c.Limits.FloodThreshold), "shutdown_timeout": float64(c.ShutdownTimeout),
-		"gc_percent":          float64(c.GCPercent),
-		"feed.frame_interval": float64(c.Feed.FrameInterval), "feed.post_rate": c.Feed.PostRate, "feed.post_burst": float64(c.Feed.PostBurst),
-		"cluster.timeout": float64(c.Cluster.Timeout), "cluster.lease_ttl": float64(c.Cluster.LeaseTTL),
-		"cluster.vote_buffer": float64(c.Cluster.VoteBuffer), "cluster.request_timeout": float64(c.Cluster.RequestTimeout),
+	bad := func(setting, problem string, args ...any) error {
+		return &ConfigError{Setting: setting, Problem: fmt.Sprintf(problem, args...)}
 	}
-	for name, v := range positive {
-		if v <= 0 {
-			return fmt.Errorf("config: %s must be positive", name)
+	positive := []struct {
+		name string
+		v    float64
+	}{
+		{"votes.tally_interval", float64(c.Votes.TallyInterval)}, {"votes.audience_tally_interval", float64(c.Votes.AudienceTallyInterval)},
+		{"votes.max_batch", float64(c.Votes.MaxBatch)}, {"votes.queue_size", float64(c.Votes.QueueSize)},
+		{"votes.participant_token_ttl", float64(c.Votes.TokenTTL)},
+		{"websocket.read_limit", float64(c.WebSocket.ReadLimit)}, {"websocket.write_timeout", float64(c.WebSocket.WriteTimeout)},
+		{"websocket.ping_interval", float64(c.WebSocket.PingInterval)}, {"websocket.queue_limit", float64(c.WebSocket.QueueLimit)},
+		{"limits.vote_rate", c.Limits.VoteRate}, {"limits.vote_burst", float64(c.Limits.VoteBurst)},
+		{"limits.ip_vote_rate", c.Limits.IPVoteRate}, {"limits.ip_vote_burst", float64(c.Limits.IPVoteBurst)},
+		{"limits.join_rate", c.Limits.JoinRate}, {"limits.join_burst", float64(c.Limits.JoinBurst)},
+		{"limits.message_rate", c.Limits.MessageRate}, {"limits.message_burst", float64(c.Limits.MessageBurst)},
+		{"limits.flood_threshold", float64(c.Limits.FloodThreshold)}, {"shutdown_timeout", float64(c.ShutdownTimeout)},
+		{"gc_percent", float64(c.GCPercent)},
+		{"feed.frame_interval", float64(c.Feed.FrameInterval)}, {"feed.post_rate", c.Feed.PostRate}, {"feed.post_burst", float64(c.Feed.PostBurst)},
+		{"cluster.timeout", float64(c.Cluster.Timeout)}, {"cluster.lease_ttl", float64(c.Cluster.LeaseTTL)},
+		{"cluster.vote_buffer", float64(c.Cluster.VoteBuffer)}, {"cluster.request_timeout", float64(c.Cluster.RequestTimeout)},
+	}
+	for _, p := range positive {
+		if !(p.v > 0) {
+			return bad(p.name, "must be positive")
 		}
 	}
 	if c.ShutdownDrain < 0 {
-		return errors.New("config: shutdown_drain must be 0 (close at once) or positive")
+		return bad("shutdown_drain", "must be 0 (close at once) or positive")
 	}
 	if c.Cluster.LeaseWait < 0 {
-		return errors.New("config: cluster.lease_wait must be 0 (lease_ttl + 2s) or positive")
+		return bad("cluster.lease_wait", "must be 0 (lease_ttl + 2s) or positive")
 	}
 	if c.WebSocket.BroadcastRatePerCore < 0 {
-		return errors.New("config: websocket.broadcast_rate_per_core must be 0 (no pacing) or positive")
+		return bad("websocket.broadcast_rate_per_core", "must be 0 (no pacing) or positive")
 	}
 	if c.Votes.CommitWindow < 0 || c.Votes.CommitWindow > time.Second {
-		return errors.New("config: votes.commit_window must be from 0 to 1s")
+		return bad("votes.commit_window", "must be from 0 to 1s, not %s", c.Votes.CommitWindow)
 	}
 	switch strings.ToUpper(c.Votes.Synchronous) {
 	case "FULL", "NORMAL", "EXTRA":
 	default:
-		return fmt.Errorf("config: votes.synchronous must be FULL, NORMAL or EXTRA, not %q", c.Votes.Synchronous)
+		return bad("votes.synchronous", "must be FULL, NORMAL or EXTRA, not %q", c.Votes.Synchronous)
 	}
 	switch c.Log.Format {
 	case "text", "json":
 	default:
-		return fmt.Errorf("config: log.format must be text or json, not %q", c.Log.Format)
+		return bad("log.format", "must be text or json, not %q", c.Log.Format)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
-		return fmt.Errorf("config: log.level must be debug, info, warn or error, not %q", c.Log.Level)
+		return bad("log.level", "must be debug, info, warn or error, not %q", c.Log.Level)
 	}
-	if c.Listen == "" || c.DataDir == "" {
-		return errors.New("config: listen and data_dir are required")
+	if c.Listen == "" {
+		return bad("listen", "is required (host:port, or :port for every interface)")
+	}
+	if c.DataDir == "" {
+		return bad("data_dir", "is required")
+	}
+	if c.PublicURL != "" {
+		if problem := originProblem(strings.TrimSuffix(c.PublicURL, "/")); problem != "" {
+			return bad("public_url", "%q %s: it must be the address of the server's root, like https://vote.example.com or http://10.0.0.5:8080", c.PublicURL, problem)
+		}
 	}
 	for _, o := range c.AllowedOrigins {
-		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") || strings.HasSuffix(o, "/") {
-			return fmt.Errorf("config: allowed_origins: %q must look like https://host[:port], without a path", o)
+		if problem := originProblem(o); problem != "" {
+			return bad("allowed_origins", "%q %s: an origin is scheme://host[:port], like https://vote.example.com, without a path or a trailing slash", o, problem)
 		}
 	}
 	for _, a := range c.FrameAncestors {
 		if !frameAncestorRE.MatchString(a) || (a == "'none'" && len(c.FrameAncestors) > 1) {
-			return fmt.Errorf("config: frame_ancestors: %q must be 'self', 'none' (alone), https: or an origin like https://host[:port]", a)
+			return bad("frame_ancestors", "%q must be 'self', 'none' (alone), https: or an origin like https://host[:port]", a)
 		}
 	}
 	switch c.Cluster.Role {
 	case "":
 	case "core", "edge":
 		if c.Cluster.RedisURL == "" {
-			return fmt.Errorf("config: cluster.redis_url is required for role %s", c.Cluster.Role)
+			return bad("cluster.redis_url", "is required for role %s", c.Cluster.Role)
 		}
 		if !strings.HasPrefix(c.Cluster.RedisURL, "redis://") && !strings.HasPrefix(c.Cluster.RedisURL, "rediss://") {
-			return fmt.Errorf("config: cluster.redis_url %q must look like redis://host:port", c.Cluster.RedisURL)
+			return bad("cluster.redis_url", "%q must look like redis://host:port", redactURL(c.Cluster.RedisURL))
 		}
 		if c.Cluster.LeaseTTL < time.Second {
-			return errors.New("config: cluster.lease_ttl must be at least 1s")
+			return bad("cluster.lease_ttl", "must be at least 1s")
 		}
 	default:
-		return fmt.Errorf("config: cluster.role must be empty (one node), core or edge, not %q", c.Cluster.Role)
+		return bad("cluster.role", "must be empty (one node), core or edge, not %q", c.Cluster.Role)
 	}
 	if len(c.Cluster.Node) > 64 || strings.ContainsAny(c.Cluster.Node, " \t\n") {
-		return fmt.Errorf("config: cluster.node %q: at most 64 characters, no spaces", c.Cluster.Node)
+		return bad("cluster.node", "%q: at most 64 characters, no spaces", c.Cluster.Node)
 	}
 	if c.ModeratorPassword != "" && len(c.ModeratorPassword) < 8 {
-		return errors.New("config: moderator_password must be at least 8 characters")
+		return bad("moderator_password", "must be at least 8 characters")
 	}
 	return nil
+}
+
+// originProblem says what keeps s from being a web origin,
+// scheme://host[:port] with scheme http or https, or "" if nothing.
+func originProblem(s string) string {
+	u, err := url.Parse(s)
+	switch {
+	case !strings.Contains(s, "://"):
+		return "has no http:// or https:// scheme"
+	case err != nil:
+		return "is not a URL"
+	case u.Scheme != "http" && u.Scheme != "https" || u.Opaque != "":
+		return "has no http:// or https:// scheme"
+	case u.Host == "" || u.Hostname() == "":
+		return "has no host"
+	case u.User != nil:
+		return "has a user name"
+	case u.Path != "" || u.RawPath != "":
+		return "has a path"
+	case u.RawQuery != "" || u.ForceQuery:
+		return "has a query"
+	case u.Fragment != "" || strings.Contains(s, "#"):
+		return "has a fragment"
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "has a bad port"
+		}
+	}
+	return ""
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,31 +68,56 @@ func TestLoadConfig(t *testing.T) {
 	})
 
 	bad := map[string]struct {
-		file string
-		args []string
-		env  []string
+		file    string
+		args    []string
+		env     []string
+		setting string // the YAML path the *ConfigError names; "" if the error is of another kind
+		says    string // in the message too
 	}{
-		"unknown key":                     {file: "listn: \":1\"\n"},
-		"unknown nested key":              {file: "votes:\n  tally: 1s\n"},
-		"not YAML":                        {file: "listen: [\n"},
-		"bad duration in file":            {file: "votes:\n  tally_interval: soon\n"},
-		"bad duration in env":             {env: []string{"OVATION_WEBSOCKET_WRITE_TIMEOUT=10"}},
-		"bad number in flag":              {args: []string{"-votes.max_batch", "many"}},
-		"bad bool":                        {env: []string{"OVATION_SEED_DEMO=perhaps"}},
-		"unknown flag":                    {args: []string{"-no-such-setting", "1"}},
+		"unknown key":                  {file: "listn: \":1\"\n", setting: "listn", says: "line 1): not a setting; did you mean listen?"},
+		"unknown nested key":           {file: "votes:\n  tally_intervall: 1s\n", setting: "votes.tally_intervall", says: "line 2): not a setting; did you mean votes.tally_interval?"},
+		"key given by its prefix":      {file: "votes:\n  tally: 1s\n", setting: "votes.tally", says: "did you mean votes.tally_interval?"},
+		"key in the wrong section":     {file: "tally_interval: 1s\n", setting: "tally_interval", says: "did you mean votes.tally_interval?"},
+		"unknown key, nothing close":   {file: "websocket:\n  zzz: 1\n", setting: "websocket.zzz", says: "line 2): not a setting"},
+		"unknown key in a feed source": {file: "feed:\n  events:\n    - code: X\n      sources:\n        - kind: x\n          hashtg: a\n", setting: "feed.events[0].sources[0].hashtg", says: "line 6): not a setting; did you mean feed.events[0].sources[0].hashtag?"},
+		"key given twice":              {file: "listen: \":1\"\nlisten: \":2\"\n", setting: "listen", says: "line 2): given twice (also line 1)"},
+		"section not a mapping":        {file: "votes: 5\n", setting: "votes", says: "line 1"},
+		"not YAML":                     {file: "listen: [\n"},
+		"duration without a unit":      {file: "votes:\n  tally_interval: 100\n", setting: "votes.tally_interval", says: "line 2): 100 has no unit; write 100ms or 100s"},
+		"fraction without a unit":      {file: "cluster:\n  timeout: 1.5\n", setting: "cluster.timeout", says: "1.5 has no unit"},
+		"bad duration in file":         {file: "votes:\n  tally_interval: soon\n", setting: "votes.tally_interval", says: `"soon" is not a duration`},
+		"bad number in file":           {file: "votes:\n  max_batch: many\n", setting: "votes.max_batch", says: `line 2): "many" is not a int`},
+		"duration without unit in env": {env: []string{"OVATION_WEBSOCKET_WRITE_TIMEOUT=10"}, setting: "websocket.write_timeout", says: "(OVATION_WEBSOCKET_WRITE_TIMEOUT): 10 has no unit; write 10ms or 10s"},
+		"duration without unit in flag": {args: []string{"-votes.tally_interval", "100"}, setting: "votes.tally_interval",
+			says: "(-votes.tally_interval): 100 has no unit"},
+		"bad number in flag":              {args: []string{"-votes.max_batch", "many"}, setting: "votes.max_batch", says: `"many" is not a whole number`},
+		"bad bool":                        {env: []string{"OVATION_SEED_DEMO=perhaps"}, setting: "seed_demo", says: "OVATION_SEED_DEMO"},
+		"feed events in env":              {env: []string{"OVATION_FEED_EVENTS=x"}, setting: "feed.events", says: "only the configuration file"},
+		"unknown flag":                    {args: []string{"-no-such-setting", "1"}, setting: "no-such-setting", says: "not a setting"},
+		"mistyped flag":                   {args: []string{"-listen", ":1", "-votes.tally_intervall", "1s"}, setting: "votes.tally_intervall", says: "did you mean -votes.tally_interval?"},
 		"stray argument":                  {args: []string{"serve"}},
-		"negative limit":                  {args: []string{"-limits.vote_rate", "-1"}},
-		"zero interval":                   {args: []string{"-votes.tally_interval", "0s"}},
-		"negative broadcast rate":         {args: []string{"-websocket.broadcast_rate_per_core", "-5"}},
-		"negative lease wait":             {args: []string{"-cluster.lease_wait", "-1s"}},
-		"bad synchronous":                 {args: []string{"-votes.synchronous", "OFF"}},
-		"bad log format":                  {args: []string{"-log.format", "xml"}},
-		"origin with a path":              {args: []string{"-allowed_origins", "https://a.example/"}},
-		"origin without a scheme":         {args: []string{"-allowed_origins", "a.example"}},
-		"short password":                  {args: []string{"-moderator_password", "short"}},
-		"frame ancestor with a directive": {args: []string{"-frame_ancestors", "https://a.example; script-src *"}},
-		"frame ancestor with a path":      {args: []string{"-frame_ancestors", "https://a.example/x"}},
-		"'none' among frame ancestors":    {args: []string{"-frame_ancestors", "'none',https://a.example"}},
+		"negative limit":                  {args: []string{"-limits.vote_rate", "-1"}, setting: "limits.vote_rate", says: "must be positive"},
+		"not a number limit":              {args: []string{"-limits.vote_rate", "NaN"}, setting: "limits.vote_rate", says: "must be positive"},
+		"zero interval":                   {args: []string{"-votes.tally_interval", "0s"}, setting: "votes.tally_interval"},
+		"negative broadcast rate":         {args: []string{"-websocket.broadcast_rate_per_core", "-5"}, setting: "websocket.broadcast_rate_per_core"},
+		"negative lease wait":             {args: []string{"-cluster.lease_wait", "-1s"}, setting: "cluster.lease_wait"},
+		"bad synchronous":                 {args: []string{"-votes.synchronous", "OFF"}, setting: "votes.synchronous", says: `"OFF"`},
+		"bad log format":                  {args: []string{"-log.format", "xml"}, setting: "log.format", says: `"xml"`},
+		"origin with a trailing slash":    {args: []string{"-allowed_origins", "https://a.example/"}, setting: "allowed_origins", says: `"https://a.example/" has a path`},
+		"origin with a path":              {args: []string{"-allowed_origins", "https://a.example/x"}, setting: "allowed_origins", says: `"https://a.example/x" has a path: an origin is scheme://host[:port]`},
+		"origin without a scheme":         {args: []string{"-allowed_origins", "a.example"}, setting: "allowed_origins", says: `"a.example" has no http:// or https:// scheme`},
+		"origin with a port, no scheme":   {args: []string{"-allowed_origins", "a.example:8080"}, setting: "allowed_origins", says: "no http:// or https:// scheme"},
+		"origin of another scheme":        {file: "allowed_origins: [\"https://a.example\", \"ftp://b.example\"]\n", setting: "allowed_origins", says: `"ftp://b.example"`},
+		"origin with a query":             {args: []string{"-allowed_origins", "https://a.example?x=1"}, setting: "allowed_origins", says: "has a query"},
+		"public URL without a scheme":     {args: []string{"-public_url", "vote.example.com"}, setting: "public_url", says: `"vote.example.com" has no http:// or https:// scheme`},
+		"public URL with a path":          {args: []string{"-public_url", "https://example.com/vote"}, setting: "public_url", says: `"https://example.com/vote" has a path`},
+		"public URL with a query":         {env: []string{"OVATION_PUBLIC_URL=https://example.com?a=b"}, setting: "public_url", says: "has a query"},
+		"public URL with a fragment":      {args: []string{"-public_url", "https://example.com#x"}, setting: "public_url", says: "has a fragment"},
+		"public URL with a bad port":      {args: []string{"-public_url", "https://example.com:99999"}, setting: "public_url", says: "bad port"},
+		"short password":                  {args: []string{"-moderator_password", "short"}, setting: "moderator_password"},
+		"frame ancestor with a directive": {args: []string{"-frame_ancestors", "https://a.example; script-src *"}, setting: "frame_ancestors"},
+		"frame ancestor with a path":      {args: []string{"-frame_ancestors", "https://a.example/x"}, setting: "frame_ancestors"},
+		"'none' among frame ancestors":    {args: []string{"-frame_ancestors", "'none',https://a.example"}, setting: "frame_ancestors"},
 		"missing explicit file":           {args: []string{"-config", "/nonexistent/config.yaml"}},
 	}
 	for name, tc := range bad {
@@ -100,8 +126,45 @@ func TestLoadConfig(t *testing.T) {
 			if !contains(args, "-config") {
 				args = append([]string{"-config", writeConfig(t, tc.file)}, args...)
 			}
-			if _, err := LoadConfig(args, tc.env); err == nil {
+			_, err := LoadConfig(args, tc.env)
+			if err == nil {
 				t.Fatal("accepted")
+			}
+			var ce *ConfigError
+			if tc.setting == "" {
+				if errors.As(err, &ce) {
+					t.Fatalf("a *ConfigError: %v", err)
+				}
+				return
+			}
+			if !errors.As(err, &ce) || ce.Setting != tc.setting {
+				t.Fatalf("got %v (%T), want a *ConfigError naming %s", err, err, tc.setting)
+			}
+			if msg := err.Error(); !strings.Contains(msg, tc.setting) || !strings.Contains(msg, tc.says) {
+				t.Fatalf("message %q does not say %s and %q", msg, tc.setting, tc.says)
+			}
+		})
+	}
+
+	good := map[string]struct {
+		file string
+		args []string
+		ok   func(Config) bool
+	}{
+		"a zero duration without a unit": {file: "cluster:\n  lease_wait: 0\n", ok: func(c Config) bool { return c.Cluster.LeaseWait == 0 }},
+		"an empty section":               {file: "log:\nvotes:\n", ok: func(c Config) bool { return c.Log.Level == "info" }},
+		"a public URL with a trailing slash and a port": {args: []string{"-public_url", "https://vote.example.com:8443/"},
+			ok: func(c Config) bool { return c.PublicURL == "https://vote.example.com:8443/" }},
+		"an origin with a port": {args: []string{"-allowed_origins", "http://127.0.0.1:8080,https://[::1]:9000"},
+			ok: func(c Config) bool { return len(c.AllowedOrigins) == 2 }},
+		"feed events in the file": {file: "feed:\n  events:\n    - code: TDAYS\n      sources:\n        - kind: mastodon\n          hashtag: t\n",
+			ok: func(c Config) bool { return len(c.Feed.Events) == 1 && c.Feed.Events[0].Sources[0].Hashtag == "t" }},
+	}
+	for name, tc := range good {
+		t.Run("accepts "+name, func(t *testing.T) {
+			cfg, err := LoadConfig(append([]string{"-config", writeConfig(t, tc.file)}, tc.args...), nil)
+			if err != nil || !tc.ok(cfg) {
+				t.Fatalf("got %+v, %v", cfg, err)
 			}
 		})
 	}

@@ -25,6 +25,21 @@ type testServer struct {
 	DataDir string
 	stop    context.CancelFunc
 	done    chan error
+
+	banner     strings.Builder // stdout up to the API token line, the banner's last
+	bannerDone chan struct{}
+}
+
+// Banner returns what the server printed at start, up to its API token line.
+func (s *testServer) Banner(tb testing.TB) string {
+	tb.Helper()
+	select {
+	case <-s.bannerDone:
+		return s.banner.String()
+	case <-time.After(10 * time.Second):
+		tb.Fatal("the banner has no API token line")
+		return ""
+	}
 }
 
 var addrRE = regexp.MustCompile(`Ovation is running on (\S+)`)
@@ -40,7 +55,7 @@ func startServer(tb testing.TB, dataDir string, extra ...string) *testServer {
 		"-moderator_password", "correct horse", "-log.level", "warn", "-config", "/dev/null", "-shutdown_drain", "0s"}, extra...)
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	s := &testServer{DataDir: dataDir, stop: cancel, done: make(chan error, 1)}
+	s := &testServer{DataDir: dataDir, stop: cancel, done: make(chan error, 1), bannerDone: make(chan struct{})}
 	go func() {
 		err := run(ctx, args, nil, pw, io.Discard)
 		pw.CloseWithError(io.EOF)
@@ -49,9 +64,17 @@ func startServer(tb testing.TB, dataDir string, extra ...string) *testServer {
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
+		inBanner := true
 		for sc.Scan() {
 			if m := addrRE.FindStringSubmatch(sc.Text()); m != nil {
 				addr <- m[1]
+			}
+			if inBanner {
+				s.banner.WriteString(sc.Text() + "\n")
+				if strings.HasPrefix(sc.Text(), "  API token:") {
+					inBanner = false
+					close(s.bannerDone)
+				}
 			}
 		}
 		_, _ = io.Copy(io.Discard, pr)

@@ -9,6 +9,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -44,7 +45,7 @@ const exitLease = 3
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr); err != nil && !errors.Is(err, errPrinted) {
 		fmt.Fprintln(os.Stderr, "ovation:", err)
 		if errors.Is(err, cluster.ErrLeaseHeld) || errors.Is(err, cluster.ErrLeaseLost) {
 			os.Exit(exitLease)
@@ -53,13 +54,31 @@ func main() {
 	}
 }
 
+// errPrinted is what run returns when it printed what the command line
+// asked for (-h, -version) instead of serving: the exit status is 0.
+var errPrinted = errors.New("printed the help or the version")
+
 // run starts the server and blocks until ctx ends, then shuts down
 // gracefully: stop accepting, close WebSockets with "going away", commit the
-// last vote batch, close the database.
+// last vote batch, close the database. With a first argument of
+// reset-password or reset-api-token it runs that command instead (reset).
 func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	command := ""
+	if len(args) > 0 && (args[0] == cmdResetPassword || args[0] == cmdResetAPIToken) {
+		command, args = args[0], args[1:]
+	}
 	cfg, err := LoadConfig(args, env)
-	if err != nil {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(stdout)
+		return errPrinted
+	case errors.Is(err, errVersion):
+		fmt.Fprintln(stdout, "ovation", readBuildInfo())
+		return errPrinted
+	case err != nil:
 		return err
+	case command != "":
+		return reset(ctx, command, cfg, stdout)
 	}
 	log := newLogger(cfg.Log, stderr)
 	if os.Getenv("GOGC") == "" {
@@ -98,7 +117,8 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		defer func() { release(); leaseWG.Wait() }()
 	}
 
-	metrics := api.NewMetrics(nodeRole(cfg))
+	build := readBuildInfo()
+	metrics := newMetrics(build, nodeRole(cfg))
 	db, err := store.Open(filepath.Join(cfg.DataDir, "ovation.db"), store.Options{
 		Synchronous: cfg.Votes.Synchronous, CommitWindow: commitWindow(cfg.Votes.CommitWindow),
 		MaxBatch: cfg.Votes.MaxBatch, QueueSize: cfg.Votes.QueueSize, OnCommit: metrics.ObserveCommit,
@@ -144,7 +164,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	boards := board.New(db, engine, h, board.Options{Logger: log})
 
 	publicURL, apiCfg := apiConfig(cfg, ln)
-	apiCfg.TokenSecret, apiCfg.PasswordHash, apiCfg.APITokenHash = secrets.tokenSecret, secrets.passwordHash, secrets.apiTokenHash
+	apiCfg.TokenSecret, apiCfg.Credentials = secrets.tokenSecret, newCredentials(db, secrets)
 	srv := api.New(apiCfg, engine, h, db, db, static.Files, metrics, log)
 	srv.SetFeed(feeds)
 	srv.SetBoards(boards)
@@ -167,7 +187,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		pubWG.Go(func() { broker.Run(pubCtx) })
 		lost = core.Lost()
 	}
-	printBanner(stdout, publicURL, ln.Addr().String(), engine.Events(), secrets)
+	printBanner(stdout, build, publicURL, ln.Addr().String(), engine.Events(), secrets)
 	err = serve(ctx, cfg, ln, srv, log, lost)
 	stopBG()
 	wg.Wait()
@@ -191,7 +211,8 @@ func runEdge(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 		return err
 	}
 	defer rdb.Close()
-	metrics := api.NewMetrics("edge")
+	build := readBuildInfo()
+	metrics := newMetrics(build, "edge")
 	h := newHub(cfg, metrics)
 	edge, err := cluster.NewEdge(rdb, h, opts)
 	if err != nil {
@@ -217,7 +238,8 @@ func runEdge(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 		log.Warn("cluster: no snapshot from Redis yet; serving anyway")
 	case <-ctx.Done():
 	}
-	fmt.Fprintf(stdout, "Ovation is running on %s (edge %s; the core is reached through %s)\n\n", ln.Addr(), opts.Node, redactURL(cfg.Cluster.RedisURL))
+	fmt.Fprintf(stdout, "Ovation is running on %s (edge %s; the core is reached through %s)\n", ln.Addr(), opts.Node, redactURL(cfg.Cluster.RedisURL))
+	fmt.Fprintf(stdout, "  Version: %s\n\n", build)
 	fmt.Fprintf(stdout, "  Audience: %s/e/CODE   Stage: %s/stage/CODE   Control: %s/control\n\n", publicURL, publicURL, publicURL)
 	err = serve(ctx, cfg, ln, srv, log, nil)
 	stopBG()
@@ -344,7 +366,8 @@ type secrets struct {
 	apiTokenHash string
 	newPassword  string // set only when generated at this start, to print once
 	newAPIToken  string
-	fromConfig   bool
+	fromConfig   bool // the password is the moderator_password setting
+	tokenConfig  bool // the API token is the api_token setting
 }
 
 // settingsStore is the part of the store that keeps secrets.
@@ -379,7 +402,7 @@ func loadSecrets(ctx context.Context, db settingsStore, cfg Config) (secrets, er
 		if s.passwordHash, err = api.HashPassword(cfg.ModeratorPassword); err != nil {
 			return s, err
 		}
-	} else if s.passwordHash, s.newPassword, err = get("moderator_password_hash", func() (string, string, error) {
+	} else if s.passwordHash, s.newPassword, err = get(keyPasswordHash, func() (string, string, error) {
 		pw := api.RandomSecret(8)
 		h, err := api.HashPassword(pw)
 		return h, pw, err
@@ -387,8 +410,9 @@ func loadSecrets(ctx context.Context, db settingsStore, cfg Config) (secrets, er
 		return s, err
 	}
 	if cfg.APIToken != "" {
+		s.tokenConfig = true
 		s.apiTokenHash = api.HashAPIToken(cfg.APIToken)
-	} else if s.apiTokenHash, s.newAPIToken, err = get("api_token_hash", func() (string, string, error) {
+	} else if s.apiTokenHash, s.newAPIToken, err = get(keyAPITokenHash, func() (string, string, error) {
 		t := api.RandomSecret(24)
 		return api.HashAPIToken(t), t, nil
 	}); err != nil {
@@ -397,8 +421,12 @@ func loadSecrets(ctx context.Context, db settingsStore, cfg Config) (secrets, er
 	return s, nil
 }
 
-func printBanner(w io.Writer, publicURL, addr string, events []live.Event, s secrets) {
-	fmt.Fprintf(w, "Ovation is running on %s\n\n", addr)
+// printBanner tells the operator where to go. Its first line, "Ovation is
+// running on ADDR", is what scripts and tests wait for: keep it first and
+// keep its form.
+func printBanner(w io.Writer, build buildInfo, publicURL, addr string, events []live.Event, s secrets) {
+	fmt.Fprintf(w, "Ovation is running on %s\n", addr)
+	fmt.Fprintf(w, "  Version:              %s\n\n", build)
 	for _, e := range events {
 		fmt.Fprintf(w, "  %s (code %s)\n", e.Title, e.Code)
 		fmt.Fprintf(w, "    Audience (phones):  %s/e/%s\n", publicURL, e.Code)
@@ -411,10 +439,15 @@ func printBanner(w io.Writer, publicURL, addr string, events []live.Event, s sec
 	case s.fromConfig:
 		fmt.Fprintln(w, "  Moderator password:   the moderator_password setting")
 	default:
-		fmt.Fprintln(w, "  Moderator password:   the one printed at first start (set moderator_password to replace it)")
+		fmt.Fprintln(w, "  Moderator password:   the one printed at first start (`ovation reset-password` makes a new one)")
 	}
-	if s.newAPIToken != "" {
+	switch {
+	case s.newAPIToken != "":
 		fmt.Fprintf(w, "  API token:            %s   (shown once; send as Authorization: Bearer)\n", s.newAPIToken)
+	case s.tokenConfig:
+		fmt.Fprintln(w, "  API token:            the api_token setting")
+	default:
+		fmt.Fprintln(w, "  API token:            the one printed at first start (`ovation reset-api-token` makes a new one)")
 	}
 	fmt.Fprintln(w)
 }
@@ -452,6 +485,13 @@ func nodeRole(cfg Config) string {
 		return "single"
 	}
 	return cfg.Cluster.Role
+}
+
+// newMetrics returns the node's metrics for its role, with ovation_build_info set from b.
+func newMetrics(b buildInfo, role string) *api.Metrics {
+	m := api.NewMetrics(role)
+	m.SetBuildInfo(b.Version, b.Revision, b.GoVersion)
+	return m
 }
 
 // newHub returns the node's hub as cfg.WebSocket says, its fan-out measured by metrics.
