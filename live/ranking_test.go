@@ -241,6 +241,37 @@ func TestRankPitches(t *testing.T) {
 			t.Fatalf("order = %s, want HDBCGAEF", o)
 		}
 	})
+	t.Run("worked_example_of_the_protocol", func(t *testing.T) {
+		// docs/protocol.md §12: A..F = Atlas, Birch, Cobalt, Dune, Ember, Fjord; weight 50.
+		rc := newRankCase(t, 5,
+			both(counts5(0, 0, 0, 3, 0), counts5(0, 0, 0, 1, 0)),
+			both(counts5(0, 0, 1, 1, 0), counts5(0, 0, 0, 1, 1)),
+			both(counts5(0, 0, 0, 4, 0), counts5(0, 0, 0, 2, 0)),
+			both(counts5(0, 0, 0, 3, 0), counts5(0, 0, 0, 1, 0)),
+			both(counts5(0, 0, 1, 0, 0), counts5(1, 2, 0, 0, 0)),
+			aud(0, 0, 0, 0, 0))
+		got := live.RankPitches(rc.pitches, rc.tallies, 50)
+		if o := order(t, got); o != "CBADEF" {
+			t.Fatalf("order = %s, want CBADEF", o)
+		}
+		for i, want := range []float64{4, 4, 4, 4, 2.333, 0} {
+			if got[i].Score != want {
+				t.Errorf("%s: score %v, want %v", got[i].Team, got[i].Score, want)
+			}
+		}
+	})
+	t.Run("weight_0_puts_jury_only_pitches_after_audience_votes", func(t *testing.T) {
+		// A and D have only jury votes: they score 0, below B's audience vote of 1,
+		// but they have votes, so they come before C (none), A's three first.
+		rc := newRankCase(t, 5, juryOnly(0, 0, 0, 0, 3), aud(1, 0, 0, 0, 0), aud(0, 0, 0, 0, 0), juryOnly(0, 0, 0, 0, 1))
+		got := live.RankPitches(rc.pitches, rc.tallies, 0)
+		if o := order(t, got); o != "BADC" {
+			t.Fatalf("order = %s, want BADC", o)
+		}
+		if got[1].Score != 0 || got[2].Score != 0 {
+			t.Fatalf("jury-only scores = %v, %v; want 0", got[1].Score, got[2].Score)
+		}
+	})
 	t.Run("no_pitches_give_an_empty_ranking", func(t *testing.T) {
 		if got := live.RankPitches(nil, nil, 50); got == nil || len(got) != 0 {
 			t.Fatalf("RankPitches(nil) = %#v, want empty non-nil", got)
