@@ -525,6 +525,8 @@ func jsonProblem(err error) string {
 	switch {
 	case errors.As(err, &se):
 		return "syntax error at byte " + strconv.FormatInt(se.Offset, 10)
+	case errors.As(err, &te) && te.Field == "": // the body itself: every body is an object
+		return "the body must be a JSON object"
 	case errors.As(err, &te):
 		return "field " + te.Field + " must be " + te.Type.String()
 	case strings.HasPrefix(err.Error(), "json: unknown field"):

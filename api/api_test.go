@@ -779,6 +779,34 @@ func TestJoinAndRejoin(t *testing.T) {
 	t.Run("a wrong jury code is forbidden", func(t *testing.T) {
 		wantError(t, ts.do(t, "POST", "/api/events/"+f.Code+"/join", `{"jury_code":"NOPE"}`), 403, live.EForbidden)
 	})
+	t.Run("the body is a JSON object, at least {}", func(t *testing.T) {
+		join := "/api/events/" + f.Code + "/join"
+		for name, body := range map[string]string{"empty": "", "blank": " \n", "an array": "[]", "a string": `"Ana"`} {
+			r := ts.do(t, "POST", join, body)
+			wantError(t, r, 400, live.EInvalid)
+			if name == "an array" && !strings.Contains(string(r.Body), "the body must be a JSON object") {
+				t.Errorf("%s: %s, want the body must be a JSON object", name, r.Body)
+			}
+		}
+		// null decodes as {}, and the body is read as JSON whatever its Content-Type.
+		for _, body := range []string{"null", "{}"} {
+			if r := ts.do(t, "POST", join, body, "Content-Type", "text/plain"); r.Status != 200 {
+				t.Errorf("%s: status %d %s, want 200", body, r.Status, r.Body)
+			}
+		}
+	})
+	t.Run("the jury code is trimmed and case-insensitive", func(t *testing.T) {
+		if j := ts.join(t, f.Code, map[string]any{"jury_code": " " + strings.ToLower(f.JuryCode) + "\t"}); !j.Jury {
+			t.Fatalf("join = %+v, want a jury member", j)
+		}
+		wantError(t, ts.do(t, "POST", "/api/events/"+f.Code+"/join", `{"jury_code":" "}`), 403, live.EForbidden)
+	})
+	t.Run("a display name counts characters, not bytes", func(t *testing.T) {
+		if j := ts.join(t, f.Code, map[string]any{"display_name": strings.Repeat("é", 60)}); j.DisplayName != strings.Repeat("é", 60) {
+			t.Fatalf("display name = %q", j.DisplayName)
+		}
+		wantError(t, ts.do(t, "POST", "/api/events/"+f.Code+"/join", map[string]string{"display_name": strings.Repeat("é", 61)}), 400, live.EInvalid)
+	})
 	t.Run("a long display name is invalid", func(t *testing.T) {
 		wantError(t, ts.do(t, "POST", "/api/events/"+f.Code+"/join", map[string]string{"display_name": strings.Repeat("n", 61)}), 400, live.EInvalid)
 	})

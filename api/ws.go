@@ -358,7 +358,7 @@ func decodeMessage(data []byte) (inMsg, error) {
 		return inMsg{}, bad
 	}
 	if len(m.ID) > 64 {
-		return inMsg{}, &live.Error{Code: EBadMessage, Field: "id", Message: "id must be at most 64 characters."}
+		return inMsg{}, &live.Error{Code: EBadMessage, Field: "id", Message: "id must be at most 64 bytes."}
 	}
 	return m, nil
 }
@@ -376,7 +376,7 @@ func (b *badMessage) Unwrap() error { return b.err }
 
 // recoverIDs reads the id and vote_id of a message that did not decode, if
 // it is one JSON object: each as sent, when it is a string of at most 64
-// characters or a number.
+// bytes or a number.
 func recoverIDs(data []byte) *badMessage {
 	var fields map[string]json.RawMessage
 	_ = json.NewDecoder(bytes.NewReader(data)).Decode(&fields)

@@ -215,6 +215,7 @@ func TestWSBadInput(t *testing.T) {
 		{name: "a wrong field type is a bad message", msg: `{"type":"vote","vote_id":"x","target":"pitch:1","value":"5"}`, code: EBadMessage},
 		{name: "a numeric type is a bad message", msg: `{"type":5}`, code: EBadMessage},
 		{name: "a long id is a bad message", msg: map[string]string{"type": "ping", "id": strings.Repeat("i", 65)}, code: EBadMessage},
+		{name: "an id of 33 é (66 bytes) is a bad message", msg: map[string]string{"type": "ping", "id": strings.Repeat("é", 33)}, code: EBadMessage},
 		{name: "a binary message is a bad message", msg: `{"type":"ping"}`, binary: true, code: EBadMessage},
 		{name: "an unknown type is unknown", msg: map[string]string{"type": "launch", "id": "m1"}, code: EUnknown},
 		{name: "types are case sensitive", msg: map[string]any{"type": "VOTE", "id": "m1", "vote_id": "x", "target": f.openPitch(), "value": 3}, code: EUnknown},

@@ -343,7 +343,7 @@ func (p *Participant) Validate() error {
 	return validText("display_name", &p.DisplayName, MaxNameLen, false, false)
 }
 
-// MaxVoteIDLen bounds client-chosen vote ids.
+// MaxVoteIDLen bounds client-chosen vote ids, in bytes of UTF-8.
 const MaxVoteIDLen = 64
 
 // Vote is one participant's answer to one target. VoteID is chosen by the
@@ -363,7 +363,7 @@ type Vote struct {
 // ValidateShape checks what can be checked without the target's state.
 func (v *Vote) ValidateShape() error {
 	if v.VoteID == "" || len(v.VoteID) > MaxVoteIDLen || !utf8.ValidString(v.VoteID) {
-		return FieldErrorf("vote_id", "vote_id must be 1 to %d characters.", MaxVoteIDLen)
+		return FieldErrorf("vote_id", "vote_id must be 1 to %d bytes.", MaxVoteIDLen)
 	}
 	if v.Answer == "" || len(v.Answer) > MaxAnswerLen {
 		return &Error{Code: EBadValue, Field: "value", Message: "Vote value out of range."}

@@ -288,6 +288,13 @@ func TestVoteValidateShape(t *testing.T) {
 		v.VoteID = strings.Repeat("x", live.MaxVoteIDLen+1)
 		wantField(t, v.ValidateShape(), "vote_id")
 	})
+	t.Run("vote_id_length_counts_bytes", func(t *testing.T) {
+		v := ok
+		v.VoteID = strings.Repeat("😀", live.MaxVoteIDLen/4) // 16 characters, 64 bytes
+		wantCode(t, v.ValidateShape(), "")
+		v.VoteID = strings.Repeat("é", live.MaxVoteIDLen/2+1) // 33 characters, 66 bytes
+		wantField(t, v.ValidateShape(), "vote_id")
+	})
 	t.Run("invalid_utf8_vote_id_is_rejected", func(t *testing.T) {
 		v := ok
 		v.VoteID = "\xc3"

@@ -1,7 +1,7 @@
 package live
 
 import (
-	"math"
+	"math/big"
 	"sort"
 )
 
@@ -9,7 +9,7 @@ import (
 type Summary struct {
 	Count int64   `json:"count"`
 	Sum   int64   `json:"sum"`
-	Mean  float64 `json:"mean"` // 0 when Count is 0; rounded to 3 decimals
+	Mean  float64 `json:"mean"` // Sum/Count rounded to 3 decimals (see round3); 0 when Count is 0
 }
 
 // Summarize returns the count, sum and mean of counts, where counts[i]
@@ -21,12 +21,22 @@ func Summarize(counts []int64) Summary {
 		s.Sum += n * int64(i+1)
 	}
 	if s.Count > 0 {
-		s.Mean = round3(float64(s.Sum) / float64(s.Count))
+		s.Mean = round3(big.NewInt(s.Sum), big.NewInt(s.Count))
 	}
 	return s
 }
 
-func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
+// round3 returns num/den (both positive) rounded to the nearest thousandth,
+// a half rounded up (away from zero). It computes on integers: rounding the
+// float64 quotient instead turns some exact halves, such as 323/80 = 4.0375,
+// into 4.037, so a client that recomputes a score from the counts would
+// disagree with the server.
+func round3(num, den *big.Int) float64 {
+	q := new(big.Int).Mul(num, big.NewInt(2000))
+	q.Add(q, den)
+	q.Quo(q, new(big.Int).Lsh(den, 1))
+	return float64(q.Int64()) / 1000
+}
 
 // RankEntry is one pitch's line in a round's ranking.
 type RankEntry struct {
@@ -41,14 +51,17 @@ type RankEntry struct {
 	position  int
 }
 
-// RankPitches ranks a round's pitches. The method, also in the README:
+// RankPitches ranks a round's pitches. The method, documented in
+// docs/protocol.md §12:
 //
 //   - Audience score: mean of the audience's votes (1..scale); jury score: mean of the jury's votes.
 //   - Combined score: (100-w)% of the audience score + w% of the jury score, where w is the
-//     event's jury weight; when one part has no votes, the other part alone; w = 0 ignores the jury.
-//   - Pitches without any counted vote come last.
-//   - Ties on the combined score (compared to 3 decimals) are broken by, in order: more votes in
-//     total, more votes of the top value, then running order (earlier pitch first).
+//     event's jury weight, computed from the exact means and then rounded to 3 decimals; when
+//     one part has no votes, or w = 0, the audience mean alone (the jury mean alone when only
+//     the jury voted and w > 0; 0 when only the jury voted and w = 0).
+//   - Pitches without any vote (audience or jury) come last.
+//   - Equal rounded scores are broken by, in order: more votes in total, more votes of the top
+//     value (audience and jury votes both count, whatever w), then running order.
 //
 // Equal entries after all tie-breaks cannot occur, so the order is deterministic.
 func RankPitches(pitches []*Pitch, tallies map[Target]*Counts, juryWeight int) []RankEntry {
@@ -94,5 +107,10 @@ func combine(aud, jury Summary, w int) float64 {
 	case aud.Count == 0:
 		return jury.Mean
 	}
-	return round3((float64(100-w)*float64(aud.Sum)/float64(aud.Count) + float64(w)*float64(jury.Sum)/float64(jury.Count)) / 100)
+	// The exact means, not the rounded ones: ((100-w)·aS/aC + w·jS/jC) / 100
+	// = ((100-w)·aS·jC + w·jS·aC) / (100·aC·jC).
+	a := new(big.Int).Mul(big.NewInt(int64(100-w)*aud.Sum), big.NewInt(jury.Count))
+	j := new(big.Int).Mul(big.NewInt(int64(w)*jury.Sum), big.NewInt(aud.Count))
+	den := new(big.Int).Mul(big.NewInt(100*aud.Count), big.NewInt(jury.Count))
+	return round3(a.Add(a, j), den)
 }

@@ -69,6 +69,13 @@ func TestSummarize(t *testing.T) {
 			t.Fatalf("Summarize = %+v", s)
 		}
 	})
+	t.Run("a_half_thousandth_rounds_up", func(t *testing.T) {
+		// 77 fours and 3 fives: 323/80 = 4.0375 exactly, which rounding the
+		// float64 quotient gave as 4.037.
+		if s := live.Summarize([]int64{0, 0, 0, 77, 3}); s != (live.Summary{Count: 80, Sum: 323, Mean: 4.038}) {
+			t.Fatalf("Summarize = %+v, want mean 4.038", s)
+		}
+	})
 	t.Run("counts_are_values_minus_one", func(t *testing.T) {
 		if s := live.Summarize([]int64{0, 0, 0, 0, 4}); s != (live.Summary{Count: 4, Sum: 20, Mean: 5}) {
 			t.Fatalf("Summarize = %+v", s)
@@ -114,6 +121,24 @@ func TestRankPitches(t *testing.T) {
 			}
 		})
 	}
+	t.Run("score_combines_the_exact_means", func(t *testing.T) {
+		// Audience 3; jury 1, 2, 2 (mean 5/3, shown 1.667). Weight 50:
+		// (3 + 5/3) / 2 = 7/3 → 2.333, where the rounded means would give
+		// (3 + 1.667) / 2 = 2.3335 → 2.334.
+		rc := newRankCase(t, 5, both(counts5(0, 0, 1, 0, 0), counts5(1, 2, 0, 0, 0)))
+		got := live.RankPitches(rc.pitches, rc.tallies, 50)
+		if got[0].Score != 2.333 || got[0].Jury.Mean != 1.667 {
+			t.Fatalf("score = %v, jury mean = %v; want 2.333 and 1.667", got[0].Score, got[0].Jury.Mean)
+		}
+	})
+	t.Run("an_exact_half_score_rounds_up", func(t *testing.T) {
+		// Audience 2; jury 2, 3, 3, 3 (mean 2.75). Weight 1: 1.98 + 0.0275 =
+		// 2.0075 exactly, which float64 arithmetic rounded to 2.007.
+		rc := newRankCase(t, 5, both(counts5(0, 1, 0, 0, 0), counts5(0, 1, 3, 0, 0)))
+		if got := live.RankPitches(rc.pitches, rc.tallies, 1); got[0].Score != 2.008 {
+			t.Fatalf("score = %v, want 2.008", got[0].Score)
+		}
+	})
 	t.Run("jury_weight_changes_the_order", func(t *testing.T) {
 		// A: audience loves it, jury does not. B: the reverse, less strongly.
 		rc := newRankCase(t, 5,
@@ -214,6 +239,37 @@ func TestRankPitches(t *testing.T) {
 		// no top vote) in running order > A (1 vote) > E, F (no votes).
 		if o := order(t, want); o != "HDBCGAEF" {
 			t.Fatalf("order = %s, want HDBCGAEF", o)
+		}
+	})
+	t.Run("worked_example_of_the_protocol", func(t *testing.T) {
+		// docs/protocol.md §12: A..F = Atlas, Birch, Cobalt, Dune, Ember, Fjord; weight 50.
+		rc := newRankCase(t, 5,
+			both(counts5(0, 0, 0, 3, 0), counts5(0, 0, 0, 1, 0)),
+			both(counts5(0, 0, 1, 1, 0), counts5(0, 0, 0, 1, 1)),
+			both(counts5(0, 0, 0, 4, 0), counts5(0, 0, 0, 2, 0)),
+			both(counts5(0, 0, 0, 3, 0), counts5(0, 0, 0, 1, 0)),
+			both(counts5(0, 0, 1, 0, 0), counts5(1, 2, 0, 0, 0)),
+			aud(0, 0, 0, 0, 0))
+		got := live.RankPitches(rc.pitches, rc.tallies, 50)
+		if o := order(t, got); o != "CBADEF" {
+			t.Fatalf("order = %s, want CBADEF", o)
+		}
+		for i, want := range []float64{4, 4, 4, 4, 2.333, 0} {
+			if got[i].Score != want {
+				t.Errorf("%s: score %v, want %v", got[i].Team, got[i].Score, want)
+			}
+		}
+	})
+	t.Run("weight_0_puts_jury_only_pitches_after_audience_votes", func(t *testing.T) {
+		// A and D have only jury votes: they score 0, below B's audience vote of 1,
+		// but they have votes, so they come before C (none), A's three first.
+		rc := newRankCase(t, 5, juryOnly(0, 0, 0, 0, 3), aud(1, 0, 0, 0, 0), aud(0, 0, 0, 0, 0), juryOnly(0, 0, 0, 0, 1))
+		got := live.RankPitches(rc.pitches, rc.tallies, 0)
+		if o := order(t, got); o != "BADC" {
+			t.Fatalf("order = %s, want BADC", o)
+		}
+		if got[1].Score != 0 || got[2].Score != 0 {
+			t.Fatalf("jury-only scores = %v, %v; want 0", got[1].Score, got[2].Score)
 		}
 	})
 	t.Run("no_pitches_give_an_empty_ranking", func(t *testing.T) {
