@@ -969,12 +969,13 @@ func (s *Server) handleReorder(c echo.Context) error {
 }
 
 type pollInput struct {
-	RoomID   *int64    `json:"room_id"`
-	Question *string   `json:"question"`
-	Kind     *string   `json:"kind"`
-	Choices  *[]string `json:"choices"`
-	ScaleMax *int      `json:"scale_max"`
-	Position *int      `json:"position"`
+	RoomID   *int64           `json:"room_id"`
+	Question *string          `json:"question"`
+	Kind     *string          `json:"kind"`
+	Choices  *[]string        `json:"choices"`
+	ScaleMax *int             `json:"scale_max"`
+	Settings *json.RawMessage `json:"settings"`
+	Position *int             `json:"position"`
 	// ShowResults sets whether results are public from the start (creation only;
 	// afterwards use the show_results and hide_results actions).
 	ShowResults *bool `json:"show_results"`
@@ -986,6 +987,7 @@ func (in pollInput) apply(p *live.Poll) {
 	set(&p.Kind, in.Kind)
 	set(&p.Choices, in.Choices)
 	set(&p.ScaleMax, in.ScaleMax)
+	set(&p.Settings, in.Settings)
 	set(&p.Position, in.Position)
 	set(&p.ShowResults, in.ShowResults)
 }

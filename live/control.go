@@ -405,8 +405,8 @@ func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit fu
 			if err := c.Validate(); err != nil {
 				return err
 			}
-			if old.State != PollDraft && (c.Kind != old.Kind || c.Definition().options() != old.Definition().options() || c.RoomID != old.RoomID) {
-				return Errorf(ETransition, "Kind, choices and room can only change while the poll is a draft.")
+			if old.State != PollDraft && (!c.Definition().sameAnswers(old.Definition()) || c.RoomID != old.RoomID) {
+				return Errorf(ETransition, "Kind, choices, settings and room can only change while the poll is a draft.")
 			}
 			if es.rooms[c.RoomID] == nil {
 				return &Error{Code: EInvalid, Field: "room_id", Message: "No such room in this event."}
@@ -418,7 +418,7 @@ func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit fu
 			if err := e.store.SavePoll(ctx, c); err != nil {
 				return err
 			}
-			if c.Kind != old.Kind || c.Definition().options() != old.Definition().options() { // only while a draft: no votes to lose
+			if !c.Definition().sameAnswers(old.Definition()) { // only while a draft: no votes to lose
 				es.tmu.Lock()
 				es.tallies[Target{KindPoll, id}] = newTally(c.Definition())
 				es.tmu.Unlock()

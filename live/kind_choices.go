@@ -26,7 +26,7 @@ func (choicesKind) Define(q *Question) error {
 		}
 	}
 	q.Choices, q.ScaleMax = choices, 0
-	return nil
+	return noSettings(q)
 }
 
 // Answer implements QuestionKind: a choice's number.

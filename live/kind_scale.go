@@ -16,7 +16,7 @@ func (scaleKind) Define(q *Question) error {
 		return FieldErrorf("scale_max", "A scale poll goes from 1 to 2..%d.", MaxScale)
 	}
 	q.Choices = nil
-	return nil
+	return noSettings(q)
 }
 
 // Answer implements QuestionKind: a score.

@@ -1,6 +1,8 @@
 package live
 
 import (
+	"bytes"
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -56,13 +58,26 @@ func CheckAnswer(q Question, raw Answer) (Answer, error) {
 // reads: a poll's kind and options, or the scale a pitch is scored on.
 type Question struct {
 	Kind     string
-	Choices  []string // choices: the labels shown next to A, B, …
-	ScaleMax int      // scale: values from 1 to ScaleMax
+	Choices  []string        // the labels shown next to A, B, …
+	ScaleMax int             // scale: values from 1 to ScaleMax
+	Settings json.RawMessage // the kind's own settings, a JSON object (nil: none)
 }
 
-// options is the number of options q offers (choices or scale values):
-// answers stay valid while it stays the same.
-func (q Question) options() int { return max(len(q.Choices), q.ScaleMax) }
+// sameAnswers reports whether answers to q stay valid for r: the same kind,
+// as many options (choices or scale values) and the same settings; the
+// labels may change.
+func (q Question) sameAnswers(r Question) bool {
+	return q.Kind == r.Kind && max(len(q.Choices), q.ScaleMax) == max(len(r.Choices), r.ScaleMax) && bytes.Equal(q.Settings, r.Settings)
+}
+
+// noSettings refuses settings for a kind that has none.
+func noSettings(q *Question) error {
+	if len(q.Settings) > 0 && !bytes.Equal(bytes.TrimSpace(q.Settings), []byte("{}")) && !bytes.Equal(bytes.TrimSpace(q.Settings), []byte("null")) {
+		return FieldErrorf("settings", "A %s question has no settings.", q.Kind)
+	}
+	q.Settings = nil
+	return nil
+}
 
 // Answer is an answer in the canonical JSON form of its question's kind
 // (a choice or a score is its number: "3"). It is what votes carry and

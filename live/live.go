@@ -7,6 +7,7 @@
 package live
 
 import (
+	"encoding/json"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -254,16 +255,20 @@ const (
 // Poll is a question put to the room: its Kind (see QuestionKind) says what
 // it asks and how its answers count.
 type Poll struct {
-	ID          int64    `json:"id"`
-	EventID     int64    `json:"event_id"`
-	RoomID      int64    `json:"room_id"`
-	Question    string   `json:"question"`
-	Kind        string   `json:"kind"`
-	Choices     []string `json:"choices,omitempty"`   // labels shown next to A, B, …
-	ScaleMax    int      `json:"scale_max,omitempty"` // for PollScale
-	State       string   `json:"state"`
-	ShowResults bool     `json:"show_results"`
-	Position    int      `json:"position"`
+	ID       int64    `json:"id"`
+	EventID  int64    `json:"event_id"`
+	RoomID   int64    `json:"room_id"`
+	Question string   `json:"question"`
+	Kind     string   `json:"kind"`
+	Choices  []string `json:"choices,omitempty"`   // labels shown next to A, B, …
+	ScaleMax int      `json:"scale_max,omitempty"` // for PollScale
+	// Settings are the kind's own settings of the question, as a JSON
+	// object its kind checks (for PollMultiple: {"max_picks":2}); none for
+	// choices and scale.
+	Settings    json.RawMessage `json:"settings,omitempty"`
+	State       string          `json:"state"`
+	ShowResults bool            `json:"show_results"`
+	Position    int             `json:"position"`
 }
 
 // Validate reports the first invalid field of p.
@@ -282,13 +287,13 @@ func (p *Poll) Validate() error {
 	if err := k.Define(&q); err != nil {
 		return err
 	}
-	p.Choices, p.ScaleMax = q.Choices, q.ScaleMax
+	p.Choices, p.ScaleMax, p.Settings = q.Choices, q.ScaleMax, q.Settings
 	return nil
 }
 
 // Definition returns what p asks, as its kind reads it.
 func (p *Poll) Definition() Question {
-	return Question{Kind: p.Kind, Choices: p.Choices, ScaleMax: p.ScaleMax}
+	return Question{Kind: p.Kind, Choices: p.Choices, ScaleMax: p.ScaleMax, Settings: p.Settings}
 }
 
 func (p *Poll) transition(to string) error {

@@ -411,11 +411,14 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 		})
 	}
 	if err == nil {
-		err = db.query(ctx, `SELECT id, event_id, room_id, question, kind, choices, scale_max, state, show_results, position FROM polls ORDER BY id`, func(rows *sql.Rows) error {
+		err = db.query(ctx, `SELECT id, event_id, room_id, question, kind, choices, scale_max, settings, state, show_results, position FROM polls ORDER BY id`, func(rows *sql.Rows) error {
 			p := &live.Poll{}
-			var choices string
-			if err := rows.Scan(&p.ID, &p.EventID, &p.RoomID, &p.Question, &p.Kind, &choices, &p.ScaleMax, &p.State, &p.ShowResults, &p.Position); err != nil {
+			var choices, settings string
+			if err := rows.Scan(&p.ID, &p.EventID, &p.RoomID, &p.Question, &p.Kind, &choices, &p.ScaleMax, &settings, &p.State, &p.ShowResults, &p.Position); err != nil {
 				return err
+			}
+			if settings != "" {
+				p.Settings = json.RawMessage(settings)
 			}
 			ds.Polls = append(ds.Polls, p)
 			return json.Unmarshal([]byte(choices), &p.Choices)
@@ -549,8 +552,8 @@ func savePoll(ctx context.Context, x execer, p *live.Poll) error {
 	if p.Choices == nil {
 		choices = []byte("[]")
 	}
-	return upsert(ctx, x, "polls", &p.ID, []string{"event_id", "room_id", "question", "kind", "choices", "scale_max", "state", "show_results", "position"},
-		p.EventID, p.RoomID, p.Question, p.Kind, string(choices), p.ScaleMax, p.State, p.ShowResults, p.Position)
+	return upsert(ctx, x, "polls", &p.ID, []string{"event_id", "room_id", "question", "kind", "choices", "scale_max", "settings", "state", "show_results", "position"},
+		p.EventID, p.RoomID, p.Question, p.Kind, string(choices), p.ScaleMax, string(p.Settings), p.State, p.ShowResults, p.Position)
 }
 
 // Audit implements live.Store.

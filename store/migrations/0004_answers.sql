@@ -29,3 +29,6 @@ CREATE TABLE vote_log_answers (
 INSERT INTO vote_log_answers SELECT participant_id, vote_id, event_id, target_kind, target_id, CAST(value AS TEXT), at FROM vote_log;
 DROP TABLE vote_log;
 ALTER TABLE vote_log_answers RENAME TO vote_log;
+
+-- A question's kind may have settings of its own (a JSON object; '' for none).
+ALTER TABLE polls ADD COLUMN settings TEXT NOT NULL DEFAULT '';
