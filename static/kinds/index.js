@@ -16,6 +16,9 @@
 //   control        title() its name in the poll form; fields() its definition
 //                  fields (specs of the form's field()); defaults, their values
 //                  for a new poll; summary(q) ("A–C"); result(box, q, tally)
+// Pitches show their scores as a histogram: the scale kind adds
+// histogram(box, q, tally) to each screen's part, and control.miniHistogram
+// for a table cell.
 import * as choices from '/static/kinds/choices.js';
 import * as scale from '/static/kinds/scale.js';
 
