@@ -8,9 +8,10 @@
 // posts on top), and a box to post to it (moderated before it shows).
 import {
   api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, setAvailableLangs, applyBrand, fieldErrorText, latestFeed, feedPost, followFeed,
-  Live, VoteSender, startCountdowns, scheduler, letter, tallyCounts, updateBars, updateHist, rankingList, fmtScore, haptic,
+  Live, VoteSender, startCountdowns, scheduler, rankingList, fmtScore, haptic,
   boardFrames, sortEntries,
 } from '/static/ovation.js';
+import { kindOf, pitchQuestion } from '/static/kinds/index.js';
 
 const code = decodeURIComponent(location.pathname.split('/')[2] || '').trim().toUpperCase();
 const TOKEN_KEY = `ovation.token.${code}`;
@@ -241,7 +242,7 @@ function renderAll() {
 
   const wanted = [];
   for (const [kind, obj] of list) {
-    const key = kind === 'poll' ? `poll:${obj.id}:${obj.kind}:${obj.scale_max || ''}:${(obj.choices || []).join('|')}`
+    const key = kind === 'poll' ? `poll:${obj.id}:${obj.kind}:${JSON.stringify(kindOf(obj).definition(obj))}`
       : kind === 'pitch' ? `pitch:${obj.id}:${round.scale}` : `ranking:${obj.id}`;
     let card = cards.get(key);
     if (!card) {
@@ -708,19 +709,6 @@ function setStatus(el, target, accepting, label) {
   el.replaceChildren(...(text ? [icon(ic), h('span', { text })] : []));
 }
 
-// keypad builds buttons for values 1..n; label(v) and extra(v) shape each,
-// aria(v) names it for screen readers.
-function keypad(n, target, label, cls, aria, extra) {
-  const keys = [];
-  for (let v = 1; v <= n; v++) {
-    keys.push(h('button', {
-      type: 'button', class: cls, dataset: { v: String(v) }, attrs: { 'aria-pressed': 'false', 'aria-label': aria(v) },
-      onclick: () => { haptic(10); votes.vote(target, v); },
-    }, label(v), extra ? extra(v) : null));
-  }
-  return keys;
-}
-
 function syncKeys(box, target, accepting) {
   const s = votes.state(target);
   for (const b of box.children) {
@@ -741,7 +729,7 @@ function pitchCard(pitchId) {
   const team = h('h1', { class: 'team-name', id: `team-${pitchId}` });
   const presenter = h('p', { class: 'muted' });
   const prompt = h('p', { class: 'prompt', id: `prompt-${pitchId}` });
-  const keys = h('div', { class: 'keypad', attrs: { role: 'group', 'aria-labelledby': `prompt-${pitchId}` } });
+  let keys = h('div');
   const status = h('p', { class: 'vote-status', attrs: { role: 'status' } });
   const hist = h('div', { class: 'hist' });
   const meta = h('p', { class: 'meta-line small' });
@@ -757,10 +745,13 @@ function pitchCard(pitchId) {
       const i = round.pitches.findIndex((x) => x.id === pitchId);
       const p = round.pitches[i];
       if (!p) return;
+      const q = pitchQuestion(round);
+      const kind = kindOf(q);
       if (scale !== round.scale) {
         scale = round.scale;
-        keys.className = scale <= 5 || scale === 10 ? 'keypad cols-5' : 'keypad';
-        keys.replaceChildren(...keypad(scale, target, (v) => String(v), 'key', (v) => t('score_of', { v, n: scale })));
+        const next = kind.audience.input(q, { labelledBy: `prompt-${pitchId}`, onVote: (v) => votes.vote(target, v) });
+        keys.replaceWith(next);
+        keys = next;
       }
       tag.textContent = `${t('on_stage')} · ${i + 1}/${round.pitches.length}`;
       team.textContent = p.team;
@@ -771,11 +762,11 @@ function pitchCard(pitchId) {
       prompt.textContent = accepting ? t('rate_prompt', { n: scale }) : p.state === 'closed' ? t('voting_closed') : t('voting_soon');
       prompt.classList.toggle('closed', !accepting);
       syncKeys(keys, target, accepting);
-      setStatus(status, target, accepting, String);
+      setStatus(status, target, accepting, (v) => kind.audience.label(q, v));
       const tally = store.get(`tally:${target}`);
       results.hidden = !tally || tally.hidden;
       if (tally && !tally.hidden) {
-        updateHist(hist, tallyCounts(tally, scale));
+        kind.audience.histogram(hist, q, tally);
         meta.textContent = `${t('votes', { n: tally.total })} · ${t('mean', { m: fmtScore(tally.mean || 0) })}`;
       }
     },
@@ -799,28 +790,22 @@ function pollCard(pollId) {
     update(stage, store) {
       const p = stage.polls.find((x) => x.id === pollId);
       if (!p) return;
-      const n = p.kind === 'choices' ? p.choices.length : p.scale_max;
+      const kind = kindOf(p);
       if (!keys) {
-        keys = p.kind === 'choices'
-          ? h('div', { class: 'choice-list', attrs: { role: 'group', 'aria-labelledby': `q-${pollId}` } },
-            keypad(n, target, (v) => h('span', { class: 'letter', text: letter(v), attrs: { 'aria-hidden': 'true' } }),
-              'choice-key', (v) => `${letter(v)}: ${p.choices[v - 1]}`, (v) => h('span', { text: p.choices[v - 1] })))
-          : h('div', { class: n <= 5 || n === 10 ? 'keypad cols-5' : 'keypad', attrs: { role: 'group', 'aria-labelledby': `q-${pollId}` } },
-            keypad(n, target, (v) => String(v), 'key', (v) => t('score_of', { v, n })));
+        keys = kind.audience.input(p, { labelledBy: `q-${pollId}`, onVote: (v) => votes.vote(target, v) });
         el.append(keys, status, results);
       }
       question.textContent = p.question;
       const accepting = p.state === 'open';
       tag.className = accepting ? 'tag live' : 'tag';
-      prompt.textContent = accepting ? (p.kind === 'choices' ? t('choose_hint') : t('rate_hint')) : t('voting_closed');
+      prompt.textContent = accepting ? kind.audience.prompt(p) : t('voting_closed');
       prompt.classList.toggle('closed', !accepting);
       syncKeys(keys, target, accepting);
-      setStatus(status, target, accepting, p.kind === 'choices' ? letter : String);
+      setStatus(status, target, accepting, (v) => kind.audience.label(p, v));
       const tally = store.get(`tally:${target}`);
       results.hidden = !tally || tally.hidden;
       if (tally && !tally.hidden) {
-        const counts = tallyCounts(tally, n);
-        updateBars(bars, counts.map((c, i) => (p.kind === 'choices' ? { label: `${letter(i + 1)} · ${p.choices[i]}`, n: c } : { label: String(i + 1), n: c })));
+        kind.audience.result(bars, p, tally);
         meta.textContent = t('votes', { n: tally.total });
       }
     },

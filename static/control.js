@@ -9,9 +9,10 @@
 // API of docs/protocol.md §13.
 import {
   api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, applyBrand, fieldErrorText, Live, startCountdowns,
-  scheduler, letter, tallyCounts, updateBars, updateHist, rankingList, fmtNum, fmtScore, fmtTime, hostPath,
+  scheduler, rankingList, fmtNum, fmtScore, fmtTime, hostPath,
   latestFeed, feedPost, safeURL, boardFrames, fmtHM,
 } from '/static/ovation.js';
+import { KINDS, kindOf, pitchQuestion } from '/static/kinds/index.js';
 
 const $ = (id) => document.getElementById(id);
 let csrf = '';
@@ -564,7 +565,7 @@ function renderLivePanel() {
 
   const figures = h('div', { class: 'live-figures' },
     h('div', {}, h('div', { class: 'big-stat', id: 'live-votes', text: '0' }), h('div', { class: 'stat-label', text: t('votes_on_pitch') })),
-    h('div', {}, h('div', { class: 'hist', id: 'live-hist', dataset: { tally: pitch ? `pitch:${pitch.id}` : '', n: String(round.scale) } }),
+    h('div', {}, h('div', { class: 'hist', id: 'live-hist', dataset: { tally: pitch ? `pitch:${pitch.id}` : '', n: String(round.scale) }, _question: pitchQuestion(round) }),
       h('div', { class: 'small muted', id: 'live-mean' })));
 
   const canTimer = pitch && running && pitch.state !== 'pending';
@@ -615,6 +616,7 @@ function renderRounds() {
 
 function roundCard(r) {
   const running = r.state === 'running';
+  const question = pitchQuestion(r);
   const rows = r.pitches.map((p, i) => pitchRow(r, p, i));
   const tbody = h('tbody', {}, rows);
   wireDrag(tbody, r);
@@ -622,7 +624,7 @@ function roundCard(r) {
     h('div', { class: 'card-head' },
       h('h3', { id: `round-${r.id}-title`, text: r.title }), stateTag(r.state),
       r.ranking_revealed ? h('span', { class: 'tag on', text: t('s_revealed') }) : null,
-      h('span', { class: 'round-meta', text: `${roomName(r.room_id)} · ${t('scale_1_n', { n: r.scale })} · ${t('n_pitches', { n: r.pitches.length })}` }),
+      h('span', { class: 'round-meta', text: `${roomName(r.room_id)} · ${kindOf(question).control.summary(question)} · ${t('n_pitches', { n: r.pitches.length })}` }),
       h('span', { class: 'spacer' }),
       button(t('edit'), { ic: 'edit', id: `round-${r.id}-edit`, onclick: () => editRound(r) }),
       button(t('new_pitch'), { ic: 'plus', id: `round-${r.id}-add`, disabled: r.state === 'finished', onclick: () => newPitch(r) })),
@@ -650,7 +652,7 @@ function pitchRow(r, p, i) {
       p.video_url ? h('a', { class: 'small', href: p.video_url, target: '_blank', rel: 'noopener', text: t('video') }) : null),
     h('td', {}, stateTag(p.state), p.show_results ? h('div', { class: 'small muted', text: t('s_public') }) : null),
     h('td', {}, clock, h('div', { class: 'small muted', text: `${Math.round(p.duration_s / 60 * 10) / 10} min` })),
-    h('td', { dataset: { tally: `pitch:${p.id}`, n: String(r.scale) } }, h('div', { class: 'mini-hist', attrs: { 'aria-hidden': 'true' } }), h('div', { class: 'small tally-text' })),
+    h('td', { dataset: { tally: `pitch:${p.id}`, n: String(r.scale) }, _question: pitchQuestion(r) }, h('div', { class: 'mini-hist', attrs: { 'aria-hidden': 'true' } }), h('div', { class: 'small tally-text' })),
     h('td', {}, h('div', { class: 'actions end' },
       r.state === 'running' && !current ? button(t('a_stage'), { id: `p-${p.id}-stage`, onclick: (b) => act(base + 'stage', undefined, b) }) : null,
       p.show_results
@@ -788,14 +790,14 @@ function renderPolls() {
 
 function pollCard(p) {
   const base = `/api/polls/${p.id}/actions/`;
-  const n = p.kind === 'choices' ? p.choices.length : p.scale_max;
-  const box = h('div', { dataset: { tally: `poll:${p.id}`, n: String(n) } }, h('div', { class: 'bars' }), h('div', { class: 'small tally-text', style: { marginTop: '.4rem' } }));
-  box._labels = Array.from({ length: n }, (_, i) => (p.kind === 'choices' ? `${letter(i + 1)} · ${p.choices[i]}` : String(i + 1)));
+  const kind = kindOf(p);
+  const box = h('div', { dataset: { tally: `poll:${p.id}`, n: String(kind.size(p)) }, _question: p },
+    h('div', { class: 'bars' }), h('div', { class: 'small tally-text', style: { marginTop: '.4rem' } }));
   return h('section', { class: 'card poll-card', id: `poll-${p.id}`, attrs: { 'aria-labelledby': `poll-${p.id}-title` } },
     h('div', { class: 'card-head' },
       h('h3', { id: `poll-${p.id}-title`, text: p.question }), stateTag(p.state),
       p.show_results ? h('span', { class: 'tag on', text: t('s_public') }) : null,
-      h('span', { class: 'round-meta', text: `${roomName(p.room_id)} · ${p.kind === 'choices' ? 'A–' + letter(n) : t('scale_1_n', { n })}` }),
+      h('span', { class: 'round-meta', text: `${roomName(p.room_id)} · ${kind.control.summary(p)}` }),
       h('span', { class: 'spacer' }),
       button(t('edit'), { ic: 'edit', id: `poll-${p.id}-edit`, onclick: () => editPoll(p) })),
     h('div', { class: 'actions', style: { marginBottom: '.8rem' } },
@@ -814,16 +816,29 @@ const pollFields = (p) => {
   return [
     { name: 'question', label: t('f_question'), required: true, maxLength: 200 },
     { name: 'room_id', label: t('f_room'), type: 'select', numeric: true, options: model.rooms.map((x) => [x.id, x.name]), disabled: locked },
-    { name: 'kind', label: t('f_kind'), type: 'select', options: [['choices', t('kind_choices')], ['scale', t('kind_scale')]], disabled: locked, hint: locked ? t('locked_open') : '' },
-    { name: 'choices', label: t('f_choices'), type: 'textarea', lines: true, rows: 4, show: (d) => (d.kind || p?.kind) === 'choices' },
-    { name: 'scale_max', label: t('f_scale_max'), type: 'number', min: 2, max: 10, show: (d) => (d.kind || p?.kind) === 'scale' },
+    { name: 'kind', label: t('f_kind'), type: 'select', options: Object.entries(KINDS).map(([name, k]) => [name, k.control.title()]), disabled: locked, hint: locked ? t('locked_open') : '' },
+    ...kindFields((d) => d.kind || p?.kind),
     { name: 'position', label: t('f_position'), type: 'number', min: 0, max: 1000, hint: t('position_hint') },
     p ? null : { name: 'show_results', label: t('f_show_results'), type: 'checkbox' },
   ].filter(Boolean);
 };
 
+// kindFields are the definition fields of every kind, each shown while
+// the form's kind (kindIn(data)) is one that has it.
+function kindFields(kindIn) {
+  const byName = new Map();
+  for (const [name, k] of Object.entries(KINDS)) {
+    for (const f of k.control.fields()) {
+      if (!byName.has(f.name)) byName.set(f.name, { f, kinds: [] });
+      byName.get(f.name).kinds.push(name);
+    }
+  }
+  return [...byName.values()].map(({ f, kinds }) => ({ ...f, show: (d) => kinds.includes(kindIn(d)) }));
+}
+
 function newPoll() {
-  openForm({ title: t('new_poll'), fields: pollFields(null), values: { room_id: roomSel, kind: 'choices', scale_max: 5, position: 0 }, submitLabel: t('create'),
+  const defaults = Object.assign({}, ...Object.values(KINDS).map((k) => k.control.defaults));
+  openForm({ title: t('new_poll'), fields: pollFields(null), values: { room_id: roomSel, kind: Object.keys(KINDS)[0], ...defaults, position: 0 }, submitLabel: t('create'),
     submit: (d) => call('POST', `/api/events/${eventCode}/polls`, d) });
 }
 
@@ -1415,22 +1430,19 @@ function patchLive(store) {
   for (const el of document.querySelectorAll('#console-view [data-tally]')) {
     if (!el.dataset.tally) continue;
     const f = store.get(`tally:${el.dataset.tally}`);
-    const n = Number(el.dataset.n);
-    const counts = tallyCounts(f, n);
+    const q = el._question;
+    const kind = kindOf(q);
     const total = f ? f.total : 0;
     if (el.id === 'live-hist') {
-      updateHist(el, counts);
+      kind.control.histogram(el, q, f);
       $('live-votes').textContent = String(total);
       $('live-mean').textContent = total ? `${t('mean', { m: fmtScore(f.mean || 0) })}${f.jury ? ` · ${t('part_jury')} ${fmtScore(f.jury.mean)}` : ''}` : '';
     } else if (el.dataset.tally.startsWith('pitch:')) {
-      const mh = el.querySelector('.mini-hist');
-      if (mh.children.length !== n) mh.replaceChildren(...counts.map(() => h('span')));
-      const max = Math.max(1, ...counts);
-      counts.forEach((c, i) => { mh.children[i].style.height = `${(100 * c) / max}%`; });
+      kind.control.miniHistogram(el.querySelector('.mini-hist'), q, f);
       el.dataset.total = String(total);
       el.querySelector('.tally-text').textContent = total ? `${t('votes', { n: total })} · ${fmtScore(f.mean || 0)}` : t('votes', { n: 0 });
     } else {
-      updateBars(el.querySelector('.bars'), counts.map((c, i) => ({ label: el._labels[i], n: c })));
+      kind.control.result(el.querySelector('.bars'), q, f);
       el.querySelector('.tally-text').textContent = t('votes', { n: total });
     }
   }

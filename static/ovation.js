@@ -794,6 +794,21 @@ export class VoteSender extends EventTarget {
 // These update their container in place when its shape is unchanged, so that
 // bars animate and nothing a user is about to tap is replaced under a finger.
 
+// keypad returns the keys of values 1..n, for a question's input: one tap
+// votes (onVote(v)). cls is each key's class, label(v) its face, aria(v)
+// its name for screen readers, extra(v) what follows the face. Each key
+// carries data-v and aria-pressed, which the page keeps in step with the vote.
+export function keypad(n, { cls, label, aria, extra, onVote }) {
+  const keys = [];
+  for (let v = 1; v <= n; v++) {
+    keys.push(h('button', {
+      type: 'button', class: cls, dataset: { v: String(v) }, attrs: { 'aria-pressed': 'false', 'aria-label': aria(v) },
+      onclick: () => { haptic(10); onVote(v); },
+    }, label(v), extra ? extra(v) : null));
+  }
+  return keys;
+}
+
 // tallyCounts returns audience + jury counts per value (length n) from a tally frame.
 export function tallyCounts(tally, n) {
   const out = new Array(n).fill(0);

@@ -15,9 +15,10 @@
 // board); a highlight still takes over while it lasts.
 import {
   boardFrames, boardHighlight, sortEntries,
-  api, t, h, icon, applyI18n, setLang, applyBrand, Live, startCountdowns, scheduler, letter, hostPath,
-  tallyCounts, updateBars, updateHist, hasJury, scoreParts, entryData, fmtScore, latestFeed, feedPost, authorLine, followFeed,
+  api, t, h, icon, applyI18n, setLang, applyBrand, Live, startCountdowns, scheduler, hostPath,
+  hasJury, scoreParts, entryData, fmtScore, latestFeed, feedPost, authorLine, followFeed,
 } from '/static/ovation.js';
+import { kindOf, pitchQuestion } from '/static/kinds/index.js';
 
 const params = new URLSearchParams(location.search);
 const wallMode = params.get('view') === 'wall';
@@ -344,7 +345,8 @@ function pitchView(pitchId) {
       hidden.hidden = show || before;
       waitNote.hidden = show || !before;
       if (show) {
-        updateHist(hist, tallyCounts(tally, round.scale));
+        const q = pitchQuestion(round);
+        kindOf(q).stage.histogram(hist, q, tally);
         const parts = [h('span', {}, t('mean_label'), ' ', h('strong', { text: fmtScore(tally.mean || 0) }))];
         if (tally.jury && tally.jury.count) parts.push(h('span', {}, t('jury_mean_label'), ' ', h('strong', { text: fmtScore(tally.jury.mean) })));
         meta.replaceChildren(...parts);
@@ -359,14 +361,14 @@ function pollView(pollId) {
   const count = h('span', { class: 'vote-count' });
   const bars = h('div', { class: 'bars', id: 'stage-bars' });
   const hidden = h('div', { class: 'hidden-note' }, icon('eyeoff'), h('span', { text: t('results_hidden') }));
-  const choices = h('div', { class: 'legend' });
+  const legend = h('div', { class: 'legend' });
   return {
     el: h('div', { id: 'poll-view' }, h('div', { class: 'panel-head', style: { display: 'flex', gap: '2vw', alignItems: 'center', marginBottom: '3vh' } }, pill, count),
-      question, bars, choices, hidden),
+      question, bars, legend, hidden),
     update(stage, store) {
       const p = stage.polls.find((x) => x.id === pollId);
       if (!p) return;
-      const n = p.kind === 'choices' ? p.choices.length : p.scale_max;
+      const kind = kindOf(p);
       pill.textContent = p.state === 'open' ? t('voting_open') : t('voting_closed');
       pill.className = `state-pill${p.state === 'open' ? ' open' : ''}`;
       question.textContent = p.question;
@@ -374,18 +376,12 @@ function pollView(pollId) {
       const show = !!tally && !tally.hidden;
       const total = tally ? tally.total : 0;
       count.replaceChildren(h('strong', { text: String(total) }), t('votes_word', { n: total }));
-      const counts = tallyCounts(show ? tally : null, n);
       bars.hidden = !show;
-      if (show) {
-        updateBars(bars, counts.map((c, i) => (p.kind === 'choices' ? { label: `${letter(i + 1)}  ${p.choices[i]}`, n: c } : { label: String(i + 1), n: c })));
-      }
-      // Hidden results still list the choices, so the room knows what to press.
-      choices.hidden = show || p.kind !== 'choices';
-      if (!show && p.kind === 'choices' && choices.children.length !== n) {
-        choices.replaceChildren(...p.choices.map((c, i) => h('div', { class: 'legend-row' },
-          h('span', { class: 'letter', text: letter(i + 1) }), h('span', { text: c }))));
-      }
-      hidden.hidden = show || p.kind === 'choices';
+      if (show) kind.stage.result(bars, p, tally);
+      // Hidden results may still show what to press (the choices), in place of the note.
+      const legendShown = !show && kind.stage.legend(legend, p);
+      legend.hidden = !legendShown;
+      hidden.hidden = show || legendShown;
     },
   };
 }

@@ -1,0 +1,33 @@
+// Question kinds: what a question asks and how its answers show. Each kind
+// is one module here, registered below; the pages ask the registry for a
+// question's kind instead of branching on it. A question q is a poll (its
+// kind and definition: choices, scale_max) or a pitch, which is a scale
+// question of 1..round.scale: {kind: 'scale', scale_max: round.scale}.
+//
+// A kind's module exports:
+//   size(q)        the number of values a vote may take: 1..size
+//   definition(q)  what its input is built from (a new one makes a new input)
+//   audience       input(q, {labelledBy, onVote}) the keys, one tap votes;
+//                  prompt(q) what to do; label(q, v) a value's name ("B", "3");
+//                  result(box, q, tally) the live result in box
+//   stage          result(box, q, tally); legend(box, q) fills box while the
+//                  results are hidden and returns true, or returns false for
+//                  the "results hidden" note
+//   control        title() its name in the poll form; fields() its definition
+//                  fields (specs of the form's field()); defaults, their values
+//                  for a new poll; summary(q) ("A–C"); result(box, q, tally)
+// Pitches show their scores as a histogram: the scale kind adds
+// histogram(box, q, tally) to each screen's part, and control.miniHistogram
+// for a table cell.
+import * as choices from '/static/kinds/choices.js';
+import * as scale from '/static/kinds/scale.js';
+
+// KINDS maps a kind's name to its module, in the order the poll form offers them.
+export const KINDS = { choices, scale };
+
+// kindOf returns the module of question q's kind; the server sends only
+// these kinds (the pages and the API ship in one binary).
+export function kindOf(q) { return KINDS[q.kind]; }
+
+// pitchQuestion is the question a round's pitches ask: a score of 1..round.scale.
+export function pitchQuestion(round) { return { kind: 'scale', scale_max: round.scale }; }
