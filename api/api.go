@@ -982,6 +982,9 @@ type pollInput struct {
 }
 
 func (in pollInput) apply(p *live.Poll) {
+	if in.Kind != nil && *in.Kind != p.Kind && in.Settings == nil {
+		p.Settings = nil // settings belong to the kind
+	}
 	set(&p.RoomID, in.RoomID)
 	set(&p.Question, in.Question)
 	set(&p.Kind, in.Kind)

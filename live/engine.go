@@ -476,7 +476,7 @@ func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (string, *voteWai
 	es.mu.Lock()
 	defer es.mu.Unlock()
 	if sv, ok := es.seen[seenKey{v.ParticipantID, v.VoteID}]; ok {
-		if sv.target != v.Target || sv.answer != v.Answer {
+		if sv.target != v.Target || (sv.answer != v.Answer && !es.sameAnswer(v.Target, sv.answer, v.Answer)) {
 			return "", nil, &Error{Code: EConflict, Field: "vote_id", Message: "This vote id was already used for another vote."}
 		}
 		return "", sv.wait, nil
@@ -561,6 +561,24 @@ func (es *eventState) scores(r *Round) map[Target]*Counts {
 		}
 	}
 	return out
+}
+
+// sameAnswer reports whether raw, as sent, is canonical once checked by
+// t's kind: the same answer written another way ([3,1] for [1,3]).
+func (es *eventState) sameAnswer(t Target, canonical, raw Answer) bool {
+	var q Question
+	switch t.Kind {
+	case KindPitch:
+		if p := es.pitches[t.ID]; p != nil {
+			q = es.rounds[p.RoundID].Definition()
+		}
+	case KindPoll:
+		if p := es.polls[t.ID]; p != nil {
+			q = p.Definition()
+		}
+	}
+	c, err := CheckAnswer(q, raw)
+	return err == nil && c == canonical
 }
 
 // newTally returns an empty tally of q's answers. q was validated: its

@@ -31,8 +31,9 @@ type QuestionKind interface {
 // questionKinds are the kinds of question there are, by name: the one place
 // a kind is registered.
 var questionKinds = map[string]QuestionKind{
-	PollChoices: choicesKind{},
-	PollScale:   scaleKind{},
+	PollChoices:  choicesKind{},
+	PollScale:    scaleKind{},
+	PollMultiple: multipleKind{},
 }
 
 // kindOf returns the kind named name.

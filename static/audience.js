@@ -800,7 +800,8 @@ function pollCard(pollId) {
       tag.className = accepting ? 'tag live' : 'tag';
       prompt.textContent = accepting ? kind.audience.prompt(p) : t('voting_closed');
       prompt.classList.toggle('closed', !accepting);
-      syncKeys(keys, target, accepting);
+      if (keys.sync) keys.sync(votes.state(target), accepting);
+      else syncKeys(keys, target, accepting);
       setStatus(status, target, accepting, (v) => kind.audience.label(p, v));
       const tally = store.get(`tally:${target}`);
       results.hidden = !tally || tally.hidden;

@@ -836,15 +836,34 @@ function kindFields(kindIn) {
   return [...byName.values()].map(({ f, kinds }) => ({ ...f, show: (d) => kinds.includes(kindIn(d)) }));
 }
 
+// nested turns the form's dotted field names ("settings.max_picks", a
+// kind's own settings) into objects, for the API; flat is the reverse, for
+// the form's values.
+function nested(d) {
+  const out = {};
+  for (const [k, v] of Object.entries(d)) {
+    const [a, b] = k.split('.');
+    if (b) (out[a] ??= {})[b] = v;
+    else out[k] = v;
+  }
+  return out;
+}
+
+function flat(p) {
+  const out = { ...p };
+  for (const [b, v] of Object.entries(p.settings || {})) out[`settings.${b}`] = v;
+  return out;
+}
+
 function newPoll() {
   const defaults = Object.assign({}, ...Object.values(KINDS).map((k) => k.control.defaults));
   openForm({ title: t('new_poll'), fields: pollFields(null), values: { room_id: roomSel, kind: Object.keys(KINDS)[0], ...defaults, position: 0 }, submitLabel: t('create'),
-    submit: (d) => call('POST', `/api/events/${eventCode}/polls`, d) });
+    submit: (d) => call('POST', `/api/events/${eventCode}/polls`, nested(d)) });
 }
 
 function editPoll(p) {
-  openForm({ title: t('edit_x', { x: p.question }), fields: pollFields(p), values: p,
-    submit: (d) => { const c = changed(d, p); return Object.keys(c).length ? call('PATCH', `/api/polls/${p.id}`, c) : null; } });
+  openForm({ title: t('edit_x', { x: p.question }), fields: pollFields(p), values: flat(p),
+    submit: (d) => { const c = changed(nested(d), p); return Object.keys(c).length ? call('PATCH', `/api/polls/${p.id}`, c) : null; } });
 }
 
 // ------------------------------------------------------ rooms, settings ----

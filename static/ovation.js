@@ -264,6 +264,9 @@ export function fmtHM(iso) {
   return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
 }
 
+// sameAnswer reports whether two answers (numbers, or lists of numbers) are equal.
+export function sameAnswer(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
+
 export function pct(n, total) { return total > 0 ? Math.round((100 * n) / total) : 0; }
 
 // letter returns A..F for values 1..6.
@@ -707,7 +710,9 @@ export class VoteSender extends EventTarget {
   }
 
   sendOne(v) {
-    if (this.live.send({ type: 'vote', vote_id: v.vote_id, target: v.target, value: v.value })) v.sentAt = Date.now();
+    // A number is sent as value; an answer of another shape (a list of choices) as answer.
+    const answer = typeof v.value === 'number' ? { value: v.value } : { answer: v.value };
+    if (this.live.send({ type: 'vote', vote_id: v.vote_id, target: v.target, ...answer })) v.sentAt = Date.now();
   }
 
   // flush (re)sends pending votes: all of them after a reconnect, or those
@@ -732,7 +737,7 @@ export class VoteSender extends EventTarget {
       const next = new Map();
       for (const [target, value] of Object.entries(m.votes || {})) {
         const prev = this.confirmed.get(target);
-        next.set(target, { value, status: prev && prev.value === value ? prev.status : 'counted' });
+        next.set(target, { value, status: prev && sameAnswer(prev.value, value) ? prev.status : 'counted' });
         this.resets.delete(target);
       }
       for (const target of this.confirmed.keys()) {
@@ -754,7 +759,7 @@ export class VoteSender extends EventTarget {
       if (p && p.vote_id === m.vote_id) {
         this.pending.delete(m.target);
         this.save();
-        this.confirmed.set(m.target, { value: m.value, status: m.status === 'changed' ? 'changed' : 'counted' });
+        this.confirmed.set(m.target, { value: m.value ?? m.answer, status: m.status === 'changed' ? 'changed' : 'counted' });
         this.emit();
       }
       return;
@@ -818,15 +823,15 @@ export function tallyCounts(tally, n) {
 }
 
 // updateBars shows horizontal bars: rows are {label, n}; widths are shares
-// of the total. Each bar is one image for screen readers, with its numbers.
-export function updateBars(box, rows) {
+// of the total, or of `of` when given (respondents, for answers of several choices). Each bar is one image for screen readers, with its numbers.
+export function updateBars(box, rows, of) {
   if (box.children.length !== rows.length) {
     box.replaceChildren(...rows.map(() => h('div', { class: 'bar', attrs: { role: 'img' } },
       h('span', { class: 'label', attrs: { 'aria-hidden': 'true' } }),
       h('div', { class: 'track', attrs: { 'aria-hidden': 'true' } }, h('div', { class: 'fill' })),
       h('span', { class: 'value', attrs: { 'aria-hidden': 'true' } }))));
   }
-  const total = rows.reduce((s, r) => s + r.n, 0);
+  const total = of ?? rows.reduce((s, r) => s + r.n, 0);
   const max = Math.max(0, ...rows.map((r) => r.n));
   rows.forEach((r, i) => {
     const b = box.children[i];

@@ -5,11 +5,14 @@
 // question of 1..round.scale: {kind: 'scale', scale_max: round.scale}.
 //
 // A kind's module exports:
-//   size(q)        the number of values a vote may take: 1..size
+//   size(q)        the number of options (values, choices) the question offers
 //   definition(q)  what its input is built from (a new one makes a new input)
 //   audience       input(q, {labelledBy, onVote}) the keys, one tap votes;
 //                  prompt(q) what to do; label(q, v) a value's name ("B", "3");
-//                  result(box, q, tally) the live result in box
+//                  result(box, q, tally) the live result in box; an input
+//                  whose answer is not one value (a set of choices) has
+//                  sync(state, accepting), called on every update, and
+//                  marks its own keys
 //   stage          result(box, q, tally); legend(box, q) fills box while the
 //                  results are hidden and returns true, or returns false for
 //                  the "results hidden" note
@@ -21,9 +24,10 @@
 // for a table cell.
 import * as choices from '/static/kinds/choices.js';
 import * as scale from '/static/kinds/scale.js';
+import * as multiple from '/static/kinds/multiple.js';
 
 // KINDS maps a kind's name to its module, in the order the poll form offers them.
-export const KINDS = { choices, scale };
+export const KINDS = { choices, scale, multiple };
 
 // kindOf returns the module of question q's kind; the server sends only
 // these kinds (the pages and the API ship in one binary).
