@@ -308,6 +308,7 @@ func (s *Server) Routes() *echo.Echo {
 	mod(http.MethodPost, "/events/:code/polls", s.handleCreatePoll)
 	mod(http.MethodPatch, "/polls/:id", s.handleUpdatePoll)
 	mod(http.MethodPost, "/polls/:id/actions/:action", s.handlePollAction)
+	mod(http.MethodPost, "/polls/:id/decisions", s.handleDecideAnswers)
 	mod(http.MethodGet, "/events/:code/results", s.handleResults)
 	mod(http.MethodGet, "/events/:code/audit", s.handleAudit)
 	mod(http.MethodGet, "/events/:code/feed/items", s.handleFeedItems)
@@ -1068,6 +1069,23 @@ func (s *Server) handlePollAction(c echo.Context) error {
 		return err
 	}
 	if err := s.engine.PollAction(c.Request().Context(), actor(c), id, c.Param("action")); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleDecideAnswers applies a moderator's decision on a poll's answers
+// (hide, show or merge a word of a cloud).
+func (s *Server) handleDecideAnswers(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var decision json.RawMessage
+	if err := decode(c, &decision); err != nil {
+		return err
+	}
+	if err := s.engine.DecideAnswers(c.Request().Context(), actor(c), live.Target{Kind: live.KindPoll, ID: id}, decision); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

@@ -181,5 +181,5 @@ func hasTag(p bskyPost, tag string) bool {
 			}
 		}
 	}
-	return ContainsWord(p.Text, "#"+strings.ToLower(tag))
+	return live.ContainsWord(p.Text, "#"+strings.ToLower(tag))
 }

@@ -35,7 +35,7 @@ func TestContainsWord(t *testing.T) {
 		{"cafés", "café", false},
 		{"", "x", false},
 	} {
-		if got := feed.ContainsWord(c.text, c.word); got != c.want {
+		if got := live.ContainsWord(c.text, c.word); got != c.want {
 			t.Errorf("ContainsWord(%q, %q) = %v, want %v", c.text, c.word, got, c.want)
 		}
 	}

@@ -51,6 +51,78 @@ func BenchmarkTallyFrame(b *testing.B) {
 	copy(t.Jury, []int64{0, 0, 1, 5, 3})
 	b.ReportAllocs()
 	for b.Loop() {
-		t.Frame(Target{KindPitch, 12}, true, 1795439664790)
+		t.Frame(Target{KindPitch, 12}, FrameView{Show: true}, 1795439664790)
+	}
+}
+
+// benchKinds are a question of each kind with answers for its benchmarks.
+var benchKinds = []struct {
+	name    string
+	q       Question
+	answers []Answer
+}{
+	{"choices", Question{Kind: PollChoices, Choices: []string{"A", "B", "C", "D"}}, []Answer{"1", "2", "3", "4"}},
+	{"scale", Question{Kind: PollScale, ScaleMax: 5}, []Answer{"1", "2", "3", "4", "5"}},
+	{"multiple", Question{Kind: PollMultiple, Choices: []string{"A", "B", "C", "D"}, Settings: []byte(`{"max_picks":2}`)}, []Answer{"[1,2]", "[3]", "[2,4]", "[1,4]"}},
+	{"wordcloud", Question{Kind: PollWordCloud, Settings: []byte(`{"max_words":3,"moderation":"post"}`)},
+		[]Answer{`["Inspiring","AI","Énergie"]`, `["inspiring","Cloud"]`, `["Data Mesh","AI","Kubernetes"]`, `["Énergie","Sobriété"]`}},
+}
+
+// BenchmarkKindTallyMove moves one participant's answer to another, as the
+// committer's callback does for a changed vote, for each kind.
+func BenchmarkKindTallyMove(b *testing.B) {
+	for _, k := range benchKinds {
+		b.Run(k.name, func(b *testing.B) {
+			t := newTally(k.q)
+			for i := 0; i < 500; i++ { // a room that has answered
+				t.Move(false, "", k.answers[i%len(k.answers)])
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				t.Move(false, k.answers[i%len(k.answers)], k.answers[(i+1)%len(k.answers)])
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkKindTallyFrame encodes a public tally frame for each kind; the
+// word cloud's with 2,000 distinct words.
+func BenchmarkKindTallyFrame(b *testing.B) {
+	for _, k := range benchKinds {
+		b.Run(k.name, func(b *testing.B) {
+			t := newTally(k.q)
+			for i := 0; i < 500; i++ {
+				t.Move(false, "", k.answers[i%len(k.answers)])
+			}
+			if k.q.Kind == PollWordCloud {
+				for i := 0; i < 2000; i++ {
+					t.Move(false, "", Answer(`["Mot`+strconv.Itoa(i)+`"]`))
+				}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				t.Frame(Target{KindPoll, 3}, FrameView{Show: true}, 1795439664790)
+			}
+		})
+	}
+}
+
+// BenchmarkWordCloudFrameAfterChange is a word cloud's frame when an
+// answer changed since the last one (every flush during a burst): its
+// 2,000 words are grouped and sorted again.
+func BenchmarkWordCloudFrameAfterChange(b *testing.B) {
+	k := benchKinds[3]
+	t := newTally(k.q)
+	for i := 0; i < 2000; i++ {
+		t.Move(false, "", Answer(`["Mot`+strconv.Itoa(i)+`","AI"]`))
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		t.Move(false, k.answers[i%len(k.answers)], k.answers[(i+1)%len(k.answers)])
+		t.Frame(Target{KindPoll, 3}, FrameView{Show: true}, 1795439664790)
+		i++
 	}
 }

@@ -759,6 +759,52 @@ func (e *Engine) resetVotes(ctx context.Context, es *eventState, actor string, t
 	return nil
 }
 
+// DecideAnswers applies a moderator's decision on the answers of target
+// (a poll whose kind's answers are reviewed: a word cloud) once it is
+// saved with its audit entry, and publishes the new tally at once. Errors:
+// ENotFound, EInvalid (the kind has no review, or a bad decision, with its
+// field), ETransition.
+func (e *Engine) DecideAnswers(ctx context.Context, actor string, t Target, decision json.RawMessage) error {
+	es := e.owned(t.String())
+	if es == nil || t.Kind != KindPoll {
+		return Errorf(ENotFound, "No such poll.")
+	}
+	err := func() error {
+		es.mu.Lock() // one decision at a time per event, checked against the tally it applies to
+		defer es.mu.Unlock()
+		es.tmu.Lock()
+		rt, ok := es.tallies[t].(ReviewedTally)
+		var canonical json.RawMessage
+		var line string
+		var err error
+		if ok {
+			canonical, line, err = rt.Check(decision)
+		}
+		es.tmu.Unlock()
+		if !ok {
+			return Errorf(EInvalid, "The answers of a %s question are not moderated.", es.polls[t.ID].Kind)
+		}
+		if err != nil {
+			return err
+		}
+		now := e.opts.Now().UTC()
+		if err := e.store.SaveDecision(ctx, Decision{EventID: es.ev.ID, Target: t, Decision: canonical, At: now},
+			AuditEntry{EventID: es.ev.ID, Actor: actor, Action: "decide_answers", Target: t.String(), Detail: line, At: now}); err != nil {
+			return err
+		}
+		es.tmu.Lock()
+		rt.Apply(canonical)
+		es.dirty[t] = true
+		es.tmu.Unlock()
+		return nil
+	}()
+	if err != nil {
+		return err
+	}
+	e.flushEvent(es, true)
+	return nil
+}
+
 // change collects copies of the objects an action modifies, so that nothing
 // in memory changes unless every save succeeds.
 type change struct {

@@ -68,10 +68,10 @@ type TallyFrame struct {
 }
 
 // Frame implements Tally: at most a few hundred bytes (10 values).
-func (c *Counts) Frame(t Target, show bool, now int64) []byte {
+func (c *Counts) Frame(t Target, v FrameView, now int64) []byte {
 	aud, jury := Summarize(c.Audience), Summarize(c.Jury)
-	f := TallyFrame{Type: "tally", ServerTime: now, Target: t.String(), Hidden: !show, Total: aud.Count + jury.Count}
-	if show {
+	f := TallyFrame{Type: "tally", ServerTime: now, Target: t.String(), Hidden: !v.Show, Total: aud.Count + jury.Count}
+	if v.Show {
 		f.Counts = c.Audience
 		if c.Scored {
 			f.Mean = &aud.Mean

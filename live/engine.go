@@ -29,6 +29,9 @@ type Store interface {
 	// transaction: all of them or none.
 	SaveState(ctx context.Context, st StateChange) error
 	Audit(ctx context.Context, a AuditEntry) error
+	// SaveDecision saves a moderator's decision on answers with its audit
+	// entry, in one transaction.
+	SaveDecision(ctx context.Context, d Decision, a AuditEntry) error
 	// Enqueue hands op to the group committer without blocking. It returns an
 	// EBusy error when the queue is full or closed. op.Done is called, in
 	// queue order, once op's batch is durable (nil) or has failed.
@@ -67,6 +70,8 @@ type Dataset struct {
 	Polls   []*Poll
 	Votes   []Vote     // current votes, one per participant and target
 	Ledger  []VoteMark // every vote id ever committed
+	// Decisions are the moderators' decisions on answers, oldest first.
+	Decisions []Decision
 }
 
 // VoteMark identifies one committed vote id and what it voted.
@@ -267,6 +272,13 @@ func (e *Engine) Load(ctx context.Context) error {
 			t.Move(v.Jury, "", v.Answer)
 		}
 	}
+	for _, d := range ds.Decisions {
+		if es := e.byID[d.EventID]; es != nil {
+			if rt, ok := es.tallies[d.Target].(ReviewedTally); ok {
+				rt.Apply(d.Decision)
+			}
+		}
+	}
 	for _, m := range ds.Ledger {
 		if es := e.byID[m.EventID]; es != nil {
 			es.seen[seenKey{m.ParticipantID, m.VoteID}] = seenVote{m.Target, m.Answer, committedWait}
@@ -340,7 +352,7 @@ func (e *Engine) flushEvent(es *eventState, force bool) {
 		if !ok {
 			return out{}, false
 		}
-		return out{"tally:" + t.String(), r, es.tallies[t].Frame(t, show || !public, ms)}, true
+		return out{"tally:" + t.String(), r, es.tallies[t].Frame(t, FrameView{Show: show || !public, Moderator: !public}, ms)}, true
 	}
 	for t := range es.dirty {
 		if f, ok := frame(t, false); ok {

@@ -157,9 +157,9 @@ type MultipleFrame struct {
 }
 
 // Frame implements Tally: a few hundred bytes at most (6 choices).
-func (t *multipleTally) Frame(target Target, show bool, now int64) []byte {
-	f := MultipleFrame{Type: "tally", ServerTime: now, Target: target.String(), Hidden: !show, Total: t.Total()}
-	if show {
+func (t *multipleTally) Frame(target Target, v FrameView, now int64) []byte {
+	f := MultipleFrame{Type: "tally", ServerTime: now, Target: target.String(), Hidden: !v.Show, Total: t.Total()}
+	if v.Show {
 		f.Respondents, f.Counts = t.respondents[0], t.counts.Audience
 		if t.respondents[1] > 0 {
 			f.JuryRespondents, f.JuryCounts = t.respondents[1], t.counts.Jury

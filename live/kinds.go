@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // A QuestionKind is what a question asks and how its answers count: it
@@ -31,9 +32,10 @@ type QuestionKind interface {
 // questionKinds are the kinds of question there are, by name: the one place
 // a kind is registered.
 var questionKinds = map[string]QuestionKind{
-	PollChoices:  choicesKind{},
-	PollScale:    scaleKind{},
-	PollMultiple: multipleKind{},
+	PollChoices:   choicesKind{},
+	PollScale:     scaleKind{},
+	PollMultiple:  multipleKind{},
+	PollWordCloud: wordCloudKind{},
 }
 
 // kindOf returns the kind named name.
@@ -107,15 +109,42 @@ type Tally interface {
 	Total() int64
 	// Reset forgets every answer.
 	Reset()
-	// Frame encodes the tally frame of target at now (Unix ms), the
-	// results left out unless show; it stays small whatever the number of
-	// answers.
-	Frame(target Target, show bool, now int64) []byte
+	// Frame encodes the tally frame of target at now (Unix ms) for v; it
+	// stays small whatever the number of answers.
+	Frame(target Target, v FrameView, now int64) []byte
 	// Results returns the results for the JSON export: an object whose
 	// fields join the question's own.
 	Results() any
 	// Rows returns the lines of the CSV export, one per item.
 	Rows(q Question) []ExportRow
+}
+
+// ReviewedTally is the tally of a kind whose answers moderators review
+// (hide, show, merge a word of a cloud). Decisions are kept with the votes
+// and applied again, in order, when the engine loads.
+type ReviewedTally interface {
+	Tally
+	// Check checks a moderator's decision, a JSON object of the kind's,
+	// against the tally, and returns its canonical form and a line for the
+	// audit log; an error changes nothing.
+	Check(raw json.RawMessage) (canonical json.RawMessage, audit string, err error)
+	// Apply applies a decision Check returned.
+	Apply(canonical json.RawMessage)
+}
+
+// Decision is a moderator's decision on the answers of a target, as
+// ReviewedTally.Check made it.
+type Decision struct {
+	EventID  int64
+	Target   Target
+	Decision json.RawMessage
+	At       time.Time
+}
+
+// FrameView says whom a tally frame is for.
+type FrameView struct {
+	Show      bool // results public, or the moderators' frame: counts included; else the total only
+	Moderator bool // the control topic: also what only moderators see (answers held for review)
 }
 
 // ExportRow is one line of a question's results in the CSV export.

@@ -81,3 +81,32 @@ func validText(field string, s *string, max int, required, lines bool) error {
 	}
 	return nil
 }
+
+// ContainsWord reports whether keyword (lower case, maybe a phrase) appears
+// in text as whole words: the characters on either side of the match are not
+// letters, digits or '_'. So a block on "cunt" does not touch "Scunthorpe",
+// while "#cunt" and "cunt!" are caught.
+func ContainsWord(text, keyword string) bool {
+	if keyword == "" {
+		return false
+	}
+	text = strings.ToLower(text)
+	for from := 0; from <= len(text)-len(keyword); {
+		i := strings.Index(text[from:], keyword)
+		if i < 0 {
+			return false
+		}
+		i += from
+		end := i + len(keyword)
+		before, _ := utf8.DecodeLastRuneInString(text[:i])
+		after, _ := utf8.DecodeRuneInString(text[end:])
+		if (i == 0 || !wordRune(before)) && (end == len(text) || !wordRune(after)) {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(text[i:])
+		from = i + size
+	}
+	return false
+}
+
+func wordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' }

@@ -1461,7 +1461,7 @@ function patchLive(store) {
       el.dataset.total = String(total);
       el.querySelector('.tally-text').textContent = total ? `${t('votes', { n: total })} · ${fmtScore(f.mean || 0)}` : t('votes', { n: 0 });
     } else {
-      kind.control.result(el.querySelector('.bars'), q, f);
+      kind.control.result(el.querySelector('.bars'), q, f, { decide: (d) => call('POST', `/api/polls/${q.id}/decisions`, d) });
       el.querySelector('.tally-text').textContent = t('votes', { n: total });
     }
   }

@@ -443,7 +443,18 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 			ds.Ledger = append(ds.Ledger, m)
 			return nil
 		})
-
+	}
+	if err == nil {
+		err = db.query(ctx, `SELECT event_id, target_kind, target_id, decision, at FROM answer_decisions ORDER BY id`, func(rows *sql.Rows) error {
+			var d live.Decision
+			var decision, at string
+			if err := rows.Scan(&d.EventID, &d.Target.Kind, &d.Target.ID, &decision, &at); err != nil {
+				return err
+			}
+			d.Decision, d.At = json.RawMessage(decision), parseTime(at)
+			ds.Decisions = append(ds.Decisions, d)
+			return nil
+		})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: load: %w", err)
@@ -554,6 +565,24 @@ func savePoll(ctx context.Context, x execer, p *live.Poll) error {
 	}
 	return upsert(ctx, x, "polls", &p.ID, []string{"event_id", "room_id", "question", "kind", "choices", "scale_max", "settings", "state", "show_results", "position"},
 		p.EventID, p.RoomID, p.Question, p.Kind, string(choices), p.ScaleMax, string(p.Settings), p.State, p.ShowResults, p.Position)
+}
+
+// SaveDecision implements live.Store.
+func (db *DB) SaveDecision(ctx context.Context, d live.Decision, a live.AuditEntry) (err error) {
+	defer db.noteWrite(&err)
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO answer_decisions (event_id, target_kind, target_id, decision, at) VALUES (?, ?, ?, ?, ?)`,
+		d.EventID, d.Target.Kind, d.Target.ID, string(d.Decision), d.At.UTC().Format(time.RFC3339Nano)); err != nil {
+		return fmt.Errorf("store: save decision: %w", err)
+	}
+	if err := audit(ctx, tx, a); err != nil {
+		return fmt.Errorf("store: decision audit: %w", err)
+	}
+	return tx.Commit()
 }
 
 // Audit implements live.Store.

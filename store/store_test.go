@@ -211,8 +211,8 @@ func TestOpen(t *testing.T) {
 		db := openDB(t, path, store.Options{})
 		closeDB(t, db)
 		raw := rawDB(t, path)
-		if v := queryInt(t, raw, "PRAGMA user_version"); v != 4 {
-			t.Fatalf("user_version = %d, want 4 (0004_answers)", v)
+		if v := queryInt(t, raw, "PRAGMA user_version"); v != 5 {
+			t.Fatalf("user_version = %d, want 5 (0005_decisions)", v)
 		}
 		for _, table := range []string{"events", "rooms", "rounds", "pitches", "polls", "participants", "votes", "vote_log", "audit", "settings", "sessions"} {
 			if n := queryInt(t, raw, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", table); n != 1 {
@@ -240,8 +240,8 @@ func TestOpen(t *testing.T) {
 			}
 			closeDB(t, db)
 		}
-		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 4 {
-			t.Fatalf("user_version = %d, want 4", v)
+		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 5 {
+			t.Fatalf("user_version = %d, want 5", v)
 		}
 	})
 	t.Run("newer_schema_is_left_alone", func(t *testing.T) {

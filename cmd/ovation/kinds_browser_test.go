@@ -119,3 +119,131 @@ func TestBrowserMultipleChoice(t *testing.T) {
 		tb.checkConsole()
 	}
 }
+
+// TestBrowserWordCloud runs a word cloud: the moderator creates it from the
+// control page and opens it; phones send words; the stage shows them sized
+// by count, without overlaps, spellings grouped, the profanity left out,
+// and a word keeps its place while others grow; the moderator hides a word
+// and merges two from the control page; the export lists the words.
+func TestBrowserWordCloud(t *testing.T) {
+	srv := startServer(t, "")
+	ev := newPitchNight(t, srv.URL, "CLOUD26")
+	b := newBrowser(t)
+	shots := shotDir(t)
+
+	control := b.newTab("control", controlSize)
+	control.expect("/api/session", 401)
+	control.open(srv.URL + "/control#" + ev.Code)
+	control.typeInto("#password", "correct horse")
+	control.click(`#login-form button[type=submit]`)
+	control.waitFor("console", `document.querySelector('#new-poll')`)
+	control.click("#new-poll")
+	control.typeInto("#f-question", "One word for today?")
+	control.eval(`const k = document.querySelector('#f-kind'); k.value = 'wordcloud'; k.dispatchEvent(new Event('change', {bubbles: true}))`)
+	control.waitFor("the cloud's fields", `!document.querySelector('[data-name="settings.moderation"]').hidden && document.querySelector('[data-name="choices"]').hidden`)
+	control.eval(`document.querySelector('#f-show_results').checked = true`)
+	control.click(`#dlg-form button[type=submit]`)
+	control.waitFor("poll card", `[...document.querySelectorAll('.poll-card h3')].some((h) => h.textContent === 'One word for today?')`)
+	var model struct {
+		Polls []struct {
+			ID       int64
+			Question string
+			Settings map[string]any
+		}
+	}
+	must(t, srv.URL, "GET", "/api/events/"+ev.Code+"/model", nil, &model)
+	var pollID int64
+	for _, p := range model.Polls {
+		if p.Question == "One word for today?" {
+			pollID = p.ID
+			if p.Settings["moderation"] != "post" || p.Settings["max_words"] != float64(3) {
+				t.Fatalf("settings = %v", p.Settings)
+			}
+		}
+	}
+	control.click(fmt.Sprintf("#poll-%d-toggle", pollID))
+	target := fmt.Sprintf("poll:%d", pollID)
+	card := fmt.Sprintf(`.card[data-target=%q]`, target)
+
+	stage := b.newTab("stage", stageSize)
+	stage.open(srv.URL + "/stage/" + ev.Code)
+	stage.waitFor("poll on stage", `document.querySelector('#poll-view')`)
+
+	send := func(p phonePage, status string, words ...string) {
+		t.Helper()
+		p.waitFor("word boxes", fmt.Sprintf(`document.querySelector('%s .cloud-input') && !document.querySelector('%s .cloud-input').disabled`, card, card))
+		p.eval(fmt.Sprintf(`document.querySelectorAll('%s .cloud-input').forEach((b) => { b.value = ''; })`, card))
+		for i, w := range words {
+			p.typeInto(fmt.Sprintf(`%s .cloud-input:nth-of-type(%d)`, card, i+1), w)
+		}
+		p.click(card + " .send-answer")
+		p.waitFor(fmt.Sprintf("%v %s", words, status), fmt.Sprintf(`document.querySelector('%s .vote-status').dataset.status === %q`, card, status))
+	}
+	phones := make([]phonePage, 4)
+	for i := range phones {
+		p := phonePage{b.newTab(fmt.Sprintf("phone %d", i), phoneSize), fmt.Sprint(i)}
+		p.open(srv.URL + "/e/" + ev.Code)
+		p.waitFor("join form", `document.querySelector('#join-form')`)
+		p.click(`#join-form button[type=submit]`)
+		phones[i] = p
+	}
+	send(phones[0], "counted", "Inspiring", "AI")
+	send(phones[1], "counted", "inspiring!", "Énergie", "K8s")
+	send(phones[2], "counted", "AI", "merde")
+	// cloud is the words on the stage with their counts, in sort order.
+	cloud := `[...document.querySelectorAll('#stage-bars .cloud-word:not([hidden])')].map((w) => w.textContent + ':' + w.dataset.count).sort().join(',')`
+	stage.waitFor("the cloud", cloud+` === 'AI:2,Inspiring:2,K8s:1,Énergie:1'`)
+	before := stage.text(`(() => { const w = [...document.querySelectorAll('#stage-bars .cloud-word')].find((w) => w.textContent === 'AI'); return Math.round(parseFloat(w.style.left) + w.offsetWidth / 2) + ',' + Math.round(parseFloat(w.style.top) + w.offsetHeight / 2); })()`)
+
+	// Another answer makes Inspiring grow: AI stays where it was.
+	send(phones[3], "counted", "Inspiring", "Kubernetes")
+	stage.waitFor("Inspiring grows", cloud+` === 'AI:2,Inspiring:3,K8s:1,Kubernetes:1,Énergie:1'`)
+	if after := stage.text(`(() => { const w = [...document.querySelectorAll('#stage-bars .cloud-word')].find((w) => w.textContent === 'AI'); return Math.round(parseFloat(w.style.left) + w.offsetWidth / 2) + ',' + Math.round(parseFloat(w.style.top) + w.offsetHeight / 2); })()`); after != before {
+		t.Errorf("AI's centre moved from %s to %s when Inspiring grew", before, after)
+	}
+	// Where the words are going (their moves are animated), in the cloud's box.
+	overlaps := stage.text(`(() => { const rs = [...document.querySelectorAll('#stage-bars .cloud-word:not([hidden])')].map((w) => { const l = parseFloat(w.style.left), t = parseFloat(w.style.top);
+			return [w.textContent, { left: l, top: t, right: l + w.offsetWidth, bottom: t + w.offsetHeight }]; });
+		const el = document.querySelector('#stage-bars'), box = { left: 0, top: 0, right: el.clientWidth, bottom: el.clientHeight }; const bad = [];
+		for (const [a, r] of rs) { if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1) bad.push(a + ' out'); }
+		for (let i = 0; i < rs.length; i++) for (let j = i + 1; j < rs.length; j++) { const [a, r] = rs[i], [b, s] = rs[j];
+			if (r.left < s.right - 1 && s.left < r.right - 1 && r.top < s.bottom - 1 && s.top < r.bottom - 1) bad.push(a + '/' + b); }
+		return bad.join(' '); })()`)
+	if overlaps != "" {
+		t.Errorf("words overlap or leave the cloud: %s", overlaps)
+	}
+
+	// The moderator hides Énergie and merges K8s into Kubernetes.
+	row := func(k string) string { return fmt.Sprintf(`#poll-%d .cloud-q-row[data-k=%q]`, pollID, k) }
+	control.waitFor("the words on the control page", fmt.Sprintf(`document.querySelector('%s') && document.querySelector('%s').dataset.state === 'blocked'`, row("energie"), row("merde")))
+	control.click(row("energie") + ` button[data-role="toggle"]`)
+	control.eval(fmt.Sprintf(`const s = document.querySelector('%s .cloud-q-into'); s.value = 'kubernetes'; s.dispatchEvent(new Event('change', {bubbles: true}))`, row("k8s")))
+	stage.waitFor("hidden and merged", cloud+` === 'AI:2,Inspiring:3,Kubernetes:2'`)
+	control.waitFor("the merge on the control page", fmt.Sprintf(`document.querySelector('%s .cloud-q-merged').textContent.includes('k8s') && document.querySelector('%s').dataset.state === 'hidden'`, row("kubernetes"), row("energie")))
+	phones[0].waitFor("the cloud on the phone", fmt.Sprintf(`[...document.querySelectorAll('%s .cloud-word:not([hidden])')].map((w) => w.textContent).sort().join(',') === 'AI,Inspiring,Kubernetes'`, card))
+	phones[0].screenshot(shots, "audience-wordcloud", phoneSize)
+	stage.screenshot(shots, "stage-wordcloud", stageSize)
+	control.screenshot(shots, "control-wordcloud", controlSize)
+
+	csv := jsEval[string](control, `fetch(document.querySelector('#export-csv').href).then((r) => r.text())`)
+	for _, line := range []string{",Inspiring,,3,", ",Kubernetes,,2,", ",Énergie (hidden),,1,", ",merde (blocked),,1,", ",respondents,,4,"} {
+		if !strings.Contains(csv, line) {
+			t.Errorf("CSV export lacks %q:\n%s", line, csv)
+		}
+	}
+	// The audit log names the decisions.
+	var audit []struct{ Action, Detail string }
+	must(t, srv.URL, "GET", "/api/events/"+ev.Code+"/audit", nil, &audit)
+	var decisions []string
+	for _, a := range audit {
+		if a.Action == "decide_answers" {
+			decisions = append(decisions, a.Detail)
+		}
+	}
+	if strings.Join(decisions, "; ") != "merge k8s into kubernetes; hide energie" {
+		t.Errorf("audit: %v", decisions)
+	}
+	for _, tb := range []*tab{stage, control, phones[0].tab, phones[1].tab, phones[2].tab, phones[3].tab} {
+		tb.checkConsole()
+	}
+}

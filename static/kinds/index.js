@@ -18,16 +18,19 @@
 //                  the "results hidden" note
 //   control        title() its name in the poll form; fields() its definition
 //                  fields (specs of the form's field()); defaults, their values
-//                  for a new poll; summary(q) ("A–C"); result(box, q, tally)
+//                  for a new poll; summary(q) ("A–C"); result(box, q, tally,
+//                  {decide}) where decide(decision) posts a moderator's
+//                  decision on the answers (a kind whose answers are reviewed)
 // Pitches show their scores as a histogram: the scale kind adds
 // histogram(box, q, tally) to each screen's part, and control.miniHistogram
 // for a table cell.
 import * as choices from '/static/kinds/choices.js';
 import * as scale from '/static/kinds/scale.js';
 import * as multiple from '/static/kinds/multiple.js';
+import * as wordcloud from '/static/kinds/wordcloud.js';
 
 // KINDS maps a kind's name to its module, in the order the poll form offers them.
-export const KINDS = { choices, scale, multiple };
+export const KINDS = { choices, scale, multiple, wordcloud };
 
 // kindOf returns the module of question q's kind; the server sends only
 // these kinds (the pages and the API ship in one binary).
