@@ -42,7 +42,8 @@ const (
 	PollCloseAction = "close"
 )
 
-// CreateEvent creates an event with its first room, "Main stage".
+// CreateEvent creates an event with its first room, named in the event's
+// first language (FirstRoomName: "Main stage", "Salle principale").
 func (e *Engine) CreateEvent(ctx context.Context, actor string, ev *Event) (*Event, error) {
 	if err := ev.Validate(); err != nil {
 		return nil, err
@@ -57,7 +58,7 @@ func (e *Engine) CreateEvent(ctx context.Context, actor string, ev *Event) (*Eve
 		return nil, err
 	}
 	es := newEventState(ev)
-	room := &Room{EventID: ev.ID, Name: "Main stage"}
+	room := &Room{EventID: ev.ID, Name: ev.FirstRoomName()}
 	if err := e.store.SaveRoom(ctx, room); err != nil {
 		return nil, err
 	}

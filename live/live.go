@@ -44,6 +44,20 @@ type Event struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
+// firstRoomNames names an event's first room in each language it may have.
+var firstRoomNames = map[string]string{"en": "Main stage", "fr": "Salle principale"}
+
+// FirstRoomName is the name CreateEvent gives an event's first room, in the
+// event's first language ("Salle principale" in French, "Main stage" in
+// English): a name is data, shown as typed on every page and in exports,
+// so it is chosen once, at creation; moderators rename it at will.
+func (e *Event) FirstRoomName() string {
+	if len(e.Languages) > 0 && firstRoomNames[e.Languages[0]] != "" {
+		return firstRoomNames[e.Languages[0]]
+	}
+	return firstRoomNames["en"]
+}
+
 // NormalizeCode returns code upper-cased and trimmed, as codes are typed on phones.
 func NormalizeCode(code string) string { return strings.ToUpper(strings.TrimSpace(code)) }
 

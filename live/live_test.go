@@ -138,6 +138,25 @@ func TestEventValidate(t *testing.T) {
 	}
 }
 
+func TestFirstRoomName(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		langs []string
+		want  string
+	}{
+		{"french_first_is_french", []string{"fr", "en"}, "Salle principale"},
+		{"english_first_is_english", []string{"en", "fr"}, "Main stage"},
+		{"no_language_is_english", nil, "Main stage"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := live.Event{Languages: tc.langs}
+			if got := e.FirstRoomName(); got != tc.want {
+				t.Errorf("FirstRoomName() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestRoomValidate(t *testing.T) {
 	t.Run("named_room_passes", func(t *testing.T) {
 		r := live.Room{Name: "Salle Turing"}

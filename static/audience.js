@@ -2,10 +2,13 @@
 // on the pitch on stage or the open poll, see results and the ranking when
 // the moderator shows them. Keeps working on bad Wi-Fi: votes wait on the
 // phone and are sent again, with the same vote id, until acknowledged.
-// Below the votes: "Meet the teams" (a meeting request for a pitch on stage
-// or past, contact details asked only after the tap, withdrawable), the
-// room's boards (submit, upvote or retract, sort) and, newest first (pinned
-// posts on top), and a box to post to it (moderated before it shows).
+// Three sections, switched with a tab bar: Vote (the active vote first, then
+// "Meet the teams": a meeting request for a pitch on stage or past, contact
+// details asked only after the tap, withdrawable), Questions (the room's
+// boards: submit, upvote or retract, sort) and Feed (the approved posts,
+// newest first, pinned on top, and a box to post, moderated before it
+// shows). Something new to vote on is brought into view, or announced by a
+// tappable "New: …" when the person is typing or in another section.
 import {
   api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, setAvailableLangs, applyBrand, fieldErrorText, latestFeed, feedPost, followFeed,
   Live, VoteSender, startCountdowns, scheduler, rankingList, fmtScore, haptic,
@@ -176,6 +179,8 @@ function start(res) {
 
 function chooseRoom(id) {
   if (roomId) live.unsubscribe(`room:${roomId}`);
+  cueReady = false; // another room's votes are not news
+  seen.clear();
   roomId = id;
   try { localStorage.setItem(ROOM_KEY, String(id)); } catch { /* this tab only */ }
   cards.clear();
@@ -195,16 +200,127 @@ function identityChanged(res) {
   renderAll();
 }
 
-function renderAll() {
-  const st = live.status;
-  const why = st === 'open' ? (live.degraded ? 'degraded' : '') : st === 'connecting' ? '' : 'offline';
-  banner.hidden = !why;
-  if (why && banner.dataset.shown !== why) {
-    banner.replaceChildren(icon('wifioff'), h('span', { text: t(why) }));
-    banner.dataset.shown = why;
+// ------------------------------------------------------------ sections ----
+// The choice of section is remembered per event. A section whose content
+// changed while another was shown carries a badge until it is opened.
+
+const SECTION_KEY = `ovation.section.${code}`;
+const SECTIONS = ['vote', 'questions', 'feed'];
+const sectionsNav = $('sections');
+const newsBox = $('news-box');
+const newsBtn = $('news');
+let section = (() => {
+  try { const s = localStorage.getItem(SECTION_KEY); return SECTIONS.includes(s) ? s : 'vote'; } catch { return 'vote'; }
+})();
+const seen = new Map(); // section → signature of its content when last shown
+const sigs = new Map(); // section → signature of its content now
+let newsTarget = null; // the card the "New: …" button leads to
+const cueKnown = new Set(); // the votes this page already showed (kind:id)
+let cueReady = false; // false until the room's first state is on screen: nothing is "new" then
+
+const tabOf = (s) => $(`tab-${s}`);
+const shownSections = () => SECTIONS.filter((s) => !tabOf(s).hidden);
+
+// applySection shows section s's panel and marks its tab, nothing else.
+function applySection(s) {
+  for (const x of SECTIONS) {
+    const on = x === s;
+    tabOf(x).setAttribute('aria-selected', String(on));
+    tabOf(x).tabIndex = on ? 0 : -1;
+    $(`panel-${x}`).hidden = !on;
   }
-  if (!why) delete banner.dataset.shown;
+}
+
+// showSection switches to section s (the person's choice: remembered).
+function showSection(s, focus = false) {
+  if (!shownSections().includes(s)) s = 'vote';
+  const moved = s !== section;
+  section = s;
+  try { localStorage.setItem(SECTION_KEY, s); } catch { /* this tab only */ }
+  applySection(s);
+  if (s === 'vote') newsBox.hidden = true;
+  seen.set(s, sigs.get(s));
+  syncBadges();
+  if (focus) tabOf(s).focus();
+  if (moved) scrollTo(0, 0);
+}
+
+function setSig(s, sig) {
+  sigs.set(s, sig);
+  if (!seen.has(s) || s === section) seen.set(s, sig);
+}
+
+function syncBadges() {
+  for (const s of SECTIONS) {
+    const badge = tabOf(s).querySelector('.tab-badge');
+    const news = s !== section && seen.get(s) !== sigs.get(s);
+    if (badge.hidden === !news) continue;
+    badge.hidden = !news;
+    badge.replaceChildren(...(news ? [h('span', { class: 'sr-only', text: t('section_news') })] : []));
+  }
+}
+
+sectionsNav.addEventListener('click', (ev) => {
+  const tab = ev.target.closest('[role=tab]');
+  if (tab) showSection(tab.dataset.section);
+});
+// Arrow keys, Home and End move between the tabs and select them.
+sectionsNav.addEventListener('keydown', (ev) => {
+  const list = shownSections();
+  const i = list.indexOf(section);
+  const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: list.length - 1 }[ev.key];
+  if (next === undefined) return;
+  ev.preventDefault();
+  showSection(list[(next + list.length) % list.length], true);
+});
+newsBtn.addEventListener('click', () => {
+  const el = newsTarget;
+  showSection('vote');
+  if (el && el.isConnected) { bringIntoView(el, true); el.tabIndex = -1; el.focus({ preventScroll: true }); }
+});
+for (const [s, name] of [['vote', 'vote'], ['questions', 'list'], ['feed', 'chat']]) tabOf(s).prepend(icon(name));
+
+const typing = () => !!document.activeElement?.matches?.('input, textarea, select, [contenteditable="true"]');
+
+// bringIntoView scrolls el to the top of the page unless it is in view already.
+function bringIntoView(el, always = false) {
+  const r = el.getBoundingClientRect();
+  const below = document.querySelector('.topbar').getBoundingClientRect().bottom;
+  if (!always && r.top >= below && r.top < innerHeight / 2) return;
+  el.scrollIntoView({ block: 'start', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+}
+
+// cue tells the person that something new opened to vote on: a short
+// vibration where the phone allows it, then the card brought into view, or
+// a "New: …" button when they are typing or in another section.
+function cue(el, what) {
+  haptic([40, 60, 40]);
+  if (section === 'vote' && !typing()) { bringIntoView(el); return; }
+  newsTarget = el;
+  newsBtn.replaceChildren(icon('bolt'), h('span', { text: t('news_prefix', { what }) }));
+  newsBox.hidden = false;
+}
+
+function renderAll() {
+  // The banner names the side that is down: this phone's network, or the server.
+  const st = live.status;
+  const why = st === 'open' ? (live.degraded ? 'degraded' : '') : st === 'connecting' ? '' : live.down ? `offline_${live.down}` : 'offline';
+  banner.hidden = !why;
+  const shown = `${why}|${document.documentElement.lang}`;
+  if (why && banner.dataset.shown !== shown) {
+    banner.replaceChildren(icon(live.down === 'restarting' ? 'clock' : 'wifioff'), h('span', { text: t(why) }));
+    banner.dataset.shown = shown;
+  }
+  if (why) banner.dataset.down = st === 'open' ? 'degraded' : live.down || 'unknown';
+  else { delete banner.dataset.shown; delete banner.dataset.down; }
+  // Figures the phone cannot vouch for (results, timers) are greyed while it is not live.
+  document.body.classList.toggle('stale', !!why);
   renderFooter();
+
+  const sectionsOn = !!roomId && !editing && !!live.store(`room:${roomId}`)?.get(`stage:${roomId}`);
+  sectionsNav.hidden = !sectionsOn;
+  document.body.classList.toggle('has-sections', sectionsOn);
+  if (!sectionsOn) { applySection('vote'); newsBox.hidden = true; }
 
   if (!roomId) {
     cards.clear();
@@ -241,6 +357,7 @@ function renderAll() {
   }
 
   const wanted = [];
+  const fresh = [];
   for (const [kind, obj] of list) {
     const key = kind === 'poll' ? `poll:${obj.id}:${obj.kind}:${JSON.stringify(kindOf(obj).definition(obj))}`
       : kind === 'pitch' ? `pitch:${obj.id}:${round.scale}` : `ranking:${obj.id}`;
@@ -251,6 +368,11 @@ function renderAll() {
     }
     card.update(stage, store);
     wanted.push(card.el);
+    const id = `${kind}:${obj.id}`;
+    if (!cueKnown.has(id)) {
+      cueKnown.add(id);
+      if (cueReady) fresh.push([card.el, kind === 'poll' ? obj.question : kind === 'pitch' ? obj.team : t('ranking')]);
+    }
   }
   for (const [key, card] of cards) if (!wanted.includes(card.el)) cards.delete(key);
   if (!wanted.length) wanted.push(idleCard());
@@ -260,6 +382,18 @@ function renderAll() {
   renderMeet(stage);
   renderBoards(store);
   renderFeed(store);
+
+  // Sections: Questions only when the room has boards; badges for news.
+  tabOf('questions').hidden = boardFrames(store).length === 0;
+  if (!shownSections().includes(section)) section = 'vote';
+  applySection(section);
+  setSig('vote', list.map(([kind, obj]) => `${kind}:${obj.id}:${obj.state || ''}`).join(','));
+  setSig('questions', boardFrames(store).map((f) => `${f.board.id}:${f.entries.filter((e) => e.status === 'approved').map((e) => e.id).join('.')}`).join(','));
+  setSig('feed', latestFeed(store.get(`feed:${roomId}`)).map((it) => it.id).join(','));
+  syncBadges();
+  if (newsTarget && !wanted.includes(newsTarget)) { newsBox.hidden = true; newsTarget = null; }
+  if (fresh.length) cue(...fresh[0]);
+  cueReady = true;
 }
 
 // ---------------------------------------------------------------- feed ----

@@ -447,35 +447,62 @@ export class TopicStore {
 
 // ---------------------------------------------------------- live socket ----
 
-// Live is the WebSocket client: it reconnects with exponential backoff and
-// jitter, authenticates, resubscribes each topic with its epoch and last seq
-// (so the server only sends what was missed), estimates the server clock
-// offset, and detects dead connections with an application ping.
+// Live is the WebSocket client: it reconnects, authenticates, resubscribes
+// each topic with its epoch and last seq (so the server only sends what was
+// missed), estimates the server clock offset, and detects dead connections
+// with an application ping.
 //
-// Events (on the instance): "status" (detail: connecting|open|offline),
-// "update" (detail: {topic, frame} or {topic, snapshot}), "message" (detail:
-// any direct message: ack, error, my_votes, auth_ok…), "ready" (after auth
-// and subscribes are sent).
+// Reconnecting (docs/protocol.md §17): a connection that had been open a
+// while is tried again once, 250–1000 ms after it dropped. After that, and
+// at once after a close 1001 (the server is going away), the page does not
+// hammer the WebSocket: it probes GET /healthz about every second (±30 %
+// jitter; every 3 s once the outage passes a minute; never while the phone
+// reports no network) and opens the socket as soon as a probe answers 200.
+// A socket that fails again although the probe answered (the server
+// accepts HTTP but not yet WebSockets, or closes at once) waits 1, 2, 4… s,
+// capped at 15 s, before the next try; a flood close (4029) 10–20 s.
+//
+// Events (on the instance): "status" (detail: connecting|open|offline; also
+// sent when down changes), "update" (detail: {topic, frame} or {topic,
+// snapshot}), "message" (detail: any direct message: ack, error, my_votes,
+// auth_ok…), "ready" (after auth and subscribes are sent).
+//
+// down says, while not open, which side is unreachable: "network" (this
+// device has no network), "restarting" (the server said it is going away,
+// or answers but is not ready), "server" (the server does not answer), or
+// "" (not known yet).
 export class Live extends EventTarget {
   constructor({ token = '', topics = [], url } = {}) {
     super();
     this.url = url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+    this.healthURL = new URL('/healthz', this.url.replace(/^ws/, 'http')).href;
     this.token = token;
     this.stores = new Map();
     for (const tp of topics) this.stores.set(tp, new TopicStore(tp));
     this.offset = 0; // server clock minus local clock, ms
     this.bestRtt = Infinity;
     this.status = 'connecting';
+    this.down = '';
     this.moderator = false;
     this.degraded = false; // the server says it runs degraded (cluster node without Redis)
     this.ws = null;
-    this.attempt = 0;
+    this.openedAt = 0; // when the current socket got its welcome
+    this.downSince = 0; // when the last open socket was lost
+    this.goingAwayAt = 0; // when the server last closed with 1001
+    this.socketFails = 0; // sockets in a row that failed or did not stay open 5 s
+    this.nextSocketAt = 0; // no socket attempt before this time (ms)
+    this.probing = false;
     this.timer = null;
     this.pingTimer = null;
     this.lastHeard = 0;
     this.stopped = false;
-    window.addEventListener('online', () => this.kick());
-    document.addEventListener('visibilitychange', () => { if (!document.hidden) this.kick(); });
+    // A venue's Wi-Fi coming back brings every phone online at once: spread them.
+    window.addEventListener('online', () => this.kick(Math.random() * 1000));
+    window.addEventListener('offline', () => {
+      if (this.ws && this.ready) this.drop();
+      else this.setDown('network');
+    });
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) this.kick(0); });
   }
 
   now() { return Date.now() + this.offset; }
@@ -486,13 +513,12 @@ export class Live extends EventTarget {
     this.stopped = false;
     clearTimeout(this.timer);
     if (this.ws) { this.ws.onclose = null; try { this.ws.close(); } catch { /* closed */ } }
-    this.setStatus(this.attempt === 0 ? 'connecting' : 'offline');
     let ws;
-    try { ws = new WebSocket(this.url); } catch { this.retry(); return; }
+    try { ws = new WebSocket(this.url); } catch { this.ws = null; this.lost(null, 1006); return; }
     this.ws = ws;
     this.ready = false;
     ws.onmessage = (ev) => this.onMessage(ev.data);
-    ws.onclose = () => { if (this.ws === ws) { this.ws = null; this.ready = false; this.stopPing(); this.retry(); } };
+    ws.onclose = (ev) => { if (this.ws === ws) this.lost(ws, ev.code); };
     ws.onerror = () => { /* onclose follows */ };
   }
 
@@ -504,21 +530,82 @@ export class Live extends EventTarget {
     this.setStatus('offline');
   }
 
-  // kick reconnects now if the socket is down (network back, tab visible).
-  kick() {
+  // kick looks for the server after delay ms if the socket is down (network
+  // back, tab visible): a probe, then the socket.
+  kick(delay = 0) {
     if (this.stopped || (this.ws && this.ws.readyState <= 1)) return;
-    this.attempt = Math.min(this.attempt, 1);
-    this.connect();
+    this.schedule(() => this.probe(), delay);
   }
 
-  retry() {
-    if (this.stopped) return;
-    this.setStatus('offline');
-    const cap = Math.min(15000, 500 * 2 ** this.attempt);
-    const delay = 250 + Math.random() * cap; // full jitter
-    this.attempt++;
+  schedule(fn, delay) {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.connect(), delay);
+    this.timer = setTimeout(fn, Math.max(0, delay));
+  }
+
+  // lost handles the end of socket ws (null: it could not be created) with
+  // its close code, and plans the way back.
+  lost(ws, code) {
+    const wasOpen = !!ws && this.ready;
+    const stable = wasOpen && Date.now() - this.openedAt >= 5000;
+    this.ws = null;
+    this.ready = false;
+    this.stopPing();
+    if (this.stopped) return;
+    const now = Date.now();
+    if (wasOpen || !this.downSince) this.downSince = now;
+    // A server going away (1001) is not the socket's fault: it does not count.
+    this.socketFails = stable || code === 1001 ? 0 : this.socketFails + 1;
+    this.nextSocketAt = this.socketFails < 2 ? 0 : now + Math.min(15000, 500 * 2 ** (this.socketFails - 1)) * (0.5 + Math.random());
+    if (code === 4029) this.nextSocketAt = now + 10000 + Math.random() * 10000;
+    if (code === 1001) { this.goingAwayAt = now; this.down = 'restarting'; }
+    else if (navigator.onLine === false) this.down = 'network';
+    if (this.status === 'offline') this.dispatchEvent(new CustomEvent('status', { detail: this.status })); // down may have changed
+    else this.setStatus('offline');
+    if (stable && code !== 1001) this.schedule(() => this.connect(), 250 + Math.random() * 750);
+    else this.schedule(() => this.probe(), code === 1001 ? 200 + Math.random() * 600 : this.probeDelay());
+  }
+
+  // probeDelay is the wait before the next health probe: about a second
+  // (±30 %), about three once the outage lasted a minute.
+  probeDelay() {
+    const base = Date.now() - this.downSince < 60000 ? 1000 : 3000;
+    return base * (0.7 + Math.random() * 0.6);
+  }
+
+  // probe asks GET /healthz (no cookies, not cached, 2.5 s at most) and
+  // opens the socket when it answers 200; otherwise it notes which side is
+  // down and probes again later.
+  async probe() {
+    if (this.stopped || this.ws || this.probing) return;
+    if (navigator.onLine === false) {
+      this.setDown('network');
+      this.schedule(() => this.probe(), this.probeDelay()); // the online event comes sooner
+      return;
+    }
+    this.probing = true;
+    let ok = false;
+    const ctl = new AbortController();
+    const limit = setTimeout(() => ctl.abort(), 2500);
+    try {
+      const res = await fetch(this.healthURL, { cache: 'no-store', credentials: 'omit', signal: ctl.signal });
+      ok = res.ok;
+      if (!ok) this.setDown('restarting');
+    } catch {
+      const leaving = Date.now() - this.goingAwayAt < 60000;
+      this.setDown(navigator.onLine === false ? 'network' : leaving ? 'restarting' : 'server');
+    } finally {
+      clearTimeout(limit);
+      this.probing = false;
+    }
+    if (this.stopped || this.ws) return;
+    if (ok) this.schedule(() => this.connect(), this.nextSocketAt - Date.now());
+    else this.schedule(() => this.probe(), this.probeDelay());
+  }
+
+  setDown(d) {
+    if (this.down === d) return;
+    this.down = d;
+    this.dispatchEvent(new CustomEvent('status', { detail: this.status }));
   }
 
   setStatus(s) {
@@ -572,8 +659,8 @@ export class Live extends EventTarget {
           this.ws.send(JSON.stringify({ type: 'subscribe', id: 'sub:' + st.topic, topic: st.topic, epoch: st.epoch, last_seq: st.seq }));
         }
         this.startPing();
-        clearTimeout(this.stableTimer);
-        this.stableTimer = setTimeout(() => { this.attempt = 0; }, 5000); // open a while: reset the backoff
+        this.openedAt = Date.now();
+        this.down = '';
         this.setStatus('open');
         this.dispatchEvent(new Event('ready'));
         return;
@@ -581,7 +668,6 @@ export class Live extends EventTarget {
       case 'snapshot': {
         const st = this.stores.get(m.topic);
         if (!st) return;
-        this.attempt = 0; // a full round trip worked: reset the backoff
         st.applySnapshot(m);
         this.dispatchEvent(new CustomEvent('update', { detail: { topic: m.topic, snapshot: true } }));
         return;
@@ -631,7 +717,6 @@ export class Live extends EventTarget {
   }
 
   stopPing() {
-    clearTimeout(this.stableTimer);
     clearTimeout(this.firstPing);
     clearInterval(this.pingTimer);
     clearTimeout(this.deadTimer);
@@ -644,10 +729,7 @@ export class Live extends EventTarget {
     ws.onclose = null;
     ws.onmessage = null;
     try { ws.close(); } catch { /* already closed */ }
-    this.ws = null;
-    this.ready = false;
-    this.stopPing();
-    this.retry();
+    this.lost(ws, 1006);
   }
 }
 
@@ -912,10 +994,11 @@ export function safeURL(url) {
   } catch { return ''; }
 }
 
-const SOURCE_NAMES = { x: 'X', mastodon: 'Mastodon', bluesky: 'Bluesky', app: 'Ovation', webhook: 'Webhook' };
+const SOURCE_NAMES = { x: 'X', mastodon: 'Mastodon', bluesky: 'Bluesky', webhook: 'Webhook' };
 
-// sourceName names a feed source for people ("Mastodon", "X"…).
-export function sourceName(s) { return SOURCE_NAMES[s] || String(s || ''); }
+// sourceName names a feed source for people ("Mastodon", "X"…); posts from
+// the event page come from its audience, not from a product they never saw.
+export function sourceName(s) { return s === 'app' ? t('source_app') : SOURCE_NAMES[s] || String(s || ''); }
 
 // authorLine is how a post is signed: the display name, then the handle
 // (in-app pseudonyms are not shown: they mean nothing to people).

@@ -55,14 +55,15 @@ async function boot() {
     } catch (e) {
       main.replaceChildren(h('div', { class: 'hidden-note' }, h('p', { text: e.code === 'not_found' ? t('no_event') : t('reconnecting') })));
       $('reconnecting').hidden = e.code === 'not_found';
-      await new Promise((r) => setTimeout(r, Math.min(30000, 2000 * 2 ** attempt)));
+      await new Promise((r) => setTimeout(r, Math.min(5000, 1000 * 2 ** attempt) * (0.7 + Math.random() * 0.6)));
     }
   }
   live = new Live({ topics: [`stage:${roomId}`] });
   const render = scheduler(renderAll);
   live.addEventListener('update', render);
   followFeed(live, code, render);
-  live.addEventListener('status', () => { $('reconnecting').hidden = live.status === 'open'; });
+  live.addEventListener('status', renderConn);
+  window.addEventListener('langchange', renderConn);
   live.addEventListener('update', (ev) => {
     // After a server restart the public URL may differ: fetch the QR code again.
     const st = live.store(`stage:${roomId}`);
@@ -71,6 +72,21 @@ async function boot() {
   window.addEventListener('langchange', () => { view = { key: '' }; renderAll(); });
   startCountdowns(() => live.offset);
   live.connect();
+}
+
+// renderConn shows the connection state above everything (the ticker
+// included) and greys the live figures (phones, votes, timers, results)
+// while the screen cannot vouch for them: disconnected, or a cluster edge
+// that receives no frames.
+function renderConn() {
+  const mark = $('reconnecting');
+  const stale = live.status !== 'open' || live.degraded;
+  mark.hidden = !stale;
+  document.body.classList.toggle('stale', stale);
+  if (!stale) { delete mark.dataset.down; return; }
+  const down = live.status === 'open' ? 'degraded' : live.down || '';
+  mark.dataset.down = down || 'unknown';
+  mark.lastElementChild.textContent = down === 'degraded' ? t('stage_degraded') : down ? t(`stage_offline_${down}`) : t('reconnecting');
 }
 
 function joinURL(ev) { return `${joinBase}/e/${ev.code}`; }

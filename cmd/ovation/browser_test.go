@@ -238,7 +238,7 @@ func (tb *tab) click(sel string) {
 	center := `document.querySelector(` + jsString(sel) + `).scrollIntoView({block: 'center', inline: 'center'})`
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(tb.ctx, waitTimeout)
-		err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Evaluate[chromedp.Void](center),
+		err := chromedp.Do(ctx, tb.reveal(sel), chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Evaluate[chromedp.Void](center),
 			chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 		cancel()
 		if err == nil {
@@ -252,7 +252,20 @@ func (tb *tab) click(sel string) {
 
 func (tb *tab) typeInto(sel, text string) {
 	tb.t.Helper()
-	tb.do("type into "+sel, chromedp.SendKeys(chromedp.CSS(sel), text, chromedp.NodeVisible))
+	tb.do("type into "+sel, tb.reveal(sel), chromedp.SendKeys(chromedp.CSS(sel), text, chromedp.NodeVisible))
+}
+
+// reveal waits for the element sel and, when it is in a section of the
+// page not shown (a hidden tab panel of the audience page), taps that
+// section's tab first, as a person would.
+func (tb *tab) reveal(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](`(() => {
+  const el = document.querySelector(`+jsString(sel)+`);
+  if (!el) return false;
+  const panel = el.closest('[role=tabpanel][hidden]');
+  if (panel) document.getElementById(panel.getAttribute('aria-labelledby'))?.click();
+  return true;
+})()`, chromedp.WithPollingInterval(40*time.Millisecond), chromedp.WithPollingTimeout(waitTimeout))
 }
 
 // key presses a key on the page, with nothing focused: the way a
