@@ -12,7 +12,7 @@
 import {
   api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, setAvailableLangs, applyBrand, fieldErrorText, latestFeed, feedPost, followFeed,
   Live, VoteSender, startCountdowns, scheduler, rankingList, fmtScore, haptic,
-  boardFrames, sortEntries,
+  boardFrames, sortEntries, fitText,
 } from '/static/ovation.js';
 import { kindOf, pitchQuestion } from '/static/kinds/index.js';
 
@@ -35,7 +35,11 @@ let live = null;
 let votes = null;
 let rejoining = null;
 let editing = false;
+let nameLang = ''; // the event's language, that of its names and titles
 const cards = new Map(); // key → {el, update()}
+
+// fitName fits a name or a title to its box, at least .75 of the reader's text size.
+const fitName = (el) => fitText(el, { min: '.75rem', lang: nameLang });
 
 initTheme();
 wireLangSwitch();
@@ -77,7 +81,9 @@ function rejoin() {
 function brand(ev) {
   applyBrand(ev.color);
   setAvailableLangs(ev.languages);
+  nameLang = ev.languages?.[0] || nameLang;
   $('title').textContent = document.title = ev.title;
+  fitName($('title'));
   const logo = $('logo');
   if (ev.logo_url && logo.getAttribute('src') !== ev.logo_url) logo.src = ev.logo_url;
   logo.hidden = !ev.logo_url;
@@ -144,10 +150,11 @@ function showWelcome(ev) {
   cardsBox.replaceChildren(h('section', { class: 'card aud-hero', attrs: { 'aria-labelledby': 'welcome-title' } },
     ev.logo_url ? h('img', { class: 'hero-logo', src: ev.logo_url, alt: '' }) : h('div', { class: 'hero-mark' }, icon('mark')),
     h('p', { class: 'eyebrow', text: t('welcome_to') }),
-    h('h1', { id: 'welcome-title', text: ev.title }),
-    h('p', { class: 'muted', text: t('welcome_hint') }),
-    h('div', { style: { textAlign: 'left', marginTop: '1.2rem' } },
+    h('h1', { id: 'welcome-title', class: 'fit-lines', text: ev.title }),
+    h('p', { class: 'muted welcome-hint', text: t('welcome_hint') }),
+    h('div', { class: 'welcome-form' },
       joinForm(ev, { submitLabel: t('join'), onJoined: start }))));
+  fitName($('welcome-title'));
   window.addEventListener('langchange', () => { if (!live) showWelcome(ev); }, { once: true });
 }
 
@@ -394,6 +401,7 @@ function renderAll() {
   if (newsTarget && !wanted.includes(newsTarget)) { newsBox.hidden = true; newsTarget = null; }
   if (fresh.length) cue(...fresh[0]);
   cueReady = true;
+  for (const box of [cardsBox, meetBox]) box.querySelectorAll('.fit-line, .fit-lines').forEach(fitName);
 }
 
 // ---------------------------------------------------------------- feed ----
@@ -705,7 +713,7 @@ function renderMeet(stage) {
 
 function meetRow(p, requested) {
   const li = h('li', { class: 'meet-row', dataset: { pitch: String(p.id) } },
-    h('div', { class: 'row' }, h('strong', { class: 'meet-team', text: p.team }), h('span', { class: 'spacer' }),
+    h('div', { class: 'row' }, h('strong', { class: 'meet-team fit-line', text: p.team, lang: nameLang || undefined }), h('span', { class: 'spacer' }),
       requested ? h('span', { class: 'tag on', id: `meet-${p.id}-sent` }, icon('check'), h('span', { text: t('meet_sent') })) : null));
   if (requested) {
     li.append(h('button', { type: 'button', class: 'btn-ghost btn-block', id: `meet-${p.id}-withdraw`, text: t('meet_withdraw'), onclick: (ev) => withdraw(p, ev.currentTarget) }));
@@ -860,8 +868,8 @@ function pitchCard(pitchId) {
   const target = `pitch:${pitchId}`;
   const tag = h('span', { class: 'tag live' });
   const clock = h('span', { class: 'countdown', attrs: { role: 'timer', 'aria-label': t('time_left') } });
-  const team = h('h1', { class: 'team-name', id: `team-${pitchId}` });
-  const presenter = h('p', { class: 'muted' });
+  const team = h('h1', { class: 'team-name fit-lines', id: `team-${pitchId}` });
+  const presenter = h('p', { class: 'muted fit-lines' });
   const prompt = h('p', { class: 'prompt', id: `prompt-${pitchId}` });
   let keys = h('div');
   const status = h('p', { class: 'vote-status', attrs: { role: 'status' } });
@@ -910,7 +918,7 @@ function pitchCard(pitchId) {
 function pollCard(pollId) {
   const target = `poll:${pollId}`;
   const tag = h('span', { class: 'tag live', text: t('poll') });
-  const question = h('h1', { id: `q-${pollId}` });
+  const question = h('h1', { id: `q-${pollId}`, class: 'fit-lines' });
   const prompt = h('p', { class: 'prompt' });
   let keys = null;
   const status = h('p', { class: 'vote-status', attrs: { role: 'status' } });
@@ -949,7 +957,7 @@ function pollCard(pollId) {
 
 function rankingCard(roundId) {
   const list = h('div');
-  const title = h('h1', {});
+  const title = h('h1', { class: 'fit-lines' });
   const el = h('section', { class: 'card ranking-card', dataset: { round: String(roundId) } }, h('p', { class: 'eyebrow', text: t('ranking') }), title, list);
   let last = null;
   return {

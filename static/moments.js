@@ -67,14 +67,26 @@ function render() {
     h('span', { class: 'tag', text: t('moments_posts', { n: total }) }),
     ...Object.entries(page.by_source || {}).map(([src, n]) => h('span', { class: 'tag', text: `${sourceName(src)} ${n}` })),
     params.get('from') ? null : h('span', { class: 'muted', text: t('moments_range') }));
-  $('chart-box').replaceChildren(chart(page), h('figcaption', { class: 'small muted', text: t('moments_chart') }));
+  drawChart();
   renderMoments();
 }
 
-// chart draws one bar per minute from the first to the last minute with a
-// post, the peaks in the accent colour with their number above.
-function chart(p) {
-  const W = 960, H = 260, L = 40, R = 12, T = 26, B = 28;
+// drawChart draws the chart at the width of its box, again when that changes.
+let chartWidth = 0;
+function drawChart() {
+  chartWidth = $('chart-box').clientWidth;
+  $('chart-box').replaceChildren(chart(page, chartWidth), h('figcaption', { class: 'small muted', text: t('moments_chart') }));
+}
+new ResizeObserver(() => { if (page && $('chart-box').clientWidth !== chartWidth) drawChart(); }).observe($('chart-box'));
+
+// chart draws one bar per minute with a post, the peaks in the accent colour
+// with their number above, on a time axis that ends at the period's end
+// (now, unless ?to= is earlier) and spans ten minutes at least. It is width
+// CSS pixels wide, so that its labels keep the page's text size.
+function chart(p, width) {
+  const W = Math.max(280, Math.round(width || 960)), H = W < 600 ? 220 : 260;
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+  const L = Math.round(2.6 * rem), R = 12, T = Math.round(1.6 * rem), B = Math.round(1.9 * rem);
   const pts = p.volume.map((v) => ({ at: Date.parse(v.minute), n: v.count }));
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'vchart', id: 'volume-chart', role: 'img' });
   if (!pts.length) {
@@ -84,9 +96,13 @@ function chart(p) {
     return root;
   }
   const minute = 60000;
-  const t0 = Math.min(...pts.map((x) => x.at));
-  const t1 = Math.max(...pts.map((x) => x.at)) + minute;
-  const span = Math.max(t1 - t0, 10 * minute);
+  const now = Date.now();
+  const last = Math.max(...pts.map((x) => x.at));
+  const t1 = Math.max(last, Math.min(Date.parse(p.to) || now, now));
+  const t0 = Math.min(...pts.map((x) => x.at), t1 - 10 * minute);
+  const span = t1 - t0;
+  root.dataset.from = new Date(t0).toISOString();
+  root.dataset.to = new Date(t1).toISOString();
   const max = Math.max(1, ...pts.map((x) => x.n));
   const x = (at) => L + ((W - L - R) * (at - t0)) / span;
   const y = (n) => H - B - ((H - B - T) * n) / max;
@@ -99,21 +115,23 @@ function chart(p) {
     lab.textContent = String(n);
     root.append(lab, svg('line', { x1: L, x2: W - R, y1: y(n), y2: y(n), class: 'vc-grid' }));
   }
-  for (let i = 0; i <= 4; i++) {
-    const at = t0 + (span * i) / 4;
-    const lab = svg('text', { x: x(at), y: H - 8, 'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle', class: 'vc-label' });
+  const ticks = Math.max(1, Math.min(4, Math.floor((W - L - R) / (6 * rem))));
+  for (let i = 0; i <= ticks; i++) {
+    const at = t0 + (span * i) / ticks;
+    const lab = svg('text', { x: x(at), y: H - 8, 'text-anchor': i === 0 ? 'start' : i === ticks ? 'end' : 'middle', class: 'vc-label' });
     lab.textContent = fmtHM(new Date(at).toISOString());
     root.append(lab);
   }
   for (const pt of pts) {
     const peak = peaks.get(pt.at);
-    const bar = svg('rect', { x: x(pt.at), y: y(pt.n), width: bw, height: Math.max(0, H - B - y(pt.n)), class: peak ? 'vc-bar vc-peak' : 'vc-bar' });
+    const w = Math.max(1.5, Math.min(bw, x(t1) - x(pt.at))); // the current minute ends now
+    const bar = svg('rect', { x: x(pt.at), y: y(pt.n), width: w, height: Math.max(0, H - B - y(pt.n)), class: peak ? 'vc-bar vc-peak' : 'vc-bar' });
     const tip = svg('title');
     tip.textContent = `${fmtHM(new Date(pt.at).toISOString())} · ${t('moments_posts', { n: pt.n })}`;
     bar.append(tip);
     root.append(bar);
     if (peak) {
-      const cx = x(pt.at) + bw / 2;
+      const cx = Math.min(x(pt.at) + w / 2, W - 10);
       const a = svg('a', { href: `#moment-${peak}` }, svg('circle', { cx, cy: y(pt.n) - 11, r: 9, class: 'vc-dot' }));
       const num = svg('text', { x: cx, y: y(pt.n) - 7, 'text-anchor': 'middle', class: 'vc-num' });
       num.textContent = String(peak);

@@ -16,7 +16,7 @@
 import {
   boardFrames, boardHighlight, sortEntries,
   api, t, h, icon, applyI18n, setLang, applyBrand, Live, startCountdowns, scheduler, hostPath,
-  hasJury, scoreParts, entryData, fmtScore, latestFeed, feedPost, authorLine, followFeed,
+  hasJury, scoreParts, entryData, fmtScore, latestFeed, feedPost, authorLine, followFeed, fitText, fitLines,
 } from '/static/ovation.js';
 import { kindOf, pitchQuestion } from '/static/kinds/index.js';
 
@@ -40,6 +40,10 @@ let roomId = 0;
 let joinBase = location.origin; // scheme://host of the public join URL
 let qrVersion = '';
 let view = { key: '', update: () => {} };
+let nameLang = ''; // the event's language, that of its names and titles
+
+// fitName fits a name or a title to its box; a hall reads nothing under 3vh (32 px at 1080p).
+const fitName = (el) => fitText(el, { min: '3vh', lang: nameLang });
 
 async function boot() {
   for (let attempt = 0; ; attempt++) {
@@ -94,7 +98,9 @@ function qrSrc(ev) { return `/api/events/${encodeURIComponent(ev.code)}/qr.svg${
 
 function applyEvent(ev) {
   applyBrand(ev.color);
+  nameLang = ev.languages?.[0] || nameLang;
   $('title').textContent = document.title = ev.title;
+  fitName($('title'));
   $('joincode').textContent = ev.code;
   $('joinurl').textContent = hostPath(joinURL(ev));
   const qr = $('qr-small');
@@ -216,6 +222,12 @@ function wallView() {
       // Two rows at least, so that a few posts are not stretched to the full height.
       grid.dataset.rows = String(Math.max(2, Math.ceil(items.length / 3)));
       grid.replaceChildren(...items.map((it) => feedPost(it, { cls: 'post wall-card', link: false })));
+      for (const card of grid.children) {
+        card.querySelector('.post-author').classList.add('fit-line');
+        const text = card.querySelector('.post-text');
+        text.classList.add('fill-lines');
+        fitLines(text);
+      }
     },
   };
 }
@@ -268,10 +280,11 @@ function boardView() {
       const max = Math.max(1, ...entries.map((e) => e.upvotes));
       list.replaceChildren(...entries.map((e, i) => h('li', { class: `sb-row${e.pinned ? ' pinned' : ''}`, dataset: { entryId: String(e.id) } },
         h('span', { class: 'sb-rank', text: String(i + 1) }),
-        h('div', { class: 'sb-main' }, h('div', { class: 'sb-text', text: e.text }),
+        h('div', { class: 'sb-main' }, h('div', { class: 'sb-text fill-lines', text: e.text }),
           h('div', { class: 'sb-bar' }, h('span', { style: { width: `${(100 * e.upvotes) / max}%` } })),
-          h('div', { class: 'sb-who', text: e.display_name || t('board_anonymous') })),
+          h('div', { class: 'sb-who fit-line', text: e.display_name || t('board_anonymous') })),
         h('span', { class: 'sb-ups' }, icon('up'), h('strong', { text: String(e.upvotes) })))));
+      list.querySelectorAll('.sb-text').forEach(fitLines);
     },
   };
 }
@@ -285,13 +298,13 @@ function renderRunOrder(round) {
   if (box.dataset.sig === sig) return;
   box.dataset.sig = sig;
   box.replaceChildren(...round.pitches.map((p, i) => h('span', {
-    class: `step${i === idx ? ' now' : i < idx ? ' done' : ''}`, text: `${i + 1}  ${p.team}`,
+    class: `step fit-line${i === idx ? ' now' : i < idx ? ' done' : ''}`, text: `${i + 1}  ${p.team}`, lang: nameLang || undefined,
   })));
 }
 
 function lobbyView() {
   const logo = h('img', { class: 'lobby-logo', alt: '' });
-  const title = h('h1');
+  const title = h('h1', { class: 'fit-lines' });
   const urlStep = h('strong');
   const codeEl = h('span', { class: 'code', id: 'lobby-code' });
   const qr = h('img', { id: 'lobby-qr' });
@@ -311,6 +324,7 @@ function lobbyView() {
     update(stage, store, connected) {
       const ev = stage.event;
       title.textContent = ev.title;
+      fitName(title);
       if (ev.logo_url && logo.getAttribute('src') !== ev.logo_url) logo.src = ev.logo_url;
       logo.hidden = !ev.logo_url;
       codeEl.textContent = ev.code;
@@ -326,8 +340,8 @@ function lobbyView() {
 
 function pitchView(pitchId) {
   const kicker = h('div', { class: 'stage-kicker' });
-  const team = h('div', { class: 'stage-team', id: 'stage-team' });
-  const presenter = h('div', { class: 'stage-presenter' });
+  const team = h('div', { class: 'stage-team fit-lines', id: 'stage-team' });
+  const presenter = h('div', { class: 'stage-presenter fit-lines' });
   const clock = h('div', { class: 'countdown', attrs: { role: 'timer' } });
   const pill = h('span', { class: 'state-pill' });
   const count = h('span', { class: 'vote-count', id: 'stage-votes' });
@@ -348,6 +362,8 @@ function pitchView(pitchId) {
       kicker.textContent = `${t('on_stage')} · ${i + 1}/${round.pitches.length}`;
       team.textContent = p.team;
       presenter.textContent = p.presenter;
+      fitName(team);
+      fitName(presenter);
       clock._timer = p.timer;
       pill.textContent = p.state === 'voting' ? t('voting_open') : p.state === 'closed' ? t('voting_closed') : t('voting_soon');
       pill.className = `state-pill${p.state === 'voting' ? ' open' : ''}`;
@@ -372,7 +388,7 @@ function pitchView(pitchId) {
 }
 
 function pollView(pollId) {
-  const question = h('div', { class: 'stage-question' });
+  const question = h('div', { class: 'stage-question fit-lines' });
   const pill = h('span', { class: 'state-pill' });
   const count = h('span', { class: 'vote-count' });
   const bars = h('div', { class: 'bars', id: 'stage-bars' });
@@ -388,6 +404,7 @@ function pollView(pollId) {
       pill.textContent = p.state === 'open' ? t('voting_open') : t('voting_closed');
       pill.className = `state-pill${p.state === 'open' ? ' open' : ''}`;
       question.textContent = p.question;
+      fitName(question);
       const tally = store.get(`tally:poll:${pollId}`);
       const show = !!tally && !tally.hidden;
       const total = tally ? tally.total : 0;
@@ -434,7 +451,7 @@ function renderReveal(el, body, entries, withJury) {
   let order = 0;
   const restItems = rest.map((e) => h('li', { class: 'reveal-item', dataset: entryData(e) },
     h('span', { class: 'rank', text: String(e.rank) }),
-    h('span', {}, h('strong', { text: e.team }), h('span', { class: 'parts', text: scoreParts(e, withJury) })),
+    h('span', {}, h('strong', { class: 'fit-line', text: e.team }), h('span', { class: 'parts', text: scoreParts(e, withJury) })),
     h('span', { class: 'score', text: e.audience.count + e.jury.count ? fmtScore(e.score) : '–' })));
   // The last places are revealed first.
   restItems.slice().reverse().forEach((li) => li.style.setProperty('--i', String(order++)));
@@ -443,8 +460,8 @@ function renderReveal(el, body, entries, withJury) {
     const n = e.audience.count + e.jury.count;
     return h('div', { class: `place p${e.rank} reveal-item`, dataset: entryData(e) },
       h('div', { class: 'who' },
-        h('div', { class: 'team', text: e.team }),
-        e.presenter ? h('div', { class: 'presenter', text: e.presenter }) : null,
+        h('div', { class: 'team fit-lines', text: e.team }),
+        e.presenter ? h('div', { class: 'presenter fit-lines', text: e.presenter }) : null,
         h('div', { class: 'score', text: n ? fmtScore(e.score) : '–' }),
         h('div', { class: 'parts', text: scoreParts(e, withJury) })),
       h('div', { class: 'block', text: String(e.rank), attrs: { 'aria-label': t('rank_n', { n: e.rank }) } }));
@@ -454,6 +471,7 @@ function renderReveal(el, body, entries, withJury) {
   body.classList.toggle('solo', rest.length === 0);
   body.replaceChildren(h('div', { class: 'podium', id: 'podium' }, places),
     ...(rest.length ? [h('ol', { class: 'rest', id: 'rest', start: 4 }, restItems)] : []));
+  body.querySelectorAll('.fit-line, .fit-lines').forEach(fitName);
   // The list in rank order, for screen readers and tests.
   el.dataset.order = entries.map((e) => e.pitch_id).join(',');
   const last = places[1].classList.contains('reveal-item') ? places[1] : null;
