@@ -297,6 +297,7 @@ func (s *Server) Routes() *echo.Echo {
 	mod(http.MethodPatch, "/events/:code", s.handleUpdateEvent)
 	mod(http.MethodPost, "/events/:code/rooms", s.handleCreateRoom)
 	mod(http.MethodPatch, "/rooms/:id", s.handleUpdateRoom)
+	mod(http.MethodPut, "/rooms/:id/screen", s.handleSetScreen)
 	mod(http.MethodPost, "/events/:code/rounds", s.handleCreateRound)
 	mod(http.MethodPatch, "/rounds/:id", s.handleUpdateRound)
 	mod(http.MethodPost, "/rounds/:id/pitches", s.handleCreatePitch)
@@ -869,6 +870,27 @@ func (s *Server) handleCreateRoom(c echo.Context) error {
 	})
 }
 
+// handleSetScreen sends a room's stage screens to {"screen":"lobby"}, "blank" or "current".
+func (s *Server) handleSetScreen(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Screen *string `json:"screen"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	if in.Screen == nil {
+		return live.FieldErrorf("screen", "Screen must be current, lobby or blank.")
+	}
+	if err := s.engine.SetScreen(c.Request().Context(), actor(c), id, *in.Screen); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
 func (s *Server) handleUpdateRoom(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -880,15 +902,17 @@ func (s *Server) handleUpdateRoom(c echo.Context) error {
 }
 
 type roundInput struct {
-	RoomID *int64  `json:"room_id"`
-	Title  *string `json:"title"`
-	Scale  *int    `json:"scale"`
+	RoomID     *int64  `json:"room_id"`
+	Title      *string `json:"title"`
+	Scale      *int    `json:"scale"`
+	AutoReveal *bool   `json:"auto_reveal"`
 }
 
 func (in roundInput) apply(r *live.Round) {
 	set(&r.RoomID, in.RoomID)
 	set(&r.Title, in.Title)
 	set(&r.Scale, in.Scale)
+	set(&r.AutoReveal, in.AutoReveal)
 }
 
 func (s *Server) handleCreateRound(c echo.Context) error {
@@ -1115,17 +1139,17 @@ func (s *Server) handleResults(c echo.Context) error {
 func writeResultsCSV(w http.ResponseWriter, res *live.Results) error {
 	cw := csv.NewWriter(w)
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
-	_ = cw.Write([]string{"kind", "round_or_poll", "rank", "item", "presenter", "audience_votes", "audience_mean", "jury_votes", "jury_mean", "score"})
+	_ = cw.Write([]string{"kind", "round_or_poll", "rank", "item", "presenter", "audience_votes", "audience_mean", "jury_votes", "jury_mean", "score", "tie_break"})
 	for _, r := range res.Rounds {
 		for _, e := range r.Ranking {
 			_ = cw.Write([]string{"pitch", csvSafe(r.Round.Title), strconv.Itoa(e.Rank), csvSafe(e.Team), csvSafe(e.Presenter),
-				strconv.FormatInt(e.Audience.Count, 10), f(e.Audience.Mean), strconv.FormatInt(e.Jury.Count, 10), f(e.Jury.Mean), f(e.Score)})
+				strconv.FormatInt(e.Audience.Count, 10), f(e.Audience.Mean), strconv.FormatInt(e.Jury.Count, 10), f(e.Jury.Mean), f(e.Score), e.TieBreak})
 		}
 	}
 	for _, p := range res.Polls {
 		for _, row := range p.Rows {
 			_ = cw.Write([]string{"poll", csvSafe(p.Poll.Question), "", csvSafe(row.Item), "", strconv.FormatInt(row.Audience, 10), "",
-				strconv.FormatInt(row.Jury, 10), "", ""})
+				strconv.FormatInt(row.Jury, 10), "", "", ""})
 		}
 	}
 	cw.Flush()

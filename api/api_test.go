@@ -407,6 +407,10 @@ func TestHTTPBadInputChangesNothing(t *testing.T) {
 		{"invalid event field is invalid", "PATCH", "/api/events/" + f.Code, `{"color":"red"}`, modAuth, 400, live.EInvalid},
 		{"taken event code is a conflict", "PATCH", "/api/events/" + f.Code, `{"code":"OTHER"}`, modAuth, 409, live.EConflict},
 		{"reorder missing a pitch is invalid", "PUT", round + "/order", map[string]any{"pitch_ids": f.Pitches[:2]}, modAuth, 400, live.EInvalid},
+		{"unknown screen is invalid", "PUT", fmt.Sprintf("/api/rooms/%d/screen", f.RoomID), `{"screen":"disco"}`, modAuth, 400, live.EInvalid},
+		{"missing screen is invalid", "PUT", fmt.Sprintf("/api/rooms/%d/screen", f.RoomID), `{}`, modAuth, 400, live.EInvalid},
+		{"screen of an unknown room is not found", "PUT", "/api/rooms/999999/screen", `{"screen":"lobby"}`, modAuth, 404, live.ENotFound},
+		{"screen without auth is unauthorized", "PUT", fmt.Sprintf("/api/rooms/%d/screen", f.RoomID), `{"screen":"lobby"}`, nil, 401, live.EUnauthorized},
 
 		// Ids.
 		{"unknown event is not found", "GET", "/api/events/NOPE/model", nil, modAuth, 404, live.ENotFound},
@@ -887,7 +891,7 @@ func TestResultsExport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) != 1+3+3 || rows[0][0] != "kind" || rows[0][5] != "audience_votes" {
+		if len(rows) != 1+3+3 || rows[0][0] != "kind" || rows[0][5] != "audience_votes" || rows[0][10] != "tie_break" {
 			t.Fatalf("rows = %q", rows)
 		}
 		byItem := map[string][]string{}

@@ -23,7 +23,12 @@ import (
 // Cookie and header names.
 const (
 	SessionCookie = "ovation_session"
-	CSRFHeader    = "X-CSRF-Token"
+	// SignedInCookie is set beside the session cookie, readable by the
+	// page's script and holding no secret ("1"): a page without it knows it
+	// is not logged in and shows the login form without asking
+	// GET /api/session (whose 401 the browser would log as an error).
+	SignedInCookie = "ovation_signed_in"
+	CSRFHeader     = "X-CSRF-Token"
 )
 
 // tokenClaims is the payload of a participant token.
@@ -151,6 +156,8 @@ func (s *Server) handleLogin(c echo.Context) error {
 	}
 	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.CookieSecure,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(sessionTTL.Seconds())})
+	c.SetCookie(&http.Cookie{Name: SignedInCookie, Value: "1", Path: "/", Secure: s.cfg.CookieSecure,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(sessionTTL.Seconds())})
 	return c.JSON(http.StatusOK, map[string]any{"csrf_token": csrf})
 }
 
@@ -161,6 +168,7 @@ func (s *Server) handleLogout(c echo.Context) error {
 		}
 	}
 	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1, SameSite: http.SameSiteStrictMode})
+	c.SetCookie(&http.Cookie{Name: SignedInCookie, Value: "", Path: "/", MaxAge: -1, SameSite: http.SameSiteStrictMode})
 	return c.NoContent(http.StatusNoContent)
 }
 

@@ -18,8 +18,10 @@ const (
 	RoundStart       = "start"        // pending → running; first pitch on stage
 	RoundNext        = "next"         // close the current pitch's voting, next pitch on stage
 	RoundPrevious    = "previous"     // back to the previous pitch
-	RoundReveal      = "reveal"       // close any open voting, finish, show the ranking
-	RoundHideRanking = "hide_ranking" // take the ranking off the screens
+	RoundReveal      = "reveal"       // show the ranking on the room's screens; the round carries on as it was
+	RoundNextPlace   = "next_place"   // reveal the next place of the shown ranking, from the last up to first
+	RoundHideRanking = "hide_ranking" // take the ranking off the screens: back to the round where it was
+	RoundFinish      = "finish"       // running → finished: close any open voting, stop the timers
 )
 
 // Pitch actions.
@@ -58,7 +60,7 @@ func (e *Engine) CreateEvent(ctx context.Context, actor string, ev *Event) (*Eve
 		return nil, err
 	}
 	es := newEventState(ev)
-	room := &Room{EventID: ev.ID, Name: ev.FirstRoomName()}
+	room := &Room{EventID: ev.ID, Name: ev.FirstRoomName(), Screen: ScreenCurrent}
 	if err := e.store.SaveRoom(ctx, room); err != nil {
 		return nil, err
 	}
@@ -114,7 +116,7 @@ func (e *Engine) CreateRoom(ctx context.Context, actor, code string, r *Room) (*
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
-	r.ID, r.EventID, r.ActiveRoundID = 0, es.ev.ID, 0
+	r.ID, r.EventID, r.ActiveRoundID, r.Screen = 0, es.ev.ID, 0, ScreenCurrent
 	if err := e.store.SaveRoom(ctx, r); err != nil {
 		return nil, err
 	}
@@ -127,12 +129,12 @@ func (e *Engine) CreateRoom(ctx context.Context, actor, code string, r *Room) (*
 	return &c, nil
 }
 
-// UpdateRoom renames a room.
+// UpdateRoom renames a room. Its screen changes with SetScreen only.
 func (e *Engine) UpdateRoom(ctx context.Context, actor string, id int64, edit func(*Room) error) (*Room, error) {
 	key := "room:" + strconv.FormatInt(id, 10)
 	return update(ctx, e, actor, key, func(es *eventState) *Room { return es.rooms[id] }, edit,
 		func(_ *eventState, old, c *Room) error {
-			c.ID, c.EventID, c.ActiveRoundID = old.ID, old.EventID, old.ActiveRoundID
+			c.ID, c.EventID, c.ActiveRoundID, c.Screen = old.ID, old.EventID, old.ActiveRoundID, old.Screen
 			return c.Validate()
 		},
 		e.store.SaveRoom)
@@ -153,7 +155,7 @@ func (e *Engine) CreateRound(ctx context.Context, actor, code string, r *Round) 
 	if es.rooms[r.RoomID] == nil {
 		return nil, &Error{Code: EInvalid, Field: "room_id", Message: "No such room in this event."}
 	}
-	r.ID, r.EventID, r.CurrentPitchID, r.RankingRevealed, r.Pitches = 0, es.ev.ID, 0, false, nil
+	r.ID, r.EventID, r.CurrentPitchID, r.RankingRevealed, r.RevealedPlaces, r.Pitches = 0, es.ev.ID, 0, false, 0, nil
 	if err := e.store.SaveRound(ctx, r); err != nil {
 		return nil, err
 	}
@@ -165,13 +167,14 @@ func (e *Engine) CreateRound(ctx context.Context, actor, code string, r *Round) 
 	return &c, nil
 }
 
-// UpdateRound edits a round's title; its room and scale only while it is
-// pending and has no votes.
+// UpdateRound edits a round's title and AutoReveal; its room and scale only
+// while it is pending and has no votes.
 func (e *Engine) UpdateRound(ctx context.Context, actor string, id int64, edit func(*Round) error) (*Round, error) {
 	key := "round:" + strconv.FormatInt(id, 10)
 	_, err := update(ctx, e, actor, key, func(es *eventState) *Round { return es.rounds[id] }, edit,
 		func(es *eventState, old, c *Round) error {
-			c.ID, c.EventID, c.State, c.CurrentPitchID, c.RankingRevealed, c.Pitches = old.ID, old.EventID, old.State, old.CurrentPitchID, old.RankingRevealed, old.Pitches
+			c.ID, c.EventID, c.State, c.CurrentPitchID, c.Pitches = old.ID, old.EventID, old.State, old.CurrentPitchID, old.Pitches
+			c.RankingRevealed, c.RevealedPlaces = old.RankingRevealed, old.RevealedPlaces
 			if (c.RoomID != old.RoomID || c.Scale != old.Scale) && old.State != RoundPending {
 				return Errorf(ETransition, "Room and scale can only change before the round starts.")
 			}
@@ -429,18 +432,17 @@ func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit fu
 }
 
 // RoundAction runs one of the round actions (RoundStart, RoundNext, …).
+//
+// Revealing the ranking changes nothing but what the room's screens show:
+// the pitch on stage, its voting and its timer stay as they are, and
+// RoundHideRanking brings the screens back to them. Only RoundFinish ends
+// the round. Refusals are ETransition (EInvalid for an unknown action) and
+// change nothing.
 func (e *Engine) RoundAction(ctx context.Context, actor string, id int64, action string) error {
 	key := "round:" + strconv.FormatInt(id, 10)
 	es := e.owned(key)
 	if es == nil {
 		return Errorf(ENotFound, "No round %d.", id)
-	}
-	if action == RoundReveal {
-		// Close voting and let the votes already accepted land first, so that
-		// the ranking revealed is the final one, not one that moves a moment later.
-		if err := e.closeRoundVoting(ctx, es, actor, id); err != nil {
-			return err
-		}
 	}
 	closedVoting, err := func() (bool, error) {
 		es.mu.Lock()
@@ -487,18 +489,45 @@ func (e *Engine) RoundAction(ctx context.Context, actor string, id int64, action
 			if r.State == RoundPending {
 				return false, Errorf(ETransition, "The round has not started.")
 			}
-			for _, p := range r.Pitches {
-				if p.State == PitchVoting {
-					ch.pitch(p).State = PitchClosed
-				}
+			if r.RankingRevealed {
+				return false, Errorf(ETransition, "The ranking is already shown.")
 			}
 			rc := ch.round(r)
-			rc.State, rc.RankingRevealed = RoundFinished, true
+			rc.RankingRevealed, rc.RevealedPlaces = true, 0
+			if r.AutoReveal {
+				rc.RevealedPlaces = len(r.Pitches)
+			}
+		case RoundNextPlace:
+			if !r.RankingRevealed {
+				return false, Errorf(ETransition, "The ranking is not shown.")
+			}
+			n := len(r.Pitches)
+			if r.RevealedPlaces >= n {
+				return false, Errorf(ETransition, "Every place is already revealed.")
+			}
+			ch.round(r).RevealedPlaces = nextPlaces(r.RevealedPlaces, n)
 		case RoundHideRanking:
 			if !r.RankingRevealed {
 				return false, Errorf(ETransition, "The ranking is not shown.")
 			}
-			ch.round(r).RankingRevealed = false
+			rc := ch.round(r)
+			rc.RankingRevealed, rc.RevealedPlaces = false, 0
+		case RoundFinish:
+			switch r.State {
+			case RoundPending:
+				return false, Errorf(ETransition, "The round has not started.")
+			case RoundFinished:
+				return false, Errorf(ETransition, "The round has already finished.")
+			}
+			for _, p := range r.Pitches {
+				if p.State == PitchVoting {
+					ch.pitch(p).State = PitchClosed
+				}
+				if p.Timer.Running {
+					_ = ch.pitch(p).Timer.Pause(now)
+				}
+			}
+			ch.round(r).State = RoundFinished
 		default:
 			return false, Errorf(EInvalid, "Unknown round action %q.", action)
 		}
@@ -507,34 +536,45 @@ func (e *Engine) RoundAction(ctx context.Context, actor string, id int64, action
 	if err != nil {
 		return err
 	}
-	return e.settle(ctx, es, closedVoting)
+	// A ranking revealed includes every vote accepted before: let them land
+	// and publish the ranking they make before answering.
+	return e.settle(ctx, es, closedVoting || action == RoundReveal || action == RoundNextPlace)
 }
 
-// closeRoundVoting closes every pitch of the round still voting and waits
-// until the votes accepted before are durable and published.
-func (e *Engine) closeRoundVoting(ctx context.Context, es *eventState, actor string, id int64) error {
-	closed, err := func() (bool, error) {
-		es.mu.Lock()
-		defer es.mu.Unlock()
-		r := es.rounds[id]
-		if r.State == RoundPending {
-			return false, Errorf(ETransition, "The round has not started.")
-		}
-		ch := es.newChange()
-		for _, p := range r.Pitches {
-			if p.State == PitchVoting {
-				ch.pitch(p).State = PitchClosed
-			}
-		}
-		if !ch.closesVoting() {
-			return false, nil
-		}
-		return true, e.commit(ctx, es, ch, actor, PitchClose, "round:"+strconv.FormatInt(id, 10))
-	}()
-	if err != nil {
-		return err
+// nextPlaces returns how many places one more RoundNextPlace reveals, from
+// revealed of n: every place below the podium (4th and after) at once, then
+// third, second and first one at a time.
+func nextPlaces(revealed, n int) int {
+	if revealed < n-3 {
+		return n - 3
 	}
-	return e.settle(ctx, es, closed)
+	return min(revealed+1, n)
+}
+
+// SetScreen sends every stage screen of a room to screen: ScreenCurrent,
+// ScreenLobby or ScreenBlank (EInvalid otherwise, naming the field
+// "screen"). It is saved and audited ("screen", with the screen as the
+// detail) before the room's stage frame is published; setting the screen
+// the room already shows changes nothing.
+func (e *Engine) SetScreen(ctx context.Context, actor string, roomID int64, screen string) error {
+	key := "room:" + strconv.FormatInt(roomID, 10)
+	es := e.owned(key)
+	if es == nil {
+		return Errorf(ENotFound, "No room %d.", roomID)
+	}
+	if !ValidScreen(screen) {
+		return FieldErrorf("screen", "Screen must be current, lobby or blank.")
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	room := es.rooms[roomID]
+	if room.Screen == screen {
+		return nil
+	}
+	ch := es.newChange()
+	ch.room(room).Screen = screen
+	ch.detail = screen
+	return e.commit(ctx, es, ch, actor, "screen", key)
 }
 
 // settle waits, after voting closed, for the votes accepted before the close
@@ -810,6 +850,7 @@ func (e *Engine) DecideAnswers(ctx context.Context, actor string, t Target, deci
 // in memory changes unless every save succeeds.
 type change struct {
 	es      *eventState
+	detail  string // the audit entry's detail
 	rounds  map[*Round]*Round
 	rooms   map[*Room]*Room
 	pitches map[*Pitch]*Pitch
@@ -881,7 +922,7 @@ func (ch *change) closesVoting() bool {
 // commit saves every changed object with the action's audit entry in one
 // transaction, then swaps the copies in and publishes. es.mu must be held.
 func (e *Engine) commit(ctx context.Context, es *eventState, ch *change, actor, action, target string) error {
-	st := StateChange{Audit: &AuditEntry{EventID: es.ev.ID, Actor: actor, Action: action, Target: target, At: e.opts.Now().UTC()}}
+	st := StateChange{Audit: &AuditEntry{EventID: es.ev.ID, Actor: actor, Action: action, Target: target, Detail: ch.detail, At: e.opts.Now().UTC()}}
 	for _, c := range ch.rooms {
 		st.Rooms = append(st.Rooms, c)
 	}

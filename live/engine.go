@@ -835,25 +835,32 @@ func (e *Engine) publishStage(es *eventState, room *Room) {
 
 // RankingFrame is a round's ranking as published.
 type RankingFrame struct {
-	Type       string      `json:"type"`
-	RoundID    int64       `json:"round_id"`
-	Revealed   bool        `json:"revealed"`
-	JuryWeight int         `json:"jury_weight"`
-	Entries    []RankEntry `json:"entries"`
+	Type       string `json:"type"`
+	RoundID    int64  `json:"round_id"`
+	Revealed   bool   `json:"revealed"`
+	JuryWeight int    `json:"jury_weight"`
+	// Places is the number of places of the ranking (one per pitch);
+	// RevealedPlaces how many of them, from the last up, are revealed.
+	Places         int         `json:"places"`
+	RevealedPlaces int         `json:"revealed_places"`
+	Entries        []RankEntry `json:"entries"`
 }
 
 // publishRanking sends the ranking preview to the control topic, and to the
-// room when revealed (an empty, unrevealed ranking otherwise). es.mu must be held.
+// room the places revealed (none while the ranking is hidden). es.mu must be held.
 func (e *Engine) publishRanking(es *eventState, r *Round) {
 	es.tmu.Lock()
 	entries := RankPitches(r.Pitches, es.scores(r), es.ev.JuryWeight)
 	es.tmu.Unlock()
 	key := "ranking:" + strconv.FormatInt(r.ID, 10)
-	full := RankingFrame{"ranking", r.ID, r.RankingRevealed, es.ev.JuryWeight, entries}
-	e.pub.Publish(ControlTopic(es.ev.ID), key, mustJSON(full))
-	if !r.RankingRevealed {
-		full.Entries = []RankEntry{}
+	n := len(entries)
+	revealed := 0
+	if r.RankingRevealed {
+		revealed = min(r.RevealedPlaces, n)
 	}
+	full := RankingFrame{"ranking", r.ID, r.RankingRevealed, es.ev.JuryWeight, n, revealed, entries}
+	e.pub.Publish(ControlTopic(es.ev.ID), key, mustJSON(full))
+	full.Entries = entries[n-revealed:]
 	public := mustJSON(full)
 	e.pub.Publish(RoomTopic(r.RoomID), key, public)
 	e.pub.Publish(StageTopic(r.RoomID), key, public)

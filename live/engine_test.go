@@ -428,17 +428,69 @@ func TestPitchStateMachine(t *testing.T) {
 					tb.Fatalf("states = %s", s)
 				}
 			}},
-		{"reveal_closes_voting_and_finishes_the_round", []step{start, pitchDo(0, live.PitchOpen)}, roundDo(live.RoundReveal),
+		{"reveal_shows_the_ranking_and_keeps_the_round_where_it_was", []step{start, pitchDo(0, live.PitchOpen), pitchDo(0, live.PitchTimerStart)}, roundDo(live.RoundReveal),
 			func(tb testing.TB, h *harness, m *live.Model) {
 				r := h.roundIn(tb, m, h.round)
-				if r.State != live.RoundFinished || !r.RankingRevealed {
+				if r.State != live.RoundRunning || !r.RankingRevealed || r.RevealedPlaces != 0 || r.CurrentPitchID != h.pitches[0] {
+					tb.Fatalf("round = %+v", r)
+				}
+				if s := h.states(tb, m); s != "voting pending pending" {
+					tb.Fatalf("states = %s", s)
+				}
+				if !h.pitch(tb, m, 0).Timer.Running {
+					tb.Fatal("reveal stopped the timer")
+				}
+			}},
+		{"hide_ranking_returns_to_the_round_where_it_was", []step{start, pitchDo(0, live.PitchOpen), roundDo(live.RoundReveal), roundDo(live.RoundNextPlace)},
+			roundDo(live.RoundHideRanking), func(tb testing.TB, h *harness, m *live.Model) {
+				r := h.roundIn(tb, m, h.round)
+				if r.RankingRevealed || r.RevealedPlaces != 0 || r.State != live.RoundRunning || r.CurrentPitchID != h.pitches[0] {
+					tb.Fatalf("round = %+v", r)
+				}
+				if s := h.states(tb, m); s != "voting pending pending" {
+					tb.Fatalf("states = %s", s)
+				}
+			}},
+		{"next_works_after_a_reveal_and_hide", []step{start, roundDo(live.RoundReveal), roundDo(live.RoundHideRanking)}, roundDo(live.RoundNext),
+			func(tb testing.TB, h *harness, m *live.Model) {
+				if r := h.roundIn(tb, m, h.round); r.State != live.RoundRunning || r.CurrentPitchID != h.pitches[1] {
+					tb.Fatalf("round = %+v", r)
+				}
+			}},
+		{"next_place_reveals_one_more_place", []step{start, roundDo(live.RoundReveal), roundDo(live.RoundNextPlace)}, roundDo(live.RoundNextPlace),
+			func(tb testing.TB, h *harness, m *live.Model) {
+				if r := h.roundIn(tb, m, h.round); r.RevealedPlaces != 2 {
+					tb.Fatalf("revealed places = %d, want 2", r.RevealedPlaces)
+				}
+			}},
+		{"auto_reveal_shows_every_place_at_once", []step{start, func(h *harness, ctx context.Context) error {
+			_, err := h.e.UpdateRound(ctx, "mod", h.round, func(r *live.Round) error { r.AutoReveal = true; return nil })
+			return err
+		}}, roundDo(live.RoundReveal), func(tb testing.TB, h *harness, m *live.Model) {
+			if r := h.roundIn(tb, m, h.round); !r.RankingRevealed || r.RevealedPlaces != 3 || !r.AutoReveal {
+				tb.Fatalf("round = %+v", r)
+			}
+		}},
+		{"finish_closes_voting_stops_the_timer_and_ends_the_round", []step{start, pitchDo(0, live.PitchOpen), pitchDo(0, live.PitchTimerStart), advance(70 * time.Second)},
+			roundDo(live.RoundFinish), func(tb testing.TB, h *harness, m *live.Model) {
+				r := h.roundIn(tb, m, h.round)
+				if r.State != live.RoundFinished || r.RankingRevealed || r.CurrentPitchID != h.pitches[0] {
 					tb.Fatalf("round = %+v", r)
 				}
 				if s := h.states(tb, m); s != "closed pending pending" {
 					tb.Fatalf("states = %s", s)
 				}
+				if got := h.pitch(tb, m, 0).Timer; got != (live.Timer{RemainingMS: ms - 70_000}) {
+					tb.Fatalf("timer = %+v, want paused at -10 s", got)
+				}
 			}},
-		{"hide_ranking_takes_it_off_the_screens", []step{start, roundDo(live.RoundReveal)}, roundDo(live.RoundHideRanking),
+		{"finish_keeps_a_revealed_ranking", []step{start, roundDo(live.RoundReveal), roundDo(live.RoundNextPlace)}, roundDo(live.RoundFinish),
+			func(tb testing.TB, h *harness, m *live.Model) {
+				if r := h.roundIn(tb, m, h.round); r.State != live.RoundFinished || !r.RankingRevealed || r.RevealedPlaces != 1 {
+					tb.Fatalf("round = %+v", r)
+				}
+			}},
+		{"hide_ranking_of_a_finished_round", []step{start, roundDo(live.RoundFinish), roundDo(live.RoundReveal)}, roundDo(live.RoundHideRanking),
 			func(tb testing.TB, h *harness, m *live.Model) {
 				if r := h.roundIn(tb, m, h.round); r.RankingRevealed || r.State != live.RoundFinished {
 					tb.Fatalf("round = %+v", r)
@@ -559,12 +611,18 @@ func TestPitchStateMachine(t *testing.T) {
 		act  step
 	}{
 		{"start_of_a_running_round_is_rejected", live.ETransition, []step{start}, start},
-		{"start_of_a_finished_round_is_rejected", live.ETransition, []step{start, roundDo(live.RoundReveal)}, start},
+		{"start_of_a_finished_round_is_rejected", live.ETransition, []step{start, roundDo(live.RoundFinish)}, start},
 		{"next_before_start_is_rejected", live.ETransition, nil, roundDo(live.RoundNext)},
 		{"previous_before_start_is_rejected", live.ETransition, nil, roundDo(live.RoundPrevious)},
 		{"next_at_the_last_pitch_is_rejected", live.ETransition, []step{start, pitchDo(2, live.PitchStage)}, roundDo(live.RoundNext)},
 		{"previous_at_the_first_pitch_is_rejected", live.ETransition, []step{start}, roundDo(live.RoundPrevious)},
-		{"next_after_finish_is_rejected", live.ETransition, []step{start, roundDo(live.RoundReveal)}, roundDo(live.RoundNext)},
+		{"next_after_finish_is_rejected", live.ETransition, []step{start, roundDo(live.RoundFinish)}, roundDo(live.RoundNext)},
+		{"finish_before_start_is_rejected", live.ETransition, nil, roundDo(live.RoundFinish)},
+		{"finish_twice_is_rejected", live.ETransition, []step{start, roundDo(live.RoundFinish)}, roundDo(live.RoundFinish)},
+		{"reveal_while_shown_is_rejected", live.ETransition, []step{start, roundDo(live.RoundReveal)}, roundDo(live.RoundReveal)},
+		{"next_place_while_hidden_is_rejected", live.ETransition, []step{start}, roundDo(live.RoundNextPlace)},
+		{"next_place_after_the_first_is_rejected", live.ETransition,
+			[]step{start, roundDo(live.RoundReveal), roundDo(live.RoundNextPlace), roundDo(live.RoundNextPlace), roundDo(live.RoundNextPlace)}, roundDo(live.RoundNextPlace)},
 		{"reveal_before_start_is_rejected", live.ETransition, nil, roundDo(live.RoundReveal)},
 		{"hide_ranking_not_shown_is_rejected", live.ETransition, []step{start}, roundDo(live.RoundHideRanking)},
 		{"hide_ranking_twice_is_rejected", live.ETransition, []step{start, roundDo(live.RoundReveal), roundDo(live.RoundHideRanking)}, roundDo(live.RoundHideRanking)},
@@ -574,12 +632,12 @@ func TestPitchStateMachine(t *testing.T) {
 		}},
 		{"stage_before_start_is_rejected", live.ETransition, nil, pitchDo(1, live.PitchStage)},
 		{"stage_of_the_current_pitch_is_rejected", live.ETransition, []step{start}, pitchDo(0, live.PitchStage)},
-		{"stage_after_finish_is_rejected", live.ETransition, []step{start, roundDo(live.RoundReveal)}, pitchDo(1, live.PitchStage)},
+		{"stage_after_finish_is_rejected", live.ETransition, []step{start, roundDo(live.RoundFinish)}, pitchDo(1, live.PitchStage)},
 		{"open_before_start_is_rejected", live.ETransition, nil, pitchDo(0, live.PitchOpen)},
 		{"open_of_a_pitch_not_on_stage_is_rejected", live.ETransition, []step{start}, pitchDo(1, live.PitchOpen)},
 		{"open_while_voting_is_rejected", live.ETransition, []step{start, pitchDo(0, live.PitchOpen)}, pitchDo(0, live.PitchOpen)},
 		{"open_of_a_closed_pitch_off_stage_is_rejected", live.ETransition, []step{start, pitchDo(0, live.PitchOpen), roundDo(live.RoundNext)}, pitchDo(0, live.PitchOpen)},
-		{"open_after_finish_is_rejected", live.ETransition, []step{start, pitchDo(0, live.PitchOpen), roundDo(live.RoundReveal)}, pitchDo(0, live.PitchOpen)},
+		{"open_after_finish_is_rejected", live.ETransition, []step{start, pitchDo(0, live.PitchOpen), roundDo(live.RoundFinish)}, pitchDo(0, live.PitchOpen)},
 		{"close_of_a_pitch_on_stage_is_rejected", live.ETransition, []step{start}, pitchDo(0, live.PitchClose)},
 		{"close_of_a_pending_pitch_is_rejected", live.ETransition, nil, pitchDo(1, live.PitchClose)},
 		{"close_of_a_closed_pitch_is_rejected", live.ETransition, []step{start, pitchDo(0, live.PitchOpen), pitchDo(0, live.PitchClose)}, pitchDo(0, live.PitchClose)},
@@ -626,7 +684,7 @@ func TestRoundsShareARoom(t *testing.T) {
 			return h.e.RoundAction(ctx, "mod", r2.ID, live.RoundStart)
 		}
 		h.rejects(t, live.ETransition, startR2)
-		h.run(t, roundDo(live.RoundReveal), startR2)
+		h.run(t, roundDo(live.RoundFinish), startR2)
 		m := h.model(t)
 		if m.Rooms[0].ActiveRoundID != r2.ID || h.roundIn(t, m, r2.ID).State != live.RoundRunning {
 			t.Fatalf("room = %+v, round 2 = %+v", m.Rooms[0], h.roundIn(t, m, r2.ID))
@@ -1052,7 +1110,7 @@ func TestEditRules(t *testing.T) {
 	})
 	t.Run("finished_round_takes_no_new_pitch", func(t *testing.T) {
 		h := newHarness(t)
-		h.run(t, roundDo(live.RoundStart), roundDo(live.RoundReveal))
+		h.run(t, roundDo(live.RoundStart), roundDo(live.RoundFinish))
 		h.rejects(t, live.ETransition, func(h *harness, ctx context.Context) error {
 			_, err := h.e.CreatePitch(ctx, "mod", h.round, &live.Pitch{Team: "Late"})
 			return err
@@ -1426,8 +1484,32 @@ func TestTallyFrames(t *testing.T) {
 		h.run(t, roundDo(live.RoundReveal))
 		rf = live.RankingFrame{}
 		h.pub.last(t, live.RoomTopic(h.room), key, &rf)
-		if !rf.Revealed || len(rf.Entries) != 3 || rf.Entries[0].PitchID != h.pitches[0] || rf.Entries[0].Audience.Sum != 4 {
-			t.Fatalf("room ranking after reveal = %+v", rf)
+		if !rf.Revealed || len(rf.Entries) != 0 || rf.Places != 3 || rf.RevealedPlaces != 0 {
+			t.Fatalf("room ranking after reveal = %+v, want no place yet", rf)
+		}
+		// Each next place adds one, from the last up; the control sees them all.
+		for n := 1; n <= 3; n++ {
+			h.run(t, roundDo(live.RoundNextPlace))
+			rf = live.RankingFrame{}
+			h.pub.last(t, live.RoomTopic(h.room), key, &rf)
+			if len(rf.Entries) != n || rf.RevealedPlaces != n || rf.Entries[0].Rank != 4-n {
+				t.Fatalf("room ranking after %d places = %+v", n, rf)
+			}
+			rf = live.RankingFrame{}
+			h.pub.last(t, live.StageTopic(h.room), key, &rf)
+			if len(rf.Entries) != n {
+				t.Fatalf("stage ranking after %d places = %+v", n, rf)
+			}
+			rf = live.RankingFrame{}
+			h.pub.last(t, live.ControlTopic(h.ev.ID), key, &rf)
+			if len(rf.Entries) != 3 || rf.RevealedPlaces != n {
+				t.Fatalf("control ranking after %d places = %+v", n, rf)
+			}
+		}
+		rf = live.RankingFrame{}
+		h.pub.last(t, live.RoomTopic(h.room), key, &rf)
+		if rf.Entries[0].PitchID != h.pitches[0] || rf.Entries[0].Audience.Sum != 4 {
+			t.Fatalf("room ranking, all places = %+v", rf)
 		}
 		h.run(t, roundDo(live.RoundHideRanking))
 		rf = live.RankingFrame{}

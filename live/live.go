@@ -104,10 +104,31 @@ type Room struct {
 	Name    string `json:"name"`
 	// ActiveRoundID is the round the room's stage shows: the one started last.
 	ActiveRoundID int64 `json:"active_round_id"`
+	// Screen is what every stage screen of the room shows: ScreenCurrent
+	// (the default), ScreenLobby or ScreenBlank. Set with Engine.SetScreen.
+	Screen string `json:"screen"`
 }
 
-// Validate reports the first invalid field of r.
-func (r *Room) Validate() error { return validText("name", &r.Name, MaxNameLen, true, false) }
+// Screens a room's stage can be sent to.
+const (
+	ScreenCurrent = "current" // the automatic view: open poll, ranking, highlight, pitch, last poll or lobby
+	ScreenLobby   = "lobby"   // the lobby (title, QR code, join code), whatever runs
+	ScreenBlank   = "blank"   // the event's colour and nothing else: a break, a technical problem
+)
+
+// ValidScreen reports whether s is one of ScreenCurrent, ScreenLobby and ScreenBlank.
+func ValidScreen(s string) bool { return s == ScreenCurrent || s == ScreenLobby || s == ScreenBlank }
+
+// Validate reports the first invalid field of r. An empty Screen becomes ScreenCurrent.
+func (r *Room) Validate() error {
+	if r.Screen == "" {
+		r.Screen = ScreenCurrent
+	}
+	if !ValidScreen(r.Screen) {
+		return FieldErrorf("screen", "Screen must be current, lobby or blank.")
+	}
+	return validText("name", &r.Name, MaxNameLen, true, false)
+}
 
 // Round states.
 const (
@@ -128,6 +149,14 @@ type Round struct {
 	// CurrentPitchID is the pitch on stage, or 0 before the round starts.
 	CurrentPitchID  int64 `json:"current_pitch_id"`
 	RankingRevealed bool  `json:"ranking_revealed"`
+	// RevealedPlaces is how many places of the revealed ranking the room's
+	// screens show, counted from the last place up (0: none yet; the number
+	// of pitches: all of them). 0 while the ranking is hidden.
+	RevealedPlaces int `json:"revealed_places"`
+	// AutoReveal makes RoundReveal show every place at once (the stage plays
+	// them from the last up to first by itself) instead of one place per
+	// RoundNextPlace. Default false: the moderator sets the pace.
+	AutoReveal bool `json:"auto_reveal"`
 	// Pitches in running order. Filled by the engine; not a stored column.
 	Pitches []*Pitch `json:"pitches"`
 }

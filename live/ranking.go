@@ -51,8 +51,12 @@ type RankEntry struct {
 	Audience  Summary `json:"audience"`
 	Jury      Summary `json:"jury"`
 	Score     float64 `json:"score"` // the combined score the rank is based on
-	topCount  int64
-	position  int
+	// TieBreak names the tie-break that placed this pitch after the one
+	// ranked just above it, when both have the same score: TieVotes,
+	// TieTopVotes or TieRunningOrder; empty when the score decided.
+	TieBreak string `json:"tie_break"`
+	topCount int64
+	position int
 }
 
 // RankPitches ranks a round's pitches. The method, documented in
@@ -65,7 +69,8 @@ type RankEntry struct {
 //     the jury voted and w > 0; 0 when only the jury voted and w = 0).
 //   - Pitches without any vote (audience or jury) come last.
 //   - Equal rounded scores are broken by, in order: more votes in total, more votes of the top
-//     value (audience and jury votes both count, whatever w), then running order.
+//     value (audience and jury votes both count, whatever w), then running order; each entry's
+//     TieBreak says which one placed it after the entry above.
 //
 // Equal entries after all tie-breaks cannot occur, so the order is deterministic.
 func RankPitches(pitches []*Pitch, tallies map[Target]*Counts, juryWeight int) []RankEntry {
@@ -100,8 +105,32 @@ func RankPitches(pitches []*Pitch, tallies map[Target]*Counts, juryWeight int) [
 	})
 	for i := range entries {
 		entries[i].Rank = i + 1
+		if i > 0 {
+			entries[i].TieBreak = tieBreak(entries[i-1], entries[i])
+		}
 	}
 	return entries
+}
+
+// Tie-breaks, as RankEntry.TieBreak names them (docs/protocol.md §12).
+const (
+	TieVotes        = "votes"         // fewer votes in total (none at all included)
+	TieTopVotes     = "top_votes"     // fewer votes of the top value
+	TieRunningOrder = "running_order" // later in the running order
+)
+
+// tieBreak returns the tie-break that placed b after a, or "" when their
+// scores differ.
+func tieBreak(a, b RankEntry) string {
+	switch {
+	case a.Score != b.Score:
+		return ""
+	case a.Audience.Count+a.Jury.Count != b.Audience.Count+b.Jury.Count:
+		return TieVotes
+	case a.topCount != b.topCount:
+		return TieTopVotes
+	}
+	return TieRunningOrder
 }
 
 func combine(aud, jury Summary, w int) float64 {

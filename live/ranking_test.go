@@ -52,6 +52,18 @@ func order(tb testing.TB, entries []live.RankEntry) string {
 	return s
 }
 
+// tieBreaks returns the entries' tie-breaks, comma-separated, in rank order.
+func tieBreaks(entries []live.RankEntry) string {
+	s := ""
+	for i, e := range entries {
+		if i > 0 {
+			s += ","
+		}
+		s += e.TieBreak
+	}
+	return s
+}
+
 func aud(c ...int64) [2][]int64           { return [2][]int64{c, nil} }
 func both(a, j []int64) [2][]int64        { return [2][]int64{a, j} }
 func juryOnly(c ...int64) [2][]int64      { return [2][]int64{nil, c} }
@@ -258,6 +270,27 @@ func TestRankPitches(t *testing.T) {
 			if got[i].Score != want {
 				t.Errorf("%s: score %v, want %v", got[i].Team, got[i].Score, want)
 			}
+		}
+		// Each entry names the step that put it below the one above: Birch has
+		// fewer votes than Cobalt, Atlas fewer 5s than Birch, Dune runs after
+		// Atlas; Ember and Fjord were decided by their scores.
+		if tb := tieBreaks(got); tb != ",votes,top_votes,running_order,," {
+			t.Fatalf("tie-breaks = %q", tb)
+		}
+	})
+	t.Run("tie_break_is_empty_when_scores_differ", func(t *testing.T) {
+		rc := newRankCase(t, 5, aud(0, 0, 0, 0, 1), aud(0, 0, 0, 1, 0))
+		if tb := tieBreaks(live.RankPitches(rc.pitches, rc.tallies, 0)); tb != "," {
+			t.Fatalf("tie-breaks = %q, want none", tb)
+		}
+	})
+	t.Run("tie_break_between_pitches_of_score_0_is_the_votes", func(t *testing.T) {
+		// Weight 0: a jury-only pitch scores 0 like a pitch without votes, and
+		// comes first by having votes.
+		rc := newRankCase(t, 5, aud(0, 0, 0, 0, 0), juryOnly(0, 0, 0, 0, 1), aud(0, 0, 0, 0, 0))
+		got := live.RankPitches(rc.pitches, rc.tallies, 0)
+		if o, tb := order(t, got), tieBreaks(got); o != "BAC" || tb != ",votes,running_order" {
+			t.Fatalf("order %s, tie-breaks %q", o, tb)
 		}
 	})
 	t.Run("weight_0_puts_jury_only_pitches_after_audience_votes", func(t *testing.T) {

@@ -955,10 +955,13 @@ function pollCard(pollId) {
   };
 }
 
+// rankingCard shows the places of the ranking revealed so far, the same
+// as the stage: the frame carries only those, from the last place up.
 function rankingCard(roundId) {
   const list = h('div');
   const title = h('h1', { class: 'fit-lines' });
-  const el = h('section', { class: 'card ranking-card', dataset: { round: String(roundId) } }, h('p', { class: 'eyebrow', text: t('ranking') }), title, list);
+  const progress = h('p', { class: 'muted small', id: 'ranking-progress' });
+  const el = h('section', { class: 'card ranking-card', dataset: { round: String(roundId) } }, h('p', { class: 'eyebrow', text: t('ranking') }), title, progress, list);
   let last = null;
   return {
     el,
@@ -967,6 +970,11 @@ function rankingCard(roundId) {
       title.textContent = stage.round.title;
       if (f === last) return;
       last = f;
+      const shown = f?.entries?.length || 0;
+      const total = f?.places ?? stage.round.pitches.length;
+      progress.hidden = shown >= total;
+      progress.textContent = shown ? t('places_revealed', { n: shown, total }) : t('ranking_soon');
+      el.dataset.places = String(shown);
       list.replaceChildren(rankingList(f?.entries || []));
     },
   };

@@ -255,7 +255,7 @@ function confirmDialog({ title, text, confirmLabel }) {
 const SHORTCUTS = [
   ['S', 'act-start', 'a_start_round'], ['N', 'act-next', 'a_next'], ['→', 'act-next', 'a_next'], ['P', 'act-prev', 'a_previous'],
   ['←', 'act-prev', 'a_previous'], ['V', 'act-voting', 'sc_voting'], ['T', 'act-timer', 'sc_timer'], ['E', 'act-extend', 'a_extend'],
-  ['H', 'act-results', 'sc_results'], ['R', 'act-ranking', 'sc_ranking'], ['?', '', 'shortcuts'],
+  ['H', 'act-results', 'sc_results'], ['R', 'act-ranking', 'sc_ranking'], ['F', 'act-finish', 'sc_finish'], ['?', '', 'shortcuts'],
 ];
 
 function openHelp() {
@@ -270,7 +270,7 @@ function openHelp() {
 
 $('help-btn').addEventListener('click', openHelp);
 
-const KEYS = { s: 'act-start', n: 'act-next', ArrowRight: 'act-next', p: 'act-prev', ArrowLeft: 'act-prev', v: 'act-voting', t: 'act-timer', e: 'act-extend', h: 'act-results', r: 'act-ranking' };
+const KEYS = { s: 'act-start', n: 'act-next', ArrowRight: 'act-next', p: 'act-prev', ArrowLeft: 'act-prev', v: 'act-voting', t: 'act-timer', e: 'act-extend', h: 'act-results', r: 'act-ranking', f: 'act-finish' };
 
 document.addEventListener('keydown', (ev) => {
   if ($('console-view').hidden || ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
@@ -438,10 +438,10 @@ for (const type of ['pointerup', 'pointercancel']) {
 }
 
 // act runs a moderator action; the new state comes back on the control topic.
-async function act(path, body, btn) {
+async function act(path, body, btn, method = 'POST') {
   if (btn) btn.disabled = true;
   try {
-    await call('POST', path, body);
+    await call(method, path, body);
   } catch (e) {
     if (e.status !== 401) toast(fieldErrorText(e), true);
   } finally {
@@ -541,7 +541,7 @@ function renderLivePanel() {
         inRoom.map((r) => h('option', { value: String(r.id), text: r.title, selected: round && r.id === round.id }))));
   }
   if (!round) {
-    panel.replaceChildren(head, h('p', { class: 'empty', text: t('no_round_in_room') }));
+    panel.replaceChildren(head, screenSwitch(), h('p', { class: 'empty', text: t('no_round_in_room') }));
     return;
   }
   head.append(stateTag(round.state));
@@ -552,16 +552,17 @@ function renderLivePanel() {
   const rbase = `/api/rounds/${round.id}/actions/`;
   const pbase = pitch ? `/api/pitches/${pitch.id}/actions/` : '';
 
+  // Only a running round has a countdown: a finished one shows none.
   const clock = h('div', { class: 'countdown', id: 'live-clock', attrs: { role: 'timer', 'aria-label': t('time_left') } });
-  clock._timer = pitch?.timer;
-  if (!pitch) clock.textContent = '–:––';
+  clock._timer = running ? pitch?.timer : undefined;
+  if (!clock._timer) clock.textContent = '–:––';
   const onstage = h('div', { class: 'onstage' },
     h('div', {},
       h('p', { class: 'eyebrow', text: pitch && running ? `${t('on_stage')} · ${idx + 1}/${round.pitches.length}` : t(`round_${round.state}`) }),
       h('div', { class: 'team-name', id: 'live-team', text: pitch && running ? pitch.team : round.title }),
       pitch && running && pitch.presenter ? h('div', { class: 'muted', text: pitch.presenter }) : null,
       h('div', { class: 'up-next' }, next ? [t('up_next'), ' ', h('strong', { text: next.team })] : t(running ? 'last_pitch' : 'round_count', { n: round.pitches.length }))),
-    h('div', { style: { textAlign: 'right' } }, clock, pitch ? h('div', { class: 'small muted', style: { marginTop: '.35rem' } }, stateTag(pitch.state)) : null));
+    h('div', { style: { textAlign: 'right' } }, clock, pitch && running ? h('div', { class: 'small muted', style: { marginTop: '.35rem' } }, stateTag(pitch.state)) : null));
 
   const figures = h('div', { class: 'live-figures' },
     h('div', {}, h('div', { class: 'big-stat', id: 'live-votes', text: '0' }), h('div', { class: 'stat-label', text: t('votes_on_pitch') })),
@@ -587,15 +588,84 @@ function renderLivePanel() {
     h('div', { class: 'group' }, pitch && round.state !== 'pending' ? (pitch.show_results
       ? button(t('a_hide_results'), { id: 'act-results', ic: 'eyeoff', kbd: 'H', onclick: (b) => act(pbase + 'hide_results', undefined, b) })
       : button(t('a_show_results'), { id: 'act-results', ic: 'eye', kbd: 'H', onclick: (b) => act(pbase + 'show_results', undefined, b) })) : null,
-    round.state !== 'pending' ? (round.ranking_revealed
-      ? button(t('a_hide_ranking'), { id: 'act-ranking', ic: 'eyeoff', kbd: 'R', onclick: (b) => act(rbase + 'hide_ranking', undefined, b) })
-      : button(t('a_reveal'), { id: 'act-ranking', ic: 'trophy', kbd: 'R', onclick: (b) => act(rbase + 'reveal', undefined, b) })) : null,
-    pitch && round.state !== 'pending' ? button(t('a_reset_votes'), { id: 'act-reset-votes', ic: 'reset', danger: true, onclick: (b) => resetVotes(`pitch:${pitch.id}`, pitch.team, b) }) : null));
+    pitch && round.state !== 'pending' ? button(t('a_reset_votes'), { id: 'act-reset-votes', ic: 'reset', danger: true, onclick: (b) => resetVotes(`pitch:${pitch.id}`, pitch.team, b) }) : null),
+    round.state !== 'pending' ? rankingControls(round, idx) : null,
+    running ? h('div', { class: 'group' }, button(t('a_finish'), { id: 'act-finish', ic: 'check', kbd: 'F', onclick: (b) => finishRound(round, b) })) : null);
 
   const keys = h('p', { class: 'shortcut-line', id: 'shortcut-line' }, icon('keyboard'),
-    ...[['N', 'a_next'], ['P', 'a_previous'], ['V', 'sc_voting'], ['T', 'sc_timer'], ['E', 'a_extend'], ['H', 'sc_results'], ['R', 'sc_ranking'], ['?', 'shortcuts']]
+    ...[['N', 'a_next'], ['P', 'a_previous'], ['V', 'sc_voting'], ['T', 'sc_timer'], ['E', 'a_extend'], ['H', 'sc_results'], ['R', 'sc_ranking'], ['F', 'sc_finish'], ['?', 'shortcuts']]
       .map(([k, label]) => h('span', {}, h('kbd', { text: k }), ' ', t(label))));
-  panel.replaceChildren(head, onstage, figures, controls, keys);
+  panel.replaceChildren(head, screenSwitch(), onstage, figures, controls, keys);
+}
+
+// screenSwitch sends every stage of the live panel's room to the lobby, a
+// blank screen or back to the current view (PUT /api/rooms/:id/screen).
+function screenSwitch() {
+  const room = model.rooms.find((r) => r.id === roomSel);
+  if (!room) return null;
+  const now = room.screen || 'current';
+  const icons = { current: 'monitor', lobby: 'users', blank: 'eyeoff' };
+  return h('div', { class: 'screen-switch', id: 'screen-switch', dataset: { screen: now }, attrs: { role: 'group', 'aria-label': t('screen') } },
+    h('span', { class: 'muted small', text: t('screen') }),
+    ...['current', 'lobby', 'blank'].map((v) => {
+      const b = button(t(`screen_${v}`), { id: `screen-${v}`, ic: icons[v], onclick: (btn) => {
+        if (v !== now) act(`/api/rooms/${room.id}/screen`, { screen: v }, btn, 'PUT');
+      } });
+      b.setAttribute('aria-pressed', String(v === now));
+      return b;
+    }),
+    now !== 'current' ? h('span', { class: 'tag warn', id: 'screen-note', text: t(`screen_hint_${now}`) }) : null);
+}
+
+// rankingControls reveal the ranking (asking first before the last pitch),
+// then one place per press of R, from the last up, or all at once when the
+// podium reveals itself; then hide it, back to the round where it was.
+function rankingControls(round, idx) {
+  const rbase = `/api/rounds/${round.id}/actions/`;
+  const total = round.pitches.length;
+  const shown = Math.min(round.revealed_places, total);
+  let main;
+  if (!round.ranking_revealed) {
+    main = button(t('a_reveal'), { id: 'act-ranking', ic: 'trophy', kbd: 'R', onclick: (b) => revealRanking(round, idx, b) });
+  } else if (shown < total) {
+    main = button(t('a_next_place', { place: nextPlaceLabel(shown, total) }), { id: 'act-ranking', ic: 'trophy', kbd: 'R', primary: true,
+      onclick: (b) => act(rbase + 'next_place', undefined, b) });
+  } else {
+    main = button(t('a_hide_ranking'), { id: 'act-ranking', ic: 'eyeoff', kbd: 'R', onclick: (b) => act(rbase + 'hide_ranking', undefined, b) });
+  }
+  const auto = h('input', { type: 'checkbox', id: 'auto-reveal', checked: !!round.auto_reveal,
+    onchange: (ev) => call('PATCH', `/api/rounds/${round.id}`, { auto_reveal: ev.target.checked }).catch((e) => {
+      ev.target.checked = !!round.auto_reveal;
+      if (e.status !== 401) toast(fieldErrorText(e), true);
+    }) });
+  return h('div', { class: 'group' }, main,
+    round.ranking_revealed && shown < total ? button(t('a_hide_ranking'), { id: 'act-hide-ranking', ic: 'eyeoff', onclick: (b) => act(rbase + 'hide_ranking', undefined, b) }) : null,
+    round.ranking_revealed ? h('span', { class: 'muted reveal-progress', id: 'reveal-progress', text: t('places_revealed', { n: shown, total }) }) : null,
+    h('label', { class: 'check small', htmlFor: 'auto-reveal', title: t('auto_reveal_hint') }, auto, h('span', { text: t('auto_reveal') })));
+}
+
+// nextPlaceLabel names what the next press reveals: every place below the
+// podium at once, then third, second and first (docs/protocol.md §10).
+function nextPlaceLabel(shown, total) {
+  const next = shown < total - 3 ? total - 3 : shown + 1;
+  const from = total - next + 1;
+  const to = total - shown;
+  return from === to ? t('place_n', { n: from }) : t('places_below', { from, to });
+}
+
+async function revealRanking(round, idx, btn) {
+  const early = round.state === 'running' && idx >= 0 && idx < round.pitches.length - 1;
+  if (early) {
+    const ok = await confirmDialog({ title: t('reveal_early_title'), confirmLabel: t('reveal_early_yes'),
+      text: t('reveal_early_text', { i: idx + 1, n: round.pitches.length, x: round.pitches[idx].team }) });
+    if (!ok) return;
+  }
+  await act(`/api/rounds/${round.id}/actions/reveal`, undefined, btn);
+}
+
+async function finishRound(round, btn) {
+  const ok = await confirmDialog({ title: t('finish_title'), text: t('finish_text'), confirmLabel: t('a_finish') });
+  if (ok) await act(`/api/rounds/${round.id}/actions/finish`, undefined, btn);
 }
 
 async function resetVotes(target, name, btn) {
@@ -643,7 +713,8 @@ function pitchRow(r, p, i) {
   const base = `/api/pitches/${p.id}/actions/`;
   const current = p.id === r.current_pitch_id && r.state !== 'pending';
   const clock = h('span', { class: 'countdown' });
-  clock._timer = p.timer;
+  clock._timer = r.state === 'finished' && p.timer.running ? undefined : p.timer;
+  if (!clock._timer) clock.textContent = '–:––';
   const n = r.pitches.length;
   return h('tr', { class: current ? 'current' : '', draggable: true, dataset: { pitch: String(p.id) }, id: `pitch-row-${p.id}` },
     h('td', {}, h('span', { class: 'grip', title: t('drag_hint'), attrs: { 'aria-hidden': 'true' } }, icon('grip'))),
@@ -956,6 +1027,18 @@ new ResizeObserver(([e]) => {
 let auditTimer = 0;
 function loadAuditSoon() { clearTimeout(auditTimer); auditTimer = setTimeout(loadAudit, 400); }
 
+// The audit log is written in words: ids ("pitch:3", "entry:7") become the
+// names the model and the board frames give them.
+function boardEntry(id) {
+  for (const f of boardFrames(topicStore(), 'board_queue')) {
+    const e = f.entries.find((x) => x.id === id);
+    if (e) return e;
+  }
+  return null;
+}
+
+const quote = (text) => `“${text.length > 70 ? `${text.slice(0, 69)}…` : text}”`;
+
 function targetName(target) {
   const [kind, idText] = String(target).split(':');
   const id = Number(idText);
@@ -963,9 +1046,35 @@ function targetName(target) {
   if (kind === 'round') return model.rounds.find((x) => x.id === id)?.title || target;
   if (kind === 'poll') return model.polls.find((x) => x.id === id)?.question || target;
   if (kind === 'room') return model.rooms.find((x) => x.id === id)?.name || target;
+  if (kind === 'board') return boardFrames(topicStore(), 'board_queue').find((f) => f.board.id === id)?.board.title || t('au_board_n', { id });
+  if (kind === 'entry') { const e = boardEntry(id); return e ? quote(e.text) : t('au_entry_n', { id }); }
   if (kind === 'feed_item') return t('feed_item_n', { id });
   if (kind === 'feed') return t('feed_title');
   return target;
+}
+
+// auditWords returns an audit entry's action, what it acted on and its
+// detail, each in words.
+function auditWords(a) {
+  let action = auditAction(a.action);
+  let target = targetName(a.target);
+  let detail = a.detail || '';
+  const ids = (text) => text.replace(/\b(pitch|round|poll|room|board|entry|feed_item):(\d+)\b/g, (m) => targetName(m));
+  if (a.action === 'highlight_entry') {
+    if (/^cleared\b/.test(detail)) action = auditAction('unhighlight_entry');
+    const [what, status] = detail.replace(/^cleared:?\s*/, '').split(' ');
+    detail = [what ? ids(what) : '', status ? `(${t(`st_${status}`).toLowerCase()})` : ''].filter(Boolean).join(' ');
+  } else if (a.action === 'merge_entry') {
+    detail = t('au_merge_into', { x: ids(detail.replace(/^into\s+/, '')).replace(/^“|”$/g, '') });
+  } else if (a.action === 'screen') {
+    detail = t(`screen_${detail}`);
+  } else if (String(a.target).startsWith('entry:') && detail && !/^\w+:\d+/.test(detail)) {
+    target = quote(detail); // the entry's text, as it was when decided
+    detail = '';
+  } else {
+    detail = ids(detail);
+  }
+  return { action, on: [...new Set([target, detail].filter(Boolean))].join(' · ') };
 }
 
 function auditAction(a) {
@@ -981,9 +1090,12 @@ async function loadAudit() {
     const rows = await call('GET', `/api/events/${eventCode}/audit`);
     $('audit-box').replaceChildren(rows.length ? h('table', { class: 'audit-table', id: 'audit-table' },
       h('thead', {}, h('tr', {}, [t('au_time'), t('au_who'), t('au_action'), t('au_target')].map((x) => h('th', { text: x })))),
-      h('tbody', {}, rows.map((e) => h('tr', { dataset: { action: e.action, target: e.target } },
-        h('td', { class: 'num', text: fmtTime(e.at) }), h('td', { text: t('actor_' + e.actor) }),
-        h('td', { text: auditAction(e.action) }), h('td', { text: [...new Set([targetName(e.target), e.detail].filter(Boolean))].join(' · ') })))))
+      h('tbody', {}, rows.map((e) => {
+        const w = auditWords(e);
+        return h('tr', { dataset: { action: e.action, target: e.target } },
+          h('td', { class: 'num', text: fmtTime(e.at) }), h('td', { text: t('actor_' + e.actor) }),
+          h('td', { text: w.action }), h('td', { text: w.on }));
+      })))
       : h('p', { class: 'empty', text: t('audit_empty') }));
   } catch (e) {
     if (e.status !== 401) toast(e.message, true);
@@ -1504,7 +1616,14 @@ window.addEventListener('langchange', () => {
 });
 startCountdowns(() => (live ? live.offset : 0));
 
+// signedIn reports whether the server marked this browser as logged in
+// (the ovation_signed_in cookie, set at login beside the session cookie):
+// without it the page shows the login form without asking, so that a page
+// that works logs no 401.
+const signedIn = () => /(?:^|;\s*)ovation_signed_in=1(?:;|$)/.test(document.cookie);
+
 (async () => {
+  if (!signedIn()) { showLogin(); return; }
   try {
     const s = await api('/api/session');
     csrf = s.csrf_token;

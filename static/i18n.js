@@ -678,3 +678,43 @@ Object.assign(DICT.fr, {
   fe_invalid_email: 'Une adresse e-mail simple, 254 caractères au plus.', fe_invalid_consent: 'Cochez la case : rien n’est envoyé sans votre accord.',
   fe_invalid_title: 'Le titre est obligatoire (120 caractères au plus).', fe_invalid_max_len: 'De 1 à 280 caractères.', fe_invalid_n: 'De 2 à 6, et pas plus que les propositions approuvées.',
 });
+
+// Running the show: the paced ranking reveal, finishing a round, the
+// room's screen, tie-breaks and the audit log in words.
+Object.assign(DICT.en, {
+  a_next_place: 'Reveal {place}', a_finish: 'Finish round', sc_finish: 'Finish the round', sc_ranking: 'Reveal ranking / next place / hide',
+  place_n: (n) => `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'} place`,
+  places_below: 'places {from}–{to}', auto_reveal: 'Podium reveals itself', auto_reveal_hint: 'Off: each press of R reveals one more place, from the last up.',
+  reveal_early_title: 'Reveal the ranking now?', reveal_early_text: 'The round is at pitch {i} of {n}. The ranking appears on every screen of the room; hide it to come back to “{x}”, where the round stays.',
+  reveal_early_yes: 'Reveal now',
+  finish_title: 'Finish the round?', finish_text: 'Voting closes and the timers stop. A finished round cannot run again.',
+  places_revealed: '{n} of {total} places revealed', ranking_soon: 'The ranking is coming…',
+  screen: 'Screen', screen_current: 'Current', screen_lobby: 'Lobby', screen_blank: 'Blank',
+  screen_hint_lobby: 'The stage shows the lobby, whatever runs.', screen_hint_blank: 'The stage is blank (the event’s colour).',
+  tie_votes: 'Same score as no. {n}: fewer votes', tie_top_votes: 'Same score and votes as no. {n}: fewer top marks', tie_running_order: 'Tied with no. {n}: later in the running order',
+  au_finish: 'Round finished', au_next_place: 'Next place revealed', au_hide_ranking: 'Ranking hidden', au_screen: 'Stage screen',
+  au_unhighlight_entry: 'Entry taken off stage', au_merge_into: 'into “{x}”', au_because: 'because it was {x}',
+  au_cleared: 'taken off stage', au_entry_n: 'entry #{id}', au_board_n: 'board #{id}',
+  au_start: 'Round started', au_next: 'Next pitch', au_previous: 'Previous pitch', au_stage: 'Pitch on stage', au_open: 'Voting opened', au_close: 'Voting closed',
+  au_timer_start: 'Timer started', au_timer_pause: 'Timer paused', au_timer_extend: 'Timer extended', au_timer_reset: 'Timer reset',
+  au_show_results: 'Results shown', au_hide_results: 'Results hidden',
+});
+
+Object.assign(DICT.fr, {
+  a_next_place: 'Révéler la {place}', a_finish: 'Terminer la session', sc_finish: 'Terminer la session', sc_ranking: 'Révéler le classement / place suivante / masquer',
+  place_n: (n) => (n === 1 ? '1re place' : `${n}e place`),
+  places_below: 'places {from} à {to}', auto_reveal: 'Podium automatique', auto_reveal_hint: 'Décoché : chaque appui sur R révèle une place de plus, en partant de la dernière.',
+  reveal_early_title: 'Révéler le classement maintenant ?', reveal_early_text: 'La session en est au pitch {i} sur {n}. Le classement s’affiche sur tous les écrans de la salle ; masquez-le pour revenir à « {x} », où la session reste.',
+  reveal_early_yes: 'Révéler maintenant',
+  finish_title: 'Terminer la session ?', finish_text: 'Les votes se ferment et les minuteurs s’arrêtent. Une session terminée ne peut pas reprendre.',
+  places_revealed: '{n} places sur {total} révélées', ranking_soon: 'Le classement arrive…',
+  screen: 'Écran', screen_current: 'En cours', screen_lobby: 'Accueil', screen_blank: 'Vide',
+  screen_hint_lobby: 'La scène montre l’accueil, quoi qu’il se passe.', screen_hint_blank: 'La scène est vide (la couleur de l’événement).',
+  tie_votes: 'Même score que le n° {n} : moins de votes', tie_top_votes: 'Même score et mêmes votes que le n° {n} : moins de notes maximales', tie_running_order: 'À égalité avec le n° {n} : passé plus tard',
+  au_finish: 'Session terminée', au_next_place: 'Place suivante révélée', au_hide_ranking: 'Classement masqué', au_screen: 'Écran de scène',
+  au_unhighlight_entry: 'Proposition retirée de l’écran', au_merge_into: 'avec « {x} »', au_because: 'car {x}',
+  au_cleared: 'retirée de l’écran', au_entry_n: 'proposition n° {id}', au_board_n: 'tableau n° {id}',
+  au_start: 'Session démarrée', au_next: 'Pitch suivant', au_previous: 'Pitch précédent', au_stage: 'Pitch sur scène', au_open: 'Vote ouvert', au_close: 'Vote fermé',
+  au_timer_start: 'Minuteur lancé', au_timer_pause: 'Minuteur en pause', au_timer_extend: 'Minuteur prolongé', au_timer_reset: 'Minuteur remis à zéro',
+  au_show_results: 'Résultats affichés', au_hide_results: 'Résultats masqués',
+});

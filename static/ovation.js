@@ -1080,12 +1080,19 @@ export function entryData(e) {
   return {
     rank: String(e.rank), pitchId: String(e.pitch_id), team: e.team, score: String(e.score),
     audienceMean: String(e.audience.mean), audienceCount: String(e.audience.count),
-    juryMean: String(e.jury.mean), juryCount: String(e.jury.count),
+    juryMean: String(e.jury.mean), juryCount: String(e.jury.count), tieBreak: e.tie_break || '',
   };
 }
 
+// tieText says, in small print, which tie-break placed e below the entry
+// ranked just above it (docs/protocol.md §12); '' when the score decided.
+export function tieText(e) {
+  return e.tie_break ? t(`tie_${e.tie_break}`, { n: e.rank - 1 }) : '';
+}
+
 // rankingList renders a ranking frame's entries (at most limit) as a list,
-// medals for the podium, with the audience and jury parts when a jury voted.
+// medals for the podium, with the audience and jury parts when a jury voted,
+// and the tie-break that placed an entry below an equal score.
 export function rankingList(entries, limit = 50) {
   const withJury = hasJury(entries);
   return h('ol', { class: 'ranking' }, (entries || []).slice(0, limit).map((e) => {
@@ -1095,7 +1102,8 @@ export function rankingList(entries, limit = 50) {
         : h('span', { class: 'rank', text: String(e.rank), attrs: { 'aria-label': t('rank_n', { n: e.rank }) } }),
       h('span', { class: 'who' }, h('strong', { class: 'fit-lines', text: e.team }),
         e.presenter ? h('span', { class: 'parts', text: e.presenter }) : null,
-        withJury ? h('span', { class: 'parts', text: scoreParts(e, true) }) : null),
+        withJury ? h('span', { class: 'parts', text: scoreParts(e, true) }) : null,
+        e.tie_break ? h('span', { class: 'parts tie', dataset: { tieBreak: e.tie_break }, text: tieText(e) }) : null),
       h('span', { class: 'score' }, n ? fmtScore(e.score) : '–', h('span', { class: 'small', text: t('votes', { n }) })));
   }));
 }

@@ -13,10 +13,14 @@
 // reveal still come first). ?view=board shows a board's top entries live
 // instead of the voting views (?board=ID, default: the room's newest open
 // board); a highlight still takes over while it lasts.
+//
+// The room's screen (room.screen in the stage frame, set on the control
+// page) overrides all of that on every stage of the room: "lobby" shows the
+// lobby, "blank" the event's colour alone; "current" is the automatic view.
 import {
   boardFrames, boardHighlight, sortEntries,
   api, t, h, icon, applyI18n, setLang, applyBrand, Live, startCountdowns, scheduler, hostPath,
-  hasJury, scoreParts, entryData, fmtScore, latestFeed, feedPost, authorLine, followFeed, fitText, fitLines,
+  hasJury, scoreParts, entryData, fmtScore, latestFeed, feedPost, authorLine, followFeed, tieText, fitText, fitLines,
 } from '/static/ovation.js';
 import { kindOf, pitchQuestion } from '/static/kinds/index.js';
 
@@ -141,6 +145,8 @@ function renderAll() {
   } else next = ['lobby', 0, lobbyView];
   if (wallMode) next = ['wall', 0, wallView];
   if (boardMode) next = hl ? ['highlight', hl.entry.id, () => highlightView()] : ['board', 0, boardView];
+  if (stage.room.screen === 'lobby') next = ['lobby', 0, lobbyView];
+  else if (stage.room.screen === 'blank') next = ['blank', 0, blankView];
   const key = `${next[0]}:${next[1]}`;
   if (view.key !== key) {
     view = next[2]();
@@ -148,11 +154,17 @@ function renderAll() {
     main.replaceChildren(view.el);
     document.body.dataset.view = next[0];
   }
-  $('head').hidden = next[0] === 'lobby';
+  $('head').hidden = next[0] === 'lobby' || next[0] === 'blank';
   document.body.classList.toggle('board-mode', next[0] === 'highlight' || next[0] === 'board');
   renderRunOrder(next[0] === 'pitch' ? round : null);
   view.update(stage, store, connected);
-  renderTicker(latestFeed(store.get(`feed:${roomId}`)));
+  renderTicker(next[0] === 'blank' ? [] : latestFeed(store.get(`feed:${roomId}`)));
+}
+
+// blankView is the event's colour and nothing else, for a break or a
+// technical problem; the page's CSS hides the frame around it.
+function blankView() {
+  return { el: h('div', { class: 'blank-screen', id: 'blank-view', attrs: { 'aria-hidden': 'true' } }), update() {} };
 }
 
 // ------------------------------------------------------------- ticker ----
@@ -419,62 +431,90 @@ function pollView(pollId) {
   };
 }
 
-// rankingView reveals a round's ranking: the places below the podium rise
-// from the last up, then third, second and first. data-reveal is "done"
-// once the last animation ended (at once with reduced motion).
+// rankingView shows a round's ranking as the moderator reveals it: the
+// places revealed (the ranking frame carries only those, from the last place
+// up) stand on the podium and in the list below it, the others wait as
+// numbered blanks. Each place rises when it arrives: one at a time at the
+// moderator's pace, or all in turn, the last first, when the round reveals
+// itself. A reloaded stage shows the same places. data-places counts the
+// places shown; data-reveal is "done" once the last rise ended (at once
+// with reduced motion), "waiting" while no place is revealed.
 function rankingView(roundId) {
   const title = h('span', {});
   const weight = h('span', { class: 'weight' });
   const body = h('div', { class: 'reveal-body' });
-  const el = h('div', { class: 'reveal', id: 'ranking-view', dataset: { round: String(roundId), reveal: 'waiting' } },
+  const el = h('div', { class: 'reveal', id: 'ranking-view', dataset: { round: String(roundId), reveal: 'waiting', places: '0' } },
     h('div', { class: 'reveal-title' }, icon('trophy'), title, weight), body);
   let sig = '';
+  const seen = new Set(); // places already shown in this view ("rank:pitch"): they do not rise again
   return {
     el,
     update(stage, store) {
       title.textContent = `${t('ranking')} — ${stage.round.title}`;
       const f = store.get(`ranking:${roundId}`);
       const entries = f?.revealed ? f.entries : [];
+      const total = f?.places ?? stage.round.pitches.length;
       const withJury = hasJury(entries) && f.jury_weight > 0;
       weight.textContent = withJury ? t('jury_weight_is', { n: f.jury_weight }) : '';
-      const next = JSON.stringify([entries, withJury, document.documentElement.lang]);
+      const next = JSON.stringify([entries, total, withJury, document.documentElement.lang]);
       if (next === sig) return;
       sig = next;
-      renderReveal(el, body, entries, withJury);
+      renderReveal(el, body, entries, total, withJury, seen);
     },
   };
 }
 
-function renderReveal(el, body, entries, withJury) {
-  const top = entries.slice(0, 3);
-  const rest = entries.slice(3, 8);
-  let order = 0;
-  const restItems = rest.map((e) => h('li', { class: 'reveal-item', dataset: entryData(e) },
-    h('span', { class: 'rank', text: String(e.rank) }),
-    h('span', {}, h('strong', { class: 'fit-line', text: e.team }), h('span', { class: 'parts', text: scoreParts(e, withJury) })),
-    h('span', { class: 'score', text: e.audience.count + e.jury.count ? fmtScore(e.score) : '–' })));
-  // The last places are revealed first.
-  restItems.slice().reverse().forEach((li) => li.style.setProperty('--i', String(order++)));
-  const place = (e) => {
-    if (!e) return h('div', { class: 'place' });
+function renderReveal(el, body, entries, total, withJury, seen) {
+  const byRank = new Map(entries.map((e) => [e.rank, e]));
+  const rising = []; // the places that arrive now, from the last up
+  const rise = (node, e) => {
+    const k = `${e.rank}:${e.pitch_id}`;
+    if (!seen.has(k)) { seen.add(k); node.classList.add('reveal-item'); rising.push([e.rank, node]); }
+    return node;
+  };
+  const restRanks = [];
+  for (let r = 4; r <= Math.min(total, 8); r++) restRanks.push(r);
+  const restItems = restRanks.map((r) => {
+    const e = byRank.get(r);
+    if (!e) return h('li', { class: 'waiting-place' }, h('span', { class: 'rank', text: String(r) }), h('span', { class: 'muted', text: '?' }), h('span'));
+    const tie = tieText(e);
+    return rise(h('li', { dataset: entryData(e) },
+      h('span', { class: 'rank', text: String(e.rank) }),
+      h('span', {}, h('strong', { class: 'fit-line', text: e.team }), h('span', { class: 'parts', text: scoreParts(e, withJury) }),
+        tie ? h('span', { class: 'parts tie', text: tie }) : null),
+      h('span', { class: 'score', text: e.audience.count + e.jury.count ? fmtScore(e.score) : '–' })), e);
+  });
+  const place = (r) => {
+    if (r > total) return h('div', { class: 'place' });
+    const e = byRank.get(r);
+    if (!e) {
+      return h('div', { class: `place p${r} waiting-place` },
+        h('div', { class: 'who' }, h('div', { class: 'team', text: '?' })),
+        h('div', { class: 'block', text: String(r), attrs: { 'aria-label': t('rank_n', { n: r }) } }));
+    }
     const n = e.audience.count + e.jury.count;
-    return h('div', { class: `place p${e.rank} reveal-item`, dataset: entryData(e) },
+    const tie = tieText(e);
+    return rise(h('div', { class: `place p${e.rank}`, dataset: entryData(e) },
       h('div', { class: 'who' },
         h('div', { class: 'team fit-lines', text: e.team }),
         e.presenter ? h('div', { class: 'presenter fit-lines', text: e.presenter }) : null,
         h('div', { class: 'score', text: n ? fmtScore(e.score) : '–' }),
-        h('div', { class: 'parts', text: scoreParts(e, withJury) })),
-      h('div', { class: 'block', text: String(e.rank), attrs: { 'aria-label': t('rank_n', { n: e.rank }) } }));
+        h('div', { class: 'parts', text: scoreParts(e, withJury) }),
+        tie ? h('div', { class: 'parts tie', text: tie }) : null),
+      h('div', { class: 'block', text: String(e.rank), attrs: { 'aria-label': t('rank_n', { n: e.rank }) } })), e);
   };
-  const places = [place(top[1]), place(top[0]), place(top[2])];
-  for (const p of [places[2], places[0], places[1]]) if (p.classList.contains('reveal-item')) p.style.setProperty('--i', String(order++));
-  body.classList.toggle('solo', rest.length === 0);
+  const places = [place(2), place(1), place(3)];
+  // The places arriving rise in turn, the last place first.
+  rising.sort((a, b) => b[0] - a[0]).forEach(([, node], i) => node.style.setProperty('--i', String(i)));
+  body.classList.toggle('solo', restItems.length === 0);
   body.replaceChildren(h('div', { class: 'podium', id: 'podium' }, places),
-    ...(rest.length ? [h('ol', { class: 'rest', id: 'rest', start: 4 }, restItems)] : []));
+    ...(restItems.length ? [h('ol', { class: 'rest', id: 'rest', start: 4 }, restItems)] : []));
   body.querySelectorAll('.fit-line, .fit-lines').forEach(fitName);
-  // The list in rank order, for screen readers and tests.
+  // The places shown in rank order, for screen readers and tests.
   el.dataset.order = entries.map((e) => e.pitch_id).join(',');
-  const last = places[1].classList.contains('reveal-item') ? places[1] : null;
+  el.dataset.places = String(entries.length);
+  el.dataset.total = String(total);
+  const last = rising.length ? rising[rising.length - 1][1] : null;
   const reduced = matchMedia('(prefers-reduced-motion: reduce)').matches;
   if (!entries.length) { el.dataset.reveal = 'waiting'; return; }
   if (!last || reduced) { el.dataset.reveal = 'done'; return; }

@@ -388,17 +388,17 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 			return json.Unmarshal([]byte(langs), &e.Languages)
 		})
 	if err == nil {
-		err = db.query(ctx, `SELECT id, event_id, name, active_round_id FROM rooms ORDER BY id`, func(rows *sql.Rows) error {
+		err = db.query(ctx, `SELECT id, event_id, name, active_round_id, screen FROM rooms ORDER BY id`, func(rows *sql.Rows) error {
 			r := &live.Room{}
 			ds.Rooms = append(ds.Rooms, r)
-			return rows.Scan(&r.ID, &r.EventID, &r.Name, &r.ActiveRoundID)
+			return rows.Scan(&r.ID, &r.EventID, &r.Name, &r.ActiveRoundID, &r.Screen)
 		})
 	}
 	if err == nil {
-		err = db.query(ctx, `SELECT id, event_id, room_id, title, scale, state, current_pitch_id, ranking_revealed FROM rounds ORDER BY id`, func(rows *sql.Rows) error {
+		err = db.query(ctx, `SELECT id, event_id, room_id, title, scale, state, current_pitch_id, ranking_revealed, revealed_places, auto_reveal FROM rounds ORDER BY id`, func(rows *sql.Rows) error {
 			r := &live.Round{}
 			ds.Rounds = append(ds.Rounds, r)
-			return rows.Scan(&r.ID, &r.EventID, &r.RoomID, &r.Title, &r.Scale, &r.State, &r.CurrentPitchID, &r.RankingRevealed)
+			return rows.Scan(&r.ID, &r.EventID, &r.RoomID, &r.Title, &r.Scale, &r.State, &r.CurrentPitchID, &r.RankingRevealed, &r.RevealedPlaces, &r.AutoReveal)
 		})
 	}
 	if err == nil {
@@ -518,7 +518,7 @@ func (db *DB) SaveRoom(ctx context.Context, r *live.Room) (err error) {
 }
 
 func saveRoom(ctx context.Context, x execer, r *live.Room) error {
-	return upsert(ctx, x, "rooms", &r.ID, []string{"event_id", "name", "active_round_id"}, r.EventID, r.Name, r.ActiveRoundID)
+	return upsert(ctx, x, "rooms", &r.ID, []string{"event_id", "name", "active_round_id", "screen"}, r.EventID, r.Name, r.ActiveRoundID, r.Screen)
 }
 
 // SaveRound implements live.Store.
@@ -528,8 +528,8 @@ func (db *DB) SaveRound(ctx context.Context, r *live.Round) (err error) {
 }
 
 func saveRound(ctx context.Context, x execer, r *live.Round) error {
-	return upsert(ctx, x, "rounds", &r.ID, []string{"event_id", "room_id", "title", "scale", "state", "current_pitch_id", "ranking_revealed"},
-		r.EventID, r.RoomID, r.Title, r.Scale, r.State, r.CurrentPitchID, r.RankingRevealed)
+	return upsert(ctx, x, "rounds", &r.ID, []string{"event_id", "room_id", "title", "scale", "state", "current_pitch_id", "ranking_revealed", "revealed_places", "auto_reveal"},
+		r.EventID, r.RoomID, r.Title, r.Scale, r.State, r.CurrentPitchID, r.RankingRevealed, r.RevealedPlaces, r.AutoReveal)
 }
 
 // SavePitch implements live.Store.

@@ -211,8 +211,8 @@ func TestOpen(t *testing.T) {
 		db := openDB(t, path, store.Options{})
 		closeDB(t, db)
 		raw := rawDB(t, path)
-		if v := queryInt(t, raw, "PRAGMA user_version"); v != 5 {
-			t.Fatalf("user_version = %d, want 5 (0005_decisions)", v)
+		if v := queryInt(t, raw, "PRAGMA user_version"); v != 6 {
+			t.Fatalf("user_version = %d, want 6 (0006_show)", v)
 		}
 		for _, table := range []string{"events", "rooms", "rounds", "pitches", "polls", "participants", "votes", "vote_log", "audit", "settings", "sessions"} {
 			if n := queryInt(t, raw, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", table); n != 1 {
@@ -240,8 +240,8 @@ func TestOpen(t *testing.T) {
 			}
 			closeDB(t, db)
 		}
-		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 5 {
-			t.Fatalf("user_version = %d, want 5", v)
+		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 6 {
+			t.Fatalf("user_version = %d, want 6", v)
 		}
 	})
 	t.Run("newer_schema_is_left_alone", func(t *testing.T) {
@@ -277,6 +277,28 @@ func TestOpen(t *testing.T) {
 		}
 		if len(ds.Ledger) != 1 || ds.Ledger[0].Answer != "4" {
 			t.Fatalf("ledger = %+v, want v1 answering 4", ds.Ledger)
+		}
+	})
+	t.Run("a_ranking_revealed_before_version_6_stays_whole", func(t *testing.T) {
+		path := dbPath(t)
+		raw := rawDB(t, path)
+		for _, name := range []string{"0001_init.sql", "0002_feed.sql", "0003_boards.sql", "0004_answers.sql"} {
+			body, err := os.ReadFile(filepath.Join("migrations", name))
+			must(t, err)
+			_, err = raw.Exec(string(body))
+			must(t, err)
+		}
+		_, err := raw.Exec(`PRAGMA user_version = 4;
+			INSERT INTO events (id, code, title, languages, color, logo_url, jury_code, jury_weight, created_at) VALUES (1, 'OLD', 'Old', '["en"]', '#5B3DF5', '', '', 0, '2026-11-30T10:00:00Z');
+			INSERT INTO rooms (id, event_id, name, active_round_id) VALUES (1, 1, 'Main', 1);
+			INSERT INTO rounds (id, event_id, room_id, title, scale, state, current_pitch_id, ranking_revealed) VALUES (1, 1, 1, 'R', 5, 'finished', 2, 1);
+			INSERT INTO pitches (id, round_id, position, team, presenter, duration_s, video_url, state, show_results, timer_running, timer_deadline_ms, timer_remaining_ms)
+				VALUES (1, 1, 1, 'A', '', 60, '', 'closed', 0, 0, 0, 0), (2, 1, 2, 'B', '', 60, '', 'closed', 0, 0, 0, 0);`)
+		must(t, err)
+		raw.Close()
+		ds := load(t, openDB(t, path, store.Options{}))
+		if len(ds.Rounds) != 1 || ds.Rounds[0].RevealedPlaces != 2 || ds.Rounds[0].AutoReveal || ds.Rooms[0].Screen != live.ScreenCurrent {
+			t.Fatalf("round %+v, room %+v", ds.Rounds[0], ds.Rooms[0])
 		}
 	})
 	t.Run("bad_synchronous_is_rejected", func(t *testing.T) {

@@ -679,8 +679,7 @@ func TestBrowserPitchRound(t *testing.T) {
 
 	// The moderator logs in through the form and opens the event.
 	control := b.newTab("control", controlSize)
-	control.expect("/api/session", 401) // not logged in yet
-	control.expect("/api/login", 401)   // the wrong password, on purpose
+	control.expect("/api/login", 401) // the wrong password, on purpose
 	control.open(srv.URL + "/control")
 	control.waitFor("login form", `document.querySelector('#login-form') && !document.querySelector('#login-view').hidden`)
 	control.typeInto("#password", "wrong one")
@@ -772,8 +771,15 @@ func TestBrowserPitchRound(t *testing.T) {
 	control.screenshot(shots, "control-live", controlSize)
 	control.checkContrast("live")
 
-	// Reveal with R: the stage shows the podium in the order the votes give.
+	// Reveal with R, then one place per press of R, from the last up: the
+	// stage shows the podium in the order the votes give.
 	control.key("r")
+	stage.waitFor("ranking view, no place yet", `document.querySelector('#ranking-view[data-reveal="waiting"]')`)
+	for n := 1; n <= 3; n++ {
+		control.waitFor("next place button", fmt.Sprintf(`document.querySelector('#reveal-progress') && document.querySelector('#reveal-progress').textContent.startsWith('%d ')`, n-1))
+		control.key("r")
+		stage.waitFor(fmt.Sprintf("%d places on the podium", n), fmt.Sprintf(`document.querySelector('#ranking-view').dataset.places === '%d'`, n))
+	}
 	want := expectedRanking([]expectedEntry{
 		{PitchID: ev.Pitches[0], Team: ev.Teams[0], Audience: audience1, Jury: jury1},
 		{PitchID: ev.Pitches[1], Team: ev.Teams[1], Audience: audience2},
@@ -976,7 +982,6 @@ func TestBrowserControlBuildsEvent(t *testing.T) {
 	ev := newPitchNight(t, srv.URL, "BUILD26")
 	b := newBrowser(t)
 	c := b.newTab("control", controlSize)
-	c.expect("/api/session", 401)
 	c.open(srv.URL + "/control#" + ev.Code)
 	c.typeInto("#password", "correct horse")
 	c.click(`#login-form button[type=submit]`)

@@ -80,7 +80,6 @@ func TestBrowserFeedModeration(t *testing.T) {
 
 	control := b.newTab("control", controlSize)
 	watchDialogs(control, &dialogs)
-	control.expect("/api/session", 401)
 	control.open(srv.URL + "/control#" + ev.Code)
 	control.waitFor("login form", `!document.querySelector('#login-view').hidden`)
 	control.typeInto("#password", "correct horse")

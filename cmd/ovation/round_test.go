@@ -201,6 +201,8 @@ func TestPitchRound(t *testing.T) {
 		t.Fatalf("vote on closed pitch: %v %v", m, err)
 	}
 
+	// The whole ranking at once: the round reveals automatically.
+	must(t, srv.URL, "PATCH", fmt.Sprintf("/api/rounds/%d", f.RoundID), map[string]any{"auto_reveal": true}, nil)
 	f.roundAction(t, srv.URL, "reveal")
 	ranking := stage.waitFor(t, 10*time.Second, "revealed ranking", func(m msg) bool {
 		return m.str("type") == "ranking" && m["revealed"] == true
