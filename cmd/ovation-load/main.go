@@ -74,11 +74,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	targets := fs.String("targets", "http://127.0.0.1:8080", "comma-separated base URLs of the nodes; connections are spread over them")
 	fs.StringVar(&c.token, "api-token", "", "moderator API token (required: the tool creates its own event)")
-	fs.StringVar(&c.scenario, "scenario", "keynote", "keynote, fanout or idle")
+	fs.StringVar(&c.scenario, "scenario", "keynote", "keynote, wordcloud, fanout or idle")
 	fs.IntVar(&c.phones, "phones", 1000, "audience connections")
 	fs.IntVar(&c.stages, "stages", 2, "stage connections")
-	fs.DurationVar(&c.burst, "burst", 10*time.Second, "keynote: window in which every phone votes once")
-	fs.Float64Var(&c.change, "change", 0.1, "keynote: fraction of phones that change their vote in the window")
+	fs.DurationVar(&c.burst, "burst", 10*time.Second, "keynote and wordcloud: window in which every phone votes once")
+	fs.Float64Var(&c.change, "change", 0.1, "keynote and wordcloud: fraction of phones that change their vote in the window")
 	fs.DurationVar(&c.hold, "hold", 60*time.Second, "fanout and idle: how long to hold the connections")
 	fs.IntVar(&c.drivers, "drivers", 20, "fanout: voters that keep the tally changing")
 	pids := fs.String("pid", "", "server PIDs, comma-separated (same machine): report their summed RSS and CPU")
@@ -109,8 +109,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	switch {
 	case c.token == "":
 		return c, errors.New("-api-token is required")
-	case c.scenario != "keynote" && c.scenario != "fanout" && c.scenario != "idle":
-		return c, fmt.Errorf("-scenario must be keynote, fanout or idle, not %q", c.scenario)
+	case c.scenario != "keynote" && c.scenario != "wordcloud" && c.scenario != "fanout" && c.scenario != "idle":
+		return c, fmt.Errorf("-scenario must be keynote, wordcloud, fanout or idle, not %q", c.scenario)
 	case c.phones < 1 || c.stages < 1:
 		return c, errors.New("-phones and -stages must be at least 1")
 	case c.change < 0 || c.change > 1:
@@ -218,7 +218,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	switch cfg.scenario {
-	case "keynote":
+	case "keynote", "wordcloud":
 		err = l.keynote(ctx, sum)
 	case "fanout":
 		err = l.fanout(ctx, sum)
@@ -273,6 +273,7 @@ type loader struct {
 	roomID  int64
 	roundID int64
 	pitchID int64
+	pollID  int64 // wordcloud: the question
 	target  string
 
 	phones []*client
@@ -358,8 +359,18 @@ func (l *loader) setup(ctx context.Context) error {
 		return err
 	}
 	l.pitchID, l.target = pitch.ID, fmt.Sprintf("pitch:%d", pitch.ID)
-	for _, step := range []string{fmt.Sprintf("/api/rounds/%d/actions/start", round.ID),
-		fmt.Sprintf("/api/pitches/%d/actions/open", pitch.ID), fmt.Sprintf("/api/pitches/%d/actions/show_results", pitch.ID)} {
+	steps := []string{fmt.Sprintf("/api/rounds/%d/actions/start", round.ID),
+		fmt.Sprintf("/api/pitches/%d/actions/open", pitch.ID), fmt.Sprintf("/api/pitches/%d/actions/show_results", pitch.ID)}
+	if l.cfg.scenario == "wordcloud" { // the room's question is a word cloud instead of the pitch
+		var poll struct{ ID int64 }
+		if err := l.api(ctx, "POST", "/api/events/"+l.code+"/polls", map[string]any{"room_id": l.roomID, "question": "One word?",
+			"kind": "wordcloud", "show_results": true}, &poll); err != nil {
+			return err
+		}
+		l.pollID, l.target = poll.ID, fmt.Sprintf("poll:%d", poll.ID)
+		steps = []string{fmt.Sprintf("/api/polls/%d/actions/open", poll.ID)}
+	}
+	for _, step := range steps {
 		if err := l.api(ctx, "POST", step, nil, nil); err != nil {
 			return err
 		}
@@ -588,15 +599,42 @@ func messageType(b []byte) string {
 	return string(rest[:j])
 }
 
-// vote sends a vote and returns a channel for its outcome.
-func (c *client) vote(ctx context.Context, id, target string, value int) (time.Time, chan result, error) {
+// vote sends a vote and returns a channel for its outcome: a number as
+// value, any other answer (a list of words) as answer.
+func (c *client) vote(ctx context.Context, id, target string, answer any) (time.Time, chan result, error) {
 	w := make(chan result, 1)
 	c.mu.Lock()
 	c.pending[id] = w
 	c.mu.Unlock()
 	sent := time.Now()
-	err := c.send(ctx, map[string]any{"type": "vote", "vote_id": id, "target": target, "value": value})
+	m := map[string]any{"type": "vote", "vote_id": id, "target": target}
+	if n, ok := answer.(int); ok {
+		m["value"] = n
+	} else {
+		m["answer"] = answer
+	}
+	err := c.send(ctx, m)
 	return sent, w, err
+}
+
+// cloudWords is the vocabulary of the wordcloud scenario: lower-case words
+// that group as themselves, sent with a skew (the first words most often),
+// as a room's answers are.
+var cloudWords = strings.Fields(`ai cloud data security energy talent design speed trust open future people
+	edge privacy scale climate mobile quantum robots community learning health cities water food travel music
+	art sport science space ocean forest solar wind battery chips network code bugs tests coffee pizza
+	friends family growth change focus balance courage curiosity kindness humor hope vision craft quality`)
+
+// cloudAnswer draws 3 different words for one phone.
+func cloudAnswer(rng *rand.Rand) []string {
+	var words []string
+	for len(words) < 3 {
+		w := cloudWords[int(float64(len(cloudWords))*rng.Float64()*rng.Float64())] // skewed to the first words
+		if !slices.Contains(words, w) {
+			words = append(words, w)
+		}
+	}
+	return words
 }
 
 func (c *client) close() {
@@ -674,7 +712,8 @@ func (l *loader) keynote(ctx context.Context, sum *Summary) error {
 	type vote struct {
 		phone     int
 		first     bool
-		value     int
+		value     int      // keynote
+		words     []string // wordcloud
 		sent, ack time.Time
 		received  time.Time
 		ok        bool
@@ -704,7 +743,12 @@ func (l *loader) keynote(ctx context.Context, sum *Summary) error {
 					return
 				}
 				v := &vote{phone: i, first: n == 0, value: 1 + rng.IntN(5)}
-				s, w, err := p.vote(ctx, fmt.Sprintf("k%d-%d", i, n), l.target, v.value)
+				var answer any = v.value
+				if l.cfg.scenario == "wordcloud" {
+					v.words = cloudAnswer(rng)
+					answer = v.words
+				}
+				s, w, err := p.vote(ctx, fmt.Sprintf("k%d-%d", i, n), l.target, answer)
 				v.sent = s
 				sent.Add(1)
 				if err != nil {
@@ -732,8 +776,8 @@ func (l *loader) keynote(ctx context.Context, sum *Summary) error {
 	wg.Wait()
 	stop()
 
-	// Independent count: the last acknowledged value of each phone.
-	final := map[int]int{}
+	// Independent count: the last acknowledged answer of each phone.
+	final := map[int]*vote{}
 	var acks, received []time.Duration
 	var firsts []*vote
 	sum.VoteErrors = map[string]int{}
@@ -748,14 +792,23 @@ func (l *loader) keynote(ctx context.Context, sum *Summary) error {
 		if !v.received.IsZero() {
 			received = append(received, v.received.Sub(v.sent))
 		}
-		final[v.phone] = v.value // a phone's votes are appended in the order it sent them
+		final[v.phone] = v // a phone's votes are appended in the order it sent them
 		if v.first {
 			firsts = append(firsts, v)
 		}
 	}
+	// keynote: votes per value; wordcloud: people per word of cloudWords.
 	expected := make([]int64, 5)
+	if l.cfg.scenario == "wordcloud" {
+		expected = make([]int64, len(cloudWords))
+	}
 	for _, v := range final {
-		expected[v-1]++
+		if v.words == nil {
+			expected[v.value-1]++
+		}
+		for _, w := range v.words {
+			expected[slices.Index(cloudWords, w)]++
+		}
 	}
 	p := percentiles(acks)
 	sum.AckMS = &p
@@ -784,16 +837,56 @@ func (l *loader) keynote(ctx context.Context, sum *Summary) error {
 	sum.VoteToStageMS = &vs
 
 	// The server's count, after closing voting.
-	if err := l.api(ctx, "POST", fmt.Sprintf("/api/pitches/%d/actions/close", l.pitchID), nil, nil); err != nil {
+	closeAt := fmt.Sprintf("/api/pitches/%d/actions/close", l.pitchID)
+	if l.pollID != 0 {
+		closeAt = fmt.Sprintf("/api/polls/%d/actions/close", l.pollID)
+	}
+	if err := l.api(ctx, "POST", closeAt, nil, nil); err != nil {
 		return err
 	}
-	server, err := l.serverCounts(ctx)
+	count := l.serverCounts
+	if l.pollID != 0 {
+		count = l.serverWords
+	}
+	server, err := count(ctx)
 	if err != nil {
 		return err
 	}
 	match := slices.Equal(server, expected)
 	sum.TallyExpected, sum.TallyServer, sum.TallyMatches = expected, server, &match
 	return nil
+}
+
+// serverWords reads the cloud's committed people per word of cloudWords
+// from the results export.
+func (l *loader) serverWords(ctx context.Context) ([]int64, error) {
+	var res struct {
+		Polls []struct {
+			Poll  struct{ ID int64 }
+			Words []struct {
+				K string `json:"k"`
+				N int64  `json:"n"`
+			}
+		}
+	}
+	if err := l.api(ctx, "GET", "/api/events/"+l.code+"/results", nil, &res); err != nil {
+		return nil, err
+	}
+	out := make([]int64, len(cloudWords))
+	for _, p := range res.Polls {
+		if p.Poll.ID != l.pollID {
+			continue
+		}
+		for _, w := range p.Words {
+			if i := slices.Index(cloudWords, w.K); i >= 0 {
+				out[i] = w.N
+			} else {
+				return nil, fmt.Errorf("the cloud holds a word nobody sent: %q", w.K)
+			}
+		}
+		return out, nil
+	}
+	return nil, errors.New("the cloud is not in the results")
 }
 
 // serverCounts reads the pitch's committed per-value counts from the

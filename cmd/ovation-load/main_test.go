@@ -78,6 +78,27 @@ func TestKeynoteAndFanout(t *testing.T) {
 			t.Fatalf("summary: %s\n%s", b, log.String())
 		}
 	})
+	t.Run("wordcloud counts every word of every acknowledged answer", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "sum.json")
+		var log bytes.Buffer
+		err := run(t.Context(), []string{"-targets", url, "-api-token", "load-test-token", "-scenario", "wordcloud", "-phones", "80",
+			"-stages", "1", "-burst", "1s", "-change", "0.3", "-json", out, "-timeout", "60s"}, &log, &log)
+		if err != nil {
+			t.Fatalf("run: %v\n%s", err, log.String())
+		}
+		var s Summary
+		b, _ := os.ReadFile(out)
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Fatal(err)
+		}
+		var words int64
+		for _, n := range s.TallyExpected {
+			words += n
+		}
+		if s.VotesAcked != s.VotesSent || s.VotesAcked < 80 || words != 3*80 || s.TallyMatches == nil || !*s.TallyMatches || s.VoteToStageMS == nil || s.VoteToStageMS.N != 80 {
+			t.Fatalf("summary: %s\n%s", b, log.String())
+		}
+	})
 	t.Run("fanout delivers tally frames to every client", func(t *testing.T) {
 		var log bytes.Buffer
 		out := filepath.Join(t.TempDir(), "sum.json")
