@@ -299,6 +299,7 @@ func TestBrowserFitNames(t *testing.T) {
 		must(t, srv.URL, "POST", fmt.Sprintf("/api/rounds/%d/actions/next", round.ID), nil, nil)
 		castVotes(i)
 	}
+	must(t, srv.URL, "PATCH", fmt.Sprintf("/api/rounds/%d", round.ID), map[string]any{"auto_reveal": true}, nil) // every place at once
 	must(t, srv.URL, "POST", fmt.Sprintf("/api/rounds/%d/actions/reveal", round.ID), nil, nil)
 	stage.waitForWithin(40*time.Second, "ranking revealed", `document.querySelector('#ranking-view[data-reveal="done"]') && document.querySelectorAll('#podium .team').length === 3`)
 	for _, vp := range []viewport{stageSize, small720} {
