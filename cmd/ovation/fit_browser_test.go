@@ -37,9 +37,9 @@ var phone320 = viewport{320, 640, true}
 // fitBox is what fitJS measures of an element showing a name.
 type fitBox struct {
 	Sel, Text, Fit, Overflow, TextOverflow, WrapRule string
-	SW, CW, SH, CH, FontPx                             float64
-	SplitWords, Lines, Clamp                           int
-	Inside, FirstWordShown                             bool
+	SW, CW, SH, CH, FontPx                           float64
+	SplitWords, Lines, Clamp                         int
+	Inside, FirstWordShown                           bool
 }
 
 // whole reports whether the whole text shows in the box.

@@ -18,49 +18,18 @@ func TestBrowserMultipleChoice(t *testing.T) {
 	b := newBrowser(t)
 	shots := shotDir(t)
 
-	control := b.newTab("control", controlSize)
-	control.open(srv.URL + "/control#" + ev.Code)
-	control.typeInto("#password", "correct horse")
-	control.click(`#login-form button[type=submit]`)
-	control.waitFor("console", `document.querySelector('#new-poll')`)
-	control.click("#new-poll")
-	control.typeInto("#f-question", "What worked best today?")
-	control.eval(`const k = document.querySelector('#f-kind'); k.value = 'multiple'; k.dispatchEvent(new Event('change', {bubbles: true}))`)
-	control.waitFor("the kind's fields", `!document.querySelector('[data-name="settings.max_picks"]').hidden && document.querySelector('[data-name="scale_max"]').hidden`)
-	control.typeInto("#f-choices", "Talks\nFood\nVenue")
-	control.eval(`document.getElementById('f-settings.max_picks').value = '2'; document.querySelector('#f-show_results').checked = true`)
-	control.click(`#dlg-form button[type=submit]`)
-	control.waitFor("poll card", `[...document.querySelectorAll('.poll-card h3')].some((h) => h.textContent === 'What worked best today?')`)
-	var model struct {
-		Polls []struct {
-			ID       int64
-			Question string
-			Kind     string
-			Settings struct {
-				MaxPicks int `json:"max_picks"`
-			}
-		}
-	}
-	must(t, srv.URL, "GET", "/api/events/"+ev.Code+"/model", nil, &model)
-	var pollID int64
-	for _, p := range model.Polls {
-		if p.Question == "What worked best today?" {
-			if p.Kind != "multiple" || p.Settings.MaxPicks != 2 {
-				t.Fatalf("poll as created: %+v", p)
-			}
-			pollID = p.ID
-		}
-	}
-	if pollID == 0 {
-		t.Fatalf("poll not in the model: %+v", model.Polls)
+	control, pollID, settings := createPoll(t, b, srv.URL, ev.Code, "What worked best today?", "multiple", func(c *tab) {
+		c.waitFor("the kind's fields", `!document.querySelector('[data-name="settings.max_picks"]').hidden && document.querySelector('[data-name="scale_max"]').hidden`)
+		c.typeInto("#f-choices", "Talks\nFood\nVenue")
+		c.eval(`document.getElementById('f-settings.max_picks').value = '2'`)
+	})
+	if settings["max_picks"] != float64(2) {
+		t.Fatalf("settings as created: %v", settings)
 	}
 	control.click(fmt.Sprintf("#poll-%d-toggle", pollID))
 	target := fmt.Sprintf("poll:%d", pollID)
 	card := fmt.Sprintf(`.card[data-target=%q]`, target)
-
-	stage := b.newTab("stage", stageSize)
-	stage.open(srv.URL + "/stage/" + ev.Code)
-	stage.waitFor("poll on stage", `document.querySelector('#poll-view')`)
+	stage := openStage(b, srv.URL, ev.Code)
 
 	// tickAndSend ticks the choices (1 = A), sends, and waits for "counted".
 	tickAndSend := func(p phonePage, status string, choices ...int) {
@@ -72,14 +41,7 @@ func TestBrowserMultipleChoice(t *testing.T) {
 		p.click(card + " .send-answer")
 		p.waitFor(fmt.Sprintf("answer %v %s", choices, status), fmt.Sprintf(`document.querySelector('%s .vote-status').dataset.status === %q`, card, status))
 	}
-	phones := make([]phonePage, 3)
-	for i := range phones {
-		p := phonePage{b.newTab(fmt.Sprintf("phone %d", i), phoneSize), fmt.Sprint(i)}
-		p.open(srv.URL + "/e/" + ev.Code)
-		p.waitFor("join form", `document.querySelector('#join-form')`)
-		p.click(`#join-form button[type=submit]`)
-		phones[i] = p
-	}
+	phones := joinPhones(b, srv.URL, ev.Code, 3)
 	tickAndSend(phones[0], "counted", 1, 3) // Talks, Venue
 	tickAndSend(phones[1], "counted", 2)    // Food
 	// The third phone ticks two: the third choice cannot be ticked.
@@ -130,43 +92,16 @@ func TestBrowserWordCloud(t *testing.T) {
 	b := newBrowser(t)
 	shots := shotDir(t)
 
-	control := b.newTab("control", controlSize)
-	control.expect("/api/session", 401)
-	control.open(srv.URL + "/control#" + ev.Code)
-	control.typeInto("#password", "correct horse")
-	control.click(`#login-form button[type=submit]`)
-	control.waitFor("console", `document.querySelector('#new-poll')`)
-	control.click("#new-poll")
-	control.typeInto("#f-question", "One word for today?")
-	control.eval(`const k = document.querySelector('#f-kind'); k.value = 'wordcloud'; k.dispatchEvent(new Event('change', {bubbles: true}))`)
-	control.waitFor("the cloud's fields", `!document.querySelector('[data-name="settings.moderation"]').hidden && document.querySelector('[data-name="choices"]').hidden`)
-	control.eval(`document.querySelector('#f-show_results').checked = true`)
-	control.click(`#dlg-form button[type=submit]`)
-	control.waitFor("poll card", `[...document.querySelectorAll('.poll-card h3')].some((h) => h.textContent === 'One word for today?')`)
-	var model struct {
-		Polls []struct {
-			ID       int64
-			Question string
-			Settings map[string]any
-		}
-	}
-	must(t, srv.URL, "GET", "/api/events/"+ev.Code+"/model", nil, &model)
-	var pollID int64
-	for _, p := range model.Polls {
-		if p.Question == "One word for today?" {
-			pollID = p.ID
-			if p.Settings["moderation"] != "post" || p.Settings["max_words"] != float64(3) {
-				t.Fatalf("settings = %v", p.Settings)
-			}
-		}
+	control, pollID, settings := createPoll(t, b, srv.URL, ev.Code, "One word for today?", "wordcloud", func(c *tab) {
+		c.waitFor("the cloud's fields", `!document.querySelector('[data-name="settings.moderation"]').hidden && document.querySelector('[data-name="choices"]').hidden`)
+	})
+	if settings["moderation"] != "post" || settings["max_words"] != float64(3) {
+		t.Fatalf("settings = %v", settings)
 	}
 	control.click(fmt.Sprintf("#poll-%d-toggle", pollID))
 	target := fmt.Sprintf("poll:%d", pollID)
 	card := fmt.Sprintf(`.card[data-target=%q]`, target)
-
-	stage := b.newTab("stage", stageSize)
-	stage.open(srv.URL + "/stage/" + ev.Code)
-	stage.waitFor("poll on stage", `document.querySelector('#poll-view')`)
+	stage := openStage(b, srv.URL, ev.Code)
 
 	send := func(p phonePage, status string, words ...string) {
 		t.Helper()
@@ -178,14 +113,7 @@ func TestBrowserWordCloud(t *testing.T) {
 		p.click(card + " .send-answer")
 		p.waitFor(fmt.Sprintf("%v %s", words, status), fmt.Sprintf(`document.querySelector('%s .vote-status').dataset.status === %q`, card, status))
 	}
-	phones := make([]phonePage, 4)
-	for i := range phones {
-		p := phonePage{b.newTab(fmt.Sprintf("phone %d", i), phoneSize), fmt.Sprint(i)}
-		p.open(srv.URL + "/e/" + ev.Code)
-		p.waitFor("join form", `document.querySelector('#join-form')`)
-		p.click(`#join-form button[type=submit]`)
-		phones[i] = p
-	}
+	phones := joinPhones(b, srv.URL, ev.Code, 4)
 	send(phones[0], "counted", "Inspiring", "AI")
 	send(phones[1], "counted", "inspiring!", "Énergie", "K8s")
 	send(phones[2], "counted", "AI", "merde")
@@ -245,4 +173,63 @@ func TestBrowserWordCloud(t *testing.T) {
 	for _, tb := range []*tab{stage, control, phones[0].tab, phones[1].tab, phones[2].tab, phones[3].tab} {
 		tb.checkConsole()
 	}
+}
+
+// createPoll logs in on the control page, creates a poll of kind with
+// question from the form (fill sets the kind's fields), results public,
+// and returns the control tab, the poll's id and its settings as stored.
+func createPoll(t *testing.T, b *browser, base, code, question, kind string, fill func(*tab)) (*tab, int64, map[string]any) {
+	t.Helper()
+	c := b.newTab("control", controlSize)
+	c.open(base + "/control#" + code)
+	c.typeInto("#password", "correct horse")
+	c.click(`#login-form button[type=submit]`)
+	c.waitFor("console", `document.querySelector('#new-poll')`)
+	c.click("#new-poll")
+	c.typeInto("#f-question", question)
+	c.eval(fmt.Sprintf(`const k = document.querySelector('#f-kind'); k.value = %q; k.dispatchEvent(new Event('change', {bubbles: true}))`, kind))
+	fill(c)
+	c.eval(`document.querySelector('#f-show_results').checked = true`)
+	c.click(`#dlg-form button[type=submit]`)
+	c.waitFor("poll card", fmt.Sprintf(`[...document.querySelectorAll('.poll-card h3')].some((h) => h.textContent === %s)`, jsString(question)))
+	var model struct {
+		Polls []struct {
+			ID       int64
+			Question string
+			Kind     string
+			Settings map[string]any
+		}
+	}
+	must(t, base, "GET", "/api/events/"+code+"/model", nil, &model)
+	for _, p := range model.Polls {
+		if p.Question == question {
+			if p.Kind != kind {
+				t.Fatalf("poll %q is of kind %q, want %q", question, p.Kind, kind)
+			}
+			return c, p.ID, p.Settings
+		}
+	}
+	t.Fatalf("poll %q not in the model: %+v", question, model.Polls)
+	return nil, 0, nil
+}
+
+// openStage opens the stage of the event's first room and waits for its poll view.
+func openStage(b *browser, base, code string) *tab {
+	s := b.newTab("stage", stageSize)
+	s.open(base + "/stage/" + code)
+	s.waitFor("poll on stage", `document.querySelector('#poll-view')`)
+	return s
+}
+
+// joinPhones opens n audience pages and joins the event on each.
+func joinPhones(b *browser, base, code string, n int) []phonePage {
+	phones := make([]phonePage, n)
+	for i := range phones {
+		p := phonePage{b.newTab(fmt.Sprintf("phone %d", i), phoneSize), fmt.Sprint(i)}
+		p.open(base + "/e/" + code)
+		p.waitFor("join form", `document.querySelector('#join-form')`)
+		p.click(`#join-form button[type=submit]`)
+		phones[i] = p
+	}
+	return phones
 }

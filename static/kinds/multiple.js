@@ -5,6 +5,7 @@
 // 100 %. Its parts for each screen follow the contract of
 // /static/kinds/index.js.
 import { t, h, letter, keypad, updateBars, sameAnswer } from '/static/ovation.js';
+import * as choices from '/static/kinds/choices.js';
 
 // size is the number of choices.
 export const size = (q) => q.choices.length;
@@ -84,13 +85,7 @@ export const audience = {
 export const stage = {
   result: bars('  '),
   // legend lists the choices while the results are hidden, as single choice does.
-  legend(box, q) {
-    if (box.children.length !== size(q)) {
-      box.replaceChildren(...q.choices.map((c, i) => h('div', { class: 'legend-row' },
-        h('span', { class: 'letter', text: letter(i + 1) }), h('span', { text: c }))));
-    }
-    return true;
-  },
+  legend: choices.stage.legend,
 };
 
 export const control = {
