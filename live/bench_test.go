@@ -66,21 +66,28 @@ var benchKinds = []struct {
 	{"multiple", Question{Kind: PollMultiple, Choices: []string{"A", "B", "C", "D"}, Settings: []byte(`{"max_picks":2}`)}, []Answer{"[1,2]", "[3]", "[2,4]", "[1,4]"}},
 	{"wordcloud", Question{Kind: PollWordCloud, Settings: []byte(`{"max_words":3,"moderation":"post"}`)},
 		[]Answer{`["Inspiring","AI","Énergie"]`, `["inspiring","Cloud"]`, `["Data Mesh","AI","Kubernetes"]`, `["Énergie","Sobriété"]`}},
+	{"opentext", Question{Kind: PollOpenText, Settings: []byte(`{"moderation":"post"}`)},
+		[]Answer{`"Ship small, ship often"`, `"Talk to your users before you build"`, `"Les démos en direct, c’est risqué mais ça marche"`, `"Measure what matters"`}},
 }
 
 // BenchmarkKindTallyMove moves one participant's answer to another, as the
-// committer's callback does for a changed vote, for each kind.
+// committer's callback does for a changed vote, for each kind (open text:
+// among 500 answers, each replaced under a new id).
 func BenchmarkKindTallyMove(b *testing.B) {
 	for _, k := range benchKinds {
 		b.Run(k.name, func(b *testing.B) {
 			t := newTally(k.q)
-			for i := 0; i < 500; i++ { // a room that has answered
-				t.Move(false, "", k.answers[i%len(k.answers)])
+			cur := make([]Answer, 500)
+			for i := range cur { // a room that has answered
+				cur[i] = k.answers[i%len(k.answers)]
+				moveVote(t, "", Vote{ParticipantID: int64(i), VoteID: "a", Answer: cur[i]})
 			}
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				t.Move(false, k.answers[i%len(k.answers)], k.answers[(i+1)%len(k.answers)])
+				p, next := i%len(cur), k.answers[(i+1)%len(k.answers)]
+				moveVote(t, cur[p], Vote{ParticipantID: int64(p), VoteID: strconv.Itoa(i), Answer: next})
+				cur[p] = next
 				i++
 			}
 		})
@@ -88,13 +95,13 @@ func BenchmarkKindTallyMove(b *testing.B) {
 }
 
 // BenchmarkKindTallyFrame encodes a public tally frame for each kind; the
-// word cloud's with 2,000 distinct words.
+// word cloud's with 2,000 distinct words, open text's from 500 answers.
 func BenchmarkKindTallyFrame(b *testing.B) {
 	for _, k := range benchKinds {
 		b.Run(k.name, func(b *testing.B) {
 			t := newTally(k.q)
 			for i := 0; i < 500; i++ {
-				t.Move(false, "", k.answers[i%len(k.answers)])
+				moveVote(t, "", Vote{ParticipantID: int64(i), VoteID: "a", Answer: k.answers[i%len(k.answers)]})
 			}
 			if k.q.Kind == PollWordCloud {
 				for i := 0; i < 2000; i++ {

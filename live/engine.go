@@ -269,7 +269,7 @@ func (e *Engine) Load(ctx context.Context) error {
 		es.current[ballotKey{v.ParticipantID, v.Target}] = ballot{v.VoteID, v.Answer}
 		es.committed[ballotKey{v.ParticipantID, v.Target}] = v.Answer
 		if t := es.tallies[v.Target]; t != nil {
-			t.Move(v.Jury, "", v.Answer)
+			moveVote(t, "", v)
 		}
 	}
 	for _, d := range ds.Decisions {
@@ -512,7 +512,7 @@ func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (string, *voteWai
 	err = e.store.Enqueue(WriteOp{Vote: &vote, Done: func(err error) {
 		if err == nil {
 			es.tmu.Lock()
-			es.tallies[vote.Target].Move(vote.Jury, es.committed[key], vote.Answer)
+			moveVote(es.tallies[vote.Target], es.committed[key], vote)
 			es.committed[key] = vote.Answer
 			es.dirty[vote.Target] = true
 			es.tmu.Unlock()

@@ -36,6 +36,7 @@ var questionKinds = map[string]QuestionKind{
 	PollScale:     scaleKind{},
 	PollMultiple:  multipleKind{},
 	PollWordCloud: wordCloudKind{},
+	PollOpenText:  openTextKind{},
 }
 
 // kindOf returns the kind named name.
@@ -87,8 +88,9 @@ func noSettings(q *Question) error {
 // what the store keeps; "" is no answer.
 type Answer string
 
-// MaxAnswerLen bounds an answer's canonical JSON, in bytes.
-const MaxAnswerLen = 1024
+// MaxAnswerLen bounds an answer's JSON, in bytes: room for an open-text
+// answer of 280 characters of four bytes each (emoji).
+const MaxAnswerLen = 2048
 
 // MarshalJSON writes the answer as the JSON value it is (null when empty).
 func (a Answer) MarshalJSON() ([]byte, error) {
@@ -117,6 +119,27 @@ type Tally interface {
 	Results() any
 	// Rows returns the lines of the CSV export, one per item.
 	Rows(q Question) []ExportRow
+}
+
+// VoterTally is a tally that keeps each participant's answer apart (open
+// text shows, reviews and exports every answer on its own), so the engine
+// tells it whose answer moves, under which vote id and when, instead of
+// calling Move.
+type VoterTally interface {
+	Tally
+	// MoveVote replaces the counted answer of v's participant, prev ("" for
+	// none), by v.Answer; v is the committed vote (at load, as stored).
+	MoveVote(prev Answer, v Vote)
+}
+
+// moveVote counts committed vote v in t in place of its participant's
+// answer prev.
+func moveVote(t Tally, prev Answer, v Vote) {
+	if vt, ok := t.(VoterTally); ok {
+		vt.MoveVote(prev, v)
+		return
+	}
+	t.Move(v.Jury, prev, v.Answer)
 }
 
 // ReviewedTally is the tally of a kind whose answers moderators review

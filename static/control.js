@@ -930,11 +930,31 @@ function newPoll() {
   const defaults = Object.assign({}, ...Object.values(KINDS).map((k) => k.control.defaults));
   openForm({ title: t('new_poll'), fields: pollFields(null), values: { room_id: roomSel, kind: Object.keys(KINDS)[0], ...defaults, position: 0 }, submitLabel: t('create'),
     submit: (d) => call('POST', `/api/events/${eventCode}/polls`, nested(d)) });
+  followKind($('dlg-form'), true);
+}
+
+// followKind keeps the fields that several kinds share (moderation) in the
+// form's kind: its option labels and, in a new poll, its default value.
+function followKind(form, withDefaults) {
+  const sel = form?.elements.kind;
+  if (!sel) return;
+  const apply = (defaults) => {
+    const k = KINDS[sel.value];
+    if (!k) return;
+    for (const f of k.control.fields()) {
+      const el = form.elements[f.name];
+      if (f.type === 'select' && el) for (const [v, label] of f.options) { const o = [...el.options].find((x) => x.value === String(v)); if (o) o.textContent = label; }
+    }
+    if (defaults) for (const [name, v] of Object.entries(k.control.defaults || {})) { if (form.elements[name]) form.elements[name].value = String(v); }
+  };
+  sel.addEventListener('change', () => apply(withDefaults));
+  apply(false);
 }
 
 function editPoll(p) {
   openForm({ title: t('edit_x', { x: p.question }), fields: pollFields(p), values: flat(p),
     submit: (d) => { const c = changed(nested(d), p); return Object.keys(c).length ? call('PATCH', `/api/polls/${p.id}`, c) : null; } });
+  followKind($('dlg-form'), false);
 }
 
 // ------------------------------------------------------ rooms, settings ----

@@ -718,3 +718,20 @@ Object.assign(DICT.fr, {
   au_timer_start: 'Minuteur lancé', au_timer_pause: 'Minuteur en pause', au_timer_extend: 'Minuteur prolongé', au_timer_reset: 'Minuteur remis à zéro',
   au_show_results: 'Résultats affichés', au_hide_results: 'Résultats masqués',
 });
+
+// Open text: one short answer per person, moderated like a board's entries.
+Object.assign(DICT.en, {
+  kind_opentext: 'Open text', ot_hint: 'Write a short answer ({n} characters at most)',
+  ot_note_pre: 'Answers show on screen once a moderator approves them.', ot_note_post: 'Answers show on screen at once.',
+  ot_mod_pre: 'answers show once approved', ot_mod_post: 'answers show at once',
+  ot_empty: 'No answer on screen yet.', ot_queue_empty: 'No answers yet.',
+  ot_on_screen: plural('1 on screen', '{n} on screen'), ot_rejected_n: plural('1 rejected', '{n} rejected'),
+});
+
+Object.assign(DICT.fr, {
+  kind_opentext: 'Texte libre', ot_hint: 'Écrivez une réponse courte ({n} caractères au plus)',
+  ot_note_pre: 'Les réponses s’affichent à l’écran une fois approuvées par un modérateur.', ot_note_post: 'Les réponses s’affichent aussitôt à l’écran.',
+  ot_mod_pre: 'les réponses s’affichent une fois approuvées', ot_mod_post: 'les réponses s’affichent aussitôt',
+  ot_empty: 'Aucune réponse à l’écran pour l’instant.', ot_queue_empty: 'Aucune réponse pour l’instant.',
+  ot_on_screen: pluralFr('{n} à l’écran', '{n} à l’écran'), ot_rejected_n: pluralFr('{n} rejetée', '{n} rejetées'),
+});

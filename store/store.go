@@ -425,11 +425,13 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 		})
 	}
 	if err == nil {
-		err = db.query(ctx, `SELECT participant_id, target_kind, target_id, event_id, vote_id, answer, jury FROM votes`, func(rows *sql.Rows) error {
+		err = db.query(ctx, `SELECT participant_id, target_kind, target_id, event_id, vote_id, answer, jury, at FROM votes`, func(rows *sql.Rows) error {
 			var v live.Vote
-			if err := rows.Scan(&v.ParticipantID, &v.Target.Kind, &v.Target.ID, &v.EventID, &v.VoteID, &v.Answer, &v.Jury); err != nil {
+			var at string
+			if err := rows.Scan(&v.ParticipantID, &v.Target.Kind, &v.Target.ID, &v.EventID, &v.VoteID, &v.Answer, &v.Jury, &at); err != nil {
 				return err
 			}
+			v.At = parseTime(at)
 			ds.Votes = append(ds.Votes, v)
 			return nil
 		})

@@ -668,12 +668,13 @@ func TestRestart(t *testing.T) {
 			t.Fatalf("scale poll = %+v", s)
 		}
 	})
-	t.Run("current_votes_come_back", func(t *testing.T) {
+	t.Run("current_votes_come_back_with_their_time", func(t *testing.T) {
+		at := time.Date(2030, 1, 2, 3, 5, 0, 0, time.UTC)
 		want := []live.Vote{
-			{VoteID: "a2", ParticipantID: 1, EventID: f.event.ID, Target: pitchT(f.pitches[0]), Answer: "5"},
-			{VoteID: "a3", ParticipantID: 1, EventID: f.event.ID, Target: pollT(f.choice), Answer: "3"},
-			{VoteID: "a4", ParticipantID: 1, EventID: f.event.ID, Target: pollT(f.scale), Answer: "9"},
-			{VoteID: "j1", ParticipantID: 2, EventID: f.event.ID, Target: pitchT(f.pitches[0]), Answer: "4", Jury: true},
+			{VoteID: "a2", ParticipantID: 1, EventID: f.event.ID, Target: pitchT(f.pitches[0]), Answer: "5", At: at},
+			{VoteID: "a3", ParticipantID: 1, EventID: f.event.ID, Target: pollT(f.choice), Answer: "3", At: at},
+			{VoteID: "a4", ParticipantID: 1, EventID: f.event.ID, Target: pollT(f.scale), Answer: "9", At: at},
+			{VoteID: "j1", ParticipantID: 2, EventID: f.event.ID, Target: pitchT(f.pitches[0]), Answer: "4", Jury: true, At: at},
 		}
 		if got := sortedVotes(ds.Votes); !reflect.DeepEqual(got, want) {
 			t.Fatalf("votes = %+v\nwant    %+v", got, want)

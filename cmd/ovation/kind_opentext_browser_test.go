@@ -1,0 +1,162 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestBrowserOpenText runs an open-text question as an organiser would: the
+// moderator creates it from the control page (pre-moderated by default)
+// and opens it; four phones answer, two of them with hostile markup; the
+// moderator approves three, rejects one and pins one on the control page;
+// the stage shows the approved answers as cards, the pinned one first, then
+// newest first, the markup as text, and never the rejected one; the export
+// holds every answer with its state.
+func TestBrowserOpenText(t *testing.T) {
+	srv := startServer(t, "")
+	ev := newPitchNight(t, srv.URL, "TEXT26")
+	b := newBrowser(t)
+	shots := shotDir(t)
+
+	control := b.newTab("control", controlSize)
+	control.expect("/api/session", 401)
+	control.open(srv.URL + "/control#" + ev.Code)
+	control.typeInto("#password", "correct horse")
+	control.click(`#login-form button[type=submit]`)
+	control.waitFor("console", `document.querySelector('#new-poll')`)
+	control.click("#new-poll")
+	control.typeInto("#f-question", "What will you try on Monday?")
+	control.eval(`const k = document.querySelector('#f-kind'); k.value = 'opentext'; k.dispatchEvent(new Event('change', {bubbles: true}))`)
+	control.waitFor("the open-text fields, pre-moderated", `!document.querySelector('[data-name="settings.moderation"]').hidden && document.querySelector('[data-name="choices"]').hidden
+		&& document.getElementById('f-settings.moderation').value === 'pre' && document.getElementById('f-settings.moderation').selectedOptions[0].textContent.includes('answers')`)
+	control.eval(`document.querySelector('#f-show_results').checked = true`)
+	control.click(`#dlg-form button[type=submit]`)
+	control.waitFor("poll card", `[...document.querySelectorAll('.poll-card h3')].some((h) => h.textContent === 'What will you try on Monday?')`)
+	var model struct {
+		Polls []struct {
+			ID       int64
+			Question string
+			Kind     string
+			Settings map[string]any
+		}
+	}
+	must(t, srv.URL, "GET", "/api/events/"+ev.Code+"/model", nil, &model)
+	var pollID int64
+	for _, p := range model.Polls {
+		if p.Question == "What will you try on Monday?" {
+			pollID = p.ID
+			if p.Kind != "opentext" || p.Settings["moderation"] != "pre" {
+				t.Fatalf("poll as created: %+v", p)
+			}
+		}
+	}
+	if pollID == 0 {
+		t.Fatalf("poll not in the model: %+v", model.Polls)
+	}
+	control.click(fmt.Sprintf("#poll-%d-toggle", pollID))
+	card := fmt.Sprintf(`.card[data-target="poll:%d"]`, pollID)
+
+	stage := b.newTab("stage", stageSize)
+	stage.open(srv.URL + "/stage/" + ev.Code)
+	stage.waitFor("poll on stage", `document.querySelector('#poll-view')`)
+
+	const (
+		small   = "Ship small, ship often"
+		script  = `<script>window.pwned = 1</script> Pair on the hard parts`
+		img     = `<img src=x onerror="window.pwned = 2"> Write the docs first`
+		weekend = "Rewrite everything in one weekend"
+	)
+	answers := []string{small, script, img, weekend}
+	phones := make([]phonePage, len(answers))
+	for i, a := range answers {
+		p := phonePage{b.newTab(fmt.Sprintf("phone %d", i), phoneSize), fmt.Sprint(i)}
+		p.open(srv.URL + "/e/" + ev.Code)
+		p.waitFor("join form", `document.querySelector('#join-form')`)
+		p.click(`#join-form button[type=submit]`)
+		p.waitFor("the text box", fmt.Sprintf(`document.querySelector('%s .ot-input') && !document.querySelector('%s .ot-input').disabled`, card, card))
+		p.typeInto(card+" .ot-input", a)
+		p.waitFor("the count", fmt.Sprintf(`document.querySelector('%s .ot-count').textContent === '%d / 280'`, card, len([]rune(a))))
+		p.click(card + " .send-answer")
+		p.waitFor("counted", fmt.Sprintf(`document.querySelector('%s .vote-status').dataset.status === 'counted' && document.querySelector('%s .send-answer').disabled`, card, card))
+		phones[i] = p
+	}
+
+	// Pre-moderation: nothing on stage until approved; all four wait on the control page.
+	rows := fmt.Sprintf(`#poll-%d .ot-q-row`, pollID)
+	control.waitFor("four answers pending", fmt.Sprintf(`document.querySelectorAll('%s[data-state="pending"]').length === 4`, rows))
+	if n := jsEval[int](stage, `document.querySelectorAll('#stage-bars .ot-card').length`); n != 0 {
+		t.Fatalf("%d cards on stage before any approval", n)
+	}
+	idOf := func(text string) string {
+		t.Helper()
+		return control.text(fmt.Sprintf(`[...document.querySelectorAll('%s')].find((r) => r.querySelector('.ot-q-text').textContent === %s).dataset.id`, rows, jsString(text)))
+	}
+	decide := func(text, action, state string) {
+		t.Helper()
+		id := idOf(text)
+		row := fmt.Sprintf(`%s[data-id="%s"]`, rows, id)
+		control.click(fmt.Sprintf(`%s button[data-role="%s"]`, row, action))
+		control.waitFor(action+" "+text, fmt.Sprintf(`document.querySelector('%s') && document.querySelector('%s').dataset.state === '%s'`, row, row, state))
+	}
+	decide(small, "approve", "approved")
+	decide(script, "approve", "approved")
+	decide(img, "approve", "approved")
+	decide(weekend, "reject", "rejected")
+	decide(small, "pin", "approved")
+	control.waitFor("the pin on the control page", fmt.Sprintf(`document.querySelector('%s[data-id="%s"]').classList.contains('pinned')`, rows, idOf(small)))
+
+	// The stage: the pinned answer first, then the newest; the markup as text.
+	cardsJS := `[...document.querySelectorAll('#stage-bars .ot-card')].map((c) => (c.classList.contains('pinned') ? '*' : '') + c.textContent).join('|')`
+	stage.waitFor("the approved answers as cards", cardsJS+` === `+jsString("*"+small+"|"+img+"|"+script))
+	if got := stage.text(`String(window.pwned) + ' ' + document.querySelectorAll('#stage-bars script, #stage-bars img').length`); got != "undefined 0" {
+		t.Errorf("hostile text ran or became markup on the stage: %s", got)
+	}
+	if strings.Contains(stage.text(`document.body.textContent`), weekend) {
+		t.Errorf("the rejected answer shows on the stage")
+	}
+	phones[1].waitFor("the approved answers on the phone", fmt.Sprintf(`[...document.querySelectorAll('%s .ot-entry')].map((c) => c.textContent).join('|') === %s`, card, jsString(small+"|"+img+"|"+script)))
+	if got := phones[1].text(`String(window.pwned)`); got != "undefined" {
+		t.Errorf("hostile text ran on the phone: %s", got)
+	}
+	phones[1].eval(fmt.Sprintf(`document.querySelector('%s .results-block').scrollIntoView({block: 'center'})`, card))
+	phones[1].screenshot(shots, "audience-opentext", phoneSize)
+	stage.screenshot(shots, "stage-opentext", stageSize)
+	control.eval(fmt.Sprintf(`document.querySelector('#poll-%d').scrollIntoView({block: 'start'})`, pollID))
+	control.screenshot(shots, "control-opentext", controlSize)
+
+	// The export holds every answer, with its state and pin.
+	var res struct {
+		Polls []struct {
+			Poll    struct{ ID int64 }
+			Answers []struct {
+				ID, Text, State, At string
+				Pinned              bool
+			}
+		}
+	}
+	must(t, srv.URL, "GET", "/api/events/"+ev.Code+"/results", nil, &res)
+	var got []string
+	for _, p := range res.Polls {
+		if p.Poll.ID == pollID {
+			for _, a := range p.Answers {
+				got = append(got, fmt.Sprintf("%s:%s:%v", a.Text, a.State, a.Pinned))
+				if a.At == "" || len(a.ID) != 16 {
+					t.Errorf("exported answer %+v", a)
+				}
+			}
+		}
+	}
+	if w := []string{small + ":approved:true", script + ":approved:false", img + ":approved:false", weekend + ":rejected:false"}; strings.Join(got, "|") != strings.Join(w, "|") {
+		t.Errorf("JSON export answers %q, want %q", got, w)
+	}
+	csv := jsEval[string](control, `fetch(document.querySelector('#export-csv').href).then((r) => r.text())`)
+	for _, line := range []string{`"approved, pinned, `, ": " + small + `",,1,`, `"rejected, `, ": " + weekend + `",,1,`, ",respondents,,4,"} {
+		if !strings.Contains(csv, line) {
+			t.Errorf("CSV export lacks %q:\n%s", line, csv)
+		}
+	}
+	for _, tb := range []*tab{stage, control, phones[0].tab, phones[1].tab, phones[2].tab, phones[3].tab} {
+		tb.checkConsole()
+	}
+}

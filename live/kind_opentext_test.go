@@ -1,0 +1,309 @@
+package live_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ovation-live/ovation/live"
+)
+
+func openTextQ(settings string) live.Question {
+	p := live.Poll{Question: "Your takeaway?", Kind: live.PollOpenText, Settings: json.RawMessage(settings)}
+	if err := p.Validate(); err != nil {
+		panic(err)
+	}
+	return p.Definition()
+}
+
+func TestOpenTextDefinition(t *testing.T) {
+	t.Run("defaults_to_pre_moderation", func(t *testing.T) {
+		if q := openTextQ(""); string(q.Settings) != `{"moderation":"pre"}` {
+			t.Fatalf("settings = %s", q.Settings)
+		}
+	})
+	t.Run("post_moderation_is_kept", func(t *testing.T) {
+		if q := openTextQ(`{"moderation":"post"}`); string(q.Settings) != `{"moderation":"post"}` {
+			t.Fatalf("settings = %s", q.Settings)
+		}
+	})
+	for _, tc := range []struct{ name, settings, field string }{
+		{"an_unknown_moderation_is_refused", `{"moderation":"later"}`, "settings.moderation"},
+		{"an_unknown_setting_is_refused", `{"upvotes":true}`, "settings"},
+		{"settings_that_are_not_an_object_are_refused", `[1]`, "settings"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := live.Poll{Question: "Q", Kind: live.PollOpenText, Settings: json.RawMessage(tc.settings)}
+			wantField(t, p.Validate(), tc.field)
+		})
+	}
+	t.Run("choices_are_refused", func(t *testing.T) {
+		p := live.Poll{Question: "Q", Kind: live.PollOpenText, Choices: []string{"a", "b"}}
+		wantField(t, p.Validate(), "choices")
+	})
+}
+
+func TestOpenTextAnswer(t *testing.T) {
+	q := openTextQ("")
+	for _, tc := range []struct{ raw, want string }{
+		{`"Great talk"`, `"Great talk"`},
+		{`"  More\n\nDemos \u202eplease\t "`, `"More Demos please"`}, // one line, controls stripped
+		{`"<script>alert(1)</script>"`, `"<script>alert(1)</script>"`}, // text, kept as sent
+	} {
+		got, err := live.CheckAnswer(q, live.Answer(tc.raw))
+		if err != nil || string(got) != tc.want {
+			t.Errorf("CheckAnswer(%s) = %s, %v; want %s", tc.raw, got, err, tc.want)
+		}
+	}
+	// 280 characters, not bytes: accented letters and emoji count once.
+	for _, r := range []string{"é", "🎤"} {
+		v := live.Vote{VoteID: "v", Answer: live.Answer(`"` + strings.Repeat(r, 280) + `"`)}
+		if err := v.ValidateShape(); err != nil {
+			t.Errorf("280 × %s: %v", r, err)
+		}
+		if _, err := live.CheckAnswer(q, v.Answer); err != nil {
+			t.Errorf("280 × %s: %v", r, err)
+		}
+	}
+	for _, raw := range []string{`""`, `" \n\u200b "`, `"` + strings.Repeat("x", 281) + `"`, `["text"]`, `3`, `{"text":"x"}`, `null`, `"unterminated`} {
+		_, err := live.CheckAnswer(q, live.Answer(raw))
+		if live.ErrorCode(err) != live.EBadValue {
+			t.Errorf("CheckAnswer(%.40s): %v, want bad_value", raw, err)
+		} else if live.ErrorMessage(err) == "" {
+			t.Errorf("CheckAnswer(%.40s): no message", raw)
+		}
+	}
+}
+
+// textFrame reads the latest open-text frame of the poll on topic.
+func textFrame(t *testing.T, h *harness, topic string, poll int64) live.OpenTextFrame {
+	t.Helper()
+	h.e.FlushTallies()
+	var f live.OpenTextFrame
+	h.pub.last(t, topic, fmt.Sprintf("tally:poll:%d", poll), &f)
+	return f
+}
+
+// cards lists a frame's answers, with their state and pin when set.
+func cards(f live.OpenTextFrame) string {
+	var parts []string
+	for _, a := range f.Answers {
+		part := a.Text
+		if a.State != "" {
+			part += "(" + a.State + ")"
+		}
+		if a.Pinned {
+			part += "*"
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, " | ")
+}
+
+// idOf returns the id of the answer with text in the moderators' frame.
+func idOf(t *testing.T, f live.OpenTextFrame, text string) string {
+	t.Helper()
+	for _, a := range f.Answers {
+		if a.Text == text {
+			return a.ID
+		}
+	}
+	t.Fatalf("no answer %q in %s", text, cards(f))
+	return ""
+}
+
+// TestOpenTextVotes runs a pre-moderated open-text question through the
+// engine: answers wait for review, approved ones show newest first with a
+// pinned one first, a rejected one never shows, a changed answer goes
+// back to review under a new id, bad decisions change nothing, and the
+// answers and decisions survive a restart.
+func TestOpenTextVotes(t *testing.T) {
+	h := newHarness(t)
+	ctx := ctxT(t)
+	p, err := h.e.CreatePoll(ctx, "mod", h.ev.Code, &live.Poll{RoomID: h.room, Question: "Your takeaway?", Kind: live.PollOpenText, ShowResults: true})
+	must(t, err)
+	must(t, h.e.PollAction(ctx, "mod", p.ID, live.PollOpenAction))
+	target := live.Target{Kind: live.KindPoll, ID: p.ID}
+	answers := []string{`"Ship small"`, `"Talk to users"`, `"<img src=x onerror=alert(1)>"`, `"Measure"`}
+	voters := make([]live.Voter, len(answers))
+	for i, a := range answers {
+		voters[i] = h.join(t, i == 3)
+		h.clk.Advance(time.Second)
+		if s, err := h.e.Vote(ctx, voters[i], live.Vote{VoteID: fmt.Sprint("v", i), Target: target, Answer: live.Answer(a)}); err != nil || s != live.VoteCounted {
+			t.Fatalf("answer %d: %q %v", i, s, err)
+		}
+	}
+	room, control := live.StageTopic(h.room), live.ControlTopic(h.ev.ID)
+	if f := textFrame(t, h, room, p.ID); cards(f) != "" || f.Total != 4 {
+		t.Fatalf("public frame before review: %q, total %d", cards(f), f.Total)
+	}
+	mod := textFrame(t, h, control, p.ID)
+	if got, want := cards(mod), "Ship small(pending) | Talk to users(pending) | <img src=x onerror=alert(1)>(pending) | Measure(pending)"; got != want || mod.Pending != 4 {
+		t.Fatalf("moderators' queue = %q (pending %d), want %q (oldest first)", got, mod.Pending, want)
+	}
+	for _, a := range mod.Answers {
+		if len(a.ID) != 16 || strings.Trim(a.ID, "0123456789abcdef") != "" {
+			t.Fatalf("answer id %q", a.ID)
+		}
+	}
+	if !mod.Answers[3].Jury {
+		t.Errorf("the juror's answer is not marked: %+v", mod.Answers[3])
+	}
+	id := func(text string) string { return idOf(t, textFrame(t, h, control, p.ID), text) }
+	decide := func(action, text string) error {
+		return h.e.DecideAnswers(ctx, "mod", target, json.RawMessage(fmt.Sprintf(`{"action":%q,"id":%q}`, action, id(text))))
+	}
+	must(t, decide("approve", "Ship small"))
+	must(t, decide("approve", "Talk to users"))
+	must(t, decide("approve", "<img src=x onerror=alert(1)>"))
+	must(t, decide("reject", "Measure"))
+	must(t, decide("pin", "Ship small"))
+	if got, want := cards(textFrame(t, h, room, p.ID)), "Ship small* | <img src=x onerror=alert(1)> | Talk to users"; got != want {
+		t.Fatalf("public cards = %q, want %q (pinned first, then newest)", got, want)
+	}
+	// A changed answer is a new answer: a new id, no pin, back to review.
+	old := id("Ship small")
+	h.clk.Advance(time.Second)
+	if s, err := h.e.Vote(ctx, voters[0], live.Vote{VoteID: "v0b", Target: target, Answer: `"Ship smaller"`}); err != nil || s != live.VoteChanged {
+		t.Fatalf("change: %q %v", s, err)
+	}
+	if got, want := cards(textFrame(t, h, room, p.ID)), "<img src=x onerror=alert(1)> | Talk to users"; got != want {
+		t.Fatalf("public cards after a change = %q, want %q", got, want)
+	}
+	if got := id("Ship smaller"); got == old {
+		t.Fatalf("a changed answer kept its id %s", got)
+	}
+	for _, bad := range []struct{ d, code string }{
+		{`{"action":"approve","id":"` + old + `"}`, live.ENotFound}, // the replaced answer
+		{`{"action":"approve","id":"` + id("Talk to users") + `"}`, live.ETransition},
+		{`{"action":"reject","id":"` + id("Measure") + `"}`, live.ETransition},
+		{`{"action":"pin","id":"` + id("Ship smaller") + `"}`, live.ETransition}, // pending
+		{`{"action":"unpin","id":"` + id("Talk to users") + `"}`, live.ETransition},
+		{`{"action":"highlight","id":"` + id("Talk to users") + `"}`, live.EInvalid},
+		{`{"action":"approve"}`, live.EInvalid},
+		{`{"action":"approve","id":"x","extra":1}`, live.EInvalid},
+		{`"approve"`, live.EInvalid},
+	} {
+		if err := h.e.DecideAnswers(ctx, "mod", target, json.RawMessage(bad.d)); live.ErrorCode(err) != bad.code {
+			t.Errorf("decision %s: %v, want %s", bad.d, err, bad.code)
+		}
+	}
+	must(t, decide("approve", "Ship smaller"))
+	must(t, decide("pin", "Talk to users"))
+	must(t, decide("reject", "<img src=x onerror=alert(1)>"))
+	must(t, decide("unpin", "Talk to users"))
+	must(t, decide("pin", "Talk to users"))
+	before := cards(textFrame(t, h, room, p.ID))
+	if want := "Talk to users* | Ship smaller"; before != want {
+		t.Fatalf("public cards = %q, want %q", before, want)
+	}
+	modBefore := cards(textFrame(t, h, control, p.ID))
+
+	// The export holds every answer, oldest first, with its state, time and pin.
+	res, err := h.e.Results(ctx, h.ev.Code)
+	must(t, err)
+	var exported live.OpenTextResults
+	var rows []live.ExportRow
+	for _, pr := range res.Polls {
+		if pr.Poll.ID == p.ID {
+			exported, rows = pr.Results.(live.OpenTextResults), pr.Rows
+		}
+	}
+	if len(exported.Answers) != 4 || exported.Approved != 2 || exported.Rejected != 2 || exported.Respondents != 4 {
+		t.Fatalf("export: %+v", exported)
+	}
+	if a := exported.Answers[0]; a.Text != "Talk to users" || a.State != "approved" || !a.Pinned || !a.At.Equal(t0.Add(2*time.Second)) {
+		t.Fatalf("exported answer: %+v", a)
+	}
+	if got := rows[0].Item; got != "approved, pinned, "+t0.Add(2*time.Second).UTC().Format(time.RFC3339)+": Talk to users" || rows[0].Audience != 1 {
+		t.Fatalf("CSV row %q", got)
+	}
+	if rows[2].Jury != 1 || rows[4].Item != "respondents" || rows[4].Audience != 4 {
+		t.Fatalf("CSV rows %+v", rows)
+	}
+
+	// The answers, their ids and the decisions survive a restart.
+	must(t, h.db.Close())
+	h2 := startEngine(t, h.path)
+	h2.ev, h2.room = h.ev, h.room
+	if after := cards(textFrame(t, h2, room, p.ID)); after != before {
+		t.Fatalf("public cards after a restart = %q, want %q", after, before)
+	}
+	if after := cards(textFrame(t, h2, control, p.ID)); after != modBefore {
+		t.Fatalf("moderators' queue after a restart = %q, want %q", after, modBefore)
+	}
+	if got := idOf(t, textFrame(t, h2, control, p.ID), "Ship smaller"); got != id("Ship smaller") {
+		t.Fatalf("id after a restart %s, want %s", got, id("Ship smaller"))
+	}
+}
+
+// TestOpenTextPostModeration shows a post-moderated question: answers show
+// at once; a rejected one goes.
+func TestOpenTextPostModeration(t *testing.T) {
+	h := newHarness(t)
+	ctx := ctxT(t)
+	p, err := h.e.CreatePoll(ctx, "mod", h.ev.Code, &live.Poll{RoomID: h.room, Question: "Q?", Kind: live.PollOpenText,
+		Settings: json.RawMessage(`{"moderation":"post"}`), ShowResults: true})
+	must(t, err)
+	must(t, h.e.PollAction(ctx, "mod", p.ID, live.PollOpenAction))
+	target := live.Target{Kind: live.KindPoll, ID: p.ID}
+	for i, a := range []string{`"Paris"`, `"Lyon"`} {
+		h.clk.Advance(time.Second)
+		_, err = h.e.Vote(ctx, h.join(t, false), live.Vote{VoteID: fmt.Sprint(i), Target: target, Answer: live.Answer(a)})
+		must(t, err)
+	}
+	if got := cards(textFrame(t, h, live.StageTopic(h.room), p.ID)); got != "Lyon | Paris" {
+		t.Fatalf("public cards = %q, want newest first", got)
+	}
+	lyon := idOf(t, textFrame(t, h, live.ControlTopic(h.ev.ID), p.ID), "Lyon")
+	must(t, h.e.DecideAnswers(ctx, "mod", target, json.RawMessage(`{"action":"reject","id":"`+lyon+`"}`)))
+	if got := cards(textFrame(t, h, live.StageTopic(h.room), p.ID)); got != "Paris" {
+		t.Fatalf("public cards after a rejection = %q, want Paris", got)
+	}
+}
+
+// TestOpenTextFrameBounded fills a question with 300 answers of 280
+// characters, escapes included: the public frame holds the 30 newest, cut
+// to stay under 8 KB, and the moderators' frame 200.
+func TestOpenTextFrameBounded(t *testing.T) {
+	h := newHarness(t)
+	ctx := ctxT(t)
+	p, err := h.e.CreatePoll(ctx, "mod", h.ev.Code, &live.Poll{RoomID: h.room, Question: "Q?", Kind: live.PollOpenText,
+		Settings: json.RawMessage(`{"moderation":"post"}`), ShowResults: true})
+	must(t, err)
+	must(t, h.e.PollAction(ctx, "mod", p.ID, live.PollOpenAction))
+	target := live.Target{Kind: live.KindPoll, ID: p.ID}
+	for i := 0; i < 300; i++ {
+		h.clk.Advance(time.Millisecond)
+		text := fmt.Sprintf("%03d ", i) + strings.Repeat("<é\"", 92)
+		if _, err := h.e.Vote(ctx, h.join(t, false), live.Vote{VoteID: "v", Target: target, Answer: live.Answer(fmt.Sprintf("%q", text))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.e.FlushTallies()
+	fs := h.pub.since(0, live.StageTopic(h.room), fmt.Sprintf("tally:poll:%d", p.ID))
+	raw := fs[len(fs)-1].data
+	var f live.OpenTextFrame
+	must(t, json.Unmarshal(raw, &f))
+	if len(raw) > 8000 || len(f.Answers) != 30 || f.Total != 300 || f.Approved != 300 {
+		t.Fatalf("frame of %d bytes with %d answers, total %d", len(raw), len(f.Answers), f.Total)
+	}
+	if a := f.Answers[0]; !strings.HasPrefix(a.Text, "299 ") || !a.Cut || !strings.HasSuffix(a.Text, "…") {
+		t.Fatalf("first card %+v, want the newest, cut", a)
+	}
+	if mod := textFrame(t, h, live.ControlTopic(h.ev.ID), p.ID); len(mod.Answers) != 200 || mod.Answers[0].Cut {
+		t.Fatalf("moderators' frame: %d answers", len(mod.Answers))
+	}
+	// The export holds them whole.
+	res, err := h.e.Results(ctx, h.ev.Code)
+	must(t, err)
+	for _, pr := range res.Polls {
+		if pr.Poll.ID == p.ID {
+			if a := pr.Results.(live.OpenTextResults).Answers; len(a) != 300 || len([]rune(a[0].Text)) != 280 {
+				t.Fatalf("export holds %d answers, the first of %d characters", len(a), len([]rune(a[0].Text)))
+			}
+		}
+	}
+}
