@@ -66,6 +66,8 @@ var benchKinds = []struct {
 	{"multiple", Question{Kind: PollMultiple, Choices: []string{"A", "B", "C", "D"}, Settings: []byte(`{"max_picks":2}`)}, []Answer{"[1,2]", "[3]", "[2,4]", "[1,4]"}},
 	{"wordcloud", Question{Kind: PollWordCloud, Settings: []byte(`{"max_words":3,"moderation":"post"}`)},
 		[]Answer{`["Inspiring","AI","Énergie"]`, `["inspiring","Cloud"]`, `["Data Mesh","AI","Kubernetes"]`, `["Énergie","Sobriété"]`}},
+	{"ranking", Question{Kind: PollRanking, Choices: []string{"A", "B", "C", "D", "E", "F", "G", "H"}},
+		[]Answer{"[1,2,3,4,5,6,7,8]", "[8,7,6,5,4,3,2,1]", "[2,4,6,8,1,3,5,7]", "[5,1,7,3,8,2,6,4]"}},
 }
 
 // BenchmarkKindTallyMove moves one participant's answer to another, as the

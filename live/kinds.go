@@ -36,6 +36,7 @@ var questionKinds = map[string]QuestionKind{
 	PollScale:     scaleKind{},
 	PollMultiple:  multipleKind{},
 	PollWordCloud: wordCloudKind{},
+	PollRanking:   rankingKind{},
 }
 
 // kindOf returns the kind named name.
