@@ -28,9 +28,10 @@ import * as choices from '/static/kinds/choices.js';
 import * as scale from '/static/kinds/scale.js';
 import * as multiple from '/static/kinds/multiple.js';
 import * as wordcloud from '/static/kinds/wordcloud.js';
+import * as ranking from '/static/kinds/ranking.js';
 
 // KINDS maps a kind's name to its module, in the order the poll form offers them.
-export const KINDS = { choices, scale, multiple, wordcloud };
+export const KINDS = { choices, scale, multiple, wordcloud, ranking };
 
 // kindOf returns the module of question q's kind; the server sends only
 // these kinds (the pages and the API ship in one binary).
