@@ -68,6 +68,8 @@ var benchKinds = []struct {
 		[]Answer{`["Inspiring","AI","Énergie"]`, `["inspiring","Cloud"]`, `["Data Mesh","AI","Kubernetes"]`, `["Énergie","Sobriété"]`}},
 	{"opentext", Question{Kind: PollOpenText, Settings: []byte(`{"moderation":"post"}`)},
 		[]Answer{`"Ship small, ship often"`, `"Talk to your users before you build"`, `"Les démos en direct, c’est risqué mais ça marche"`, `"Measure what matters"`}},
+	{"ranking", Question{Kind: PollRanking, Choices: []string{"A", "B", "C", "D", "E", "F", "G", "H"}},
+		[]Answer{"[1,2,3,4,5,6,7,8]", "[8,7,6,5,4,3,2,1]", "[2,4,6,8,1,3,5,7]", "[5,1,7,3,8,2,6,4]"}},
 }
 
 // BenchmarkKindTallyMove moves one participant's answer to another, as the

@@ -49,7 +49,7 @@ func TestOpenTextAnswer(t *testing.T) {
 	q := openTextQ("")
 	for _, tc := range []struct{ raw, want string }{
 		{`"Great talk"`, `"Great talk"`},
-		{`"  More\n\nDemos \u202eplease\t "`, `"More Demos please"`}, // one line, controls stripped
+		{`"  More\n\nDemos \u202eplease\t "`, `"More Demos please"`},   // one line, controls stripped
 		{`"<script>alert(1)</script>"`, `"<script>alert(1)</script>"`}, // text, kept as sent
 	} {
 		got, err := live.CheckAnswer(q, live.Answer(tc.raw))

@@ -37,6 +37,7 @@ var questionKinds = map[string]QuestionKind{
 	PollMultiple:  multipleKind{},
 	PollWordCloud: wordCloudKind{},
 	PollOpenText:  openTextKind{},
+	PollRanking:   rankingKind{},
 }
 
 // kindOf returns the kind named name.

@@ -29,9 +29,10 @@ import * as scale from '/static/kinds/scale.js';
 import * as multiple from '/static/kinds/multiple.js';
 import * as wordcloud from '/static/kinds/wordcloud.js';
 import * as opentext from '/static/kinds/opentext.js';
+import * as ranking from '/static/kinds/ranking.js';
 
 // KINDS maps a kind's name to its module, in the order the poll form offers them.
-export const KINDS = { choices, scale, multiple, wordcloud, opentext };
+export const KINDS = { choices, scale, multiple, wordcloud, opentext, ranking };
 
 // kindOf returns the module of question q's kind; the server sends only
 // these kinds (the pages and the API ship in one binary).
