@@ -400,15 +400,26 @@ function watchFit(el, key, fn) {
 
 // overflows tells whether el's text passes its box sideways, or passes its
 // lines (its -webkit-line-clamp, counted on the laid-out text) or its height.
+// It measures for a moment without the ellipsis and the clamp: Chromium
+// leaves out of a clamped box's scrollWidth a word that the ellipsis hides,
+// and so would keep a font at which a long word shows cut.
 function overflows(el) {
-  if (el.scrollWidth > el.clientWidth + 1) return true;
   const clamp = parseInt(getComputedStyle(el).webkitLineClamp, 10);
-  if (!clamp) return el.scrollHeight > el.clientHeight + 1;
-  const range = document.createRange();
-  range.selectNodeContents(el);
-  const tops = new Set();
-  for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
-  return tops.size > clamp;
+  const { textOverflow, webkitLineClamp } = el.style;
+  el.style.textOverflow = 'clip';
+  if (clamp) el.style.webkitLineClamp = 'none';
+  try {
+    if (el.scrollWidth > el.clientWidth + 1) return true;
+    if (!clamp) return el.scrollHeight > el.clientHeight + 1;
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const tops = new Set();
+    for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+    return tops.size > clamp;
+  } finally {
+    el.style.textOverflow = textOverflow;
+    el.style.webkitLineClamp = webkitLineClamp;
+  }
 }
 
 // fitText fits el's text to its box: min is the smallest font size, a CSS
