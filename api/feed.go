@@ -51,12 +51,13 @@ func queryTime(c echo.Context, name string) (time.Time, error) {
 	return t, nil
 }
 
-// feedPage is the public feed of a room: approved items newest first, and
-// the pinned ones (first page only).
+// feedPage is the public feed of a room: approved items newest first, the
+// pinned ones (first page only), and the longest in-app post the event takes.
 type feedPage struct {
-	RoomID int64           `json:"room_id"`
-	Pinned []live.FeedItem `json:"pinned"`
-	Items  []live.FeedItem `json:"items"`
+	RoomID     int64           `json:"room_id"`
+	PostMaxLen int             `json:"post_max_len"`
+	Pinned     []live.FeedItem `json:"pinned"`
+	Items      []live.FeedItem `json:"items"`
 }
 
 // handleFeed returns the approved feed: ?room_id= (0 or absent: every
@@ -71,7 +72,11 @@ func (s *Server) handleFeed(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	page := feedPage{RoomID: q.RoomID, Pinned: []live.FeedItem{}}
+	st, err := f.Settings(ctx, c.Param("code"))
+	if err != nil {
+		return err
+	}
+	page := feedPage{RoomID: q.RoomID, PostMaxLen: st.PostMaxLen, Pinned: []live.FeedItem{}}
 	if q.BeforeID == 0 {
 		pq := q
 		pq.Pinned, pq.Limit = true, 10

@@ -108,8 +108,8 @@ func TestFeedAPI(t *testing.T) {
 	}
 	ts.mod(t, "POST", "/api/events/FEED/feed/items/"+strconv.FormatInt(item.ID, 10)+"/actions/approve", nil, nil)
 	json.Unmarshal(ts.do(t, "GET", "/api/events/FEED/feed?room_id="+strconv.FormatInt(room, 10), nil).Body, &page)
-	if len(page.Items) != 1 || page.Items[0].ID != item.ID {
-		t.Fatalf("feed %+v", page)
+	if len(page.Items) != 1 || page.Items[0].ID != item.ID || page.PostMaxLen != 280 {
+		t.Fatalf("feed %+v, want the approved post and post_max_len 280", page)
 	}
 	deadline := time.After(10 * time.Second)
 	for found := false; !found; {

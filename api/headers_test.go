@@ -39,7 +39,7 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 	t.Run("embeddable pages allow only the server's scripts and styles and the configured frames", func(t *testing.T) {
-		for _, path := range []string{"/", "/e/HDR26", "/stage/HDR26", "/moments/HDR26"} {
+		for _, path := range []string{"/", "/e/HDR26", "/stage/HDR26", "/stage/HDR26?view=overlay", "/moments/HDR26"} {
 			r := ts.do(t, "GET", path, nil)
 			if r.Status != http.StatusOK {
 				t.Fatalf("GET %s: status %d", path, r.Status)

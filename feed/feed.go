@@ -276,8 +276,12 @@ func (s *Service) UpdateSettings(ctx context.Context, code, actor string, edit f
 	if err := s.store.SaveFeedSettings(ctx, ef.id, next); err != nil {
 		return live.FeedSettings{}, err
 	}
+	limitChanged := next.PostMaxLen != ef.settings.PostMaxLen
 	ef.settings = next
 	s.audit(ctx, ef.id, actor, "feed_settings", "feed", settingsSummary(next))
+	if limitChanged { // the room feeds carry it, for the post boxes
+		s.schedule(ef, 0, true)
+	}
 	s.restartSources(ef)
 	return cloneSettings(next), nil
 }

@@ -200,12 +200,14 @@ func (s *Service) Items(ctx context.Context, code string, q live.FeedQuery) ([]l
 // --- Frames -----------------------------------------------------------------
 
 // FeedFrame is the "feed" frame of a room: the approved items it shows,
-// newest first, and the pinned ones apart. It is absolute state: each frame
-// replaces the last.
+// newest first, and the pinned ones apart, with the longest in-app post the
+// event takes (PostMaxLen, for the post box's counter). It is absolute
+// state: each frame replaces the last.
 type FeedFrame struct {
 	Type       string          `json:"type"` // "feed"
 	ServerTime int64           `json:"server_time"`
 	RoomID     int64           `json:"room_id"`
+	PostMaxLen int             `json:"post_max_len"`
 	Pinned     []live.FeedItem `json:"pinned"`
 	Items      []live.FeedItem `json:"items"`
 }
@@ -271,11 +273,36 @@ func (s *Service) FlushFrames() {
 func (s *Service) RoomFeed(ctx context.Context, eventID, roomID int64) (FeedFrame, error) {
 	f := FeedFrame{Type: "feed", ServerTime: s.opts.Now().UnixMilli(), RoomID: roomID}
 	var err error
+	if f.PostMaxLen, err = s.postMaxLen(ctx, eventID); err != nil {
+		return f, err
+	}
 	if f.Pinned, err = s.store.FeedItems(ctx, live.FeedQuery{EventID: eventID, RoomID: roomID, Status: live.FeedApproved, Pinned: true, Limit: 10}); err != nil {
 		return f, err
 	}
 	f.Items, err = s.store.FeedItems(ctx, live.FeedQuery{EventID: eventID, RoomID: roomID, Status: live.FeedApproved, Limit: s.opts.TickerSize})
 	return f, err
+}
+
+// postMaxLen is the event's longest in-app post: from its cached settings,
+// or from the store when the feed has not loaded them yet.
+func (s *Service) postMaxLen(ctx context.Context, eventID int64) (int, error) {
+	s.mu.Lock()
+	ef := s.events[eventID]
+	s.mu.Unlock()
+	if ef != nil {
+		ef.mu.Lock()
+		defer ef.mu.Unlock()
+		return ef.settings.PostMaxLen, nil
+	}
+	st, _, err := s.store.FeedSettings(ctx, eventID)
+	if err != nil {
+		return 0, err
+	}
+	if err := st.Normalize(); err != nil {
+		st = live.FeedSettings{}
+		_ = st.Normalize()
+	}
+	return st.PostMaxLen, nil
 }
 
 func (s *Service) publishRoom(ef *eventFeed, roomID int64) {

@@ -433,3 +433,35 @@ func TestRunPublishesTheCurrentFeed(t *testing.T) {
 			pub.get(live.ControlTopic(dir.ev.ID), "feed_queue") != nil
 	})
 }
+
+// TestRoomFeedCarriesThePostLimit shows that a room's feed frame tells the
+// post boxes the event's longest in-app post, and comes again when a
+// moderator changes it.
+func TestRoomFeedCarriesThePostLimit(t *testing.T) {
+	ctx := context.Background()
+	db, dir := openDB(t, "")
+	pub := newPublisher()
+	s := newService(t, db, dir, pub, feed.Options{})
+	limit := func(topic string) int {
+		t.Helper()
+		var f feed.FeedFrame
+		if err := json.Unmarshal(pub.get(topic, "feed"), &f); err != nil {
+			t.Fatalf("%s: no feed frame: %v", topic, err)
+		}
+		return f.PostMaxLen
+	}
+	f, err := s.RoomFeed(ctx, dir.ev.ID, 1)
+	if err != nil || f.PostMaxLen != 280 {
+		t.Fatalf("RoomFeed = %+v, %v; want post_max_len 280 (the default)", f, err)
+	}
+	const n = 120
+	if _, err := s.UpdateSettings(ctx, "TEST", "m", func(st *live.FeedSettings) error { st.PostMaxLen = n; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	s.FlushFrames()
+	for _, topic := range []string{live.RoomTopic(1), live.RoomTopic(2), live.StageTopic(1)} {
+		if got := limit(topic); got != 120 {
+			t.Errorf("%s: post_max_len %d after the change, want 120", topic, got)
+		}
+	}
+}

@@ -416,7 +416,9 @@ function renderFeed(store) {
     feedView.room = roomId;
     feedBox.replaceChildren(feedView.el);
   }
-  const items = latestFeed(store.get(`feed:${roomId}`));
+  const frame = store.get(`feed:${roomId}`);
+  feedView.setMax(frame?.post_max_len);
+  const items = latestFeed(frame);
   const sig = JSON.stringify(items.map((it) => [it.id, it.pinned, it.text]));
   if (sig === feedView.sig) return;
   feedView.sig = sig;
@@ -436,7 +438,19 @@ function feedCard() {
   const status = h('p', { class: 'form-ok', id: 'post-status', attrs: { role: 'status' } });
   const submit = h('button', { type: 'submit', class: 'btn-primary', id: 'post-submit' }, icon('chat'), h('span', { text: t('post_send') }));
   const list = h('div', { class: 'feed-list', id: 'feed-list', attrs: { 'aria-live': 'polite', 'aria-relevant': 'additions' } });
-  const sync = () => { count.textContent = String([...text.value.trim()].length); submit.disabled = !text.value.trim(); };
+  // The event's limit comes with the room's feed frame (post_max_len); until then the count alone.
+  let max = 0;
+  const sync = () => {
+    const n = [...text.value.trim()].length;
+    count.textContent = max ? t('board_count', { n, max }) : String(n);
+    count.classList.toggle('over', !!max && n > max);
+    submit.disabled = !n;
+  };
+  const setMax = (m) => {
+    if (!m || m === max) return;
+    max = m; // the box keeps maxLength 500: it counts UTF-16 units, the server characters
+    sync();
+  };
   text.addEventListener('input', () => { sync(); err.textContent = ''; text.classList.remove('invalid'); text.removeAttribute('aria-invalid'); });
   const form = h('form', { id: 'post-form', noValidate: true },
     h('label', { htmlFor: 'post-text', class: 'form-label', text: t('post_label') }), text,
@@ -465,7 +479,7 @@ function feedCard() {
   sync();
   const el = h('section', { class: 'card feed-card', id: 'feed-card', attrs: { 'aria-labelledby': 'feed-title' } },
     h('h2', { id: 'feed-title' }, icon('chat'), h('span', { text: t('feed_title') })), form, list);
-  return { el, list, sig: null };
+  return { el, list, sig: null, setMax };
 }
 
 // postError says why the server refused a post, in the reader's language

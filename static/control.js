@@ -10,7 +10,7 @@
 import {
   api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, applyBrand, fieldErrorText, Live, startCountdowns,
   scheduler, rankingList, fmtNum, fmtScore, fmtTime, hostPath,
-  latestFeed, feedPost, safeURL, boardFrames, fmtHM,
+  latestFeed, feedPost, safeURL, boardFrames, sortEntries, fmtHM,
 } from '/static/ovation.js';
 import { KINDS, kindOf, pitchQuestion } from '/static/kinds/index.js';
 
@@ -475,6 +475,7 @@ function renderStatic() {
   $('export-json').replaceChildren(icon('download'), h('span', { text: 'JSON' }));
   $('audience-link').replaceChildren(icon('phone'), h('span', { text: t('audience_link') }), icon('external'));
   $('stage-open').replaceChildren(h('span', { text: t('open_stage') }), icon('external'));
+  $('overlay-open').replaceChildren(h('span', { text: t('stage_overlay_link') }), icon('external'));
   $('new-round').replaceChildren(icon('plus'), h('span', { text: t('new_round') }));
   $('new-poll').replaceChildren(icon('plus'), h('span', { text: t('new_poll') }));
   $('new-room').replaceChildren(icon('plus'), h('span', { text: t('new_room') }));
@@ -540,8 +541,9 @@ function renderLivePanel() {
       h('select', { id: 'live-round', style: { width: 'auto', minHeight: '2.25rem', padding: '.2rem .6rem' }, onchange: (ev) => { roundSel.set(roomSel, Number(ev.target.value)); renderModel(); } },
         inRoom.map((r) => h('option', { value: String(r.id), text: r.title, selected: round && r.id === round.id }))));
   }
+  const poll = stagePoll(roomSel);
   if (!round) {
-    panel.replaceChildren(head, screenSwitch(), h('p', { class: 'empty', text: t('no_round_in_room') }));
+    panel.replaceChildren(...[head, screenSwitch(), poll ? livePoll(poll) : null, h('p', { class: 'empty', text: t('no_round_in_room') })].filter(Boolean));
     return;
   }
   head.append(stateTag(round.state));
@@ -595,7 +597,33 @@ function renderLivePanel() {
   const keys = h('p', { class: 'shortcut-line', id: 'shortcut-line' }, icon('keyboard'),
     ...[['N', 'a_next'], ['P', 'a_previous'], ['V', 'sc_voting'], ['T', 'sc_timer'], ['E', 'a_extend'], ['H', 'sc_results'], ['R', 'sc_ranking'], ['F', 'sc_finish'], ['?', 'shortcuts']]
       .map(([k, label]) => h('span', {}, h('kbd', { text: k }), ' ', t(label))));
-  panel.replaceChildren(head, screenSwitch(), onstage, figures, controls, keys);
+  panel.replaceChildren(...[head, screenSwitch(), poll ? livePoll(poll) : null, onstage, figures, controls, keys].filter(Boolean));
+}
+
+// stagePoll is the poll the room's stages show, as the stage decides: the
+// open one, else, while no pitch and no ranking is on stage, the last
+// closed one whose results are shown.
+function stagePoll(roomId) {
+  const polls = model.polls.filter((p) => p.room_id === roomId);
+  const open = polls.find((p) => p.state === 'open');
+  if (open) return open;
+  const busy = model.rounds.some((r) => r.room_id === roomId && (r.ranking_revealed || (r.state === 'running' && r.current_pitch_id)));
+  const shown = polls.filter((p) => p.state === 'closed' && p.show_results);
+  return busy ? null : shown[shown.length - 1] || null;
+}
+
+// livePoll puts the controls of the poll on stage in the live panel, beside
+// the round's, with its live result: the same actions as its card below.
+function livePoll(p) {
+  return h('div', { class: 'live-poll', id: 'live-poll', dataset: { poll: String(p.id) } },
+    h('div', { class: 'card-head' },
+      h('p', { class: 'eyebrow', text: t('live_poll') }), stateTag(p.state),
+      p.show_results ? h('span', { class: 'tag on', text: t('s_public') }) : null,
+      h('span', { class: 'spacer' }),
+      h('a', { class: 'small', href: `#poll-${p.id}`, text: t('edit') })),
+    h('h3', { class: 'live-poll-question', id: 'live-poll-question', text: p.question }),
+    pollActions(p, `live-poll-${p.id}`),
+    pollTally(p));
 }
 
 // screenSwitch sends every stage of the live panel's room to the lobby, a
@@ -859,11 +887,29 @@ function renderPolls() {
     ...(m.polls.length ? m.polls.map(pollCard) : [h('p', { class: 'empty card', text: t('no_polls') })]));
 }
 
-function pollCard(p) {
+// pollActions are a poll's buttons: open or close, show or hide its
+// results, reset its votes; ids start with prefix (poll-ID on its card,
+// live-poll-ID in the live panel).
+function pollActions(p, prefix) {
   const base = `/api/polls/${p.id}/actions/`;
-  const kind = kindOf(p);
-  const box = h('div', { dataset: { tally: `poll:${p.id}`, n: String(kind.size(p)) }, _question: p },
+  return h('div', { class: 'actions', style: { marginBottom: '.8rem' } },
+    p.state === 'open'
+      ? button(t('a_close'), { ic: 'x', primary: true, id: `${prefix}-toggle`, onclick: (b) => act(base + 'close', undefined, b) })
+      : button(t('a_open'), { ic: 'vote', primary: true, id: `${prefix}-toggle`, onclick: (b) => act(base + 'open', undefined, b) }),
+    p.show_results
+      ? button(t('a_hide_results'), { ic: 'eyeoff', id: `${prefix}-results`, onclick: (b) => act(base + 'hide_results', undefined, b) })
+      : button(t('a_show_results'), { ic: 'eye', id: `${prefix}-results`, onclick: (b) => act(base + 'show_results', undefined, b) }),
+    button(t('a_reset_votes'), { ic: 'reset', danger: true, id: `${prefix}-reset`, onclick: (b) => resetVotes(`poll:${p.id}`, p.question, b) }));
+}
+
+// pollTally is a poll's live result, filled by patchLive.
+function pollTally(p) {
+  return h('div', { dataset: { tally: `poll:${p.id}`, n: String(kindOf(p).size(p)) }, _question: p },
     h('div', { class: 'bars' }), h('div', { class: 'small tally-text', style: { marginTop: '.4rem' } }));
+}
+
+function pollCard(p) {
+  const kind = kindOf(p);
   return h('section', { class: 'card poll-card', id: `poll-${p.id}`, attrs: { 'aria-labelledby': `poll-${p.id}-title` } },
     h('div', { class: 'card-head' },
       h('h3', { id: `poll-${p.id}-title`, text: p.question }), stateTag(p.state),
@@ -871,15 +917,8 @@ function pollCard(p) {
       h('span', { class: 'round-meta', text: `${roomName(p.room_id)} · ${kind.control.summary(p)}` }),
       h('span', { class: 'spacer' }),
       button(t('edit'), { ic: 'edit', id: `poll-${p.id}-edit`, onclick: () => editPoll(p) })),
-    h('div', { class: 'actions', style: { marginBottom: '.8rem' } },
-      p.state === 'open'
-        ? button(t('a_close'), { ic: 'x', primary: true, id: `poll-${p.id}-toggle`, onclick: (b) => act(base + 'close', undefined, b) })
-        : button(t('a_open'), { ic: 'vote', primary: true, id: `poll-${p.id}-toggle`, onclick: (b) => act(base + 'open', undefined, b) }),
-      p.show_results
-        ? button(t('a_hide_results'), { ic: 'eyeoff', id: `poll-${p.id}-results`, onclick: (b) => act(base + 'hide_results', undefined, b) })
-        : button(t('a_show_results'), { ic: 'eye', id: `poll-${p.id}-results`, onclick: (b) => act(base + 'show_results', undefined, b) }),
-      button(t('a_reset_votes'), { ic: 'reset', danger: true, id: `poll-${p.id}-reset`, onclick: (b) => resetVotes(`poll:${p.id}`, p.question, b) })),
-    box);
+    pollActions(p, `poll-${p.id}`),
+    pollTally(p));
 }
 
 const pollFields = (p) => {
@@ -1038,6 +1077,7 @@ function renderPreview() {
   const frame = $('preview');
   if (frame.getAttribute('src') !== src) frame.src = src;
   $('stage-open').href = src;
+  $('overlay-open').href = `${src}&view=overlay`;
 }
 
 new ResizeObserver(([e]) => {
@@ -1384,6 +1424,7 @@ $('feed-settings-panel').addEventListener('toggle', () => { if ($('feed-settings
 // requests are not published: the panel below loads them on demand.
 
 let boardSel = 0;
+let boardSort = 'newest'; // the queue's order: 'newest' (time) or 'top' (upvotes)
 let boardSig = '';
 let boardDirty = false;
 const boardBase = () => `/api/events/${encodeURIComponent(eventCode)}/boards`;
@@ -1449,7 +1490,7 @@ function renderBoardPanel(store) {
   const frames = boardFrames(store, 'board_queue');
   if (!frames.some((f) => f.board.id === boardSel)) boardSel = frames.length ? frames[frames.length - 1].board.id : 0;
   const f = frames.find((x) => x.board.id === boardSel);
-  const sig = JSON.stringify([frames.map((x) => [x.board, x.pending]), f?.entries, document.documentElement.lang, model.rooms.map((r) => r.name), model.polls.map((p) => [p.id, p.question])]);
+  const sig = JSON.stringify([frames.map((x) => [x.board, x.pending]), f?.entries, boardSort, document.documentElement.lang, model.rooms.map((r) => r.name), model.polls.map((p) => [p.id, p.question])]);
   if (sig === boardSig) return;
   if (pointerDown) { boardDirty = true; return; }
   boardSig = sig;
@@ -1484,9 +1525,36 @@ function renderBoardPanel(store) {
     h('a', { class: 'btn btn-small', id: 'board-stage-link', href: `/stage/${encodeURIComponent(eventCode)}?room=${b.room_id || roomSel}&view=board&board=${b.id}`, target: '_blank', rel: 'noopener' }, icon('monitor'), h('span', { text: t('board_stage_link') })),
     b.highlight_id ? button(t('e_unhighlight'), { ic: 'eyeoff', id: 'board-unhighlight', onclick: (btn) => highlight(b, 0, btn) }) : null,
     button(t('board_delete'), { ic: 'trash', danger: true, id: 'board-delete', onclick: () => deleteBoard(b) }));
-  const list = h('div', { class: 'feed-list', id: 'board-queue', dataset: { count: String(f.entries.length), pending: String(f.pending) } },
-    f.entries.length ? f.entries.map((e) => queueEntry(f, e)) : [h('p', { class: 'empty', text: t('board_queue_empty') })]);
-  preserveFocus(() => $('board-panel').replaceChildren(...[head, tabs, info, actions, list].filter(Boolean)));
+  const entries = sortEntries(f.entries, boardSort);
+  const pending = entries.filter((e) => e.status === 'pending');
+  const tools = f.entries.length ? h('div', { class: 'row queue-tools' },
+    h('div', { class: 'sort-tabs', id: 'board-sort', attrs: { role: 'group', 'aria-label': t('board_sort') } },
+      ['newest', 'top'].map((s) => h('button', { type: 'button', class: 'btn-small', id: `board-sort-${s}`, dataset: { sort: s }, attrs: { 'aria-pressed': String(s === boardSort) },
+        text: t('board_sort_' + s), onclick: () => { boardSort = s; boardSig = ''; renderBoardPanel(topicStore()); } }))),
+    h('span', { class: 'spacer' }),
+    pending.length ? button(t('board_approve_all', { n: pending.length }), { ic: 'check', id: 'board-approve-all', onclick: (btn) => approveAll(pending, btn) }) : null) : null;
+  const list = h('div', { class: 'feed-list', id: 'board-queue', dataset: { count: String(f.entries.length), pending: String(f.pending), sort: boardSort, order: entries.map((e) => e.id).join(',') } },
+    entries.length ? entries.map((e) => queueEntry(f, e)) : [h('p', { class: 'empty', text: t('board_queue_empty') })]);
+  preserveFocus(() => $('board-panel').replaceChildren(...[head, tabs, info, actions, tools, list].filter(Boolean)));
+}
+
+// approveAll approves the pending entries the queue lists, one request
+// each (each one audited), and says how many it approved.
+async function approveAll(entries, btn) {
+  btn.disabled = true;
+  let done = 0;
+  try {
+    for (const e of entries) {
+      await call('POST', `/api/events/${encodeURIComponent(eventCode)}/entries/${e.id}/actions/approve`);
+      done++;
+    }
+  } catch (e) {
+    if (e.status !== 401) toast(fieldErrorText(e), true);
+  } finally {
+    if (btn.isConnected) btn.disabled = false;
+  }
+  if (done) toast(t('board_approved_all', { n: done }));
+  if ($('audit-panel').open) loadAuditSoon();
 }
 
 function queueEntry(f, e) {

@@ -400,15 +400,36 @@ function watchFit(el, key, fn) {
 
 // overflows tells whether el's text passes its box sideways, or passes its
 // lines (its -webkit-line-clamp, counted on the laid-out text) or its height.
+// It measures the text itself, to the fraction of a pixel, for a moment
+// without the ellipsis and the clamp: scrollWidth is rounded, so a word
+// 0.5 px wider than its box passes it though the ellipsis cuts it, and
+// Chromium may leave out of a clamped box's scrollWidth a word that the
+// ellipsis hides.
 function overflows(el) {
-  if (el.scrollWidth > el.clientWidth + 1) return true;
-  const clamp = parseInt(getComputedStyle(el).webkitLineClamp, 10);
-  if (!clamp) return el.scrollHeight > el.clientHeight + 1;
-  const range = document.createRange();
-  range.selectNodeContents(el);
-  const tops = new Set();
-  for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
-  return tops.size > clamp;
+  const cs = getComputedStyle(el);
+  const clamp = parseInt(cs.webkitLineClamp, 10);
+  const { textOverflow, webkitLineClamp } = el.style;
+  el.style.textOverflow = 'clip';
+  if (clamp) el.style.webkitLineClamp = 'none';
+  try {
+    if (el.scrollWidth > el.clientWidth + 1) return true;
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+    // The content box on the screen (a rising podium place may be scaled).
+    const box = el.getBoundingClientRect();
+    const sx = el.offsetWidth ? box.width / el.offsetWidth : 1;
+    const left = box.left + (el.clientLeft + parseFloat(cs.paddingLeft)) * sx;
+    const right = box.left + (el.clientLeft + el.clientWidth - parseFloat(cs.paddingRight)) * sx;
+    if (rects.some((r) => r.left < left - 0.1 * sx || r.right > right + 0.1 * sx)) return true;
+    if (!clamp) return el.scrollHeight > el.clientHeight + 1;
+    const tops = new Set();
+    for (const r of rects) tops.add(Math.round(r.top));
+    return tops.size > clamp;
+  } finally {
+    el.style.textOverflow = textOverflow;
+    el.style.webkitLineClamp = webkitLineClamp;
+  }
 }
 
 // fitText fits el's text to its box: min is the smallest font size, a CSS

@@ -17,6 +17,13 @@
 // The room's screen (room.screen in the stage frame, set on the control
 // page) overrides all of that on every stage of the room: "lobby" shows the
 // lobby, "blank" the event's colour alone; "current" is the automatic view.
+//
+// ?view=overlay is the stage for a stream's browser source (OBS, vMix) at
+// 1920×1080: a transparent page with a lower third, inside the title-safe
+// area, of what the stage shows (the pitch or the poll with its live result,
+// the entry on stage) beside the join code and URL, and the ranking as a
+// side panel above it; "blank" shows nothing over the picture. Its only
+// connection state is a small mark in a corner.
 import {
   boardFrames, boardHighlight, sortEntries,
   api, t, h, icon, applyI18n, setLang, applyBrand, Live, startCountdowns, scheduler, hostPath,
@@ -27,11 +34,13 @@ import { kindOf, pitchQuestion } from '/static/kinds/index.js';
 const params = new URLSearchParams(location.search);
 const wallMode = params.get('view') === 'wall';
 const boardMode = params.get('view') === 'board';
+const overlayMode = params.get('view') === 'overlay';
 const boardWanted = Number(params.get('board')) || 0;
-const tickerAt = wallMode || boardMode ? 'off' : ['top', 'off'].includes(params.get('ticker')) ? params.get('ticker') : 'bottom';
+const tickerAt = wallMode || boardMode || overlayMode ? 'off' : ['top', 'off'].includes(params.get('ticker')) ? params.get('ticker') : 'bottom';
 const tickerSpeed = Math.min(600, Math.max(20, Number(params.get('speed')) || 110));
 document.body.dataset.ticker = tickerAt;
 if (wallMode) document.body.classList.add('wall-mode');
+if (overlayMode) document.documentElement.classList.add('overlay');
 const code = decodeURIComponent(location.pathname.split('/')[2] || '').trim().toUpperCase();
 if (params.get('theme')) document.documentElement.dataset.theme = params.get('theme');
 if (params.get('lang')) setLang(params.get('lang'), false);
@@ -147,6 +156,7 @@ function renderAll() {
   if (boardMode) next = hl ? ['highlight', hl.entry.id, () => highlightView()] : ['board', 0, boardView];
   if (stage.room.screen === 'lobby') next = ['lobby', 0, lobbyView];
   else if (stage.room.screen === 'blank') next = ['blank', 0, blankView];
+  if (overlayMode) { const [what, id] = next; next = [what, id, () => overlayView(what, id)]; }
   const key = `${next[0]}:${next[1]}`;
   if (view.key !== key) {
     view = next[2]();
@@ -165,6 +175,118 @@ function renderAll() {
 // technical problem; the page's CSS hides the frame around it.
 function blankView() {
   return { el: h('div', { class: 'blank-screen', id: 'blank-view', attrs: { 'aria-hidden': 'true' } }), update() {} };
+}
+
+// ------------------------------------------------------------ overlay ----
+
+// overlayView is the stream overlay's picture of what the stage shows
+// (what: pitch, poll, ranking, highlight, lobby or blank; id: its id): a
+// lower third with a kicker, the title (a team, a question), a subtitle,
+// the live result, and the join code and URL; for the ranking, a side
+// panel of the places revealed, the others numbered blanks.
+function overlayView(what, id) {
+  const kicker = h('div', { class: 'ov-kicker', id: 'ov-kicker' });
+  const title = h('div', { class: 'ov-title fit-lines', id: 'ov-title' });
+  const sub = h('div', { class: 'ov-sub fit-line', id: 'ov-sub' });
+  const count = h('div', { class: 'ov-count vote-count', id: 'ov-count' });
+  const hist = h('div', { class: 'hist', id: 'ov-hist' });
+  const bars = h('div', { class: 'bars', id: 'ov-bars' });
+  const note = h('div', { class: 'ov-note', id: 'ov-note' });
+  const meta = h('div', { class: 'ov-meta meta-line', id: 'ov-meta' });
+  const liveBox = h('div', { class: 'ov-live', id: 'ov-live' }, count, hist, bars, note, meta);
+  const url = h('div', { class: 'ov-join-url', id: 'ov-join-url' });
+  const codeEl = h('div', { class: 'ov-join-code', id: 'ov-join-code' });
+  const join = h('div', { class: 'ov-join', id: 'ov-join' }, h('div', { class: 'ov-join-label', text: t('join_at') }), url, codeEl);
+  const third = h('div', { class: 'ov-third ov-panel', id: 'ov-third' }, h('div', { class: 'ov-main' }, kicker, title, sub), liveBox, join);
+  const sideTitle = h('div', { class: 'ov-side-title' }, icon('trophy'), h('span'));
+  const places = h('ol', { class: 'ov-places', id: 'ov-places' });
+  const side = h('aside', { class: 'ov-side ov-panel', id: 'ov-ranking', hidden: what !== 'ranking' }, sideTitle, places);
+  const el = h('div', { class: 'ov', id: 'overlay', dataset: { what } }, side, third);
+  el.hidden = what === 'blank'; // nothing over the picture
+  let placesSig = '';
+  // live shows a tally: its count, then the result drawn by draw, or why there is none.
+  const live = (tally, draw, waiting) => {
+    const total = tally ? tally.total : 0;
+    const show = !!tally && !tally.hidden;
+    count.replaceChildren(h('strong', { text: String(total) }), t('votes_word', { n: total }));
+    hist.hidden = true;
+    bars.hidden = true;
+    meta.replaceChildren();
+    note.hidden = show;
+    note.textContent = waiting ? t('voting_soon') : t('results_hidden');
+    if (show) draw();
+  };
+  return {
+    el,
+    update(stage, store) {
+      const ev = stage.event;
+      url.textContent = hostPath(joinURL(ev));
+      codeEl.textContent = ev.code;
+      liveBox.hidden = !['pitch', 'poll'].includes(what);
+      let main = '', subText = '';
+      if (what === 'pitch') {
+        const round = stage.round;
+        const i = round ? round.pitches.findIndex((x) => x.id === id) : -1;
+        const p = round?.pitches[i];
+        if (!p) return;
+        kicker.textContent = `${t('on_stage')} · ${i + 1}/${round.pitches.length}${p.state === 'voting' ? ` · ${t('voting_open')}` : ''}`;
+        main = p.team;
+        subText = p.presenter || '';
+        const tally = store.get(`tally:pitch:${id}`);
+        live(tally, () => {
+          const q = pitchQuestion(round);
+          hist.hidden = false;
+          kindOf(q).stage.histogram(hist, q, tally);
+          meta.replaceChildren(h('span', {}, t('mean_label'), ' ', h('strong', { text: fmtScore(tally.mean || 0) })));
+        }, p.state === 'on_stage' || p.state === 'pending');
+      } else if (what === 'poll') {
+        const p = stage.polls.find((x) => x.id === id);
+        if (!p) return;
+        kicker.textContent = p.state === 'open' ? t('voting_open') : t('voting_closed');
+        main = p.question;
+        const tally = store.get(`tally:poll:${id}`);
+        live(tally, () => { bars.hidden = false; kindOf(p).stage.result(bars, p, tally); }, false);
+      } else if (what === 'ranking') {
+        kicker.textContent = t('ranking');
+        main = stage.round?.title || '';
+        const f = store.get(`ranking:${id}`);
+        const entries = f?.revealed ? f.entries : [];
+        const total = Math.min(8, f?.places ?? stage.round?.pitches.length ?? 0);
+        sideTitle.lastChild.textContent = t('ranking');
+        const sig = JSON.stringify([entries, total]);
+        if (sig !== placesSig) {
+          placesSig = sig;
+          const byRank = new Map(entries.map((e) => [e.rank, e]));
+          const rows = [];
+          for (let r = 1; r <= total; r++) {
+            const e = byRank.get(r);
+            rows.push(e ? h('li', { class: `p${r}`, dataset: entryData(e) }, h('span', { class: 'rank', text: String(r) }),
+              h('span', { class: 'team fit-line', text: e.team, lang: nameLang || undefined }),
+              h('span', { class: 'score', text: e.audience.count + e.jury.count ? fmtScore(e.score) : '–' }))
+              : h('li', { class: `p${r} waiting-place` }, h('span', { class: 'rank', text: String(r) }), h('span', { class: 'team', text: '?' }), h('span')));
+          }
+          places.replaceChildren(...rows);
+          places.dataset.places = String(entries.length);
+          places.querySelectorAll('.fit-line').forEach(fitName);
+        }
+      } else if (what === 'highlight') {
+        const hl = boardHighlight(store);
+        if (!hl) return;
+        kicker.textContent = `${t('now_answering')} · ${hl.board.title}`;
+        main = hl.entry.text;
+        subText = `${hl.entry.display_name || t('board_anonymous')} · ${t('board_upvotes', { n: hl.entry.upvotes })}`;
+      } else {
+        kicker.textContent = t('join_at');
+        main = ev.title;
+        subText = `${t('step_go')} ${hostPath(joinURL(ev))}`;
+      }
+      title.textContent = main;
+      sub.textContent = subText;
+      sub.hidden = !subText;
+      fitText(title, { min: '2.6vh', lang: nameLang });
+      fitText(sub, { min: '2.2vh', lang: nameLang });
+    },
+  };
 }
 
 // ------------------------------------------------------------- ticker ----

@@ -93,6 +93,13 @@ func TestBrowserFeedModeration(t *testing.T) {
 	phone.typeInto("#name", "Zoé")
 	phone.click(`#join-form button[type=submit]`)
 	phone.waitFor("post box", has("#post-form")+` && document.querySelector('#feed-list').dataset.count === '0'`)
+	// The box counts against the event's limit, and follows it when a moderator changes it.
+	phone.waitFor("0 / 280 under the box", `document.querySelector('#post-count').textContent === '0 / 280'`)
+	must(t, srv.URL, "PATCH", "/api/events/"+ev.Code+"/feed/settings", map[string]any{"post_max_len": 140}, nil)
+	phone.waitFor("0 / 140 after the change", `document.querySelector('#post-count').textContent === '0 / 140'`)
+	phone.typeInto("#post-text", "Bravo")
+	phone.waitFor("5 / 140 while typing", `document.querySelector('#post-count').textContent === '5 / 140'`)
+	phone.eval(`const b = document.querySelector('#post-text'); b.value = ''; b.dispatchEvent(new Event('input'))`)
 	post := func(text string) {
 		t.Helper()
 		phone.eval(`document.querySelector('#post-status').textContent = ''; document.querySelector('#post-error').textContent = ''`)

@@ -287,3 +287,120 @@ func TestBrowserScreenControl(t *testing.T) {
 		tb.checkConsole()
 	}
 }
+
+// TestBrowserLiveControlsTogether shows the poll on stage driven from the
+// live panel, its result live there, and the board queue sorted by upvotes
+// or by time, its pending entries approved at once (one audited request each).
+func TestBrowserLiveControlsTogether(t *testing.T) {
+	srv := startServer(t, "")
+	ev := newPitchNight(t, srv.URL, "TOGETHER26")
+	shots := shotDir(t)
+	board := createBoard(t, srv.URL, ev.Code, map[string]any{"title": "Questions", "room_id": ev.RoomID, "moderation": "pre", "open": true})
+	entry := func(text string) (int64, string) {
+		t.Helper()
+		p := join(t, srv.URL, ev.Code, map[string]any{})
+		var e struct{ ID int64 }
+		if st := call(t, srv.URL, "POST", fmt.Sprintf("/api/events/%s/boards/%d/entries", ev.Code, board), p.Token, map[string]any{"text": text}, &e); st != 201 {
+			t.Fatalf("entry %q: status %d", text, st)
+		}
+		return e.ID, p.Token
+	}
+	// Four entries, oldest first; the first two approved, the second upvoted twice, the first once.
+	var ids []int64
+	var tokens []string
+	for _, text := range []string{"How do you make money?", "What is your churn?", "Who is on the team?", "When do you launch?"} {
+		id, tok := entry(text)
+		ids = append(ids, id)
+		tokens = append(tokens, tok)
+	}
+	for _, id := range ids[:2] {
+		must(t, srv.URL, "POST", fmt.Sprintf("/api/events/%s/entries/%d/actions/approve", ev.Code, id), nil, nil)
+	}
+	for _, up := range []struct {
+		entry int64
+		tok   string
+	}{{ids[1], tokens[0]}, {ids[1], tokens[2]}, {ids[0], tokens[3]}} {
+		if st := call(t, srv.URL, "PUT", fmt.Sprintf("/api/events/%s/entries/%d/upvote", ev.Code, up.entry), up.tok, nil, nil); st != 200 {
+			t.Fatalf("upvote %d: status %d", up.entry, st)
+		}
+	}
+
+	b := newBrowser(t)
+	control := openControl(b, srv.URL, ev)
+	if control.text(`document.querySelector('#live-poll') ? 'shown' : ''`) != "" {
+		t.Error("the live panel shows a poll controls though no poll is on stage")
+	}
+
+	// The poll, opened from its card, comes into the live panel with its controls and result.
+	control.click(fmt.Sprintf("#poll-%d-toggle", ev.PollID))
+	control.waitFor("the poll in the live panel", fmt.Sprintf(`document.querySelector('#live-panel #live-poll[data-poll="%d"]') && document.querySelector('#live-poll-%d-toggle')`, ev.PollID, ev.PollID))
+	voter := join(t, srv.URL, ev.Code, map[string]any{})
+	if st := call(t, srv.URL, "POST", "/api/votes", voter.Token, map[string]any{"vote_id": "together-1", "target": fmt.Sprintf("poll:%d", ev.PollID), "value": 1}, nil); st != 200 {
+		t.Fatalf("poll vote: status %d", st)
+	}
+	control.waitFor("the poll's result in the live panel", `document.querySelector('#live-poll .tally-text').textContent === '1 vote' && document.querySelectorAll('#live-poll .bars .bar').length === 3`)
+	if got := jsEval[float64](control, `document.querySelector('#live-poll').getBoundingClientRect().top - document.querySelector('#live-panel').getBoundingClientRect().top`); got > 400 {
+		t.Errorf("the poll's controls are %v px below the top of the live panel", got)
+	}
+	control.eval(`window.scrollTo(0, 0)`)
+	control.screenshot(shots, "control-live-poll", controlSize)
+	pollState := func() (state string, shown bool) {
+		var m struct {
+			Polls []struct {
+				ID          int64
+				State       string
+				ShowResults bool `json:"show_results"`
+			}
+		}
+		must(t, srv.URL, "GET", "/api/events/"+ev.Code+"/model", nil, &m)
+		for _, p := range m.Polls {
+			if p.ID == ev.PollID {
+				return p.State, p.ShowResults
+			}
+		}
+		return "", false
+	}
+	control.click(fmt.Sprintf("#live-poll-%d-results", ev.PollID))
+	control.waitFor("results hidden from the live panel", fmt.Sprintf(`document.querySelector('#live-poll-%d-results')?.textContent.includes('Show')`, ev.PollID))
+	if state, shown := pollState(); state != "open" || shown {
+		t.Errorf("after Hide results in the live panel the poll is %s, results shown %v", state, shown)
+	}
+	control.click(fmt.Sprintf("#live-poll-%d-results", ev.PollID))
+	control.waitFor("results shown again", fmt.Sprintf(`document.querySelector('#live-poll-%d-results')?.textContent.includes('Hide')`, ev.PollID))
+	control.click(fmt.Sprintf("#live-poll-%d-toggle", ev.PollID))
+	control.waitFor("closed, still on stage with its results", fmt.Sprintf(`document.querySelector('#live-poll-%d-toggle')?.textContent.includes('Open')`, ev.PollID))
+	if state, shown := pollState(); state != "closed" || !shown {
+		t.Errorf("after Close in the live panel the poll is %s, results shown %v", state, shown)
+	}
+
+	// The board queue: newest first, then by upvotes; the pending ones approved at once.
+	order := func(ids ...int64) string {
+		s := make([]string, len(ids))
+		for i, id := range ids {
+			s[i] = fmt.Sprint(id)
+		}
+		return strings.Join(s, ",")
+	}
+	control.waitFor("the queue newest first", fmt.Sprintf(`document.querySelector('#board-queue')?.dataset.order === %q`, order(ids[3], ids[2], ids[1], ids[0])))
+	control.click("#board-sort-top")
+	control.waitFor("the queue by upvotes", fmt.Sprintf(`document.querySelector('#board-queue').dataset.order === %q && document.querySelector('#board-sort-top').getAttribute('aria-pressed') === 'true'`,
+		order(ids[1], ids[0], ids[2], ids[3])))
+	control.eval(`document.querySelector('#board-panel').scrollIntoView()`)
+	control.screenshot(shots, "control-board-sorted", controlSize)
+	control.click("#board-approve-all")
+	control.waitFor("every entry approved", `document.querySelector('#board-queue').dataset.pending === '0' && !document.querySelector('#board-approve-all')
+  && [...document.querySelectorAll('#board-queue .queue-entry')].every((e) => e.dataset.status === 'approved')`)
+	control.waitFor("the toast", `document.querySelector('#toast').textContent === '2 entries approved'`)
+	var audit []struct{ Action, Target string }
+	must(t, srv.URL, "GET", "/api/events/"+ev.Code+"/audit", nil, &audit)
+	approved := 0
+	for _, a := range audit {
+		if a.Action == "approve_entry" {
+			approved++
+		}
+	}
+	if approved != 4 {
+		t.Errorf("audit: %d approve_entry rows, want 4 (two before, two from Approve all)", approved)
+	}
+	control.checkConsole()
+}
