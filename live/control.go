@@ -40,8 +40,10 @@ const (
 
 // Poll actions (besides ShowResults, HideResults and ResetVotes).
 const (
-	PollOpenAction  = "open"
-	PollCloseAction = "close"
+	PollOpenAction    = "open"
+	PollCloseAction   = "close"
+	PollRevealCorrect = "reveal_correct" // mark the right choices on public screens (a closed poll with Correct)
+	PollHideCorrect   = "hide_correct"   // take the marks off again
 )
 
 // CreateEvent creates an event with its first room, named in the event's
@@ -376,7 +378,7 @@ func (e *Engine) CreatePoll(ctx context.Context, actor, code string, p *Poll) (*
 	if es == nil {
 		return nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
 	}
-	p.State = ""
+	p.State, p.CorrectRevealed = "", false
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -405,7 +407,7 @@ func (e *Engine) CreatePoll(ctx context.Context, actor, code string, p *Poll) (*
 func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit func(*Poll) error) (*Poll, error) {
 	return update(ctx, e, actor, Target{KindPoll, id}.String(), func(es *eventState) *Poll { return es.polls[id] }, edit,
 		func(es *eventState, old, c *Poll) error {
-			c.ID, c.EventID, c.State, c.ShowResults = old.ID, old.EventID, old.State, old.ShowResults
+			c.ID, c.EventID, c.State, c.ShowResults, c.CorrectRevealed = old.ID, old.EventID, old.State, old.ShowResults, old.CorrectRevealed
 			if err := c.Validate(); err != nil {
 				return err
 			}
@@ -689,7 +691,11 @@ func firstErr(err error, then func() error) error {
 }
 
 // PollAction runs one of the poll actions (PollOpenAction, PollCloseAction,
-// ShowResults, HideResults, ResetVotes). Only one poll may be open per room.
+// ShowResults, HideResults, PollRevealCorrect, PollHideCorrect, ResetVotes).
+// Only one poll may be open per room. Opening and closing set ShowResults
+// as the poll's Results mode says (the audit detail notes it), and opening
+// hides a revealed correct answer. Refusals are ETransition (EInvalid for
+// an unknown action) and change nothing.
 func (e *Engine) PollAction(ctx context.Context, actor string, id int64, action string) error {
 	t := Target{KindPoll, id}
 	es := e.owned(t.String())
@@ -715,24 +721,52 @@ func (e *Engine) PollAction(ctx context.Context, actor string, id int64, action 
 			if err := pc.transition(PollOpen); err != nil {
 				return false, err
 			}
+			if show, keep := pc.showsOnOpen(); !keep {
+				pc.ShowResults = show
+			}
+			pc.CorrectRevealed = false
 		case PollCloseAction:
 			if err := pc.transition(PollClosed); err != nil {
 				return false, err
 			}
+			if pc.Results == ResultsClosed {
+				pc.ShowResults = true
+			}
 		case ShowResults, HideResults:
 			pc.ShowResults = action == ShowResults
+		case PollRevealCorrect:
+			if len(p.Correct) == 0 {
+				return false, Errorf(ETransition, "Mark the correct answer of the question first.")
+			}
+			if p.State != PollClosed {
+				return false, Errorf(ETransition, "Close the poll before revealing the correct answer.")
+			}
+			if p.CorrectRevealed {
+				return false, Errorf(ETransition, "The correct answer is already shown.")
+			}
+			pc.CorrectRevealed = true
+		case PollHideCorrect:
+			if !p.CorrectRevealed {
+				return false, Errorf(ETransition, "The correct answer is not shown.")
+			}
+			pc.CorrectRevealed = false
+		default:
+			return false, Errorf(EInvalid, "Unknown poll action %q.", action)
+		}
+		if pc.ShowResults != p.ShowResults {
+			if action == PollOpenAction || action == PollCloseAction {
+				ch.detail = map[bool]string{true: "results shown", false: "results hidden"}[pc.ShowResults]
+			}
 			es.tmu.Lock()
 			es.dirty[t] = true
 			es.tmu.Unlock()
-		default:
-			return false, Errorf(EInvalid, "Unknown poll action %q.", action)
 		}
 		return action == PollCloseAction, e.commit(ctx, es, ch, actor, action, t.String())
 	}()
 	if err != nil {
 		return err
 	}
-	if action == ShowResults || action == HideResults {
+	if action == ShowResults || action == HideResults || action == PollOpenAction {
 		e.flushEvent(es, true)
 	}
 	return e.settle(ctx, es, closedVoting)

@@ -803,7 +803,8 @@ func (e *Engine) publishModel(es *eventState) {
 }
 
 // StageState is what a room's screens show: the event's public face, the
-// active round with its pitches, and the polls that are open or closed.
+// active round with its pitches, and the polls that are open or closed
+// (without their correct answer until it is revealed).
 type StageState struct {
 	Type       string `json:"type"`
 	ServerTime int64  `json:"server_time"`
@@ -821,7 +822,7 @@ func (e *Engine) publishStage(es *eventState, room *Room) {
 	}
 	for _, p := range es.polls {
 		if p.RoomID == room.ID && p.State != PollDraft {
-			s.Polls = append(s.Polls, *p)
+			s.Polls = append(s.Polls, p.public())
 		}
 	}
 	sort.Slice(s.Polls, func(i, j int) bool {

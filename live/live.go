@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -308,10 +309,61 @@ type Poll struct {
 	// Settings are the kind's own settings of the question, as a JSON
 	// object its kind checks (for PollMultiple: {"max_picks":2}); none for
 	// choices and scale.
-	Settings    json.RawMessage `json:"settings,omitempty"`
-	State       string          `json:"state"`
-	ShowResults bool            `json:"show_results"`
-	Position    int             `json:"position"`
+	Settings json.RawMessage `json:"settings,omitempty"`
+	State    string          `json:"state"`
+	// ShowResults is the moderators' switch: the results are public on the
+	// room's screens and phones while it is on. The show_results and
+	// hide_results actions set it; opening and closing the poll set it as
+	// Results says.
+	ShowResults bool `json:"show_results"`
+	// Results is when the results turn public by themselves: ResultsReveal
+	// (the default: only when a moderator shows them), ResultsLive,
+	// ResultsAnswered or ResultsClosed.
+	Results  string `json:"results"`
+	Position int    `json:"position"`
+	// Correct lists the numbers (1 for A) of the right choices of a choices
+	// or multiple question, sorted; empty: the question has no right
+	// answer. Public frames carry it only while CorrectRevealed is set.
+	Correct []int `json:"correct,omitempty"`
+	// CorrectRevealed is set by the reveal_correct action (a closed poll
+	// only) and cleared by hide_correct and by reopening the poll.
+	CorrectRevealed bool `json:"correct_revealed"`
+}
+
+// Results visibility modes of a poll: when its results turn public by
+// themselves. The moderators' show_results and hide_results actions work
+// in every mode.
+const (
+	ResultsReveal   = "reveal"   // only when a moderator shows them (the default)
+	ResultsLive     = "live"     // public from the opening: shown on open
+	ResultsAnswered = "answered" // shown on open; a phone shows them once it has answered
+	ResultsClosed   = "closed"   // hidden on open, shown on close
+)
+
+// ValidResults reports whether s is one of the results visibility modes.
+func ValidResults(s string) bool {
+	return s == ResultsReveal || s == ResultsLive || s == ResultsAnswered || s == ResultsClosed
+}
+
+// public returns p as public screens see it: without its correct answer
+// until it is revealed.
+func (p Poll) public() Poll {
+	if !p.CorrectRevealed {
+		p.Correct = nil
+	}
+	return p
+}
+
+// showsOnOpen returns whether opening p turns its results public (true) or
+// hides them (false), or leaves the switch as it is (keep).
+func (p *Poll) showsOnOpen() (show, keep bool) {
+	switch p.Results {
+	case ResultsLive, ResultsAnswered:
+		return true, false
+	case ResultsClosed:
+		return false, false
+	}
+	return p.ShowResults, true
 }
 
 // Validate reports the first invalid field of p.
@@ -331,6 +383,39 @@ func (p *Poll) Validate() error {
 		return err
 	}
 	p.Choices, p.ScaleMax, p.Settings = q.Choices, q.ScaleMax, q.Settings
+	if p.Results == "" {
+		p.Results = ResultsReveal
+	}
+	if !ValidResults(p.Results) {
+		return FieldErrorf("results", "Results must be live, answered, closed or reveal.")
+	}
+	return p.validCorrect()
+}
+
+// validCorrect checks and sorts p.Correct: distinct choice numbers, for a
+// choices question at least one, for a multiple question at most max_picks
+// (else no answer could be right).
+func (p *Poll) validCorrect() error {
+	if len(p.Correct) == 0 {
+		p.Correct = nil
+		return nil
+	}
+	if p.Kind != PollChoices && p.Kind != PollMultiple {
+		return FieldErrorf("correct", "Only choices and multiple questions have a correct answer.")
+	}
+	c := slices.Clone(p.Correct)
+	slices.Sort(c)
+	for i, v := range c {
+		if v < 1 || v > len(p.Choices) || (i > 0 && c[i-1] == v) {
+			return FieldErrorf("correct", "Correct answers are different choice numbers from 1 to %d.", len(p.Choices))
+		}
+	}
+	if p.Kind == PollMultiple {
+		if k := settingsOf(p.Definition()).picks(p.Definition()); len(c) > k {
+			return FieldErrorf("correct", "At most %d choices can be correct: a participant ticks at most %d.", k, k)
+		}
+	}
+	p.Correct = c
 	return nil
 }
 

@@ -411,14 +411,21 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 		})
 	}
 	if err == nil {
-		err = db.query(ctx, `SELECT id, event_id, room_id, question, kind, choices, scale_max, settings, state, show_results, position FROM polls ORDER BY id`, func(rows *sql.Rows) error {
+		err = db.query(ctx, `SELECT id, event_id, room_id, question, kind, choices, scale_max, settings, state, show_results, position,
+			results, correct, correct_revealed FROM polls ORDER BY id`, func(rows *sql.Rows) error {
 			p := &live.Poll{}
-			var choices, settings string
-			if err := rows.Scan(&p.ID, &p.EventID, &p.RoomID, &p.Question, &p.Kind, &choices, &p.ScaleMax, &settings, &p.State, &p.ShowResults, &p.Position); err != nil {
+			var choices, settings, correct string
+			if err := rows.Scan(&p.ID, &p.EventID, &p.RoomID, &p.Question, &p.Kind, &choices, &p.ScaleMax, &settings, &p.State, &p.ShowResults, &p.Position,
+				&p.Results, &correct, &p.CorrectRevealed); err != nil {
 				return err
 			}
 			if settings != "" {
 				p.Settings = json.RawMessage(settings)
+			}
+			if correct != "" {
+				if err := json.Unmarshal([]byte(correct), &p.Correct); err != nil {
+					return fmt.Errorf("poll %d: correct: %w", p.ID, err)
+				}
 			}
 			ds.Polls = append(ds.Polls, p)
 			return json.Unmarshal([]byte(choices), &p.Choices)
@@ -565,8 +572,15 @@ func savePoll(ctx context.Context, x execer, p *live.Poll) error {
 	if p.Choices == nil {
 		choices = []byte("[]")
 	}
-	return upsert(ctx, x, "polls", &p.ID, []string{"event_id", "room_id", "question", "kind", "choices", "scale_max", "settings", "state", "show_results", "position"},
-		p.EventID, p.RoomID, p.Question, p.Kind, string(choices), p.ScaleMax, string(p.Settings), p.State, p.ShowResults, p.Position)
+	correct := ""
+	if len(p.Correct) > 0 {
+		b, _ := json.Marshal(p.Correct)
+		correct = string(b)
+	}
+	return upsert(ctx, x, "polls", &p.ID, []string{"event_id", "room_id", "question", "kind", "choices", "scale_max", "settings", "state", "show_results", "position",
+		"results", "correct", "correct_revealed"},
+		p.EventID, p.RoomID, p.Question, p.Kind, string(choices), p.ScaleMax, string(p.Settings), p.State, p.ShowResults, p.Position,
+		p.Results, correct, p.CorrectRevealed)
 }
 
 // SaveDecision implements live.Store.

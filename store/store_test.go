@@ -211,8 +211,8 @@ func TestOpen(t *testing.T) {
 		db := openDB(t, path, store.Options{})
 		closeDB(t, db)
 		raw := rawDB(t, path)
-		if v := queryInt(t, raw, "PRAGMA user_version"); v != 6 {
-			t.Fatalf("user_version = %d, want 6 (0006_show)", v)
+		if v := queryInt(t, raw, "PRAGMA user_version"); v != 7 {
+			t.Fatalf("user_version = %d, want 7 (0007_visibility)", v)
 		}
 		for _, table := range []string{"events", "rooms", "rounds", "pitches", "polls", "participants", "votes", "vote_log", "audit", "settings", "sessions"} {
 			if n := queryInt(t, raw, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", table); n != 1 {
@@ -240,21 +240,42 @@ func TestOpen(t *testing.T) {
 			}
 			closeDB(t, db)
 		}
-		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 6 {
-			t.Fatalf("user_version = %d, want 6", v)
+		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 7 {
+			t.Fatalf("user_version = %d, want 7", v)
+		}
+	})
+	t.Run("a_poll_keeps_its_results_mode_and_correct_answer", func(t *testing.T) {
+		path := dbPath(t)
+		db := openDB(t, path, store.Options{})
+		f := seed(t, db)
+		f.choice.Results, f.choice.Correct, f.choice.CorrectRevealed = live.ResultsClosed, []int{2}, true
+		must(t, db.SavePoll(context.Background(), f.choice))
+		closeDB(t, db)
+		ds := load(t, openDB(t, path, store.Options{}))
+		for _, p := range ds.Polls {
+			switch p.ID {
+			case f.choice.ID:
+				if p.Results != live.ResultsClosed || len(p.Correct) != 1 || p.Correct[0] != 2 || !p.CorrectRevealed {
+					t.Fatalf("choice poll = %+v, want results closed, correct [2] revealed", p)
+				}
+			case f.scale.ID:
+				if len(p.Correct) != 0 || p.CorrectRevealed {
+					t.Fatalf("scale poll = %+v, want no correct answer", p)
+				}
+			}
 		}
 	})
 	t.Run("newer_schema_is_left_alone", func(t *testing.T) {
 		path := dbPath(t)
 		closeDB(t, openDB(t, path, store.Options{}))
 		raw := rawDB(t, path)
-		if _, err := raw.Exec("PRAGMA user_version = 7"); err != nil {
+		if _, err := raw.Exec("PRAGMA user_version = 8"); err != nil {
 			t.Fatal(err)
 		}
 		raw.Close()
 		closeDB(t, openDB(t, path, store.Options{}))
-		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 7 {
-			t.Fatalf("user_version = %d, want 7 (no downgrade, no re-run)", v)
+		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 8 {
+			t.Fatalf("user_version = %d, want 8 (no downgrade, no re-run)", v)
 		}
 	})
 	t.Run("integer_votes_of_version_3_become_answers", func(t *testing.T) {
