@@ -1004,11 +1004,20 @@ type pollInput struct {
 	// ShowResults sets whether results are public from the start (creation only;
 	// afterwards use the show_results and hide_results actions).
 	ShowResults *bool `json:"show_results"`
+	// Results is the results visibility mode: reveal (default), live,
+	// answered or closed.
+	Results *string `json:"results"`
+	// Correct lists the right choices (1 for A) of a choices or multiple
+	// question; [] for none. Changing the kind drops it unless it is sent.
+	Correct *[]int `json:"correct"`
 }
 
 func (in pollInput) apply(p *live.Poll) {
 	if in.Kind != nil && *in.Kind != p.Kind && in.Settings == nil {
 		p.Settings = nil // settings belong to the kind
+	}
+	if in.Kind != nil && *in.Kind != p.Kind && in.Correct == nil {
+		p.Correct = nil // so does a correct answer
 	}
 	set(&p.RoomID, in.RoomID)
 	set(&p.Question, in.Question)
@@ -1018,6 +1027,8 @@ func (in pollInput) apply(p *live.Poll) {
 	set(&p.Settings, in.Settings)
 	set(&p.Position, in.Position)
 	set(&p.ShowResults, in.ShowResults)
+	set(&p.Results, in.Results)
+	set(&p.Correct, in.Correct)
 }
 
 func (s *Server) handleCreatePoll(c echo.Context) error {

@@ -444,6 +444,14 @@ func TestHTTPBadInputChangesNothing(t *testing.T) {
 		{"opening an open poll is a bad transition", "POST", poll + "/actions/open", nil, modAuth, 409, live.ETransition},
 		{"timer on a pending pitch is a bad transition", "POST", pitch(2) + "/actions/timer_start", nil, modAuth, 409, live.ETransition},
 		{"deleting a staged pitch is a bad transition", "DELETE", pitch(1), nil, modAuth, 409, live.ETransition},
+		{"unknown results visibility is invalid", "PATCH", poll, `{"results":"sometimes"}`, modAuth, 400, live.EInvalid},
+		{"results visibility of the wrong type is invalid", "PATCH", poll, `{"results":true}`, modAuth, 400, live.EInvalid},
+		{"a correct choice out of range is invalid", "PATCH", poll, `{"correct":[4]}`, modAuth, 400, live.EInvalid},
+		{"a correct choice as a letter is invalid", "PATCH", poll, `{"correct":["B"]}`, modAuth, 400, live.EInvalid},
+		{"a correct answer on a scale poll is invalid", "POST", "/api/events/" + f.Code + "/polls",
+			`{"room_id":` + strconv.FormatInt(f.RoomID, 10) + `,"question":"Rate","kind":"scale","scale_max":5,"correct":[1]}`, modAuth, 400, live.EInvalid},
+		{"revealing a correct answer never marked is a bad transition", "POST", poll + "/actions/reveal_correct", nil, modAuth, 409, live.ETransition},
+		{"hiding a correct answer not shown is a bad transition", "POST", poll + "/actions/hide_correct", nil, modAuth, 409, live.ETransition},
 		{"unknown results format is invalid", "GET", "/api/events/" + f.Code + "/results?format=xml", nil, modAuth, 400, live.EInvalid},
 
 		// Votes.
