@@ -13,6 +13,7 @@ import {
   api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, setAvailableLangs, applyBrand, fieldErrorText, latestFeed, feedPost, followFeed,
   Live, VoteSender, startCountdowns, scheduler, rankingList, fmtScore, haptic,
   boardFrames, sortEntries, fitText,
+  markCorrect, answeredRight, letter,
 } from '/static/ovation.js';
 import { kindOf, pitchQuestion } from '/static/kinds/index.js';
 
@@ -359,7 +360,7 @@ function renderAll() {
   if (pitch) list.push(['pitch', pitch]);
   if (round && round.ranking_revealed) list.push(['ranking', round]);
   if (!openPoll) {
-    const shown = stage.polls.filter((p) => p.state === 'closed' && p.show_results);
+    const shown = stage.polls.filter((p) => p.state === 'closed' && (p.show_results || p.correct_revealed));
     if (shown.length) list.push(['poll', shown[shown.length - 1]]);
   }
 
@@ -939,6 +940,8 @@ function pollCard(pollId) {
   const bars = h('div', { class: 'bars' });
   const meta = h('p', { class: 'meta-line small' });
   const results = h('div', { class: 'results-block', hidden: true }, h('h3', {}, icon('list'), t('results')), bars, meta);
+  const verdict = h('p', { class: 'answer-verdict', id: `verdict-${pollId}`, hidden: true, attrs: { role: 'status' } });
+  const afterAnswer = h('p', { class: 'muted small', text: t('results_after_answer'), hidden: true });
   const el = h('section', { class: 'card poll-card', dataset: { target }, attrs: { 'aria-labelledby': `q-${pollId}` } },
     h('div', { class: 'pitch-head' }, tag), question, prompt);
   return {
@@ -949,7 +952,7 @@ function pollCard(pollId) {
       const kind = kindOf(p);
       if (!keys) {
         keys = kind.audience.input(p, { labelledBy: `q-${pollId}`, onVote: (v) => votes.vote(target, v) });
-        el.append(keys, status, results);
+        el.append(keys, status, verdict, afterAnswer, results);
       }
       question.textContent = p.question;
       const accepting = p.state === 'open';
@@ -960,10 +963,26 @@ function pollCard(pollId) {
       else syncKeys(keys, target, accepting);
       setStatus(status, target, accepting, (v) => kind.audience.label(p, v));
       const tally = store.get(`tally:${target}`);
-      results.hidden = !tally || tally.hidden;
-      if (tally && !tally.hidden) {
+      const mine = votes.state(target);
+      const answered = mine.status === 'counted' || mine.status === 'changed';
+      // In the "answered" mode the frame is public (the stage shows it):
+      // this phone keeps it to itself until its own answer is counted.
+      const waitAnswer = p.results === 'answered' && accepting && !answered;
+      results.hidden = !tally || tally.hidden || waitAnswer;
+      if (tally && !tally.hidden && !waitAnswer) {
         kind.audience.result(bars, p, tally);
         meta.textContent = t('votes', { n: tally.total });
+      }
+      markCorrect(bars, p);
+      afterAnswer.hidden = !(waitAnswer && tally && !tally.hidden);
+      verdict.hidden = !p.correct_revealed;
+      if (p.correct_revealed) {
+        const right = answered && answeredRight(p, mine.value);
+        const answer = (p.correct || []).map(letter).join(', ');
+        verdict.className = `answer-verdict ${right ? 'right' : 'wrong'}`;
+        verdict.dataset.right = String(right);
+        verdict.replaceChildren(icon(right ? 'check' : 'x'),
+          h('span', { text: right ? t('verdict_right') : answered ? t('verdict_wrong', { a: answer }) : t('verdict_answer', { a: answer }) }));
       }
     },
   };

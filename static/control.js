@@ -10,7 +10,7 @@
 import {
   api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, applyBrand, fieldErrorText, Live, startCountdowns,
   scheduler, rankingList, fmtNum, fmtScore, fmtTime, hostPath,
-  latestFeed, feedPost, safeURL, boardFrames, sortEntries, fmtHM,
+  latestFeed, feedPost, safeURL, boardFrames, sortEntries, fmtHM, letter,
 } from '/static/ovation.js';
 import { KINDS, kindOf, pitchQuestion } from '/static/kinds/index.js';
 
@@ -899,6 +899,9 @@ function pollActions(p, prefix) {
     p.show_results
       ? button(t('a_hide_results'), { ic: 'eyeoff', id: `${prefix}-results`, onclick: (b) => act(base + 'hide_results', undefined, b) })
       : button(t('a_show_results'), { ic: 'eye', id: `${prefix}-results`, onclick: (b) => act(base + 'show_results', undefined, b) }),
+    p.correct?.length && (p.state === 'closed' || p.correct_revealed) ? (p.correct_revealed
+      ? button(t('a_hide_correct'), { ic: 'eyeoff', id: `${prefix}-correct`, onclick: (b) => act(base + 'hide_correct', undefined, b) })
+      : button(t('a_reveal_correct'), { ic: 'check', id: `${prefix}-correct`, onclick: (b) => act(base + 'reveal_correct', undefined, b) })) : null,
     button(t('a_reset_votes'), { ic: 'reset', danger: true, id: `${prefix}-reset`, onclick: (b) => resetVotes(`poll:${p.id}`, p.question, b) }));
 }
 
@@ -914,6 +917,7 @@ function pollCard(p) {
     h('div', { class: 'card-head' },
       h('h3', { id: `poll-${p.id}-title`, text: p.question }), stateTag(p.state),
       p.show_results ? h('span', { class: 'tag on', text: t('s_public') }) : null,
+      p.correct_revealed ? h('span', { class: 'tag on', text: t('s_correct_shown') }) : null,
       h('span', { class: 'round-meta', text: `${roomName(p.room_id)} · ${kind.control.summary(p)}` }),
       h('span', { class: 'spacer' }),
       button(t('edit'), { ic: 'edit', id: `poll-${p.id}-edit`, onclick: () => editPoll(p) })),
@@ -928,10 +932,25 @@ const pollFields = (p) => {
     { name: 'room_id', label: t('f_room'), type: 'select', numeric: true, options: model.rooms.map((x) => [x.id, x.name]), disabled: locked },
     { name: 'kind', label: t('f_kind'), type: 'select', options: Object.entries(KINDS).map(([name, k]) => [name, k.control.title()]), disabled: locked, hint: locked ? t('locked_open') : '' },
     ...kindFields((d) => d.kind || p?.kind),
+    { name: 'correct', label: t('f_correct'), hint: t('correct_hint'), maxLength: 40, show: (d) => CORRECT_KINDS.includes(d.kind || p?.kind) },
+    { name: 'results', label: t('f_results'), type: 'select', options: ['reveal', 'live', 'answered', 'closed'].map((m) => [m, t(`results_${m}`)]) },
     { name: 'position', label: t('f_position'), type: 'number', min: 0, max: 1000, hint: t('position_hint') },
     p ? null : { name: 'show_results', label: t('f_show_results'), type: 'checkbox' },
   ].filter(Boolean);
 };
+
+// CORRECT_KINDS are the kinds whose questions may mark a correct answer.
+const CORRECT_KINDS = ['choices', 'multiple'];
+
+// correctIn turns the form's correct letters ("A, C") into choice numbers
+// for the API; a character that is not a letter becomes 0, which the
+// server refuses on the field. correctOut is the reverse, for the form.
+function correctIn(d) {
+  if (typeof d.correct !== 'string') return d;
+  const nums = d.correct.split(/[\s,;]+/).filter(Boolean).map((x) => (/^[a-z]$/i.test(x) ? x.toUpperCase().charCodeAt(0) - 64 : 0));
+  return { ...d, correct: nums };
+}
+const correctOut = (p) => (p.correct || []).map(letter).join(', ');
 
 // kindFields are the definition fields of every kind, each shown while
 // the form's kind (kindIn(data)) is one that has it.
@@ -960,15 +979,15 @@ function nested(d) {
 }
 
 function flat(p) {
-  const out = { ...p };
+  const out = { ...p, correct: correctOut(p) };
   for (const [b, v] of Object.entries(p.settings || {})) out[`settings.${b}`] = v;
   return out;
 }
 
 function newPoll() {
   const defaults = Object.assign({}, ...Object.values(KINDS).map((k) => k.control.defaults));
-  openForm({ title: t('new_poll'), fields: pollFields(null), values: { room_id: roomSel, kind: Object.keys(KINDS)[0], ...defaults, position: 0 }, submitLabel: t('create'),
-    submit: (d) => call('POST', `/api/events/${eventCode}/polls`, nested(d)) });
+  openForm({ title: t('new_poll'), fields: pollFields(null), values: { room_id: roomSel, kind: Object.keys(KINDS)[0], ...defaults, results: 'reveal', position: 0 }, submitLabel: t('create'),
+    submit: (d) => call('POST', `/api/events/${eventCode}/polls`, correctIn(nested(d))) });
   followKind($('dlg-form'), true);
 }
 
@@ -992,7 +1011,7 @@ function followKind(form, withDefaults) {
 
 function editPoll(p) {
   openForm({ title: t('edit_x', { x: p.question }), fields: pollFields(p), values: flat(p),
-    submit: (d) => { const c = changed(nested(d), p); return Object.keys(c).length ? call('PATCH', `/api/polls/${p.id}`, c) : null; } });
+    submit: (d) => { const c = changed(correctIn(nested(d)), p); return Object.keys(c).length ? call('PATCH', `/api/polls/${p.id}`, c) : null; } });
   followKind($('dlg-form'), false);
 }
 

@@ -1066,6 +1066,35 @@ export function updateBars(box, rows, of) {
   });
 }
 
+// markCorrect marks the rows of box (bars or legend rows, one per choice,
+// in order) whose choice is right, once a poll's correct answer is
+// revealed (poll.correct_revealed; poll.correct lists the choices, 1 for
+// A); it unmarks them otherwise.
+export function markCorrect(box, poll) {
+  const right = poll.correct_revealed ? new Set(poll.correct || []) : new Set();
+  [...box.children].forEach((row, i) => {
+    const on = right.has(i + 1);
+    row.classList.toggle('correct', on);
+    row.dataset.correct = String(on);
+    if (on && row.getAttribute('aria-label') && !row.getAttribute('aria-label').endsWith(t('correct_mark'))) {
+      row.setAttribute('aria-label', `${row.getAttribute('aria-label')}, ${t('correct_mark')}`);
+    }
+  });
+}
+
+// answeredRight reports whether a phone's answer v (a choice number, or a
+// list of them for a multiple question) is right: for single choice, one
+// of the correct choices; for multiple, exactly the correct choices, all
+// ticked and none other.
+export function answeredRight(poll, v) {
+  const correct = poll.correct || [];
+  if (Array.isArray(v)) {
+    const mine = [...v].sort((a, b) => a - b);
+    return mine.length === correct.length && mine.every((x, i) => x === correct[i]);
+  }
+  return correct.includes(v);
+}
+
 // updateHist shows a vertical histogram of counts for values 1..n; the box
 // is one image for screen readers, described value by value.
 export function updateHist(box, counts) {

@@ -28,6 +28,7 @@ import {
   boardFrames, boardHighlight, sortEntries,
   api, t, h, icon, applyI18n, setLang, applyBrand, Live, startCountdowns, scheduler, hostPath,
   hasJury, scoreParts, entryData, fmtScore, latestFeed, feedPost, authorLine, followFeed, tieText, fitText, fitLines,
+  markCorrect,
 } from '/static/ovation.js';
 import { kindOf, pitchQuestion } from '/static/kinds/index.js';
 
@@ -141,7 +142,7 @@ function renderAll() {
   const round = stage.round;
   const openPoll = stage.polls.find((p) => p.state === 'open');
   const pitch = round && round.state === 'running' ? round.pitches.find((p) => p.id === round.current_pitch_id) : null;
-  const shownPolls = stage.polls.filter((p) => p.state === 'closed' && p.show_results);
+  const shownPolls = stage.polls.filter((p) => p.state === 'closed' && (p.show_results || p.correct_revealed));
   const hl = boardHighlight(store);
   let next;
   if (openPoll) next = ['poll', openPoll.id, () => pollView(openPoll.id)];
@@ -547,6 +548,8 @@ function pollView(pollId) {
       if (show) kind.stage.result(bars, p, tally);
       // Hidden results may still show what to press (the choices), in place of the note.
       const legendShown = !show && kind.stage.legend(legend, p);
+      markCorrect(bars, p);
+      markCorrect(legend, p);
       legend.hidden = !legendShown;
       hidden.hidden = show || legendShown;
     },
