@@ -608,7 +608,7 @@ function stagePoll(roomId) {
   const open = polls.find((p) => p.state === 'open');
   if (open) return open;
   const busy = model.rounds.some((r) => r.room_id === roomId && (r.ranking_revealed || (r.state === 'running' && r.current_pitch_id)));
-  const shown = polls.filter((p) => p.state === 'closed' && p.show_results);
+  const shown = polls.filter((p) => p.state === 'closed' && (p.show_results || p.correct_revealed));
   return busy ? null : shown[shown.length - 1] || null;
 }
 
@@ -888,7 +888,7 @@ function renderPolls() {
 }
 
 // pollActions are a poll's buttons: open or close, show or hide its
-// results, reset its votes; ids start with prefix (poll-ID on its card,
+// results, reveal or hide its correct answer (once closed), reset its votes; ids start with prefix (poll-ID on its card,
 // live-poll-ID in the live panel).
 function pollActions(p, prefix) {
   const base = `/api/polls/${p.id}/actions/`;
