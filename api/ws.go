@@ -784,12 +784,13 @@ func (cn *conn) writeOwed() int {
 // pinger marks a ping due and wakes the writer of each connection that was
 // written frames since its last ping, once half the write timeout has
 // passed (the pong proves the frames were read: see ping), and of every
-// other connection each ping interval (keepalive). It looks every second
-// and sends at most an even share of the keepalive pings each time, so
-// that they (and the writers that wait for their pongs) spread over the
-// interval even when thousands of phones connected in the same few seconds.
+// other connection each ping interval (keepalive). It looks every 100 ms
+// and sends at most an even share of each kind of ping each time, so that
+// they (and the writers that wait for their pongs) spread over their
+// period even when thousands of phones connected, or got their first
+// frame, in the same few seconds.
 func (s *Server) pinger(ctx context.Context) {
-	tick := min(time.Second, s.cfg.PingInterval, s.cfg.WriteTimeout/4)
+	tick := min(100*time.Millisecond, s.cfg.PingInterval, s.cfg.WriteTimeout/4)
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	busyEvery := s.cfg.WriteTimeout / 2
@@ -799,15 +800,24 @@ func (s *Server) pinger(ctx context.Context) {
 			return
 		case now := <-t.C:
 			s.connMu.Lock()
-			budget := len(s.conns)*int(tick)/int(s.cfg.PingInterval) + 1
+			// Each kind of ping has its share of the connections per tick:
+			// the steady rate, so that thousands of phones that got their
+			// first frame in the same second (a keynote) are pinged over the
+			// next busy period, not in one herd.
+			idle := len(s.conns)*int(tick)/int(s.cfg.PingInterval) + 1
+			busy := len(s.conns)*int(tick)/int(busyEvery) + 1
 			for cn := range s.conns {
-				since := now.Sub(cn.lastPing)
-				busy := since >= busyEvery && cn.unproven.Load() != 0
-				if !busy && (since < s.cfg.PingInterval || budget == 0) {
-					continue
+				if idle == 0 && busy == 0 {
+					break
 				}
-				if !busy {
-					budget--
+				since := now.Sub(cn.lastPing)
+				switch {
+				case since >= busyEvery && busy > 0 && cn.unproven.Load() != 0:
+					busy--
+				case since >= s.cfg.PingInterval && idle > 0:
+					idle--
+				default:
+					continue
 				}
 				cn.lastPing = now
 				cn.pingDue.Store(true)
