@@ -1,6 +1,7 @@
 // Package live owns Ovation's domain: events, rooms, rounds of pitches,
-// keypad polls, participants, votes and rankings; their validation rules,
-// state machines and error codes; and the Engine that runs them.
+// polls and the kinds of question they ask (kinds.go, one kind_*.go file
+// each), participants, votes and rankings; their validation rules, state
+// machines and error codes; and the Engine that runs them.
 //
 // It imports the standard library only. Storage and fan-out are reached
 // through the small Store and Publisher interfaces declared in engine.go.
