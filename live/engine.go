@@ -347,18 +347,21 @@ func (e *Engine) flushEvent(es *eventState, force bool) {
 	var full, stage, room []out
 	rounds := map[int64]bool{}
 	ms := now.UnixMilli()
-	frame := func(t Target, public bool) (out, bool) {
+	// frame builds t's frame for the moderators, the stage screens or the phones.
+	const moderators, screens, phones = 0, 1, 2
+	frame := func(t Target, to int) (out, bool) {
 		r, show, ok := es.targetRoom(t)
 		if !ok {
 			return out{}, false
 		}
-		return out{"tally:" + t.String(), r, es.tallies[t].Frame(t, FrameView{Show: show || !public, Moderator: !public}, ms)}, true
+		v := FrameView{Show: show || to == moderators, Moderator: to == moderators, Phone: to == phones}
+		return out{"tally:" + t.String(), r, es.tallies[t].Frame(t, v, ms)}, true
 	}
 	for t := range es.dirty {
-		if f, ok := frame(t, false); ok {
+		if f, ok := frame(t, moderators); ok {
 			full = append(full, f)
 		}
-		if f, ok := frame(t, true); ok {
+		if f, ok := frame(t, screens); ok {
 			stage = append(stage, f)
 		}
 		if t.Kind == KindPitch && es.pitches[t.ID] != nil {
@@ -369,7 +372,7 @@ func (e *Engine) flushEvent(es *eventState, force bool) {
 	clear(es.dirty)
 	if audience {
 		for t := range es.audDirty {
-			if f, ok := frame(t, true); ok {
+			if f, ok := frame(t, phones); ok {
 				room = append(room, f)
 			}
 		}

@@ -21,6 +21,7 @@ const (
 	MaxCloudWords   = 3   // words or phrases per answer
 	MaxCloudWordLen = 25  // characters per word or phrase
 	cloudFrameWords = 100 // words in a public frame, at most
+	cloudPhoneWords = 30  // words in a phone's frame (the room topic), at most
 	cloudFrameBytes = 3900
 	cloudQueueWords = 300 // words in the moderators' frame, at most
 )
@@ -358,7 +359,11 @@ func (t *cloudTally) Frame(target Target, v FrameView, now int64) []byte {
 		if strings.ContainsAny(w.Key+w.Word, "\"<>&") {
 			cost += 5 * (len(w.Key) + len(w.Word))
 		}
-		if size += cost; size > cloudFrameBytes || len(f.Words) == cloudFrameWords {
+		limit := cloudFrameWords
+		if v.Phone {
+			limit = cloudPhoneWords // a phone's cloud is small: the room's thousands of phones get a third of the bytes
+		}
+		if size += cost; size > cloudFrameBytes || len(f.Words) == limit {
 			break
 		}
 		f.Words = append(f.Words, cloudWord{Key: w.Key, Word: w.Word, Count: w.Count})

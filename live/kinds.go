@@ -169,6 +169,7 @@ type Decision struct {
 type FrameView struct {
 	Show      bool // results public, or the moderators' frame: counts included; else the total only
 	Moderator bool // the control topic: also what only moderators see (answers held for review)
+	Phone     bool // the room topic, for phones: a kind may send less than the stage shows (a cloud's top words)
 }
 
 // ExportRow is one line of a question's results in the CSV export.
