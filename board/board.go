@@ -47,6 +47,7 @@ type Store interface {
 // pitches, and creating a poll.
 type Directory interface {
 	Model(code string) (*live.Model, error)
+	ModelByID(id int64) (*live.Model, error) // an event's code may be renamed, its id not
 	Events() []live.Event
 	CreatePoll(ctx context.Context, actor, code string, p *live.Poll) (*live.Poll, error)
 }
@@ -743,16 +744,6 @@ func (s *Service) FlushFrames(ctx context.Context) {
 	}
 }
 
-// modelByID finds an event by id: codes can be renamed, ids cannot.
-func (s *Service) modelByID(id int64) (*live.Model, error) {
-	for _, ev := range s.dir.Events() {
-		if ev.ID == id {
-			return s.dir.Model(ev.Code)
-		}
-	}
-	return nil, live.Errorf(live.ENotFound, "No event %d.", id)
-}
-
 // roomsOf returns the rooms whose screens show board b.
 func roomsOf(m *live.Model, b live.Board) []int64 {
 	if b.RoomID != 0 {
@@ -804,7 +795,7 @@ func (s *Service) publish(ctx context.Context, boardID, eventID int64) error {
 
 	key := boardTarget(b.ID)
 	s.pub.Publish(live.ControlTopic(eventID), key, mustJSON(q))
-	m, err := s.modelByID(eventID)
+	m, err := s.dir.ModelByID(eventID)
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,7 @@ type Store interface {
 // Directory is what the feed needs to know of events: their rooms.
 type Directory interface {
 	Model(code string) (*live.Model, error)
+	ModelByID(id int64) (*live.Model, error) // an event's code may be renamed, its id not
 	Events() []live.Event
 }
 

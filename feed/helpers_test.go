@@ -22,6 +22,12 @@ func (d *directory) Model(code string) (*live.Model, error) {
 	return &live.Model{Event: d.ev, Rooms: []live.Room{{ID: 1, EventID: d.ev.ID, Name: "A"}, {ID: 2, EventID: d.ev.ID, Name: "B"}}}, nil
 }
 func (d *directory) Events() []live.Event { return []live.Event{d.ev} }
+func (d *directory) ModelByID(id int64) (*live.Model, error) {
+	if id != d.ev.ID {
+		return nil, live.Errorf(live.ENotFound, "No event %d.", id)
+	}
+	return d.Model(d.ev.Code)
+}
 
 // publisher records published frames and signals each one.
 type publisher struct {

@@ -233,7 +233,7 @@ func (s *Service) schedule(ef *eventFeed, roomID int64, feedChanged bool) {
 	rooms := []int64{roomID}
 	if roomID == 0 {
 		rooms = nil
-		if m, err := s.modelOf(ef.id); err == nil {
+		if m, err := s.dir.ModelByID(ef.id); err == nil {
 			for _, r := range m.Rooms {
 				rooms = append(rooms, r.ID)
 			}
@@ -242,17 +242,6 @@ func (s *Service) schedule(ef *eventFeed, roomID int64, feedChanged bool) {
 	for _, r := range rooms {
 		s.dirty["room:"+strconv.FormatInt(r, 10)] = func() { s.publishRoom(ef, r) }
 	}
-}
-
-// modelOf returns the model of the event by id: its code may have changed
-// since the feed cached it.
-func (s *Service) modelOf(eventID int64) (*live.Model, error) {
-	for _, ev := range s.dir.Events() {
-		if ev.ID == eventID {
-			return s.dir.Model(ev.Code)
-		}
-	}
-	return nil, live.Errorf(live.ENotFound, "No event %d.", eventID)
 }
 
 // FlushFrames publishes every frame scheduled since the last flush. Run

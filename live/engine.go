@@ -757,6 +757,18 @@ func (e *Engine) Model(code string) (*Model, error) {
 	return es.model(), nil
 }
 
+// ModelByID returns a copy of the model of the event with the given id:
+// for services that keep an event by id, as its code may be renamed.
+func (e *Engine) ModelByID(id int64) (*Model, error) {
+	es := e.eventByID(id)
+	if es == nil {
+		return nil, Errorf(ENotFound, "No event %d.", id)
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	return es.model(), nil
+}
+
 func (es *eventState) model() *Model {
 	m := &Model{Event: *es.ev, JuryCode: es.ev.JuryCode, Rooms: []Room{}, Rounds: []Round{}, Polls: []Poll{}}
 	for _, r := range es.rooms {
