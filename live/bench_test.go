@@ -36,7 +36,7 @@ func BenchmarkTallyUpdate(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		es.tmu.Lock()
-		es.tallies[t].Move(false, answers[i%5], answers[(i+1)%5])
+		es.tallies[t].Move(answers[i%5], Vote{Answer: answers[(i+1)%5]})
 		es.dirty[t] = true
 		es.tmu.Unlock()
 		i++
@@ -82,13 +82,13 @@ func BenchmarkKindTallyMove(b *testing.B) {
 			cur := make([]Answer, 500)
 			for i := range cur { // a room that has answered
 				cur[i] = k.answers[i%len(k.answers)]
-				moveVote(t, "", Vote{ParticipantID: int64(i), VoteID: "a", Answer: cur[i]})
+				t.Move("", Vote{ParticipantID: int64(i), VoteID: "a", Answer: cur[i]})
 			}
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
 				p, next := i%len(cur), k.answers[(i+1)%len(k.answers)]
-				moveVote(t, cur[p], Vote{ParticipantID: int64(p), VoteID: strconv.Itoa(i), Answer: next})
+				t.Move(cur[p], Vote{ParticipantID: int64(p), VoteID: strconv.Itoa(i), Answer: next})
 				cur[p] = next
 				i++
 			}
@@ -103,11 +103,11 @@ func BenchmarkKindTallyFrame(b *testing.B) {
 		b.Run(k.name, func(b *testing.B) {
 			t := newTally(k.q)
 			for i := 0; i < 500; i++ {
-				moveVote(t, "", Vote{ParticipantID: int64(i), VoteID: "a", Answer: k.answers[i%len(k.answers)]})
+				t.Move("", Vote{ParticipantID: int64(i), VoteID: "a", Answer: k.answers[i%len(k.answers)]})
 			}
 			if k.q.Kind == PollWordCloud {
 				for i := 0; i < 2000; i++ {
-					t.Move(false, "", Answer(`["Mot`+strconv.Itoa(i)+`"]`))
+					t.Move("", Vote{Answer: Answer(`["Mot` + strconv.Itoa(i) + `"]`)})
 				}
 			}
 			b.ReportAllocs()
@@ -125,12 +125,12 @@ func BenchmarkWordCloudFrameAfterChange(b *testing.B) {
 	k := benchKinds[3]
 	t := newTally(k.q)
 	for i := 0; i < 2000; i++ {
-		t.Move(false, "", Answer(`["Mot`+strconv.Itoa(i)+`","AI"]`))
+		t.Move("", Vote{Answer: Answer(`["Mot` + strconv.Itoa(i) + `","AI"]`)})
 	}
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		t.Move(false, k.answers[i%len(k.answers)], k.answers[(i+1)%len(k.answers)])
+		t.Move(k.answers[i%len(k.answers)], Vote{ParticipantID: 1, VoteID: strconv.Itoa(i), Answer: k.answers[(i+1)%len(k.answers)]})
 		t.Frame(Target{KindPoll, 3}, FrameView{Show: true}, 1795439664790)
 		i++
 	}

@@ -32,12 +32,12 @@ func valueOf(a Answer) int {
 }
 
 // Move implements Tally.
-func (c *Counts) Move(jury bool, prev, next Answer) {
-	p := c.part(jury)
+func (c *Counts) Move(prev Answer, vote Vote) {
+	p := c.part(vote.Jury)
 	if v := valueOf(prev); v > 0 && v <= len(p) {
 		p[v-1]--
 	}
-	if v := valueOf(next); v > 0 && v <= len(p) {
+	if v := valueOf(vote.Answer); v > 0 && v <= len(p) {
 		p[v-1]++
 	}
 }

@@ -269,7 +269,7 @@ func (e *Engine) Load(ctx context.Context) error {
 		es.current[ballotKey{v.ParticipantID, v.Target}] = ballot{v.VoteID, v.Answer}
 		es.committed[ballotKey{v.ParticipantID, v.Target}] = v.Answer
 		if t := es.tallies[v.Target]; t != nil {
-			moveVote(t, "", v)
+			t.Move("", v)
 		}
 	}
 	for _, d := range ds.Decisions {
@@ -515,7 +515,7 @@ func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (string, *voteWai
 	err = e.store.Enqueue(WriteOp{Vote: &vote, Done: func(err error) {
 		if err == nil {
 			es.tmu.Lock()
-			moveVote(es.tallies[vote.Target], es.committed[key], vote)
+			es.tallies[vote.Target].Move(es.committed[key], vote)
 			es.committed[key] = vote.Answer
 			es.dirty[vote.Target] = true
 			es.tmu.Unlock()

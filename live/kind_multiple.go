@@ -1,7 +1,6 @@
 package live
 
 import (
-	"bytes"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -47,12 +46,8 @@ func (multipleKind) Define(q *Question) error {
 	}
 	choices := labels.Choices
 	var s multipleSettings
-	if len(bytes.TrimSpace(q.Settings)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(q.Settings))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&s); err != nil {
-			return FieldErrorf("settings", `Settings of a multiple-choice question look like {"max_picks":2}.`)
-		}
+	if err := decodeStrict(q.Settings, &s); err != nil {
+		return FieldErrorf("settings", `Settings of a multiple-choice question look like {"max_picks":2}.`)
 	}
 	if s.MaxPicks == 0 {
 		s.MaxPicks = len(choices)
@@ -116,7 +111,8 @@ func part(jury bool) int {
 }
 
 // Move implements Tally.
-func (t *multipleTally) Move(jury bool, prev, next Answer) {
+func (t *multipleTally) Move(prev Answer, vote Vote) {
+	jury, next := vote.Jury, vote.Answer
 	c := t.counts.part(jury)
 	if prev != "" {
 		t.respondents[part(jury)]--

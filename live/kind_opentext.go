@@ -51,12 +51,8 @@ func (openTextKind) Define(q *Question) error {
 		return FieldErrorf("choices", "An open-text question has no choices.")
 	}
 	var s openTextSettings
-	if len(bytes.TrimSpace(q.Settings)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(q.Settings))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&s); err != nil {
-			return FieldErrorf("settings", `Settings of an open-text question look like {"moderation":"pre"}.`)
-		}
+	if err := decodeStrict(q.Settings, &s); err != nil {
+		return FieldErrorf("settings", `Settings of an open-text question look like {"moderation":"pre"}.`)
 	}
 	switch s.Moderation {
 	case "":
@@ -135,9 +131,9 @@ func textAnswerID(t Target, participant int64, voteID string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// MoveVote implements VoterTally: v's answer replaces its participant's
-// earlier one, with a new id and no decision.
-func (t *openTextTally) MoveVote(_ Answer, v Vote) {
+// Move implements Tally: v's answer replaces its participant's earlier
+// one, with a new id and no decision.
+func (t *openTextTally) Move(_ Answer, v Vote) {
 	t.sorted = nil
 	if old := t.byVoter[v.ParticipantID]; old != nil {
 		delete(t.byVoter, v.ParticipantID)
@@ -153,12 +149,6 @@ func (t *openTextTally) MoveVote(_ Answer, v Vote) {
 	a := &textAnswer{id: textAnswerID(v.Target, v.ParticipantID, v.VoteID), text: text, at: v.At, jury: v.Jury}
 	t.byVoter[v.ParticipantID] = a
 	t.byID[a.id] = a
-}
-
-// Move implements Tally for an answer whose author is not known: all such
-// answers count as one participant's. The engine calls MoveVote.
-func (t *openTextTally) Move(jury bool, prev, next Answer) {
-	t.MoveVote(prev, Vote{VoteID: string(next), Answer: next, Jury: jury})
 }
 
 // Total implements Tally: the respondents.
@@ -391,9 +381,7 @@ type textDecision struct {
 // is already so, or a pin on an answer not approved).
 func (t *openTextTally) Check(raw json.RawMessage) (json.RawMessage, string, error) {
 	var d textDecision
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&d); err != nil {
+	if err := decodeStrict(raw, &d); err != nil {
 		return nil, "", FieldErrorf("action", `A decision looks like {"action":"approve","id":"3f9c0a1b2c3d4e5f"}.`)
 	}
 	switch d.Action {

@@ -136,8 +136,9 @@ func (t *rankingTally) add(c *rankingPart, a Answer, d int64) {
 }
 
 // Move implements Tally.
-func (t *rankingTally) Move(jury bool, prev, next Answer) {
-	c := &t.parts[part(jury)]
+func (t *rankingTally) Move(prev Answer, vote Vote) {
+	next := vote.Answer
+	c := &t.parts[part(vote.Jury)]
 	if prev != "" {
 		t.add(c, prev, -1)
 	}

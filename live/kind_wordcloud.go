@@ -1,7 +1,6 @@
 package live
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -53,12 +52,8 @@ func (wordCloudKind) Define(q *Question) error {
 		return FieldErrorf("choices", "A word cloud has no choices.")
 	}
 	var s cloudSettings
-	if len(bytes.TrimSpace(q.Settings)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(q.Settings))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&s); err != nil {
-			return FieldErrorf("settings", `Settings of a word cloud look like {"max_words":3,"moderation":"post"}.`)
-		}
+	if err := decodeStrict(q.Settings, &s); err != nil {
+		return FieldErrorf("settings", `Settings of a word cloud look like {"max_words":3,"moderation":"post"}.`)
 	}
 	if s.MaxWords == 0 {
 		s.MaxWords = MaxCloudWords
@@ -165,7 +160,8 @@ type cloudTally struct {
 }
 
 // Move implements Tally.
-func (t *cloudTally) Move(_ bool, prev, next Answer) {
+func (t *cloudTally) Move(prev Answer, vote Vote) {
+	next := vote.Answer
 	t.cache = nil
 	if prev != "" {
 		t.respondents--
@@ -405,9 +401,7 @@ type cloudDecision struct {
 // under pre-moderation), merge a word into another, or undo a merge.
 func (t *cloudTally) Check(raw json.RawMessage) (json.RawMessage, string, error) {
 	var d cloudDecision
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&d); err != nil {
+	if err := decodeStrict(raw, &d); err != nil {
 		return nil, "", FieldErrorf("action", `A decision looks like {"action":"merge","word":"k8s","into":"kubernetes"}.`)
 	}
 	d.Word = foldWord(d.Word)

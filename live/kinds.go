@@ -3,6 +3,7 @@ package live
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -75,6 +76,24 @@ func (q Question) sameAnswers(r Question) bool {
 	return q.Kind == r.Kind && max(len(q.Choices), q.ScaleMax) == max(len(r.Choices), r.ScaleMax) && bytes.Equal(q.Settings, r.Settings)
 }
 
+// decodeStrict decodes raw, a kind's settings or a moderator's decision,
+// into the kind's struct, refusing unknown fields and trailing data; empty
+// raw leaves it as it is.
+func decodeStrict(raw json.RawMessage, into any) error {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(into); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data")
+	}
+	return nil
+}
+
 // noSettings refuses settings for a kind that has none.
 func noSettings(q *Question) error {
 	if len(q.Settings) > 0 && !bytes.Equal(bytes.TrimSpace(q.Settings), []byte("{}")) && !bytes.Equal(bytes.TrimSpace(q.Settings), []byte("null")) {
@@ -105,9 +124,10 @@ func (a Answer) MarshalJSON() ([]byte, error) {
 // numbers, so that a frame lost on the way is healed by the next one. It
 // is kept under the engine's tally lock.
 type Tally interface {
-	// Move replaces a participant's counted answer prev ("" for none) by
-	// next ("" to withdraw it).
-	Move(jury bool, prev, next Answer)
+	// Move replaces the counted answer prev ("" for none) of v's
+	// participant by v.Answer ("" to withdraw it); v is the committed vote
+	// (at load, as stored), for kinds that keep each answer apart (open text).
+	Move(prev Answer, v Vote)
 	// Total is the number of answers counted, audience and jury.
 	Total() int64
 	// Reset forgets every answer.
@@ -120,27 +140,6 @@ type Tally interface {
 	Results() any
 	// Rows returns the lines of the CSV export, one per item.
 	Rows(q Question) []ExportRow
-}
-
-// VoterTally is a tally that keeps each participant's answer apart (open
-// text shows, reviews and exports every answer on its own), so the engine
-// tells it whose answer moves, under which vote id and when, instead of
-// calling Move.
-type VoterTally interface {
-	Tally
-	// MoveVote replaces the counted answer of v's participant, prev ("" for
-	// none), by v.Answer; v is the committed vote (at load, as stored).
-	MoveVote(prev Answer, v Vote)
-}
-
-// moveVote counts committed vote v in t in place of its participant's
-// answer prev.
-func moveVote(t Tally, prev Answer, v Vote) {
-	if vt, ok := t.(VoterTally); ok {
-		vt.MoveVote(prev, v)
-		return
-	}
-	t.Move(v.Jury, prev, v.Answer)
 }
 
 // ReviewedTally is the tally of a kind whose answers moderators review
