@@ -282,6 +282,8 @@ func (s *Server) Routes() *echo.Echo {
 	a.POST("/events/:code/boards/:id/entries", s.handleSubmitEntry)
 	a.PUT("/events/:code/entries/:id/upvote", s.handleUpvote)
 	a.DELETE("/events/:code/entries/:id/upvote", s.handleUpvote)
+	a.PUT("/polls/:id/answers/:answer/upvote", s.handleUpvoteAnswer)
+	a.DELETE("/polls/:id/answers/:answer/upvote", s.handleUpvoteAnswer)
 	a.POST("/events/:code/pitches/:id/meeting-request", s.handleRequestMeeting)
 	a.DELETE("/events/:code/pitches/:id/meeting-request", s.handleWithdrawMeeting)
 	// Moderator session.
@@ -639,7 +641,31 @@ func (s *Server) handleMe(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"participant_id": claims.ParticipantID, "event_id": claims.EventID,
-		"jury": claims.Jury, "display_name": claims.Name, "votes": s.engine.MyVotes(voterOf(claims))})
+		"jury": claims.Jury, "display_name": claims.Name, "votes": s.engine.MyVotes(voterOf(claims)), "answers": s.engine.MyAnswers(voterOf(claims))})
+}
+
+// handleUpvoteAnswer records (PUT) or withdraws (DELETE) the participant's
+// upvote of an answer of an open-text poll; both are idempotent and
+// answer the answer's count.
+func (s *Server) handleUpvoteAnswer(c echo.Context) error {
+	claims, err := s.participant(c)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	answer := c.Param("answer")
+	if len(answer) != 16 || strings.Trim(answer, "0123456789abcdef") != "" {
+		return &live.Error{Code: live.ENotFound, Field: "answer", Message: "An answer id is 16 hexadecimal digits, as the tally frame gives it."}
+	}
+	up := c.Request().Method == http.MethodPut
+	n, err := s.engine.UpvoteAnswer(c.Request().Context(), voterOf(claims), live.Target{Kind: live.KindPoll, ID: id}, answer, up)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"answer_id": answer, "upvotes": n, "upvoted": up})
 }
 
 func voterOf(c tokenClaims) live.Voter {

@@ -510,7 +510,8 @@ func (cn *conn) subscribe(m inMsg) {
 // an edge from the core (GET /api/me), without holding up the read loop.
 func (cn *conn) sendMyVotes() {
 	if cn.s.edge == nil {
-		cn.send(map[string]any{"type": "my_votes", "votes": cn.s.engine.MyVotes(voterOf(*cn.claims))})
+		who := voterOf(*cn.claims)
+		cn.send(map[string]any{"type": "my_votes", "votes": cn.s.engine.MyVotes(who), "answers": cn.s.engine.MyAnswers(who)})
 		return
 	}
 	r, err := http.NewRequestWithContext(cn.ctx, http.MethodGet, "/api/me", http.NoBody)
@@ -522,12 +523,13 @@ func (cn *conn) sendMyVotes() {
 	cn.asks.Go(func() {
 		res, err := cn.s.edge.Do(cn.ctx, r, cn.ip)
 		var me struct {
-			Votes map[string]json.RawMessage `json:"votes"`
+			Votes   map[string]json.RawMessage `json:"votes"`
+			Answers map[string]json.RawMessage `json:"answers"`
 		}
 		if err != nil || res.Status != http.StatusOK || json.Unmarshal(res.Body, &me) != nil {
 			return // the phone keeps what it knows; the next subscribe asks again
 		}
-		cn.send(map[string]any{"type": "my_votes", "votes": me.Votes})
+		cn.send(map[string]any{"type": "my_votes", "votes": me.Votes, "answers": me.Answers})
 	})
 }
 

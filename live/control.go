@@ -1,6 +1,7 @@
 package live
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -412,7 +413,7 @@ func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit fu
 				return err
 			}
 			if old.State != PollDraft && (!c.Definition().sameAnswers(old.Definition()) || c.RoomID != old.RoomID) {
-				return Errorf(ETransition, "Kind, choices, settings and room can only change while the poll is a draft.")
+				return Errorf(ETransition, "Kind, choices, settings and room can only change while the poll is a draft (an open-text question's moderation and order may change at any time).")
 			}
 			if es.rooms[c.RoomID] == nil {
 				return &Error{Code: EInvalid, Field: "room_id", Message: "No such room in this event."}
@@ -424,11 +425,15 @@ func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit fu
 			if err := e.store.SavePoll(ctx, c); err != nil {
 				return err
 			}
+			t := Target{KindPoll, id}
+			es.tmu.Lock()
 			if !c.Definition().sameAnswers(old.Definition()) { // only while a draft: no votes to lose
-				es.tmu.Lock()
-				es.tallies[Target{KindPoll, id}] = newTally(c.Definition())
-				es.tmu.Unlock()
+				es.tallies[t] = newTally(c.Definition())
+			} else if rt, ok := es.tallies[t].(RetunedTally); ok && !bytes.Equal(c.Settings, old.Settings) {
+				rt.Retune(c.Definition())
+				es.dirty[t] = true
 			}
+			es.tmu.Unlock()
 			return nil
 		})
 }

@@ -32,6 +32,9 @@ type Store interface {
 	// SaveDecision saves a moderator's decision on answers with its audit
 	// entry, in one transaction.
 	SaveDecision(ctx context.Context, d Decision, a AuditEntry) error
+	// SaveUpvote records (up) or deletes a participant's upvote of an
+	// answer, and reports whether that changed anything.
+	SaveUpvote(ctx context.Context, u AnswerUpvote, up bool) (changed bool, err error)
 	// Enqueue hands op to the group committer without blocking. It returns an
 	// EBusy error when the queue is full or closed. op.Done is called, in
 	// queue order, once op's batch is durable (nil) or has failed.
@@ -72,6 +75,8 @@ type Dataset struct {
 	Ledger  []VoteMark // every vote id ever committed
 	// Decisions are the moderators' decisions on answers, oldest first.
 	Decisions []Decision
+	// Upvotes are the audience's upvotes of answers.
+	Upvotes []AnswerUpvote
 }
 
 // VoteMark identifies one committed vote id and what it voted.
@@ -276,6 +281,13 @@ func (e *Engine) Load(ctx context.Context) error {
 		if es := e.byID[d.EventID]; es != nil {
 			if rt, ok := es.tallies[d.Target].(ReviewedTally); ok {
 				rt.Apply(d.Decision)
+			}
+		}
+	}
+	for _, u := range ds.Upvotes {
+		if es := e.byID[u.EventID]; es != nil {
+			if ut, ok := es.tallies[u.Target].(UpvotedTally); ok {
+				ut.Upvote(u.AnswerID, u.ParticipantID, true)
 			}
 		}
 	}
@@ -625,6 +637,70 @@ func (e *Engine) MyVotes(who Voter) map[string]Answer {
 		}
 	}
 	return out
+}
+
+// MyAnswers returns what the public frames do not tell a participant of
+// their answers, by target, for the kinds that tell it (PersonalTally: the
+// state of one's open-text answer, the answers one upvoted).
+func (e *Engine) MyAnswers(who Voter) map[string]any {
+	out := map[string]any{}
+	es := e.eventByID(who.EventID)
+	if es == nil {
+		return out
+	}
+	es.tmu.Lock()
+	defer es.tmu.Unlock()
+	for t, tally := range es.tallies {
+		if pt, ok := tally.(PersonalTally); ok {
+			if m := pt.Personal(who.ParticipantID); m != nil {
+				out[t.String()] = m
+			}
+		}
+	}
+	return out
+}
+
+// UpvoteAnswer records (up) or withdraws a participant's upvote of answer
+// id of poll t while it is open, once stored, and returns the answer's
+// upvotes; the tally frames follow at the next tick. Doing it twice is
+// doing it once. Errors: ENotFound (no such poll in the participant's
+// event, or no such answer on screen), EInvalid (the kind has no upvotes),
+// EVotingClosed, EForbidden (one's own answer).
+func (e *Engine) UpvoteAnswer(ctx context.Context, who Voter, t Target, id string, up bool) (int, error) {
+	es := e.owned(t.String())
+	if es == nil || t.Kind != KindPoll || es.ev.ID != who.EventID {
+		return 0, Errorf(ENotFound, "No such poll in your event.")
+	}
+	es.mu.Lock()
+	p := es.polls[t.ID]
+	kind, open := p.Kind, p.State == PollOpen
+	es.mu.Unlock()
+	es.tmu.Lock()
+	ut, ok := es.tallies[t].(UpvotedTally)
+	var err error
+	switch {
+	case !ok:
+		err = Errorf(EInvalid, "The answers of a %s question take no upvotes.", kind)
+	case !open:
+		err = Errorf(EVotingClosed, "This question is closed: upvotes are counted while it is open.")
+	case up:
+		err = ut.CanUpvote(id, who.ParticipantID)
+	}
+	es.tmu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	changed, err := e.store.SaveUpvote(ctx, AnswerUpvote{EventID: es.ev.ID, Target: t, AnswerID: id, ParticipantID: who.ParticipantID, At: e.opts.Now().UTC()}, up)
+	if err != nil {
+		return 0, err
+	}
+	es.tmu.Lock()
+	defer es.tmu.Unlock()
+	n := ut.Upvote(id, who.ParticipantID, up)
+	if changed {
+		es.dirty[t] = true
+	}
+	return n, nil
 }
 
 // Join creates a participant of the event with the given code. A non-empty

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,8 +14,9 @@ import (
 )
 
 // PollOpenText is the open-text kind: each person writes one short answer,
-// moderators approve, reject and pin answers as on a board, and the stage
-// shows the approved answers as cards, pinned first, then newest first.
+// moderators approve, reject and pin answers as on a board, the audience
+// upvotes the approved ones, and the stage shows them as cards, pinned
+// first, then newest first or most upvoted first.
 const PollOpenText = "opentext"
 
 // Open-text limits.
@@ -23,6 +25,12 @@ const (
 	openTextCards     = 30   // answers in a public frame, at most
 	openTextFrameSize = 8000 // bytes of a public frame, at most
 	openTextQueue     = 200  // answers in the moderators' frame, at most
+)
+
+// The orders of an open-text question's cards (after the pinned ones).
+const (
+	OrderNewest = "newest" // newest first
+	OrderTop    = "top"    // most upvoted first; ties: older first
 )
 
 // The states of an open-text answer.
@@ -35,24 +43,37 @@ const (
 // openTextKind is the open-text question: one answer per participant, a
 // text of 1 to MaxOpenTextLen characters cleaned like a name (one line),
 // changeable until the question closes. A changed answer is a new answer:
-// it gets a new id, loses its pin and, under pre-moderation, waits for
-// review again. Answers have no upvotes: the vote path holds one answer per
-// participant and target, and an upvote is a second one.
+// it gets a new id, loses its pin and its upvotes and, under
+// pre-moderation, waits for review again. Upvotes do not travel the vote
+// path, which holds one answer per participant and target: they are
+// stored apart (Engine.UpvoteAnswer). Its settings only change how answers
+// show, so they may change while it runs.
 type openTextKind struct{}
+
+func (openTextKind) showSettingsOnly() {}
 
 // openTextSettings are the settings of an open-text question.
 type openTextSettings struct {
 	Moderation string `json:"moderation"` // "pre" (default: answers show once approved) or "post"
+	Order      string `json:"order"`      // OrderNewest (default) or OrderTop
 }
 
-// Define implements QuestionKind: no choices, settings {"moderation":"pre"}.
+// settings returns q's open-text settings, checked by Define.
+func openTextSettingsOf(q Question) openTextSettings {
+	var s openTextSettings
+	_ = json.Unmarshal(q.Settings, &s)
+	return s
+}
+
+// Define implements QuestionKind: no choices, settings
+// {"moderation":"pre","order":"newest"}.
 func (openTextKind) Define(q *Question) error {
 	if len(q.Choices) > 0 {
 		return FieldErrorf("choices", "An open-text question has no choices.")
 	}
 	var s openTextSettings
 	if err := decodeStrict(q.Settings, &s); err != nil {
-		return FieldErrorf("settings", `Settings of an open-text question look like {"moderation":"pre"}.`)
+		return FieldErrorf("settings", `Settings of an open-text question look like {"moderation":"pre","order":"newest"}.`)
 	}
 	switch s.Moderation {
 	case "":
@@ -60,6 +81,13 @@ func (openTextKind) Define(q *Question) error {
 	case "pre", "post":
 	default:
 		return FieldErrorf("settings.moderation", `moderation must be "pre" (answers show once a moderator approves them) or "post" (answers show at once).`)
+	}
+	switch s.Order {
+	case "":
+		s.Order = OrderNewest
+	case OrderNewest, OrderTop:
+	default:
+		return FieldErrorf("settings.order", `order must be "newest" (the newest answers first) or "top" (the most upvoted first).`)
 	}
 	q.Settings, _ = json.Marshal(s)
 	q.Choices, q.ScaleMax = nil, 0
@@ -97,30 +125,42 @@ func plainJSON(s string) []byte {
 
 // NewTally implements QuestionKind.
 func (openTextKind) NewTally(q Question) Tally {
-	var s openTextSettings
-	_ = json.Unmarshal(q.Settings, &s) // checked by Define
-	return &openTextTally{pre: s.Moderation != "post", byVoter: map[int64]*textAnswer{}, byID: map[string]*textAnswer{},
+	t := &openTextTally{byVoter: map[int64]*textAnswer{}, byID: map[string]*textAnswer{},
 		decided: map[string]string{}, pinned: map[string]bool{}}
+	t.Retune(q)
+	return t
 }
 
 // textAnswer is one participant's counted answer.
 type textAnswer struct {
-	id   string
-	text string
-	at   time.Time // when it was sent (its vote's time)
-	jury bool
+	id     string
+	text   string
+	author int64
+	at     time.Time // when it was sent (its vote's time)
+	jury   bool
+	// upvoters are the participants who upvoted it.
+	upvoters map[int64]struct{}
 }
 
-// openTextTally keeps every answer of an open-text question and the
-// moderators' decisions on them, by answer id.
+// openTextTally keeps every answer of an open-text question, the
+// moderators' decisions on them and the audience's upvotes, by answer id.
 type openTextTally struct {
 	pre     bool
+	top     bool                  // cards by upvotes (OrderTop), not newest first
 	byVoter map[int64]*textAnswer // by participant id; never shown
 	byID    map[string]*textAnswer
 	decided map[string]string // approved or rejected, by a moderator
 	pinned  map[string]bool
 
-	sorted []*textAnswer // newest first, until the next change
+	sorted []*textAnswer // in the cards' order, until the next change
+}
+
+// Retune implements RetunedTally: the moderation and the order change how
+// the answers show, not which are counted. An answer pending under
+// pre-moderation shows at once under post-moderation.
+func (t *openTextTally) Retune(q Question) {
+	s := openTextSettingsOf(q)
+	t.pre, t.top, t.sorted = s.Moderation != "post", s.Order == OrderTop, nil
 }
 
 // textAnswerID is the id of the answer a participant sent with a vote id:
@@ -146,7 +186,7 @@ func (t *openTextTally) Move(_ Answer, v Vote) {
 	}
 	var text string
 	_ = json.Unmarshal([]byte(v.Answer), &text)
-	a := &textAnswer{id: textAnswerID(v.Target, v.ParticipantID, v.VoteID), text: text, at: v.At, jury: v.Jury}
+	a := &textAnswer{id: textAnswerID(v.Target, v.ParticipantID, v.VoteID), text: text, author: v.ParticipantID, at: v.At, jury: v.Jury}
 	t.byVoter[v.ParticipantID] = a
 	t.byID[a.id] = a
 }
@@ -175,15 +215,25 @@ func (t *openTextTally) state(id string) string {
 	return TextApproved
 }
 
-// newest returns the answers newest first (then by id); the slice is
-// shared until the next change.
-func (t *openTextTally) newest() []*textAnswer {
+// ordered returns the answers in the cards' order: newest first (then by
+// id), or under OrderTop the most upvoted first, ties older first (then by
+// id). The slice is shared until the next change.
+func (t *openTextTally) ordered() []*textAnswer {
 	if t.sorted == nil {
 		t.sorted = make([]*textAnswer, 0, len(t.byID))
 		for _, a := range t.byID {
 			t.sorted = append(t.sorted, a)
 		}
 		slices.SortFunc(t.sorted, func(a, b *textAnswer) int {
+			if t.top {
+				if c := len(b.upvoters) - len(a.upvoters); c != 0 {
+					return c
+				}
+				if c := a.at.Compare(b.at); c != 0 {
+					return c
+				}
+				return strings.Compare(a.id, b.id)
+			}
 			if c := b.at.Compare(a.at); c != 0 {
 				return c
 			}
@@ -196,21 +246,23 @@ func (t *openTextTally) newest() []*textAnswer {
 // OpenTextCard is one answer of an open-text frame. The public frames
 // carry approved answers only, without State.
 type OpenTextCard struct {
-	ID     string `json:"id"`
-	Text   string `json:"text"`
-	At     int64  `json:"at"`               // sent at, Unix ms
-	Pinned bool   `json:"pinned,omitempty"` // shown first
-	Cut    bool   `json:"cut,omitempty"`    // Text was shortened to keep the frame small; the export has it whole
-	State  string `json:"state,omitempty"`  // moderators' frame: pending, approved or rejected
-	Jury   bool   `json:"jury,omitempty"`   // moderators' frame: sent by a juror
+	ID      string `json:"id"`
+	Text    string `json:"text"`
+	At      int64  `json:"at"`                // sent at, Unix ms
+	Pinned  bool   `json:"pinned,omitempty"`  // shown first
+	Upvotes int    `json:"upvotes,omitempty"` // the participants who upvoted it
+	Cut     bool   `json:"cut,omitempty"`     // Text was shortened to keep the frame small; the export has it whole
+	State   string `json:"state,omitempty"`   // moderators' frame: pending, approved or rejected
+	Jury    bool   `json:"jury,omitempty"`    // moderators' frame: sent by a juror
 }
 
 // OpenTextFrame is the tally frame of an open-text question: Total
-// respondents and, when shown, Approved answers and the cards. The public
-// frame holds the 30 approved answers shown first (pinned, then newest),
-// in under 8 KB, long texts cut to fit; the moderators' frame holds up to
-// 200 answers, the pending ones first (oldest first), then the others
-// newest first, each with its state, and the Pending and Rejected counts.
+// respondents and, when shown, Approved answers, the Order and the cards.
+// The public frame holds the 30 approved answers shown first (pinned, then
+// in the Order), in under 8 KB, long texts cut to fit; the moderators'
+// frame holds up to 200 answers, the pending ones first (oldest first),
+// then the others in the Order, each with its state, and the Pending and
+// Rejected counts.
 type OpenTextFrame struct {
 	Type       string         `json:"type"`
 	ServerTime int64          `json:"server_time"`
@@ -220,11 +272,19 @@ type OpenTextFrame struct {
 	Approved   int            `json:"approved,omitempty"`
 	Pending    int            `json:"pending,omitempty"`
 	Rejected   int            `json:"rejected,omitempty"`
+	Order      string         `json:"order,omitempty"`
 	Answers    []OpenTextCard `json:"answers,omitempty"`
 }
 
 func (a *textAnswer) card() OpenTextCard {
-	return OpenTextCard{ID: a.id, Text: a.text, At: a.at.UnixMilli()}
+	return OpenTextCard{ID: a.id, Text: a.text, At: a.at.UnixMilli(), Upvotes: len(a.upvoters)}
+}
+
+func (t *openTextTally) order() string {
+	if t.top {
+		return OrderTop
+	}
+	return OrderNewest
 }
 
 // Frame implements Tally.
@@ -233,8 +293,9 @@ func (t *openTextTally) Frame(target Target, v FrameView, now int64) []byte {
 	if !v.Show {
 		return mustJSON(f)
 	}
+	f.Order = t.order()
 	var pending, approved, others []*textAnswer
-	for _, a := range t.newest() {
+	for _, a := range t.ordered() {
 		switch t.state(a.id) {
 		case TextPending:
 			pending = append(pending, a)
@@ -247,7 +308,12 @@ func (t *openTextTally) Frame(target Target, v FrameView, now int64) []byte {
 	f.Approved = len(approved)
 	if v.Moderator {
 		f.Pending, f.Rejected = len(pending), len(others)
-		slices.Reverse(pending) // a queue: the oldest first
+		slices.SortFunc(pending, func(a, b *textAnswer) int { // a queue: the oldest first
+			if c := a.at.Compare(b.at); c != 0 {
+				return c
+			}
+			return strings.Compare(a.id, b.id)
+		})
 		for _, a := range slices.Concat(pending, t.shownFirst(approved), others)[:min(len(t.byID), openTextQueue)] {
 			c := a.card()
 			c.State, c.Pinned, c.Jury = t.state(a.id), t.pinned[a.id], a.jury
@@ -269,8 +335,8 @@ func (t *openTextTally) Frame(target Target, v FrameView, now int64) []byte {
 	return mustJSON(f)
 }
 
-// shownFirst orders approved answers (newest first) as the stage shows
-// them: the pinned ones first, each part newest first.
+// shownFirst orders approved answers (in the cards' order) as the stage
+// shows them: the pinned ones first, each part in that order.
 func (t *openTextTally) shownFirst(approved []*textAnswer) []*textAnswer {
 	out := make([]*textAnswer, 0, len(approved))
 	for _, a := range approved {
@@ -311,12 +377,13 @@ func fitCard(c *OpenTextCard, size int) int {
 
 // OpenTextAnswer is one answer in the export of an open-text question.
 type OpenTextAnswer struct {
-	ID     string    `json:"id"`
-	Text   string    `json:"text"` // whole
-	State  string    `json:"state"`
-	Pinned bool      `json:"pinned"`
-	Jury   bool      `json:"jury"`
-	At     time.Time `json:"at"`
+	ID      string    `json:"id"`
+	Text    string    `json:"text"` // whole
+	State   string    `json:"state"`
+	Pinned  bool      `json:"pinned"`
+	Upvotes int       `json:"upvotes"`
+	Jury    bool      `json:"jury"`
+	At      time.Time `json:"at"`
 }
 
 // OpenTextResults are the exported results of an open-text question:
@@ -332,9 +399,13 @@ type OpenTextResults struct {
 // Results implements Tally.
 func (t *openTextTally) Results() any {
 	r := OpenTextResults{Respondents: t.Total(), Answers: []OpenTextAnswer{}}
-	all := t.newest()
-	for i := len(all) - 1; i >= 0; i-- {
-		a := all[i]
+	all := slices.SortedFunc(maps.Values(t.byID), func(a, b *textAnswer) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	for _, a := range all {
 		s := t.state(a.id)
 		switch s {
 		case TextApproved:
@@ -344,20 +415,27 @@ func (t *openTextTally) Results() any {
 		default:
 			r.Rejected++
 		}
-		r.Answers = append(r.Answers, OpenTextAnswer{ID: a.id, Text: a.text, State: s, Pinned: t.pinned[a.id], Jury: a.jury, At: a.at.UTC()})
+		r.Answers = append(r.Answers, OpenTextAnswer{ID: a.id, Text: a.text, State: s, Pinned: t.pinned[a.id], Upvotes: len(a.upvoters), Jury: a.jury, At: a.at.UTC()})
 	}
 	return r
 }
 
 // Rows implements Tally: one per answer, oldest first, as "approved,
-// pinned, 2026-03-05T19:04:05Z: the text", counted as the audience's or
-// the jury's; then the respondents.
+// pinned, 4 upvotes, 2026-03-05T19:04:05Z: the text", counted as the
+// audience's or the jury's; then the respondents.
 func (t *openTextTally) Rows(Question) []ExportRow {
 	var rows []ExportRow
 	for _, a := range t.Results().(OpenTextResults).Answers {
 		item := a.State
 		if a.Pinned {
 			item += ", pinned"
+		}
+		switch a.Upvotes {
+		case 0:
+		case 1:
+			item += ", 1 upvote"
+		default:
+			item += ", " + strconv.Itoa(a.Upvotes) + " upvotes"
 		}
 		row := ExportRow{Item: item + ", " + a.At.Format(time.RFC3339) + ": " + a.Text, Audience: 1}
 		if a.Jury {
@@ -432,4 +510,67 @@ func (t *openTextTally) Apply(canonical json.RawMessage) {
 	case "unpin":
 		delete(t.pinned, d.ID)
 	}
+}
+
+// CanUpvote implements UpvotedTally: an approved answer, not one's own.
+func (t *openTextTally) CanUpvote(id string, participant int64) error {
+	a := t.byID[id]
+	if a == nil || t.state(id) != TextApproved {
+		return &Error{Code: ENotFound, Field: "answer", Message: "No answer on screen has this id now: it may have been changed, hidden or reset."}
+	}
+	if a.author == participant {
+		return Errorf(EForbidden, "This is your own answer: upvote the others'.")
+	}
+	return nil
+}
+
+// Upvote implements UpvotedTally. Upvotes stay with an answer a moderator
+// hides later, and count again if it is approved again.
+func (t *openTextTally) Upvote(id string, participant int64, up bool) int {
+	a := t.byID[id]
+	if a == nil {
+		return 0
+	}
+	_, had := a.upvoters[participant]
+	switch {
+	case up && !had:
+		if a.upvoters == nil {
+			a.upvoters = map[int64]struct{}{}
+		}
+		a.upvoters[participant] = struct{}{}
+	case !up && had:
+		delete(a.upvoters, participant)
+	default:
+		return len(a.upvoters)
+	}
+	if t.top {
+		t.sorted = nil
+	}
+	return len(a.upvoters)
+}
+
+// OpenTextMine is what a participant's phone is told of an open-text
+// question: their own answer's id and state, and the answers they upvoted.
+type OpenTextMine struct {
+	ID      string   `json:"id,omitempty"`
+	State   string   `json:"state,omitempty"` // pending, approved or rejected
+	Upvoted []string `json:"upvoted"`
+}
+
+// Personal implements PersonalTally.
+func (t *openTextTally) Personal(participant int64) any {
+	m := OpenTextMine{Upvoted: []string{}}
+	if a := t.byVoter[participant]; a != nil {
+		m.ID, m.State = a.id, t.state(a.id)
+	}
+	for id, a := range t.byID {
+		if _, ok := a.upvoters[participant]; ok {
+			m.Upvoted = append(m.Upvoted, id)
+		}
+	}
+	if m.ID == "" && len(m.Upvoted) == 0 {
+		return nil
+	}
+	slices.Sort(m.Upvoted)
+	return m
 }

@@ -3,6 +3,7 @@ package live_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,18 +20,19 @@ func openTextQ(settings string) live.Question {
 }
 
 func TestOpenTextDefinition(t *testing.T) {
-	t.Run("defaults_to_pre_moderation", func(t *testing.T) {
-		if q := openTextQ(""); string(q.Settings) != `{"moderation":"pre"}` {
+	t.Run("defaults_to_pre_moderation_newest_first", func(t *testing.T) {
+		if q := openTextQ(""); string(q.Settings) != `{"moderation":"pre","order":"newest"}` {
 			t.Fatalf("settings = %s", q.Settings)
 		}
 	})
-	t.Run("post_moderation_is_kept", func(t *testing.T) {
-		if q := openTextQ(`{"moderation":"post"}`); string(q.Settings) != `{"moderation":"post"}` {
+	t.Run("post_moderation_and_top_order_are_kept", func(t *testing.T) {
+		if q := openTextQ(`{"moderation":"post","order":"top"}`); string(q.Settings) != `{"moderation":"post","order":"top"}` {
 			t.Fatalf("settings = %s", q.Settings)
 		}
 	})
 	for _, tc := range []struct{ name, settings, field string }{
 		{"an_unknown_moderation_is_refused", `{"moderation":"later"}`, "settings.moderation"},
+		{"an_unknown_order_is_refused", `{"order":"oldest"}`, "settings.order"},
 		{"an_unknown_setting_is_refused", `{"upvotes":true}`, "settings"},
 		{"settings_that_are_not_an_object_are_refused", `[1]`, "settings"},
 	} {
@@ -305,5 +307,162 @@ func TestOpenTextFrameBounded(t *testing.T) {
 				t.Fatalf("export holds %d answers, the first of %d characters", len(a), len([]rune(a[0].Text)))
 			}
 		}
+	}
+}
+
+// TestOpenTextUpvotes has the audience upvote approved answers: each
+// participant once per answer, never their own, only while the question
+// is open; the stage shows the counts and, under the "top" order, the most
+// upvoted first (ties older first), an order and a moderation the
+// moderators change while it runs without losing an answer; each phone
+// is told its own answer's state and what it upvoted; and everything
+// survives a restart.
+func TestOpenTextUpvotes(t *testing.T) {
+	h := newHarness(t)
+	ctx := ctxT(t)
+	p, err := h.e.CreatePoll(ctx, "mod", h.ev.Code, &live.Poll{RoomID: h.room, Question: "Your takeaway?", Kind: live.PollOpenText, ShowResults: true})
+	must(t, err)
+	target := live.Target{Kind: live.KindPoll, ID: p.ID}
+	voters := make([]live.Voter, 5)
+	for i := range voters {
+		voters[i] = h.join(t, false)
+	}
+	if _, err := h.e.UpvoteAnswer(ctx, voters[0], target, "0123456789abcdef", true); live.ErrorCode(err) != live.EVotingClosed {
+		t.Fatalf("an upvote on a draft: %v, want %s", err, live.EVotingClosed)
+	}
+	must(t, h.e.PollAction(ctx, "mod", p.ID, live.PollOpenAction))
+	for i, a := range []string{`"Ship small"`, `"Talk to users"`, `"Measure"`} {
+		h.clk.Advance(time.Second)
+		_, err := h.e.Vote(ctx, voters[i], live.Vote{VoteID: fmt.Sprint("v", i), Target: target, Answer: live.Answer(a)})
+		must(t, err)
+	}
+	control, stage := live.ControlTopic(h.ev.ID), live.StageTopic(h.room)
+	id := func(text string) string { return idOf(t, textFrame(t, h, control, p.ID), text) }
+	ship, talk, measure := id("Ship small"), id("Talk to users"), id("Measure")
+	for _, a := range []string{ship, talk} {
+		must(t, h.e.DecideAnswers(ctx, "mod", target, json.RawMessage(`{"action":"approve","id":"`+a+`"}`)))
+	}
+	upvote := func(who live.Voter, answer string, up bool) (int, error) {
+		return h.e.UpvoteAnswer(ctx, who, target, answer, up)
+	}
+	for _, bad := range []struct {
+		name   string
+		who    live.Voter
+		answer string
+		code   string
+	}{
+		{"one's own answer", voters[0], ship, live.EForbidden},
+		{"a pending answer", voters[0], measure, live.ENotFound},
+		{"no such answer", voters[0], "0123456789abcdef", live.ENotFound},
+		{"another event's participant", live.Voter{ParticipantID: voters[0].ParticipantID, EventID: h.ev.ID + 99}, talk, live.ENotFound},
+	} {
+		if _, err := upvote(bad.who, bad.answer, true); live.ErrorCode(err) != bad.code {
+			t.Errorf("%s: %v, want %s", bad.name, err, bad.code)
+		}
+	}
+	if _, err := h.e.UpvoteAnswer(ctx, voters[0], live.Target{Kind: live.KindPoll, ID: h.poll}, talk, true); live.ErrorCode(err) != live.ENotFound && live.ErrorCode(err) != live.EInvalid {
+		t.Errorf("an upvote on a choices poll: %v", err)
+	}
+	for _, u := range []struct {
+		who    int
+		answer string
+		want   int
+	}{{3, talk, 1}, {3, talk, 1}, {4, talk, 2}, {0, talk, 3}, {1, ship, 1}} { // the second is the first again
+		if n, err := upvote(voters[u.who], u.answer, true); err != nil || n != u.want {
+			t.Fatalf("upvote by %d: %d %v, want %d", u.who, n, err, u.want)
+		}
+	}
+	upvotes := func(h *harness, topic string) string {
+		var parts []string
+		for _, a := range textFrame(t, h, topic, p.ID).Answers {
+			parts = append(parts, fmt.Sprintf("%s:%d", a.Text, a.Upvotes))
+		}
+		return strings.Join(parts, " | ")
+	}
+	if got, want := upvotes(h, stage), "Talk to users:3 | Ship small:1"; got != want {
+		t.Fatalf("stage = %q, want %q (newest first, with the counts)", got, want)
+	}
+	if n, err := upvote(voters[0], talk, false); err != nil || n != 2 {
+		t.Fatalf("withdraw: %d %v, want 2", n, err)
+	}
+	if n, err := upvote(voters[0], talk, false); err != nil || n != 2 {
+		t.Fatalf("withdraw again: %d %v, want 2 (nothing changes)", n, err)
+	}
+	// The moderators switch to the most upvoted first, and to
+	// post-moderation: the pending answer shows at once; no answer is lost.
+	h.clk.Advance(time.Second)
+	must(t, h.e.DecideAnswers(ctx, "mod", target, json.RawMessage(`{"action":"pin","id":"`+ship+`"}`)))
+	_, err = h.e.UpdatePoll(ctx, "mod", p.ID, func(q *live.Poll) error {
+		q.Settings = json.RawMessage(`{"moderation":"post","order":"top"}`)
+		return nil
+	})
+	must(t, err)
+	if f := textFrame(t, h, stage, p.ID); f.Order != live.OrderTop || f.Total != 3 {
+		t.Fatalf("after the switch: order %q, total %d", f.Order, f.Total)
+	}
+	if got, want := upvotes(h, stage), "Ship small:1 | Talk to users:2 | Measure:0"; got != want {
+		t.Fatalf("stage = %q, want %q (pinned first, then most upvoted)", got, want)
+	}
+	must(t, h.e.DecideAnswers(ctx, "mod", target, json.RawMessage(`{"action":"unpin","id":"`+ship+`"}`)))
+	if n, err := upvote(voters[3], measure, true); err != nil || n != 1 {
+		t.Fatalf("upvote of a post-moderated answer: %d %v", n, err)
+	}
+	if got, want := upvotes(h, stage), "Talk to users:2 | Ship small:1 | Measure:1"; got != want {
+		t.Fatalf("stage = %q, want %q (ties: older first)", got, want)
+	}
+	_, err = h.e.UpdatePoll(ctx, "mod", p.ID, func(q *live.Poll) error { q.Choices = []string{"x", "y"}; return nil })
+	if live.ErrorCode(err) != live.EInvalid && live.ErrorCode(err) != live.ETransition {
+		t.Fatalf("choices added to an open open-text question: %v", err)
+	}
+
+	mine := func(h *harness, who live.Voter) string {
+		b, _ := json.Marshal(h.e.MyAnswers(who)[target.String()])
+		return string(b)
+	}
+	if got, want := mine(h, voters[0]), `{"id":"`+ship+`","state":"approved","upvoted":[]}`; got != want {
+		t.Errorf("voter 0 is told %s, want %s", got, want)
+	}
+	wantUp := []string{talk, measure}
+	slices.Sort(wantUp)
+	if got, want := mine(h, voters[3]), `{"upvoted":["`+wantUp[0]+`","`+wantUp[1]+`"]}`; got != want {
+		t.Errorf("voter 3 is told %s, want %s", got, want)
+	}
+	must(t, h.e.DecideAnswers(ctx, "mod", target, json.RawMessage(`{"action":"reject","id":"`+measure+`"}`)))
+	if got, want := mine(h, voters[2]), `{"id":"`+measure+`","state":"rejected","upvoted":[]}`; got != want {
+		t.Errorf("voter 2 is told %s, want %s", got, want)
+	}
+
+	// A changed answer is a new one: its upvotes go.
+	h.clk.Advance(time.Second)
+	_, err = h.e.Vote(ctx, voters[1], live.Vote{VoteID: "v1b", Target: target, Answer: `"Talk to more users"`})
+	must(t, err)
+	if got, want := upvotes(h, stage), "Ship small:1 | Talk to more users:0"; got != want {
+		t.Fatalf("stage after a change = %q, want %q", got, want)
+	}
+	res, err := h.e.Results(ctx, h.ev.Code)
+	must(t, err)
+	for _, pr := range res.Polls {
+		if pr.Poll.ID != p.ID {
+			continue
+		}
+		r := pr.Results.(live.OpenTextResults)
+		if r.Answers[0].Text != "Ship small" || r.Answers[0].Upvotes != 1 || !strings.Contains(pr.Rows[0].Item, ", 1 upvote, ") {
+			t.Errorf("export: %+v, row %q", r.Answers[0], pr.Rows[0].Item)
+		}
+	}
+	before := upvotes(h, stage)
+	must(t, h.e.PollAction(ctx, "mod", p.ID, live.PollCloseAction))
+	if _, err := upvote(voters[3], ship, true); live.ErrorCode(err) != live.EVotingClosed {
+		t.Errorf("an upvote after close: %v, want %s", err, live.EVotingClosed)
+	}
+
+	must(t, h.db.Close())
+	h2 := startEngine(t, h.path)
+	h2.ev, h2.room = h.ev, h.room
+	if got := upvotes(h2, stage); got != before {
+		t.Fatalf("stage after a restart = %q, want %q", got, before)
+	}
+	if got, want := mine(h2, voters[3]), `{"upvoted":["`+measure+`"]}`; got != want { // talk was replaced; the upvote after close was refused
+		t.Errorf("voter 3 is told after a restart %s, want %s", got, want)
 	}
 }

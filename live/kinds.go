@@ -70,10 +70,23 @@ type Question struct {
 }
 
 // sameAnswers reports whether answers to q stay valid for r: the same kind,
-// as many options (choices or scale values) and the same settings; the
+// as many options (choices or scale values) and the same settings (any
+// settings, for a kind whose settings only change how answers show); the
 // labels may change.
 func (q Question) sameAnswers(r Question) bool {
-	return q.Kind == r.Kind && max(len(q.Choices), q.ScaleMax) == max(len(r.Choices), r.ScaleMax) && bytes.Equal(q.Settings, r.Settings)
+	if q.Kind != r.Kind || max(len(q.Choices), q.ScaleMax) != max(len(r.Choices), r.ScaleMax) {
+		return false
+	}
+	_, shows := questionKinds[q.Kind].(showSettingsKind)
+	return shows || bytes.Equal(q.Settings, r.Settings)
+}
+
+// A showSettingsKind is a kind whose settings only change how its answers
+// show (open text's moderation and order): they may change while answers
+// are counted, and its tally is a RetunedTally.
+type showSettingsKind interface {
+	QuestionKind
+	showSettingsOnly()
 }
 
 // decodeStrict decodes raw, a kind's settings or a moderator's decision,
@@ -153,6 +166,44 @@ type ReviewedTally interface {
 	Check(raw json.RawMessage) (canonical json.RawMessage, audit string, err error)
 	// Apply applies a decision Check returned.
 	Apply(canonical json.RawMessage)
+}
+
+// A RetunedTally adopts new settings of its question and keeps its answers
+// (the tally of a showSettingsKind).
+type RetunedTally interface {
+	Tally
+	Retune(q Question)
+}
+
+// An UpvotedTally is the tally of a kind whose answers the audience
+// upvotes, each participant once per answer (open text). Upvotes are
+// stored apart from the votes and applied again when the engine loads.
+type UpvotedTally interface {
+	Tally
+	// CanUpvote checks that participant may upvote answer id now: ENotFound
+	// when no answer shown has that id, EForbidden for one's own answer.
+	CanUpvote(id string, participant int64) error
+	// Upvote records (up) or withdraws participant's upvote of answer id,
+	// and returns the answer's upvotes; an answer no longer there is left
+	// as it is (0).
+	Upvote(id string, participant int64, up bool) int
+}
+
+// A PersonalTally tells a participant what the public frames do not: the
+// state of their own answer, the answers they upvoted. Personal returns
+// nil when there is nothing to tell.
+type PersonalTally interface {
+	Tally
+	Personal(participant int64) any
+}
+
+// AnswerUpvote is one participant's upvote of an answer of a target.
+type AnswerUpvote struct {
+	EventID       int64
+	Target        Target
+	AnswerID      string
+	ParticipantID int64
+	At            time.Time
 }
 
 // Decision is a moderator's decision on the answers of a target, as

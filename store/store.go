@@ -465,6 +465,18 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 			return nil
 		})
 	}
+	if err == nil {
+		err = db.query(ctx, `SELECT event_id, target_kind, target_id, answer_id, participant_id, at FROM answer_upvotes`, func(rows *sql.Rows) error {
+			var u live.AnswerUpvote
+			var at string
+			if err := rows.Scan(&u.EventID, &u.Target.Kind, &u.Target.ID, &u.AnswerID, &u.ParticipantID, &at); err != nil {
+				return err
+			}
+			u.At = parseTime(at)
+			ds.Upvotes = append(ds.Upvotes, u)
+			return nil
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: load: %w", err)
 	}
@@ -599,6 +611,24 @@ func (db *DB) SaveDecision(ctx context.Context, d live.Decision, a live.AuditEnt
 		return fmt.Errorf("store: decision audit: %w", err)
 	}
 	return tx.Commit()
+}
+
+// SaveUpvote implements live.Store.
+func (db *DB) SaveUpvote(ctx context.Context, u live.AnswerUpvote, up bool) (_ bool, err error) {
+	defer db.noteWrite(&err)
+	var res sql.Result
+	if up {
+		res, err = db.writer.ExecContext(ctx, `INSERT OR IGNORE INTO answer_upvotes (event_id, target_kind, target_id, answer_id, participant_id, at) VALUES (?, ?, ?, ?, ?, ?)`,
+			u.EventID, u.Target.Kind, u.Target.ID, u.AnswerID, u.ParticipantID, u.At.UTC().Format(time.RFC3339Nano))
+	} else {
+		res, err = db.writer.ExecContext(ctx, `DELETE FROM answer_upvotes WHERE target_kind = ? AND target_id = ? AND answer_id = ? AND participant_id = ?`,
+			u.Target.Kind, u.Target.ID, u.AnswerID, u.ParticipantID)
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: save upvote: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // Audit implements live.Store.

@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -205,14 +207,28 @@ func sortedVotes(vs []live.Vote) []live.Vote {
 	return out
 }
 
+// latestMigration is the number of the last migration file: the schema
+// version of a new database.
+func latestMigration(t *testing.T) int64 {
+	t.Helper()
+	names, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("migrations: %v %v", names, err)
+	}
+	slices.Sort(names)
+	n, err := strconv.ParseInt(strings.SplitN(filepath.Base(names[len(names)-1]), "_", 2)[0], 10, 64)
+	must(t, err)
+	return n
+}
+
 func TestOpen(t *testing.T) {
 	t.Run("new_file_is_migrated_to_latest_version", func(t *testing.T) {
 		path := dbPath(t)
 		db := openDB(t, path, store.Options{})
 		closeDB(t, db)
 		raw := rawDB(t, path)
-		if v := queryInt(t, raw, "PRAGMA user_version"); v != 7 {
-			t.Fatalf("user_version = %d, want 7 (0007_visibility)", v)
+		if v, want := queryInt(t, raw, "PRAGMA user_version"), latestMigration(t); v != want {
+			t.Fatalf("user_version = %d, want %d (the last migration)", v, want)
 		}
 		for _, table := range []string{"events", "rooms", "rounds", "pitches", "polls", "participants", "votes", "vote_log", "audit", "settings", "sessions"} {
 			if n := queryInt(t, raw, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", table); n != 1 {
@@ -240,8 +256,8 @@ func TestOpen(t *testing.T) {
 			}
 			closeDB(t, db)
 		}
-		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 7 {
-			t.Fatalf("user_version = %d, want 7", v)
+		if v, want := queryInt(t, rawDB(t, path), "PRAGMA user_version"), latestMigration(t); v != want {
+			t.Fatalf("user_version = %d, want %d", v, want)
 		}
 	})
 	t.Run("a_poll_keeps_its_results_mode_and_correct_answer", func(t *testing.T) {
@@ -269,13 +285,14 @@ func TestOpen(t *testing.T) {
 		path := dbPath(t)
 		closeDB(t, openDB(t, path, store.Options{}))
 		raw := rawDB(t, path)
-		if _, err := raw.Exec("PRAGMA user_version = 8"); err != nil {
+		newer := latestMigration(t) + 1
+		if _, err := raw.Exec(fmt.Sprintf("PRAGMA user_version = %d", newer)); err != nil {
 			t.Fatal(err)
 		}
 		raw.Close()
 		closeDB(t, openDB(t, path, store.Options{}))
-		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 8 {
-			t.Fatalf("user_version = %d, want 8 (no downgrade, no re-run)", v)
+		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != newer {
+			t.Fatalf("user_version = %d, want %d (no downgrade, no re-run)", v, newer)
 		}
 	})
 	t.Run("integer_votes_of_version_3_become_answers", func(t *testing.T) {
