@@ -942,6 +942,28 @@ function pollCard(pollId) {
   const results = h('div', { class: 'results-block', hidden: true }, h('h3', {}, icon('list'), t('results')), bars, meta);
   const verdict = h('p', { class: 'answer-verdict', id: `verdict-${pollId}`, hidden: true, attrs: { role: 'status' } });
   const afterAnswer = h('p', { class: 'muted small', text: t('results_after_answer'), hidden: true });
+  const upErr = h('p', { class: 'field-error small', attrs: { role: 'alert' } });
+  // For a kind whose answers the server tells this phone about (personal:
+  // open text), ask GET /api/me once per counted answer, and again every
+  // 20–40 s while its answer waits for a moderator.
+  let askedFor = null, nextAsk = 0;
+  const ask = (key) => {
+    askedFor = key;
+    nextAsk = Date.now() + 20000 + Math.random() * 20000;
+    api('/api/me', { bearer: live.token }).then((me) => votes.setAnswers(me)).catch(() => { /* the next update asks again */ });
+  };
+  const upvote = async (id, up) => {
+    try {
+      const res = await api(`/api/polls/${pollId}/answers/${id}/upvote`, { method: up ? 'PUT' : 'DELETE', bearer: live.token });
+      haptic(10);
+      upErr.textContent = '';
+      return res;
+    } catch (x) {
+      if (x.code === 'unauthorized') rejoin();
+      upErr.textContent = fieldErrorText(x);
+      throw x;
+    }
+  };
   const el = h('section', { class: 'card poll-card', dataset: { target }, attrs: { 'aria-labelledby': `q-${pollId}` } },
     h('div', { class: 'pitch-head' }, tag), question, prompt);
   return {
@@ -952,14 +974,22 @@ function pollCard(pollId) {
       const kind = kindOf(p);
       if (!keys) {
         keys = kind.audience.input(p, { labelledBy: `q-${pollId}`, onVote: (v) => votes.vote(target, v) });
-        el.append(keys, status, verdict, afterAnswer, results);
+        el.append(keys, status, verdict, afterAnswer, results, upErr);
       }
       question.textContent = p.question;
       const accepting = p.state === 'open';
       tag.className = accepting ? 'tag live' : 'tag';
       prompt.textContent = accepting ? kind.audience.prompt(p) : t('voting_closed');
       prompt.classList.toggle('closed', !accepting);
-      if (keys.sync) keys.sync(votes.state(target), accepting);
+      const personal = kind.audience.personal ? votes.mine(target) : null;
+      if (kind.audience.personal) {
+        const st = votes.state(target);
+        const key = st.status === 'counted' || st.status === 'changed' ? JSON.stringify(st.value) : null;
+        const onScreen = personal?.id && (store.get(`tally:${target}`)?.answers || []).some((a) => a.id === personal.id);
+        if (onScreen) personal.state = 'approved';
+        if (key && ((!personal?.id && askedFor !== key) || (personal?.state === 'pending' && accepting && Date.now() > nextAsk))) ask(key);
+      }
+      if (keys.sync) keys.sync({ ...votes.state(target), mine: personal }, accepting);
       else syncKeys(keys, target, accepting);
       setStatus(status, target, accepting, (v) => kind.audience.label(p, v));
       const tally = store.get(`tally:${target}`);
@@ -970,7 +1000,7 @@ function pollCard(pollId) {
       const waitAnswer = p.results === 'answered' && accepting && !answered;
       results.hidden = !tally || tally.hidden || waitAnswer;
       if (tally && !tally.hidden && !waitAnswer) {
-        kind.audience.result(bars, p, tally);
+        kind.audience.result(bars, p, tally, { mine: personal || votes.mine(target), open: accepting, upvote });
         meta.textContent = t('votes', { n: tally.total });
       }
       markCorrect(bars, p);

@@ -1680,7 +1680,10 @@ function patchLive(store) {
       el.dataset.total = String(total);
       el.querySelector('.tally-text').textContent = total ? `${t('votes', { n: total })} · ${fmtScore(f.mean || 0)}` : t('votes', { n: 0 });
     } else {
-      kind.control.result(el.querySelector('.bars'), q, f, { decide: (d) => call('POST', `/api/polls/${q.id}/decisions`, d) });
+      kind.control.result(el.querySelector('.bars'), q, f, {
+        decide: (d) => call('POST', `/api/polls/${q.id}/decisions`, d),
+        configure: (settings) => call('PATCH', `/api/polls/${q.id}`, { settings }),
+      });
       el.querySelector('.tally-text').textContent = t('votes', { n: total });
     }
   }

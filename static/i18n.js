@@ -796,6 +796,9 @@ Object.assign(DICT.en, {
   ot_mod_pre: 'answers show once approved', ot_mod_post: 'answers show at once',
   ot_empty: 'No answer on screen yet.', ot_queue_empty: 'No answers yet.',
   ot_on_screen: plural('1 on screen', '{n} on screen'), ot_rejected_n: plural('1 rejected', '{n} rejected'),
+  f_ot_order: 'Order on screen', ot_order_newest: 'newest first', ot_order_top: 'most upvoted first',
+  ot_yours: 'Yours', ot_mine_pending: 'Your answer is waiting for a moderator.', ot_mine_approved: 'Your answer is on screen.',
+  ot_mine_rejected: 'Your answer was not put on screen. You can send another one.',
 });
 
 Object.assign(DICT.fr, {
@@ -804,4 +807,7 @@ Object.assign(DICT.fr, {
   ot_mod_pre: 'les réponses s’affichent une fois approuvées', ot_mod_post: 'les réponses s’affichent aussitôt',
   ot_empty: 'Aucune réponse à l’écran pour l’instant.', ot_queue_empty: 'Aucune réponse pour l’instant.',
   ot_on_screen: pluralFr('{n} à l’écran', '{n} à l’écran'), ot_rejected_n: pluralFr('{n} rejetée', '{n} rejetées'),
+  f_ot_order: 'Ordre à l’écran', ot_order_newest: 'les plus récentes d’abord', ot_order_top: 'les plus soutenues d’abord',
+  ot_yours: 'La vôtre', ot_mine_pending: 'Votre réponse attend un modérateur.', ot_mine_approved: 'Votre réponse est à l’écran.',
+  ot_mine_rejected: 'Votre réponse n’a pas été mise à l’écran. Vous pouvez en envoyer une autre.',
 });

@@ -900,6 +900,7 @@ export class VoteSender extends EventTarget {
     this.errors = new Map(); // target → {value, code, message}
     this.resets = new Set(); // targets whose counted vote a moderator reset
     this.resync = new Map(); // topic → timer
+    this.answers = new Map(); // target → {mine, value}: what the server told of this phone's answers there, for which vote value
     try {
       for (const v of JSON.parse(localStorage.getItem(storageKey) || '[]')) {
         if (v && v.vote_id && v.target && v.value) this.pending.set(v.target, { ...v, sentAt: 0 });
@@ -965,7 +966,7 @@ export class VoteSender extends EventTarget {
         if (!next.has(target) && !this.pending.has(target)) this.resets.add(target);
       }
       this.confirmed = next;
-      this.emit();
+      this.setAnswers(m);
       return;
     }
     if (m.type === 'ack' && (m.status === 'received' || m.status === 'queued')) {
@@ -1002,6 +1003,23 @@ export class VoteSender extends EventTarget {
       }
       this.emit();
     }
+  }
+
+  // setAnswers keeps what my_votes, or GET /api/me, tells of the phone's
+  // answers ({answers, votes}) and emits "change".
+  setAnswers(m) {
+    this.answers = new Map(Object.entries(m.answers || {}).map(([target, mine]) => [target, { mine, value: m.votes?.[target] }]));
+    this.emit();
+  }
+
+  // mine(target) is what the server told of the phone's answer there (an
+  // open-text answer's {id, state, upvoted}), or null. Told for an earlier
+  // answer than the one counted now, it keeps only the upvotes.
+  mine(target) {
+    const a = this.answers.get(target);
+    if (!a) return null;
+    const c = this.confirmed.get(target);
+    return c && sameAnswer(c.value, a.value) ? a.mine : { upvoted: a.mine.upvoted || [] };
   }
 
   state(target) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestBrowserOpenText runs an open-text question as an organiser would: the
@@ -11,8 +13,10 @@ import (
 // and opens it; four phones answer, two of them with hostile markup; the
 // moderator approves three, rejects one and pins one on the control page;
 // the stage shows the approved answers as cards, the pinned one first, then
-// newest first, the markup as text, and never the rejected one; the export
-// holds every answer with its state.
+// newest first, the markup as text, and never the rejected one; each phone
+// says what became of its answer; phones upvote the others' answers, and
+// the moderator switches the stage to the most upvoted first while the
+// poll runs; the export holds every answer with its state and upvotes.
 func TestBrowserOpenText(t *testing.T) {
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "TEXT26")
@@ -82,7 +86,13 @@ func TestBrowserOpenText(t *testing.T) {
 		phones[i] = p
 	}
 
-	// Pre-moderation: nothing on stage until approved; all four wait on the control page.
+	// Pre-moderation: nothing on stage until approved; all four wait on the
+	// control page, and each phone says its answer waits.
+	mine := func(p phonePage, state string) {
+		t.Helper()
+		p.waitFor("its answer "+state, fmt.Sprintf(`document.querySelector('%s .ot-mine[data-state="%s"]') && !document.querySelector('%s .ot-mine').hidden`, card, state, card))
+	}
+	mine(phones[0], "pending")
 	rows := fmt.Sprintf(`#poll-%d .ot-q-row`, pollID)
 	control.waitFor("four answers pending", fmt.Sprintf(`document.querySelectorAll('%s[data-state="pending"]').length === 4`, rows))
 	if n := jsEval[int](stage, `document.querySelectorAll('#stage-bars .ot-card').length`); n != 0 {
@@ -107,7 +117,8 @@ func TestBrowserOpenText(t *testing.T) {
 	control.waitFor("the pin on the control page", fmt.Sprintf(`document.querySelector('%s[data-id="%s"]').classList.contains('pinned')`, rows, idOf(small)))
 
 	// The stage: the pinned answer first, then the newest; the markup as text.
-	cardsJS := `[...document.querySelectorAll('#stage-bars .ot-card')].map((c) => (c.classList.contains('pinned') ? '*' : '') + c.textContent).join('|')`
+	cardsJS := `[...document.querySelectorAll('#stage-bars .ot-card')].map((c) => (c.classList.contains('pinned') ? '*' : '') + c.querySelector('.ot-text').textContent
+		+ (c.dataset.upvotes !== '0' ? c.dataset.upvotes : '')).join('|')`
 	stage.waitFor("the approved answers as cards", cardsJS+` === `+jsString("*"+small+"|"+img+"|"+script))
 	if got := stage.text(`String(window.pwned) + ' ' + document.querySelectorAll('#stage-bars script, #stage-bars img').length`); got != "undefined 0" {
 		t.Errorf("hostile text ran or became markup on the stage: %s", got)
@@ -115,10 +126,34 @@ func TestBrowserOpenText(t *testing.T) {
 	if strings.Contains(stage.text(`document.body.textContent`), weekend) {
 		t.Errorf("the rejected answer shows on the stage")
 	}
-	phones[1].waitFor("the approved answers on the phone", fmt.Sprintf(`[...document.querySelectorAll('%s .ot-entry')].map((c) => c.textContent).join('|') === %s`, card, jsString(small+"|"+img+"|"+script)))
+	phones[1].waitFor("the approved answers on the phone", fmt.Sprintf(`[...document.querySelectorAll('%s .ot-entry')].map((c) => c.querySelector('.ot-text').textContent).join('|') === %s`, card, jsString(small+"|"+img+"|"+script)))
 	if got := phones[1].text(`String(window.pwned)`); got != "undefined" {
 		t.Errorf("hostile text ran on the phone: %s", got)
 	}
+	mine(phones[0], "approved")
+	phones[3].do("reload", chromedp.Reload())
+	mine(phones[3], "rejected")
+
+	// Upvotes: nobody upvotes their own answer; the stage shows the counts.
+	up := func(p phonePage, text string) {
+		t.Helper()
+		btn := fmt.Sprintf(`[...document.querySelectorAll('%s .ot-entry')].find((c) => c.querySelector('.ot-text').textContent === %s).querySelector('.upvote')`, card, jsString(text))
+		p.waitFor("the upvote button of "+text, btn+` && !`+btn+`.disabled && !`+btn+`.hidden`)
+		p.eval(btn + `.click()`)
+		p.waitFor("upvoted "+text, btn+`.getAttribute('aria-pressed') === 'true'`)
+	}
+	own := fmt.Sprintf(`[...document.querySelectorAll('%s .ot-entry')].find((c) => c.querySelector('.ot-text').textContent === %s)`, card, jsString(script))
+	phones[1].waitFor("its own answer marked, without a button", own+`.classList.contains('own') && `+own+`.querySelector('.upvote').hidden && !!`+own+`.querySelector('.ot-own')`)
+	up(phones[0], script)
+	up(phones[2], script)
+	up(phones[1], img)
+	countsJS := `[...document.querySelectorAll('#stage-bars .ot-card')].map((c) => c.dataset.upvotes).join(',')`
+	stage.waitFor("the upvotes on the stage", countsJS+` === '0,1,2'`)
+	control.eval(fmt.Sprintf(`const s = document.querySelector('#poll-%d .ot-q-pick[data-setting="order"]'); s.value = 'top'; s.dispatchEvent(new Event('change'))`, pollID))
+	stage.waitFor("the most upvoted first, after the pinned one", cardsJS+` === `+jsString("*"+small+"|"+script+"2|"+img+"1"))
+	phones[1].do("reload", chromedp.Reload())
+	phones[1].waitFor("its upvote remembered after a reload", fmt.Sprintf(`[...document.querySelectorAll('%s .ot-entry')].find((c) => c.querySelector('.ot-text').textContent === %s)?.querySelector('.upvote').getAttribute('aria-pressed') === 'true'`, card, jsString(img)))
+
 	phones[1].eval(fmt.Sprintf(`document.querySelector('%s .results-block').scrollIntoView({block: 'center'})`, card))
 	phones[1].screenshot(shots, "audience-opentext", phoneSize)
 	stage.screenshot(shots, "stage-opentext", stageSize)
@@ -132,6 +167,7 @@ func TestBrowserOpenText(t *testing.T) {
 			Answers []struct {
 				ID, Text, State, At string
 				Pinned              bool
+				Upvotes             int
 			}
 		}
 	}
@@ -140,18 +176,18 @@ func TestBrowserOpenText(t *testing.T) {
 	for _, p := range res.Polls {
 		if p.Poll.ID == pollID {
 			for _, a := range p.Answers {
-				got = append(got, fmt.Sprintf("%s:%s:%v", a.Text, a.State, a.Pinned))
+				got = append(got, fmt.Sprintf("%s:%s:%v:%d", a.Text, a.State, a.Pinned, a.Upvotes))
 				if a.At == "" || len(a.ID) != 16 {
 					t.Errorf("exported answer %+v", a)
 				}
 			}
 		}
 	}
-	if w := []string{small + ":approved:true", script + ":approved:false", img + ":approved:false", weekend + ":rejected:false"}; strings.Join(got, "|") != strings.Join(w, "|") {
+	if w := []string{small + ":approved:true:0", script + ":approved:false:2", img + ":approved:false:1", weekend + ":rejected:false:0"}; strings.Join(got, "|") != strings.Join(w, "|") {
 		t.Errorf("JSON export answers %q, want %q", got, w)
 	}
 	csv := jsEval[string](control, `fetch(document.querySelector('#export-csv').href).then((r) => r.text())`)
-	for _, line := range []string{`"approved, pinned, `, ": " + small + `",,1,`, `"rejected, `, ": " + weekend + `",,1,`, ",respondents,,4,"} {
+	for _, line := range []string{`"approved, pinned, `, ": " + small + `",,1,`, `"approved, 2 upvotes, `, `"rejected, `, ": " + weekend + `",,1,`, ",respondents,,4,"} {
 		if !strings.Contains(csv, line) {
 			t.Errorf("CSV export lacks %q:\n%s", line, csv)
 		}

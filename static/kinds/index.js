@@ -9,18 +9,25 @@
 //   definition(q)  what its input is built from (a new one makes a new input)
 //   audience       input(q, {labelledBy, onVote}) the keys, one tap votes;
 //                  prompt(q) what to do; label(q, v) a value's name ("B", "3");
-//                  result(box, q, tally) the live result in box; an input
-//                  whose answer is not one value (a set of choices) has
-//                  sync(state, accepting), called on every update, and
-//                  marks its own keys
+//                  result(box, q, tally, {mine, open, upvote}) the live
+//                  result in box (mine: what the server told this phone of
+//                  its answer, open: the question takes answers, upvote(id,
+//                  up): upvote an answer, for a kind whose answers the
+//                  audience upvotes); an input whose answer is not one
+//                  value (a set of choices) has sync(state, accepting),
+//                  called on every update (state.mine as for result), and
+//                  marks its own keys; personal: true when the server tells
+//                  the phone of its answers (GET /api/me)
 //   stage          result(box, q, tally); legend(box, q) fills box while the
 //                  results are hidden and returns true, or returns false for
 //                  the "results hidden" note
 //   control        title() its name in the poll form; fields() its definition
 //                  fields (specs of the form's field()); defaults, their values
 //                  for a new poll; summary(q) ("A–C"); result(box, q, tally,
-//                  {decide}) where decide(decision) posts a moderator's
-//                  decision on the answers (a kind whose answers are reviewed)
+//                  {decide, configure}) where decide(decision) posts a
+//                  moderator's decision on the answers (a kind whose answers
+//                  are reviewed) and configure(settings) changes the
+//                  settings that only change how answers show
 // Pitches show their scores as a histogram: the scale kind adds
 // histogram(box, q, tally) to each screen's part, and control.miniHistogram
 // for a table cell.
