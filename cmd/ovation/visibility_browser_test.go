@@ -104,3 +104,76 @@ func TestBrowserResultsVisibility(t *testing.T) {
 		tb.checkConsole()
 	}
 }
+
+// TestBrowserAnsweredMultipleCorrect runs a multiple-choice question whose
+// results each phone sees once it has answered, with two right choices
+// (A and C): the stage shows the bars live; a phone that has not answered
+// sees none, only a note, until it answers; after the close the reveal
+// marks both right bars, and a phone is right only with both ticked.
+func TestBrowserAnsweredMultipleCorrect(t *testing.T) {
+	srv := startServer(t, "")
+	ev := newPitchNight(t, srv.URL, "BOTH26")
+	b := newBrowser(t)
+	const question = "Which of these are prime?"
+	control, pollID, _ := createPoll(t, b, srv.URL, ev.Code, question, "multiple", func(c *tab) {
+		c.waitFor("the kind's fields", `!document.querySelector('[data-name="settings.max_picks"]').hidden && !document.querySelector('[data-name="correct"]').hidden`)
+		c.typeInto("#f-choices", "2\n4\n7")
+		c.eval(`document.getElementById('f-settings.max_picks').value = '3'`)
+		c.typeInto("#f-correct", "A, C")
+		c.eval(`const r = document.querySelector('#f-results'); r.value = 'answered'; r.dispatchEvent(new Event('change', {bubbles: true}))`)
+	})
+	var model struct {
+		Polls []struct {
+			ID      int64
+			Results string
+			Correct []int
+		}
+	}
+	must(t, srv.URL, "GET", "/api/events/"+ev.Code+"/model", nil, &model)
+	for _, p := range model.Polls {
+		if p.ID == pollID && (p.Results != "answered" || !slices.Equal(p.Correct, []int{1, 3})) {
+			t.Fatalf("poll as created: %+v, want results answered and correct [1 3]", p)
+		}
+	}
+	control.click(fmt.Sprintf("#poll-%d-toggle", pollID))
+	target := fmt.Sprintf("poll:%d", pollID)
+	card := fmt.Sprintf(`.card[data-target=%q]`, target)
+	stage := openStage(b, srv.URL, ev.Code)
+	phones := joinPhones(b, srv.URL, ev.Code, 3)
+	send := func(p phonePage, choices ...int) {
+		t.Helper()
+		p.waitFor("choices open", fmt.Sprintf(`document.querySelector('%s button[data-v="1"]') && !document.querySelector('%s button[data-v="1"]').disabled`, card, card))
+		for _, v := range choices {
+			p.click(fmt.Sprintf(`%s button[data-v="%d"]`, card, v))
+		}
+		p.click(card + " .send-answer")
+		p.waitFor(fmt.Sprintf("answer %v counted", choices), fmt.Sprintf(`document.querySelector('%s .vote-status').dataset.status === 'counted'`, card))
+	}
+	results := func(p phonePage) string {
+		return p.text(fmt.Sprintf(`String(document.querySelector('%s .results-block').hidden)`, card))
+	}
+	send(phones[0], 1, 3) // right
+	stage.waitFor("the bars live on stage", `!document.querySelector('#stage-bars').hidden && [...document.querySelectorAll('#stage-bars .bar')].map((b) => b.dataset.count).join(',') === '1,0,1'`)
+	phones[0].waitFor("the results once answered", fmt.Sprintf(`!document.querySelector('%s .results-block').hidden`, card))
+	phones[1].waitFor("the note to answer first", fmt.Sprintf(`[...document.querySelectorAll('%s p')].some((p) => !p.hidden && p.textContent === 'Answer to see the results')`, card))
+	if got := results(phones[1]); got != "true" {
+		t.Fatalf("a phone that has not answered sees the results")
+	}
+	send(phones[1], 1) // half right: wrong
+	phones[1].waitFor("the results once answered", fmt.Sprintf(`!document.querySelector('%s .results-block').hidden`, card))
+	if got := results(phones[2]); got != "true" {
+		t.Fatalf("the phone that never answered sees the results")
+	}
+
+	control.click(fmt.Sprintf("#poll-%d-toggle", pollID)) // close
+	control.waitFor("the reveal button", fmt.Sprintf(`document.querySelector('#poll-%d-correct')`, pollID))
+	control.click(fmt.Sprintf("#poll-%d-correct", pollID))
+	stage.waitFor("2 and 7 marked on stage", `[...document.querySelectorAll('#stage-bars .bar')].map((b) => b.dataset.correct).join(',') === 'true,false,true'`)
+	verdict := fmt.Sprintf(`#verdict-%d`, pollID)
+	for i, want := range []string{"You were right!", "Not this time — the answer was A, C", "The answer was A, C"} {
+		phones[i].waitFor("the verdict", fmt.Sprintf(`document.querySelector('%s') && !document.querySelector('%s').hidden && document.querySelector('%s').textContent === %s`, verdict, verdict, verdict, jsString(want)))
+	}
+	for _, tb := range []*tab{stage, control, phones[0].tab, phones[1].tab, phones[2].tab} {
+		tb.checkConsole()
+	}
+}
