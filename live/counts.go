@@ -55,12 +55,7 @@ func (c *Counts) Reset() {
 // number of answers i+1; Counts, Mean and Jury are left out while results
 // are hidden.
 type TallyFrame struct {
-	Type string `json:"type"`
-	// ServerTime is when the frame was built (Unix ms): clients measure staleness with it.
-	ServerTime int64    `json:"server_time"`
-	Target     string   `json:"target"`
-	Hidden     bool     `json:"hidden"`
-	Total      int64    `json:"total"`
+	TallyHead
 	Counts     []int64  `json:"counts,omitempty"`
 	Mean       *float64 `json:"mean,omitempty"`
 	Jury       *Summary `json:"jury,omitempty"`
@@ -70,7 +65,7 @@ type TallyFrame struct {
 // Frame implements Tally: at most a few hundred bytes (10 values).
 func (c *Counts) Frame(t Target, v FrameView, now int64) []byte {
 	aud, jury := Summarize(c.Audience), Summarize(c.Jury)
-	f := TallyFrame{Type: "tally", ServerTime: now, Target: t.String(), Hidden: !v.Show, Total: aud.Count + jury.Count}
+	f := TallyFrame{TallyHead: tallyHead(t, v, now, aud.Count+jury.Count)}
 	if v.Show {
 		f.Counts = c.Audience
 		if c.Scored {

@@ -141,11 +141,7 @@ func (t *multipleTally) Reset() {
 // respondents, Counts[i] of whom ticked choice i+1 (the audience; the jury
 // apart). Counts and the jury's numbers are left out while results are hidden.
 type MultipleFrame struct {
-	Type            string  `json:"type"`
-	ServerTime      int64   `json:"server_time"`
-	Target          string  `json:"target"`
-	Hidden          bool    `json:"hidden"`
-	Total           int64   `json:"total"`
+	TallyHead
 	Respondents     int64   `json:"respondents,omitempty"`      // the audience's
 	Counts          []int64 `json:"counts,omitempty"`           // audience ticks per choice
 	JuryRespondents int64   `json:"jury_respondents,omitempty"` // the jury's, when any
@@ -154,7 +150,7 @@ type MultipleFrame struct {
 
 // Frame implements Tally: a few hundred bytes at most (6 choices).
 func (t *multipleTally) Frame(target Target, v FrameView, now int64) []byte {
-	f := MultipleFrame{Type: "tally", ServerTime: now, Target: target.String(), Hidden: !v.Show, Total: t.Total()}
+	f := MultipleFrame{TallyHead: tallyHead(target, v, now, t.Total())}
 	if v.Show {
 		f.Respondents, f.Counts = t.respondents[0], t.counts.Audience
 		if t.respondents[1] > 0 {

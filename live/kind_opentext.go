@@ -264,16 +264,12 @@ type OpenTextCard struct {
 // then the others in the Order, each with its state, and the Pending and
 // Rejected counts.
 type OpenTextFrame struct {
-	Type       string         `json:"type"`
-	ServerTime int64          `json:"server_time"`
-	Target     string         `json:"target"`
-	Hidden     bool           `json:"hidden"`
-	Total      int64          `json:"total"`
-	Approved   int            `json:"approved,omitempty"`
-	Pending    int            `json:"pending,omitempty"`
-	Rejected   int            `json:"rejected,omitempty"`
-	Order      string         `json:"order,omitempty"`
-	Answers    []OpenTextCard `json:"answers,omitempty"`
+	TallyHead
+	Approved int            `json:"approved,omitempty"`
+	Pending  int            `json:"pending,omitempty"`
+	Rejected int            `json:"rejected,omitempty"`
+	Order    string         `json:"order,omitempty"`
+	Answers  []OpenTextCard `json:"answers,omitempty"`
 }
 
 func (a *textAnswer) card() OpenTextCard {
@@ -289,7 +285,7 @@ func (t *openTextTally) order() string {
 
 // Frame implements Tally.
 func (t *openTextTally) Frame(target Target, v FrameView, now int64) []byte {
-	f := OpenTextFrame{Type: "tally", ServerTime: now, Target: target.String(), Hidden: !v.Show, Total: t.Total()}
+	f := OpenTextFrame{TallyHead: tallyHead(target, v, now, t.Total())}
 	if !v.Show {
 		return mustJSON(f)
 	}

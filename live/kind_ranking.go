@@ -214,11 +214,7 @@ func sign(d int64) int {
 // when shown, the audience's and the jury's respondents and every item in
 // result order with its points. At most MaxRankItems items: under 1 KB.
 type BordaFrame struct {
-	Type            string      `json:"type"`
-	ServerTime      int64       `json:"server_time"`
-	Target          string      `json:"target"`
-	Hidden          bool        `json:"hidden"`
-	Total           int64       `json:"total"`
+	TallyHead
 	Respondents     int64       `json:"respondents,omitempty"`      // the audience's
 	JuryRespondents int64       `json:"jury_respondents,omitempty"` // the jury's, when any
 	Items           []BordaItem `json:"items,omitempty"`
@@ -226,7 +222,7 @@ type BordaFrame struct {
 
 // Frame implements Tally.
 func (t *rankingTally) Frame(target Target, v FrameView, now int64) []byte {
-	f := BordaFrame{Type: "tally", ServerTime: now, Target: target.String(), Hidden: !v.Show, Total: t.Total()}
+	f := BordaFrame{TallyHead: tallyHead(target, v, now, t.Total())}
 	if v.Show {
 		f.Respondents, f.JuryRespondents, f.Items = t.parts[0].respondents, t.parts[1].respondents, t.items()
 	}

@@ -325,17 +325,13 @@ func cloudBlocked(k string) bool {
 // the number of people who sent it; the moderators' frame has every state
 // and the merges.
 type CloudFrame struct {
-	Type       string      `json:"type"`
-	ServerTime int64       `json:"server_time"`
-	Target     string      `json:"target"`
-	Hidden     bool        `json:"hidden"`
-	Total      int64       `json:"total"`
-	Words      []cloudWord `json:"words,omitempty"`
+	TallyHead
+	Words []cloudWord `json:"words,omitempty"`
 }
 
 // Frame implements Tally.
 func (t *cloudTally) Frame(target Target, v FrameView, now int64) []byte {
-	f := CloudFrame{Type: "tally", ServerTime: now, Target: target.String(), Hidden: !v.Show, Total: t.respondents}
+	f := CloudFrame{TallyHead: tallyHead(target, v, now, t.respondents)}
 	if !v.Show {
 		return mustJSON(f)
 	}

@@ -215,6 +215,23 @@ type Decision struct {
 	At       time.Time
 }
 
+// TallyHead is how every tally frame starts, whatever its kind: its type
+// ("tally"), when it was built (Unix ms: clients measure staleness with
+// it), its target, whether the results are hidden (then the frame has
+// nothing more) and the answers counted.
+type TallyHead struct {
+	Type       string `json:"type"`
+	ServerTime int64  `json:"server_time"`
+	Target     string `json:"target"`
+	Hidden     bool   `json:"hidden"`
+	Total      int64  `json:"total"`
+}
+
+// tallyHead is the head of target's tally frame for v at now.
+func tallyHead(target Target, v FrameView, now, total int64) TallyHead {
+	return TallyHead{Type: "tally", ServerTime: now, Target: target.String(), Hidden: !v.Show, Total: total}
+}
+
 // FrameView says whom a tally frame is for.
 type FrameView struct {
 	Show      bool // results public, or the moderators' frame: counts included; else the total only

@@ -37,9 +37,13 @@ func BenchmarkEngineVote(b *testing.B) {
 				return live.Answer(fmt.Sprintf("[%q,%q,%q]", words[i%10], words[(i+3)%10], words[(i+7)%10]))
 			}},
 		{"opentext", live.Poll{Kind: live.PollOpenText, Settings: []byte(`{"moderation":"post"}`)},
-			func(i int) live.Answer { return live.Answer(fmt.Sprintf(`"Answer number %d, a sentence of a few words"`, i)) }},
+			func(i int) live.Answer {
+				return live.Answer(fmt.Sprintf(`"Answer number %d, a sentence of a few words"`, i))
+			}},
 		{"ranking", live.Poll{Kind: live.PollRanking, Choices: []string{"A", "B", "C", "D", "E"}},
-			func(i int) live.Answer { return live.Answer([]string{"[1,2,3,4,5]", "[5,4,3,2,1]", "[2,1,3,5,4]"}[i%3]) }},
+			func(i int) live.Answer {
+				return live.Answer([]string{"[1,2,3,4,5]", "[5,4,3,2,1]", "[2,1,3,5,4]"}[i%3])
+			}},
 	} {
 		b.Run(k.name, func(b *testing.B) { benchIngest(b, k.poll, k.answerOf) })
 	}
