@@ -86,10 +86,7 @@ type Service struct {
 	limMu    sync.Mutex
 	limiters map[int64]*rate.Limiter // per participant
 
-	dirtyMu sync.Mutex
-	dirty   map[int64]int64 // board id → event id, frames due at the next flush
-	flushMu sync.Mutex
-	wake    chan struct{}
+	frames live.Coalescer // by board
 }
 
 // New returns a board service. Call Run to publish frames every
@@ -119,8 +116,7 @@ func New(store Store, dir Directory, pub live.Publisher, opts Options) *Service 
 	if opts.HalfLife <= 0 {
 		opts.HalfLife = live.DefaultHalfLife
 	}
-	return &Service{store: store, dir: dir, pub: pub, opts: opts, limiters: map[int64]*rate.Limiter{},
-		dirty: map[int64]int64{}, wake: make(chan struct{}, 1)}
+	return &Service{store: store, dir: dir, pub: pub, opts: opts, limiters: map[int64]*rate.Limiter{}}
 }
 
 // Participant is who submits, upvotes or requests a meeting: taken from a
@@ -207,20 +203,23 @@ func (s *Service) UpdateBoard(ctx context.Context, actor, code string, id int64,
 	if err != nil {
 		return nil, err
 	}
-	s.flushMu.Lock() // the old room's frames are cleared before any flush shows the new one
-	defer s.flushMu.Unlock()
 	b := old
 	edit(&b)
 	b.ID, b.EventID, b.HighlightID, b.PollID, b.CreatedAt = old.ID, old.EventID, old.HighlightID, old.PollID, old.CreatedAt
 	if err := s.checkBoard(m, &b); err != nil {
 		return nil, err
 	}
-	if err := s.store.SaveBoard(ctx, &b, s.auditEntry(m, actor, "update_board", boardTarget(id), b.Title)); err != nil {
+	s.frames.Exclusive(func() { // the old room's frames are cleared before any flush shows the new one
+		if err = s.store.SaveBoard(ctx, &b, s.auditEntry(m, actor, "update_board", boardTarget(id), b.Title)); err != nil {
+			return
+		}
+		s.markDirty(b.ID, b.EventID)
+		if old.RoomID != b.RoomID {
+			s.clearFrames(m, old) // the old room's screens stop showing it
+		}
+	})
+	if err != nil {
 		return nil, err
-	}
-	s.markDirty(b.ID, b.EventID)
-	if old.RoomID != b.RoomID {
-		s.clearFrames(m, old) // the old room's screens stop showing it
 	}
 	return &b, nil
 }
@@ -237,13 +236,12 @@ func (s *Service) DeleteBoard(ctx context.Context, actor, code string, id int64)
 	if err != nil {
 		return err
 	}
-	s.flushMu.Lock() // no flush may publish the board after its removal
-	defer s.flushMu.Unlock()
-	if err := s.store.DeleteBoard(ctx, id, s.auditEntry(m, actor, "delete_board", boardTarget(id), b.Title)); err != nil {
-		return err
-	}
-	s.clearFrames(m, b)
-	return nil
+	s.frames.Exclusive(func() { // no flush may publish the board after its removal
+		if err = s.store.DeleteBoard(ctx, id, s.auditEntry(m, actor, "delete_board", boardTarget(id), b.Title)); err == nil {
+			s.clearFrames(m, b)
+		}
+	})
+	return err
 }
 
 // Boards returns the event's boards, oldest first.
@@ -690,14 +688,15 @@ type QueueFrame struct {
 	Pending int          `json:"pending"`
 }
 
+// markDirty makes the board's frames due at the next flush, built from what
+// the database holds then: a frame never shows an uncommitted change, and
+// a later flush supersedes an earlier one.
 func (s *Service) markDirty(boardID, eventID int64) {
-	s.dirtyMu.Lock()
-	s.dirty[boardID] = eventID
-	s.dirtyMu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	s.frames.Mark(strconv.FormatInt(boardID, 10), func(ctx context.Context) {
+		if err := s.publish(ctx, boardID, eventID); err != nil {
+			s.opts.Logger.Error("board: frame failed", "board", boardID, "err", err)
+		}
+	})
 }
 
 // Run publishes every board's frames once, so that after a restart the
@@ -714,35 +713,13 @@ func (s *Service) Run(ctx context.Context) {
 		}
 	}
 	s.FlushFrames(ctx)
-	t := time.NewTicker(s.opts.FrameInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			s.FlushFrames(context.Background())
-			return
-		case <-t.C:
-			s.FlushFrames(ctx)
-		}
-	}
+	s.frames.Run(ctx, s.opts.FrameInterval)
+	s.FlushFrames(context.WithoutCancel(ctx))
 }
 
 // FlushFrames publishes the frames of every board changed since the last
-// flush, from what the database holds now: a frame never shows an
-// uncommitted change, and a later flush supersedes an earlier one.
-func (s *Service) FlushFrames(ctx context.Context) {
-	s.flushMu.Lock()
-	defer s.flushMu.Unlock()
-	s.dirtyMu.Lock()
-	due := s.dirty
-	s.dirty = map[int64]int64{}
-	s.dirtyMu.Unlock()
-	for boardID, eventID := range due {
-		if err := s.publish(ctx, boardID, eventID); err != nil {
-			s.opts.Logger.Error("board: frame failed", "board", boardID, "err", err)
-		}
-	}
-}
+// flush. Run calls it every FrameInterval; it is exported for tests.
+func (s *Service) FlushFrames(ctx context.Context) { s.frames.Flush(ctx) }
 
 // roomsOf returns the rooms whose screens show board b.
 func roomsOf(m *live.Model, b live.Board) []int64 {

@@ -83,9 +83,8 @@ type Service struct {
 	events  map[int64]*eventFeed
 	runCtx  context.Context
 	wg      sync.WaitGroup
-	dirty   map[string]func() // frames to publish at the next flush, by topic key
+	frames  live.Coalescer // by topic key
 	status  map[string]*SourceStatus
-	flushMu sync.Mutex
 }
 
 // eventFeed is the cached settings of one event and its running sources.
@@ -148,7 +147,7 @@ func New(store Store, dir Directory, pub live.Publisher, opts Options) *Service 
 		opts.NewSource = NewSource
 	}
 	return &Service{store: store, dir: dir, pub: pub, opts: opts, posts: newPostLimiter(opts.PostRate, opts.PostBurst),
-		events: map[int64]*eventFeed{}, dirty: map[string]func(){}, status: map[string]*SourceStatus{}}
+		events: map[int64]*eventFeed{}, status: map[string]*SourceStatus{}}
 }
 
 // NewSource builds the source a configuration describes, with the default

@@ -224,9 +224,7 @@ type QueueFrame struct {
 // schedule marks the frames an item change affects: always the event's
 // queue, and the room feeds when the approved set changed. Call with ef.mu held.
 func (s *Service) schedule(ef *eventFeed, roomID int64, feedChanged bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.dirty["queue:"+strconv.FormatInt(ef.id, 10)] = func() { s.publishQueue(ef) }
+	s.frames.Mark("queue:"+strconv.FormatInt(ef.id, 10), func(context.Context) { s.publishQueue(ef) })
 	if !feedChanged {
 		return
 	}
@@ -240,23 +238,13 @@ func (s *Service) schedule(ef *eventFeed, roomID int64, feedChanged bool) {
 		}
 	}
 	for _, r := range rooms {
-		s.dirty["room:"+strconv.FormatInt(r, 10)] = func() { s.publishRoom(ef, r) }
+		s.frames.Mark("room:"+strconv.FormatInt(r, 10), func(context.Context) { s.publishRoom(ef, r) })
 	}
 }
 
 // FlushFrames publishes every frame scheduled since the last flush. Run
 // calls it every FrameInterval; it is exported for tests and shutdown.
-func (s *Service) FlushFrames() {
-	s.flushMu.Lock()
-	defer s.flushMu.Unlock()
-	s.mu.Lock()
-	todo := s.dirty
-	s.dirty = map[string]func(){}
-	s.mu.Unlock()
-	for _, f := range todo {
-		f()
-	}
-}
+func (s *Service) FlushFrames() { s.frames.Flush(context.Background()) }
 
 // RoomFeed returns the feed frame of a room as it would be published now.
 func (s *Service) RoomFeed(ctx context.Context, eventID, roomID int64) (FeedFrame, error) {
@@ -361,18 +349,9 @@ func (s *Service) Run(ctx context.Context) {
 		ef.mu.Unlock()
 	}
 	s.FlushFrames()
-	t := time.NewTicker(s.opts.FrameInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-			s.FlushFrames()
-		case <-ctx.Done():
-			s.wg.Wait()
-			s.FlushFrames()
-			return
-		}
-	}
+	s.frames.Run(ctx, s.opts.FrameInterval)
+	s.wg.Wait()
+	s.FlushFrames()
 }
 
 // restartSources stops the event's sources and starts the enabled ones of
