@@ -43,7 +43,7 @@ func TestBrokerQueueSupersedesInOrder(t *testing.T) {
 }
 
 func TestVoteEntryRoundTrip(t *testing.T) {
-	v := voteEntry{Node: "edge-a", Participant: 42, Event: 7, Jury: true, VoteID: "abc", Target: "pitch:3", Answer: "5"}
+	v := voteEntry{Node: "edge-a", Participant: 42, Event: 7, Jury: true, VoteID: "abc", Target: "poll:3", Answer: "2", Received: 1764635400123}
 	vals := map[string]any{}
 	for k, x := range v.values() {
 		vals[k] = fmt.Sprint(x) // Redis gives every field back as a string
@@ -52,7 +52,12 @@ func TestVoteEntryRoundTrip(t *testing.T) {
 	if err != nil || got != v {
 		t.Fatalf("got %+v, %v; want %+v", got, err, v)
 	}
-	for _, bad := range []map[string]any{{}, {"n": "a", "p": "x", "e": "1", "v": "id", "x": "1"}, {"n": "", "p": "1", "e": "1", "v": "id", "x": "1"}} {
+	old := map[string]any{"n": "a", "p": "1", "e": "1", "j": "0", "v": "id", "t": "poll:1", "x": "1"} // before the received time
+	if got, err := parseVoteEntry(old); err != nil || got.Received != 0 {
+		t.Errorf("entry without a received time: %+v, %v", got, err)
+	}
+	for _, bad := range []map[string]any{{}, {"n": "a", "p": "x", "e": "1", "v": "id", "x": "1"}, {"n": "", "p": "1", "e": "1", "v": "id", "x": "1"},
+		{"n": "a", "p": "1", "e": "1", "v": "id", "x": "1", "r": "soon"}, {"n": "a", "p": "1", "e": "1", "v": "id", "x": "1", "r": "-5"}} {
 		if _, err := parseVoteEntry(bad); err == nil {
 			t.Errorf("%v: accepted", bad)
 		}
