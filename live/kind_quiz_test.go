@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,6 +148,9 @@ func TestQuizRun(t *testing.T) {
 	}
 	if f := h.frame(t, live.StageTopic(h.room)); f.Quiz.Phase != live.PhaseQuestion || f.Number != 1 || f.Count != 2 || len(f.Leaders) != 0 {
 		t.Fatalf("stage frame = %+v", f)
+	}
+	if fs := h.pub.since(0, live.ControlTopic(h.ev.ID), "quiz:"+itoa(h.quiz)); !strings.Contains(string(fs[len(fs)-1].data), `"leaders":[]`) {
+		t.Fatalf("a quiz without players: %s, want an empty list of leaders", fs[len(fs)-1].data)
 	}
 
 	t.Run("answers_in_time_count_once", func(t *testing.T) {

@@ -443,7 +443,9 @@ func (e *Engine) publishQuiz(es *eventState, q *Quiz) {
 	b := es.board(q)
 	es.tmu.Unlock()
 	f.Players = len(b.all)
-	f.Leaders = b.all[:min(len(b.all), LeaderboardSize)]
+	if len(b.all) > 0 {
+		f.Leaders = b.all[:min(len(b.all), LeaderboardSize)]
+	}
 	key := "quiz:" + strconv.FormatInt(q.ID, 10)
 	e.pub.Publish(ControlTopic(es.ev.ID), key, mustJSON(f))
 	if q.Phase != PhaseLeaderboard && q.Phase != PhasePodium {
