@@ -1096,7 +1096,7 @@ func (e *Engine) Results(ctx context.Context, code string) (*Results, error) {
 	}
 	for _, q := range m.Quizzes {
 		es.tmu.Lock()
-		all := slices.Clone(es.board(es.quizzes[q.ID]).all)
+		all := slices.Clone(es.board(es.quizzes[q.ID], 0).all)
 		es.tmu.Unlock()
 		if all == nil {
 			all = []Standing{}

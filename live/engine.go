@@ -206,7 +206,7 @@ type eventState struct {
 	// answer a newly committed vote replaces in the tally, which is not the
 	// one current at submission when an earlier batch failed.
 	committed map[ballotKey]Answer
-	boards    map[int64]*quizBoard // quiz id → its standings as last counted
+	boards    map[boardKey]*quizBoard // a quiz's standings as last counted
 }
 
 // NewEngine returns an engine over store publishing to pub. Call Load, then Run.
@@ -231,7 +231,7 @@ func newEventState(ev *Event) *eventState {
 	return &eventState{ev: ev, rooms: map[int64]*Room{}, rounds: map[int64]*Round{},
 		pitches: map[int64]*Pitch{}, polls: map[int64]*Poll{}, quizzes: map[int64]*Quiz{}, names: map[int64]string{}, current: map[ballotKey]ballot{},
 		seen: map[seenKey]seenVote{}, tallies: map[Target]Tally{}, dirty: map[Target]bool{}, audDirty: map[Target]bool{}, committed: map[ballotKey]Answer{},
-		boards: map[int64]*quizBoard{}}
+		boards: map[boardKey]*quizBoard{}}
 }
 
 // Load reads every event from the store, rebuilds tallies from the committed

@@ -341,9 +341,10 @@ type quizBoard struct {
 }
 
 // board returns q's standings, counted again when one of its questions'
-// answers changed. es.mu and es.tmu must be held.
-func (es *eventState) board(q *Quiz) *quizBoard {
-	qs := es.questionsOf(q)
+// answers changed, leaving out the question skip (0: none). es.mu and
+// es.tmu must be held.
+func (es *eventState) board(q *Quiz, skip int64) *quizBoard {
+	qs := slices.DeleteFunc(es.questionsOf(q), func(p *Poll) bool { return p.ID == skip })
 	var gen int64
 	tallies := make([]*quizTally, len(qs))
 	for i, p := range qs {
@@ -352,13 +353,34 @@ func (es *eventState) board(q *Quiz) *quizBoard {
 			gen += tallies[i].gen
 		}
 	}
-	if b := es.boards[q.ID]; b != nil && b.gen == gen && b.questions == len(qs) {
+	key := boardKey{q.ID, skip}
+	if b := es.boards[key]; b != nil && b.gen == gen && b.questions == len(qs) {
 		return b
 	}
 	b := countStandings(qs, tallies, es.names)
 	b.gen, b.questions = gen, len(qs)
-	es.boards[q.ID] = b
+	for k := range es.boards { // keep the whole standings and the latest without a question
+		if k.quiz == q.ID && k.skip != 0 && k.skip != skip {
+			delete(es.boards, k)
+		}
+	}
+	es.boards[key] = b
 	return b
+}
+
+// boardKey names a quiz's standings, with or without one question.
+type boardKey struct{ quiz, skip int64 }
+
+// shownBoard is q's standings as its screens and phones see them: while a
+// question is being answered, those after the questions before it, so
+// that its answers neither tell its right choice before the reveal nor
+// have the standings counted again at every answer. es.mu and es.tmu must
+// be held.
+func (es *eventState) shownBoard(q *Quiz) *quizBoard {
+	if q.Phase == PhaseQuestion {
+		return es.board(q, q.CurrentPollID)
+	}
+	return es.board(q, 0)
 }
 
 // countStandings adds up the points of every answer to the questions qs
@@ -422,7 +444,9 @@ func countStandings(qs []*Poll, tallies []*quizTally, names map[int64]string) *q
 // QuizFrame is a quiz as its room's screens show it: its phase, the
 // question on stage (its number of Count) and, on the leaderboard and the
 // podium, the first places of the standings (Leaders, up to
-// LeaderboardSize players; the moderators always get them).
+// LeaderboardSize players; the moderators always get them). While a
+// question is being answered, Players and Leaders are the standings after
+// the questions before it.
 type QuizFrame struct {
 	Type       string     `json:"type"` // "quiz"
 	ServerTime int64      `json:"server_time"`
@@ -440,7 +464,7 @@ func (e *Engine) publishQuiz(es *eventState, q *Quiz) {
 	f := QuizFrame{Type: "quiz", ServerTime: e.opts.Now().UnixMilli(), Quiz: c, Count: len(c.Questions), Leaders: []Standing{}}
 	f.Number = slices.Index(c.Questions, q.CurrentPollID) + 1
 	es.tmu.Lock()
-	b := es.board(q)
+	b := es.shownBoard(q)
 	es.tmu.Unlock()
 	f.Players = len(b.all)
 	if len(b.all) > 0 {
@@ -487,7 +511,7 @@ func (e *Engine) MyQuizzes(who Voter) map[string]MyStanding {
 		if q.State == QuizPending {
 			continue
 		}
-		b := es.board(q)
+		b := es.shownBoard(q)
 		m := MyStanding{Players: len(b.all), Questions: map[string]int64{}, Name: es.names[who.ParticipantID]}
 		if m.Name == "" {
 			m.Name = AnonymousName(who.ParticipantID)
@@ -495,17 +519,16 @@ func (e *Engine) MyQuizzes(who Voter) map[string]MyStanding {
 		if i, ok := b.index[who.ParticipantID]; ok {
 			s := b.all[i]
 			m.Rank, m.Points, m.Right, m.Answered = s.Rank, s.Points, s.Right, s.Answered
-			if q.Phase == PhaseQuestion { // the open question's points would tell its right choice
-				if cur, ok := b.points[q.CurrentPollID][who.ParticipantID]; ok {
-					m.Points, m.Rank = m.Points-cur, 0 // the rank waits for the reveal
-					if cur > 0 {
-						m.Right--
-					}
+		}
+		if q.Phase == PhaseQuestion { // its answer counts, its points wait for the reveal, and so does the rank
+			if t, ok := es.tallies[Target{KindPoll, q.CurrentPollID}].(*quizTally); ok {
+				if _, answered := t.answers[who.ParticipantID]; answered {
+					m.Answered, m.Rank = m.Answered+1, 0
 				}
 			}
 		}
 		for poll, per := range b.points {
-			if p, ok := per[who.ParticipantID]; ok && !(q.Phase == PhaseQuestion && poll == q.CurrentPollID) {
+			if p, ok := per[who.ParticipantID]; ok {
 				m.Questions[strconv.FormatInt(poll, 10)] = p
 			}
 		}
