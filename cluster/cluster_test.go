@@ -134,6 +134,7 @@ func TestSubmitBuffersWhileDegradedAndRefusesBeyond(t *testing.T) {
 	defer cancel()
 	var reports []string
 	report := func(s string, err error) { reports = append(reports, s) }
+	before := time.Now().UnixMilli()
 	for i := range 2 {
 		st, err := e.Submit(ctx, who, live.Vote{VoteID: fmt.Sprint(i), Target: live.Target{Kind: live.KindPitch, ID: 1}, Answer: "3"}, report)
 		if err != nil || st != "queued" {
@@ -146,6 +147,12 @@ func TestSubmitBuffersWhileDegradedAndRefusesBeyond(t *testing.T) {
 	}
 	if len(e.buffer) != 2 || len(e.votes) != 2 {
 		t.Fatalf("buffer %d, waiting %d: the refused vote was kept", len(e.buffer), len(e.votes))
+	}
+	// A held vote keeps the time the edge received it, which a quiz counts from.
+	for _, v := range e.buffer {
+		if v.Received < before || v.Received > time.Now().UnixMilli() {
+			t.Fatalf("held vote received at %d, not between %d and now", v.Received, before)
+		}
 	}
 	// The core's answer reaches the vote's waiter once, then no more.
 	e.answer(`{"votes":[{"p":1,"v":"0","t":"pitch:1","x":3,"s":"counted"}]}`)
