@@ -365,7 +365,7 @@ function renderAll() {
   if (pitch && !stage.quiz) list.push(['pitch', pitch]);
   if (round && round.ranking_revealed && !stage.quiz) list.push(['ranking', round]);
   if (!openPoll && !stage.quiz) {
-    const shown = stage.polls.filter((p) => p.state === 'closed' && (p.show_results || p.correct_revealed));
+    const shown = stage.polls.filter((p) => p.state === 'closed' && (p.show_results || p.correct_revealed) && !p.quiz_id);
     if (shown.length) list.push(['poll', shown[shown.length - 1]]);
   }
 

@@ -143,7 +143,8 @@ function renderAll() {
   const round = stage.round;
   const openPoll = stage.polls.find((p) => p.state === 'open');
   const pitch = round && round.state === 'running' ? round.pitches.find((p) => p.id === round.current_pitch_id) : null;
-  const shownPolls = stage.polls.filter((p) => p.state === 'closed' && (p.show_results || p.correct_revealed));
+  // A quiz's questions show in the quiz's views only: once it ended they leave the screen.
+  const shownPolls = stage.polls.filter((p) => p.state === 'closed' && (p.show_results || p.correct_revealed) && !p.quiz_id);
   const hl = boardHighlight(store);
   const quiz = stage.quiz; // a running quiz takes the screen
   let next;

@@ -204,6 +204,10 @@ func TestBrowserQuiz(t *testing.T) {
 			t.Errorf("CSV export lacks %q:\n%s", row, csv)
 		}
 	}
+	// Ending the quiz takes it off the screens: the stage is back to the lobby, the phones wait.
+	control.click("#live-quiz-finish")
+	stage.waitFor("the lobby after the quiz", `document.body.dataset.view === 'lobby'`)
+	phones[0].waitFor("waiting after the quiz", `document.querySelector('#waiting') && !document.querySelector('.quiz-card')`)
 	for _, tb := range []*tab{stage, control, phones[0].tab, phones[1].tab, phones[2].tab} {
 		tb.checkConsole()
 	}
