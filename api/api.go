@@ -312,6 +312,9 @@ func (s *Server) Routes() *echo.Echo {
 	mod(http.MethodPatch, "/polls/:id", s.handleUpdatePoll)
 	mod(http.MethodPost, "/polls/:id/actions/:action", s.handlePollAction)
 	mod(http.MethodPost, "/polls/:id/decisions", s.handleDecideAnswers)
+	mod(http.MethodPost, "/events/:code/quizzes", s.handleCreateQuiz)
+	mod(http.MethodPatch, "/quizzes/:id", s.handleUpdateQuiz)
+	mod(http.MethodPost, "/quizzes/:id/actions/:action", s.handleQuizAction)
 	mod(http.MethodGet, "/events/:code/results", s.handleResults)
 	mod(http.MethodGet, "/events/:code/audit", s.handleAudit)
 	mod(http.MethodGet, "/events/:code/feed/items", s.handleFeedItems)
@@ -334,19 +337,21 @@ func (s *Server) Routes() *echo.Echo {
 
 // statusOf maps error codes to HTTP statuses.
 var statusOf = map[string]int{
-	live.EInvalid:      http.StatusBadRequest,
-	live.EBadValue:     http.StatusBadRequest,
-	live.ENotFound:     http.StatusNotFound,
-	live.EConflict:     http.StatusConflict,
-	live.ETransition:   http.StatusConflict,
-	live.EVotingClosed: http.StatusConflict,
-	live.EUnauthorized: http.StatusUnauthorized,
-	live.EForbidden:    http.StatusForbidden,
-	live.ERateLimited:  http.StatusTooManyRequests,
-	live.EBusy:         http.StatusServiceUnavailable,
-	live.EInternal:     http.StatusInternalServerError,
-	ETooLarge:          http.StatusRequestEntityTooLarge,
-	EMethod:            http.StatusMethodNotAllowed,
+	live.EInvalid:         http.StatusBadRequest,
+	live.EBadValue:        http.StatusBadRequest,
+	live.ENotFound:        http.StatusNotFound,
+	live.EConflict:        http.StatusConflict,
+	live.ETransition:      http.StatusConflict,
+	live.EVotingClosed:    http.StatusConflict,
+	live.EAlreadyAnswered: http.StatusConflict,
+	live.ETimeUp:          http.StatusConflict,
+	live.EUnauthorized:    http.StatusUnauthorized,
+	live.EForbidden:       http.StatusForbidden,
+	live.ERateLimited:     http.StatusTooManyRequests,
+	live.EBusy:            http.StatusServiceUnavailable,
+	live.EInternal:        http.StatusInternalServerError,
+	ETooLarge:             http.StatusRequestEntityTooLarge,
+	EMethod:               http.StatusMethodNotAllowed,
 }
 
 // Error codes of the transport layer, beside live's.
@@ -634,14 +639,16 @@ func (s *Server) handleJoin(c echo.Context) error {
 		Jury: claims.Jury, ExpiresAt: claims.Expires, Event: s.publicEventOf(c, m)})
 }
 
-// handleMe returns the participant's identity and current votes.
+// handleMe returns the participant's identity, current votes and standing
+// in each quiz that has started.
 func (s *Server) handleMe(c echo.Context) error {
 	claims, err := s.participant(c)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"participant_id": claims.ParticipantID, "event_id": claims.EventID,
-		"jury": claims.Jury, "display_name": claims.Name, "votes": s.engine.MyVotes(voterOf(claims)), "answers": s.engine.MyAnswers(voterOf(claims))})
+		"jury": claims.Jury, "display_name": claims.Name, "votes": s.engine.MyVotes(voterOf(claims)), "answers": s.engine.MyAnswers(voterOf(claims)),
+		"quizzes": s.engine.MyQuizzes(voterOf(claims))})
 }
 
 // handleUpvoteAnswer records (PUT) or withdraws (DELETE) the participant's
@@ -1033,9 +1040,11 @@ type pollInput struct {
 	// Results is the results visibility mode: reveal (default), live,
 	// answered or closed.
 	Results *string `json:"results"`
-	// Correct lists the right choices (1 for A) of a choices or multiple
-	// question; [] for none. Changing the kind drops it unless it is sent.
+	// Correct lists the right choices (1 for A) of a choices, multiple or
+	// quiz question; [] for none. Changing the kind drops it unless it is sent.
 	Correct *[]int `json:"correct"`
+	// QuizID is the quiz of a quiz question (set at creation; it stays).
+	QuizID *int64 `json:"quiz_id"`
 }
 
 func (in pollInput) apply(p *live.Poll) {
@@ -1055,6 +1064,47 @@ func (in pollInput) apply(p *live.Poll) {
 	set(&p.ShowResults, in.ShowResults)
 	set(&p.Results, in.Results)
 	set(&p.Correct, in.Correct)
+	set(&p.QuizID, in.QuizID)
+}
+
+type quizInput struct {
+	RoomID *int64  `json:"room_id"`
+	Title  *string `json:"title"`
+}
+
+func (in quizInput) apply(q *live.Quiz) {
+	set(&q.RoomID, in.RoomID)
+	set(&q.Title, in.Title)
+}
+
+func (s *Server) handleCreateQuiz(c echo.Context) error {
+	return createWith[live.Quiz, quizInput](c, func(ctx context.Context, a string, q *live.Quiz) (*live.Quiz, error) {
+		return s.engine.CreateQuiz(ctx, a, c.Param("code"), q)
+	})
+}
+
+func (s *Server) handleUpdateQuiz(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	return updateWith[live.Quiz, quizInput](c, nil, func(ctx context.Context, a string, edit func(*live.Quiz) error) (*live.Quiz, error) {
+		return s.engine.UpdateQuiz(ctx, a, id, edit)
+	})
+}
+
+func (s *Server) handleQuizAction(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := decodeAction(c); err != nil {
+		return err
+	}
+	if err := s.engine.QuizAction(c.Request().Context(), actor(c), id, c.Param("action")); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
 func (s *Server) handleCreatePoll(c echo.Context) error {
@@ -1172,7 +1222,8 @@ func (s *Server) handleResults(c echo.Context) error {
 	}
 }
 
-// writeResultsCSV writes one row per pitch (with its rank) and per poll value.
+// writeResultsCSV writes one row per pitch (with its rank), per poll value
+// and per quiz player (with its rank).
 func writeResultsCSV(w http.ResponseWriter, res *live.Results) error {
 	cw := csv.NewWriter(w)
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
@@ -1187,6 +1238,13 @@ func writeResultsCSV(w http.ResponseWriter, res *live.Results) error {
 		for _, row := range p.Rows {
 			_ = cw.Write([]string{"poll", csvSafe(p.Poll.Question), "", csvSafe(row.Item), "", strconv.FormatInt(row.Audience, 10), "",
 				strconv.FormatInt(row.Jury, 10), "", "", ""})
+		}
+	}
+	// A quiz's standings: the points as the score, right answers and their time as the tie-break.
+	for _, q := range res.Quizzes {
+		for _, st := range q.Standings {
+			_ = cw.Write([]string{"quiz", csvSafe(q.Quiz.Title), strconv.Itoa(st.Rank), csvSafe(st.Name), "", strconv.Itoa(st.Answered), "", "", "",
+				strconv.FormatInt(st.Points, 10), fmt.Sprintf("%d right in %.3f s", st.Right, float64(st.TimeMS)/1000)})
 		}
 	}
 	cw.Flush()

@@ -43,7 +43,7 @@ func TestBrokerQueueSupersedesInOrder(t *testing.T) {
 }
 
 func TestVoteEntryRoundTrip(t *testing.T) {
-	v := voteEntry{Node: "edge-a", Participant: 42, Event: 7, Jury: true, VoteID: "abc", Target: "pitch:3", Answer: "5"}
+	v := voteEntry{Node: "edge-a", Participant: 42, Event: 7, Jury: true, VoteID: "abc", Target: "poll:3", Answer: "2", Received: 1764635400123}
 	vals := map[string]any{}
 	for k, x := range v.values() {
 		vals[k] = fmt.Sprint(x) // Redis gives every field back as a string
@@ -52,7 +52,12 @@ func TestVoteEntryRoundTrip(t *testing.T) {
 	if err != nil || got != v {
 		t.Fatalf("got %+v, %v; want %+v", got, err, v)
 	}
-	for _, bad := range []map[string]any{{}, {"n": "a", "p": "x", "e": "1", "v": "id", "x": "1"}, {"n": "", "p": "1", "e": "1", "v": "id", "x": "1"}} {
+	old := map[string]any{"n": "a", "p": "1", "e": "1", "j": "0", "v": "id", "t": "poll:1", "x": "1"} // before the received time
+	if got, err := parseVoteEntry(old); err != nil || got.Received != 0 {
+		t.Errorf("entry without a received time: %+v, %v", got, err)
+	}
+	for _, bad := range []map[string]any{{}, {"n": "a", "p": "x", "e": "1", "v": "id", "x": "1"}, {"n": "", "p": "1", "e": "1", "v": "id", "x": "1"},
+		{"n": "a", "p": "1", "e": "1", "v": "id", "x": "1", "r": "soon"}, {"n": "a", "p": "1", "e": "1", "v": "id", "x": "1", "r": "-5"}} {
 		if _, err := parseVoteEntry(bad); err == nil {
 			t.Errorf("%v: accepted", bad)
 		}
@@ -129,6 +134,7 @@ func TestSubmitBuffersWhileDegradedAndRefusesBeyond(t *testing.T) {
 	defer cancel()
 	var reports []string
 	report := func(s string, err error) { reports = append(reports, s) }
+	before := time.Now().UnixMilli()
 	for i := range 2 {
 		st, err := e.Submit(ctx, who, live.Vote{VoteID: fmt.Sprint(i), Target: live.Target{Kind: live.KindPitch, ID: 1}, Answer: "3"}, report)
 		if err != nil || st != "queued" {
@@ -141,6 +147,12 @@ func TestSubmitBuffersWhileDegradedAndRefusesBeyond(t *testing.T) {
 	}
 	if len(e.buffer) != 2 || len(e.votes) != 2 {
 		t.Fatalf("buffer %d, waiting %d: the refused vote was kept", len(e.buffer), len(e.votes))
+	}
+	// A held vote keeps the time the edge received it, which a quiz counts from.
+	for _, v := range e.buffer {
+		if v.Received < before || v.Received > time.Now().UnixMilli() {
+			t.Fatalf("held vote received at %d, not between %d and now", v.Received, before)
+		}
 	}
 	// The core's answer reaches the vote's waiter once, then no more.
 	e.answer(`{"votes":[{"p":1,"v":"0","t":"pitch:1","x":3,"s":"counted"}]}`)

@@ -370,6 +370,11 @@ type voteEntry struct {
 	VoteID      string
 	Target      string
 	Answer      live.Answer // as the phone sent it ("x": a number was all an answer could be before kinds)
+	// Received is when the edge received the vote, Unix ms in its clock
+	// ("r"; 0 in entries of versions without it): a quiz question's time
+	// limit and points count from it, on the core, against the question's
+	// opening in the core's clock.
+	Received int64
 }
 
 func (v voteEntry) values() map[string]any {
@@ -377,7 +382,7 @@ func (v voteEntry) values() map[string]any {
 	if v.Jury {
 		j = "1"
 	}
-	return map[string]any{"n": v.Node, "p": v.Participant, "e": v.Event, "j": j, "v": v.VoteID, "t": v.Target, "x": string(v.Answer)}
+	return map[string]any{"n": v.Node, "p": v.Participant, "e": v.Event, "j": j, "v": v.VoteID, "t": v.Target, "x": string(v.Answer), "r": v.Received}
 }
 
 func parseVoteEntry(m map[string]any) (voteEntry, error) {
@@ -387,10 +392,22 @@ func parseVoteEntry(m map[string]any) (voteEntry, error) {
 	v.Node, v.VoteID, v.Target, v.Jury, v.Answer = str("n"), str("v"), str("t"), str("j") == "1", live.Answer(str("x"))
 	v.Participant, err1 = strconv.ParseInt(str("p"), 10, 64)
 	v.Event, err2 = strconv.ParseInt(str("e"), 10, 64)
-	if err := errors.Join(err1, err2); err != nil || v.Node == "" || v.VoteID == "" || v.Answer == "" {
+	var err3 error
+	if r := str("r"); r != "" {
+		v.Received, err3 = strconv.ParseInt(r, 10, 64)
+	}
+	if err := errors.Join(err1, err2, err3); err != nil || v.Node == "" || v.VoteID == "" || v.Answer == "" || v.Received < 0 {
 		return v, fmt.Errorf("cluster: malformed vote entry %v", m)
 	}
 	return v, nil
+}
+
+// receivedAt is the time of an entry's "r", zero for none.
+func receivedAt(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
 }
 
 // voteResult is the core's answer about one vote, sent to its edge.
@@ -435,7 +452,7 @@ func (c *Core) votes(ctx context.Context, voter Voter, ms []redis.XMessage) ([]s
 			if err == nil {
 				vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 				r.Status, err = voter.Vote(vctx, live.Voter{ParticipantID: v.Participant, EventID: v.Event, Jury: v.Jury},
-					live.Vote{VoteID: v.VoteID, Target: target, Answer: v.Answer})
+					live.Vote{VoteID: v.VoteID, Target: target, Answer: v.Answer, Received: receivedAt(v.Received)})
 				cancel()
 			}
 			if err != nil && transient(err) {

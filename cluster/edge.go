@@ -356,8 +356,12 @@ func (e *Edge) sweep() {
 // goes to report later; report must not block. With the buffer full, the
 // vote is refused with EBusy and nothing is kept.
 func (e *Edge) Submit(ctx context.Context, who live.Voter, v live.Vote, report func(status string, err error)) (string, error) {
+	received := v.Received
+	if received.IsZero() {
+		received = time.Now()
+	}
 	entry := voteEntry{Node: e.opts.Node, Participant: who.ParticipantID, Event: who.EventID, Jury: who.Jury,
-		VoteID: v.VoteID, Target: v.Target.String(), Answer: v.Answer}
+		VoteID: v.VoteID, Target: v.Target.String(), Answer: v.Answer, Received: received.UnixMilli()}
 	k := voteKey{who.ParticipantID, v.VoteID}
 	e.mu.Lock()
 	w := e.votes[k]

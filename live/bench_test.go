@@ -3,6 +3,7 @@ package live
 import (
 	"strconv"
 	"testing"
+	"time"
 )
 
 // BenchmarkRankPitches ranks a 25-pitch round with audience and jury votes.
@@ -70,6 +71,8 @@ var benchKinds = []struct {
 		[]Answer{`"Ship small, ship often"`, `"Talk to your users before you build"`, `"Les démos en direct, c’est risqué mais ça marche"`, `"Measure what matters"`}},
 	{"ranking", Question{Kind: PollRanking, Choices: []string{"A", "B", "C", "D", "E", "F", "G", "H"}},
 		[]Answer{"[1,2,3,4,5,6,7,8]", "[8,7,6,5,4,3,2,1]", "[2,4,6,8,1,3,5,7]", "[5,1,7,3,8,2,6,4]"}},
+	{"quiz", Question{Kind: PollQuiz, Choices: []string{"A", "B", "C", "D"}, Settings: []byte(`{"time_limit_s":10}`), Correct: []int{2}},
+		[]Answer{"1", "2", "3", "4"}},
 }
 
 // BenchmarkKindTallyMove moves one participant's answer to another, as the
@@ -133,5 +136,74 @@ func BenchmarkWordCloudFrameAfterChange(b *testing.B) {
 		t.Move(k.answers[i%len(k.answers)], Vote{ParticipantID: 1, VoteID: strconv.Itoa(i), Answer: k.answers[(i+1)%len(k.answers)]})
 		t.Frame(Target{KindPoll, 3}, FrameView{Show: true}, 1795439664790)
 		i++
+	}
+}
+
+// quizBench is a quiz of questions, each answered by players players at
+// spread times, half of them right.
+func quizBench(questions, players int) ([]*Poll, []*quizTally, map[int64]string) {
+	qs := make([]*Poll, questions)
+	tallies := make([]*quizTally, questions)
+	names := map[int64]string{}
+	for i := range qs {
+		qs[i] = &Poll{ID: int64(i + 1), Kind: PollQuiz, QuizID: 1, Position: i + 1, Choices: []string{"A", "B", "C", "D"},
+			Settings: []byte(`{"time_limit_s":10}`), Correct: []int{2}, OpenedAtMS: 1795439600000 + int64(i)*60000}
+		t := newTally(qs[i].Definition()).(*quizTally)
+		for p := range players {
+			at := time.UnixMilli(qs[i].OpenedAtMS + int64((p*7919+i*104729)%10000))
+			t.Move("", Vote{ParticipantID: int64(p + 1), Answer: Answer(strconv.Itoa(1 + (p+i)%4)), At: at})
+		}
+		tallies[i] = t
+	}
+	for p := range players {
+		if p%3 != 0 { // a third of the players are anonymous
+			names[int64(p+1)] = "Player " + strconv.Itoa(p)
+		}
+	}
+	return qs, tallies, names
+}
+
+// BenchmarkQuizStandings counts a quiz's standings from scratch: 10
+// questions answered by 10,000 players each. It runs when a question's
+// answers changed since the standings were last asked for (the cache then
+// serves every GET /api/me of the phones).
+func BenchmarkQuizStandings(b *testing.B) {
+	qs, tallies, names := quizBench(10, 10000)
+	b.ReportAllocs()
+	for b.Loop() {
+		countStandings(qs, tallies, names)
+	}
+}
+
+// BenchmarkQuizAnswerMove is the committer's callback for one quiz answer
+// into a tally that holds 10,000 answers: counts and the answer's time.
+func BenchmarkQuizAnswerMove(b *testing.B) {
+	qs, tallies, _ := quizBench(1, 10000)
+	t := tallies[0]
+	at := time.UnixMilli(qs[0].OpenedAtMS + 4300)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		p := int64(20000 + i%100000)
+		if i >= 100000 { // the same participants again: withdraw first, as a reset would
+			t.Move("2", Vote{ParticipantID: p})
+		}
+		t.Move("", Vote{ParticipantID: p, Answer: "2", At: at})
+		i++
+	}
+}
+
+// BenchmarkQuizFrame encodes a quiz frame with its ten leaders, as
+// published on a phase change to the room, stage and control topics (once
+// each, then shared by every subscriber).
+func BenchmarkQuizFrame(b *testing.B) {
+	qs, tallies, names := quizBench(10, 10000)
+	board := countStandings(qs, tallies, names)
+	q := Quiz{ID: 1, EventID: 1, RoomID: 1, Title: "Pub quiz", State: QuizRunning, Phase: PhaseLeaderboard, CurrentPollID: 10,
+		Questions: []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}}
+	b.ReportAllocs()
+	for b.Loop() {
+		mustJSON(QuizFrame{Type: "quiz", ServerTime: 1795439664790, Quiz: q, Number: 10, Count: 10, Players: len(board.all),
+			Leaders: board.all[:LeaderboardSize]})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -385,10 +386,15 @@ func (e *Engine) CreatePoll(ctx context.Context, actor, code string, p *Poll) (*
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
+	if p.Kind == PollQuiz {
+		if err := es.addQuestion(p); err != nil {
+			return nil, err
+		}
+	}
 	if es.rooms[p.RoomID] == nil {
 		return nil, &Error{Code: EInvalid, Field: "room_id", Message: "No such room in this event."}
 	}
-	p.ID, p.EventID = 0, es.ev.ID
+	p.ID, p.EventID, p.OpenedAtMS = 0, es.ev.ID, 0
 	if err := e.store.SavePoll(ctx, p); err != nil {
 		return nil, err
 	}
@@ -400,6 +406,9 @@ func (e *Engine) CreatePoll(ctx context.Context, actor, code string, p *Poll) (*
 	e.setOwner(t.String(), es)
 	e.audit(ctx, es, actor, "create_poll", t.String(), p.Question)
 	e.publishModel(es)
+	if q := es.quizzes[p.QuizID]; q != nil {
+		e.publishQuiz(es, q)
+	}
 	c := *p
 	return &c, nil
 }
@@ -409,6 +418,13 @@ func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit fu
 	return update(ctx, e, actor, Target{KindPoll, id}.String(), func(es *eventState) *Poll { return es.polls[id] }, edit,
 		func(es *eventState, old, c *Poll) error {
 			c.ID, c.EventID, c.State, c.ShowResults, c.CorrectRevealed = old.ID, old.EventID, old.State, old.ShowResults, old.CorrectRevealed
+			c.OpenedAtMS = old.OpenedAtMS
+			if c.QuizID != old.QuizID || (old.QuizID != 0 && c.RoomID != old.RoomID) {
+				return Errorf(ETransition, "A quiz question stays in its quiz and its quiz's room; a poll cannot join a quiz.")
+			}
+			if c.QuizID != 0 && c.Position != old.Position && es.quizzes[c.QuizID].State != QuizPending {
+				return Errorf(ETransition, "The order of a quiz's questions can only change before it starts.")
+			}
 			if err := c.Validate(); err != nil {
 				return err
 			}
@@ -716,6 +732,9 @@ func (e *Engine) PollAction(ctx context.Context, actor string, id int64, action 
 		p := es.polls[id]
 		ch := es.newChange()
 		pc := ch.poll(p)
+		if p.QuizID != 0 && (action == PollOpenAction || action == PollCloseAction) {
+			return false, Errorf(ETransition, "A quiz question opens and closes with its quiz's start, next and reveal.")
+		}
 		switch action {
 		case PollOpenAction:
 			for _, o := range es.polls {
@@ -729,7 +748,7 @@ func (e *Engine) PollAction(ctx context.Context, actor string, id int64, action 
 			if show, keep := pc.showsOnOpen(); !keep {
 				pc.ShowResults = show
 			}
-			pc.CorrectRevealed = false
+			pc.CorrectRevealed, pc.OpenedAtMS = false, e.opts.Now().UnixMilli()
 		case PollCloseAction:
 			if err := pc.transition(PollClosed); err != nil {
 				return false, err
@@ -894,10 +913,12 @@ type change struct {
 	rooms   map[*Room]*Room
 	pitches map[*Pitch]*Pitch
 	polls   map[*Poll]*Poll
+	quizzes map[*Quiz]*Quiz
 }
 
 func (es *eventState) newChange() *change {
-	return &change{es: es, rounds: map[*Round]*Round{}, rooms: map[*Room]*Room{}, pitches: map[*Pitch]*Pitch{}, polls: map[*Poll]*Poll{}}
+	return &change{es: es, rounds: map[*Round]*Round{}, rooms: map[*Room]*Room{}, pitches: map[*Pitch]*Pitch{}, polls: map[*Poll]*Poll{},
+		quizzes: map[*Quiz]*Quiz{}}
 }
 
 func copyOf[T any](m map[*T]*T, orig *T) *T {
@@ -913,6 +934,7 @@ func (ch *change) round(r *Round) *Round { return copyOf(ch.rounds, r) }
 func (ch *change) room(r *Room) *Room    { return copyOf(ch.rooms, r) }
 func (ch *change) pitch(p *Pitch) *Pitch { return copyOf(ch.pitches, p) }
 func (ch *change) poll(p *Poll) *Poll    { return copyOf(ch.polls, p) }
+func (ch *change) quiz(q *Quiz) *Quiz    { return copyOf(ch.quizzes, q) }
 
 // goTo puts p on stage as r's current pitch, closing the voting of the pitch
 // it replaces (or sending it back to pending if it never opened) and pausing
@@ -974,6 +996,9 @@ func (e *Engine) commit(ctx context.Context, es *eventState, ch *change, actor, 
 	for _, c := range ch.polls {
 		st.Polls = append(st.Polls, c)
 	}
+	for _, c := range ch.quizzes {
+		st.Quizzes = append(st.Quizzes, c)
+	}
 	if err := e.store.SaveState(ctx, st); err != nil {
 		return err
 	}
@@ -990,6 +1015,9 @@ func (e *Engine) commit(ctx context.Context, es *eventState, ch *change, actor, 
 	for o, c := range ch.polls {
 		*o = *c
 	}
+	for o, c := range ch.quizzes {
+		*o = *c
+	}
 	e.publishAll(es)
 	return nil
 }
@@ -1003,9 +1031,10 @@ func (e *Engine) audit(ctx context.Context, es *eventState, actor, action, targe
 
 // Results is an event's results, for export.
 type Results struct {
-	Event  Event          `json:"event"`
-	Rounds []RoundResults `json:"rounds"`
-	Polls  []PollResults  `json:"polls"`
+	Event   Event          `json:"event"`
+	Rounds  []RoundResults `json:"rounds"`
+	Polls   []PollResults  `json:"polls"`
+	Quizzes []QuizResults  `json:"quizzes"`
 }
 
 // RoundResults is one round's ranking.
@@ -1056,7 +1085,7 @@ func (e *Engine) Results(ctx context.Context, code string) (*Results, error) {
 	es.mu.Lock()
 	defer es.mu.Unlock()
 	m := es.model()
-	res := &Results{Event: m.Event, Rounds: []RoundResults{}, Polls: []PollResults{}}
+	res := &Results{Event: m.Event, Rounds: []RoundResults{}, Polls: []PollResults{}, Quizzes: []QuizResults{}}
 	for _, r := range m.Rounds {
 		es.tmu.Lock()
 		rank := RankPitches(r.Pitches, es.scores(&r), es.ev.JuryWeight)
@@ -1069,6 +1098,15 @@ func (e *Engine) Results(ctx context.Context, code string) (*Results, error) {
 		pr := PollResults{Poll: p, Results: t.Results(), Rows: t.Rows(p.Definition())}
 		es.tmu.Unlock()
 		res.Polls = append(res.Polls, pr)
+	}
+	for _, q := range m.Quizzes {
+		es.tmu.Lock()
+		all := slices.Clone(es.board(es.quizzes[q.ID], 0).all)
+		es.tmu.Unlock()
+		if all == nil {
+			all = []Standing{}
+		}
+		res.Quizzes = append(res.Quizzes, QuizResults{Quiz: q, Standings: all})
 	}
 	sort.Slice(res.Rounds, func(i, j int) bool { return res.Rounds[i].Round.ID < res.Rounds[j].Round.ID })
 	return res, nil

@@ -25,6 +25,7 @@ type Store interface {
 	SavePitch(ctx context.Context, p *Pitch) error
 	DeletePitch(ctx context.Context, id int64) error
 	SavePoll(ctx context.Context, p *Poll) error
+	SaveQuiz(ctx context.Context, q *Quiz) error
 	// SaveState saves the rows an action changed and its audit entry in one
 	// transaction: all of them or none.
 	SaveState(ctx context.Context, st StateChange) error
@@ -52,6 +53,7 @@ type StateChange struct {
 	Rounds  []*Round
 	Pitches []*Pitch
 	Polls   []*Poll
+	Quizzes []*Quiz
 	Audit   *AuditEntry
 }
 
@@ -71,8 +73,12 @@ type Dataset struct {
 	Rounds  []*Round
 	Pitches []*Pitch
 	Polls   []*Poll
-	Votes   []Vote     // current votes, one per participant and target
-	Ledger  []VoteMark // every vote id ever committed
+	Quizzes []*Quiz
+	// Names are the participants that have a display name (ID, EventID and
+	// DisplayName set): a quiz's leaderboard shows them.
+	Names  []Participant
+	Votes  []Vote     // current votes, one per participant and target
+	Ledger []VoteMark // every vote id ever committed
 	// Decisions are the moderators' decisions on answers, oldest first.
 	Decisions []Decision
 	// Upvotes are the audience's upvotes of answers.
@@ -187,6 +193,8 @@ type eventState struct {
 	rounds  map[int64]*Round
 	pitches map[int64]*Pitch
 	polls   map[int64]*Poll
+	quizzes map[int64]*Quiz
+	names   map[int64]string // participants' display names, the named ones only
 	current map[ballotKey]ballot
 	seen    map[seenKey]seenVote
 
@@ -203,6 +211,7 @@ type eventState struct {
 	// answer a newly committed vote replaces in the tally, which is not the
 	// one current at submission when an earlier batch failed.
 	committed map[ballotKey]Answer
+	boards    map[boardKey]*quizBoard // a quiz's standings as last counted
 }
 
 // NewEngine returns an engine over store publishing to pub. Call Load, then Run.
@@ -225,8 +234,9 @@ func NewEngine(store Store, pub Publisher, opts EngineOptions) *Engine {
 
 func newEventState(ev *Event) *eventState {
 	return &eventState{ev: ev, rooms: map[int64]*Room{}, rounds: map[int64]*Round{},
-		pitches: map[int64]*Pitch{}, polls: map[int64]*Poll{}, current: map[ballotKey]ballot{},
-		seen: map[seenKey]seenVote{}, tallies: map[Target]Tally{}, dirty: map[Target]bool{}, audDirty: map[Target]bool{}, committed: map[ballotKey]Answer{}}
+		pitches: map[int64]*Pitch{}, polls: map[int64]*Poll{}, quizzes: map[int64]*Quiz{}, names: map[int64]string{}, current: map[ballotKey]ballot{},
+		seen: map[seenKey]seenVote{}, tallies: map[Target]Tally{}, dirty: map[Target]bool{}, audDirty: map[Target]bool{}, committed: map[ballotKey]Answer{},
+		boards: map[boardKey]*quizBoard{}}
 }
 
 // Load reads every event from the store, rebuilds tallies from the committed
@@ -259,6 +269,16 @@ func (e *Engine) Load(ctx context.Context) error {
 		r.Pitches = append(r.Pitches, p)
 		e.owner[Target{KindPitch, p.ID}.String()] = es
 		es.tallies[Target{KindPitch, p.ID}] = newTally(r.Definition())
+	}
+	for _, q := range ds.Quizzes {
+		es := e.byID[q.EventID]
+		es.quizzes[q.ID] = q
+		e.owner[quizKey(q.ID)] = es
+	}
+	for _, p := range ds.Names {
+		if es := e.byID[p.EventID]; es != nil {
+			es.names[p.ID] = p.DisplayName
+		}
 	}
 	for _, p := range ds.Polls {
 		if _, err := kindOf(p.Kind); err != nil {
@@ -494,6 +514,9 @@ func (e *Engine) VoteCounts(eventID int64) (accepted int64, rejected map[string]
 // submitVote returns an empty status with the original's wait for a replayed vote id.
 func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (string, *voteWait, error) {
 	v.ParticipantID, v.EventID, v.Jury, v.At = who.ParticipantID, who.EventID, who.Jury, e.opts.Now()
+	if !v.Received.IsZero() && v.Received.Before(v.At) {
+		v.At = v.Received // an edge received it then: the time a quiz counts
+	}
 	if err := v.ValidateShape(); err != nil {
 		return "", nil, err
 	}
@@ -517,6 +540,9 @@ func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (string, *voteWai
 	}
 	key := ballotKey{v.ParticipantID, v.Target}
 	prev, had := es.current[key]
+	if err := es.inTime(v, q, had); err != nil {
+		return "", nil, err
+	}
 	status := VoteCounted
 	if had {
 		status = VoteChanged
@@ -554,6 +580,25 @@ func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (string, *voteWai
 	es.current[key] = ballot{v.VoteID, v.Answer}
 	es.seen[sk] = seenVote{v.Target, v.Answer, w}
 	return status, w, nil
+}
+
+// inTime applies the rules of a TimedKind's question q to v: the first
+// answer is final (EAlreadyAnswered when had, a counted answer, is set),
+// and it counts only within the time limit from the opening (ETimeUp).
+func (es *eventState) inTime(v Vote, q Question, had bool) error {
+	k, _ := kindOf(q.Kind)
+	tk, ok := k.(TimedKind)
+	if !ok {
+		return nil
+	}
+	if had {
+		return &Error{Code: EAlreadyAnswered, Field: "target", Message: "You have already answered this question: the first answer is final."}
+	}
+	opened := es.polls[v.Target.ID].OpenedAtMS
+	if limit := tk.TimeLimit(q); v.At.UnixMilli()-opened > limit.Milliseconds() {
+		return &Error{Code: ETimeUp, Field: "target", Message: fmt.Sprintf("Time is up: answers count within %d seconds.", int(limit.Seconds()))}
+	}
+	return nil
 }
 
 // accepting returns what t asks, or EVotingClosed when it takes no answers now.
@@ -726,7 +771,14 @@ func (e *Engine) Join(ctx context.Context, code, displayName, juryCode string) (
 	}
 	p := &Participant{ID: randomID(), EventID: ev.ID, DisplayName: who.DisplayName, Jury: jury, CreatedAt: e.opts.Now().UTC()}
 	done := make(chan error, 1)
-	if err := e.store.Enqueue(WriteOp{Participant: p, Done: func(err error) { done <- err }}); err != nil {
+	if err := e.store.Enqueue(WriteOp{Participant: p, Done: func(err error) {
+		if err == nil && p.DisplayName != "" {
+			es.mu.Lock()
+			es.names[p.ID] = p.DisplayName
+			es.mu.Unlock()
+		}
+		done <- err
+	}}); err != nil {
 		return nil, nil, err
 	}
 	select {
@@ -820,6 +872,7 @@ type Model struct {
 	Rooms    []Room  `json:"rooms"`
 	Rounds   []Round `json:"rounds"`
 	Polls    []Poll  `json:"polls"`
+	Quizzes  []Quiz  `json:"quizzes"`
 }
 
 // Model returns the event's structure, or ENotFound.
@@ -846,7 +899,7 @@ func (e *Engine) ModelByID(id int64) (*Model, error) {
 }
 
 func (es *eventState) model() *Model {
-	m := &Model{Event: *es.ev, JuryCode: es.ev.JuryCode, Rooms: []Room{}, Rounds: []Round{}, Polls: []Poll{}}
+	m := &Model{Event: *es.ev, JuryCode: es.ev.JuryCode, Rooms: []Room{}, Rounds: []Round{}, Polls: []Poll{}, Quizzes: []Quiz{}}
 	for _, r := range es.rooms {
 		m.Rooms = append(m.Rooms, *r)
 	}
@@ -856,6 +909,10 @@ func (es *eventState) model() *Model {
 	for _, p := range es.polls {
 		m.Polls = append(m.Polls, *p)
 	}
+	for _, q := range es.quizzes {
+		m.Quizzes = append(m.Quizzes, es.quizCopy(q))
+	}
+	sort.Slice(m.Quizzes, func(i, j int) bool { return m.Quizzes[i].ID < m.Quizzes[j].ID })
 	sort.Slice(m.Rooms, func(i, j int) bool { return m.Rooms[i].ID < m.Rooms[j].ID })
 	sort.Slice(m.Rounds, func(i, j int) bool { return m.Rounds[i].ID < m.Rounds[j].ID })
 	sort.Slice(m.Polls, func(i, j int) bool { return m.Polls[i].ID < m.Polls[j].ID })
@@ -883,6 +940,9 @@ func (e *Engine) publishAll(es *eventState) {
 	for _, r := range es.rounds {
 		e.publishRanking(es, r)
 	}
+	for _, q := range es.quizzes {
+		e.publishQuiz(es, q)
+	}
 }
 
 func (e *Engine) publishModel(es *eventState) {
@@ -894,8 +954,9 @@ func (e *Engine) publishModel(es *eventState) {
 }
 
 // StageState is what a room's screens show: the event's public face, the
-// active round with its pitches, and the polls that are open or closed
-// (without their correct answer until it is revealed).
+// active round with its pitches, the polls that are open or closed
+// (without their correct answer until it is revealed), and the room's
+// running quiz, which takes the screens while it runs.
 type StageState struct {
 	Type       string `json:"type"`
 	ServerTime int64  `json:"server_time"`
@@ -903,6 +964,7 @@ type StageState struct {
 	Room       Room   `json:"room"`
 	Round      *Round `json:"round"`
 	Polls      []Poll `json:"polls"`
+	Quiz       *Quiz  `json:"quiz"`
 }
 
 func (e *Engine) publishStage(es *eventState, room *Room) {
@@ -919,6 +981,12 @@ func (e *Engine) publishStage(es *eventState, room *Room) {
 	sort.Slice(s.Polls, func(i, j int) bool {
 		return s.Polls[i].Position < s.Polls[j].Position || (s.Polls[i].Position == s.Polls[j].Position && s.Polls[i].ID < s.Polls[j].ID)
 	})
+	for _, q := range es.quizzes {
+		if q.RoomID == room.ID && q.State == QuizRunning {
+			c := es.quizCopy(q)
+			s.Quiz = &c
+		}
+	}
 	b := mustJSON(s)
 	e.pub.Publish(RoomTopic(room.ID), "stage", b)
 	e.pub.Publish(StageTopic(room.ID), "stage", b)

@@ -16,11 +16,15 @@ const (
 	ETransition   = "invalid_transition" // the state machine does not allow this action now
 	EVotingClosed = "voting_closed"      // the target does not accept votes now
 	EBadValue     = "bad_value"          // the vote value is outside the target's scale or choices
-	EUnauthorized = "unauthorized"       // missing, forged or expired credentials
-	EForbidden    = "forbidden"          // authenticated, but not allowed to do this
-	ERateLimited  = "rate_limited"       // too many requests; retry later
-	EBusy         = "busy"               // the server is saturated or shutting down; retry later
-	EInternal     = "internal"           // anything else; details are logged, not shown
+	// EAlreadyAnswered refuses a second answer to a question whose first
+	// answer is final (a quiz question).
+	EAlreadyAnswered = "already_answered"
+	ETimeUp          = "time_up"      // the answer came after the question's time limit
+	EUnauthorized    = "unauthorized" // missing, forged or expired credentials
+	EForbidden       = "forbidden"    // authenticated, but not allowed to do this
+	ERateLimited     = "rate_limited" // too many requests; retry later
+	EBusy            = "busy"         // the server is saturated or shutting down; retry later
+	EInternal        = "internal"     // anything else; details are logged, not shown
 )
 
 // Error is the application's one error type: a machine code and a human

@@ -39,6 +39,7 @@ var questionKinds = map[string]QuestionKind{
 	PollWordCloud: wordCloudKind{},
 	PollOpenText:  openTextKind{},
 	PollRanking:   rankingKind{},
+	PollQuiz:      quizKind{},
 }
 
 // kindOf returns the kind named name.
@@ -67,14 +68,17 @@ type Question struct {
 	Choices  []string        // the labels shown next to A, B, …
 	ScaleMax int             // scale: values from 1 to ScaleMax
 	Settings json.RawMessage // the kind's own settings, a JSON object (nil: none)
+	Correct  []int           // the right choices (1 for A) of a question that has them, sorted
 }
 
 // sameAnswers reports whether answers to q stay valid for r: the same kind,
 // as many options (choices or scale values) and the same settings (any
 // settings, for a kind whose settings only change how answers show); the
 // labels may change.
+// A quiz question's right choices count too: its points depend on them.
 func (q Question) sameAnswers(r Question) bool {
-	if q.Kind != r.Kind || max(len(q.Choices), q.ScaleMax) != max(len(r.Choices), r.ScaleMax) {
+	if q.Kind != r.Kind || max(len(q.Choices), q.ScaleMax) != max(len(r.Choices), r.ScaleMax) ||
+		(q.Kind == PollQuiz && !slices.Equal(q.Correct, r.Correct)) {
 		return false
 	}
 	_, shows := questionKinds[q.Kind].(showSettingsKind)

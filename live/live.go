@@ -322,13 +322,20 @@ type Poll struct {
 	// ResultsAnswered or ResultsClosed.
 	Results  string `json:"results"`
 	Position int    `json:"position"`
-	// Correct lists the numbers (1 for A) of the right choices of a choices
-	// or multiple question, sorted; empty: the question has no right
+	// Correct lists the numbers (1 for A) of the right choices of a choices,
+	// multiple or quiz question, sorted (a quiz question has at least one); empty: the question has no right
 	// answer. Public frames carry it only while CorrectRevealed is set.
 	Correct []int `json:"correct,omitempty"`
 	// CorrectRevealed is set by the reveal_correct action (a closed poll
 	// only) and cleared by hide_correct and by reopening the poll.
 	CorrectRevealed bool `json:"correct_revealed"`
+	// QuizID is the quiz a PollQuiz question belongs to (0 for the other
+	// kinds); Position orders the questions of a quiz.
+	QuizID int64 `json:"quiz_id,omitempty"`
+	// OpenedAtMS is the server time (Unix ms) the poll's voting last
+	// opened, 0 if it never did: a quiz question's time limit and its
+	// answers' points count from it.
+	OpenedAtMS int64 `json:"opened_at_ms,omitempty"`
 }
 
 // Results visibility modes of a poll: when its results turn public by
@@ -384,8 +391,14 @@ func (p *Poll) Validate() error {
 		return err
 	}
 	p.Choices, p.ScaleMax, p.Settings = q.Choices, q.ScaleMax, q.Settings
+	if (p.Kind == PollQuiz) != (p.QuizID != 0) {
+		return FieldErrorf("quiz_id", "A quiz question belongs to a quiz (quiz_id), and only a quiz question does.")
+	}
 	if p.Results == "" {
 		p.Results = ResultsReveal
+		if p.Kind == PollQuiz {
+			p.Results = ResultsClosed // the distribution shows at the reveal, not during the countdown
+		}
 	}
 	if !ValidResults(p.Results) {
 		return FieldErrorf("results", "Results must be live, answered, closed or reveal.")
@@ -399,10 +412,13 @@ func (p *Poll) Validate() error {
 func (p *Poll) validCorrect() error {
 	if len(p.Correct) == 0 {
 		p.Correct = nil
+		if p.Kind == PollQuiz {
+			return FieldErrorf("correct", "A quiz question has one or more right choices.")
+		}
 		return nil
 	}
-	if p.Kind != PollChoices && p.Kind != PollMultiple {
-		return FieldErrorf("correct", "Only choices and multiple questions have a correct answer.")
+	if p.Kind != PollChoices && p.Kind != PollMultiple && p.Kind != PollQuiz {
+		return FieldErrorf("correct", "Only choices, multiple and quiz questions have a correct answer.")
 	}
 	c := slices.Clone(p.Correct)
 	slices.Sort(c)
@@ -422,7 +438,7 @@ func (p *Poll) validCorrect() error {
 
 // Definition returns what p asks, as its kind reads it.
 func (p *Poll) Definition() Question {
-	return Question{Kind: p.Kind, Choices: p.Choices, ScaleMax: p.ScaleMax, Settings: p.Settings}
+	return Question{Kind: p.Kind, Choices: p.Choices, ScaleMax: p.ScaleMax, Settings: p.Settings, Correct: p.Correct}
 }
 
 func (p *Poll) transition(to string) error {
@@ -492,6 +508,12 @@ type Vote struct {
 	Answer        Answer
 	Jury          bool
 	At            time.Time
+	// Received is when a server of Ovation first received the vote: in a
+	// cluster, the edge's clock, carried in the vote stream; zero on a
+	// single node, where the engine's clock at submission is the time. The
+	// engine sets At from it (never later than its own now), and a quiz
+	// question counts its time limit and points from At.
+	Received time.Time
 }
 
 // ValidateShape checks what can be checked without the target's state.

@@ -275,7 +275,7 @@ func TestPollValidate(t *testing.T) {
 	}{
 		{"missing_question_is_rejected", "question", live.Poll{Kind: live.PollScale, ScaleMax: 5}},
 		{"long_question_is_rejected", "question", live.Poll{Question: strings.Repeat("q", 201), Kind: live.PollScale, ScaleMax: 5}},
-		{"unknown_kind_is_rejected", "kind", live.Poll{Question: "Q", Kind: "quiz"}},
+		{"unknown_kind_is_rejected", "kind", live.Poll{Question: "Q", Kind: "trivia"}},
 		{"empty_kind_is_rejected", "kind", live.Poll{Question: "Q"}},
 		{"one_choice_is_rejected", "choices", live.Poll{Question: "Q", Kind: live.PollChoices, Choices: []string{"A"}}},
 		{"seven_choices_are_rejected", "choices", live.Poll{Question: "Q", Kind: live.PollChoices, Choices: []string{"1", "2", "3", "4", "5", "6", "7"}}},

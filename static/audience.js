@@ -16,6 +16,7 @@ import {
   markCorrect, answeredRight, letter,
 } from '/static/ovation.js';
 import { kindOf, pitchQuestion } from '/static/kinds/index.js';
+import * as quizKind from '/static/kinds/quiz.js';
 
 const code = decodeURIComponent(location.pathname.split('/')[2] || '').trim().toUpperCase();
 const TOKEN_KEY = `ovation.token.${code}`;
@@ -30,7 +31,8 @@ const boardsBox = $('boards');
 const meetBox = $('meet');
 
 let event = null; // the public event, from join
-let me = { name: '', jury: false };
+let me = { name: '', jury: false, id: 0 };
+let token = ''; // the participant token, for GET /api/me (a quiz standing)
 let roomId = 0;
 let live = null;
 let votes = null;
@@ -161,7 +163,8 @@ function showWelcome(ev) {
 
 function start(res) {
   event = res.event;
-  me = { name: res.display_name, jury: res.jury };
+  me = { name: res.display_name, jury: res.jury, id: res.participant_id };
+  token = res.token;
   brand(event);
   const saved = Number(localStorage.getItem(ROOM_KEY));
   if (event.rooms.length === 1) roomId = event.rooms[0].id;
@@ -200,7 +203,8 @@ function chooseRoom(id) {
 // identityChanged follows a new participant token (a jury code entered
 // later makes a new, jury participant): its votes are its own.
 function identityChanged(res) {
-  me = { name: res.display_name, jury: res.jury };
+  me = { name: res.display_name, jury: res.jury, id: res.participant_id };
+  token = res.token;
   editing = false;
   votes.confirmed.clear();
   votes.resets.clear();
@@ -353,14 +357,15 @@ function renderAll() {
   brand(stage.event);
 
   const list = [];
-  const openPoll = stage.polls.find((p) => p.state === 'open');
+  if (stage.quiz) list.push(['quiz', stage.quiz]); // a running quiz takes the phone
+  const openPoll = stage.quiz ? null : stage.polls.find((p) => p.state === 'open');
   const round = stage.round;
   const pitch = round && round.state === 'running' ? round.pitches.find((p) => p.id === round.current_pitch_id) : null;
   if (openPoll) list.push(['poll', openPoll]);
-  if (pitch) list.push(['pitch', pitch]);
-  if (round && round.ranking_revealed) list.push(['ranking', round]);
-  if (!openPoll) {
-    const shown = stage.polls.filter((p) => p.state === 'closed' && (p.show_results || p.correct_revealed));
+  if (pitch && !stage.quiz) list.push(['pitch', pitch]);
+  if (round && round.ranking_revealed && !stage.quiz) list.push(['ranking', round]);
+  if (!openPoll && !stage.quiz) {
+    const shown = stage.polls.filter((p) => p.state === 'closed' && (p.show_results || p.correct_revealed) && !p.quiz_id);
     if (shown.length) list.push(['poll', shown[shown.length - 1]]);
   }
 
@@ -368,10 +373,10 @@ function renderAll() {
   const fresh = [];
   for (const [kind, obj] of list) {
     const key = kind === 'poll' ? `poll:${obj.id}:${obj.kind}:${JSON.stringify(kindOf(obj).definition(obj))}`
-      : kind === 'pitch' ? `pitch:${obj.id}:${round.scale}` : `ranking:${obj.id}`;
+      : kind === 'pitch' ? `pitch:${obj.id}:${round.scale}` : kind === 'quiz' ? `quiz:${obj.id}:${obj.current_poll_id}` : `ranking:${obj.id}`;
     let card = cards.get(key);
     if (!card) {
-      card = kind === 'poll' ? pollCard(obj.id) : kind === 'pitch' ? pitchCard(obj.id) : rankingCard(obj.id);
+      card = kind === 'poll' ? pollCard(obj.id) : kind === 'pitch' ? pitchCard(obj.id) : kind === 'quiz' ? quizCard(obj.id, obj.current_poll_id) : rankingCard(obj.id);
       cards.set(key, card);
     }
     card.update(stage, store);
@@ -379,7 +384,7 @@ function renderAll() {
     const id = `${kind}:${obj.id}`;
     if (!cueKnown.has(id)) {
       cueKnown.add(id);
-      if (cueReady) fresh.push([card.el, kind === 'poll' ? obj.question : kind === 'pitch' ? obj.team : t('ranking')]);
+      if (cueReady) fresh.push([card.el, kind === 'poll' ? obj.question : kind === 'pitch' ? obj.team : kind === 'quiz' ? obj.title : t('ranking')]);
     }
   }
   for (const [key, card] of cards) if (!wanted.includes(card.el)) cards.delete(key);
@@ -847,7 +852,8 @@ function statusLine(s, accepting, label) {
     case 'received': return [t('st_received'), 'st-sending', 'clock'];
     case 'queued': return [t('st_queued'), 'st-offline', 'clock'];
     case 'offline': return [t('st_offline'), 'st-offline', 'wifioff'];
-    case 'error': return [s.code === 'voting_closed' ? t('st_closed') : t('st_error', { m: s.message }), 'st-error', 'x'];
+    case 'error': return [s.code === 'voting_closed' ? t('st_closed') : ['time_up', 'already_answered'].includes(s.code) ? t(`st_${s.code}`)
+      : t('st_error', { m: s.message }), 'st-error', 'x'];
     case 'reset': return [t('st_reset'), 'st-reset', 'reset'];
     case 'counted': case 'changed':
       return accepting ? [t('st_' + s.status), 'st-' + s.status, 'check'] : [t('your_vote', { v: label(s.value) }), 'st-final', 'check'];
@@ -1013,6 +1019,121 @@ function pollCard(pollId) {
         verdict.dataset.right = String(right);
         verdict.replaceChildren(icon(right ? 'check' : 'x'),
           h('span', { text: right ? t('verdict_right') : answered ? t('verdict_wrong', { a: answer }) : t('verdict_answer', { a: answer }) }));
+      }
+    },
+  };
+}
+
+// quizCard is a running quiz on the phone, one card per question: the
+// choices with the countdown while the question is open (one tap, final),
+// then whether the answer was right and the points it earned, the
+// distribution, and this phone's own rank and points on the leaderboard and
+// the podium (from GET /api/me, asked a moment after each phase after the
+// question begins, spread over a second and a half so that a room does not
+// ask at once).
+function quizCard(quizId, pollId) {
+  const target = `poll:${pollId}`;
+  const tag = h('span', { class: 'tag live', text: t('quiz') });
+  const number = h('span', { class: 'muted small quiz-number' });
+  const clock = h('span', { class: 'countdown', id: `quiz-clock-${pollId}`, attrs: { role: 'timer', 'aria-label': t('time_left') } });
+  const question = h('h1', { id: `q-${pollId}`, class: 'fit-lines' });
+  const prompt = h('p', { class: 'prompt' });
+  let keys = null;
+  const status = h('p', { class: 'vote-status', attrs: { role: 'status' } });
+  const verdict = h('p', { class: 'answer-verdict', id: `verdict-${pollId}`, hidden: true, attrs: { role: 'status' } });
+  const bars = h('div', { class: 'bars' });
+  const results = h('div', { class: 'results-block', hidden: true }, h('h3', {}, icon('list'), t('results')), bars);
+  const mine = h('div', { class: 'quiz-me', id: 'quiz-me', hidden: true });
+  const board = h('div', { class: 'quiz-phone-board', id: 'quiz-phone-board', hidden: true });
+  const ask = h('div', { class: 'quiz-ask-phone' }, question, prompt);
+  const el = h('section', { class: 'card quiz-card', dataset: { target, quiz: String(quizId) }, attrs: { 'aria-labelledby': `q-${pollId}` } },
+    h('div', { class: 'pitch-head' }, tag, number, h('span', { class: 'spacer' }), clock), ask);
+  let asked = ''; // the phase whose standing was asked for
+  let standing = null;
+  let boardSig = '';
+  const askStanding = (phaseKey) => {
+    asked = phaseKey;
+    setTimeout(async () => {
+      try {
+        const res = await api('/api/me', { bearer: token });
+        if (asked !== phaseKey) return;
+        standing = res.quizzes?.[String(quizId)] || null;
+        renderAll();
+      } catch { if (asked === phaseKey) asked = ''; /* asked again at the next update */ }
+    }, Math.random() * 1500);
+  };
+  return {
+    el,
+    update(stage, store) {
+      const quiz = stage.quiz;
+      const p = stage.polls.find((x) => x.id === pollId);
+      if (!quiz || !p) return;
+      const n = quiz.questions.indexOf(pollId) + 1;
+      el.dataset.phase = quiz.phase;
+      number.textContent = `${quiz.title} · ${t('quiz_question_n', { n, total: quiz.questions.length })}`;
+      if (!keys) {
+        keys = quizKind.audience.input(p, { labelledBy: `q-${pollId}`, onVote: (v) => votes.vote(target, v) });
+        el.append(keys, status, verdict, results, mine, board);
+      }
+      question.textContent = p.question;
+      const s = votes.state(target);
+      const answered = s.status === 'counted' || s.status === 'changed';
+      const now = Date.now() + (live.offset || 0);
+      const inTime = p.state === 'open' && now < quizKind.deadline(p);
+      const final = s.status === 'error' && ['already_answered', 'time_up'].includes(s.code);
+      const accepting = inTime && !final;
+      clock._timer = quizKind.timer(p);
+      clock.hidden = quiz.phase !== 'question';
+      const ranking = quiz.phase === 'leaderboard' || quiz.phase === 'podium';
+      ask.hidden = ranking;
+      keys.hidden = ranking;
+      keys.sync(s, accepting);
+      status.hidden = ranking;
+      prompt.hidden = quiz.phase !== 'question'; // the verdict says it
+      prompt.textContent = quiz.phase !== 'question' ? t('voting_closed') : answered ? t('quiz_locked', { a: letter(s.value) })
+        : !inTime ? t('quiz_time_up') : quizKind.audience.prompt(p);
+      prompt.classList.toggle('closed', !accepting);
+      setStatus(status, target, accepting, (v) => letter(v));
+      const phaseKey = `${quiz.phase}:${pollId}`;
+      if (quiz.phase === 'question') { standing = null; asked = ''; } else if (asked !== phaseKey) askStanding(phaseKey);
+      // The reveal: right or wrong, the points of this question, the distribution.
+      const revealed = quiz.phase === 'reveal';
+      const tally = store.get(`tally:${target}`);
+      results.hidden = !revealed || !tally || tally.hidden;
+      if (!results.hidden) quizKind.audience.result(bars, p, tally);
+      markCorrect(bars, p);
+      verdict.hidden = !revealed || !p.correct_revealed;
+      if (!verdict.hidden) {
+        const right = answered && answeredRight(p, s.value);
+        const answer = (p.correct || []).map(letter).join(', ');
+        const gained = standing?.questions?.[String(pollId)];
+        verdict.className = `answer-verdict ${right ? 'right' : 'wrong'}`;
+        verdict.dataset.right = String(right);
+        verdict.replaceChildren(icon(right ? 'check' : 'x'),
+          h('span', { text: right ? t('verdict_right') : answered ? t('verdict_wrong', { a: answer }) : t('verdict_answer', { a: answer }) }),
+          gained !== undefined ? h('strong', { class: 'quiz-gain', id: 'quiz-gain', text: t('quiz_points_gain', { p: quizKind.fmtPoints(gained) }) }) : null);
+      }
+      // This phone's own place, from the reveal on.
+      mine.hidden = quiz.phase === 'question' || !standing;
+      if (!mine.hidden) {
+        const ranked = standing.rank > 0;
+        mine.dataset.rank = String(standing.rank);
+        mine.dataset.points = String(standing.points);
+        mine.replaceChildren(
+          h('p', { class: 'eyebrow', text: quiz.phase === 'podium' ? t('quiz_final') : t('quiz_you', { name: quizKind.leaderName({ name: standing.name, participant_id: me.id }) }) }),
+          h('div', { class: 'quiz-me-rank', text: ranked ? quizKind.ordinal(standing.rank) : '–' }),
+          h('p', { class: 'quiz-me-of', text: ranked ? t('quiz_of_players', { n: standing.players }) : t('quiz_no_answer') }),
+          h('p', { class: 'quiz-me-points' }, h('strong', { text: quizKind.fmtPoints(standing.points) }), ' ', t('quiz_points_word')));
+      }
+      board.hidden = !ranking;
+      if (ranking) {
+        const f = store.get(`quiz:${quizId}`);
+        const next = JSON.stringify([f?.leaders, document.documentElement.lang]);
+        if (next !== boardSig) {
+          boardSig = next;
+          board.replaceChildren(h('h3', {}, icon('trophy'), h('span', { text: quiz.phase === 'podium' ? t('quiz_podium') : t('quiz_leaderboard') })),
+            quizKind.leaderList(f?.leaders || [], me.id));
+        }
       }
     },
   };

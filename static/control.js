@@ -1,6 +1,8 @@
 // Control page (/control): moderator login, event picker, and the console
 // of one event (#CODE): build it (event settings, rooms, rounds, pitches,
-// polls), run it live from the live panel or the keyboard, watch the live
+// polls, quizzes and their questions), run it live from the live panel or
+// the keyboard (a running quiz: start, reveal, leaderboard, next question,
+// podium), watch the live
 // numbers and a preview of the stage, export results, read the audit log,
 // moderate the social feed (queue live from feed_queue frames, approve,
 // reject, pin, unpin, block author) and edit its settings; run the audience
@@ -10,9 +12,10 @@
 import {
   api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, applyBrand, fieldErrorText, Live, startCountdowns,
   scheduler, rankingList, fmtNum, fmtScore, fmtTime, hostPath,
-  latestFeed, feedPost, safeURL, boardFrames, sortEntries, fmtHM, letter,
+  latestFeed, feedPost, safeURL, boardFrames, sortEntries, fmtHM, letter, markCorrect,
 } from '/static/ovation.js';
 import { KINDS, kindOf, pitchQuestion } from '/static/kinds/index.js';
+import * as quizKind from '/static/kinds/quiz.js';
 
 const $ = (id) => document.getElementById(id);
 let csrf = '';
@@ -425,7 +428,7 @@ function renderLive(l) {
   patchLive(store);
 }
 
-function keyOf(m) { return JSON.stringify([m.event, m.jury_code, m.rooms, m.rounds, m.polls]); }
+function keyOf(m) { return JSON.stringify([m.event, m.jury_code, m.rooms, m.rounds, m.polls, m.quizzes]); }
 
 // A button replaced between the press and the release of a click loses the
 // click: while a pointer is down, re-rendering waits until just after the click.
@@ -478,6 +481,7 @@ function renderStatic() {
   $('overlay-open').replaceChildren(h('span', { text: t('stage_overlay_link') }), icon('external'));
   $('new-round').replaceChildren(icon('plus'), h('span', { text: t('new_round') }));
   $('new-poll').replaceChildren(icon('plus'), h('span', { text: t('new_poll') }));
+  $('new-quiz').replaceChildren(icon('plus'), h('span', { text: t('new_quiz') }));
   $('new-room').replaceChildren(icon('plus'), h('span', { text: t('new_room') }));
   $('settings-summary').replaceChildren(icon('settings'), h('span', { text: t('event_settings') }));
   $('audit-summary').replaceChildren(icon('list'), h('span', { text: t('audit_log') }));
@@ -501,6 +505,7 @@ function renderModel() {
     renderLivePanel();
     renderRounds();
     renderPolls();
+    renderQuizzes();
     renderRooms();
   });
   renderSettings();
@@ -541,9 +546,11 @@ function renderLivePanel() {
       h('select', { id: 'live-round', style: { width: 'auto', minHeight: '2.25rem', padding: '.2rem .6rem' }, onchange: (ev) => { roundSel.set(roomSel, Number(ev.target.value)); renderModel(); } },
         inRoom.map((r) => h('option', { value: String(r.id), text: r.title, selected: round && r.id === round.id }))));
   }
-  const poll = stagePoll(roomSel);
+  const quiz = (m.quizzes || []).find((q) => q.room_id === roomSel && q.state === 'running');
+  const poll = quiz ? null : stagePoll(roomSel);
+  const top = quiz ? liveQuiz(quiz) : poll ? livePoll(poll) : null;
   if (!round) {
-    panel.replaceChildren(...[head, screenSwitch(), poll ? livePoll(poll) : null, h('p', { class: 'empty', text: t('no_round_in_room') })].filter(Boolean));
+    panel.replaceChildren(...[head, screenSwitch(), top, quiz ? null : h('p', { class: 'empty', text: t('no_round_in_room') })].filter(Boolean));
     return;
   }
   head.append(stateTag(round.state));
@@ -597,14 +604,14 @@ function renderLivePanel() {
   const keys = h('p', { class: 'shortcut-line', id: 'shortcut-line' }, icon('keyboard'),
     ...[['N', 'a_next'], ['P', 'a_previous'], ['V', 'sc_voting'], ['T', 'sc_timer'], ['E', 'a_extend'], ['H', 'sc_results'], ['R', 'sc_ranking'], ['F', 'sc_finish'], ['?', 'shortcuts']]
       .map(([k, label]) => h('span', {}, h('kbd', { text: k }), ' ', t(label))));
-  panel.replaceChildren(...[head, screenSwitch(), poll ? livePoll(poll) : null, onstage, figures, controls, keys].filter(Boolean));
+  panel.replaceChildren(...[head, screenSwitch(), top, onstage, figures, controls, keys].filter(Boolean));
 }
 
 // stagePoll is the poll the room's stages show, as the stage decides: the
 // open one, else, while no pitch and no ranking is on stage, the last
 // closed one whose results are shown.
 function stagePoll(roomId) {
-  const polls = model.polls.filter((p) => p.room_id === roomId);
+  const polls = model.polls.filter((p) => p.room_id === roomId && !p.quiz_id);
   const open = polls.find((p) => p.state === 'open');
   if (open) return open;
   const busy = model.rounds.some((r) => r.room_id === roomId && (r.ranking_revealed || (r.state === 'running' && r.current_pitch_id)));
@@ -882,9 +889,118 @@ function editRound(r) {
 // --------------------------------------------------------------- polls ----
 
 function renderPolls() {
-  const m = model;
+  const polls = model.polls.filter((p) => !p.quiz_id); // a quiz's questions are on its card
   $('polls').replaceChildren(h('h2', { id: 'polls-title', style: { margin: '1.4rem 0 .8rem' } }, t('polls')),
-    ...(m.polls.length ? m.polls.map(pollCard) : [h('p', { class: 'empty card', text: t('no_polls') })]));
+    ...(polls.length ? polls.map(pollCard) : [h('p', { class: 'empty card', text: t('no_polls') })]));
+}
+
+// ------------------------------------------------------------- quizzes ----
+
+function renderQuizzes() {
+  const quizzes = model.quizzes || [];
+  $('quizzes').replaceChildren(h('h2', { id: 'quizzes-title', style: { margin: '1.4rem 0 .8rem' } }, t('quizzes')),
+    ...(quizzes.length ? quizzes.map(quizCard) : [h('p', { class: 'empty card', text: t('no_quizzes') })]));
+}
+
+const quizQuestions = (q) => q.questions.map((id) => model.polls.find((p) => p.id === id)).filter(Boolean);
+
+// quizActions are the buttons that run a quiz, as its state and phase
+// allow: start; reveal the open question; then the leaderboard, the next
+// question or the podium; finish. ids start with prefix.
+function quizActions(q, prefix) {
+  const base = `/api/quizzes/${q.id}/actions/`;
+  const n = q.questions.indexOf(q.current_poll_id);
+  const last = n === q.questions.length - 1;
+  const after = ['reveal', 'leaderboard', 'podium'].includes(q.phase);
+  const b = (action, ic, opts = {}) => button(t(`a_quiz_${action}`), { ic, id: `${prefix}-${action}`, onclick: (el) => act(base + action, undefined, el), ...opts });
+  if (q.state === 'pending') return h('div', { class: 'actions' }, b('start', 'play', { primary: true, small: false, disabled: !q.questions.length }));
+  if (q.state !== 'running') return null;
+  return h('div', { class: 'actions quiz-actions' },
+    q.phase === 'question' ? b('reveal', 'eye', { primary: true, small: false }) : null,
+    after && q.phase !== 'leaderboard' && q.phase !== 'podium' ? b('leaderboard', 'list') : null,
+    after && !last && q.phase !== 'podium' ? b('next', 'next', { primary: q.phase === 'leaderboard', small: q.phase !== 'leaderboard' }) : null,
+    after && q.phase !== 'podium' ? b('podium', 'trophy', { primary: last && q.phase === 'leaderboard', small: !(last && q.phase === 'leaderboard') }) : null,
+    b('finish', 'check', { danger: true }));
+}
+
+// quizLeaders is where patchLive puts a quiz's standings (the first ten).
+const quizLeaders = (q, id) => h('div', { class: 'quiz-leaders', id, dataset: { quiz: String(q.id) } });
+
+// liveQuiz is the running quiz of the live panel's room: the question on
+// stage with its countdown and answers, the buttons that run it, and the
+// standings as they are.
+function liveQuiz(q) {
+  const qs = quizQuestions(q);
+  const p = qs.find((x) => x.id === q.current_poll_id);
+  const n = q.questions.indexOf(q.current_poll_id) + 1;
+  const clock = h('div', { class: 'countdown', id: 'live-quiz-clock', attrs: { role: 'timer', 'aria-label': t('time_left') } });
+  clock._timer = p && q.phase === 'question' ? quizKind.timer(p) : undefined;
+  if (!clock._timer) clock.textContent = '–:––';
+  return h('div', { class: 'live-poll live-quiz', id: 'live-quiz', dataset: { quiz: String(q.id), phase: q.phase } },
+    h('div', { class: 'card-head' },
+      h('p', { class: 'eyebrow', text: `${t('live_quiz')} · ${q.title}` }), h('span', { class: 'tag live', text: t(`phase_${q.phase}`) }),
+      h('span', { class: 'spacer' }), h('a', { class: 'small', href: `#quiz-${q.id}`, text: t('edit') })),
+    h('div', { class: 'onstage' },
+      h('div', {},
+        h('p', { class: 'eyebrow', text: t('quiz_question_n', { n, total: q.questions.length }) }),
+        h('h3', { class: 'live-poll-question', id: 'live-quiz-question', text: p ? p.question : '' }),
+        p ? h('p', { class: 'small muted', text: `${t('quiz_right_label')}: ${(p.correct || []).map(letter).join(', ')}` }) : null),
+      clock),
+    quizActions(q, 'live-quiz'),
+    p ? h('div', { class: 'live-quiz-tally' }, pollTally(p)) : null,
+    ['leaderboard', 'podium', 'reveal'].includes(q.phase) ? quizLeaders(q, 'live-quiz-leaders') : null);
+}
+
+function quizCard(q) {
+  const qs = quizQuestions(q);
+  const list = h('ol', { class: 'quiz-questions', id: `quiz-${q.id}-questions` }, qs.map((p) => h('li', { dataset: { poll: String(p.id) } },
+    h('span', { class: 'quiz-q-text', text: p.question }),
+    h('span', { class: 'round-meta', text: `${quizKind.control.summary(p)} · ${t('quiz_right_label')}: ${(p.correct || []).map(letter).join(', ')}` }),
+    stateTag(p.state),
+    p.state === 'draft' ? iconButton('edit', t('edit_x', { x: p.question }), { id: `quiz-q-${p.id}-edit`, onclick: () => editQuestion(p) }) : null)));
+  return h('section', { class: 'card quiz-card', id: `quiz-${q.id}`, attrs: { 'aria-labelledby': `quiz-${q.id}-title` } },
+    h('div', { class: 'card-head' },
+      h('h3', { id: `quiz-${q.id}-title`, text: q.title }), stateTag(q.state),
+      q.phase ? h('span', { class: 'tag on', text: t(`phase_${q.phase}`) }) : null,
+      h('span', { class: 'round-meta', text: `${roomName(q.room_id)} · ${t('quiz_questions', { n: qs.length })}` }),
+      h('span', { class: 'spacer' }),
+      button(t('edit'), { ic: 'edit', id: `quiz-${q.id}-edit`, onclick: () => editQuiz(q) })),
+    qs.length ? list : h('p', { class: 'muted small', text: t('quiz_no_questions') }),
+    h('div', { class: 'actions', style: { margin: '.6rem 0' } },
+      q.state !== 'finished' ? button(t('new_question'), { ic: 'plus', id: `quiz-${q.id}-add`, onclick: () => newQuestion(q) }) : null),
+    quizActions(q, `quiz-${q.id}`),
+    q.state !== 'pending' ? quizLeaders(q, `quiz-${q.id}-leaders`) : null);
+}
+
+const quizFields = (q) => [
+  { name: 'title', label: t('f_title'), required: true, maxLength: 120 },
+  { name: 'room_id', label: t('f_room'), type: 'select', numeric: true, options: model.rooms.map((x) => [x.id, x.name]), disabled: q && q.state !== 'pending' },
+];
+
+function newQuiz() {
+  openForm({ title: t('new_quiz'), fields: quizFields(null), values: { room_id: roomSel }, submitLabel: t('create'),
+    submit: (d) => call('POST', `/api/events/${eventCode}/quizzes`, d) });
+}
+
+function editQuiz(q) {
+  openForm({ title: t('edit_x', { x: q.title }), fields: quizFields(q), values: q,
+    submit: (d) => { const c = changed(d, q); return Object.keys(c).length ? call('PATCH', `/api/quizzes/${q.id}`, c) : null; } });
+}
+
+const questionFields = () => [
+  { name: 'question', label: t('f_question'), required: true, maxLength: 200 },
+  ...quizKind.control.fields(),
+  { name: 'correct', label: t('f_correct'), hint: t('quiz_correct_hint'), maxLength: 40, required: true },
+];
+
+function newQuestion(q) {
+  openForm({ title: t('new_question'), fields: questionFields(), values: { ...quizKind.control.defaults }, submitLabel: t('create'),
+    submit: (d) => call('POST', `/api/events/${eventCode}/polls`, { ...correctIn(nested(d)), kind: 'quiz', quiz_id: q.id }) });
+}
+
+function editQuestion(p) {
+  openForm({ title: t('edit_x', { x: p.question }), fields: questionFields(), values: flat(p),
+    submit: (d) => { const c = changed(correctIn(nested(d)), p); return Object.keys(c).length ? call('PATCH', `/api/polls/${p.id}`, c) : null; } });
 }
 
 // pollActions are a poll's buttons: open or close, show or hide its
@@ -930,8 +1046,8 @@ const pollFields = (p) => {
   return [
     { name: 'question', label: t('f_question'), required: true, maxLength: 200 },
     { name: 'room_id', label: t('f_room'), type: 'select', numeric: true, options: model.rooms.map((x) => [x.id, x.name]), disabled: locked },
-    { name: 'kind', label: t('f_kind'), type: 'select', options: Object.entries(KINDS).map(([name, k]) => [name, k.control.title()]), disabled: locked, hint: locked ? t('locked_open') : '' },
-    ...kindFields((d) => d.kind || p?.kind),
+    { name: 'kind', label: t('f_kind'), type: 'select', options: Object.entries(KINDS).filter(([, k]) => !k.inQuiz).map(([name, k]) => [name, k.control.title()]), disabled: locked, hint: locked ? t('locked_open') : '' },
+    ...kindFields((d) => d.kind || p?.kind).filter((f) => f.name !== 'settings.time_limit_s'),
     { name: 'correct', label: t('f_correct'), hint: t('correct_hint'), maxLength: 40, show: (d) => CORRECT_KINDS.includes(d.kind || p?.kind) },
     { name: 'results', label: t('f_results'), type: 'select', options: ['reveal', 'live', 'answered', 'closed'].map((m) => [m, t(`results_${m}`)]) },
     { name: 'position', label: t('f_position'), type: 'number', min: 0, max: 1000, hint: t('position_hint') },
@@ -1041,6 +1157,7 @@ function newRoom() {
 
 $('new-round').addEventListener('click', newRound);
 $('new-poll').addEventListener('click', newPoll);
+$('new-quiz').addEventListener('click', newQuiz);
 $('new-room').addEventListener('click', newRoom);
 
 const settingsFields = () => [
@@ -1684,8 +1801,16 @@ function patchLive(store) {
         decide: (d) => call('POST', `/api/polls/${q.id}/decisions`, d),
         configure: (settings) => call('PATCH', `/api/polls/${q.id}`, { settings }),
       });
+      if (q.quiz_id) markCorrect(el.querySelector('.bars'), { ...q, correct_revealed: true }); // the moderators know the right choices
       el.querySelector('.tally-text').textContent = t('votes', { n: total });
     }
+  }
+  for (const el of document.querySelectorAll('#console-view .quiz-leaders')) {
+    const f = store.get(`quiz:${el.dataset.quiz}`);
+    if (el._frame === f) continue;
+    el._frame = f;
+    el.replaceChildren(h('p', { class: 'eyebrow', text: `${t('quiz_leaderboard')} · ${t('quiz_players', { n: f?.players || 0 })}` }),
+      f?.leaders?.length ? quizKind.leaderList(f.leaders) : h('p', { class: 'muted small', text: '–' }));
   }
   for (const el of document.querySelectorAll('#console-view [data-ranking]')) {
     const f = store.get(`ranking:${el.dataset.ranking}`);

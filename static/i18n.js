@@ -811,3 +811,47 @@ Object.assign(DICT.fr, {
   ot_yours: 'La vôtre', ot_mine_pending: 'Votre réponse attend un modérateur.', ot_mine_approved: 'Votre réponse est à l’écran.',
   ot_mine_rejected: 'Votre réponse n’a pas été mise à l’écran. Vous pouvez en envoyer une autre.',
 });
+
+// Quiz: an ordered list of timed questions run by the moderator, points for
+// speed and right answers, a leaderboard between questions and a podium.
+Object.assign(DICT.en, {
+  kind_quiz: 'Quiz question', quiz: 'Quiz', quizzes: 'Quizzes', new_quiz: 'Quiz', new_question: 'Question', no_quizzes: 'No quiz yet.',
+  quiz_no_questions: 'No question yet: add the first one.', quiz_questions: plural('1 question', '{n} questions'),
+  f_time_limit: 'Time limit (seconds)', time_limit_hint: 'From 5 to 300 seconds; answers after it are refused.',
+  quiz_correct_hint: 'The right choices, as letters (A, C): any one of them is a right answer.', quiz_right_label: 'Right',
+  quiz_the_answer: plural('The answer', 'The answers'),
+  live_quiz: 'Quiz on stage', phase_question: 'answering', phase_reveal: 'answer shown', phase_leaderboard: 'leaderboard', phase_podium: 'podium',
+  a_quiz_start: 'Start quiz', a_quiz_reveal: 'Reveal answer', a_quiz_leaderboard: 'Leaderboard', a_quiz_next: 'Next question',
+  a_quiz_podium: 'Final podium', a_quiz_finish: 'End quiz',
+  au_create_quiz: 'Quiz created', au_quiz_start: 'Quiz started', au_quiz_reveal: 'Quiz answer revealed', au_quiz_leaderboard: 'Quiz leaderboard shown',
+  au_quiz_next: 'Next quiz question', au_quiz_podium: 'Quiz podium shown', au_quiz_finish: 'Quiz ended',
+  quiz_question_n: (n, v) => `Question ${n} of ${v.total}`, quiz_prompt: 'Tap your answer: the first tap counts',
+  quiz_time_up: 'Time’s up!', quiz_answers: plural('answer', 'answers'), quiz_right_of: (n, v) => `${n} of ${v.total} right`,
+  quiz_leaderboard: 'Leaderboard', quiz_leaderboard_after: (n, v) => `Leaderboard after question ${n} of ${v.total}`, quiz_podium: 'Final podium',
+  quiz_players: plural('1 player', '{n} players'), quiz_points_word: 'points', quiz_points_gain: '+{p} points',
+  quiz_locked: 'Answer {a} locked in. Wait for the reveal…', quiz_you: 'You, {name}', quiz_final: 'Your final place',
+  quiz_of_players: plural('of 1 player', 'of {n} players'), quiz_no_answer: 'No answer yet',
+  anonymous: 'Anonymous', st_time_up: 'Too late: time was up — not counted', st_already_answered: 'Already answered: your first answer counts',
+  err_time_up: 'time is up for this question', err_already_answered: 'you already answered this question',
+});
+
+Object.assign(DICT.fr, {
+  kind_quiz: 'Question de quiz', quiz: 'Quiz', quizzes: 'Quiz', new_quiz: 'Quiz', new_question: 'Question', no_quizzes: 'Aucun quiz.',
+  quiz_no_questions: 'Aucune question : ajoutez la première.', quiz_questions: pluralFr('{n} question', '{n} questions'),
+  f_time_limit: 'Temps imparti (secondes)', time_limit_hint: 'De 5 à 300 secondes ; les réponses arrivées après sont refusées.',
+  quiz_correct_hint: 'Les bons choix, en lettres (A, C) : chacun d’eux est une bonne réponse.', quiz_right_label: 'Bonne réponse',
+  quiz_the_answer: pluralFr('La réponse', 'Les réponses'),
+  live_quiz: 'Quiz à l’écran', phase_question: 'réponses en cours', phase_reveal: 'réponse affichée', phase_leaderboard: 'classement', phase_podium: 'podium',
+  a_quiz_start: 'Lancer le quiz', a_quiz_reveal: 'Révéler la réponse', a_quiz_leaderboard: 'Classement', a_quiz_next: 'Question suivante',
+  a_quiz_podium: 'Podium final', a_quiz_finish: 'Terminer le quiz',
+  au_create_quiz: 'Quiz créé', au_quiz_start: 'Quiz lancé', au_quiz_reveal: 'Réponse du quiz révélée', au_quiz_leaderboard: 'Classement du quiz affiché',
+  au_quiz_next: 'Question de quiz suivante', au_quiz_podium: 'Podium du quiz affiché', au_quiz_finish: 'Quiz terminé',
+  quiz_question_n: (n, v) => `Question ${n} sur ${v.total}`, quiz_prompt: 'Touchez votre réponse : la première compte',
+  quiz_time_up: 'Temps écoulé !', quiz_answers: pluralFr('réponse', 'réponses'), quiz_right_of: (n, v) => `${n} bonne${n > 1 ? 's' : ''} réponse${n > 1 ? 's' : ''} sur ${v.total}`,
+  quiz_leaderboard: 'Classement', quiz_leaderboard_after: (n, v) => `Classement après la question ${n} sur ${v.total}`, quiz_podium: 'Podium final',
+  quiz_players: pluralFr('{n} joueur', '{n} joueurs'), quiz_points_word: 'points', quiz_points_gain: '+{p} points',
+  quiz_locked: 'Réponse {a} enregistrée. Attendez la révélation…', quiz_you: 'Vous, {name}', quiz_final: 'Votre place finale',
+  quiz_of_players: pluralFr('sur {n} joueur', 'sur {n} joueurs'), quiz_no_answer: 'Pas encore de réponse',
+  anonymous: 'Anonyme', st_time_up: 'Trop tard : le temps était écoulé — non comptée', st_already_answered: 'Déjà répondu : votre première réponse compte',
+  err_time_up: 'le temps imparti pour cette question est écoulé', err_already_answered: 'vous avez déjà répondu à cette question',
+});

@@ -548,6 +548,7 @@ export function frameKey(f) {
   switch (f.type) {
     case 'tally': return 'tally:' + f.target;
     case 'ranking': return 'ranking:' + f.round_id;
+    case 'quiz': return 'quiz:' + (f.quiz ? f.quiz.id : '');
     case 'stage': return 'stage:' + (f.room ? f.room.id : '');
     case 'feed': return 'feed:' + (f.room_id ?? '');
     case 'board': case 'board_queue': return 'board:' + (f.board ? f.board.id : '');

@@ -28,9 +28,10 @@ import {
   boardFrames, boardHighlight, sortEntries,
   api, t, h, icon, applyI18n, setLang, applyBrand, Live, startCountdowns, scheduler, hostPath,
   hasJury, scoreParts, entryData, fmtScore, latestFeed, feedPost, authorLine, followFeed, tieText, fitText, fitLines,
-  markCorrect,
+  markCorrect, letter,
 } from '/static/ovation.js';
 import { kindOf, pitchQuestion } from '/static/kinds/index.js';
+import * as quizKind from '/static/kinds/quiz.js';
 
 const params = new URLSearchParams(location.search);
 const wallMode = params.get('view') === 'wall';
@@ -142,10 +143,13 @@ function renderAll() {
   const round = stage.round;
   const openPoll = stage.polls.find((p) => p.state === 'open');
   const pitch = round && round.state === 'running' ? round.pitches.find((p) => p.id === round.current_pitch_id) : null;
-  const shownPolls = stage.polls.filter((p) => p.state === 'closed' && (p.show_results || p.correct_revealed));
+  // A quiz's questions show in the quiz's views only: once it ended they leave the screen.
+  const shownPolls = stage.polls.filter((p) => p.state === 'closed' && (p.show_results || p.correct_revealed) && !p.quiz_id);
   const hl = boardHighlight(store);
+  const quiz = stage.quiz; // a running quiz takes the screen
   let next;
-  if (openPoll) next = ['poll', openPoll.id, () => pollView(openPoll.id)];
+  if (quiz) next = ['quiz', quiz.id, () => quizView(quiz.id)];
+  else if (openPoll) next = ['poll', openPoll.id, () => pollView(openPoll.id)];
   else if (round && round.ranking_revealed) next = ['ranking', round.id, () => rankingView(round.id)];
   else if (hl) next = ['highlight', hl.entry.id, () => highlightView()];
   else if (pitch) next = ['pitch', pitch.id, () => pitchView(pitch.id)];
@@ -157,6 +161,8 @@ function renderAll() {
   if (boardMode) next = hl ? ['highlight', hl.entry.id, () => highlightView()] : ['board', 0, boardView];
   if (stage.room.screen === 'lobby') next = ['lobby', 0, lobbyView];
   else if (stage.room.screen === 'blank') next = ['blank', 0, blankView];
+  // The overlay shows a quiz's question as a poll: its lower third has no room for a leaderboard.
+  if (overlayMode && next[0] === 'quiz') next = quiz.current_poll_id ? ['poll', quiz.current_poll_id] : ['lobby', 0];
   if (overlayMode) { const [what, id] = next; next = [what, id, () => overlayView(what, id)]; }
   const key = `${next[0]}:${next[1]}`;
   if (view.key !== key) {
@@ -554,6 +560,106 @@ function pollView(pollId) {
       hidden.hidden = show || legendShown;
     },
   };
+}
+
+// quizView shows a running quiz as its moderator runs it (the quiz frame's
+// phase): the question with its choices and countdown while it is being
+// answered; then its right choices marked on the distribution; the
+// leaderboard (the first ten); the final podium. data-phase says which.
+function quizView(quizId) {
+  const kicker = h('div', { class: 'stage-kicker', id: 'quiz-kicker' });
+  const question = h('div', { class: 'stage-question fit-lines', id: 'quiz-question' });
+  const legend = h('div', { class: 'legend', id: 'quiz-legend' });
+  const bars = h('div', { class: 'bars', id: 'quiz-bars' });
+  const clock = h('div', { class: 'countdown quiz-clock', id: 'quiz-clock', attrs: { role: 'timer', 'aria-label': t('time_left') } });
+  const count = h('div', { class: 'vote-count', id: 'quiz-answers' });
+  const meta = h('div', { class: 'meta-line', id: 'quiz-meta' });
+  const answerBox = h('div', { class: 'quiz-answer', id: 'quiz-answer', hidden: true });
+  const timeUp = h('div', { class: 'quiz-timeup', id: 'quiz-timeup', text: t('quiz_time_up'), hidden: true });
+  const ask = h('div', { class: 'quiz-ask' }, h('div', {}, question, legend, bars), h('div', { class: 'stage-panel quiz-side' }, clock, timeUp, answerBox, count, meta));
+  const boardTitle = h('div', { class: 'reveal-title' }, icon('trophy'), h('span', { id: 'quiz-board-title' }));
+  const board = h('div', { class: 'quiz-board', id: 'quiz-board' });
+  const standings = h('div', { class: 'reveal quiz-standings' }, boardTitle, board);
+  const el = h('div', { class: 'quiz-view', id: 'quiz-view', dataset: { quiz: String(quizId), phase: '' } }, kicker, ask, standings);
+  let sig = '';
+  return {
+    el,
+    update(stage, store) {
+      const quiz = stage.quiz;
+      const f = store.get(`quiz:${quizId}`);
+      if (!quiz || quiz.id !== quizId) return;
+      const p = stage.polls.find((x) => x.id === quiz.current_poll_id);
+      const n = quiz.questions.indexOf(quiz.current_poll_id) + 1;
+      el.dataset.phase = quiz.phase;
+      kicker.textContent = `${quiz.title} · ${t('quiz_question_n', { n, total: quiz.questions.length })}`;
+      const ranking = quiz.phase === 'leaderboard' || quiz.phase === 'podium';
+      ask.hidden = ranking || !p;
+      standings.hidden = !ranking;
+      if (ranking) {
+        const leaders = f?.leaders || [];
+        const next = JSON.stringify([quiz.phase, leaders, f?.players, document.documentElement.lang]);
+        if (next === sig) return;
+        sig = next;
+        $('quiz-board-title').textContent = quiz.phase === 'podium' ? t('quiz_podium') : t('quiz_leaderboard_after', { n, total: quiz.questions.length });
+        board.replaceChildren(...(quiz.phase === 'podium' ? quizPodium(leaders) : [quizKind.leaderList(leaders)]),
+          h('div', { class: 'meta-line quiz-players', text: t('quiz_players', { n: f?.players || 0 }) }));
+        board.querySelectorAll('.fit-line, .fit-lines').forEach(fitName);
+        return;
+      }
+      if (!p) return;
+      sig = '';
+      question.textContent = p.question;
+      fitName(question);
+      const tally = store.get(`tally:poll:${p.id}`);
+      const total = tally ? tally.total : 0;
+      const revealed = quiz.phase === 'reveal';
+      const show = revealed && !!tally && !tally.hidden;
+      clock._timer = quizKind.timer(p);
+      clock.hidden = revealed;
+      timeUp.hidden = revealed || p.state !== 'open' || Date.now() + (live?.offset || 0) < quizKind.deadline(p);
+      count.replaceChildren(h('strong', { text: String(total) }), t('quiz_answers', { n: total }));
+      bars.hidden = !show;
+      legend.hidden = show;
+      if (show) quizKind.stage.result(bars, p, tally);
+      else quizKind.stage.legend(legend, p);
+      markCorrect(bars, p);
+      markCorrect(legend, p);
+      answerBox.hidden = !revealed || !p.correct_revealed;
+      if (!answerBox.hidden) {
+        answerBox.replaceChildren(h('div', { class: 'eyebrow-stage', text: t('quiz_the_answer', { n: (p.correct || []).length }) }),
+          ...(p.correct || []).map((c) => h('div', { class: 'quiz-answer-row' }, h('span', { class: 'letter', text: letter(c) }), h('span', { class: 'fit-line', text: p.choices[c - 1] }))));
+        answerBox.querySelectorAll('.fit-line').forEach(fitName);
+      }
+      if (revealed && tally && tally.counts) {
+        const right = (p.correct || []).reduce((a, c) => a + (tally.counts[c - 1] || 0), 0);
+        meta.replaceChildren(h('span', {}, t('quiz_right_of', { n: right, total })));
+      } else meta.replaceChildren();
+    },
+  };
+}
+
+// quizPodium is the final podium of a quiz: the first three places (ties
+// share a place, and a block holds them all), the next ones listed beside.
+function quizPodium(leaders) {
+  const at = (r) => leaders.filter((s) => s.rank === r);
+  const place = (r) => {
+    const who = at(r);
+    if (!who.length) return h('div', { class: 'place' });
+    return h('div', { class: `place p${r} reveal-item`, dataset: { rank: String(r), participants: who.map((s) => s.participant_id).join(',') } },
+      h('div', { class: 'who' },
+        ...who.map((s) => h('div', { class: 'team fit-lines', text: quizKind.leaderName(s) })),
+        h('div', { class: 'score', text: quizKind.fmtPoints(who[0].points) }),
+        h('div', { class: 'parts', text: t('quiz_points_word') })),
+      h('div', { class: 'block', text: String(r), attrs: { 'aria-label': t('rank_n', { n: r }) } }));
+  };
+  const places = [place(2), place(1), place(3)];
+  places.forEach((node, i) => node.style?.setProperty('--i', String([1, 2, 0][i])));
+  const rest = leaders.filter((s) => s.rank > 3);
+  return [h('div', { class: 'reveal-body' + (rest.length ? '' : ' solo') },
+    h('div', { class: 'podium', id: 'podium' }, places),
+    rest.length ? h('ol', { class: 'rest', id: 'rest' }, rest.map((s) => h('li', { dataset: { rank: String(s.rank) } },
+      h('span', { class: 'rank', text: String(s.rank) }), h('strong', { class: 'fit-line', text: quizKind.leaderName(s) }),
+      h('span', { class: 'score', text: quizKind.fmtPoints(s.points) })))) : null)];
 }
 
 // rankingView shows a round's ranking as the moderator reveals it: the

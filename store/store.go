@@ -412,11 +412,11 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 	}
 	if err == nil {
 		err = db.query(ctx, `SELECT id, event_id, room_id, question, kind, choices, scale_max, settings, state, show_results, position,
-			results, correct, correct_revealed FROM polls ORDER BY id`, func(rows *sql.Rows) error {
+			results, correct, correct_revealed, quiz_id, opened_at_ms FROM polls ORDER BY id`, func(rows *sql.Rows) error {
 			p := &live.Poll{}
 			var choices, settings, correct string
 			if err := rows.Scan(&p.ID, &p.EventID, &p.RoomID, &p.Question, &p.Kind, &choices, &p.ScaleMax, &settings, &p.State, &p.ShowResults, &p.Position,
-				&p.Results, &correct, &p.CorrectRevealed); err != nil {
+				&p.Results, &correct, &p.CorrectRevealed, &p.QuizID, &p.OpenedAtMS); err != nil {
 				return err
 			}
 			if settings != "" {
@@ -429,6 +429,24 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 			}
 			ds.Polls = append(ds.Polls, p)
 			return json.Unmarshal([]byte(choices), &p.Choices)
+		})
+	}
+	if err == nil {
+		err = db.query(ctx, `SELECT id, event_id, room_id, title, state, phase, current_poll_id FROM quizzes ORDER BY id`, func(rows *sql.Rows) error {
+			q := &live.Quiz{}
+			ds.Quizzes = append(ds.Quizzes, q)
+			return rows.Scan(&q.ID, &q.EventID, &q.RoomID, &q.Title, &q.State, &q.Phase, &q.CurrentPollID)
+		})
+	}
+	if err == nil {
+		// Only named participants: a quiz's leaderboard shows their names.
+		err = db.query(ctx, `SELECT id, event_id, display_name FROM participants WHERE display_name != ''`, func(rows *sql.Rows) error {
+			var p live.Participant
+			if err := rows.Scan(&p.ID, &p.EventID, &p.DisplayName); err != nil {
+				return err
+			}
+			ds.Names = append(ds.Names, p)
+			return nil
 		})
 	}
 	if err == nil {
@@ -590,9 +608,20 @@ func savePoll(ctx context.Context, x execer, p *live.Poll) error {
 		correct = string(b)
 	}
 	return upsert(ctx, x, "polls", &p.ID, []string{"event_id", "room_id", "question", "kind", "choices", "scale_max", "settings", "state", "show_results", "position",
-		"results", "correct", "correct_revealed"},
+		"results", "correct", "correct_revealed", "quiz_id", "opened_at_ms"},
 		p.EventID, p.RoomID, p.Question, p.Kind, string(choices), p.ScaleMax, string(p.Settings), p.State, p.ShowResults, p.Position,
-		p.Results, correct, p.CorrectRevealed)
+		p.Results, correct, p.CorrectRevealed, p.QuizID, p.OpenedAtMS)
+}
+
+// SaveQuiz implements live.Store.
+func (db *DB) SaveQuiz(ctx context.Context, q *live.Quiz) (err error) {
+	defer db.noteWrite(&err)
+	return saveQuiz(ctx, db.writer, q)
+}
+
+func saveQuiz(ctx context.Context, x execer, q *live.Quiz) error {
+	return upsert(ctx, x, "quizzes", &q.ID, []string{"event_id", "room_id", "title", "state", "phase", "current_poll_id"},
+		q.EventID, q.RoomID, q.Title, q.State, q.Phase, q.CurrentPollID)
 }
 
 // SaveDecision implements live.Store.
@@ -669,6 +698,11 @@ func (db *DB) SaveState(ctx context.Context, st live.StateChange) (err error) {
 	}
 	for _, p := range st.Polls {
 		if err := savePoll(ctx, tx, p); err != nil {
+			return err
+		}
+	}
+	for _, q := range st.Quizzes {
+		if err := saveQuiz(ctx, tx, q); err != nil {
 			return err
 		}
 	}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -230,7 +231,7 @@ func TestOpen(t *testing.T) {
 		if v, want := queryInt(t, raw, "PRAGMA user_version"), latestMigration(t); v != want {
 			t.Fatalf("user_version = %d, want %d (the last migration)", v, want)
 		}
-		for _, table := range []string{"events", "rooms", "rounds", "pitches", "polls", "participants", "votes", "vote_log", "audit", "settings", "sessions"} {
+		for _, table := range []string{"events", "rooms", "rounds", "pitches", "polls", "participants", "votes", "vote_log", "audit", "settings", "sessions", "quizzes"} {
 			if n := queryInt(t, raw, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", table); n != 1 {
 				t.Errorf("table %s missing", table)
 			}
@@ -962,4 +963,41 @@ func TestSettings(t *testing.T) {
 			t.Fatalf("Setting = %q, want v2", got)
 		}
 	})
+}
+
+func TestQuizRoundTrip(t *testing.T) {
+	db := openDB(t, dbPath(t), store.Options{})
+	f := seed(t, db)
+	ctx := ctxT(t)
+	q := &live.Quiz{EventID: f.event.ID, RoomID: f.room.ID, Title: "Geography", State: live.QuizPending}
+	must(t, db.SaveQuiz(ctx, q))
+	p := &live.Poll{EventID: f.event.ID, RoomID: f.room.ID, Question: "Capital of Peru?", Kind: live.PollQuiz, Choices: []string{"Lima", "Quito"},
+		Settings: json.RawMessage(`{"time_limit_s":20}`), State: live.PollOpen, Results: live.ResultsClosed, Correct: []int{1},
+		QuizID: q.ID, OpenedAtMS: 1_900_000_000_123, Position: 1}
+	must(t, db.SavePoll(ctx, p))
+	q.State, q.Phase, q.CurrentPollID = live.QuizRunning, live.PhaseQuestion, p.ID
+	must(t, db.SaveState(ctx, live.StateChange{Quizzes: []*live.Quiz{q}}))
+	done := make(chan error, 2)
+	for _, name := range []string{"Ada", ""} {
+		must(t, db.Enqueue(live.WriteOp{Participant: &live.Participant{ID: int64(len(name)) + 10, EventID: f.event.ID, DisplayName: name, CreatedAt: time.Now()},
+			Done: func(err error) { done <- err }}))
+	}
+	must(t, <-done)
+	must(t, <-done)
+	ds := load(t, db)
+	if len(ds.Quizzes) != 1 || !reflect.DeepEqual(ds.Quizzes[0], q) {
+		t.Fatalf("quizzes = %+v, want %+v", ds.Quizzes, q)
+	}
+	var got *live.Poll
+	for _, x := range ds.Polls {
+		if x.ID == p.ID {
+			got = x
+		}
+	}
+	if got == nil || got.QuizID != q.ID || got.OpenedAtMS != p.OpenedAtMS {
+		t.Fatalf("poll = %+v", got)
+	}
+	if len(ds.Names) != 1 || ds.Names[0].DisplayName != "Ada" || ds.Names[0].ID != 13 || ds.Names[0].EventID != f.event.ID {
+		t.Fatalf("names = %+v (only the named participants)", ds.Names)
+	}
 }

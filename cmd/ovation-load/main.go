@@ -7,6 +7,11 @@
 //
 //	keynote  every phone votes once within -burst (some change their vote); reports ack and
 //	         vote→stage latency and checks the final tally against the acknowledged votes
+//	wordcloud the same with three words per phone on a word cloud
+//	quiz     a quiz question with a time limit of -burst: every phone answers once within it,
+//	         some send a second answer (refused: the first is final) or replay theirs (a
+//	         duplicate); checks the counts per choice, the right answers and every player's
+//	         points against the tool's own count and time bounds
 //	fanout   -drivers extra voters keep the tally changing, so every phone receives a tally frame
 //	         each coalescing tick for -hold (run the server with votes.audience_tally_interval
 //	         equal to votes.tally_interval for the worst case); reports delivery latency and
@@ -74,11 +79,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	targets := fs.String("targets", "http://127.0.0.1:8080", "comma-separated base URLs of the nodes; connections are spread over them")
 	fs.StringVar(&c.token, "api-token", "", "moderator API token (required: the tool creates its own event)")
-	fs.StringVar(&c.scenario, "scenario", "keynote", "keynote, wordcloud, fanout or idle")
+	fs.StringVar(&c.scenario, "scenario", "keynote", "keynote, wordcloud, quiz, fanout or idle")
 	fs.IntVar(&c.phones, "phones", 1000, "audience connections")
 	fs.IntVar(&c.stages, "stages", 2, "stage connections")
-	fs.DurationVar(&c.burst, "burst", 10*time.Second, "keynote and wordcloud: window in which every phone votes once")
-	fs.Float64Var(&c.change, "change", 0.1, "keynote and wordcloud: fraction of phones that change their vote in the window")
+	fs.DurationVar(&c.burst, "burst", 10*time.Second, "keynote and wordcloud: window in which every phone votes once; quiz: the question's time limit (whole seconds, 5 to 300)")
+	fs.Float64Var(&c.change, "change", 0.1, "keynote and wordcloud: fraction of phones that change their vote in the window; quiz: that send a second answer")
 	fs.DurationVar(&c.hold, "hold", 60*time.Second, "fanout and idle: how long to hold the connections")
 	fs.IntVar(&c.drivers, "drivers", 20, "fanout: voters that keep the tally changing")
 	pids := fs.String("pid", "", "server PIDs, comma-separated (same machine): report their summed RSS and CPU")
@@ -109,8 +114,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	switch {
 	case c.token == "":
 		return c, errors.New("-api-token is required")
-	case c.scenario != "keynote" && c.scenario != "wordcloud" && c.scenario != "fanout" && c.scenario != "idle":
-		return c, fmt.Errorf("-scenario must be keynote, wordcloud, fanout or idle, not %q", c.scenario)
+	case !slices.Contains([]string{"keynote", "wordcloud", "quiz", "fanout", "idle"}, c.scenario):
+		return c, fmt.Errorf("-scenario must be keynote, wordcloud, quiz, fanout or idle, not %q", c.scenario)
+	case c.scenario == "quiz" && (c.burst%time.Second != 0 || c.burst < 5*time.Second || c.burst > 300*time.Second):
+		return c, errors.New("-burst is the quiz question's time limit: whole seconds from 5s to 300s")
 	case c.phones < 1 || c.stages < 1:
 		return c, errors.New("-phones and -stages must be at least 1")
 	case c.change < 0 || c.change > 1:
@@ -141,6 +148,7 @@ type Summary struct {
 	TallyExpected   []int64      `json:"tally_expected,omitempty"`
 	TallyServer     []int64      `json:"tally_server,omitempty"`
 	TallyMatches    *bool        `json:"tally_matches,omitempty"`
+	Quiz            *QuizCheck   `json:"quiz,omitempty"`
 	FramesExpected  int64        `json:"frames_expected_per_client,omitempty"`
 	FramesDelivered int64        `json:"frames_delivered,omitempty"`
 	FramesComplete  float64      `json:"clients_with_every_frame_pct,omitempty"`
@@ -220,6 +228,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch cfg.scenario {
 	case "keynote", "wordcloud":
 		err = l.keynote(ctx, sum)
+	case "quiz":
+		err = l.quiz(ctx, sum)
 	case "fanout":
 		err = l.fanout(ctx, sum)
 	case "idle":
@@ -260,6 +270,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if sum.TallyMatches != nil && !*sum.TallyMatches {
 		return errors.New("the server's tally differs from the acknowledged votes")
 	}
+	if q := sum.Quiz; q != nil && !q.OK() {
+		return fmt.Errorf("the quiz's results differ from the acknowledged answers: %+v", *q)
+	}
 	return nil
 }
 
@@ -273,7 +286,8 @@ type loader struct {
 	roomID  int64
 	roundID int64
 	pitchID int64
-	pollID  int64 // wordcloud: the question
+	pollID  int64 // wordcloud, quiz: the question
+	quizID  int64
 	target  string
 
 	phones []*client
@@ -282,10 +296,11 @@ type loader struct {
 
 // client is one WebSocket connection with its reader goroutine.
 type client struct {
-	ws     *websocket.Conn
-	token  string
-	cancel context.CancelFunc
-	done   chan struct{}
+	ws          *websocket.Conn
+	token       string
+	participant int64 // a phone's participant id
+	cancel      context.CancelFunc
+	done        chan struct{}
 
 	mu       sync.Mutex
 	pending  map[string]chan result // vote_id → ack waiter
@@ -305,6 +320,7 @@ type client struct {
 // had appended the vote to the core's stream (zero on a single node).
 type result struct {
 	ack      bool
+	status   string // the ack's: counted, changed, duplicate
 	code     string
 	at       time.Time
 	received time.Time
@@ -369,6 +385,18 @@ func (l *loader) setup(ctx context.Context) error {
 		}
 		l.pollID, l.target = poll.ID, fmt.Sprintf("poll:%d", poll.ID)
 		steps = []string{fmt.Sprintf("/api/polls/%d/actions/open", poll.ID)}
+	}
+	if l.cfg.scenario == "quiz" { // a quiz of one question, started once the phones are in (quiz)
+		var quiz, poll struct{ ID int64 }
+		if err := l.api(ctx, "POST", "/api/events/"+l.code+"/quizzes", map[string]any{"room_id": l.roomID, "title": "Load quiz"}, &quiz); err != nil {
+			return err
+		}
+		if err := l.api(ctx, "POST", "/api/events/"+l.code+"/polls", map[string]any{"quiz_id": quiz.ID, "question": "Which one?", "kind": "quiz",
+			"choices": quizChoices, "correct": []int{quizRight}, "settings": map[string]int{"time_limit_s": int(l.cfg.burst / time.Second)}}, &poll); err != nil {
+			return err
+		}
+		l.quizID, l.pollID, l.target = quiz.ID, poll.ID, fmt.Sprintf("poll:%d", poll.ID)
+		steps = nil
 	}
 	for _, step := range steps {
 		if err := l.api(ctx, "POST", step, nil, nil); err != nil {
@@ -442,9 +470,12 @@ func (l *loader) connect(ctx context.Context, sum *Summary) error {
 // handshake time is the WebSocket dial until the snapshot arrives.
 func (l *loader) open(ctx context.Context, base string, stage bool) (*client, time.Duration, error) {
 	c := &client{pending: map[string]chan result{}, received: map[string]time.Time{}, done: make(chan struct{})}
+	var j struct {
+		Token string
+		ID    int64 `json:"participant_id"`
+	}
 	c.wantTallies.Store(stage)
 	if !stage {
-		var j struct{ Token string }
 		req, _ := http.NewRequestWithContext(ctx, "POST", base+"/api/events/"+l.code+"/join", strings.NewReader(`{}`))
 		req.Header.Set("Content-Type", "application/json")
 		res, err := l.http.Do(req)
@@ -456,7 +487,7 @@ func (l *loader) open(ctx context.Context, base string, stage bool) (*client, ti
 		if res.StatusCode != 200 || json.Unmarshal(b, &j) != nil {
 			return nil, 0, fmt.Errorf("join: %d %s", res.StatusCode, b)
 		}
-		c.token = j.Token
+		c.token, c.participant = j.Token, j.ID
 	}
 	start := time.Now()
 	dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
@@ -557,7 +588,7 @@ func (c *client) read(ctx context.Context, snap chan struct{}) {
 					c.received[m.VoteID] = now
 				}
 			} else if w := c.pending[m.VoteID]; w != nil {
-				w <- result{ack: m.Type == "ack", code: m.Code, at: now, received: c.received[m.VoteID]}
+				w <- result{ack: m.Type == "ack", status: m.Status, code: m.Code, at: now, received: c.received[m.VoteID]}
 				delete(c.pending, m.VoteID)
 				delete(c.received, m.VoteID)
 			}
@@ -1066,6 +1097,12 @@ func (l *loader) report(s *Summary) {
 		fmt.Fprintf(w, "ack latency:    %s\n", s.AckMS)
 		fmt.Fprintf(w, "vote→stage:     %s\n", s.VoteToStageMS)
 		fmt.Fprintf(w, "tally: expected %v, server %v, equal=%v\n", s.TallyExpected, s.TallyServer, *s.TallyMatches)
+	}
+	if q := s.Quiz; q != nil {
+		fmt.Fprintf(w, "quiz: %d second answers, %d refused as already answered; %d replays, %d duplicates; late %d\n",
+			q.SecondAnswers, q.SecondRefused, q.Replays, q.ReplaysDuplicate, q.Late)
+		fmt.Fprintf(w, "quiz: %d players (expected %d), %d right (expected %d), points within the time bounds for %d of %d\n",
+			q.Players, q.PlayersExpected, q.RightServer, q.RightExpected, q.PointsInBounds, q.Players)
 	}
 	if s.DeliveryMS != nil {
 		fmt.Fprintf(w, "frames: %d delivered, %d per client expected, %.2f%% of clients got every frame\n", s.FramesDelivered, s.FramesExpected, s.FramesComplete)

@@ -99,6 +99,35 @@ func TestKeynoteAndFanout(t *testing.T) {
 			t.Fatalf("summary: %s\n%s", b, log.String())
 		}
 	})
+	t.Run("quiz counts every first answer once and each player's points in time", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "sum.json")
+		var log bytes.Buffer
+		err := run(t.Context(), []string{"-targets", url, "-api-token", "load-test-token", "-scenario", "quiz", "-phones", "100",
+			"-stages", "1", "-burst", "5s", "-change", "0.3", "-json", out, "-timeout", "60s"}, &log, &log)
+		if err != nil {
+			t.Fatalf("run: %v\n%s", err, log.String())
+		}
+		var s Summary
+		b, _ := os.ReadFile(out)
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Fatal(err)
+		}
+		q := s.Quiz
+		if q == nil || !q.OK() || q.PlayersExpected != 100 || q.SecondAnswers < 10 || q.Replays == 0 || q.RightExpected == 0 ||
+			s.TallyMatches == nil || !*s.TallyMatches || s.VoteToStageMS == nil || s.VoteToStageMS.N != 100 {
+			t.Fatalf("summary: %s\n%s", b, log.String())
+		}
+	})
+	t.Run("quiz points follow the documented formula", func(t *testing.T) {
+		for _, tc := range []struct {
+			t    time.Duration
+			want int64
+		}{{0, 1000}, {4300 * time.Millisecond, 892}, {10 * time.Second, 750}, {20 * time.Second, 500}, {30 * time.Second, 500}} {
+			if got := quizPoints(tc.t, 20*time.Second); got != tc.want {
+				t.Errorf("quizPoints(%v) = %d, want %d", tc.t, got, tc.want)
+			}
+		}
+	})
 	t.Run("fanout delivers tally frames to every client", func(t *testing.T) {
 		var log bytes.Buffer
 		out := filepath.Join(t.TempDir(), "sum.json")
@@ -116,7 +145,8 @@ func TestKeynoteAndFanout(t *testing.T) {
 	})
 	t.Run("bad flags are refused", func(t *testing.T) {
 		for _, args := range [][]string{{}, {"-api-token", "x", "-targets", "ftp://x"}, {"-api-token", "x", "-scenario", "nope"},
-			{"-api-token", "x", "-phones", "0"}, {"-api-token", "x", "-change", "2"}} {
+			{"-api-token", "x", "-phones", "0"}, {"-api-token", "x", "-change", "2"},
+			{"-api-token", "x", "-scenario", "quiz", "-burst", "2s"}, {"-api-token", "x", "-scenario", "quiz", "-burst", "7500ms"}} {
 			var log bytes.Buffer
 			if err := run(t.Context(), args, &log, &log); err == nil {
 				t.Errorf("%v accepted", args)

@@ -1073,7 +1073,7 @@ func TestBrowserControlBuildsEvent(t *testing.T) {
 			t.Errorf("CSV export: %q", csv)
 		}
 		js := jsEval[string](c, `fetch(document.querySelector('#export-json').href).then(async (r) => r.status + ' ' + Object.keys(await r.json()).join(','))`)
-		if js != "200 event,rounds,polls" {
+		if js != "200 event,rounds,polls,quizzes" {
 			t.Errorf("JSON export: %q", js)
 		}
 	})

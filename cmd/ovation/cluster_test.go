@@ -620,3 +620,94 @@ func TestClusterRedisFlushed(t *testing.T) {
 	checkTally(t, edgeC.URL, f.RoomID, target, want)
 	checkTally(t, c.edgeA.URL, f.RoomID, target, want)
 }
+
+// TestClusterQuiz runs a quiz question answered on both edges: answers are
+// timed on the servers against the question's opening on the core (each
+// player's points lie within what the test's own clocks allow), a second
+// answer and a late one are refused through the edge, and each phone gets
+// its rank and points from GET /api/me through its edge.
+func TestClusterQuiz(t *testing.T) {
+	c := startCluster(t)
+	f := newFixture(t, c.edgeA.URL, "QCLU26", 0)
+	var quiz, q struct{ ID int64 }
+	must(t, c.edgeB.URL, "POST", "/api/events/"+f.Code+"/quizzes", map[string]any{"room_id": f.RoomID, "title": "Cluster quiz"}, &quiz)
+	must(t, c.edgeA.URL, "POST", "/api/events/"+f.Code+"/polls", map[string]any{"quiz_id": quiz.ID, "question": "Capital of Peru?", "kind": "quiz",
+		"choices": []string{"Lima", "Quito"}, "correct": []int{1}, "settings": map[string]int{"time_limit_s": 5}}, &q)
+	target := fmt.Sprintf("poll:%d", q.ID)
+	phones := c.phones(t, f, 2) // A, B, A, B
+	opened0 := time.Now()
+	must(t, c.edgeB.URL, "POST", fmt.Sprintf("/api/quizzes/%d/actions/start", quiz.ID), nil, nil)
+	opened1 := time.Now()
+	type timing struct{ sent, acked time.Time }
+	times := map[int64]timing{}
+	for i, p := range phones[:3] {
+		id := fmt.Sprintf("q-%d", i)
+		sent := time.Now()
+		if a := p.vote(t, id, target, 1+i%2); a.str("status") != "received" {
+			t.Fatalf("phone %d: first ack %v, want received", i, a)
+		}
+		p.waitCounted(t, id, 10*time.Second)
+		times[p.j.ID] = timing{sent, time.Now()}
+	}
+	// The first answer is final: a second one comes back refused through the edge.
+	phones[0].vote(t, "q-0-again", target, 2)
+	phones[0].ws.waitFor(t, 10*time.Second, "already_answered", func(m msg) bool { return m.str("vote_id") == "q-0-again" && m.str("code") == "already_answered" })
+	// After the time limit (on the servers' clocks): time_up.
+	time.Sleep(time.Until(opened1.Add(5*time.Second + 300*time.Millisecond)))
+	phones[3].vote(t, "q-3", target, 1)
+	phones[3].ws.waitFor(t, 10*time.Second, "time_up", func(m msg) bool { return m.str("vote_id") == "q-3" && m.str("code") == "time_up" })
+
+	must(t, c.edgeA.URL, "POST", fmt.Sprintf("/api/quizzes/%d/actions/reveal", quiz.ID), nil, nil)
+	var res struct {
+		Quizzes []struct {
+			Standings []struct {
+				Rank          int
+				ParticipantID int64 `json:"participant_id"`
+				Points        int64
+			}
+		}
+	}
+	must(t, c.edgeB.URL, "GET", "/api/events/"+f.Code+"/results", nil, &res)
+	if len(res.Quizzes) != 1 || len(res.Quizzes[0].Standings) != 3 {
+		t.Fatalf("standings: %+v", res.Quizzes)
+	}
+	points := func(d time.Duration) int64 { // the documented formula, T = 5 s
+		ms := min(max(d.Milliseconds(), 0), 5000)
+		return 1000 - (1000*ms+5000)/10000
+	}
+	for _, s := range res.Quizzes[0].Standings {
+		tm, ok := times[s.ParticipantID]
+		if !ok {
+			t.Fatalf("a stranger in the standings: %+v", s)
+		}
+		right := s.ParticipantID == phones[0].j.ID || s.ParticipantID == phones[2].j.ID // they answered A
+		lo, hi := int64(0), int64(0)
+		if right {
+			lo, hi = points(tm.acked.Sub(opened0)), points(tm.sent.Sub(opened1))
+		}
+		if s.Points < lo || s.Points > hi {
+			t.Errorf("participant %d: %d points, want %d to %d", s.ParticipantID, s.Points, lo, hi)
+		}
+	}
+	// Each phone its own rank and points, through its edge.
+	for i, p := range phones[:3] {
+		edge := c.edgeA.URL
+		if i%2 == 1 {
+			edge = c.edgeB.URL
+		}
+		var me struct {
+			Quizzes map[string]struct{ Rank, Points int64 } `json:"quizzes"`
+		}
+		if st := call(t, edge, "GET", "/api/me", p.j.Token, nil, &me); st != 200 {
+			t.Fatalf("GET /api/me through an edge: %d", st)
+		}
+		got := me.Quizzes[fmt.Sprint(quiz.ID)]
+		found := false
+		for _, s := range res.Quizzes[0].Standings {
+			found = found || (s.ParticipantID == p.j.ID && int64(s.Rank) == got.Rank && s.Points == got.Points)
+		}
+		if !found {
+			t.Errorf("phone %d: /api/me %+v, not its standing", i, got)
+		}
+	}
+}

@@ -28,6 +28,8 @@
 //                  moderator's decision on the answers (a kind whose answers
 //                  are reviewed) and configure(settings) changes the
 //                  settings that only change how answers show
+// A quiz question (kind quiz) is asked in its quiz's views on each page;
+// its module also gives their helpers (timer, leaderList, ordinal).
 // Pitches show their scores as a histogram: the scale kind adds
 // histogram(box, q, tally) to each screen's part, and control.miniHistogram
 // for a table cell.
@@ -37,9 +39,11 @@ import * as multiple from '/static/kinds/multiple.js';
 import * as wordcloud from '/static/kinds/wordcloud.js';
 import * as opentext from '/static/kinds/opentext.js';
 import * as ranking from '/static/kinds/ranking.js';
+import * as quiz from '/static/kinds/quiz.js';
 
-// KINDS maps a kind's name to its module, in the order the poll form offers them.
-export const KINDS = { choices, scale, multiple, wordcloud, opentext, ranking };
+// KINDS maps a kind's name to its module, in the order the poll form offers
+// them; a kind with inQuiz set (quiz) is created in a quiz instead.
+export const KINDS = { choices, scale, multiple, wordcloud, opentext, ranking, quiz };
 
 // kindOf returns the module of question q's kind; the server sends only
 // these kinds (the pages and the API ship in one binary).
