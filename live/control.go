@@ -447,7 +447,7 @@ func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit fu
 				es.tallies[t] = newTally(c.Definition())
 			} else if rt, ok := es.tallies[t].(RetunedTally); ok && !bytes.Equal(c.Settings, old.Settings) {
 				rt.Retune(c.Definition())
-				es.dirty[t] = true
+				e.touch(es, t)
 			}
 			es.tmu.Unlock()
 			return nil
@@ -688,7 +688,7 @@ func (e *Engine) PitchAction(ctx context.Context, actor string, id int64, action
 		case ShowResults, HideResults:
 			pc.ShowResults = action == ShowResults
 			es.tmu.Lock()
-			es.dirty[t] = true
+			e.touch(es, t)
 			es.tmu.Unlock()
 		default:
 			return false, Errorf(EInvalid, "Unknown pitch action %q.", action)
@@ -782,7 +782,7 @@ func (e *Engine) PollAction(ctx context.Context, actor string, id int64, action 
 				ch.detail = map[bool]string{true: "results shown", false: "results hidden"}[pc.ShowResults]
 			}
 			es.tmu.Lock()
-			es.dirty[t] = true
+			e.touch(es, t)
 			es.tmu.Unlock()
 		}
 		return action == PollCloseAction, e.commit(ctx, es, ch, actor, action, t.String())
@@ -818,7 +818,7 @@ func (e *Engine) resetVotes(ctx context.Context, es *eventState, actor string, t
 						delete(es.committed, k)
 					}
 				}
-				es.dirty[t] = true
+				e.touch(es, t)
 				es.tmu.Unlock()
 			} else {
 				// The votes are still stored: give back the ballots no later vote replaced.
@@ -893,7 +893,7 @@ func (e *Engine) DecideAnswers(ctx context.Context, actor string, t Target, deci
 		}
 		es.tmu.Lock()
 		rt.Apply(canonical)
-		es.dirty[t] = true
+		e.touch(es, t)
 		es.tmu.Unlock()
 		return nil
 	}()

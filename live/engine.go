@@ -149,6 +149,8 @@ type Engine struct {
 	byID    map[int64]*eventState
 	owner   map[string]*eventState // "room:1", "round:2", "pitch:3", "poll:4" → owning event
 	stopped bool
+
+	frames Coalescer // the tallies due, by event
 }
 
 type ballotKey struct {
@@ -189,6 +191,7 @@ var committedWait = func() *voteWait {
 type eventState struct {
 	mu      sync.Mutex // guards everything but tallies
 	ev      *Event
+	key     string // its key in the engine's Coalescer
 	rooms   map[int64]*Room
 	rounds  map[int64]*Round
 	pitches map[int64]*Pitch
@@ -233,7 +236,7 @@ func NewEngine(store Store, pub Publisher, opts EngineOptions) *Engine {
 }
 
 func newEventState(ev *Event) *eventState {
-	return &eventState{ev: ev, rooms: map[int64]*Room{}, rounds: map[int64]*Round{},
+	return &eventState{ev: ev, key: strconv.FormatInt(ev.ID, 10), rooms: map[int64]*Room{}, rounds: map[int64]*Round{},
 		pitches: map[int64]*Pitch{}, polls: map[int64]*Poll{}, quizzes: map[int64]*Quiz{}, names: map[int64]string{}, current: map[ballotKey]ballot{},
 		seen: map[seenKey]seenVote{}, tallies: map[Target]Tally{}, dirty: map[Target]bool{}, audDirty: map[Target]bool{}, committed: map[ballotKey]Answer{},
 		boards: map[boardKey]*quizBoard{}}
@@ -321,7 +324,7 @@ func (e *Engine) Load(ctx context.Context) error {
 			sort.Slice(r.Pitches, func(i, j int) bool { return r.Pitches[i].Position < r.Pitches[j].Position })
 		}
 		for t := range es.tallies {
-			es.dirty[t] = true
+			e.touch(es, t)
 		}
 		e.publishAll(es)
 	}
@@ -330,31 +333,24 @@ func (e *Engine) Load(ctx context.Context) error {
 
 // Run publishes coalesced tallies every TallyInterval until ctx ends.
 func (e *Engine) Run(ctx context.Context) {
-	t := time.NewTicker(e.opts.TallyInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			e.FlushTallies()
-			return
-		case <-t.C:
-			e.FlushTallies()
-		}
-	}
+	e.frames.Run(ctx, e.opts.TallyInterval)
+	e.FlushTallies()
 }
 
-// FlushTallies publishes every tally changed since the last call, and the
-// rankings of the rounds they belong to.
-func (e *Engine) FlushTallies() {
-	e.mu.RLock()
-	events := make([]*eventState, 0, len(e.byID))
-	for _, es := range e.byID {
-		events = append(events, es)
-	}
-	e.mu.RUnlock()
-	for _, es := range events {
-		e.flushEvent(es, false)
-	}
+// FlushTallies publishes every tally changed since the last call that is
+// due, and the rankings of the rounds they belong to.
+func (e *Engine) FlushTallies() { e.frames.Flush(context.Background()) }
+
+// touch marks t's tally changed: its frames go out at the next flush (the
+// phones' at the audience interval). Call with es.tmu held.
+func (e *Engine) touch(es *eventState, t Target) {
+	es.dirty[t] = true
+	e.due(es)
+}
+
+// due makes es's changed tallies due at the next flush.
+func (e *Engine) due(es *eventState) {
+	e.frames.Mark(es.key, func(context.Context) { e.flushEvent(es, false) })
 }
 
 // flushEvent publishes the tallies changed since the last flush to the
@@ -368,6 +364,9 @@ func (e *Engine) flushEvent(es *eventState, force bool) {
 	now := e.opts.Now()
 	audience := (force || !now.Before(es.audNext)) && (len(es.audDirty) > 0 || len(es.dirty) > 0)
 	if len(es.dirty) == 0 && !audience {
+		if len(es.audDirty) > 0 { // the phones' frames wait for the audience interval: ask again at the next flush
+			e.due(es)
+		}
 		es.tmu.Unlock()
 		return
 	}
@@ -411,6 +410,9 @@ func (e *Engine) flushEvent(es *eventState, force bool) {
 		clear(es.audDirty)
 		// Half a tick early, so that ticker jitter never skips a due flush.
 		es.audNext = now.Add(e.opts.AudienceTallyInterval - e.opts.TallyInterval/2)
+	}
+	if len(es.audDirty) > 0 { // the phones' frames wait for the audience interval: ask again at the next flush
+		e.due(es)
 	}
 	es.tmu.Unlock()
 
@@ -555,7 +557,7 @@ func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (string, *voteWai
 			es.tmu.Lock()
 			es.tallies[vote.Target].Move(es.committed[key], vote)
 			es.committed[key] = vote.Answer
-			es.dirty[vote.Target] = true
+			e.touch(es, vote.Target)
 			es.tmu.Unlock()
 		} else {
 			e.opts.Logger.Error("vote commit failed", "err", err)
@@ -743,7 +745,7 @@ func (e *Engine) UpvoteAnswer(ctx context.Context, who Voter, t Target, id strin
 	defer es.tmu.Unlock()
 	n := ut.Upvote(id, who.ParticipantID, up)
 	if changed {
-		es.dirty[t] = true
+		e.touch(es, t)
 	}
 	return n, nil
 }

@@ -1947,3 +1947,49 @@ func TestRun(t *testing.T) {
 		}
 	})
 }
+
+// TestPhonesGetTalliesAtTheAudienceInterval: the stage gets a tally at
+// every flush, the phones (the room topic) at most once per audience
+// interval, and a change that waited for that interval reaches them at the
+// first flush after it, though nothing changed since.
+func TestPhonesGetTalliesAtTheAudienceInterval(t *testing.T) {
+	h, a, j := voting(t)
+	pitch := h.pitchT(0)
+	h.run(t, pitchDo(0, live.ShowResults))
+	key := "tally:" + pitch.String()
+	room, stage := live.RoomTopic(h.room), live.StageTopic(h.room)
+	total := func(topic string, mark int) []int64 {
+		var out []int64
+		for _, f := range h.pub.since(mark, topic, key) {
+			var tf live.TallyFrame
+			must(t, json.Unmarshal(f.data, &tf))
+			out = append(out, tf.Total)
+		}
+		return out
+	}
+	h.e.FlushTallies()
+	h.clk.Advance(2 * time.Second) // the phones got nothing for a while
+	mark := h.pub.mark()
+	h.mustVote(t, a, pitch, 4, "a1", live.VoteCounted)
+	h.e.FlushTallies()
+	if got := total(room, mark); fmt.Sprint(got) != "[1]" {
+		t.Fatalf("phones got %v after the first vote, want [1] (nothing sent to them for a while)", got)
+	}
+	h.clk.Advance(100 * time.Millisecond)
+	h.mustVote(t, j, pitch, 2, "j1", live.VoteCounted)
+	h.e.FlushTallies()
+	if got, st := total(room, mark), total(stage, mark); fmt.Sprint(got) != "[1]" || fmt.Sprint(st) != "[1 2]" {
+		t.Fatalf("within the audience interval: phones %v (want [1]), stage %v (want [1 2])", got, st)
+	}
+	h.e.FlushTallies() // nothing new, not due yet
+	h.clk.Advance(time.Second)
+	h.e.FlushTallies() // due now: the second vote reaches the phones
+	if got := total(room, mark); fmt.Sprint(got) != "[1 2]" {
+		t.Fatalf("after the audience interval, phones got %v, want [1 2]", got)
+	}
+	h.clk.Advance(2 * time.Second)
+	h.e.FlushTallies()
+	if got := total(room, mark); fmt.Sprint(got) != "[1 2]" {
+		t.Fatalf("with nothing changed, phones got %v, want no more frames", got)
+	}
+}

@@ -271,7 +271,7 @@ func (e *Engine) QuizAction(ctx context.Context, actor string, id int64, action 
 		for orig, c := range ch.polls {
 			if orig.ShowResults != c.ShowResults {
 				es.tmu.Lock()
-				es.dirty[Target{KindPoll, orig.ID}] = true
+				e.touch(es, Target{KindPoll, orig.ID})
 				es.tmu.Unlock()
 			}
 		}
