@@ -122,6 +122,19 @@ func TestQuizAPI(t *testing.T) {
 	t.Run("a_late_answer_is_refused", func(t *testing.T) {
 		wantError(t, ts.vote(t, anon.Token, "n4", target, 1), 409, live.EVotingClosed)
 	})
+	t.Run("the_audit_log_names_each_step", func(t *testing.T) {
+		var audit []live.AuditEntry
+		ts.mod(t, "GET", "/api/events/"+f.Code+"/audit", nil, &audit)
+		var steps []string
+		for i := len(audit) - 1; i >= 0; i-- {
+			if a := audit[i]; strings.HasPrefix(a.Action, "quiz_") && a.Target == fmt.Sprintf("quiz:%d", q.ID) {
+				steps = append(steps, a.Action+":"+a.Detail)
+			}
+		}
+		if strings.Join(steps, " ") != "quiz_start:question quiz_reveal:reveal quiz_leaderboard:leaderboard" {
+			t.Fatalf("audit: %v", steps)
+		}
+	})
 	t.Run("the_exports_hold_the_standings", func(t *testing.T) {
 		var res struct {
 			Quizzes []live.QuizResults `json:"quizzes"`
