@@ -59,7 +59,7 @@ type StateChange struct {
 type WriteOp struct {
 	Vote        *Vote        // append to the ledger and make it the participant's current vote
 	Reset       *Target      // delete every current vote for this target
-	Participant *Participant // create a participant
+	Participant *Participant // create a participant, or rename a known one
 	Done        func(error)
 }
 
@@ -714,6 +714,45 @@ func (e *Engine) Join(ctx context.Context, code, displayName, juryCode string) (
 		return nil, nil, Errorf(EBusy, "Joining took too long; try again.")
 	}
 	return p, &ev, nil
+}
+
+// Rename gives the participant who its new display name (empty:
+// anonymous), as a returning phone chose it: a quiz's leaderboard shows it.
+// It returns once the name is durable; errors are EInvalid (field
+// display_name), ENotFound and EBusy.
+func (e *Engine) Rename(ctx context.Context, who Voter, displayName string) error {
+	es := e.eventByID(who.EventID)
+	if es == nil {
+		return Errorf(ENotFound, "No such event.")
+	}
+	p := &Participant{ID: who.ParticipantID, EventID: who.EventID, DisplayName: displayName, Jury: who.Jury, CreatedAt: e.opts.Now().UTC()}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	if err := e.store.Enqueue(WriteOp{Participant: p, Done: func(err error) {
+		if err == nil {
+			es.mu.Lock()
+			if p.DisplayName == "" {
+				delete(es.names, p.ID)
+			} else {
+				es.names[p.ID] = p.DisplayName
+			}
+			es.tmu.Lock()
+			clear(es.boards) // the standings show names
+			es.tmu.Unlock()
+			es.mu.Unlock()
+		}
+		done <- err
+	}}); err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return Errorf(EBusy, "Renaming took too long; try again.")
+	}
 }
 
 func randomID() int64 {
