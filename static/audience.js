@@ -1019,6 +1019,7 @@ function quizCard(quizId, pollId) {
   const el = h('section', { class: 'card quiz-card', dataset: { target, quiz: String(quizId) }, attrs: { 'aria-labelledby': `q-${pollId}` } },
     h('div', { class: 'pitch-head' }, tag, number, h('span', { class: 'spacer' }), clock), ask);
   let asked = ''; // the phase whose standing was asked for
+  let lockAt = 0; // the deadline a redraw is set for
   let standing = null;
   let boardSig = '';
   const askStanding = (phaseKey) => {
@@ -1050,6 +1051,10 @@ function quizCard(quizId, pollId) {
       const answered = s.status === 'counted' || s.status === 'changed';
       const now = Date.now() + (live.offset || 0);
       const inTime = p.state === 'open' && now < quizKind.deadline(p);
+      if (inTime && lockAt !== quizKind.deadline(p)) { // the keys lock when time is up, without waiting for a frame
+        lockAt = quizKind.deadline(p);
+        setTimeout(renderAll, quizKind.deadline(p) - now + 50);
+      }
       const final = s.status === 'error' && ['already_answered', 'time_up'].includes(s.code);
       const accepting = inTime && !final;
       clock._timer = quizKind.timer(p);
