@@ -1074,7 +1074,9 @@ function quizCard(quizId, pollId) {
       // The reveal: right or wrong, the points of this question, the distribution.
       const revealed = quiz.phase === 'reveal';
       const tally = store.get(`tally:${target}`);
-      results.hidden = !revealed || !tally || tally.hidden;
+      // At the reveal, or during the countdown when the question's results are public (in the
+      // "answered" mode once this phone's answer is counted).
+      results.hidden = ranking || !tally || tally.hidden || (!revealed && p.results === 'answered' && !answered);
       if (!results.hidden) quizKind.audience.result(bars, p, tally);
       markCorrect(bars, p);
       verdict.hidden = !revealed || !p.correct_revealed;

@@ -614,7 +614,8 @@ function quizView(quizId) {
       const tally = store.get(`tally:poll:${p.id}`);
       const total = tally ? tally.total : 0;
       const revealed = quiz.phase === 'reveal';
-      const show = revealed && !!tally && !tally.hidden;
+      const show = !!tally && !tally.hidden; // at the reveal, or during the countdown when the question's results are public
+
       clock._timer = quizKind.timer(p);
       clock.hidden = revealed;
       const left = quizKind.deadline(p) - (Date.now() + (live?.offset || 0));
