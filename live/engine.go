@@ -189,14 +189,13 @@ type eventState struct {
 	pitches map[int64]*Pitch
 	polls   map[int64]*Poll
 	quizzes map[int64]*Quiz
-	names   map[int64]string // participants' display names, the named ones only
 	current map[ballotKey]ballot
 	seen    map[seenKey]seenVote
 
 	accepted atomic.Int64 // votes counted or changed since start
 	rejected sync.Map     // error code → *atomic.Int64
 
-	tmu     sync.Mutex // guards tallies, dirty and committed; taken after mu when both are needed
+	tmu     sync.Mutex // guards tallies, dirty, committed, names and boards; taken after mu when both are needed
 	tallies map[Target]Tally
 	dirty   map[Target]bool // changed since the last stage flush
 	// audDirty changed since the last audience flush, due at audNext.
@@ -206,7 +205,10 @@ type eventState struct {
 	// answer a newly committed vote replaces in the tally, which is not the
 	// one current at submission when an earlier batch failed.
 	committed map[ballotKey]Answer
-	boards    map[boardKey]*quizBoard // a quiz's standings as last counted
+	// names are the participants' display names, the named ones only (set
+	// by the committer, as votes are), for the quizzes' standings.
+	names  map[int64]string
+	boards map[boardKey]*quizBoard // a quiz's standings as last counted
 }
 
 // NewEngine returns an engine over store publishing to pub. Call Load, then Run.
@@ -697,9 +699,9 @@ func (e *Engine) Join(ctx context.Context, code, displayName, juryCode string) (
 	done := make(chan error, 1)
 	if err := e.store.Enqueue(WriteOp{Participant: p, Done: func(err error) {
 		if err == nil && p.DisplayName != "" {
-			es.mu.Lock()
+			es.tmu.Lock()
 			es.names[p.ID] = p.DisplayName
-			es.mu.Unlock()
+			es.tmu.Unlock()
 		}
 		done <- err
 	}}); err != nil {
@@ -732,16 +734,14 @@ func (e *Engine) Rename(ctx context.Context, who Voter, displayName string) erro
 	done := make(chan error, 1)
 	if err := e.store.Enqueue(WriteOp{Participant: p, Done: func(err error) {
 		if err == nil {
-			es.mu.Lock()
+			es.tmu.Lock()
 			if p.DisplayName == "" {
 				delete(es.names, p.ID)
 			} else {
 				es.names[p.ID] = p.DisplayName
 			}
-			es.tmu.Lock()
 			clear(es.boards) // the standings show names
 			es.tmu.Unlock()
-			es.mu.Unlock()
 		}
 		done <- err
 	}}); err != nil {
