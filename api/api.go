@@ -621,7 +621,12 @@ func (s *Server) handleJoin(c echo.Context) error {
 			if err := who.Validate(); err != nil {
 				return err
 			}
-			if who.DisplayName != "" { // nothing visible left: as if no name was sent
+			if who.DisplayName != "" && who.DisplayName != claims.Name { // a new name (nothing visible left: as if none was sent), stored for the quizzes
+				ctx, cancel := context.WithTimeout(c.Request().Context(), 10*time.Second)
+				defer cancel()
+				if err := s.engine.Rename(ctx, voterOf(claims), who.DisplayName); err != nil {
+					return err
+				}
 				claims.Name = who.DisplayName
 			}
 		}

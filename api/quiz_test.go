@@ -119,8 +119,34 @@ func TestQuizAPI(t *testing.T) {
 			t.Fatalf("anonymous: %+v", s)
 		}
 	})
+	t.Run("a_returning_phone_that_renames_itself_shows_its_new_name", func(t *testing.T) {
+		again := ts.join(t, f.Code, map[string]any{"token": anon.Token, "display_name": "Zoé"})
+		if again.ID != anon.ID || again.DisplayName != "Zoé" {
+			t.Fatalf("rejoin: %+v", again)
+		}
+		var me struct {
+			Quizzes map[string]live.MyStanding `json:"quizzes"`
+		}
+		decodeOK(t, ts.do(t, "GET", "/api/me", nil, bearer(again.Token)...), &me)
+		if s := me.Quizzes[fmt.Sprint(q.ID)]; s.Name != "Zoé" || s.Rank != 2 {
+			t.Fatalf("after the rename: %+v", s)
+		}
+	})
 	t.Run("a_late_answer_is_refused", func(t *testing.T) {
 		wantError(t, ts.vote(t, anon.Token, "n4", target, 1), 409, live.EVotingClosed)
+	})
+	t.Run("the_audit_log_names_each_step", func(t *testing.T) {
+		var audit []live.AuditEntry
+		ts.mod(t, "GET", "/api/events/"+f.Code+"/audit", nil, &audit)
+		var steps []string
+		for i := len(audit) - 1; i >= 0; i-- {
+			if a := audit[i]; strings.HasPrefix(a.Action, "quiz_") && a.Target == fmt.Sprintf("quiz:%d", q.ID) {
+				steps = append(steps, a.Action+":"+a.Detail)
+			}
+		}
+		if strings.Join(steps, " ") != "quiz_start:question quiz_reveal:reveal quiz_leaderboard:leaderboard" {
+			t.Fatalf("audit: %v", steps)
+		}
 	})
 	t.Run("the_exports_hold_the_standings", func(t *testing.T) {
 		var res struct {
@@ -128,7 +154,7 @@ func TestQuizAPI(t *testing.T) {
 			Polls   []map[string]any   `json:"polls"`
 		}
 		ts.mod(t, "GET", "/api/events/"+f.Code+"/results", nil, &res)
-		if len(res.Quizzes) != 1 || len(res.Quizzes[0].Standings) != 2 || res.Quizzes[0].Standings[0].Name != "Ada" {
+		if len(res.Quizzes) != 1 || len(res.Quizzes[0].Standings) != 2 || res.Quizzes[0].Standings[0].Name != "Ada" || res.Quizzes[0].Standings[1].Name != "Zoé" {
 			t.Fatalf("JSON export: %+v", res.Quizzes)
 		}
 		right := -1.0
@@ -151,7 +177,7 @@ func TestQuizAPI(t *testing.T) {
 				quizRows = append(quizRows, row)
 			}
 		}
-		if len(quizRows) != 2 || quizRows[0][1] != "Geography" || quizRows[0][2] != "1" || quizRows[0][3] != "Ada" || quizRows[1][9] != "0" {
+		if len(quizRows) != 2 || quizRows[0][1] != "Geography" || quizRows[0][2] != "1" || quizRows[0][3] != "Ada" || quizRows[1][3] != "Zoé" || quizRows[1][9] != "0" {
 			t.Fatalf("CSV quiz rows = %v", quizRows)
 		}
 	})

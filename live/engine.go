@@ -62,7 +62,7 @@ type StateChange struct {
 type WriteOp struct {
 	Vote        *Vote        // append to the ledger and make it the participant's current vote
 	Reset       *Target      // delete every current vote for this target
-	Participant *Participant // create a participant
+	Participant *Participant // create a participant, or rename a known one
 	Done        func(error)
 }
 
@@ -197,14 +197,13 @@ type eventState struct {
 	pitches map[int64]*Pitch
 	polls   map[int64]*Poll
 	quizzes map[int64]*Quiz
-	names   map[int64]string // participants' display names, the named ones only
 	current map[ballotKey]ballot
 	seen    map[seenKey]seenVote
 
 	accepted atomic.Int64 // votes counted or changed since start
 	rejected sync.Map     // error code → *atomic.Int64
 
-	tmu     sync.Mutex // guards tallies, dirty and committed; taken after mu when both are needed
+	tmu     sync.Mutex // guards tallies, dirty, committed, names and boards; taken after mu when both are needed
 	tallies map[Target]Tally
 	dirty   map[Target]bool // changed since the last stage flush
 	// audDirty changed since the last audience flush, due at audNext.
@@ -214,7 +213,10 @@ type eventState struct {
 	// answer a newly committed vote replaces in the tally, which is not the
 	// one current at submission when an earlier batch failed.
 	committed map[ballotKey]Answer
-	boards    map[boardKey]*quizBoard // a quiz's standings as last counted
+	// names are the participants' display names, the named ones only (set
+	// by the committer, as votes are), for the quizzes' standings.
+	names  map[int64]string
+	boards map[boardKey]*quizBoard // a quiz's standings as last counted
 }
 
 // NewEngine returns an engine over store publishing to pub. Call Load, then Run.
@@ -775,9 +777,9 @@ func (e *Engine) Join(ctx context.Context, code, displayName, juryCode string) (
 	done := make(chan error, 1)
 	if err := e.store.Enqueue(WriteOp{Participant: p, Done: func(err error) {
 		if err == nil && p.DisplayName != "" {
-			es.mu.Lock()
+			es.tmu.Lock()
 			es.names[p.ID] = p.DisplayName
-			es.mu.Unlock()
+			es.tmu.Unlock()
 		}
 		done <- err
 	}}); err != nil {
@@ -792,6 +794,43 @@ func (e *Engine) Join(ctx context.Context, code, displayName, juryCode string) (
 		return nil, nil, Errorf(EBusy, "Joining took too long; try again.")
 	}
 	return p, &ev, nil
+}
+
+// Rename gives the participant who its new display name (empty:
+// anonymous), as a returning phone chose it: a quiz's leaderboard shows it.
+// It returns once the name is durable; errors are EInvalid (field
+// display_name), ENotFound and EBusy.
+func (e *Engine) Rename(ctx context.Context, who Voter, displayName string) error {
+	es := e.eventByID(who.EventID)
+	if es == nil {
+		return Errorf(ENotFound, "No such event.")
+	}
+	p := &Participant{ID: who.ParticipantID, EventID: who.EventID, DisplayName: displayName, Jury: who.Jury, CreatedAt: e.opts.Now().UTC()}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	if err := e.store.Enqueue(WriteOp{Participant: p, Done: func(err error) {
+		if err == nil {
+			es.tmu.Lock()
+			if p.DisplayName == "" {
+				delete(es.names, p.ID)
+			} else {
+				es.names[p.ID] = p.DisplayName
+			}
+			clear(es.boards) // the standings show names
+			es.tmu.Unlock()
+		}
+		done <- err
+	}}); err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return Errorf(EBusy, "Renaming took too long; try again.")
+	}
 }
 
 func randomID() int64 {

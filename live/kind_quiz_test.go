@@ -346,6 +346,27 @@ func TestQuizQuestionsFollowTheirQuiz(t *testing.T) {
 		_, err := h.e.UpdatePoll(ctxT(t), "mod", h.qs[0], func(p *live.Poll) error { p.Correct = []int{2}; return nil })
 		wantCode(t, err, live.ETransition)
 	})
+	t.Run("a_quiz_in_another_room_runs_beside", func(t *testing.T) {
+		room, err := h.e.CreateRoom(ctxT(t), "mod", h.ev.Code, &live.Room{Name: "Side room"})
+		must(t, err)
+		q, err := h.e.CreateQuiz(ctxT(t), "mod", h.ev.Code, &live.Quiz{RoomID: room.ID, Title: "Side quiz"})
+		must(t, err)
+		p, err := h.e.CreatePoll(ctxT(t), "mod", h.ev.Code, &live.Poll{Question: "Q", Kind: live.PollQuiz, QuizID: q.ID, Choices: []string{"A", "B"}, Correct: []int{2}})
+		must(t, err)
+		if p.RoomID != room.ID {
+			t.Fatalf("a question of the side quiz is in room %d, want %d", p.RoomID, room.ID)
+		}
+		must(t, h.e.QuizAction(ctxT(t), "mod", q.ID, live.QuizStart))
+		var st live.StageState
+		h.pub.last(t, live.StageTopic(room.ID), "stage", &st)
+		if st.Quiz == nil || st.Quiz.ID != q.ID {
+			t.Fatalf("the side room's stage shows %+v", st.Quiz)
+		}
+		h.pub.last(t, live.StageTopic(h.room), "stage", &st)
+		if st.Quiz == nil || st.Quiz.ID != h.quiz {
+			t.Fatalf("the main room's stage shows %+v", st.Quiz)
+		}
+	})
 	t.Run("a_second_quiz_waits_for_the_first", func(t *testing.T) {
 		q, err := h.e.CreateQuiz(ctxT(t), "mod", h.ev.Code, &live.Quiz{RoomID: h.room, Title: "Second"})
 		must(t, err)

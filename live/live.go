@@ -323,8 +323,9 @@ type Poll struct {
 	Results  string `json:"results"`
 	Position int    `json:"position"`
 	// Correct lists the numbers (1 for A) of the right choices of a choices,
-	// multiple or quiz question, sorted (a quiz question has at least one); empty: the question has no right
-	// answer. Public frames carry it only while CorrectRevealed is set.
+	// multiple or quiz question, sorted (a quiz question has at least one);
+	// empty: the question has no right answer. Public frames carry it only
+	// while CorrectRevealed is set.
 	Correct []int `json:"correct,omitempty"`
 	// CorrectRevealed is set by the reveal_correct action (a closed poll
 	// only) and cleared by hide_correct and by reopening the poll.

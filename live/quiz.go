@@ -65,7 +65,7 @@ func (q *Quiz) Validate() error {
 	return validText("title", &q.Title, MaxTitleLen, true, false)
 }
 
-// quizTarget is the owner key of a quiz.
+// quizKey is the owner key of a quiz, "quiz:3".
 func quizKey(id int64) string { return "quiz:" + strconv.FormatInt(id, 10) }
 
 // CreateQuiz adds a pending quiz to a room of the event; its questions are

@@ -1049,6 +1049,7 @@ function quizCard(quizId, pollId) {
   const el = h('section', { class: 'card quiz-card', dataset: { target, quiz: String(quizId) }, attrs: { 'aria-labelledby': `q-${pollId}` } },
     h('div', { class: 'pitch-head' }, tag, number, h('span', { class: 'spacer' }), clock), ask);
   let asked = ''; // the phase whose standing was asked for
+  let lockAt = 0; // the deadline a redraw is set for
   let standing = null;
   let boardSig = '';
   const askStanding = (phaseKey) => {
@@ -1080,6 +1081,10 @@ function quizCard(quizId, pollId) {
       const answered = s.status === 'counted' || s.status === 'changed';
       const now = Date.now() + (live.offset || 0);
       const inTime = p.state === 'open' && now < quizKind.deadline(p);
+      if (inTime && lockAt !== quizKind.deadline(p)) { // the keys lock when time is up, without waiting for a frame
+        lockAt = quizKind.deadline(p);
+        setTimeout(renderAll, quizKind.deadline(p) - now + 50);
+      }
       const final = s.status === 'error' && ['already_answered', 'time_up'].includes(s.code);
       const accepting = inTime && !final;
       clock._timer = quizKind.timer(p);
@@ -1099,7 +1104,9 @@ function quizCard(quizId, pollId) {
       // The reveal: right or wrong, the points of this question, the distribution.
       const revealed = quiz.phase === 'reveal';
       const tally = store.get(`tally:${target}`);
-      results.hidden = !revealed || !tally || tally.hidden;
+      // At the reveal, or during the countdown when the question's results are public (in the
+      // "answered" mode once this phone's answer is counted).
+      results.hidden = ranking || !tally || tally.hidden || (!revealed && p.results === 'answered' && !answered);
       if (!results.hidden) quizKind.audience.result(bars, p, tally);
       markCorrect(bars, p);
       verdict.hidden = !revealed || !p.correct_revealed;

@@ -1242,6 +1242,7 @@ function targetName(target) {
   if (kind === 'round') return model.rounds.find((x) => x.id === id)?.title || target;
   if (kind === 'poll') return model.polls.find((x) => x.id === id)?.question || target;
   if (kind === 'room') return model.rooms.find((x) => x.id === id)?.name || target;
+  if (kind === 'quiz') return (model.quizzes || []).find((x) => x.id === id)?.title || target;
   if (kind === 'board') return boardFrames(topicStore(), 'board_queue').find((f) => f.board.id === id)?.board.title || t('au_board_n', { id });
   if (kind === 'entry') { const e = boardEntry(id); return e ? quote(e.text) : t('au_entry_n', { id }); }
   if (kind === 'feed_item') return t('feed_item_n', { id });
@@ -1264,6 +1265,8 @@ function auditWords(a) {
     detail = t('au_merge_into', { x: ids(detail.replace(/^into\s+/, '')).replace(/^“|”$/g, '') });
   } else if (a.action === 'screen') {
     detail = t(`screen_${detail}`);
+  } else if (a.action.startsWith('quiz_')) {
+    detail = detail ? t(`phase_${detail}`) : ''; // the quiz's new phase
   } else if (String(a.target).startsWith('entry:') && detail && !/^\w+:\d+/.test(detail)) {
     target = quote(detail); // the entry's text, as it was when decided
     detail = '';

@@ -526,7 +526,8 @@ export function startCountdowns(getOffset) {
   const tick = () => {
     document.querySelectorAll('.countdown').forEach((el) => {
       if (!el._timer) return;
-      const ms = timerRemaining(el._timer, getOffset());
+      // A countdown that stops at zero (a quiz question's) never shows an overrun.
+      const ms = el._timer.stopsAtZero ? Math.max(0, timerRemaining(el._timer, getOffset())) : timerRemaining(el._timer, getOffset());
       const text = fmtClock(ms);
       if (el.textContent !== text) el.textContent = text;
       el.classList.toggle('overrun', ms <= 0);

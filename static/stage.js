@@ -582,6 +582,7 @@ function quizView(quizId) {
   const standings = h('div', { class: 'reveal quiz-standings' }, boardTitle, board);
   const el = h('div', { class: 'quiz-view', id: 'quiz-view', dataset: { quiz: String(quizId), phase: '' } }, kicker, ask, standings);
   let sig = '';
+  let timeUpAt = 0; // the deadline a redraw is set for
   return {
     el,
     update(stage, store) {
@@ -613,10 +614,16 @@ function quizView(quizId) {
       const tally = store.get(`tally:poll:${p.id}`);
       const total = tally ? tally.total : 0;
       const revealed = quiz.phase === 'reveal';
-      const show = revealed && !!tally && !tally.hidden;
+      const show = !!tally && !tally.hidden; // at the reveal, or during the countdown when the question's results are public
+
       clock._timer = quizKind.timer(p);
       clock.hidden = revealed;
-      timeUp.hidden = revealed || p.state !== 'open' || Date.now() + (live?.offset || 0) < quizKind.deadline(p);
+      const left = quizKind.deadline(p) - (Date.now() + (live?.offset || 0));
+      timeUp.hidden = revealed || p.state !== 'open' || left > 0;
+      if (p.state === 'open' && left > 0 && timeUpAt !== quizKind.deadline(p)) { // "Time's up!" when it is, without waiting for a frame
+        timeUpAt = quizKind.deadline(p);
+        setTimeout(renderAll, left + 50);
+      }
       count.replaceChildren(h('strong', { text: String(total) }), t('quiz_answers', { n: total }));
       bars.hidden = !show;
       legend.hidden = show;

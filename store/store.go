@@ -361,7 +361,9 @@ func (db *DB) writeBatch(batch []live.WriteOp) error {
 			}
 		case op.Participant != nil:
 			p := op.Participant
-			if _, err := tx.ExecContext(ctx, `INSERT INTO participants (id, event_id, display_name, jury, created_at) VALUES (?, ?, ?, ?, ?)`,
+			// A known participant (a returning phone that renamed itself) keeps all but its new name.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO participants (id, event_id, display_name, jury, created_at) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name`,
 				p.ID, p.EventID, p.DisplayName, p.Jury, p.CreatedAt.UTC().Format(time.RFC3339Nano)); err != nil {
 				return fmt.Errorf("store: participant: %w", err)
 			}

@@ -1000,4 +1000,16 @@ func TestQuizRoundTrip(t *testing.T) {
 	if len(ds.Names) != 1 || ds.Names[0].DisplayName != "Ada" || ds.Names[0].ID != 13 || ds.Names[0].EventID != f.event.ID {
 		t.Fatalf("names = %+v (only the named participants)", ds.Names)
 	}
+	// A known participant written again keeps its row and takes the new name.
+	must(t, db.Enqueue(live.WriteOp{Participant: &live.Participant{ID: 10, EventID: f.event.ID, DisplayName: "Zoé", CreatedAt: time.Now()},
+		Done: func(err error) { done <- err }}))
+	must(t, <-done)
+	ds = load(t, db)
+	names := map[int64]string{}
+	for _, p := range ds.Names {
+		names[p.ID] = p.DisplayName
+	}
+	if len(names) != 2 || names[10] != "Zoé" || names[13] != "Ada" {
+		t.Fatalf("names after a rename = %v", names)
+	}
 }

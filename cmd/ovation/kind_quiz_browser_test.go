@@ -56,9 +56,10 @@ func TestBrowserQuiz(t *testing.T) {
 	}
 	addQuestion("Capital of Peru?", "Lima\nQuito\nCusco", "A", "30")
 	addQuestion("Which are Andean countries?", "Spain\nChile\nBolivia", "B, C", "25")
+	addQuestion("Highest capital?", "La Paz\nQuito", "A", "5")
 	must(t, srv.URL, "GET", "/api/events/"+ev.Code+"/model", nil, &model)
 	qs := model.Quizzes[0].Questions
-	if len(qs) != 2 {
+	if len(qs) != 3 {
 		t.Fatalf("quiz questions %v", qs)
 	}
 	for _, p := range model.Polls {
@@ -137,7 +138,7 @@ func TestBrowserQuiz(t *testing.T) {
 	// In French: the titles, and the anonymous player's name.
 	fr := b.newTab("stage fr", stageSize)
 	fr.open(srv.URL + "/stage/" + ev.Code + "?lang=fr")
-	fr.waitFor("the leaderboard in French", `document.querySelector('#quiz-board-title')?.textContent === 'Classement après la question 1 sur 2' && [...document.querySelectorAll('#quiz-board .name')].some((n) => /^Anonyme #\d{4}$/.test(n.textContent))`)
+	fr.waitFor("the leaderboard in French", `document.querySelector('#quiz-board-title')?.textContent === 'Classement après la question 1 sur 3' && [...document.querySelectorAll('#quiz-board .name')].some((n) => /^Anonyme #\d{4}$/.test(n.textContent))`)
 	fr.checkConsole()
 	phones[2].screenshot(shots, "audience-quiz-leaderboard", phoneSize)
 
@@ -149,6 +150,14 @@ func TestBrowserQuiz(t *testing.T) {
 	answer(phones[2], qs[1], 1) // anonymous: Spain, wrong
 	control.click("#live-quiz-reveal")
 	stage.waitFor("the second reveal", `document.querySelector('#quiz-view[data-phase="reveal"]') && [...document.querySelectorAll('#quiz-bars .bar')].map((b) => b.dataset.correct).join(',') === 'false,true,true'`)
+	// Question 3 (5 s): nobody answers; when time is up the stage says so and the keys lock.
+	control.click("#live-quiz-next")
+	stage.waitFor("question 3 on stage", `document.querySelector('#quiz-view[data-phase="question"]') && document.querySelector('#quiz-question').textContent === 'Highest capital?'`)
+	phones[2].waitFor("its keys open", fmt.Sprintf(`document.querySelector('%s button[data-v="1"]') && !document.querySelector('%s button[data-v="1"]').disabled`, card(qs[2]), card(qs[2])))
+	stage.waitFor("time is up on stage", `!document.querySelector('#quiz-timeup').hidden && document.querySelector('#quiz-clock').textContent === '0:00'`)
+	phones[2].waitFor("keys locked when time is up", fmt.Sprintf(`[...document.querySelectorAll('%s .quiz-keys button')].every((b) => b.disabled) && document.querySelector('%s .prompt').textContent === "Time’s up!"`, card(qs[2]), card(qs[2])))
+	control.click("#live-quiz-reveal")
+	stage.waitFor("the third reveal", `document.querySelector('#quiz-view[data-phase="reveal"]') && document.querySelector('#quiz-question').textContent === 'Highest capital?'`)
 	control.waitFor("no next question after the last", `!document.querySelector('#live-quiz-next') && document.querySelector('#live-quiz-podium')`)
 	control.click("#live-quiz-podium")
 	stage.waitFor("the podium", `document.querySelector('#quiz-view[data-phase="podium"]') && document.querySelectorAll('#podium .place[data-rank]').length === 3`)

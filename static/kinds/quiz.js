@@ -18,10 +18,10 @@ export const limitMS = (q) => 1000 * ((q.settings && q.settings.time_limit_s) ||
 export const deadline = (q) => (q.opened_at_ms ? q.opened_at_ms + limitMS(q) : 0);
 
 // timer is the countdown of a question, in the shape the pages' countdowns
-// read: running until its deadline while it is open, stopped at what was
-// left once closed.
+// read: running until its deadline while it is open, where it stops at
+// zero (an answer after it is refused), and at zero once closed.
 export function timer(q) {
-  if (q.state === 'open') return { running: true, deadline_ms: deadline(q) };
+  if (q.state === 'open') return { running: true, deadline_ms: deadline(q), stopsAtZero: true };
   return { running: false, remaining_ms: 0 };
 }
 
