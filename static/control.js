@@ -294,7 +294,8 @@ $('login-form').addEventListener('submit', async (ev) => {
   const btn = form.querySelector('button[type=submit]');
   btn.disabled = true;
   try {
-    const res = await api('/api/login', { method: 'POST', body: { password: form.elements.password.value } });
+    const login = str(form.elements.username.value).toLowerCase();
+    const res = await api('/api/login', { method: 'POST', body: login ? { login, password: form.elements.password.value } : { password: form.elements.password.value } });
     csrf = res.csrf_token;
     form.reset();
     route();
@@ -1163,6 +1164,14 @@ function auditAction(a) {
   return k2 !== 'a_' + a ? k2 : a.replace(/_/g, ' ');
 }
 
+// actorName is who acted, as the audit log names them: the account's login
+// and the API token it used, if any (older entries: moderator, API token).
+function actorName(e) {
+  const who = e.account || e.actor;
+  const named = t('actor_' + who) !== 'actor_' + who ? t('actor_' + who) : who;
+  return e.token ? t('actor_token', { who: named, token: e.token === 'api_token' ? 'api_token' : '#' + e.token }) : named;
+}
+
 async function loadAudit() {
   if (!eventCode) return;
   try {
@@ -1172,7 +1181,7 @@ async function loadAudit() {
       h('tbody', {}, rows.map((e) => {
         const w = auditWords(e);
         return h('tr', { dataset: { action: e.action, target: e.target } },
-          h('td', { class: 'num', text: fmtTime(e.at) }), h('td', { text: t('actor_' + e.actor) }),
+          h('td', { class: 'num', text: fmtTime(e.at) }), h('td', { text: actorName(e) }),
           h('td', { text: w.action }), h('td', { text: w.on }));
       })))
       : h('p', { class: 'empty', text: t('audit_empty') }));

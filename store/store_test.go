@@ -211,10 +211,10 @@ func TestOpen(t *testing.T) {
 		db := openDB(t, path, store.Options{})
 		closeDB(t, db)
 		raw := rawDB(t, path)
-		if v := queryInt(t, raw, "PRAGMA user_version"); v != 7 {
-			t.Fatalf("user_version = %d, want 7 (0007_visibility)", v)
+		if v := queryInt(t, raw, "PRAGMA user_version"); v != 10 {
+			t.Fatalf("user_version = %d, want 10 (0010_team)", v)
 		}
-		for _, table := range []string{"events", "rooms", "rounds", "pitches", "polls", "participants", "votes", "vote_log", "audit", "settings", "sessions"} {
+		for _, table := range []string{"events", "rooms", "rounds", "pitches", "polls", "participants", "votes", "vote_log", "audit", "settings", "sessions", "accounts", "grants", "api_tokens"} {
 			if n := queryInt(t, raw, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", table); n != 1 {
 				t.Errorf("table %s missing", table)
 			}
@@ -240,8 +240,8 @@ func TestOpen(t *testing.T) {
 			}
 			closeDB(t, db)
 		}
-		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 7 {
-			t.Fatalf("user_version = %d, want 7", v)
+		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 10 {
+			t.Fatalf("user_version = %d, want 10", v)
 		}
 	})
 	t.Run("a_poll_keeps_its_results_mode_and_correct_answer", func(t *testing.T) {
@@ -269,13 +269,13 @@ func TestOpen(t *testing.T) {
 		path := dbPath(t)
 		closeDB(t, openDB(t, path, store.Options{}))
 		raw := rawDB(t, path)
-		if _, err := raw.Exec("PRAGMA user_version = 8"); err != nil {
+		if _, err := raw.Exec("PRAGMA user_version = 11"); err != nil {
 			t.Fatal(err)
 		}
 		raw.Close()
 		closeDB(t, openDB(t, path, store.Options{}))
-		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 8 {
-			t.Fatalf("user_version = %d, want 8 (no downgrade, no re-run)", v)
+		if v := queryInt(t, rawDB(t, path), "PRAGMA user_version"); v != 11 {
+			t.Fatalf("user_version = %d, want 11 (no downgrade, no re-run)", v)
 		}
 	})
 	t.Run("integer_votes_of_version_3_become_answers", func(t *testing.T) {
@@ -857,66 +857,6 @@ func TestAuditLog(t *testing.T) {
 		must(t, err)
 		if got == nil || len(got) != 0 {
 			t.Fatalf("audit log = %#v, want empty", got)
-		}
-	})
-}
-
-func TestSessions(t *testing.T) {
-	t.Run("live_session_returns_its_csrf", func(t *testing.T) {
-		db := openDB(t, dbPath(t), store.Options{})
-		ctx := ctxT(t)
-		must(t, db.SaveSession(ctx, "hash1", "csrf1", time.Now().Add(time.Hour)))
-		got, err := db.Session(ctx, "hash1")
-		must(t, err)
-		if got != "csrf1" {
-			t.Fatalf("Session = %q, want csrf1", got)
-		}
-	})
-	t.Run("unknown_session_is_empty", func(t *testing.T) {
-		db := openDB(t, dbPath(t), store.Options{})
-		got, err := db.Session(ctxT(t), "nope")
-		must(t, err)
-		if got != "" {
-			t.Fatalf("Session = %q, want empty", got)
-		}
-	})
-	t.Run("expired_session_is_empty", func(t *testing.T) {
-		db := openDB(t, dbPath(t), store.Options{})
-		ctx := ctxT(t)
-		must(t, db.SaveSession(ctx, "old", "csrf", time.Now().Add(-time.Minute)))
-		got, err := db.Session(ctx, "old")
-		must(t, err)
-		if got != "" {
-			t.Fatalf("expired Session = %q, want empty", got)
-		}
-	})
-	t.Run("deleted_session_is_gone_and_expired_ones_are_purged", func(t *testing.T) {
-		path := dbPath(t)
-		db := openDB(t, path, store.Options{})
-		ctx := ctxT(t)
-		must(t, db.SaveSession(ctx, "mine", "c1", time.Now().Add(time.Hour)))
-		must(t, db.SaveSession(ctx, "other", "c2", time.Now().Add(time.Hour)))
-		must(t, db.SaveSession(ctx, "stale", "c3", time.Now().Add(-time.Hour)))
-		must(t, db.DeleteSession(ctx, "mine"))
-		if got, err := db.Session(ctx, "mine"); err != nil || got != "" {
-			t.Fatalf("deleted Session = %q, %v", got, err)
-		}
-		if got, err := db.Session(ctx, "other"); err != nil || got != "c2" {
-			t.Fatalf("other Session = %q, %v; want c2", got, err)
-		}
-		closeDB(t, db)
-		if n := queryInt(t, rawDB(t, path), "SELECT count(*) FROM sessions"); n != 1 {
-			t.Fatalf("%d session rows left, want 1 (the other live one)", n)
-		}
-	})
-	t.Run("sessions_survive_a_restart", func(t *testing.T) {
-		path := dbPath(t)
-		db := openDB(t, path, store.Options{})
-		must(t, db.SaveSession(ctxT(t), "h", "c", time.Now().Add(time.Hour)))
-		closeDB(t, db)
-		db = openDB(t, path, store.Options{})
-		if got, err := db.Session(ctxT(t), "h"); err != nil || got != "c" {
-			t.Fatalf("Session after restart = %q, %v", got, err)
 		}
 	})
 }
