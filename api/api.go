@@ -51,7 +51,10 @@ type Config struct {
 	// Credentials, if set, is asked for both at every login and every
 	// API-token request instead of PasswordHash and APITokenHash, so that a
 	// new token applies to the running server at once.
-	Credentials  Credentials
+	Credentials Credentials
+	// OIDC, if set with an issuer, client id and secret, adds single
+	// sign-on through that OpenID Connect provider.
+	OIDC         *OIDCConfig
 	CookieSecure bool // set the Secure flag on the session cookie and send Strict-Transport-Security (behind HTTPS)
 	TrustProxy   bool // take client IPs from X-Forwarded-For (only behind a trusted proxy)
 	// PublicURL is the address phones use (scheme://host[:port]), for join URLs
@@ -154,6 +157,7 @@ type Server struct {
 	count func(topic string) int
 
 	voteLimit, ipVoteLimit, joinLimit, loginLimit *limiter
+	oidc                                          oidcClient
 
 	connMu   sync.Mutex
 	conns    map[*conn]struct{}
@@ -293,6 +297,9 @@ func (s *Server) Routes() *echo.Echo {
 	a.POST("/login", s.handleLogin)
 	a.POST("/logout", s.handleLogout)
 	a.GET("/session", s.handleSession)
+	a.GET("/sign-in", s.handleSignInOptions)
+	a.GET("/oidc/login", s.handleOIDCLogin)
+	a.GET("/oidc/callback", s.handleOIDCCallback)
 	// The team: every route names the permission it needs (live.RolePermissions
 	// says which roles carry it), checked for the event and room it acts on
 	// (scopeOf). The middleware is per route, not per group, so that unknown

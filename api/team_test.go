@@ -32,7 +32,7 @@ var publicRoutes = []string{
 	"POST /api/events/:code/boards/:id/entries", "PUT /api/events/:code/entries/:id/upvote", "DELETE /api/events/:code/entries/:id/upvote",
 	"POST /api/events/:code/pitches/:id/meeting-request", "DELETE /api/events/:code/pitches/:id/meeting-request",
 	"POST /api/login", "POST /api/logout", "GET /api/session",
-	"GET /api/oidc/login", "GET /api/oidc/callback",
+	"GET /api/sign-in", "GET /api/oidc/login", "GET /api/oidc/callback",
 }
 
 // routeNeeds is, written apart from the server's table, what each team
@@ -57,11 +57,11 @@ var routeNeeds = map[string]string{
 	"GET /api/events/:code/feed/items": "view", "POST /api/events/:code/feed/items/:id/actions/:action": "moderate",
 	"GET /api/events/:code/feed/settings": "view", "PATCH /api/events/:code/feed/settings": "build",
 	"POST /api/events/:code/feed/webhook-token": "build",
-	"POST /api/events/:code/boards": "build", "PATCH /api/events/:code/boards/:id": "build", "DELETE /api/events/:code/boards/:id": "build",
+	"POST /api/events/:code/boards":             "build", "PATCH /api/events/:code/boards/:id": "build", "DELETE /api/events/:code/boards/:id": "build",
 	"GET /api/events/:code/boards/:id/queue": "view", "POST /api/events/:code/boards/:id/highlight": "moderate",
 	"POST /api/events/:code/boards/:id/poll": "build", "GET /api/events/:code/boards/:id/export": "export",
 	"POST /api/events/:code/entries/:id/actions/:action": "moderate",
-	"GET /api/events/:code/meeting-requests": "export", "GET /api/events/:code/pitches/:id/meeting-requests.csv": "export",
+	"GET /api/events/:code/meeting-requests":             "export", "GET /api/events/:code/pitches/:id/meeting-requests.csv": "export",
 }
 
 // member is a signed-in member of the team under test, and what the issue

@@ -16,6 +16,7 @@ import { KINDS, kindOf, pitchQuestion } from '/static/kinds/index.js';
 
 const $ = (id) => document.getElementById(id);
 let csrf = '';
+let me = null; // GET /api/session: the account, its grants, what each role may do
 let live = null;
 let model = null; // the latest model (GET /model or model frame)
 let lastFrame = null;
@@ -47,6 +48,8 @@ function show(view) {
   for (const v of ['login', 'picker', 'console']) $(`${v}-view`).hidden = v !== view;
   const logged = view !== 'login';
   $('logout').hidden = !logged;
+  $('who').hidden = !logged || !me;
+  if (me) $('who').textContent = me.account.display_name;
   $('all-events').hidden = view !== 'console';
   $('conn').hidden = view !== 'console';
   $('help-btn').hidden = view !== 'console';
@@ -77,9 +80,27 @@ async function call(method, path, body) {
 function showLogin() {
   if (live) { live.close(); live = null; }
   csrf = '';
+  me = null;
   document.querySelectorAll('dialog[open]').forEach((d) => d.close());
   show('login');
   $('password').focus();
+  showSignInOptions();
+}
+
+// showSignInOptions offers the identity provider's sign-in when the server
+// has one, and says why a sign-in through it just failed (?sso_error=).
+async function showSignInOptions() {
+  const err = new URLSearchParams(location.search).get('sso_error');
+  if (err) {
+    $('login-form').querySelector('.form-error').textContent = t('sso_err_' + err) !== 'sso_err_' + err ? t('sso_err_' + err) : t('sso_err_refused');
+    history.replaceState(null, '', location.pathname + location.hash);
+  }
+  try {
+    const opts = await api('/api/sign-in');
+    const link = $('sso-link');
+    link.hidden = !opts.oidc;
+    if (opts.oidc) link.textContent = t('sso_with', { name: opts.oidc.name });
+  } catch { /* the password form works without it */ }
 }
 
 // Form errors: a .field-error[data-field=NAME] under each input shows the
@@ -297,6 +318,7 @@ $('login-form').addEventListener('submit', async (ev) => {
     const login = str(form.elements.username.value).toLowerCase();
     const res = await api('/api/login', { method: 'POST', body: login ? { login, password: form.elements.password.value } : { password: form.elements.password.value } });
     csrf = res.csrf_token;
+    me = await api('/api/session');
     form.reset();
     route();
   } catch (e) {
@@ -1743,6 +1765,7 @@ const signedIn = () => /(?:^|;\s*)ovation_signed_in=1(?:;|$)/.test(document.cook
   try {
     const s = await api('/api/session');
     csrf = s.csrf_token;
+    me = s;
     route();
   } catch (e) {
     showLogin();

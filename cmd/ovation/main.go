@@ -322,7 +322,21 @@ func apiConfig(cfg Config, ln net.Listener) (string, api.Config) {
 		IPVoteRate: cfg.Limits.IPVoteRate, IPVoteBurst: cfg.Limits.IPVoteBurst, JoinRate: cfg.Limits.JoinRate,
 		JoinBurst: cfg.Limits.JoinBurst, MessageRate: cfg.Limits.MessageRate, MessageBurst: cfg.Limits.MessageBurst,
 		FloodThreshold: cfg.Limits.FloodThreshold, PublicURL: strings.TrimSuffix(cfg.PublicURL, "/"), // empty: the host each request came to
+		OIDC: oidcConfig(cfg.OIDC),
 	}
+}
+
+// oidcConfig returns the API's single sign-on settings; nil when off.
+func oidcConfig(c OIDCConfig) *api.OIDCConfig {
+	if c.Issuer == "" {
+		return nil
+	}
+	o := &api.OIDCConfig{Name: c.Name, Issuer: c.Issuer, ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+		RedirectURL: c.RedirectURL, Scopes: c.Scopes, RoleClaim: c.RoleClaim}
+	for _, r := range c.Roles {
+		o.Roles = append(o.Roles, api.OIDCRole{Claim: r.Claim, Role: live.Role(r.Role), Event: r.Event, Room: r.Room})
+	}
+	return o
 }
 
 // clusterOptions returns the cluster settings of cfg; the node id defaults
