@@ -165,7 +165,9 @@ func TestLoadConfig(t *testing.T) {
 		"feed events in the file": {file: "feed:\n  events:\n    - code: TDAYS\n      sources:\n        - kind: mastodon\n          hashtag: t\n",
 			ok: func(c Config) bool { return len(c.Feed.Events) == 1 && c.Feed.Events[0].Sources[0].Hashtag == "t" }},
 		"sign-on with roles in the file": {file: "oidc:\n  issuer: https://idp.example\n  client_id: o\n  client_secret: s\n  role_claim: groups\n  roles:\n    - claim: g\n      role: operator\n      event: TDAYS\n      room: Main stage\n",
-			ok: func(c Config) bool { return c.OIDC.Issuer == "https://idp.example" && len(c.OIDC.Roles) == 1 && c.OIDC.Roles[0].Room == "Main stage" }},
+			ok: func(c Config) bool {
+				return c.OIDC.Issuer == "https://idp.example" && len(c.OIDC.Roles) == 1 && c.OIDC.Roles[0].Room == "Main stage"
+			}},
 	}
 	for name, tc := range good {
 		t.Run("accepts "+name, func(t *testing.T) {

@@ -235,6 +235,7 @@ func runEdge(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 	bg, stopBG := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { edge.Run(bg) })
+	wg.Go(func() { srv.Run(bg) }) // keepalive pings, and the checks of team members' sessions with the core
 	wg.Go(func() { cluster.NewPresence(rdb, h, opts).Run(bg) })
 	select { // serve once the hub holds the snapshots, or degraded after a while
 	case <-edge.Ready():
