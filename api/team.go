@@ -498,6 +498,7 @@ func (s *Server) handleSession(c echo.Context) error {
 	}
 	out := sessionView{principal: *p, Permissions: live.RolePermissions}
 	a := *p.Account
+	s.markConfigPassword(c.Request().Context(), &a)
 	a.Grants = p.grants()
 	out.Account = &a
 	return c.JSON(http.StatusOK, out)
@@ -604,7 +605,20 @@ func (s *Server) handleListAccounts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	for i := range all {
+		s.markConfigPassword(c.Request().Context(), &all[i])
+	}
 	return c.JSON(http.StatusOK, all)
+}
+
+// markConfigPassword sets HasPassword on the first administrator when the
+// configuration gives its password.
+func (s *Server) markConfigPassword(ctx context.Context, a *live.Account) {
+	if a.ID == live.FirstAdminID && !a.HasPassword {
+		if h, err := s.passwordHash(ctx); err == nil && h != "" {
+			a.HasPassword = true
+		}
+	}
 }
 
 func (s *Server) handleCreateAccount(c echo.Context) error {

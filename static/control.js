@@ -13,6 +13,7 @@ import {
   latestFeed, feedPost, safeURL, boardFrames, sortEntries, fmtHM, letter,
 } from '/static/ovation.js';
 import { KINDS, kindOf, pitchQuestion } from '/static/kinds/index.js';
+import { renderTeam, renderAccount } from '/static/team.js';
 
 const $ = (id) => document.getElementById(id);
 let csrf = '';
@@ -45,12 +46,13 @@ $('login-mark').replaceChildren(icon('mark'));
 // ------------------------------------------------------------ plumbing ----
 
 function show(view) {
-  for (const v of ['login', 'picker', 'console']) $(`${v}-view`).hidden = v !== view;
+  for (const v of ['login', 'picker', 'console', 'team', 'account']) $(`${v}-view`).hidden = v !== view;
   const logged = view !== 'login';
   $('logout').hidden = !logged;
   $('who').hidden = !logged || !me;
   if (me) $('who').textContent = me.account.display_name;
-  $('all-events').hidden = view !== 'console';
+  $('team-link').hidden = !logged || !me || !can('admin', 0, 0);
+  $('all-events').hidden = view === 'login' || view === 'picker';
   $('conn').hidden = view !== 'console';
   $('help-btn').hidden = view !== 'console';
   $('code-chip').hidden = view !== 'console';
@@ -302,7 +304,7 @@ document.addEventListener('keydown', (ev) => {
   if (!id) return;
   ev.preventDefault();
   const btn = $(id);
-  if (!btn || btn.disabled || btn.hidden) { toast(t('sc_unavailable')); return; }
+  if (!btn || btn.disabled || btn.hidden || !btn.offsetParent) { toast(t('sc_unavailable')); return; }
   btn.click();
 });
 
@@ -350,6 +352,7 @@ $('logout').addEventListener('click', async () => {
 async function showPicker() {
   if (live) { live.close(); live = null; }
   model = null;
+  applyRights();
   show('picker');
   try {
     const events = await call('GET', '/api/events');
@@ -366,8 +369,25 @@ async function showPicker() {
 function route() {
   if (!csrf) return;
   const code = decodeURIComponent(location.hash.slice(1)).trim().toUpperCase();
-  if (code) openEvent(code);
+  if (code === '~TEAM' || code === '~ACCOUNT') showTeamView(code === '~TEAM' ? 'team' : 'account');
+  else if (code) openEvent(code);
   else showPicker();
+}
+
+// showTeamView opens the Team view (administrators) or My account.
+async function showTeamView(view) {
+  if (live) { live.close(); live = null; }
+  model = null;
+  eventCode = '';
+  applyRights();
+  show(view);
+  const ctx = { call: (m, p, b) => call(m, p, b), toast, me, onLoggedOut: () => { location.hash = ''; showLogin(); } };
+  try {
+    if (view === 'team') await renderTeam($('team-view'), ctx);
+    else await renderAccount($('account-view'), ctx);
+  } catch (e) {
+    if (e.status !== 401) toast(fieldErrorText(e), true);
+  }
 }
 
 window.addEventListener('hashchange', route);
@@ -507,11 +527,36 @@ function renderStatic() {
   $('feed-settings-summary').replaceChildren(icon('chat'), h('span', { text: t('feed_settings') }));
 }
 
+// can reports whether the signed-in account may do perm (view, run,
+// moderate, build, export, admin) in the open event, or in its room roomId
+// (0: the event), from its grants and what each role may do (GET
+// /api/session). The server checks every call the same way; the page only
+// hides what would be refused.
+function can(perm, roomId = 0, eventId = model?.event.id ?? 0) {
+  if (!me) return false;
+  return me.account.grants.some((g) => (me.permissions[g.role] || []).includes(perm)
+    && (g.event_id === 0 || g.event_id === eventId)
+    && (g.room_id === 0 || g.room_id === roomId || (roomId === 0 && perm === 'view')));
+}
+
+// applyRights marks the body with what the account may not do here, for
+// the style sheet to hide those controls (.no-run, .no-build, …).
+function applyRights() {
+  const b = document.body.classList;
+  for (const p of ['run', 'moderate', 'build', 'export']) b.toggle('no-' + p, !can(p, p === 'run' ? roomSel : 0));
+  b.toggle('no-admin', !can('admin', 0, 0));
+  b.toggle('no-create', !can('build', 0, 0));
+}
+
 function renderModel() {
   if (!model) return;
   if (dragging || pointerDown) { renderPending = true; return; }
   modelKey = keyOf(model);
   const m = model;
+  if (!m.rooms.some((r) => r.id === roomSel) || (!can('run', roomSel) && m.rooms.some((r) => can('run', r.id)))) {
+    roomSel = (m.rooms.find((r) => can('run', r.id)) || m.rooms[0] || {}).id || 0; // an operator opens on their room
+  }
+  applyRights();
   applyBrand(m.event.color);
   $('title').textContent = m.event.title;
   $('code-chip').textContent = m.event.code;
@@ -1642,7 +1687,7 @@ document.addEventListener('pointerup', () => {
 
 let meetLoad = 0;
 async function loadMeetings() {
-  if (!eventCode) return;
+  if (!eventCode || !can('export')) return; // personal data: organisers only
   const n = ++meetLoad;
   const code = eventCode;
   try {
