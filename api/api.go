@@ -34,6 +34,7 @@ import (
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Config configures the API. Zero values take the defaults noted.
@@ -48,6 +49,9 @@ type Config struct {
 	// configured moderator_password.
 	PasswordHash string
 	APITokenHash string // hash of the automation API token (HashAPIToken), the first administrator's; empty disables it
+	// PasswordCost is the bcrypt cost of the passwords accounts set; default
+	// bcrypt.DefaultCost (10), about 60 ms a hash.
+	PasswordCost int
 	// Credentials, if set, is asked for both at every login and every
 	// API-token request instead of PasswordHash and APITokenHash, so that a
 	// new token applies to the running server at once.
@@ -106,6 +110,9 @@ func (c *Config) setDefaults() {
 	def(&c.MessageRate, 20)
 	defi(&c.MessageBurst, 40)
 	defi(&c.FloodThreshold, 50)
+	if c.PasswordCost <= 0 {
+		c.PasswordCost = bcrypt.DefaultCost
+	}
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = 72 * time.Hour
 	}

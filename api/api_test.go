@@ -83,6 +83,9 @@ func newTestServer(tb testing.TB, cfg Config) *testServer {
 	if cfg.APITokenHash == "" {
 		cfg.APITokenHash = HashAPIToken(testAPIToken)
 	}
+	if cfg.PasswordCost == 0 {
+		cfg.PasswordCost = bcrypt.MinCost // accounts' passwords: seconds under -race at the default cost
+	}
 	if cfg.AllowedOrigins == nil {
 		cfg.AllowedOrigins = []string{base}
 	}

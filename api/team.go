@@ -565,11 +565,11 @@ func (s *Server) saveAccount(ctx context.Context, a *live.Account, password *str
 		if err := live.CheckPassword(*password); err != nil {
 			return err
 		}
-		h, err := HashPassword(*password)
+		h, err := bcrypt.GenerateFromPassword([]byte(*password), s.cfg.PasswordCost)
 		if err != nil {
 			return err
 		}
-		a.PasswordHash = h
+		a.PasswordHash = string(h)
 	}
 	if a.ID != 0 {
 		if err := s.keepAnAdministrator(ctx, a.ID, a); err != nil {

@@ -981,7 +981,7 @@ function pollTally(p) {
 
 function pollCard(p) {
   const kind = kindOf(p);
-  return h('section', { class: 'card poll-card', id: `poll-${p.id}`, attrs: { 'aria-labelledby': `poll-${p.id}-title` } },
+  return h('section', { class: can('run', p.room_id) ? 'card poll-card can-run' : 'card poll-card', id: `poll-${p.id}`, attrs: { 'aria-labelledby': `poll-${p.id}-title` } },
     h('div', { class: 'card-head' },
       h('h3', { id: `poll-${p.id}-title`, text: p.question }), stateTag(p.state),
       p.show_results ? h('span', { class: 'tag on', text: t('s_public') }) : null,

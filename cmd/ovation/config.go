@@ -28,6 +28,9 @@ type Config struct {
 	AllowedOrigins    []string `yaml:"allowed_origins"`
 	ModeratorPassword string   `yaml:"moderator_password"`
 	APIToken          string   `yaml:"api_token"`
+	// PasswordCost is the bcrypt cost of the passwords accounts set (4-15):
+	// each step doubles the time a guess costs, and a login's.
+	PasswordCost int `yaml:"password_cost"`
 	TrustProxy        bool     `yaml:"trust_proxy"`
 	CookieSecure      bool     `yaml:"cookie_secure"`
 	// FrameAncestors lists who may frame the stage, audience and moments
@@ -179,6 +182,7 @@ func DefaultConfig() Config {
 		Listen:          ":8080",
 		DataDir:         "./data",
 		SeedDemo:        true,
+		PasswordCost:    10,
 		ShutdownTimeout: 10 * time.Second,
 		ShutdownDrain:   5 * time.Second,
 		GCPercent:       50,
@@ -626,6 +630,9 @@ func (c *Config) Validate() error {
 	}
 	if len(c.Cluster.Node) > 64 || strings.ContainsAny(c.Cluster.Node, " \t\n") {
 		return bad("cluster.node", "%q: at most 64 characters, no spaces", c.Cluster.Node)
+	}
+	if c.PasswordCost < 4 || c.PasswordCost > 15 {
+		return bad("password_cost", "must be 4 to 15, not %d", c.PasswordCost)
 	}
 	if c.ModeratorPassword != "" && len(c.ModeratorPassword) < 8 {
 		return bad("moderator_password", "must be at least 8 characters")

@@ -323,7 +323,7 @@ func apiConfig(cfg Config, ln net.Listener) (string, api.Config) {
 		IPVoteRate: cfg.Limits.IPVoteRate, IPVoteBurst: cfg.Limits.IPVoteBurst, JoinRate: cfg.Limits.JoinRate,
 		JoinBurst: cfg.Limits.JoinBurst, MessageRate: cfg.Limits.MessageRate, MessageBurst: cfg.Limits.MessageBurst,
 		FloodThreshold: cfg.Limits.FloodThreshold, PublicURL: strings.TrimSuffix(cfg.PublicURL, "/"), // empty: the host each request came to
-		OIDC: oidcConfig(cfg.OIDC),
+		OIDC: oidcConfig(cfg.OIDC), PasswordCost: cfg.PasswordCost,
 	}
 }
 
