@@ -30,9 +30,9 @@ type Config struct {
 	APIToken          string   `yaml:"api_token"`
 	// PasswordCost is the bcrypt cost of the passwords accounts set (4-15):
 	// each step doubles the time a guess costs, and a login's.
-	PasswordCost int `yaml:"password_cost"`
-	TrustProxy        bool     `yaml:"trust_proxy"`
-	CookieSecure      bool     `yaml:"cookie_secure"`
+	PasswordCost int  `yaml:"password_cost"`
+	TrustProxy   bool `yaml:"trust_proxy"`
+	CookieSecure bool `yaml:"cookie_secure"`
 	// FrameAncestors lists who may frame the stage, audience and moments
 	// pages: 'self', 'none', https: or an origin such as
 	// https://organiser.example (a leading *. matches its subdomains).
