@@ -34,6 +34,7 @@ import (
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Config configures the API. Zero values take the defaults noted.
@@ -43,12 +44,21 @@ type Config struct {
 	AllowedOrigins []string
 	TokenSecret    []byte        // signs participant tokens; required
 	TokenTTL       time.Duration // participant token lifetime; default 72 h
-	PasswordHash   string        // bcrypt hash of the moderator password; required unless Credentials is set
-	APITokenHash   string        // hash of the automation API token (HashAPIToken); empty disables it
-	// Credentials, if set, is asked for both hashes at every login and every
+	// PasswordHash, if set, is the first administrator's password (bcrypt,
+	// HashPassword) in place of the one stored with the account: the
+	// configured moderator_password.
+	PasswordHash string
+	APITokenHash string // hash of the automation API token (HashAPIToken), the first administrator's; empty disables it
+	// PasswordCost is the bcrypt cost of the passwords accounts set; default
+	// bcrypt.DefaultCost (10), about 60 ms a hash.
+	PasswordCost int
+	// Credentials, if set, is asked for both at every login and every
 	// API-token request instead of PasswordHash and APITokenHash, so that a
-	// new password or token applies to the running server at once.
-	Credentials  Credentials
+	// new token applies to the running server at once.
+	Credentials Credentials
+	// OIDC, if set with an issuer, client id and secret, adds single
+	// sign-on through that OpenID Connect provider.
+	OIDC         *OIDCConfig
 	CookieSecure bool // set the Secure flag on the session cookie and send Strict-Transport-Security (behind HTTPS)
 	TrustProxy   bool // take client IPs from X-Forwarded-For (only behind a trusted proxy)
 	// PublicURL is the address phones use (scheme://host[:port]), for join URLs
@@ -63,6 +73,10 @@ type Config struct {
 	ReadLimit    int64         // largest WebSocket message accepted, bytes; default 4096
 	WriteTimeout time.Duration // a write stuck this long closes the connection; default 10 s
 	PingInterval time.Duration // WebSocket keepalive; default 20 s
+	// RevalidateInterval is how often a team member's open WebSocket has its
+	// session or token checked again (closed with CloseSessionEnded once
+	// revoked, expired or changed); default 2 s.
+	RevalidateInterval time.Duration
 
 	VoteRate  float64 // votes per second per participant; default 5, burst VoteBurst (10)
 	VoteBurst int
@@ -96,6 +110,9 @@ func (c *Config) setDefaults() {
 	def(&c.MessageRate, 20)
 	defi(&c.MessageBurst, 40)
 	defi(&c.FloodThreshold, 50)
+	if c.PasswordCost <= 0 {
+		c.PasswordCost = bcrypt.DefaultCost
+	}
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = 72 * time.Hour
 	}
@@ -108,40 +125,38 @@ func (c *Config) setDefaults() {
 	if c.PingInterval <= 0 {
 		c.PingInterval = 20 * time.Second
 	}
+	if c.RevalidateInterval <= 0 {
+		c.RevalidateInterval = 2 * time.Second
+	}
 }
 
-// Sessions stores moderator sessions.
-type Sessions interface {
-	SaveSession(ctx context.Context, tokenHash, csrf string, expires time.Time) error
-	Session(ctx context.Context, tokenHash string) (csrf string, err error)
-	DeleteSession(ctx context.Context, tokenHash string) error
-}
-
-// Credentials gives the moderator password's bcrypt hash (HashPassword) and
-// the API token's hash (HashAPIToken, "" disables the token) in force now.
+// Credentials gives the first administrator's password hash in place of
+// the stored one ("" for none: the account's own) and the API token's hash
+// (HashAPIToken, "" disables the token) in force now.
 type Credentials interface {
 	PasswordHash(ctx context.Context) (string, error)
 	APITokenHash(ctx context.Context) (string, error)
 }
 
-// AuditLog reads an event's audit trail.
+// AuditLog reads the audit trail and records the team's changes.
 type AuditLog interface {
-	AuditLog(ctx context.Context, eventID int64, limit int) ([]live.AuditEntry, error)
+	AuditSearch(ctx context.Context, f live.AuditFilter) ([]live.AuditEntry, error)
+	Audit(ctx context.Context, a live.AuditEntry) error
 }
 
 // Server is the HTTP and WebSocket API.
 type Server struct {
-	cfg      Config
-	engine   *live.Engine
-	hub      *hub.Hub
-	sessions Sessions
-	audit    AuditLog
-	pages    fs.FS
-	log      *slog.Logger
-	echo     *echo.Echo
-	metrics  *Metrics
-	feed     *feed.Service  // nil until SetFeed: the feed routes answer not_found
-	boards   *board.Service // nil until SetBoards: the board routes answer not_found
+	cfg     Config
+	engine  *live.Engine
+	hub     *hub.Hub
+	team    Team // nil on an edge: the core keeps the team
+	audit   AuditLog
+	pages   fs.FS
+	log     *slog.Logger
+	echo    *echo.Echo
+	metrics *Metrics
+	feed    *feed.Service  // nil until SetFeed: the feed routes answer not_found
+	boards  *board.Service // nil until SetBoards: the board routes answer not_found
 
 	// edge is set on a cluster edge (SetEdge): the engine runs on the core,
 	// reached through it. count gives presence counts (SetPresence).
@@ -149,6 +164,7 @@ type Server struct {
 	count func(topic string) int
 
 	voteLimit, ipVoteLimit, joinLimit, loginLimit *limiter
+	oidc                                          oidcClient
 
 	connMu   sync.Mutex
 	conns    map[*conn]struct{}
@@ -158,9 +174,9 @@ type Server struct {
 
 // New returns the API server. Call Routes' handler through ServeHTTP, and
 // Shutdown to close WebSockets with "going away".
-func New(cfg Config, engine *live.Engine, h *hub.Hub, sessions Sessions, audit AuditLog, pages fs.FS, m *Metrics, log *slog.Logger) *Server {
+func New(cfg Config, engine *live.Engine, h *hub.Hub, team Team, audit AuditLog, pages fs.FS, m *Metrics, log *slog.Logger) *Server {
 	cfg.setDefaults()
-	s := &Server{cfg: cfg, engine: engine, hub: h, sessions: sessions, audit: audit, pages: pages, log: log,
+	s := &Server{cfg: cfg, engine: engine, hub: h, team: team, audit: audit, pages: pages, log: log,
 		voteLimit: newLimiter(cfg.VoteRate, cfg.VoteBurst), ipVoteLimit: newLimiter(cfg.IPVoteRate, cfg.IPVoteBurst),
 		joinLimit: newLimiter(cfg.JoinRate, cfg.JoinBurst), loginLimit: newLimiter(5.0/60, 10),
 		conns: map[*conn]struct{}{}}
@@ -245,10 +261,10 @@ func (s *Server) Routes() *echo.Echo {
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.handleReady)
 	e.GET("/metrics", echo.WrapHandler(s.metrics.handler))
-	// Profiles, for moderators (or the API token) only.
-	e.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(pprof.Index)), s.requireModerator)
-	e.GET("/debug/pprof/profile", echo.WrapHandler(http.HandlerFunc(pprof.Profile)), s.requireModerator)
-	e.GET("/debug/pprof/trace", echo.WrapHandler(http.HandlerFunc(pprof.Trace)), s.requireModerator)
+	// Profiles, for administrators (or the API token) only.
+	e.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(pprof.Index)), s.require(live.PermAdmin))
+	e.GET("/debug/pprof/profile", echo.WrapHandler(http.HandlerFunc(pprof.Profile)), s.require(live.PermAdmin))
+	e.GET("/debug/pprof/trace", echo.WrapHandler(http.HandlerFunc(pprof.Trace)), s.require(live.PermAdmin))
 	e.GET("/ws", s.handleWS)
 	if s.edge != nil { // a cluster edge: the core answers the pages and the API; unknown paths stop here
 		e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(s.pages))))
@@ -286,52 +302,81 @@ func (s *Server) Routes() *echo.Echo {
 	a.DELETE("/polls/:id/answers/:answer/upvote", s.handleUpvoteAnswer)
 	a.POST("/events/:code/pitches/:id/meeting-request", s.handleRequestMeeting)
 	a.DELETE("/events/:code/pitches/:id/meeting-request", s.handleWithdrawMeeting)
-	// Moderator session.
+	// Sessions.
 	a.POST("/login", s.handleLogin)
 	a.POST("/logout", s.handleLogout)
 	a.GET("/session", s.handleSession)
-	// Moderator: build and run. The middleware is per route, not per group, so
-	// that unknown paths and methods under /api answer 404 and 405.
-	mod := func(method, path string, h echo.HandlerFunc) { a.Add(method, path, h, s.requireModerator) }
-	mod(http.MethodGet, "/events", s.handleListEvents)
-	mod(http.MethodPost, "/events", s.handleCreateEvent)
-	mod(http.MethodGet, "/events/:code/model", s.handleModel)
-	mod(http.MethodPatch, "/events/:code", s.handleUpdateEvent)
-	mod(http.MethodPost, "/events/:code/rooms", s.handleCreateRoom)
-	mod(http.MethodPatch, "/rooms/:id", s.handleUpdateRoom)
-	mod(http.MethodPut, "/rooms/:id/screen", s.handleSetScreen)
-	mod(http.MethodPost, "/events/:code/rounds", s.handleCreateRound)
-	mod(http.MethodPatch, "/rounds/:id", s.handleUpdateRound)
-	mod(http.MethodPost, "/rounds/:id/pitches", s.handleCreatePitch)
-	mod(http.MethodPut, "/rounds/:id/order", s.handleReorder)
-	mod(http.MethodPost, "/rounds/:id/actions/:action", s.handleRoundAction)
-	mod(http.MethodPatch, "/pitches/:id", s.handleUpdatePitch)
-	mod(http.MethodDelete, "/pitches/:id", s.handleDeletePitch)
-	mod(http.MethodPost, "/pitches/:id/actions/:action", s.handlePitchAction)
-	mod(http.MethodPost, "/events/:code/polls", s.handleCreatePoll)
-	mod(http.MethodPatch, "/polls/:id", s.handleUpdatePoll)
-	mod(http.MethodPost, "/polls/:id/actions/:action", s.handlePollAction)
-	mod(http.MethodPost, "/polls/:id/decisions", s.handleDecideAnswers)
-	mod(http.MethodPost, "/events/:code/quizzes", s.handleCreateQuiz)
-	mod(http.MethodPatch, "/quizzes/:id", s.handleUpdateQuiz)
-	mod(http.MethodPost, "/quizzes/:id/actions/:action", s.handleQuizAction)
-	mod(http.MethodGet, "/events/:code/results", s.handleResults)
-	mod(http.MethodGet, "/events/:code/audit", s.handleAudit)
-	mod(http.MethodGet, "/events/:code/feed/items", s.handleFeedItems)
-	mod(http.MethodPost, "/events/:code/feed/items/:id/actions/:action", s.handleFeedAction)
-	mod(http.MethodGet, "/events/:code/feed/settings", s.handleFeedSettings)
-	mod(http.MethodPatch, "/events/:code/feed/settings", s.handleUpdateFeedSettings)
-	mod(http.MethodPost, "/events/:code/feed/webhook-token", s.handleFeedWebhookToken)
-	mod(http.MethodPost, "/events/:code/boards", s.handleCreateBoard)
-	mod(http.MethodPatch, "/events/:code/boards/:id", s.handleUpdateBoard)
-	mod(http.MethodDelete, "/events/:code/boards/:id", s.handleDeleteBoard)
-	mod(http.MethodGet, "/events/:code/boards/:id/queue", s.handleBoardQueue)
-	mod(http.MethodPost, "/events/:code/boards/:id/highlight", s.handleHighlight)
-	mod(http.MethodPost, "/events/:code/boards/:id/poll", s.handleBoardToPoll)
-	mod(http.MethodGet, "/events/:code/boards/:id/export", s.handleBoardExport)
-	mod(http.MethodPost, "/events/:code/entries/:id/actions/:action", s.handleEntryAction)
-	mod(http.MethodGet, "/events/:code/meeting-requests", s.handleMeetingRequests)
-	mod(http.MethodGet, "/events/:code/pitches/:id/meeting-requests.csv", s.handleMeetingRequestsCSV)
+	a.GET("/sign-in", s.handleSignInOptions)
+	a.GET("/oidc/login", s.handleOIDCLogin)
+	a.GET("/oidc/callback", s.handleOIDCCallback)
+	// The team: every route names the permission it needs (live.RolePermissions
+	// says which roles carry it), checked for the event and room it acts on
+	// (scopeOf). The middleware is per route, not per group, so that unknown
+	// paths and methods under /api answer 404 and 405.
+	mod := func(method, path string, need live.Permission, h echo.HandlerFunc) {
+		a.Add(method, path, h, s.require(need))
+	}
+	const (
+		view, run, moderate, build, export, admin = live.PermView, live.PermRun, live.PermModerate, live.PermBuild, live.PermExport, live.PermAdmin
+	)
+	mod(http.MethodPost, "/logout-everywhere", signedIn, s.handleLogoutEverywhere)
+	mod(http.MethodPut, "/me/password", signedIn, s.handleChangePassword)
+	mod(http.MethodGet, "/me/sessions", signedIn, s.handleMySessions)
+	mod(http.MethodDelete, "/me/sessions/:id", signedIn, s.handleRevokeMySession)
+	mod(http.MethodGet, "/me/tokens", signedIn, s.handleMyTokens)
+	mod(http.MethodPost, "/me/tokens", signedIn, s.handleCreateToken)
+	mod(http.MethodDelete, "/me/tokens/:id", signedIn, s.handleRevokeMyToken)
+	mod(http.MethodGet, "/accounts", admin, s.handleListAccounts)
+	mod(http.MethodPost, "/accounts", admin, s.handleCreateAccount)
+	mod(http.MethodGet, "/accounts/:id", admin, s.handleGetAccount)
+	mod(http.MethodPatch, "/accounts/:id", admin, s.handleUpdateAccount)
+	mod(http.MethodDelete, "/accounts/:id", admin, s.handleDeleteAccount)
+	mod(http.MethodGet, "/accounts/:id/sessions", admin, s.handleAccountSessions)
+	mod(http.MethodDelete, "/sessions/:id", admin, s.handleRevokeSession)
+	mod(http.MethodGet, "/tokens", admin, s.handleListTokens)
+	mod(http.MethodDelete, "/tokens/:id", admin, s.handleRevokeToken)
+	mod(http.MethodGet, "/audit", admin, s.handleAudit)
+	// Build and run.
+	mod(http.MethodGet, "/events", signedIn, s.handleListEvents) // lists the events the account may view
+	mod(http.MethodPost, "/events", build, s.handleCreateEvent)
+	mod(http.MethodGet, "/events/:code/model", view, s.handleModel)
+	mod(http.MethodPatch, "/events/:code", build, s.handleUpdateEvent)
+	mod(http.MethodPost, "/events/:code/rooms", build, s.handleCreateRoom)
+	mod(http.MethodPatch, "/rooms/:id", build, s.handleUpdateRoom)
+	mod(http.MethodPut, "/rooms/:id/screen", run, s.handleSetScreen)
+	mod(http.MethodPost, "/events/:code/rounds", build, s.handleCreateRound)
+	mod(http.MethodPatch, "/rounds/:id", build, s.handleUpdateRound)
+	mod(http.MethodPost, "/rounds/:id/pitches", build, s.handleCreatePitch)
+	mod(http.MethodPut, "/rounds/:id/order", build, s.handleReorder)
+	mod(http.MethodPost, "/rounds/:id/actions/:action", run, s.handleRoundAction)
+	mod(http.MethodPatch, "/pitches/:id", build, s.handleUpdatePitch)
+	mod(http.MethodDelete, "/pitches/:id", build, s.handleDeletePitch)
+	mod(http.MethodPost, "/pitches/:id/actions/:action", run, s.handlePitchAction)
+	mod(http.MethodPost, "/events/:code/polls", build, s.handleCreatePoll)
+	mod(http.MethodPatch, "/polls/:id", build, s.handleUpdatePoll)
+	mod(http.MethodPost, "/polls/:id/actions/:action", run, s.handlePollAction)
+	mod(http.MethodPost, "/polls/:id/decisions", moderate, s.handleDecideAnswers)
+	mod(http.MethodPost, "/events/:code/quizzes", build, s.handleCreateQuiz)
+	mod(http.MethodPatch, "/quizzes/:id", build, s.handleUpdateQuiz)
+	mod(http.MethodPost, "/quizzes/:id/actions/:action", run, s.handleQuizAction)
+	mod(http.MethodGet, "/events/:code/results", export, s.handleResults)
+	mod(http.MethodGet, "/events/:code/audit", export, s.handleAudit)
+	// Feed and boards.
+	mod(http.MethodGet, "/events/:code/feed/items", view, s.handleFeedItems)
+	mod(http.MethodPost, "/events/:code/feed/items/:id/actions/:action", moderate, s.handleFeedAction)
+	mod(http.MethodGet, "/events/:code/feed/settings", view, s.handleFeedSettings)
+	mod(http.MethodPatch, "/events/:code/feed/settings", build, s.handleUpdateFeedSettings)
+	mod(http.MethodPost, "/events/:code/feed/webhook-token", build, s.handleFeedWebhookToken)
+	mod(http.MethodPost, "/events/:code/boards", build, s.handleCreateBoard)
+	mod(http.MethodPatch, "/events/:code/boards/:id", build, s.handleUpdateBoard)
+	mod(http.MethodDelete, "/events/:code/boards/:id", build, s.handleDeleteBoard)
+	mod(http.MethodGet, "/events/:code/boards/:id/queue", view, s.handleBoardQueue)
+	mod(http.MethodPost, "/events/:code/boards/:id/highlight", moderate, s.handleHighlight)
+	mod(http.MethodPost, "/events/:code/boards/:id/poll", build, s.handleBoardToPoll)
+	mod(http.MethodGet, "/events/:code/boards/:id/export", export, s.handleBoardExport)
+	mod(http.MethodPost, "/events/:code/entries/:id/actions/:action", moderate, s.handleEntryAction)
+	mod(http.MethodGet, "/events/:code/meeting-requests", export, s.handleMeetingRequests)
+	mod(http.MethodGet, "/events/:code/pitches/:id/meeting-requests.csv", export, s.handleMeetingRequestsCSV)
 	return e
 }
 
@@ -368,6 +413,8 @@ type errorBody struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 		Field   string `json:"field,omitempty"`
+		// NeedsRole names, for a forbidden action, the least role that may do it.
+		NeedsRole string `json:"needs_role,omitempty"`
 	} `json:"error"`
 }
 
@@ -377,7 +424,7 @@ func newErrorBody(err error) (int, errorBody) {
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &ae):
-		b.Error.Code, b.Error.Message, b.Error.Field = ae.Code, ae.Message, ae.Field
+		b.Error.Code, b.Error.Message, b.Error.Field, b.Error.NeedsRole = ae.Code, ae.Message, ae.Field, ae.NeedsRole
 	case errors.As(err, &he):
 		switch he.Code {
 		case http.StatusNotFound:
@@ -809,8 +856,16 @@ func (s *Server) handleVote(c echo.Context) error {
 
 // --- Moderator ----------------------------------------------------------------
 
+// handleListEvents lists the events the caller may view.
 func (s *Server) handleListEvents(c echo.Context) error {
-	return c.JSON(http.StatusOK, s.engine.Events())
+	p := principalOf(c)
+	out := []live.Event{}
+	for _, e := range s.engine.Events() {
+		if p.can(live.PermView, live.Scope{EventID: e.ID}) {
+			out = append(out, e)
+		}
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // eventInput is the editable part of an event; jury_code is write-only elsewhere.
@@ -1264,16 +1319,58 @@ func csvSafe(s string) string {
 	return s
 }
 
+// handleAudit answers the audit log: of an event (/api/events/:code/audit)
+// or of the whole server (/api/audit, administrators), filtered by
+// ?account= (a login), ?room= (a room id) and ?before= (an entry id), at
+// most ?limit= entries (default 500, at most 5000), as JSON or
+// ?format=csv.
 func (s *Server) handleAudit(c echo.Context) error {
-	ev, err := s.engine.Event(c.Param("code"))
+	var f live.AuditFilter
+	if code := c.Param("code"); code != "" {
+		ev, err := s.engine.Event(code)
+		if err != nil {
+			return err
+		}
+		f.EventID = ev.ID
+	} else if c.QueryParam("event") != "" {
+		ev, err := s.engine.Event(c.QueryParam("event"))
+		if err != nil {
+			return err
+		}
+		f.EventID = ev.ID
+	}
+	var err error
+	if f.RoomID, err = queryInt(c, "room"); err != nil {
+		return err
+	}
+	if f.Before, err = queryInt(c, "before"); err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit")
 	if err != nil {
 		return err
 	}
-	entries, err := s.audit.AuditLog(c.Request().Context(), ev.ID, 500)
+	f.Limit, f.Account = int(min(limit, 5000)), c.QueryParam("account")
+	if f.Limit == 0 {
+		f.Limit = 500
+	}
+	entries, err := s.audit.AuditSearch(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, entries)
+	switch c.QueryParam("format") {
+	case "", "json":
+		return c.JSON(http.StatusOK, entries)
+	case "csv":
+		rows := [][]string{{"id", "at", "event_id", "room_id", "account", "token", "action", "target", "detail"}}
+		for _, e := range entries {
+			rows = append(rows, []string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339), strconv.FormatInt(e.EventID, 10),
+				strconv.FormatInt(e.RoomID, 10), csvSafe(e.Account), csvSafe(e.Token), csvSafe(e.Action), csvSafe(e.Target), csvSafe(e.Detail)})
+		}
+		return writeCSV(c, "audit", rows)
+	default:
+		return &live.Error{Code: live.EInvalid, Field: "format", Message: "format must be json or csv."}
+	}
 }
 
 // Drain makes /readyz answer 503 and refuses new WebSockets, so a load

@@ -83,6 +83,9 @@ func newTestServer(tb testing.TB, cfg Config) *testServer {
 	if cfg.APITokenHash == "" {
 		cfg.APITokenHash = HashAPIToken(testAPIToken)
 	}
+	if cfg.PasswordCost == 0 {
+		cfg.PasswordCost = bcrypt.MinCost // accounts' passwords: seconds under -race at the default cost
+	}
 	if cfg.AllowedOrigins == nil {
 		cfg.AllowedOrigins = []string{base}
 	}
@@ -575,14 +578,14 @@ func TestModeratorLogin(t *testing.T) {
 	t.Run("session returns the CSRF token", func(t *testing.T) {
 		r := ts.do(t, "GET", "/api/session", nil, withCookie...)
 		var s struct {
-			Actor string `json:"actor"`
-			CSRF  string `json:"csrf_token"`
+			Account live.Account `json:"account"`
+			CSRF    string       `json:"csrf_token"`
 		}
 		if err := json.Unmarshal(r.Body, &s); err != nil || r.Status != 200 {
 			t.Fatalf("status %d: %s", r.Status, r.Body)
 		}
-		if s.Actor != "moderator" || s.CSRF != csrf {
-			t.Errorf("session = %+v, want moderator with csrf %q", s, csrf)
+		if s.Account.Login != "admin" || s.CSRF != csrf {
+			t.Errorf("session = %+v, want the first administrator with csrf %q", s, csrf)
 		}
 	})
 	t.Run("reads need no CSRF token", func(t *testing.T) {
@@ -590,20 +593,20 @@ func TestModeratorLogin(t *testing.T) {
 			t.Fatalf("status %d: %s", r.Status, r.Body)
 		}
 	})
-	t.Run("writes with the CSRF token succeed and are audited as the moderator", func(t *testing.T) {
+	t.Run("writes with the CSRF token succeed and are audited as the first administrator", func(t *testing.T) {
 		r := ts.do(t, "POST", "/api/events/"+f.Code+"/rooms", `{"name":"Hall B"}`, append(withCookie, CSRFHeader, csrf, "Origin", ts.Origin)...)
 		if r.Status != http.StatusCreated {
 			t.Fatalf("status %d: %s", r.Status, r.Body)
 		}
 		var audit []live.AuditEntry
 		ts.mod(t, "GET", "/api/events/"+f.Code+"/audit", nil, &audit)
-		if len(audit) == 0 || audit[0].Actor != "moderator" || audit[0].Action != "create_room" {
+		if len(audit) == 0 || audit[0].Actor != "admin" || audit[0].Account != "admin" || audit[0].Token != "" || audit[0].Action != "create_room" {
 			t.Errorf("latest audit entry = %+v", audit[:min(1, len(audit))])
 		}
 	})
-	t.Run("the API token is a moderator without CSRF", func(t *testing.T) {
+	t.Run("the API token is the first administrator's, without CSRF", func(t *testing.T) {
 		r := ts.do(t, "GET", "/api/session", nil, bearer(ts.Token)...)
-		if r.Status != 200 || !strings.Contains(string(r.Body), `"api-token"`) {
+		if r.Status != 200 || !strings.Contains(string(r.Body), `"config_token":true`) || !strings.Contains(string(r.Body), `"login":"admin"`) {
 			t.Fatalf("status %d: %s", r.Status, r.Body)
 		}
 	})
@@ -931,7 +934,7 @@ func TestAuditRecordsResetVotes(t *testing.T) {
 	ts.mod(t, "GET", "/api/events/"+f.Code+"/audit", nil, &audit)
 	found := false
 	for _, a := range audit {
-		if a.Action == live.ResetVotes && a.Target == f.openPitch() && a.Actor == "api-token" && a.EventID == f.EventID {
+		if a.Action == live.ResetVotes && a.Target == f.openPitch() && a.Actor == "admin token:api_token" && a.Account == "admin" && a.Token == "api_token" && a.EventID == f.EventID {
 			found = true
 		}
 	}

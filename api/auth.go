@@ -5,11 +5,9 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -115,7 +113,8 @@ func RandomSecret(n int) string { return randomToken(n) }
 
 const sessionTTL = 12 * time.Hour
 
-// passwordHash returns the moderator password's hash in force.
+// passwordHash returns the first administrator's password hash set by the
+// configuration, or "" (the account's own applies).
 func (s *Server) passwordHash(ctx context.Context) (string, error) {
 	if s.cfg.Credentials != nil {
 		return s.cfg.Credentials.PasswordHash(ctx)
@@ -129,106 +128,6 @@ func (s *Server) apiTokenHash(ctx context.Context) (string, error) {
 		return s.cfg.Credentials.APITokenHash(ctx)
 	}
 	return s.cfg.APITokenHash, nil
-}
-
-// handleLogin checks the moderator password and starts a session: an
-// HttpOnly SameSite=Strict cookie plus a CSRF token for state-changing calls.
-func (s *Server) handleLogin(c echo.Context) error {
-	var req struct {
-		Password string `json:"password"`
-	}
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	if wait := s.loginLimit.wait(c.RealIP()); wait > 0 {
-		return &live.Error{Code: live.ERateLimited, Message: "Too many login attempts; wait a minute.", RetryAfter: wait}
-	}
-	hash, err := s.passwordHash(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(req.Password)) != nil {
-		return &live.Error{Code: live.EUnauthorized, Field: "password", Message: "Wrong password."}
-	}
-	token, csrf := randomToken(32), randomToken(16)
-	if err := s.sessions.SaveSession(c.Request().Context(), hashToken(token), csrf, time.Now().Add(sessionTTL)); err != nil {
-		return err
-	}
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.CookieSecure,
-		SameSite: http.SameSiteStrictMode, MaxAge: int(sessionTTL.Seconds())})
-	c.SetCookie(&http.Cookie{Name: SignedInCookie, Value: "1", Path: "/", Secure: s.cfg.CookieSecure,
-		SameSite: http.SameSiteStrictMode, MaxAge: int(sessionTTL.Seconds())})
-	return c.JSON(http.StatusOK, map[string]any{"csrf_token": csrf})
-}
-
-func (s *Server) handleLogout(c echo.Context) error {
-	if ck, err := c.Cookie(SessionCookie); err == nil {
-		if err := s.sessions.DeleteSession(c.Request().Context(), hashToken(ck.Value)); err != nil {
-			return err
-		}
-	}
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1, SameSite: http.SameSiteStrictMode})
-	c.SetCookie(&http.Cookie{Name: SignedInCookie, Value: "", Path: "/", MaxAge: -1, SameSite: http.SameSiteStrictMode})
-	return c.NoContent(http.StatusNoContent)
-}
-
-// handleSession tells a page whether it is logged in, with its CSRF token.
-func (s *Server) handleSession(c echo.Context) error {
-	actor, csrf, err := s.moderator(c)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"actor": actor, "csrf_token": csrf})
-}
-
-// moderator authenticates a moderator request: by API token (Authorization:
-// Bearer) or session cookie. It returns the actor name and the session's CSRF token.
-func (s *Server) moderator(c echo.Context) (actor, csrf string, err error) {
-	if token, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer "); ok {
-		want, err := s.apiTokenHash(c.Request().Context())
-		if err != nil {
-			return "", "", err
-		}
-		if want != "" && subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(want)) == 1 {
-			return "api-token", "", nil
-		}
-		return "", "", live.Errorf(live.EUnauthorized, "Moderator login required.")
-	}
-	ck, err := c.Cookie(SessionCookie)
-	if err != nil {
-		return "", "", live.Errorf(live.EUnauthorized, "Moderator login required.")
-	}
-	if s.edge != nil {
-		return s.edgeModerator(c)
-	}
-	csrf, err = s.sessions.Session(c.Request().Context(), hashToken(ck.Value))
-	if err != nil {
-		return "", "", err
-	}
-	if csrf == "" {
-		return "", "", live.Errorf(live.EUnauthorized, "Your session has expired; log in again.")
-	}
-	return "moderator", csrf, nil
-}
-
-// requireModerator is the middleware of every moderator route: it
-// authenticates and, for cookie sessions, checks the CSRF token on
-// state-changing methods.
-func (s *Server) requireModerator(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		actor, csrf, err := s.moderator(c)
-		if err != nil {
-			return err
-		}
-		if m := c.Request().Method; csrf != "" && m != http.MethodGet && m != http.MethodHead {
-			got := c.Request().Header.Get(CSRFHeader)
-			if subtle.ConstantTimeCompare([]byte(got), []byte(csrf)) != 1 {
-				return live.Errorf(live.EForbidden, "Missing or wrong CSRF token.")
-			}
-		}
-		c.Set("actor", actor)
-		return next(c)
-	}
 }
 
 // limiter is a set of token buckets by key (a participant, an IP address).
@@ -277,23 +176,4 @@ func (l *limiter) wait(key string) time.Duration {
 		return d
 	}
 	return 0
-}
-
-// edgeModerator asks the core, which keeps the sessions, whether the
-// request's session cookie is a moderator's (GET /api/session).
-func (s *Server) edgeModerator(c echo.Context) (actor, csrf string, err error) {
-	r := c.Request().Clone(c.Request().Context())
-	r.Method, r.RequestURI, r.Body, r.ContentLength = http.MethodGet, "/api/session", http.NoBody, 0
-	res, err := s.edge.Do(r.Context(), r, c.RealIP())
-	if err != nil {
-		return "", "", err
-	}
-	var out struct {
-		Actor string `json:"actor"`
-		CSRF  string `json:"csrf_token"`
-	}
-	if res.Status != http.StatusOK || json.Unmarshal(res.Body, &out) != nil {
-		return "", "", live.Errorf(live.EUnauthorized, "Moderator login required.")
-	}
-	return out.Actor, out.CSRF, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/static"
 	"github.com/ovation-live/ovation/store"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // newServiceServer is newTestServer with a service wired in as cmd/ovation
@@ -39,7 +40,7 @@ func newServiceServer(tb testing.TB, attach func(db *store.DB, engine *live.Engi
 	hs := httptest.NewUnstartedServer(nil)
 	base := "http://" + hs.Listener.Addr().String()
 	srv := New(Config{TokenSecret: []byte("s"), PasswordHash: testPasswordHash(), APITokenHash: HashAPIToken(testAPIToken),
-		AllowedOrigins: []string{base}}, engine, h, db, db, static.Files, NewMetrics("single"), log)
+		AllowedOrigins: []string{base}, PasswordCost: bcrypt.MinCost}, engine, h, db, db, static.Files, NewMetrics("single"), log)
 	run := attach(db, engine, h, srv, log)
 	hs.Config.Handler = srv
 	hs.Start()

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -147,4 +148,52 @@ func TestVerifyTokenRefusesOtherSpellings(t *testing.T) {
 			t.Errorf("verifyToken accepted the signature spelled %q (signed: %q)", v, sig)
 		}
 	}
+}
+
+// FuzzOIDCState checks that the sign-in state cookie never panics, opens
+// only what the server sealed (with its secret, unexpired), and that a
+// sealed state opens to itself.
+func FuzzOIDCState(f *testing.F) {
+	s := &Server{cfg: Config{TokenSecret: []byte("fuzz-secret")}}
+	sealed := s.sealOIDC(oidcState{State: "st", Nonce: "n", Verifier: "v", Expires: time.Now().Add(time.Hour).Unix()})
+	for _, seed := range []string{sealed, sealed + "x", "", ".", "a.b", strings.Replace(sealed, ".", "..", 1), "eyJzIjoieCJ9.sig"} {
+		f.Add(seed, "st")
+	}
+	f.Fuzz(func(t *testing.T, cookie, state string) {
+		st, ok := s.openOIDC(cookie)
+		if !ok {
+			return
+		}
+		if cookie != sealed && s.sealOIDC(st) != cookie {
+			t.Fatalf("opened a cookie the server did not seal: %q", cookie)
+		}
+		if st.Expires <= time.Now().Unix() {
+			t.Fatalf("opened an expired state %+v", st)
+		}
+	})
+}
+
+// FuzzActor checks that ParseActor splits what ActorOf joins, for logins
+// (which have no spaces) and token ids.
+func FuzzActor(f *testing.F) {
+	f.Add("lea", int64(3), false)
+	f.Add("admin", int64(0), true)
+	f.Add("a.b-c_d", int64(9223372036854775807), false)
+	f.Fuzz(func(t *testing.T, login string, token int64, config bool) {
+		a := &live.Account{Login: login, DisplayName: "x"}
+		if a.Validate() != nil || token < 0 {
+			return
+		}
+		gotLogin, gotToken := live.ParseActor(live.ActorOf(login, token, config))
+		want := ""
+		switch {
+		case config:
+			want = "api_token"
+		case token != 0:
+			want = strconv.FormatInt(token, 10)
+		}
+		if gotLogin != login || gotToken != want {
+			t.Fatalf("ActorOf(%q, %d, %v) parsed back as %q, %q", login, token, config, gotLogin, gotToken)
+		}
+	})
 }

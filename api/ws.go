@@ -47,7 +47,7 @@ type conn struct {
 	nc        net.Conn // the hijacked socket, for write deadlines
 	sub       *hub.Subscriber
 	ip        string
-	moderator bool
+	principal *principal // the team member signed in on this connection, or nil
 	claims    *tokenClaims
 	token     string         // on an edge, the participant token claims came from (to ask the core)
 	asks      sync.WaitGroup // an edge's requests to the core for this connection
@@ -95,6 +95,8 @@ type outError struct {
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
 	VoteID  any    `json:"vote_id,omitempty"`
+	// NeedsRole names, for a topic refused by the team's roles, the least role that may follow it.
+	NeedsRole string `json:"needs_role,omitempty"`
 }
 
 func (s *Server) handleWS(c echo.Context) error {
@@ -107,7 +109,7 @@ func (s *Server) handleWS(c echo.Context) error {
 	if draining {
 		return live.Errorf(live.EBusy, "The server is shutting down.")
 	}
-	_, _, modErr := s.moderator(c)
+	who, _ := s.authenticate(c) // nil for phones and stages
 	sb := &smallBuffers{ResponseWriter: c.Response()}
 	ws, err := websocket.Accept(sb, c.Request(), &websocket.AcceptOptions{OriginPatterns: s.originHosts()})
 	if err != nil {
@@ -116,7 +118,7 @@ func (s *Server) handleWS(c echo.Context) error {
 	}
 	ws.SetReadLimit(s.cfg.ReadLimit)
 	ctx, cancel := context.WithCancel(context.Background()) // the request's context ends with the hijack
-	cn := &conn{s: s, ws: ws, nc: sb.conn, ip: c.RealIP(), moderator: modErr == nil,
+	cn := &conn{s: s, ws: ws, nc: sb.conn, ip: c.RealIP(), principal: who,
 		msgLimit: rate.NewLimiter(rate.Limit(s.cfg.MessageRate), s.cfg.MessageBurst),
 		ctx:      ctx, cancel: cancel, closing: make(chan struct{}), wake: make(chan struct{}, 1), lastPing: time.Now()}
 	cn.sub = s.hub.NewSubscriber(func() { cn.close(CloseSlowConsumer, "slow consumer") }, cn.kick)
@@ -264,7 +266,7 @@ func (cn *conn) writerDone() bool {
 
 func (cn *conn) run() {
 	cn.send(map[string]any{"type": "welcome", "server_time": time.Now().UnixMilli(), "epoch": cn.s.hub.Epoch(),
-		"moderator": cn.moderator, "degraded": cn.s.edge != nil && cn.s.edge.Degraded()})
+		"moderator": cn.principal != nil, "degraded": cn.s.edge != nil && cn.s.edge.Degraded()})
 	cn.readLoop()
 	cn.cancel()
 	cn.asks.Wait()
@@ -469,7 +471,8 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// subscribe follows a room or stage topic (anyone) or a control topic (moderators only).
+// subscribe follows a room or stage topic (anyone) or an event's control
+// topic (the team members who may view the event).
 func (cn *conn) subscribe(m inMsg) {
 	kind, idText, _ := strings.Cut(m.Topic, ":")
 	id, err := strconv.ParseInt(idText, 10, 64)
@@ -477,8 +480,14 @@ func (cn *conn) subscribe(m inMsg) {
 		cn.fail(m.ID, &live.Error{Code: live.EInvalid, Field: "topic", Message: `Topic must look like "room:3", "stage:3" or "control:1".`})
 		return
 	}
-	if kind == "control" && !cn.moderator {
-		cn.fail(m.ID, &live.Error{Code: live.EForbidden, Field: "topic", Message: "Only moderators may follow the control topic."})
+	if kind == "control" && cn.principal == nil {
+		cn.fail(m.ID, &live.Error{Code: live.EForbidden, Field: "topic", NeedsRole: string(live.RoleViewer), Message: "Only the event's team may follow the control topic."})
+		return
+	}
+	if scope := (live.Scope{EventID: id}); kind == "control" && !cn.principal.can(live.PermView, scope) {
+		err := cn.s.refusal(live.PermView, scope)
+		err.Field = "topic"
+		cn.fail(m.ID, err)
 		return
 	}
 	if !cn.s.topicExists(m.Topic, kind, id) {
@@ -644,6 +653,9 @@ func (cn *conn) fail(id string, err error) {
 	e := outError{Type: "error", ID: textOrNil(id), Code: live.ErrorCode(err), Message: live.ErrorMessage(err), Field: fieldOf(err)}
 	if bad, ok := err.(*badMessage); ok {
 		e.ID, e.VoteID = bad.id, bad.voteID
+	}
+	if ae, ok := err.(*live.Error); ok {
+		e.NeedsRole = ae.NeedsRole
 	}
 	cn.send(e)
 }
@@ -874,11 +886,12 @@ func (s *Server) presence(ctx context.Context) {
 }
 
 // Run runs the API's background work until ctx ends: the WebSocket
-// keepalive pings and, where the engine runs, presence and stats frames
+// keepalive pings, the checks of team members' sessions and, where the engine runs, presence and stats frames
 // (on an edge the core publishes them).
 func (s *Server) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.pinger(ctx) })
+	wg.Go(func() { s.revalidate(ctx, s.cfg.RevalidateInterval) })
 	if s.engine != nil {
 		s.presence(ctx)
 	}

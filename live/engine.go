@@ -96,13 +96,30 @@ type VoteMark struct {
 
 // AuditEntry records one moderator action.
 type AuditEntry struct {
-	ID      int64     `json:"id"`
-	EventID int64     `json:"event_id"`
-	Actor   string    `json:"actor"`
+	ID      int64  `json:"id"`
+	EventID int64  `json:"event_id"`
+	Actor   string `json:"actor"`
+	// Account, Token and RoomID are what the store reads from Actor
+	// (ParseActor) and Target when it writes the entry: who acted, with
+	// which API token ("" for a session), in which room (0: the event's).
+	Account string    `json:"account"`
+	Token   string    `json:"token,omitempty"`
+	RoomID  int64     `json:"room_id"`
 	Action  string    `json:"action"`
 	Target  string    `json:"target"`
 	Detail  string    `json:"detail"`
 	At      time.Time `json:"at"`
+}
+
+// AuditFilter selects audit entries: of an event (0: every event), a room
+// of it (0: any), an account's login ("": anyone's), older than the entry
+// Before (0: from the newest), at most Limit (default and cap 5000).
+type AuditFilter struct {
+	EventID int64
+	RoomID  int64
+	Account string
+	Before  int64
+	Limit   int
 }
 
 // Publisher delivers encoded frames to a topic's subscribers. Frames with
@@ -1073,4 +1090,42 @@ func mustJSON(v any) []byte {
 		panic(err) // only our own types are encoded here
 	}
 	return b
+}
+
+// Place returns the event and room of a room, round, pitch or poll (kind
+// "room", "round", "pitch" or "poll"), or ENotFound: what a role for a room
+// is checked against.
+func (e *Engine) Place(kind string, id int64) (eventID, roomID int64, err error) {
+	key := kind + ":" + strconv.FormatInt(id, 10)
+	es := e.owned(key)
+	if es == nil {
+		return 0, 0, Errorf(ENotFound, "No %s %d.", kind, id)
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	switch kind {
+	case "room":
+		if r := es.rooms[id]; r != nil {
+			return es.ev.ID, r.ID, nil
+		}
+	case "round":
+		if r := es.rounds[id]; r != nil {
+			return es.ev.ID, r.RoomID, nil
+		}
+	case "pitch":
+		if p := es.pitches[id]; p != nil {
+			if r := es.rounds[p.RoundID]; r != nil {
+				return es.ev.ID, r.RoomID, nil
+			}
+		}
+	case "poll":
+		if p := es.polls[id]; p != nil {
+			return es.ev.ID, p.RoomID, nil
+		}
+	case "quiz":
+		if q := es.quizzes[id]; q != nil {
+			return es.ev.ID, q.RoomID, nil
+		}
+	}
+	return 0, 0, Errorf(ENotFound, "No %s %d.", kind, id)
 }

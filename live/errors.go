@@ -37,6 +37,9 @@ type Error struct {
 	// trying again when the refusal knows it (a rate limit's next token);
 	// 0 leaves the answer's default (one second over HTTP).
 	RetryAfter time.Duration
+	// NeedsRole is, for an EForbidden refusal of the team's roles, the
+	// least role that may do what was refused.
+	NeedsRole string
 }
 
 // Error implements the error interface.

@@ -16,9 +16,11 @@ import {
 } from '/static/ovation.js';
 import { KINDS, kindOf, pitchQuestion } from '/static/kinds/index.js';
 import * as quizKind from '/static/kinds/quiz.js';
+import { renderTeam, renderAccount } from '/static/team.js';
 
 const $ = (id) => document.getElementById(id);
 let csrf = '';
+let me = null; // GET /api/session: the account, its grants, what each role may do
 let live = null;
 let model = null; // the latest model (GET /model or model frame)
 let lastFrame = null;
@@ -47,10 +49,13 @@ $('login-mark').replaceChildren(icon('mark'));
 // ------------------------------------------------------------ plumbing ----
 
 function show(view) {
-  for (const v of ['login', 'picker', 'console']) $(`${v}-view`).hidden = v !== view;
+  for (const v of ['login', 'picker', 'console', 'team', 'account']) $(`${v}-view`).hidden = v !== view;
   const logged = view !== 'login';
   $('logout').hidden = !logged;
-  $('all-events').hidden = view !== 'console';
+  $('who').hidden = !logged || !me;
+  if (me) $('who').textContent = me.account.display_name;
+  $('team-link').hidden = !logged || !me || !can('admin', 0, 0);
+  $('all-events').hidden = view === 'login' || view === 'picker';
   $('conn').hidden = view !== 'console';
   $('help-btn').hidden = view !== 'console';
   $('code-chip').hidden = view !== 'console';
@@ -80,9 +85,27 @@ async function call(method, path, body) {
 function showLogin() {
   if (live) { live.close(); live = null; }
   csrf = '';
+  me = null;
   document.querySelectorAll('dialog[open]').forEach((d) => d.close());
   show('login');
   $('password').focus();
+  showSignInOptions();
+}
+
+// showSignInOptions offers the identity provider's sign-in when the server
+// has one, and says why a sign-in through it just failed (?sso_error=).
+async function showSignInOptions() {
+  const err = new URLSearchParams(location.search).get('sso_error');
+  if (err) {
+    $('login-form').querySelector('.form-error').textContent = t('sso_err_' + err) !== 'sso_err_' + err ? t('sso_err_' + err) : t('sso_err_refused');
+    history.replaceState(null, '', location.pathname + location.hash);
+  }
+  try {
+    const opts = await api('/api/sign-in');
+    const link = $('sso-link');
+    link.hidden = !opts.oidc;
+    if (opts.oidc) link.textContent = t('sso_with', { name: opts.oidc.name });
+  } catch { /* the password form works without it */ }
 }
 
 // Form errors: a .field-error[data-field=NAME] under each input shows the
@@ -284,7 +307,7 @@ document.addEventListener('keydown', (ev) => {
   if (!id) return;
   ev.preventDefault();
   const btn = $(id);
-  if (!btn || btn.disabled || btn.hidden) { toast(t('sc_unavailable')); return; }
+  if (!btn || btn.disabled || btn.hidden || !btn.offsetParent) { toast(t('sc_unavailable')); return; }
   btn.click();
 });
 
@@ -297,8 +320,10 @@ $('login-form').addEventListener('submit', async (ev) => {
   const btn = form.querySelector('button[type=submit]');
   btn.disabled = true;
   try {
-    const res = await api('/api/login', { method: 'POST', body: { password: form.elements.password.value } });
+    const login = str(form.elements.username.value).toLowerCase();
+    const res = await api('/api/login', { method: 'POST', body: login ? { login, password: form.elements.password.value } : { password: form.elements.password.value } });
     csrf = res.csrf_token;
+    me = await api('/api/session');
     form.reset();
     route();
   } catch (e) {
@@ -330,6 +355,7 @@ $('logout').addEventListener('click', async () => {
 async function showPicker() {
   if (live) { live.close(); live = null; }
   model = null;
+  applyRights();
   show('picker');
   try {
     const events = await call('GET', '/api/events');
@@ -346,8 +372,25 @@ async function showPicker() {
 function route() {
   if (!csrf) return;
   const code = decodeURIComponent(location.hash.slice(1)).trim().toUpperCase();
-  if (code) openEvent(code);
+  if (code === '~TEAM' || code === '~ACCOUNT') showTeamView(code === '~TEAM' ? 'team' : 'account');
+  else if (code) openEvent(code);
   else showPicker();
+}
+
+// showTeamView opens the Team view (administrators) or My account.
+async function showTeamView(view) {
+  if (live) { live.close(); live = null; }
+  model = null;
+  eventCode = '';
+  applyRights();
+  show(view);
+  const ctx = { call: (m, p, b) => call(m, p, b), toast, me, onLoggedOut: () => { location.hash = ''; showLogin(); } };
+  try {
+    if (view === 'team') await renderTeam($('team-view'), ctx);
+    else await renderAccount($('account-view'), ctx);
+  } catch (e) {
+    if (e.status !== 401) toast(fieldErrorText(e), true);
+  }
 }
 
 window.addEventListener('hashchange', route);
@@ -488,11 +531,36 @@ function renderStatic() {
   $('feed-settings-summary').replaceChildren(icon('chat'), h('span', { text: t('feed_settings') }));
 }
 
+// can reports whether the signed-in account may do perm (view, run,
+// moderate, build, export, admin) in the open event, or in its room roomId
+// (0: the event), from its grants and what each role may do (GET
+// /api/session). The server checks every call the same way; the page only
+// hides what would be refused.
+function can(perm, roomId = 0, eventId = model?.event.id ?? 0) {
+  if (!me) return false;
+  return me.account.grants.some((g) => (me.permissions[g.role] || []).includes(perm)
+    && (g.event_id === 0 || g.event_id === eventId)
+    && (g.room_id === 0 || g.room_id === roomId || (roomId === 0 && perm === 'view')));
+}
+
+// applyRights marks the body with what the account may not do here, for
+// the style sheet to hide those controls (.no-run, .no-build, …).
+function applyRights() {
+  const b = document.body.classList;
+  for (const p of ['run', 'moderate', 'build', 'export']) b.toggle('no-' + p, !can(p, p === 'run' ? roomSel : 0));
+  b.toggle('no-admin', !can('admin', 0, 0));
+  b.toggle('no-create', !can('build', 0, 0));
+}
+
 function renderModel() {
   if (!model) return;
   if (dragging || pointerDown) { renderPending = true; return; }
   modelKey = keyOf(model);
   const m = model;
+  if (!m.rooms.some((r) => r.id === roomSel) || (!can('run', roomSel) && m.rooms.some((r) => can('run', r.id)))) {
+    roomSel = (m.rooms.find((r) => can('run', r.id)) || m.rooms[0] || {}).id || 0; // an operator opens on their room
+  }
+  applyRights();
   applyBrand(m.event.color);
   $('title').textContent = m.event.title;
   $('code-chip').textContent = m.event.code;
@@ -958,7 +1026,7 @@ function quizCard(q) {
     h('span', { class: 'round-meta', text: `${quizKind.control.summary(p)} · ${t('quiz_right_label')}: ${(p.correct || []).map(letter).join(', ')}` }),
     stateTag(p.state),
     p.state === 'draft' ? iconButton('edit', t('edit_x', { x: p.question }), { id: `quiz-q-${p.id}-edit`, onclick: () => editQuestion(p) }) : null)));
-  return h('section', { class: 'card quiz-card', id: `quiz-${q.id}`, attrs: { 'aria-labelledby': `quiz-${q.id}-title` } },
+  return h('section', { class: can('run', q.room_id) ? 'card quiz-card can-run' : 'card quiz-card', id: `quiz-${q.id}`, attrs: { 'aria-labelledby': `quiz-${q.id}-title` } },
     h('div', { class: 'card-head' },
       h('h3', { id: `quiz-${q.id}-title`, text: q.title }), stateTag(q.state),
       q.phase ? h('span', { class: 'tag on', text: t(`phase_${q.phase}`) }) : null,
@@ -966,7 +1034,7 @@ function quizCard(q) {
       h('span', { class: 'spacer' }),
       button(t('edit'), { ic: 'edit', id: `quiz-${q.id}-edit`, onclick: () => editQuiz(q) })),
     qs.length ? list : h('p', { class: 'muted small', text: t('quiz_no_questions') }),
-    h('div', { class: 'actions', style: { margin: '.6rem 0' } },
+    h('div', { class: 'actions quiz-build', style: { margin: '.6rem 0' } },
       q.state !== 'finished' ? button(t('new_question'), { ic: 'plus', id: `quiz-${q.id}-add`, onclick: () => newQuestion(q) }) : null),
     quizActions(q, `quiz-${q.id}`),
     q.state !== 'pending' ? quizLeaders(q, `quiz-${q.id}-leaders`) : null);
@@ -1029,7 +1097,7 @@ function pollTally(p) {
 
 function pollCard(p) {
   const kind = kindOf(p);
-  return h('section', { class: 'card poll-card', id: `poll-${p.id}`, attrs: { 'aria-labelledby': `poll-${p.id}-title` } },
+  return h('section', { class: can('run', p.room_id) ? 'card poll-card can-run' : 'card poll-card', id: `poll-${p.id}`, attrs: { 'aria-labelledby': `poll-${p.id}-title` } },
     h('div', { class: 'card-head' },
       h('h3', { id: `poll-${p.id}-title`, text: p.question }), stateTag(p.state),
       p.show_results ? h('span', { class: 'tag on', text: t('s_public') }) : null,
@@ -1283,6 +1351,14 @@ function auditAction(a) {
   return k2 !== 'a_' + a ? k2 : a.replace(/_/g, ' ');
 }
 
+// actorName is who acted, as the audit log names them: the account's login
+// and the API token it used, if any (older entries: moderator, API token).
+function actorName(e) {
+  const who = e.account || e.actor;
+  const named = t('actor_' + who) !== 'actor_' + who ? t('actor_' + who) : who;
+  return e.token ? t('actor_token', { who: named, token: e.token === 'api_token' ? 'api_token' : '#' + e.token }) : named;
+}
+
 async function loadAudit() {
   if (!eventCode) return;
   try {
@@ -1292,7 +1368,7 @@ async function loadAudit() {
       h('tbody', {}, rows.map((e) => {
         const w = auditWords(e);
         return h('tr', { dataset: { action: e.action, target: e.target } },
-          h('td', { class: 'num', text: fmtTime(e.at) }), h('td', { text: t('actor_' + e.actor) }),
+          h('td', { class: 'num', text: fmtTime(e.at) }), h('td', { text: actorName(e) }),
           h('td', { text: w.action }), h('td', { text: w.on }));
       })))
       : h('p', { class: 'empty', text: t('audit_empty') }));
@@ -1731,7 +1807,7 @@ document.addEventListener('pointerup', () => {
 
 let meetLoad = 0;
 async function loadMeetings() {
-  if (!eventCode) return;
+  if (!eventCode || !can('export')) return; // personal data: organisers only
   const n = ++meetLoad;
   const code = eventCode;
   try {
@@ -1865,6 +1941,7 @@ const signedIn = () => /(?:^|;\s*)ovation_signed_in=1(?:;|$)/.test(document.cook
   try {
     const s = await api('/api/session');
     csrf = s.csrf_token;
+    me = s;
     route();
   } catch (e) {
     showLogin();

@@ -533,7 +533,7 @@ func upsert(ctx context.Context, x execer, table string, id *int64, cols []strin
 	}
 	res, err := x.ExecContext(ctx, q, vals...)
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+		if isUnique(err) {
 			return live.Errorf(live.EConflict, "This already exists.")
 		}
 		return fmt.Errorf("store: save %s: %w", table, err)
@@ -668,12 +668,6 @@ func (db *DB) Audit(ctx context.Context, a live.AuditEntry) (err error) {
 	return audit(ctx, db.writer, a)
 }
 
-func audit(ctx context.Context, x execer, a live.AuditEntry) error {
-	_, err := x.ExecContext(ctx, `INSERT INTO audit (event_id, actor, action, target, detail, at) VALUES (?, ?, ?, ?, ?, ?)`,
-		a.EventID, a.Actor, a.Action, a.Target, a.Detail, a.At.UTC().Format(time.RFC3339Nano))
-	return err
-}
-
 // SaveState implements live.Store: every row of the change and its audit
 // entry in one transaction, so that a failure leaves nothing half-applied.
 func (db *DB) SaveState(ctx context.Context, st live.StateChange) (err error) {
@@ -721,19 +715,10 @@ func (db *DB) SaveState(ctx context.Context, st live.StateChange) (err error) {
 
 // AuditLog returns an event's audit entries, newest first, at most limit.
 func (db *DB) AuditLog(ctx context.Context, eventID int64, limit int) ([]live.AuditEntry, error) {
-	out := []live.AuditEntry{}
-	err := db.query(ctx, `SELECT id, event_id, actor, action, target, detail, at FROM audit WHERE event_id = ? ORDER BY id DESC LIMIT ?`,
-		func(rows *sql.Rows) error {
-			var a live.AuditEntry
-			var at string
-			if err := rows.Scan(&a.ID, &a.EventID, &a.Actor, &a.Action, &a.Target, &a.Detail, &at); err != nil {
-				return err
-			}
-			a.At, _ = time.Parse(time.RFC3339Nano, at)
-			out = append(out, a)
-			return nil
-		}, eventID, limit)
-	return out, err
+	if eventID == 0 {
+		return []live.AuditEntry{}, nil
+	}
+	return db.AuditSearch(ctx, live.AuditFilter{EventID: eventID, Limit: limit})
 }
 
 // Setting returns the value stored under key, or "" if none. It reads
@@ -755,34 +740,10 @@ func (db *DB) SetSetting(ctx context.Context, key, value string) (err error) {
 	return err
 }
 
-// SaveSession stores a moderator session by the hash of its token.
-func (db *DB) SaveSession(ctx context.Context, tokenHash, csrf string, expires time.Time) (err error) {
-	defer db.noteWrite(&err)
-	_, err = db.writer.ExecContext(ctx, `INSERT INTO sessions (token_hash, csrf, expires_at) VALUES (?, ?, ?)`, tokenHash, csrf, expires.Unix())
-	return err
-}
-
-// Session returns the CSRF token of a live session, or "" if there is none.
-func (db *DB) Session(ctx context.Context, tokenHash string) (string, error) {
-	var csrf string
-	err := db.reader.QueryRowContext(ctx, `SELECT csrf FROM sessions WHERE token_hash = ? AND expires_at > ?`, tokenHash, time.Now().Unix()).Scan(&csrf)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	return csrf, err
-}
-
-// DeleteSessions ends every moderator session: after a password reset.
+// DeleteSessions ends every session of every account.
 func (db *DB) DeleteSessions(ctx context.Context) (err error) {
 	defer db.noteWrite(&err)
 	_, err = db.writer.ExecContext(ctx, `DELETE FROM sessions`)
-	return err
-}
-
-// DeleteSession ends a session (and any expired ones).
-func (db *DB) DeleteSession(ctx context.Context, tokenHash string) (err error) {
-	defer db.noteWrite(&err)
-	_, err = db.writer.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ? OR expires_at <= ?`, tokenHash, time.Now().Unix())
 	return err
 }
 

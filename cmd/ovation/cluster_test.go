@@ -109,7 +109,7 @@ type testCluster struct {
 
 func coreArgs(r *redisServer, node string) []string {
 	return []string{"-cluster.role", "core", "-cluster.redis_url", r.URL(), "-cluster.node", node,
-		"-cluster.lease_ttl", "3s", "-cluster.lease_wait", "5s"}
+		"-cluster.lease_ttl", "3s", "-cluster.lease_wait", "5s", "-password_cost", "4"}
 }
 
 func edgeArgs(r *redisServer, node string) []string {

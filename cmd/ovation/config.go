@@ -28,8 +28,11 @@ type Config struct {
 	AllowedOrigins    []string `yaml:"allowed_origins"`
 	ModeratorPassword string   `yaml:"moderator_password"`
 	APIToken          string   `yaml:"api_token"`
-	TrustProxy        bool     `yaml:"trust_proxy"`
-	CookieSecure      bool     `yaml:"cookie_secure"`
+	// PasswordCost is the bcrypt cost of the passwords accounts set (4-15):
+	// each step doubles the time a guess costs, and a login's.
+	PasswordCost int  `yaml:"password_cost"`
+	TrustProxy   bool `yaml:"trust_proxy"`
+	CookieSecure bool `yaml:"cookie_secure"`
 	// FrameAncestors lists who may frame the stage, audience and moments
 	// pages: 'self', 'none', https: or an origin such as
 	// https://organiser.example (a leading *. matches its subdomains).
@@ -49,6 +52,32 @@ type Config struct {
 	Limits    LimitsConfig  `yaml:"limits"`
 	Feed      FeedConfig    `yaml:"feed"`
 	Cluster   ClusterConfig `yaml:"cluster"`
+	OIDC      OIDCConfig    `yaml:"oidc"`
+}
+
+// OIDCConfig configures single sign-on through an OpenID Connect provider
+// (authorisation code with PKCE); off unless issuer, client_id and
+// client_secret are set.
+type OIDCConfig struct {
+	Name         string   `yaml:"name"`   // the sign-in button's label
+	Issuer       string   `yaml:"issuer"` // the provider's issuer URL
+	ClientID     string   `yaml:"client_id"`
+	ClientSecret string   `yaml:"client_secret"`
+	RedirectURL  string   `yaml:"redirect_url"` // default public_url + /api/oidc/callback
+	Scopes       []string `yaml:"scopes"`       // default openid, profile, email
+	// RoleClaim is the ID token claim whose values roles maps to grants
+	// (e.g. groups); empty: an administrator grants roles after the first sign-in.
+	RoleClaim string           `yaml:"role_claim"`
+	Roles     []OIDCRoleConfig `yaml:"roles"` // in this file only
+}
+
+// OIDCRoleConfig maps one value of the role claim to a role for an event
+// (by code; empty: every event) and a room of it (by name; empty: every room).
+type OIDCRoleConfig struct {
+	Claim string `yaml:"claim"`
+	Role  string `yaml:"role"` // admin, organiser, operator, moderator or viewer
+	Event string `yaml:"event"`
+	Room  string `yaml:"room"`
 }
 
 // ClusterConfig configures cluster mode (docs/cluster.md). Role "" (the
@@ -153,6 +182,7 @@ func DefaultConfig() Config {
 		Listen:          ":8080",
 		DataDir:         "./data",
 		SeedDemo:        true,
+		PasswordCost:    10,
 		ShutdownTimeout: 10 * time.Second,
 		ShutdownDrain:   5 * time.Second,
 		GCPercent:       50,
@@ -601,8 +631,32 @@ func (c *Config) Validate() error {
 	if len(c.Cluster.Node) > 64 || strings.ContainsAny(c.Cluster.Node, " \t\n") {
 		return bad("cluster.node", "%q: at most 64 characters, no spaces", c.Cluster.Node)
 	}
+	if c.PasswordCost < 4 || c.PasswordCost > 15 {
+		return bad("password_cost", "must be 4 to 15, not %d", c.PasswordCost)
+	}
 	if c.ModeratorPassword != "" && len(c.ModeratorPassword) < 8 {
 		return bad("moderator_password", "must be at least 8 characters")
+	}
+	o := c.OIDC
+	if set := o.Issuer != "" || o.ClientID != "" || o.ClientSecret != ""; set && (o.Issuer == "" || o.ClientID == "" || o.ClientSecret == "") {
+		return bad("oidc", "issuer, client_id and client_secret go together")
+	}
+	if o.Issuer != "" {
+		if u, err := url.Parse(o.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return bad("oidc.issuer", "%q must be an http(s) URL", o.Issuer)
+		}
+	}
+	for i, r := range o.Roles {
+		g := live.Grant{Role: live.Role(r.Role)}
+		if r.Event != "" {
+			g.EventID = 1 // checked at sign-in, when the event exists
+		}
+		if r.Room != "" {
+			g.RoomID = 1
+		}
+		if r.Claim == "" || g.Validate() != nil {
+			return bad(fmt.Sprintf("oidc.roles[%d]", i), "needs a claim and a role (admin, organiser, operator, moderator, viewer); admin names no event, a room names its event")
+		}
 	}
 	return nil
 }

@@ -119,6 +119,11 @@ func TestLoadConfig(t *testing.T) {
 		"frame ancestor with a path":      {args: []string{"-frame_ancestors", "https://a.example/x"}, setting: "frame_ancestors"},
 		"'none' among frame ancestors":    {args: []string{"-frame_ancestors", "'none',https://a.example"}, setting: "frame_ancestors"},
 		"missing explicit file":           {args: []string{"-config", "/nonexistent/config.yaml"}},
+		"sign-on without a secret":        {args: []string{"-oidc.issuer", "https://idp.example", "-oidc.client_id", "ovation"}, setting: "oidc", says: "go together"},
+		"sign-on issuer not a URL":        {args: []string{"-oidc.issuer", "idp.example", "-oidc.client_id", "o", "-oidc.client_secret", "s"}, setting: "oidc.issuer"},
+		"sign-on role of no kind":         {file: "oidc:\n  roles:\n    - claim: g\n      role: king\n", setting: "oidc.roles[0]"},
+		"sign-on admin of one event":      {file: "oidc:\n  roles:\n    - claim: g\n      role: admin\n      event: TDAYS\n", setting: "oidc.roles[0]"},
+		"sign-on room without its event":  {file: "oidc:\n  roles:\n    - claim: g\n      role: operator\n      room: Main\n", setting: "oidc.roles[0]"},
 	}
 	for name, tc := range bad {
 		t.Run("refuses "+name, func(t *testing.T) {
@@ -159,6 +164,10 @@ func TestLoadConfig(t *testing.T) {
 			ok: func(c Config) bool { return len(c.AllowedOrigins) == 2 }},
 		"feed events in the file": {file: "feed:\n  events:\n    - code: TDAYS\n      sources:\n        - kind: mastodon\n          hashtag: t\n",
 			ok: func(c Config) bool { return len(c.Feed.Events) == 1 && c.Feed.Events[0].Sources[0].Hashtag == "t" }},
+		"sign-on with roles in the file": {file: "oidc:\n  issuer: https://idp.example\n  client_id: o\n  client_secret: s\n  role_claim: groups\n  roles:\n    - claim: g\n      role: operator\n      event: TDAYS\n      room: Main stage\n",
+			ok: func(c Config) bool {
+				return c.OIDC.Issuer == "https://idp.example" && len(c.OIDC.Roles) == 1 && c.OIDC.Roles[0].Room == "Main stage"
+			}},
 	}
 	for name, tc := range good {
 		t.Run("accepts "+name, func(t *testing.T) {

@@ -52,7 +52,8 @@ func startServer(tb testing.TB, dataDir string, extra ...string) *testServer {
 		dataDir = tb.TempDir()
 	}
 	args := append([]string{"-listen", "127.0.0.1:0", "-data_dir", dataDir, "-api_token", testAPIToken,
-		"-moderator_password", "correct horse", "-log.level", "warn", "-config", "/dev/null", "-shutdown_drain", "0s"}, extra...)
+		"-moderator_password", "correct horse", "-log.level", "warn", "-config", "/dev/null", "-shutdown_drain", "0s",
+		"-password_cost", "4"}, extra...) // accounts' passwords: seconds each under -race at the default cost
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	s := &testServer{DataDir: dataDir, stop: cancel, done: make(chan error, 1), bannerDone: make(chan struct{})}

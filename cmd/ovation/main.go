@@ -61,11 +61,15 @@ var errPrinted = errors.New("printed the help or the version")
 // run starts the server and blocks until ctx ends, then shuts down
 // gracefully: stop accepting, close WebSockets with "going away", commit the
 // last vote batch, close the database. With a first argument of
-// reset-password or reset-api-token it runs that command instead (reset).
+// reset-password [LOGIN] or reset-api-token it runs that command instead
+// (reset).
 func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
-	command := ""
+	command, login := "", ""
 	if len(args) > 0 && (args[0] == cmdResetPassword || args[0] == cmdResetAPIToken) {
 		command, args = args[0], args[1:]
+		if command == cmdResetPassword && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+			login, args = args[0], args[1:]
+		}
 	}
 	cfg, err := LoadConfig(args, env)
 	switch {
@@ -78,7 +82,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	case err != nil:
 		return err
 	case command != "":
-		return reset(ctx, command, cfg, stdout)
+		return reset(ctx, command, login, cfg, stdout)
 	}
 	log := newLogger(cfg.Log, stderr)
 	if os.Getenv("GOGC") == "" {
@@ -223,7 +227,7 @@ func runEdge(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 		return err
 	}
 	publicURL, apiCfg := apiConfig(cfg, ln)
-	apiCfg.TokenSecret, apiCfg.APITokenHash = []byte(sec["token_secret"]), sec["api_token_hash"]
+	apiCfg.TokenSecret = []byte(sec["token_secret"]) // the core checks moderators' sessions and tokens
 	srv := api.New(apiCfg, nil, h, nil, nil, static.Files, metrics, log)
 	srv.SetEdge(edge)
 	edge.OnStatus(srv.SetDegraded)
@@ -231,6 +235,7 @@ func runEdge(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 	bg, stopBG := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { edge.Run(bg) })
+	wg.Go(func() { srv.Run(bg) }) // keepalive pings, and the checks of team members' sessions with the core
 	wg.Go(func() { cluster.NewPresence(rdb, h, opts).Run(bg) })
 	select { // serve once the hub holds the snapshots, or degraded after a while
 	case <-edge.Ready():
@@ -318,7 +323,21 @@ func apiConfig(cfg Config, ln net.Listener) (string, api.Config) {
 		IPVoteRate: cfg.Limits.IPVoteRate, IPVoteBurst: cfg.Limits.IPVoteBurst, JoinRate: cfg.Limits.JoinRate,
 		JoinBurst: cfg.Limits.JoinBurst, MessageRate: cfg.Limits.MessageRate, MessageBurst: cfg.Limits.MessageBurst,
 		FloodThreshold: cfg.Limits.FloodThreshold, PublicURL: strings.TrimSuffix(cfg.PublicURL, "/"), // empty: the host each request came to
+		OIDC: oidcConfig(cfg.OIDC), PasswordCost: cfg.PasswordCost,
 	}
+}
+
+// oidcConfig returns the API's single sign-on settings; nil when off.
+func oidcConfig(c OIDCConfig) *api.OIDCConfig {
+	if c.Issuer == "" {
+		return nil
+	}
+	o := &api.OIDCConfig{Name: c.Name, Issuer: c.Issuer, ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+		RedirectURL: c.RedirectURL, Scopes: c.Scopes, RoleClaim: c.RoleClaim}
+	for _, r := range c.Roles {
+		o.Roles = append(o.Roles, api.OIDCRole{Claim: r.Claim, Role: live.Role(r.Role), Event: r.Event, Room: r.Room})
+	}
+	return o
 }
 
 // clusterOptions returns the cluster settings of cfg; the node id defaults
@@ -376,10 +395,17 @@ type settingsStore interface {
 	SetSetting(ctx context.Context, key, value string) error
 }
 
-// loadSecrets reads the token secret, the moderator password hash and the
-// API token hash, generating each at first start. A password or API token in
-// the configuration replaces the stored one.
-func loadSecrets(ctx context.Context, db settingsStore, cfg Config) (secrets, error) {
+// secretStore keeps the secrets and the first administrator's password.
+type secretStore interface {
+	settingsStore
+	Account(ctx context.Context, id int64) (*live.Account, error)
+	SaveAccount(ctx context.Context, a *live.Account) error
+}
+
+// loadSecrets reads the token secret, the first administrator's password
+// hash and the API token hash, generating each at first start. A password
+// or API token in the configuration replaces the stored one.
+func loadSecrets(ctx context.Context, db secretStore, cfg Config) (secrets, error) {
 	var s secrets
 	get := func(key string, gen func() (stored, shown string, err error)) (string, string, error) {
 		v, err := db.Setting(ctx, key)
@@ -402,11 +428,7 @@ func loadSecrets(ctx context.Context, db settingsStore, cfg Config) (secrets, er
 		if s.passwordHash, err = api.HashPassword(cfg.ModeratorPassword); err != nil {
 			return s, err
 		}
-	} else if s.passwordHash, s.newPassword, err = get(keyPasswordHash, func() (string, string, error) {
-		pw := api.RandomSecret(8)
-		h, err := api.HashPassword(pw)
-		return h, pw, err
-	}); err != nil {
+	} else if s.passwordHash, s.newPassword, err = firstAdminPassword(ctx, db); err != nil {
 		return s, err
 	}
 	if cfg.APIToken != "" {
@@ -419,6 +441,23 @@ func loadSecrets(ctx context.Context, db settingsStore, cfg Config) (secrets, er
 		return s, err
 	}
 	return s, nil
+}
+
+// firstAdminPassword returns the first administrator's password hash,
+// generating a password at first start (returned to be shown once).
+func firstAdminPassword(ctx context.Context, db secretStore) (hash, shown string, err error) {
+	admin, err := db.Account(ctx, live.FirstAdminID)
+	if err != nil {
+		return "", "", err
+	}
+	if admin.PasswordHash != "" {
+		return admin.PasswordHash, "", nil
+	}
+	pw := api.RandomSecret(8)
+	if admin.PasswordHash, err = api.HashPassword(pw); err != nil {
+		return "", "", err
+	}
+	return admin.PasswordHash, pw, db.SaveAccount(ctx, admin)
 }
 
 // printBanner tells the operator where to go. Its first line, "Ovation is
@@ -435,11 +474,11 @@ func printBanner(w io.Writer, build buildInfo, publicURL, addr string, events []
 	fmt.Fprintf(w, "  Moderator control:    %s/control\n\n", publicURL)
 	switch {
 	case s.newPassword != "":
-		fmt.Fprintf(w, "  Moderator password:   %s   (generated now and shown once; stored hashed)\n", s.newPassword)
+		fmt.Fprintf(w, "  Administrator:        login admin, password %s   (generated now and shown once; stored hashed)\n", s.newPassword)
 	case s.fromConfig:
-		fmt.Fprintln(w, "  Moderator password:   the moderator_password setting")
+		fmt.Fprintln(w, "  Administrator:        login admin, password the moderator_password setting")
 	default:
-		fmt.Fprintln(w, "  Moderator password:   the one printed at first start (`ovation reset-password` makes a new one)")
+		fmt.Fprintln(w, "  Administrator:        login admin, password printed at first start (`ovation reset-password` makes a new one)")
 	}
 	switch {
 	case s.newAPIToken != "":

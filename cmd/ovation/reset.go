@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/ovation-live/ovation/api"
+	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/store"
 )
 
@@ -19,24 +20,22 @@ const (
 	cmdResetAPIToken = "reset-api-token"
 )
 
-// Keys of the credentials in the settings table.
-const (
-	keyPasswordHash = "moderator_password_hash"
-	keyAPITokenHash = "api_token_hash"
-)
+// keyAPITokenHash is the key of the API token's hash in the settings table.
+const keyAPITokenHash = "api_token_hash"
 
-// reset runs reset-password or reset-api-token: it stores a new random
-// moderator password (ending every moderator session) or API token in the
-// database of cfg.DataDir and prints it once. A running server reads the
-// credentials at every check, so the new one applies to it at once. It
-// refuses when the configuration sets the credential, which then wins over
-// the stored one, and when there is no database yet.
-func reset(ctx context.Context, command string, cfg Config, stdout io.Writer) error {
+// reset runs reset-password [LOGIN] or reset-api-token: it stores a new
+// random password for the account LOGIN (default: the first administrator,
+// admin), ending its sessions, or a new API token in the database of
+// cfg.DataDir and prints it once. A running server reads the credentials at
+// every check, so the new one applies to it at once. It refuses when the
+// configuration sets the credential, which then wins over the stored one,
+// and when there is no database yet.
+func reset(ctx context.Context, command string, login string, cfg Config, stdout io.Writer) error {
 	setting, env := "moderator_password", "OVATION_MODERATOR_PASSWORD"
 	if command == cmdResetAPIToken {
 		setting, env = "api_token", "OVATION_API_TOKEN"
 	}
-	if command == cmdResetPassword && cfg.ModeratorPassword != "" || command == cmdResetAPIToken && cfg.APIToken != "" {
+	if command == cmdResetPassword && cfg.ModeratorPassword != "" && (login == "" || login == "admin") || command == cmdResetAPIToken && cfg.APIToken != "" {
 		return fmt.Errorf("%s: %s is set (in the configuration file, %s or -%s) and takes precedence over the stored one: change it there, or remove it and run %s again",
 			command, setting, env, setting, command)
 	}
@@ -64,32 +63,44 @@ func reset(ctx context.Context, command string, cfg Config, stdout io.Writer) er
 		fmt.Fprintln(stdout, "The old token is refused from now on, also by a server running on this data directory.")
 		return nil
 	}
-	pw := api.RandomSecret(8)
-	hash, err := api.HashPassword(pw)
+	var account *live.Account
+	if login == "" {
+		account, err = db.Account(ctx, live.FirstAdminID)
+	} else {
+		account, err = db.AccountByLogin(ctx, login)
+	}
+	if live.ErrorCode(err) == live.ENotFound {
+		return fmt.Errorf("%s: no account with login %q", command, login)
+	}
 	if err != nil {
 		return err
 	}
-	if err := db.SetSetting(ctx, keyPasswordHash, hash); err != nil {
+	pw := api.RandomSecret(8)
+	if account.PasswordHash, err = api.HashPassword(pw); err != nil {
 		return err
 	}
-	if err := db.DeleteSessions(ctx); err != nil {
+	if err := db.SaveAccount(ctx, account); err != nil {
+		return err
+	}
+	if err := db.DeleteAccountSessions(ctx, account.ID); err != nil {
 		return err
 	}
 	if err := db.Close(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "New moderator password: %s   (shown once; stored hashed in %s)\n", pw, path)
-	fmt.Fprintln(stdout, "The old password is refused from now on, also by a server running on this data directory, and every moderator session has ended.")
+	fmt.Fprintf(stdout, "New password of %s: %s   (shown once; stored hashed in %s)\n", account.Login, pw, path)
+	fmt.Fprintf(stdout, "The old password is refused from now on, also by a server running on this data directory, and every session of %s has ended.\n", account.Login)
 	return nil
 }
 
-// credentials are the moderator password and the API token as the server
-// checks them: the configuration's when set, else the database's, read at
-// every check so that reset-password and reset-api-token apply to a running
-// server at once.
+// credentials are the first administrator's password as the configuration
+// sets it ("" otherwise: the account's own, stored with it) and the API
+// token as the server checks it: the configuration's when set, else the
+// database's, read at every check so that reset-api-token applies to a
+// running server at once.
 type credentials struct {
 	db           settingsStore
-	passwordHash string // of moderator_password; "" reads the database
+	passwordHash string // of moderator_password; "": the account's own
 	apiTokenHash string // of api_token; "" reads the database
 }
 
@@ -109,12 +120,7 @@ func newCredentials(db settingsStore, s secrets) credentials {
 }
 
 // PasswordHash implements api.Credentials.
-func (c credentials) PasswordHash(ctx context.Context) (string, error) {
-	if c.passwordHash != "" {
-		return c.passwordHash, nil
-	}
-	return c.db.Setting(ctx, keyPasswordHash)
-}
+func (c credentials) PasswordHash(context.Context) (string, error) { return c.passwordHash, nil }
 
 // APITokenHash implements api.Credentials.
 func (c credentials) APITokenHash(ctx context.Context) (string, error) {

@@ -65,7 +65,10 @@ func TestReset(t *testing.T) {
 	generated := []string{"-moderator_password", "", "-api_token", ""} // override the harness's fixed ones
 	srv := startServer(t, dir, generated...)
 	banner := srv.Banner(t)
-	oldPassword := find(t, `Moderator password:\s+(\S+)\s+\(generated now`, banner)
+	oldPassword := find(t, `Administrator:\s+login admin, password (\S+)\s+\(generated now`, banner)
+	if n := strings.Count(banner, "password"); n != 1 {
+		t.Fatalf("the first start prints %d passwords, want the administrator's only:\n%s", n, banner)
+	}
 	oldToken := find(t, `API token:\s+(\S+)\s+\(shown once`, banner)
 	st, oldSession := login(t, srv.URL, oldPassword)
 	if st != http.StatusOK || oldSession == nil {
@@ -80,7 +83,7 @@ func TestReset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		newPassword := find(t, `New moderator password: (\S+)`, out)
+		newPassword := find(t, `New password of admin: (\S+)`, out)
 		if st, _ := login(t, srv.URL, oldPassword); st != http.StatusUnauthorized {
 			t.Errorf("old password: %d, want 401", st)
 		}
@@ -105,11 +108,11 @@ func TestReset(t *testing.T) {
 			t.Errorf("new token: %d, want 200", st)
 		}
 	})
+	srv.Stop(t)
+	again := startServer(t, dir, generated...)
 	t.Run("the banner of a later start says where the credentials come from", func(t *testing.T) {
-		srv.Stop(t)
-		again := startServer(t, dir, generated...)
 		b := again.Banner(t)
-		for _, want := range []string{"Moderator password:   the one printed at first start (`ovation reset-password` makes a new one)",
+		for _, want := range []string{"Administrator:        login admin, password printed at first start (`ovation reset-password` makes a new one)",
 			"API token:            the one printed at first start (`ovation reset-api-token` makes a new one)"} {
 			if !strings.Contains(b, want) {
 				t.Errorf("banner lacks %q:\n%s", want, b)
@@ -117,6 +120,40 @@ func TestReset(t *testing.T) {
 		}
 		if st := call(t, again.URL, "GET", "/api/events", newToken, nil, nil); st != http.StatusOK {
 			t.Errorf("new token after a restart: %d", st)
+		}
+	})
+	t.Run("reset-password LOGIN resets that account only", func(t *testing.T) {
+		adminPassword := find(t, `New password of admin: (\S+)`, func() string {
+			out, err := runCommand(t, "reset-password", "-config", "/dev/null", "-data_dir", dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}())
+		st, admin := login(t, again.URL, adminPassword)
+		if st != http.StatusOK {
+			t.Fatalf("admin login: %d", st)
+		}
+		req, _ := http.NewRequest(http.MethodPost, again.URL+"/api/accounts", strings.NewReader(`{"login":"ada","display_name":"Ada","password":"first-password-1"}`))
+		req.Header.Set("Authorization", "Bearer "+newToken)
+		if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusCreated {
+			t.Fatalf("create ada: %v %v", res, err)
+		}
+		out, err := runCommand(t, "reset-password", "ada", "-config", "/dev/null", "-data_dir", dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pw := find(t, `New password of ada: (\S+)`, out)
+		res, err := http.Post(again.URL+"/api/login", "application/json", strings.NewReader(`{"login":"ada","password":"`+pw+`"}`))
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("ada with the new password: %v %v", res, err)
+		}
+		res.Body.Close()
+		if st := sessionStatus(t, again.URL, admin); st != http.StatusOK {
+			t.Errorf("the administrator's session after ada's reset: %d, want 200", st)
+		}
+		if _, err := runCommand(t, "reset-password", "nobody", "-config", "/dev/null", "-data_dir", dir); err == nil || !strings.Contains(err.Error(), `no account with login "nobody"`) {
+			t.Errorf("unknown login: %v", err)
 		}
 	})
 	t.Run("refuses a password the configuration sets", func(t *testing.T) {

@@ -20,10 +20,11 @@ import (
 func printUsage(w io.Writer) {
 	docs := settingDocs()
 	fmt.Fprint(w, `Usage:
-  ovation [flags]                   run the server
-  ovation reset-password [flags]    store a new random moderator password and print it once
-  ovation reset-api-token [flags]   store a new random API token and print it once
-  ovation -version                  print the version and exit
+  ovation [flags]                          run the server
+  ovation reset-password [LOGIN] [flags]   store a new random password of the account LOGIN
+                                           (default: the first administrator, admin) and print it once
+  ovation reset-api-token [flags]          store a new random API token and print it once
+  ovation -version                         print the version and exit
 
 The reset commands take the flags of the server (-config, -data_dir, ...) to
 find its database, and apply at once, also to a running server.
