@@ -44,7 +44,7 @@ const maxTopics = 8
 type conn struct {
 	s         *Server
 	ws        *websocket.Conn
-	nc        net.Conn // the hijacked socket, for write deadlines
+	nc        *corkConn // the hijacked socket: batches of writes, write deadlines
 	sub       *hub.Subscriber
 	ip        string
 	moderator bool
@@ -116,6 +116,7 @@ func (s *Server) handleWS(c echo.Context) error {
 	}
 	ws.SetReadLimit(s.cfg.ReadLimit)
 	ctx, cancel := context.WithCancel(context.Background()) // the request's context ends with the hijack
+	sb.conn.timeout = s.cfg.WriteTimeout
 	cn := &conn{s: s, ws: ws, nc: sb.conn, ip: c.RealIP(), moderator: modErr == nil,
 		msgLimit: rate.NewLimiter(rate.Limit(s.cfg.MessageRate), s.cfg.MessageBurst),
 		ctx:      ctx, cancel: cancel, closing: make(chan struct{}), wake: make(chan struct{}, 1), lastPing: time.Now()}
@@ -147,10 +148,11 @@ func (s *Server) handleWS(c echo.Context) error {
 // hijacked connection instead of net/http's 4 KiB pair: messages here are
 // small, and an idle connection then holds 1.5 KiB of buffers, not 8 KiB.
 // Larger writes bypass the buffer.
-// It also keeps the socket, so that writes can use its deadline.
+// It also hands the library the socket wrapped in a corkConn, so that the
+// writer can send several messages in one write.
 type smallBuffers struct {
 	http.ResponseWriter
-	conn net.Conn
+	conn *corkConn
 }
 
 func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -158,7 +160,7 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w.conn = nc
+	w.conn = &corkConn{Conn: nc}
 	if err := brw.Writer.Flush(); err != nil {
 		nc.Close()
 		return nil, nil, err
@@ -170,7 +172,84 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		nc.Close()
 		return nil, nil, err
 	}
-	return nc, bufio.NewReadWriter(r, bufio.NewWriterSize(nc, 1024)), nil
+	return w.conn, bufio.NewReadWriter(r, bufio.NewWriterSize(w.conn, 1024)), nil
+}
+
+// corkConn is the socket as the WebSocket library writes to it. Between
+// cork and uncork it keeps what the library writes (whole frames: the
+// library writes one frame at a time, under its own lock) and uncork sends
+// it in one write(2), so that every message due for a connection in one
+// pass costs one system call. Every write to the socket, the library's own
+// (pongs, close frames) included, is bounded by a deadline between half a
+// timeout and a timeout away, refreshed only when it has grown stale
+// rather than set and cleared around each batch.
+type corkConn struct {
+	net.Conn
+	timeout time.Duration // 0: writes without a deadline
+
+	writes atomic.Int64 // write(2) calls to the socket
+
+	mu       sync.Mutex
+	corked   bool
+	buf      []byte    // what was written while corked
+	deadline time.Time // the socket's write deadline; zero: none set
+}
+
+// Write implements io.Writer: kept while corked, written otherwise.
+func (c *corkConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.corked {
+		c.buf = append(c.buf, p...)
+		return len(p), nil
+	}
+	return c.write(p)
+}
+
+// write writes p to the socket under a fresh enough deadline (c.mu held).
+func (c *corkConn) write(p []byte) (int, error) {
+	if c.timeout > 0 {
+		if now := time.Now(); c.deadline.Sub(now) < c.timeout/2 {
+			c.deadline = now.Add(c.timeout)
+			_ = c.Conn.SetWriteDeadline(c.deadline)
+		}
+	}
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+// cork starts keeping writes.
+func (c *corkConn) cork() {
+	c.mu.Lock()
+	c.corked = true
+	c.mu.Unlock()
+}
+
+// uncork writes what was kept, in one write, and writes through again. A
+// buffer grown past 16 KiB by a burst is not kept for the next batch.
+func (c *corkConn) uncork() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.corked = false
+	if len(c.buf) == 0 {
+		return nil
+	}
+	_, err := c.write(c.buf)
+	if cap(c.buf) > 16<<10 {
+		c.buf = nil
+	} else {
+		c.buf = c.buf[:0]
+	}
+	return err
+}
+
+// release drops the batch buffer: the writer ends, the connection idles.
+func (c *corkConn) release() {
+	c.mu.Lock()
+	if !c.corked {
+		c.buf = nil
+	}
+	c.mu.Unlock()
 }
 
 // close asks the writer to close the connection with code. It never blocks,
@@ -214,8 +293,10 @@ func (cn *conn) kick() {
 // another.
 func (cn *conn) writer() {
 	defer cn.writers.Done()
+	defer cn.nc.release()
 	var linger *time.Timer // armed by the first message written
-	var batch [][]byte     // reused while the writer lives
+	var lastWrite time.Time
+	var batch [][]byte // reused while the writer lives
 	for {
 		var live, wrote bool
 		batch, live, wrote = cn.writeOnce(batch)
@@ -225,11 +306,14 @@ func (cn *conn) writer() {
 			cn.wmu.Unlock()
 			return
 		}
-		if wrote && linger == nil {
-			linger = time.NewTimer(writerLinger)
-			defer linger.Stop()
-		} else if wrote {
-			linger.Reset(writerLinger)
+		if wrote {
+			// The timer is not reset per batch: when it fires, it is set
+			// again for what is left of the linger after the last write.
+			lastWrite = time.Now()
+			if linger == nil {
+				linger = time.NewTimer(writerLinger)
+				defer linger.Stop()
+			}
 		}
 		if linger == nil { // a keepalive ping alone: no frames to expect soon
 			if cn.writerDone() {
@@ -241,9 +325,15 @@ func (cn *conn) writer() {
 		case <-cn.wake:
 		case <-cn.ctx.Done():
 		case <-linger.C:
+			if left := writerLinger - time.Since(lastWrite); left > 0 {
+				linger.Reset(left)
+				continue
+			}
 			if cn.writerDone() {
 				return
 			}
+			linger.Reset(writerLinger) // a kick came meanwhile: go round, lingering anew
+			lastWrite = time.Now()
 		}
 	}
 }
@@ -698,26 +788,31 @@ func (cn *conn) writeOnce(batch [][]byte) (_ [][]byte, live, wrote bool) {
 }
 
 // writeBatch writes batch, then clears it (the frames are not kept past
-// their write). One socket deadline bounds the whole batch (a context per
-// write would cost the library a timer per message); it is cleared
-// afterwards: the library writes pongs and close replies itself, without a
-// deadline. On failure the connection is dropped.
+// their write): every message in one write to the socket (see corkConn),
+// bounded by the socket's write deadline (a context per write would cost
+// the library a timer per message). On failure the connection is dropped.
 func (cn *conn) writeBatch(batch [][]byte) bool {
 	defer clear(batch)
 	cn.unproven.CompareAndSwap(0, time.Now().UnixNano())
-	_ = cn.nc.SetWriteDeadline(time.Now().Add(cn.s.cfg.WriteTimeout))
+	cn.nc.cork()
+	var err error
 	for _, msg := range batch {
-		if err := cn.ws.Write(context.Background(), websocket.MessageText, msg); err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				cn.s.metrics.writeTimeouts.Inc()
-				cn.s.log.Info("closing slow websocket", "ip", cn.ip)
-			}
-			_ = cn.ws.CloseNow()
-			cn.cancel()
-			return false
+		if err = cn.ws.Write(context.Background(), websocket.MessageText, msg); err != nil {
+			break
 		}
 	}
-	_ = cn.nc.SetWriteDeadline(time.Time{})
+	if uerr := cn.nc.uncork(); err == nil {
+		err = uerr
+	}
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			cn.s.metrics.writeTimeouts.Inc()
+			cn.s.log.Info("closing slow websocket", "ip", cn.ip)
+		}
+		_ = cn.ws.CloseNow()
+		cn.cancel()
+		return false
+	}
 	return true
 }
 

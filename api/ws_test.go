@@ -845,3 +845,66 @@ func (ts *testServer) metric(tb testing.TB, name string) float64 {
 	tb.Fatalf("no series %s on /metrics", name)
 	return 0
 }
+
+// TestSeveralKeysOneWrite: frames of several keys due on one connection at
+// once (a tally, the stage, the feed of one tick) go out in one write to
+// the socket, in their order, the newest frame of each key only.
+func TestSeveralKeysOneWrite(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	f := newFixture(t, ts, "KEYS")
+	topic := live.RoomTopic(f.RoomID)
+	c, _ := dialWS(t, ts, nil)
+	wsSend(t, c, map[string]string{"type": "subscribe", "topic": topic})
+	expect(t, c, "snapshot")
+	for { // the presence frame that counts this phone, so that none comes in between
+		m := wsRead(t, c)
+		if m.Type == "presence" && strings.Contains(string(m.raw), `"connected":1`) {
+			break
+		}
+	}
+	var cn *conn
+	ts.srv.connMu.Lock()
+	for k := range ts.srv.conns {
+		cn = k
+	}
+	ts.srv.connMu.Unlock()
+
+	// Hold the socket while the frames are queued: the writer takes at most
+	// the first before it waits, and everything else in its next pass.
+	cn.nc.mu.Lock()
+	before := cn.nc.writes.Load()
+	for i, key := range []string{"a", "b", "a", "c", "d", "b"} {
+		ts.srv.hub.Publish(topic, key, []byte(fmt.Sprintf(`{"type":"test","key":%q,"n":%d}`, key, i)))
+	}
+	time.Sleep(50 * time.Millisecond) // the writer reaches the socket
+	cn.nc.mu.Unlock()
+
+	var got []string
+	var last uint64
+	for len(got) < 4 || got[len(got)-1] != "b5" {
+		m := wsRead(t, c)
+		if m.Type != "test" {
+			t.Fatalf("got %s, want the test frames only", m.raw)
+		}
+		var body struct {
+			Key string `json:"key"`
+			N   int    `json:"n"`
+		}
+		if err := json.Unmarshal(m.raw, &body); err != nil {
+			t.Fatal(err)
+		}
+		if m.Seq == nil || *m.Seq <= last {
+			t.Fatalf("frame %s out of order after seq %d", m.raw, last)
+		}
+		last = *m.Seq
+		got = append(got, fmt.Sprintf("%s%d", body.Key, body.N))
+	}
+	// The first frame may have gone alone; the others, superseded by key,
+	// in one write: a0 c3 d4 b5 or c3 a2 d4 b5 depending on what the writer took first.
+	if n := cn.nc.writes.Load() - before; n > 2 {
+		t.Errorf("%d frames written in %d socket writes, want at most 2 (the first alone, then the rest)", len(got), n)
+	}
+	if got[len(got)-1] != "b5" || slices.Contains(got, "b1") {
+		t.Errorf("frames %v: want the newest of each key, in sequence order", got)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,17 +59,22 @@ type Options struct {
 	// OnFanout, if set, is called after each delivery with the number of
 	// local subscribers and the time it took to queue the frame for all of them.
 	OnFanout func(subscribers int, d time.Duration)
-	// PaceAbove and PaceRate pace large broadcasts: a frame for a topic with
-	// more than PaceAbove local subscribers is queued for all of them at
-	// once, but their writers are woken in turn, at most PaceRate per
-	// second, so that the writes of one broadcast leave the CPU to the
-	// direct messages of other connections (vote acks, replies) and to the
-	// frames of small topics (the stage screens) instead of holding it for
-	// thousands of writes. A subscriber that gets a direct message meanwhile
-	// is woken at once and writes everything it has. PaceRate 0 (the zero
-	// Options) wakes every writer at once. Default PaceAbove: 1,000.
-	PaceAbove int
-	PaceRate  int
+	// PaceAbove and PaceRate pace large broadcasts while the node is busy:
+	// a frame for a topic with more than PaceAbove local subscribers is
+	// queued for all of them at once, but their writers are woken in turn,
+	// at most PaceRate per second, so that the writes of one broadcast
+	// leave the CPU to the direct messages of other connections (vote acks,
+	// replies) and to the frames of small topics (the stage screens)
+	// instead of holding it for thousands of writes. A subscriber that gets
+	// a direct message meanwhile is woken at once and writes everything it
+	// has. The node is busy for BusyWindow after a direct message was
+	// queued, or after a frame found an older one of its key still waiting
+	// (the writers are behind); otherwise, with nothing else to do, a large
+	// broadcast wakes every writer at once. PaceRate 0 (the zero Options)
+	// never paces. Defaults: PaceAbove 1,000; BusyWindow 1 s.
+	PaceAbove  int
+	PaceRate   int
+	BusyWindow time.Duration
 }
 
 // Hub is this node's set of topics and subscribers.
@@ -86,6 +92,9 @@ type Hub struct {
 	delivered  atomic.Int64
 	superseded atomic.Int64
 	slowClosed atomic.Int64
+	paced      atomic.Int64 // broadcasts handed to the pacer
+
+	busySince atomic.Int64 // unix ns of the last sign of a busy node (see Options.BusyWindow)
 }
 
 type topic struct {
@@ -107,6 +116,9 @@ func New(opts Options) *Hub {
 	}
 	if opts.PaceAbove <= 0 {
 		opts.PaceAbove = 1000
+	}
+	if opts.BusyWindow <= 0 {
+		opts.BusyWindow = time.Second
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
@@ -241,15 +253,25 @@ func (h *Hub) Deliver(f Frame) {
 }
 
 // fanout queues data under key for every subscriber of t (t.mu held),
-// through the pacer when the topic is large.
+// through the pacer when the topic is large and the node busy.
 func (h *Hub) fanout(t *topic, key string, data []byte) {
-	if h.opts.PaceRate > 0 && len(t.subs) > h.opts.PaceAbove {
+	if h.opts.PaceRate > 0 && len(t.subs) > h.opts.PaceAbove && h.busy() {
+		h.paced.Add(1)
 		h.pacer.enqueue(t.subs, key, data, h.opts.PaceRate)
 		return
 	}
 	for s := range t.subs {
 		s.enqueue(key, data, true)
 	}
+}
+
+// markBusy notes a sign that the node is busy: a direct message queued, or
+// a frame that superseded one its writer had not taken yet.
+func (h *Hub) markBusy() { h.busySince.Store(time.Now().UnixNano()) }
+
+// busy reports whether a sign of a busy node came within the busy window.
+func (h *Hub) busy() bool {
+	return time.Now().UnixNano()-h.busySince.Load() < int64(h.opts.BusyWindow)
 }
 
 // Subscribe adds s to topicName and queues its snapshot first: if epoch is
@@ -276,7 +298,9 @@ func (h *Hub) Subscribe(topicName string, s *Subscriber, epoch string, lastSeq u
 	s.mu.Unlock()
 }
 
-func snapshotKey(topicName string) string { return "\x00snapshot\x00" + topicName }
+const snapshotPrefix = "\x00snapshot\x00"
+
+func snapshotKey(topicName string) string { return snapshotPrefix + topicName }
 
 // encodeSnapshot encodes t's snapshot message (t.mu held): its latest frames
 // newer than lastSeq, oldest first.
@@ -387,11 +411,12 @@ type Stats struct {
 	Delivered  int64 // frames queued to subscribers
 	Superseded int64 // queued frames dropped because a newer one with the same key replaced them
 	SlowClosed int64 // subscribers closed because their queue overflowed
+	Paced      int64 // broadcasts whose writers were woken in turn (the node was busy)
 }
 
 // Stats returns the hub's counters.
 func (h *Hub) Stats() Stats {
-	return Stats{h.published.Load(), h.delivered.Load(), h.superseded.Load(), h.slowClosed.Load()}
+	return Stats{h.published.Load(), h.delivered.Load(), h.superseded.Load(), h.slowClosed.Load(), h.paced.Load()}
 }
 
 // Subscriber is one connection's bounded send queue. Queued frames with the
@@ -431,9 +456,12 @@ func (h *Hub) NewSubscriber(onSlow, notify func()) *Subscriber {
 }
 
 // Send queues a direct message (never superseded) and wakes the writer at
-// once. It reports false if the subscriber is closed or has just been
-// closed as slow.
-func (s *Subscriber) Send(data []byte) bool { return s.enqueue("", data, true) }
+// once; the node counts as busy for the hub's busy window. It reports false
+// if the subscriber is closed or has just been closed as slow.
+func (s *Subscriber) Send(data []byte) bool {
+	s.hub.markBusy()
+	return s.enqueue("", data, true)
+}
 
 // enqueue queues data under key and, with notify set or a long queue, wakes the writer.
 func (s *Subscriber) enqueue(key string, data []byte, notify bool) bool {
@@ -442,11 +470,15 @@ func (s *Subscriber) enqueue(key string, data []byte, notify bool) bool {
 		s.mu.Unlock()
 		return false
 	}
+	behind := false
 	if key != "" {
 		for i, q := range s.queue {
 			if q.key == key {
 				s.queue = slices.Delete(s.queue, i, i+1)
 				s.hub.superseded.Add(1)
+				if !strings.HasPrefix(key, snapshotPrefix) { // a snapshot replaces one on a resubscribe, not from a backlog
+					behind = true
+				}
 				break
 			}
 		}
@@ -463,6 +495,9 @@ func (s *Subscriber) enqueue(key string, data []byte, notify bool) bool {
 	// resync delivers every frame of a topic at once): it is not slow.
 	notify = notify || len(s.queue) > s.hub.opts.QueueLimit/2
 	s.mu.Unlock()
+	if behind {
+		s.hub.markBusy()
+	}
 	if notify {
 		s.notify()
 	}

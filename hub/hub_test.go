@@ -363,6 +363,7 @@ func TestLargeBroadcastWakesWritersInTurn(t *testing.T) {
 	}
 	stage := h.NewSubscriber(func() {}, nil)
 	h.Subscribe("stage:1", stage, "", 0)
+	stage.Send([]byte(`{"type":"ack"}`)) // a vote answered: the node is busy, broadcasts are paced
 	stage.Take(nil)
 
 	publishing.Store(true)
@@ -436,6 +437,8 @@ func TestPacedSubscriberIsWokenBeforeItsQueueOverflows(t *testing.T) {
 		subs[i].Take(nil)
 		woken[i].Store(0)
 	}
+	busy := h.NewSubscriber(func() {}, nil)
+	busy.Send([]byte(`{"type":"ack"}`)) // the node is busy: broadcasts are paced
 	for k := range 3 { // the third frame makes each queue longer than half the limit
 		h.Publish("room:1", "tally:"+strconv.Itoa(k), payload("tally", k))
 	}
