@@ -439,7 +439,7 @@ func TestPacedSubscriberIsWokenBeforeItsQueueOverflows(t *testing.T) {
 	}
 	busy := h.NewSubscriber(func() {}, nil)
 	busy.Send([]byte(`{"type":"ack"}`)) // the node is busy: broadcasts are paced
-	for k := range 3 { // the third frame makes each queue longer than half the limit
+	for k := range 3 {                  // the third frame makes each queue longer than half the limit
 		h.Publish("room:1", "tally:"+strconv.Itoa(k), payload("tally", k))
 	}
 	for i, s := range subs {
