@@ -44,7 +44,7 @@ const maxTopics = 8
 type conn struct {
 	s         *Server
 	ws        *websocket.Conn
-	nc        *corkConn // the hijacked socket: batches of writes, write deadlines
+	nc        *outConn // the hijacked socket: what waits to be written, and how
 	sub       *hub.Subscriber
 	ip        string
 	moderator bool
@@ -148,11 +148,11 @@ func (s *Server) handleWS(c echo.Context) error {
 // hijacked connection instead of net/http's 4 KiB pair: messages here are
 // small, and an idle connection then holds 1.5 KiB of buffers, not 8 KiB.
 // Larger writes bypass the buffer.
-// It also hands the library the socket wrapped in a corkConn, so that the
-// writer can send several messages in one write.
+// It also hands the library the socket as an outConn, through which every
+// write goes (see outConn).
 type smallBuffers struct {
 	http.ResponseWriter
-	conn *corkConn
+	conn *outConn
 }
 
 func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -160,7 +160,7 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w.conn = &corkConn{Conn: nc}
+	w.conn = newOutConn(nc)
 	if err := brw.Writer.Flush(); err != nil {
 		nc.Close()
 		return nil, nil, err
@@ -175,83 +175,6 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return w.conn, bufio.NewReadWriter(r, bufio.NewWriterSize(w.conn, 1024)), nil
 }
 
-// corkConn is the socket as the WebSocket library writes to it. Between
-// cork and uncork it keeps what the library writes (whole frames: the
-// library writes one frame at a time, under its own lock) and uncork sends
-// it in one write(2), so that every message due for a connection in one
-// pass costs one system call. Every write to the socket, the library's own
-// (pongs, close frames) included, is bounded by a deadline between half a
-// timeout and a timeout away, refreshed only when it has grown stale
-// rather than set and cleared around each batch.
-type corkConn struct {
-	net.Conn
-	timeout time.Duration // 0: writes without a deadline
-
-	writes atomic.Int64 // write(2) calls to the socket
-
-	mu       sync.Mutex
-	corked   bool
-	buf      []byte    // what was written while corked
-	deadline time.Time // the socket's write deadline; zero: none set
-}
-
-// Write implements io.Writer: kept while corked, written otherwise.
-func (c *corkConn) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.corked {
-		c.buf = append(c.buf, p...)
-		return len(p), nil
-	}
-	return c.write(p)
-}
-
-// write writes p to the socket under a fresh enough deadline (c.mu held).
-func (c *corkConn) write(p []byte) (int, error) {
-	if c.timeout > 0 {
-		if now := time.Now(); c.deadline.Sub(now) < c.timeout/2 {
-			c.deadline = now.Add(c.timeout)
-			_ = c.Conn.SetWriteDeadline(c.deadline)
-		}
-	}
-	c.writes.Add(1)
-	return c.Conn.Write(p)
-}
-
-// cork starts keeping writes.
-func (c *corkConn) cork() {
-	c.mu.Lock()
-	c.corked = true
-	c.mu.Unlock()
-}
-
-// uncork writes what was kept, in one write, and writes through again. A
-// buffer grown past 16 KiB by a burst is not kept for the next batch.
-func (c *corkConn) uncork() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.corked = false
-	if len(c.buf) == 0 {
-		return nil
-	}
-	_, err := c.write(c.buf)
-	if cap(c.buf) > 16<<10 {
-		c.buf = nil
-	} else {
-		c.buf = c.buf[:0]
-	}
-	return err
-}
-
-// release drops the batch buffer: the writer ends, the connection idles.
-func (c *corkConn) release() {
-	c.mu.Lock()
-	if !c.corked {
-		c.buf = nil
-	}
-	c.mu.Unlock()
-}
-
 // close asks the writer to close the connection with code. It never blocks,
 // so the hub may call it while holding its locks.
 func (cn *conn) close(code websocket.StatusCode, reason string) {
@@ -262,17 +185,13 @@ func (cn *conn) close(code websocket.StatusCode, reason string) {
 	cn.kick()
 }
 
-// writerLinger is how long a writer waits for more work before it ends: a
-// connection that gets frames every second keeps its writer (no goroutine
-// started per frame); one idle longer holds only its reader.
-const writerLinger = 5 * time.Second
-
-// kick makes sure a writer runs: it starts one, or leaves the running one
-// a token to go round once more. It never blocks (the hub calls it for each
-// frame).
+// kick makes sure what is due gets written. If no writer runs, it writes
+// the queued messages itself, without blocking (see writeInline); it starts
+// a writer goroutine for a keepalive ping or the close handshake; a running
+// writer (inline or goroutine) gets a token to go round once more. It never
+// blocks: the hub calls it for each frame, possibly under its locks.
 func (cn *conn) kick() {
 	cn.wmu.Lock()
-	defer cn.wmu.Unlock()
 	switch {
 	case cn.wdone:
 	case cn.wrunning:
@@ -280,66 +199,98 @@ func (cn *conn) kick() {
 		case cn.wake <- struct{}{}:
 		default:
 		}
-	default:
+	case cn.nc.raw == nil || cn.pingDue.Load() || cn.isClosing():
 		cn.wrunning = true
 		cn.writers.Add(1)
 		go cn.writer()
+	default:
+		cn.wrunning = true
+		cn.writers.Add(1)
+		cn.wmu.Unlock()
+		cn.writeInline()
+		return
+	}
+	cn.wmu.Unlock()
+}
+
+func (cn *conn) isClosing() bool {
+	select {
+	case <-cn.closing:
+		return true
+	default:
+		return cn.ctx.Err() != nil
 	}
 }
 
-// writer writes what is due, then, once it has written messages, waits up
-// to writerLinger after the last of them for more before it ends; a writer
-// started for a keepalive ping alone ends at once. The next kick starts
-// another.
+// writeInline writes the queued messages from the goroutine that queued
+// them (the hub's broadcast, the pacer, a reply's handler), in one
+// non-blocking write: a phone that reads has room in its socket buffer, so a
+// broadcast to thousands costs no goroutine wake-up per connection. What
+// does not fit, a ping or close asked for meanwhile, and a failed socket
+// are handed to a writer goroutine. The caller holds the writer's turn
+// (wrunning, counted in writers).
+func (cn *conn) writeInline() {
+	var arr [8][]byte
+	for {
+		batch := cn.sub.Take(arr[:0])
+		var err error
+		if len(batch) > 0 {
+			cn.unproven.CompareAndSwap(0, time.Now().UnixNano())
+			err = cn.nc.appendMessages(batch)
+			clear(batch)
+		}
+		var pending bool
+		if err == nil {
+			pending, err = cn.nc.tryFlush()
+		}
+		cn.wmu.Lock()
+		if err != nil || pending || cn.pingDue.Load() || cn.isClosing() {
+			if cn.wdone { // the connection is over: nothing more to write
+				cn.wrunning = false
+				cn.wmu.Unlock()
+				cn.writers.Done()
+				return
+			}
+			go cn.writer() // it takes over the turn
+			cn.wmu.Unlock()
+			return
+		}
+		select {
+		case <-cn.wake: // more was queued meanwhile
+			cn.wmu.Unlock()
+			continue
+		default:
+		}
+		cn.wrunning = false
+		cn.wmu.Unlock()
+		cn.writers.Done()
+		return
+	}
+}
+
+// writer writes what is due, blocking (each write bounded by the write
+// timeout), until nothing is, and ends. The next kick writes inline again
+// or starts another.
 func (cn *conn) writer() {
 	defer cn.writers.Done()
-	defer cn.nc.release()
-	var linger *time.Timer // armed by the first message written
-	var lastWrite time.Time
-	var batch [][]byte // reused while the writer lives
+	var batch [][]byte
 	for {
-		var live, wrote bool
-		batch, live, wrote = cn.writeOnce(batch)
+		var live bool
+		batch, live = cn.writeOnce(batch)
 		if !live {
 			cn.wmu.Lock()
 			cn.wrunning, cn.wdone = false, true
 			cn.wmu.Unlock()
 			return
 		}
-		if wrote {
-			// The timer is not reset per batch: when it fires, it is set
-			// again for what is left of the linger after the last write.
-			lastWrite = time.Now()
-			if linger == nil {
-				linger = time.NewTimer(writerLinger)
-				defer linger.Stop()
-			}
-		}
-		if linger == nil { // a keepalive ping alone: no frames to expect soon
-			if cn.writerDone() {
-				return
-			}
-			continue
-		}
-		select {
-		case <-cn.wake:
-		case <-cn.ctx.Done():
-		case <-linger.C:
-			if left := writerLinger - time.Since(lastWrite); left > 0 {
-				linger.Reset(left)
-				continue
-			}
-			if cn.writerDone() {
-				return
-			}
-			linger.Reset(writerLinger) // a kick came meanwhile: go round, lingering anew
-			lastWrite = time.Now()
+		if cn.writerDone() {
+			return
 		}
 	}
 }
 
 // writerDone ends the writer unless a kick left it work: under wmu, so that
-// a kick from then on starts a new writer.
+// a kick from then on writes or starts a new writer.
 func (cn *conn) writerDone() bool {
 	cn.wmu.Lock()
 	defer cn.wmu.Unlock()
@@ -758,12 +709,13 @@ func fieldOf(err error) string {
 
 // writeOnce does what is due, each write bounded by WriteTimeout: the close
 // handshake when asked, a keepalive ping (unanswered within the ping
-// interval, the connection is dropped), then the queued messages. It
-// reports whether the connection goes on, and whether it wrote messages.
-func (cn *conn) writeOnce(batch [][]byte) (_ [][]byte, live, wrote bool) {
+// interval, the connection is dropped), then the queued messages and
+// whatever else waits for the socket. It reports whether the connection
+// goes on.
+func (cn *conn) writeOnce(batch [][]byte) (_ [][]byte, live bool) {
 	select {
 	case <-cn.ctx.Done():
-		return batch, false, false
+		return batch, false
 	case <-cn.closing:
 		reason := cn.closeReason
 		if owed := cn.writeOwed(); owed > 0 {
@@ -771,38 +723,29 @@ func (cn *conn) writeOnce(batch [][]byte) (_ [][]byte, live, wrote bool) {
 		}
 		_ = cn.ws.Close(cn.closeCode, reason)
 		cn.cancel()
-		return batch, false, false
+		return batch, false
 	default:
 	}
 	if cn.pingDue.CompareAndSwap(true, false) && !cn.ping() {
-		return batch, false, false
+		return batch, false
 	}
 	batch = cn.sub.Take(batch[:0])
-	if len(batch) == 0 {
-		return batch, true, false
-	}
-	if !cn.writeBatch(batch) {
-		return batch, false, false
-	}
-	return batch, true, true
+	return batch, cn.writeBatch(batch)
 }
 
-// writeBatch writes batch, then clears it (the frames are not kept past
-// their write): every message in one write to the socket (see corkConn),
-// bounded by the socket's write deadline (a context per write would cost
-// the library a timer per message). On failure the connection is dropped.
+// writeBatch frames batch's messages after what waits for the socket and
+// writes everything, blocking, bounded by the write timeout; it clears
+// batch (the frames are not kept past their write). On failure the
+// connection is dropped.
 func (cn *conn) writeBatch(batch [][]byte) bool {
-	defer clear(batch)
-	cn.unproven.CompareAndSwap(0, time.Now().UnixNano())
-	cn.nc.cork()
 	var err error
-	for _, msg := range batch {
-		if err = cn.ws.Write(context.Background(), websocket.MessageText, msg); err != nil {
-			break
-		}
+	if len(batch) > 0 {
+		cn.unproven.CompareAndSwap(0, time.Now().UnixNano())
+		err = cn.nc.appendMessages(batch)
+		clear(batch)
 	}
-	if uerr := cn.nc.uncork(); err == nil {
-		err = uerr
+	if err == nil {
+		err = cn.nc.flush()
 	}
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {

@@ -15,6 +15,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"maps"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -160,8 +161,9 @@ func (h *Hub) Reset(epoch string, seqs map[string]uint64) {
 		t.next, t.seq = seqs[name], seqs[name]
 		clear(t.payloads)
 		clear(t.latest)
-		h.fanout(t, snapshotKey(name), encodeSnapshot(name, t, epoch, 0, false))
+		woken := h.fanout(t, snapshotKey(name), encodeSnapshot(name, t, epoch, 0, false))
 		t.mu.Unlock()
+		h.wake(woken)
 		t.pubMu.Unlock()
 	}
 }
@@ -244,8 +246,9 @@ func (h *Hub) Deliver(f Frame) {
 	t.seq = f.Seq
 	t.latest[f.Key] = &f
 	n := len(t.subs)
-	h.fanout(t, f.Topic+"\x00"+f.Key, f.Data)
+	woken := h.fanout(t, f.Topic+"\x00"+f.Key, f.Data)
 	t.mu.Unlock()
+	h.wake(woken)
 	h.delivered.Add(int64(n))
 	if h.opts.OnFanout != nil {
 		h.opts.OnFanout(n, time.Since(start))
@@ -253,16 +256,64 @@ func (h *Hub) Deliver(f Frame) {
 }
 
 // fanout queues data under key for every subscriber of t (t.mu held),
-// through the pacer when the topic is large and the node busy.
-func (h *Hub) fanout(t *topic, key string, data []byte) {
+// through the pacer when the topic is large and the node busy. It returns
+// the subscribers to wake once t.mu is released (nil when paced): a writer
+// woken may write at once, from the waking goroutine.
+func (h *Hub) fanout(t *topic, key string, data []byte) *[]*Subscriber {
 	if h.opts.PaceRate > 0 && len(t.subs) > h.opts.PaceAbove && h.busy() {
 		h.paced.Add(1)
 		h.pacer.enqueue(t.subs, key, data, h.opts.PaceRate)
+		return nil
+	}
+	woken := wokenPool.Get().(*[]*Subscriber)
+	for s := range t.subs {
+		if s.enqueue(key, data, false) {
+			*woken = append(*woken, s)
+		}
+	}
+	return woken
+}
+
+var wokenPool = sync.Pool{New: func() any { return new([]*Subscriber) }}
+
+// wakeShare is the fewest subscribers worth another goroutine when waking.
+const wakeShare = 256
+
+// wake calls the notify function of each subscriber of woken, split over
+// the cores the process may use when there are many (each notify may write
+// to its socket), and returns woken to its pool when all are done.
+func (h *Hub) wake(woken *[]*Subscriber) {
+	if woken == nil {
 		return
 	}
-	for s := range t.subs {
-		s.enqueue(key, data, true)
+	subs := *woken
+	parts := min(runtime.GOMAXPROCS(0), len(subs)/wakeShare)
+	if parts > 1 {
+		var wg sync.WaitGroup
+		size := (len(subs) + parts - 1) / parts
+		for _, part := range slices.Collect(slices.Chunk(subs, size))[1:] {
+			wg.Go(func() {
+				for _, s := range part {
+					s.notify()
+				}
+			})
+		}
+		for _, s := range subs[:size] {
+			s.notify()
+		}
+		wg.Wait()
+	} else {
+		for _, s := range subs {
+			s.notify()
+		}
 	}
+	clear(subs)
+	if cap(subs) > 1<<16 { // do not keep a huge topic's array
+		*woken = nil
+	} else {
+		*woken = subs[:0]
+	}
+	wokenPool.Put(woken)
 }
 
 // markBusy notes a sign that the node is busy: a direct message queued, or
@@ -443,11 +494,13 @@ type queued struct {
 }
 
 // NewSubscriber returns a subscriber. notify (if not nil) is called when
-// messages wait to be written: after each message is queued, or for a paced
-// broadcast when the subscriber's turn comes (from the pacer's goroutine);
-// onSlow is called once when the queue overflows. Both are called from the
-// goroutine that queued or the pacer's, possibly under the hub's locks, so
-// they must not block.
+// messages wait to be written: after each message is queued (for a
+// broadcast, once the topic's lock is released, from as many goroutines as
+// the process has cores), or for a paced broadcast when the subscriber's
+// turn comes (from the pacer's goroutine); onSlow is called once when the
+// queue overflows. Both are called from the goroutine that queued or the
+// pacer's, possibly under the hub's locks, so they must not block; notify
+// may write to the connection without blocking.
 func (h *Hub) NewSubscriber(onSlow, notify func()) *Subscriber {
 	if notify == nil {
 		notify = func() {}
