@@ -121,6 +121,7 @@ func (s *Server) handleWS(c echo.Context) error {
 		msgLimit: rate.NewLimiter(rate.Limit(s.cfg.MessageRate), s.cfg.MessageBurst),
 		ctx:      ctx, cancel: cancel, closing: make(chan struct{}), wake: make(chan struct{}, 1), lastPing: time.Now()}
 	cn.sub = s.hub.NewSubscriber(func() { cn.close(CloseSlowConsumer, "slow consumer") }, cn.kick)
+	cn.sub.OnTurn(cn.wakeWriter)
 
 	s.connMu.Lock()
 	s.conns[cn] = struct{}{}
@@ -211,6 +212,27 @@ func (cn *conn) kick() {
 		return
 	}
 	cn.wmu.Unlock()
+}
+
+// wakeWriter is kick for a paced broadcast's turn: it starts a writer
+// goroutine, or leaves the running writer a token, but never writes
+// itself, so that the pacer's goroutine does not carry the broadcast's
+// writes while vote acks wait for the CPU.
+func (cn *conn) wakeWriter() {
+	cn.wmu.Lock()
+	defer cn.wmu.Unlock()
+	switch {
+	case cn.wdone:
+	case cn.wrunning:
+		select {
+		case cn.wake <- struct{}{}:
+		default:
+		}
+	default:
+		cn.wrunning = true
+		cn.writers.Add(1)
+		go cn.writer()
+	}
 }
 
 func (cn *conn) isClosing() bool {

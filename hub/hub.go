@@ -479,6 +479,7 @@ type Subscriber struct {
 	hub    *Hub
 	onSlow func()
 	notify func()
+	onTurn func() // wakes the writer when a paced broadcast's turn comes; nil: notify
 
 	mu     sync.Mutex
 	queue  []queued
@@ -506,6 +507,21 @@ func (h *Hub) NewSubscriber(onSlow, notify func()) *Subscriber {
 		notify = func() {}
 	}
 	return &Subscriber{hub: h, onSlow: onSlow, notify: notify}
+}
+
+// OnTurn sets the function called instead of notify when the subscriber's
+// turn in a paced broadcast comes (from the pacer's goroutine): one that
+// only wakes the writer, so that the pacer never writes itself and the
+// writers of a paced broadcast share the CPU with every other goroutine.
+// Call it before the subscriber is subscribed.
+func (s *Subscriber) OnTurn(f func()) { s.onTurn = f }
+
+func (s *Subscriber) turn() {
+	if s.onTurn != nil {
+		s.onTurn()
+		return
+	}
+	s.notify()
 }
 
 // Send queues a direct message (never superseded) and wakes the writer at
@@ -641,7 +657,7 @@ func (p *pacer) run(rate int) {
 			p.mu.Unlock()
 			for _, s := range batch {
 				if s.pending() { // a direct message may have woken it already
-					s.notify()
+					s.turn()
 				}
 			}
 			clear(batch)

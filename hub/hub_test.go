@@ -454,3 +454,74 @@ func TestPacedSubscriberIsWokenBeforeItsQueueOverflows(t *testing.T) {
 		t.Errorf("%d subscribers closed as slow", n)
 	}
 }
+
+// A large broadcast is paced only while the node is busy: on an idle node
+// every subscriber is woken at once (notify, after the topic's lock is
+// released); after a direct message, or once a frame finds an older one of
+// its key still queued (the writers are behind), the next broadcasts are
+// paced, the turns going to OnTurn; when the busy window has passed, they
+// are written at once again.
+func TestPacingOnlyWhileBusy(t *testing.T) {
+	const subscribers = 30
+	const window = 300 * time.Millisecond
+	h := New(Options{PaceAbove: 10, PaceRate: 1000, BusyWindow: window})
+	var notified, turns atomic.Int32
+	subs := make([]*Subscriber, subscribers)
+	for i := range subs {
+		subs[i] = h.NewSubscriber(func() {}, func() { notified.Add(1) })
+		subs[i].OnTurn(func() { turns.Add(1) })
+		h.Subscribe("room:1", subs[i], "", 0)
+		subs[i].Take(nil)
+	}
+	takeAll := func() {
+		for _, s := range subs {
+			s.Take(nil)
+		}
+	}
+	waitTurns := func(want int32) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); turns.Load() < want; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d paced turns after 5 s, want %d", turns.Load(), want)
+			}
+		}
+	}
+	notified.Store(0)
+
+	h.Publish("room:1", "tally", payload("tally", 1)) // idle: at once
+	if n := notified.Load(); n != subscribers || h.Stats().Paced != 0 {
+		t.Fatalf("idle node: %d of %d woken at once, %d broadcasts paced", n, subscribers, h.Stats().Paced)
+	}
+	takeAll()
+
+	other := h.NewSubscriber(func() {}, nil)
+	other.Send([]byte(`{"type":"ack"}`)) // an answer to a vote: busy
+	notified.Store(0)
+	h.Publish("room:1", "tally", payload("tally", 2))
+	if n := notified.Load(); n != 0 || h.Stats().Paced != 1 {
+		t.Fatalf("busy node: %d woken at once, %d broadcasts paced, want 0 and 1", n, h.Stats().Paced)
+	}
+	waitTurns(subscribers)
+	takeAll()
+
+	time.Sleep(window + 50*time.Millisecond) // the busy window passes
+	h.Publish("room:1", "tally", payload("tally", 3))
+	if n := notified.Load(); n != subscribers {
+		t.Fatalf("after the busy window: %d of %d woken at once", n, subscribers)
+	}
+	// Not taken: the next frame of the key supersedes it in every queue, so
+	// the writers are behind and the node busy (this broadcast itself was
+	// already decided unpaced).
+	h.Publish("room:1", "tally", payload("tally", 4))
+	paced := h.Stats().Paced
+	h.Publish("room:1", "tally", payload("tally", 5))
+	if h.Stats().Paced != paced+1 {
+		t.Fatalf("writers behind: the next broadcast was not paced")
+	}
+	waitTurns(2 * subscribers)
+	for i, s := range subs {
+		if got := s.Take(nil); len(got) != 1 || decode[frame](t, got[0]).N != 5 {
+			t.Fatalf("subscriber %d holds %d frames, want only the newest", i, len(got))
+		}
+	}
+}
