@@ -206,17 +206,50 @@ func newTopic() *topic {
 // last one published under the same key changes nothing and is skipped. It
 // never blocks on a subscriber.
 func (h *Hub) Publish(topicName, key string, payload []byte) {
+	h.wake(h.publish(topicName, key, payload, false))
+}
+
+// Batch runs fn, which publishes frames with the publish function it is
+// given (as Publish does, in order), and wakes the subscribers only once
+// every frame is queued: the frames of several keys due together (a tally
+// tick's) then go to each connection in one write. Through another broker
+// than the in-process one (a cluster), each frame is published at once and
+// delivered as it comes back.
+func (h *Hub) Batch(fn func(publish func(topic, key string, payload []byte))) {
+	var woken []*[]*Subscriber
+	fn(func(topic, key string, payload []byte) {
+		if w := h.publish(topic, key, payload, true); w != nil {
+			woken = append(woken, w)
+		}
+	})
+	for _, w := range woken {
+		h.wake(w)
+	}
+}
+
+// publish is Publish; with deferred set and the in-process broker, it
+// returns the subscribers to wake instead of waking them.
+func (h *Hub) publish(topicName, key string, payload []byte, deferred bool) *[]*Subscriber {
 	t := h.topic(topicName)
 	t.pubMu.Lock()
 	defer t.pubMu.Unlock()
 	if prev, ok := t.payloads[key]; ok && bytes.Equal(prev, payload) {
-		return
+		return nil
 	}
 	t.payloads[key] = payload
 	t.next++
 	f := Frame{Topic: topicName, Key: key, Seq: t.next, Data: encodeFrame(topicName, t.next, payload)}
 	h.published.Add(1)
-	_ = h.broker.Publish(f) // the memory broker cannot fail
+	if mb, ok := h.broker.(*MemoryBroker); ok && mb.hub == h {
+		woken := h.deliver(f)
+		if !deferred {
+			h.wake(woken) // under pubMu, as the broker would: the next frame of the topic waits
+			return nil
+		}
+		return woken
+	}
+	_ = h.broker.Publish(f)
+	return nil
 }
 
 // encodeFrame returns payload with "seq" and "topic" added as its first members.
@@ -235,24 +268,27 @@ func encodeFrame(topicName string, seq uint64, payload []byte) []byte {
 // Deliver stores f as its topic's latest frame for f.Key and queues it for
 // every local subscriber of the topic. Frames older than one already
 // delivered are ignored.
-func (h *Hub) Deliver(f Frame) {
+func (h *Hub) Deliver(f Frame) { h.wake(h.deliver(f)) }
+
+// deliver is Deliver without the wake: it returns the subscribers to wake.
+func (h *Hub) deliver(f Frame) *[]*Subscriber {
 	start := time.Now()
 	t := h.topic(f.Topic)
 	t.mu.Lock()
 	if f.Seq <= t.seq {
 		t.mu.Unlock()
-		return
+		return nil
 	}
 	t.seq = f.Seq
 	t.latest[f.Key] = &f
 	n := len(t.subs)
 	woken := h.fanout(t, f.Topic+"\x00"+f.Key, f.Data)
 	t.mu.Unlock()
-	h.wake(woken)
 	h.delivered.Add(int64(n))
 	if h.opts.OnFanout != nil {
 		h.opts.OnFanout(n, time.Since(start))
 	}
+	return woken
 }
 
 // fanout queues data under key for every subscriber of t (t.mu held),
