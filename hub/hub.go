@@ -365,6 +365,13 @@ func (h *Hub) busy() bool {
 // this hub's and lastSeq is not ahead of the topic, only the frames newer
 // than lastSeq ("resumed"); otherwise every latest frame. See docs/protocol.md.
 func (h *Hub) Subscribe(topicName string, s *Subscriber, epoch string, lastSeq uint64) {
+	if h.subscribe(topicName, s, epoch, lastSeq) {
+		s.notify() // once the topic's lock is released: the writer may write at once
+	}
+}
+
+// subscribe is Subscribe under the topic's lock; it reports whether s was added.
+func (h *Hub) subscribe(topicName string, s *Subscriber, epoch string, lastSeq uint64) bool {
 	t := h.topic(topicName)
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -374,8 +381,8 @@ func (h *Hub) Subscribe(topicName string, s *Subscriber, epoch string, lastSeq u
 		lastSeq = 0
 	}
 	// A newer snapshot of the topic replaces a queued one.
-	if !s.enqueue(snapshotKey(topicName), encodeSnapshot(topicName, t, hubEpoch, lastSeq, resumed), true) {
-		return // closed: never added
+	if !s.enqueue(snapshotKey(topicName), encodeSnapshot(topicName, t, hubEpoch, lastSeq, resumed), false) {
+		return false // closed: never added
 	}
 	t.subs[s] = struct{}{}
 	s.mu.Lock()
@@ -383,6 +390,7 @@ func (h *Hub) Subscribe(topicName string, s *Subscriber, epoch string, lastSeq u
 		s.topics = append(s.topics, topicName)
 	}
 	s.mu.Unlock()
+	return true
 }
 
 const snapshotPrefix = "\x00snapshot\x00"
