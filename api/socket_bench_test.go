@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -134,4 +135,83 @@ func processCPU(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkWriterKeys is the whole write path of a real server: 1,000
+// phones follow a room over loopback WebSockets (read and counted in the
+// same process) and each op is one tick of K frames of different keys for
+// the room (K = 1, or 4: a tally, the stage, the feed and a ranking due
+// together), published in one hub Batch as the engine's tick does.
+// cpu-µs/frame is the process's CPU (server, readers, the kernel's loopback
+// delivery) per delivered frame; writes/conn/tick the server's write(2)
+// calls per connection per tick.
+func BenchmarkWriterKeys(b *testing.B) {
+	for _, keys := range []int{1, 4} {
+		b.Run(strconv.Itoa(keys), func(b *testing.B) { benchmarkWriterKeys(b, 1000, keys) })
+	}
+}
+
+func benchmarkWriterKeys(b *testing.B, phones, keys int) {
+	var limit syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &limit); err != nil || limit.Cur < uint64(2*phones+200) {
+		b.Skipf("needs %d open files (both ends of each connection); the limit is %d", 2*phones+200, limit.Cur)
+	}
+	ts := newTestServer(b, Config{})
+	f := newFixture(b, ts, "WKEYS")
+	topic := "room:" + strconv.FormatInt(f.RoomID, 10)
+	var got atomic.Int64
+	reached := make(chan struct{}, 1)
+	var target atomic.Int64
+	target.Store(-1)
+	var readers sync.WaitGroup
+	clients := make([]*websocket.Conn, 0, phones)
+	for range phones {
+		c, _ := dialWS(b, ts, nil)
+		wsSend(b, c, map[string]string{"type": "subscribe", "topic": topic})
+		expect(b, c, "snapshot")
+		clients = append(clients, c)
+		readers.Go(func() {
+			for {
+				_, data, err := c.Read(context.Background())
+				if err != nil {
+					return
+				}
+				if strings.Contains(string(data[:min(len(data), 80)]), `"type":"bench"`) && got.Add(1) == target.Load() {
+					reached <- struct{}{}
+				}
+			}
+		})
+	}
+	conns := func() (n int64) {
+		ts.srv.connMu.Lock()
+		defer ts.srv.connMu.Unlock()
+		for cn := range ts.srv.conns {
+			n += cn.nc.writes.Load()
+		}
+		return n
+	}
+	pad := strings.Repeat("x", 120)
+	writesBefore, cpuBefore := conns(), processCPU(b)
+	ticks := 0
+	for b.Loop() {
+		ticks++
+		target.Store(got.Load() + int64(phones*keys))
+		ts.srv.hub.Batch(func(publish func(topic, key string, payload []byte)) {
+			for k := range keys {
+				publish(topic, "k"+strconv.Itoa(k), []byte(`{"type":"bench","n":`+strconv.Itoa(ticks)+`,"pad":"`+pad+`"}`))
+			}
+		})
+		select {
+		case <-reached:
+		case <-time.After(30 * time.Second):
+			b.Fatalf("tick %d: %d frames delivered of %d", ticks, got.Load(), target.Load())
+		}
+	}
+	cpu := processCPU(b) - cpuBefore
+	b.ReportMetric(float64(cpu)/float64(time.Microsecond)/float64(ticks*keys*phones), "cpu-µs/frame")
+	b.ReportMetric(float64(conns()-writesBefore)/float64(ticks*phones), "writes/conn/tick")
+	for _, c := range clients {
+		_ = c.CloseNow()
+	}
+	readers.Wait()
 }

@@ -44,7 +44,7 @@ const maxTopics = 8
 type conn struct {
 	s         *Server
 	ws        *websocket.Conn
-	nc        net.Conn // the hijacked socket, for write deadlines
+	nc        *outConn // the hijacked socket: what waits to be written, and how
 	sub       *hub.Subscriber
 	ip        string
 	principal *principal // the team member signed in on this connection, or nil
@@ -118,10 +118,12 @@ func (s *Server) handleWS(c echo.Context) error {
 	}
 	ws.SetReadLimit(s.cfg.ReadLimit)
 	ctx, cancel := context.WithCancel(context.Background()) // the request's context ends with the hijack
+	sb.conn.timeout = s.cfg.WriteTimeout
 	cn := &conn{s: s, ws: ws, nc: sb.conn, ip: c.RealIP(), principal: who,
 		msgLimit: rate.NewLimiter(rate.Limit(s.cfg.MessageRate), s.cfg.MessageBurst),
 		ctx:      ctx, cancel: cancel, closing: make(chan struct{}), wake: make(chan struct{}, 1), lastPing: time.Now()}
 	cn.sub = s.hub.NewSubscriber(func() { cn.close(CloseSlowConsumer, "slow consumer") }, cn.kick)
+	cn.sub.OnTurn(cn.wakeWriter)
 
 	s.connMu.Lock()
 	s.conns[cn] = struct{}{}
@@ -149,10 +151,11 @@ func (s *Server) handleWS(c echo.Context) error {
 // hijacked connection instead of net/http's 4 KiB pair: messages here are
 // small, and an idle connection then holds 1.5 KiB of buffers, not 8 KiB.
 // Larger writes bypass the buffer.
-// It also keeps the socket, so that writes can use its deadline.
+// It also hands the library the socket as an outConn, through which every
+// write goes (see outConn).
 type smallBuffers struct {
 	http.ResponseWriter
-	conn net.Conn
+	conn *outConn
 }
 
 func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -160,7 +163,7 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w.conn = nc
+	w.conn = newOutConn(nc)
 	if err := brw.Writer.Flush(); err != nil {
 		nc.Close()
 		return nil, nil, err
@@ -172,7 +175,7 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		nc.Close()
 		return nil, nil, err
 	}
-	return nc, bufio.NewReadWriter(r, bufio.NewWriterSize(nc, 1024)), nil
+	return w.conn, bufio.NewReadWriter(r, bufio.NewWriterSize(w.conn, 1024)), nil
 }
 
 // close asks the writer to close the connection with code. It never blocks,
@@ -185,15 +188,39 @@ func (cn *conn) close(code websocket.StatusCode, reason string) {
 	cn.kick()
 }
 
-// writerLinger is how long a writer waits for more work before it ends: a
-// connection that gets frames every second keeps its writer (no goroutine
-// started per frame); one idle longer holds only its reader.
-const writerLinger = 5 * time.Second
-
-// kick makes sure a writer runs: it starts one, or leaves the running one
-// a token to go round once more. It never blocks (the hub calls it for each
-// frame).
+// kick makes sure what is due gets written. If no writer runs, it writes
+// the queued messages itself, without blocking (see writeInline); it starts
+// a writer goroutine for a keepalive ping or the close handshake; a running
+// writer (inline or goroutine) gets a token to go round once more. It never
+// blocks: the hub calls it for each frame, possibly under its locks.
 func (cn *conn) kick() {
+	cn.wmu.Lock()
+	switch {
+	case cn.wdone:
+	case cn.wrunning:
+		select {
+		case cn.wake <- struct{}{}:
+		default:
+		}
+	case cn.nc.raw == nil || cn.pingDue.Load() || cn.isClosing():
+		cn.wrunning = true
+		cn.writers.Add(1)
+		go cn.writer()
+	default:
+		cn.wrunning = true
+		cn.writers.Add(1)
+		cn.wmu.Unlock()
+		cn.writeInline()
+		return
+	}
+	cn.wmu.Unlock()
+}
+
+// wakeWriter is kick for a paced broadcast's turn: it starts a writer
+// goroutine, or leaves the running writer a token, but never writes
+// itself, so that the pacer's goroutine does not carry the broadcast's
+// writes while vote acks wait for the CPU.
+func (cn *conn) wakeWriter() {
 	cn.wmu.Lock()
 	defer cn.wmu.Unlock()
 	switch {
@@ -210,48 +237,84 @@ func (cn *conn) kick() {
 	}
 }
 
-// writer writes what is due, then, once it has written messages, waits up
-// to writerLinger after the last of them for more before it ends; a writer
-// started for a keepalive ping alone ends at once. The next kick starts
-// another.
+func (cn *conn) isClosing() bool {
+	select {
+	case <-cn.closing:
+		return true
+	default:
+		return cn.ctx.Err() != nil
+	}
+}
+
+// writeInline writes the queued messages from the goroutine that queued
+// them (the hub's broadcast, the pacer, a reply's handler), in one
+// non-blocking write: a phone that reads has room in its socket buffer, so a
+// broadcast to thousands costs no goroutine wake-up per connection. What
+// does not fit, a ping or close asked for meanwhile, and a failed socket
+// are handed to a writer goroutine. The caller holds the writer's turn
+// (wrunning, counted in writers).
+func (cn *conn) writeInline() {
+	var arr [8][]byte
+	for {
+		batch := cn.sub.Take(arr[:0])
+		var err error
+		if len(batch) > 0 {
+			cn.unproven.CompareAndSwap(0, time.Now().UnixNano())
+			err = cn.nc.appendMessages(batch)
+			clear(batch)
+		}
+		var pending bool
+		if err == nil {
+			pending, err = cn.nc.tryFlush()
+		}
+		cn.wmu.Lock()
+		if err != nil || pending || cn.pingDue.Load() || cn.isClosing() {
+			if cn.wdone { // the connection is over: nothing more to write
+				cn.wrunning = false
+				cn.wmu.Unlock()
+				cn.writers.Done()
+				return
+			}
+			go cn.writer() // it takes over the turn
+			cn.wmu.Unlock()
+			return
+		}
+		select {
+		case <-cn.wake: // more was queued meanwhile
+			cn.wmu.Unlock()
+			continue
+		default:
+		}
+		cn.wrunning = false
+		cn.wmu.Unlock()
+		cn.writers.Done()
+		return
+	}
+}
+
+// writer writes what is due, blocking (each write bounded by the write
+// timeout), until nothing is, and ends. The next kick writes inline again
+// or starts another.
 func (cn *conn) writer() {
 	defer cn.writers.Done()
-	var linger *time.Timer // armed by the first message written
-	var batch [][]byte     // reused while the writer lives
+	var batch [][]byte
 	for {
-		var live, wrote bool
-		batch, live, wrote = cn.writeOnce(batch)
+		var live bool
+		batch, live = cn.writeOnce(batch)
 		if !live {
 			cn.wmu.Lock()
 			cn.wrunning, cn.wdone = false, true
 			cn.wmu.Unlock()
 			return
 		}
-		if wrote && linger == nil {
-			linger = time.NewTimer(writerLinger)
-			defer linger.Stop()
-		} else if wrote {
-			linger.Reset(writerLinger)
-		}
-		if linger == nil { // a keepalive ping alone: no frames to expect soon
-			if cn.writerDone() {
-				return
-			}
-			continue
-		}
-		select {
-		case <-cn.wake:
-		case <-cn.ctx.Done():
-		case <-linger.C:
-			if cn.writerDone() {
-				return
-			}
+		if cn.writerDone() {
+			return
 		}
 	}
 }
 
 // writerDone ends the writer unless a kick left it work: under wmu, so that
-// a kick from then on starts a new writer.
+// a kick from then on writes or starts a new writer.
 func (cn *conn) writerDone() bool {
 	cn.wmu.Lock()
 	defer cn.wmu.Unlock()
@@ -682,12 +745,13 @@ func fieldOf(err error) string {
 
 // writeOnce does what is due, each write bounded by WriteTimeout: the close
 // handshake when asked, a keepalive ping (unanswered within the ping
-// interval, the connection is dropped), then the queued messages. It
-// reports whether the connection goes on, and whether it wrote messages.
-func (cn *conn) writeOnce(batch [][]byte) (_ [][]byte, live, wrote bool) {
+// interval, the connection is dropped), then the queued messages and
+// whatever else waits for the socket. It reports whether the connection
+// goes on.
+func (cn *conn) writeOnce(batch [][]byte) (_ [][]byte, live bool) {
 	select {
 	case <-cn.ctx.Done():
-		return batch, false, false
+		return batch, false
 	case <-cn.closing:
 		reason := cn.closeReason
 		if owed := cn.writeOwed(); owed > 0 {
@@ -695,43 +759,39 @@ func (cn *conn) writeOnce(batch [][]byte) (_ [][]byte, live, wrote bool) {
 		}
 		_ = cn.ws.Close(cn.closeCode, reason)
 		cn.cancel()
-		return batch, false, false
+		return batch, false
 	default:
 	}
 	if cn.pingDue.CompareAndSwap(true, false) && !cn.ping() {
-		return batch, false, false
+		return batch, false
 	}
 	batch = cn.sub.Take(batch[:0])
-	if len(batch) == 0 {
-		return batch, true, false
-	}
-	if !cn.writeBatch(batch) {
-		return batch, false, false
-	}
-	return batch, true, true
+	return batch, cn.writeBatch(batch)
 }
 
-// writeBatch writes batch, then clears it (the frames are not kept past
-// their write). One socket deadline bounds the whole batch (a context per
-// write would cost the library a timer per message); it is cleared
-// afterwards: the library writes pongs and close replies itself, without a
-// deadline. On failure the connection is dropped.
+// writeBatch frames batch's messages after what waits for the socket and
+// writes everything, blocking, bounded by the write timeout; it clears
+// batch (the frames are not kept past their write). On failure the
+// connection is dropped.
 func (cn *conn) writeBatch(batch [][]byte) bool {
-	defer clear(batch)
-	cn.unproven.CompareAndSwap(0, time.Now().UnixNano())
-	_ = cn.nc.SetWriteDeadline(time.Now().Add(cn.s.cfg.WriteTimeout))
-	for _, msg := range batch {
-		if err := cn.ws.Write(context.Background(), websocket.MessageText, msg); err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				cn.s.metrics.writeTimeouts.Inc()
-				cn.s.log.Info("closing slow websocket", "ip", cn.ip)
-			}
-			_ = cn.ws.CloseNow()
-			cn.cancel()
-			return false
-		}
+	var err error
+	if len(batch) > 0 {
+		cn.unproven.CompareAndSwap(0, time.Now().UnixNano())
+		err = cn.nc.appendMessages(batch)
+		clear(batch)
 	}
-	_ = cn.nc.SetWriteDeadline(time.Time{})
+	if err == nil {
+		err = cn.nc.flush()
+	}
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			cn.s.metrics.writeTimeouts.Inc()
+			cn.s.log.Info("closing slow websocket", "ip", cn.ip)
+		}
+		_ = cn.ws.CloseNow()
+		cn.cancel()
+		return false
+	}
 	return true
 }
 

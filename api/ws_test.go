@@ -746,10 +746,10 @@ func TestShutdownClosesWebSocketsGoingAway(t *testing.T) {
 	wantRetryAfter(t, r, 1, 1)
 }
 
-// TestWriterLingersThroughBursts: a connection that gets messages in bursts
-// keeps one writer from burst to burst, even when messages arrive while it
-// writes (each a kick of the running writer).
-func TestWriterLingersThroughBursts(t *testing.T) {
+// TestBurstsWrittenInline: a connection whose peer reads gets its messages
+// written by whoever queued them, in order, each burst in few writes, and
+// holds no writer goroutine between bursts.
+func TestBurstsWrittenInline(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	c, _ := dialWS(t, ts, nil)
 	var cn *conn
@@ -759,18 +759,28 @@ func TestWriterLingersThroughBursts(t *testing.T) {
 	}
 	ts.srv.connMu.Unlock()
 	for burst := range 20 {
+		before := cn.nc.writes.Load()
 		for i := range 50 {
 			cn.send(map[string]any{"type": "test", "id": fmt.Sprintf("%d-%d", burst, i)})
 		}
-		for range 50 {
-			wsRead(t, c)
+		for i := range 50 {
+			if m := wsRead(t, c); m.ID != fmt.Sprintf("%d-%d", burst, i) {
+				t.Fatalf("burst %d: message %d is %s", burst, i, m.raw)
+			}
 		}
-		time.Sleep(20 * time.Millisecond) // a writer that ends early has ended by now
-		cn.wmu.Lock()
-		running := cn.wrunning
-		cn.wmu.Unlock()
-		if !running {
-			t.Fatalf("burst %d: the writer ended within writerLinger (%v) of its last write", burst, writerLinger)
+		if n := cn.nc.writes.Load() - before; n > 50 {
+			t.Fatalf("burst %d: 50 messages in %d socket writes", burst, n)
+		}
+		for deadline := time.Now().Add(time.Second); ; time.Sleep(time.Millisecond) { // the last writer gives up its turn
+			cn.wmu.Lock()
+			running := cn.wrunning
+			cn.wmu.Unlock()
+			if !running {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("burst %d: a writer still runs 1 s after its messages were read", burst)
+			}
 		}
 	}
 }
@@ -844,4 +854,77 @@ func (ts *testServer) metric(tb testing.TB, name string) float64 {
 	}
 	tb.Fatalf("no series %s on /metrics", name)
 	return 0
+}
+
+// TestSeveralKeysOneWrite: frames of several keys due on one connection at
+// once (a tally, the stage, the feed of one tick) go out in one write to
+// the socket, in their order, the newest frame of each key only.
+func TestSeveralKeysOneWrite(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	f := newFixture(t, ts, "KEYS")
+	topic := live.RoomTopic(f.RoomID)
+	c, _ := dialWS(t, ts, nil)
+	wsSend(t, c, map[string]string{"type": "subscribe", "topic": topic})
+	expect(t, c, "snapshot")
+	for { // the presence frame that counts this phone, so that none comes in between
+		m := wsRead(t, c)
+		if m.Type == "presence" && strings.Contains(string(m.raw), `"connected":1`) {
+			break
+		}
+	}
+	var cn *conn
+	ts.srv.connMu.Lock()
+	for k := range ts.srv.conns {
+		cn = k
+	}
+	ts.srv.connMu.Unlock()
+
+	// Take the writer's turn while the frames are queued (as a broadcast
+	// under way to this connection would): their kicks only leave it a
+	// token; then write as the turn's holder does.
+	for deadline := time.Now().Add(wsTimeout); ; time.Sleep(time.Millisecond) { // the presence frame's writer gives up its turn
+		cn.wmu.Lock()
+		if !cn.wrunning {
+			break
+		}
+		cn.wmu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatal("the writer of the presence frame still runs")
+		}
+	}
+	cn.wrunning = true
+	cn.writers.Add(1)
+	cn.wmu.Unlock()
+	before := cn.nc.writes.Load()
+	for i, key := range []string{"a", "b", "a", "c", "d", "b"} {
+		ts.srv.hub.Publish(topic, key, []byte(fmt.Sprintf(`{"type":"test","key":%q,"n":%d}`, key, i)))
+	}
+	cn.writeInline()
+
+	var got []string
+	var last uint64
+	for len(got) < 4 {
+		m := wsRead(t, c)
+		if m.Type != "test" {
+			t.Fatalf("got %s, want the test frames only", m.raw)
+		}
+		var body struct {
+			Key string `json:"key"`
+			N   int    `json:"n"`
+		}
+		if err := json.Unmarshal(m.raw, &body); err != nil {
+			t.Fatal(err)
+		}
+		if m.Seq == nil || *m.Seq <= last {
+			t.Fatalf("frame %s out of order after seq %d", m.raw, last)
+		}
+		last = *m.Seq
+		got = append(got, fmt.Sprintf("%s%d", body.Key, body.N))
+	}
+	if n := cn.nc.writes.Load() - before; n != 1 {
+		t.Errorf("%d frames written in %d socket writes, want 1", len(got), n)
+	}
+	if want := []string{"a2", "c3", "d4", "b5"}; !slices.Equal(got, want) {
+		t.Errorf("frames %v: want the newest of each key, in sequence order", got)
+	}
 }

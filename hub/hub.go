@@ -15,8 +15,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"maps"
+	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,17 +60,22 @@ type Options struct {
 	// OnFanout, if set, is called after each delivery with the number of
 	// local subscribers and the time it took to queue the frame for all of them.
 	OnFanout func(subscribers int, d time.Duration)
-	// PaceAbove and PaceRate pace large broadcasts: a frame for a topic with
-	// more than PaceAbove local subscribers is queued for all of them at
-	// once, but their writers are woken in turn, at most PaceRate per
-	// second, so that the writes of one broadcast leave the CPU to the
-	// direct messages of other connections (vote acks, replies) and to the
-	// frames of small topics (the stage screens) instead of holding it for
-	// thousands of writes. A subscriber that gets a direct message meanwhile
-	// is woken at once and writes everything it has. PaceRate 0 (the zero
-	// Options) wakes every writer at once. Default PaceAbove: 1,000.
-	PaceAbove int
-	PaceRate  int
+	// PaceAbove and PaceRate pace large broadcasts while the node is busy:
+	// a frame for a topic with more than PaceAbove local subscribers is
+	// queued for all of them at once, but their writers are woken in turn,
+	// at most PaceRate per second, so that the writes of one broadcast
+	// leave the CPU to the direct messages of other connections (vote acks,
+	// replies) and to the frames of small topics (the stage screens)
+	// instead of holding it for thousands of writes. A subscriber that gets
+	// a direct message meanwhile is woken at once and writes everything it
+	// has. The node is busy for BusyWindow after a direct message was
+	// queued, or after a frame found an older one of its key still waiting
+	// (the writers are behind); otherwise, with nothing else to do, a large
+	// broadcast wakes every writer at once. PaceRate 0 (the zero Options)
+	// never paces. Defaults: PaceAbove 1,000; BusyWindow 1 s.
+	PaceAbove  int
+	PaceRate   int
+	BusyWindow time.Duration
 }
 
 // Hub is this node's set of topics and subscribers.
@@ -86,6 +93,9 @@ type Hub struct {
 	delivered  atomic.Int64
 	superseded atomic.Int64
 	slowClosed atomic.Int64
+	paced      atomic.Int64 // broadcasts handed to the pacer
+
+	busySince atomic.Int64 // unix ns of the last sign of a busy node (see Options.BusyWindow)
 }
 
 type topic struct {
@@ -107,6 +117,9 @@ func New(opts Options) *Hub {
 	}
 	if opts.PaceAbove <= 0 {
 		opts.PaceAbove = 1000
+	}
+	if opts.BusyWindow <= 0 {
+		opts.BusyWindow = time.Second
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
@@ -148,8 +161,9 @@ func (h *Hub) Reset(epoch string, seqs map[string]uint64) {
 		t.next, t.seq = seqs[name], seqs[name]
 		clear(t.payloads)
 		clear(t.latest)
-		h.fanout(t, snapshotKey(name), encodeSnapshot(name, t, epoch, 0, false))
+		woken := h.fanout(t, snapshotKey(name), encodeSnapshot(name, t, epoch, 0, false))
 		t.mu.Unlock()
+		h.wake(woken)
 		t.pubMu.Unlock()
 	}
 }
@@ -192,17 +206,50 @@ func newTopic() *topic {
 // last one published under the same key changes nothing and is skipped. It
 // never blocks on a subscriber.
 func (h *Hub) Publish(topicName, key string, payload []byte) {
+	h.wake(h.publish(topicName, key, payload, false))
+}
+
+// Batch runs fn, which publishes frames with the publish function it is
+// given (as Publish does, in order), and wakes the subscribers only once
+// every frame is queued: the frames of several keys due together (a tally
+// tick's) then go to each connection in one write. Through another broker
+// than the in-process one (a cluster), each frame is published at once and
+// delivered as it comes back.
+func (h *Hub) Batch(fn func(publish func(topic, key string, payload []byte))) {
+	var woken []*[]*Subscriber
+	fn(func(topic, key string, payload []byte) {
+		if w := h.publish(topic, key, payload, true); w != nil {
+			woken = append(woken, w)
+		}
+	})
+	for _, w := range woken {
+		h.wake(w)
+	}
+}
+
+// publish is Publish; with deferred set and the in-process broker, it
+// returns the subscribers to wake instead of waking them.
+func (h *Hub) publish(topicName, key string, payload []byte, deferred bool) *[]*Subscriber {
 	t := h.topic(topicName)
 	t.pubMu.Lock()
 	defer t.pubMu.Unlock()
 	if prev, ok := t.payloads[key]; ok && bytes.Equal(prev, payload) {
-		return
+		return nil
 	}
 	t.payloads[key] = payload
 	t.next++
 	f := Frame{Topic: topicName, Key: key, Seq: t.next, Data: encodeFrame(topicName, t.next, payload)}
 	h.published.Add(1)
-	_ = h.broker.Publish(f) // the memory broker cannot fail
+	if mb, ok := h.broker.(*MemoryBroker); ok && mb.hub == h {
+		woken := h.deliver(f)
+		if !deferred {
+			h.wake(woken) // under pubMu, as the broker would: the next frame of the topic waits
+			return nil
+		}
+		return woken
+	}
+	_ = h.broker.Publish(f)
+	return nil
 }
 
 // encodeFrame returns payload with "seq" and "topic" added as its first members.
@@ -221,41 +268,110 @@ func encodeFrame(topicName string, seq uint64, payload []byte) []byte {
 // Deliver stores f as its topic's latest frame for f.Key and queues it for
 // every local subscriber of the topic. Frames older than one already
 // delivered are ignored.
-func (h *Hub) Deliver(f Frame) {
+func (h *Hub) Deliver(f Frame) { h.wake(h.deliver(f)) }
+
+// deliver is Deliver without the wake: it returns the subscribers to wake.
+func (h *Hub) deliver(f Frame) *[]*Subscriber {
 	start := time.Now()
 	t := h.topic(f.Topic)
 	t.mu.Lock()
 	if f.Seq <= t.seq {
 		t.mu.Unlock()
-		return
+		return nil
 	}
 	t.seq = f.Seq
 	t.latest[f.Key] = &f
 	n := len(t.subs)
-	h.fanout(t, f.Topic+"\x00"+f.Key, f.Data)
+	woken := h.fanout(t, f.Topic+"\x00"+f.Key, f.Data)
 	t.mu.Unlock()
 	h.delivered.Add(int64(n))
 	if h.opts.OnFanout != nil {
 		h.opts.OnFanout(n, time.Since(start))
 	}
+	return woken
 }
 
 // fanout queues data under key for every subscriber of t (t.mu held),
-// through the pacer when the topic is large.
-func (h *Hub) fanout(t *topic, key string, data []byte) {
-	if h.opts.PaceRate > 0 && len(t.subs) > h.opts.PaceAbove {
+// through the pacer when the topic is large and the node busy. It returns
+// the subscribers to wake once t.mu is released (nil when paced): a writer
+// woken may write at once, from the waking goroutine.
+func (h *Hub) fanout(t *topic, key string, data []byte) *[]*Subscriber {
+	if h.opts.PaceRate > 0 && len(t.subs) > h.opts.PaceAbove && h.busy() {
+		h.paced.Add(1)
 		h.pacer.enqueue(t.subs, key, data, h.opts.PaceRate)
+		return nil
+	}
+	woken := wokenPool.Get().(*[]*Subscriber)
+	for s := range t.subs {
+		if s.enqueue(key, data, false) {
+			*woken = append(*woken, s)
+		}
+	}
+	return woken
+}
+
+var wokenPool = sync.Pool{New: func() any { return new([]*Subscriber) }}
+
+// wakeShare is the fewest subscribers worth another goroutine when waking.
+const wakeShare = 256
+
+// wake calls the notify function of each subscriber of woken, split over
+// the cores the process may use when there are many (each notify may write
+// to its socket), and returns woken to its pool when all are done.
+func (h *Hub) wake(woken *[]*Subscriber) {
+	if woken == nil {
 		return
 	}
-	for s := range t.subs {
-		s.enqueue(key, data, true)
+	subs := *woken
+	parts := min(runtime.GOMAXPROCS(0), len(subs)/wakeShare)
+	if parts > 1 {
+		var wg sync.WaitGroup
+		size := (len(subs) + parts - 1) / parts
+		for _, part := range slices.Collect(slices.Chunk(subs, size))[1:] {
+			wg.Go(func() {
+				for _, s := range part {
+					s.notify()
+				}
+			})
+		}
+		for _, s := range subs[:size] {
+			s.notify()
+		}
+		wg.Wait()
+	} else {
+		for _, s := range subs {
+			s.notify()
+		}
 	}
+	clear(subs)
+	if cap(subs) > 1<<16 { // do not keep a huge topic's array
+		*woken = nil
+	} else {
+		*woken = subs[:0]
+	}
+	wokenPool.Put(woken)
+}
+
+// markBusy notes a sign that the node is busy: a direct message queued, or
+// a frame that superseded one its writer had not taken yet.
+func (h *Hub) markBusy() { h.busySince.Store(time.Now().UnixNano()) }
+
+// busy reports whether a sign of a busy node came within the busy window.
+func (h *Hub) busy() bool {
+	return time.Now().UnixNano()-h.busySince.Load() < int64(h.opts.BusyWindow)
 }
 
 // Subscribe adds s to topicName and queues its snapshot first: if epoch is
 // this hub's and lastSeq is not ahead of the topic, only the frames newer
 // than lastSeq ("resumed"); otherwise every latest frame. See docs/protocol.md.
 func (h *Hub) Subscribe(topicName string, s *Subscriber, epoch string, lastSeq uint64) {
+	if h.subscribe(topicName, s, epoch, lastSeq) {
+		s.notify() // once the topic's lock is released: the writer may write at once
+	}
+}
+
+// subscribe is Subscribe under the topic's lock; it reports whether s was added.
+func (h *Hub) subscribe(topicName string, s *Subscriber, epoch string, lastSeq uint64) bool {
 	t := h.topic(topicName)
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -265,8 +381,8 @@ func (h *Hub) Subscribe(topicName string, s *Subscriber, epoch string, lastSeq u
 		lastSeq = 0
 	}
 	// A newer snapshot of the topic replaces a queued one.
-	if !s.enqueue(snapshotKey(topicName), encodeSnapshot(topicName, t, hubEpoch, lastSeq, resumed), true) {
-		return // closed: never added
+	if !s.enqueue(snapshotKey(topicName), encodeSnapshot(topicName, t, hubEpoch, lastSeq, resumed), false) {
+		return false // closed: never added
 	}
 	t.subs[s] = struct{}{}
 	s.mu.Lock()
@@ -274,9 +390,12 @@ func (h *Hub) Subscribe(topicName string, s *Subscriber, epoch string, lastSeq u
 		s.topics = append(s.topics, topicName)
 	}
 	s.mu.Unlock()
+	return true
 }
 
-func snapshotKey(topicName string) string { return "\x00snapshot\x00" + topicName }
+const snapshotPrefix = "\x00snapshot\x00"
+
+func snapshotKey(topicName string) string { return snapshotPrefix + topicName }
 
 // encodeSnapshot encodes t's snapshot message (t.mu held): its latest frames
 // newer than lastSeq, oldest first.
@@ -387,11 +506,12 @@ type Stats struct {
 	Delivered  int64 // frames queued to subscribers
 	Superseded int64 // queued frames dropped because a newer one with the same key replaced them
 	SlowClosed int64 // subscribers closed because their queue overflowed
+	Paced      int64 // broadcasts whose writers were woken in turn (the node was busy)
 }
 
 // Stats returns the hub's counters.
 func (h *Hub) Stats() Stats {
-	return Stats{h.published.Load(), h.delivered.Load(), h.superseded.Load(), h.slowClosed.Load()}
+	return Stats{h.published.Load(), h.delivered.Load(), h.superseded.Load(), h.slowClosed.Load(), h.paced.Load()}
 }
 
 // Subscriber is one connection's bounded send queue. Queued frames with the
@@ -403,6 +523,7 @@ type Subscriber struct {
 	hub    *Hub
 	onSlow func()
 	notify func()
+	onTurn func() // wakes the writer when a paced broadcast's turn comes; nil: notify
 
 	mu     sync.Mutex
 	queue  []queued
@@ -418,11 +539,13 @@ type queued struct {
 }
 
 // NewSubscriber returns a subscriber. notify (if not nil) is called when
-// messages wait to be written: after each message is queued, or for a paced
-// broadcast when the subscriber's turn comes (from the pacer's goroutine);
-// onSlow is called once when the queue overflows. Both are called from the
-// goroutine that queued or the pacer's, possibly under the hub's locks, so
-// they must not block.
+// messages wait to be written: after each message is queued (for a
+// broadcast, once the topic's lock is released, from as many goroutines as
+// the process has cores), or for a paced broadcast when the subscriber's
+// turn comes (from the pacer's goroutine); onSlow is called once when the
+// queue overflows. Both are called from the goroutine that queued or the
+// pacer's, possibly under the hub's locks, so they must not block; notify
+// may write to the connection without blocking.
 func (h *Hub) NewSubscriber(onSlow, notify func()) *Subscriber {
 	if notify == nil {
 		notify = func() {}
@@ -430,10 +553,28 @@ func (h *Hub) NewSubscriber(onSlow, notify func()) *Subscriber {
 	return &Subscriber{hub: h, onSlow: onSlow, notify: notify}
 }
 
+// OnTurn sets the function called instead of notify when the subscriber's
+// turn in a paced broadcast comes (from the pacer's goroutine): one that
+// only wakes the writer, so that the pacer never writes itself and the
+// writers of a paced broadcast share the CPU with every other goroutine.
+// Call it before the subscriber is subscribed.
+func (s *Subscriber) OnTurn(f func()) { s.onTurn = f }
+
+func (s *Subscriber) turn() {
+	if s.onTurn != nil {
+		s.onTurn()
+		return
+	}
+	s.notify()
+}
+
 // Send queues a direct message (never superseded) and wakes the writer at
-// once. It reports false if the subscriber is closed or has just been
-// closed as slow.
-func (s *Subscriber) Send(data []byte) bool { return s.enqueue("", data, true) }
+// once; the node counts as busy for the hub's busy window. It reports false
+// if the subscriber is closed or has just been closed as slow.
+func (s *Subscriber) Send(data []byte) bool {
+	s.hub.markBusy()
+	return s.enqueue("", data, true)
+}
 
 // enqueue queues data under key and, with notify set or a long queue, wakes the writer.
 func (s *Subscriber) enqueue(key string, data []byte, notify bool) bool {
@@ -442,11 +583,15 @@ func (s *Subscriber) enqueue(key string, data []byte, notify bool) bool {
 		s.mu.Unlock()
 		return false
 	}
+	behind := false
 	if key != "" {
 		for i, q := range s.queue {
 			if q.key == key {
 				s.queue = slices.Delete(s.queue, i, i+1)
 				s.hub.superseded.Add(1)
+				if !strings.HasPrefix(key, snapshotPrefix) { // a snapshot replaces one on a resubscribe, not from a backlog
+					behind = true
+				}
 				break
 			}
 		}
@@ -463,6 +608,9 @@ func (s *Subscriber) enqueue(key string, data []byte, notify bool) bool {
 	// resync delivers every frame of a topic at once): it is not slow.
 	notify = notify || len(s.queue) > s.hub.opts.QueueLimit/2
 	s.mu.Unlock()
+	if behind {
+		s.hub.markBusy()
+	}
 	if notify {
 		s.notify()
 	}
@@ -553,7 +701,7 @@ func (p *pacer) run(rate int) {
 			p.mu.Unlock()
 			for _, s := range batch {
 				if s.pending() { // a direct message may have woken it already
-					s.notify()
+					s.turn()
 				}
 			}
 			clear(batch)

@@ -3,6 +3,7 @@ package hub
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -363,6 +364,7 @@ func TestLargeBroadcastWakesWritersInTurn(t *testing.T) {
 	}
 	stage := h.NewSubscriber(func() {}, nil)
 	h.Subscribe("stage:1", stage, "", 0)
+	stage.Send([]byte(`{"type":"ack"}`)) // a vote answered: the node is busy, broadcasts are paced
 	stage.Take(nil)
 
 	publishing.Store(true)
@@ -436,7 +438,9 @@ func TestPacedSubscriberIsWokenBeforeItsQueueOverflows(t *testing.T) {
 		subs[i].Take(nil)
 		woken[i].Store(0)
 	}
-	for k := range 3 { // the third frame makes each queue longer than half the limit
+	busy := h.NewSubscriber(func() {}, nil)
+	busy.Send([]byte(`{"type":"ack"}`)) // the node is busy: broadcasts are paced
+	for k := range 3 {                  // the third frame makes each queue longer than half the limit
 		h.Publish("room:1", "tally:"+strconv.Itoa(k), payload("tally", k))
 	}
 	for i, s := range subs {
@@ -449,5 +453,165 @@ func TestPacedSubscriberIsWokenBeforeItsQueueOverflows(t *testing.T) {
 	}
 	if n := slow.Load(); n != 0 {
 		t.Errorf("%d subscribers closed as slow", n)
+	}
+}
+
+// A large broadcast is paced only while the node is busy: on an idle node
+// every subscriber is woken at once (notify, after the topic's lock is
+// released); after a direct message, or once a frame finds an older one of
+// its key still queued (the writers are behind), the next broadcasts are
+// paced, the turns going to OnTurn; when the busy window has passed, they
+// are written at once again.
+func TestPacingOnlyWhileBusy(t *testing.T) {
+	const subscribers = 30
+	const window = 300 * time.Millisecond
+	h := New(Options{PaceAbove: 10, PaceRate: 1000, BusyWindow: window})
+	var notified, turns atomic.Int32
+	subs := make([]*Subscriber, subscribers)
+	for i := range subs {
+		subs[i] = h.NewSubscriber(func() {}, func() { notified.Add(1) })
+		subs[i].OnTurn(func() { turns.Add(1) })
+		h.Subscribe("room:1", subs[i], "", 0)
+		subs[i].Take(nil)
+	}
+	takeAll := func() {
+		for _, s := range subs {
+			s.Take(nil)
+		}
+	}
+	waitTurns := func(want int32) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); turns.Load() < want; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d paced turns after 5 s, want %d", turns.Load(), want)
+			}
+		}
+	}
+	notified.Store(0)
+
+	h.Publish("room:1", "tally", payload("tally", 1)) // idle: at once
+	if n := notified.Load(); n != subscribers || h.Stats().Paced != 0 {
+		t.Fatalf("idle node: %d of %d woken at once, %d broadcasts paced", n, subscribers, h.Stats().Paced)
+	}
+	takeAll()
+
+	other := h.NewSubscriber(func() {}, nil)
+	other.Send([]byte(`{"type":"ack"}`)) // an answer to a vote: busy
+	notified.Store(0)
+	h.Publish("room:1", "tally", payload("tally", 2))
+	if n := notified.Load(); n != 0 || h.Stats().Paced != 1 {
+		t.Fatalf("busy node: %d woken at once, %d broadcasts paced, want 0 and 1", n, h.Stats().Paced)
+	}
+	waitTurns(subscribers)
+	takeAll()
+
+	time.Sleep(window + 50*time.Millisecond) // the busy window passes
+	h.Publish("room:1", "tally", payload("tally", 3))
+	if n := notified.Load(); n != subscribers {
+		t.Fatalf("after the busy window: %d of %d woken at once", n, subscribers)
+	}
+	// Not taken: the next frame of the key supersedes it in every queue, so
+	// the writers are behind and the node busy (this broadcast itself was
+	// already decided unpaced).
+	h.Publish("room:1", "tally", payload("tally", 4))
+	paced := h.Stats().Paced
+	h.Publish("room:1", "tally", payload("tally", 5))
+	if h.Stats().Paced != paced+1 {
+		t.Fatalf("writers behind: the next broadcast was not paced")
+	}
+	waitTurns(2 * subscribers)
+	for i, s := range subs {
+		if got := s.Take(nil); len(got) != 1 || decode[frame](t, got[0]).N != 5 {
+			t.Fatalf("subscriber %d holds %d frames, want only the newest", i, len(got))
+		}
+	}
+}
+
+// Frames published in one Batch are all queued before any subscriber is
+// woken, so that the first wake finds (and a writer writes at once) every
+// frame of the batch, across topics; Publish alone wakes for each frame.
+func TestBatchWakesOnceAllAreQueued(t *testing.T) {
+	h := New(Options{})
+	const n = 5
+	taken := make([][]int, n)
+	subs := make([]*Subscriber, n)
+	for i := range subs {
+		subs[i] = h.NewSubscriber(func() {}, func() { taken[i] = append(taken[i], len(subs[i].Take(nil))) })
+		h.Subscribe("room:1", subs[i], "", 0)
+		h.Subscribe("room:2", subs[i], "", 0)
+	}
+	for i := range taken {
+		taken[i] = nil
+	}
+	h.Batch(func(publish func(topic, key string, payload []byte)) {
+		publish("room:1", "tally:pitch:1", payload("tally", 1))
+		publish("room:1", "tally:pitch:1", payload("tally", 2)) // supersedes the first
+		publish("room:1", "tally:poll:2", payload("tally", 3))
+		publish("room:2", "tally:pitch:3", payload("tally", 4))
+		publish("room:2", "tally:pitch:3", payload("tally", 4)) // unchanged: not published
+	})
+	for i, got := range taken {
+		if len(got) == 0 || got[0] != 3 || slices.ContainsFunc(got[1:], func(n int) bool { return n != 0 }) {
+			t.Errorf("subscriber %d: wakes took %v frames, want 3 at the first, then none", i, got)
+		}
+	}
+	for i := range taken {
+		taken[i] = nil
+	}
+	h.Publish("room:1", "tally:pitch:1", payload("tally", 5))
+	h.Publish("room:2", "tally:pitch:3", payload("tally", 6))
+	for i, got := range taken {
+		if !slices.Equal(got, []int{1, 1}) {
+			t.Errorf("subscriber %d: Publish wakes took %v frames, want 1 and 1", i, got)
+		}
+	}
+}
+
+// BenchmarkFanoutKeys is one tally tick of 4 frames of different keys (4
+// rooms every phone follows) for 5,000 subscribers whose wake takes what is
+// queued, as the writer does: published in one Batch (the engine's tick)
+// or frame by frame. takes/conn/tick counts the wakes that found frames:
+// the writes a connection costs per tick.
+func BenchmarkFanoutKeys(b *testing.B) {
+	for _, batched := range []bool{true, false} {
+		name := "Batch"
+		if !batched {
+			name = "PerFrame"
+		}
+		b.Run(name, func(b *testing.B) {
+			const subscribers, keys = 5000, 4
+			h := New(Options{})
+			var takes atomic.Int64
+			subs := make([]*Subscriber, subscribers)
+			for i := range subs {
+				var buf [][]byte
+				subs[i] = h.NewSubscriber(func() {}, func() {
+					if buf = subs[i].Take(buf[:0]); len(buf) > 0 {
+						takes.Add(1)
+					}
+				})
+				for k := range keys {
+					h.Subscribe("room:"+strconv.Itoa(k), subs[i], "", 0)
+				}
+			}
+			takes.Store(0)
+			tick := func(publish func(topic, key string, payload []byte), n int) {
+				for k := range keys {
+					publish("room:"+strconv.Itoa(k), "tally:pitch:"+strconv.Itoa(k), payload("tally", n))
+				}
+			}
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				n++
+				if batched {
+					h.Batch(func(publish func(topic, key string, payload []byte)) { tick(publish, n) })
+				} else {
+					tick(h.Publish, n)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*keys*subscribers), "ns/frame")
+			b.ReportMetric(float64(takes.Load())/float64(n*subscribers), "takes/conn/tick")
+		})
 	}
 }

@@ -128,6 +128,22 @@ type Publisher interface {
 	Publish(topic, key string, frame []byte)
 }
 
+// BatchPublisher is a Publisher that can hold back the writes of several
+// frames until all are queued (the hub), so that the frames of one tally
+// tick reach each connection in one write.
+type BatchPublisher interface {
+	Batch(fn func(publish func(topic, key string, frame []byte)))
+}
+
+// batch runs fn with the publisher's batch when it has one, else with Publish.
+func (e *Engine) batch(fn func(publish func(topic, key string, frame []byte))) {
+	if b, ok := e.pub.(BatchPublisher); ok {
+		b.Batch(fn)
+		return
+	}
+	fn(e.pub.Publish)
+}
+
 // RoomTopic is the topic of a room's public state: what its stage screen and
 // the phones in it show.
 func RoomTopic(roomID int64) string { return "room:" + strconv.FormatInt(roomID, 10) }
@@ -435,15 +451,17 @@ func (e *Engine) flushEvent(es *eventState, force bool) {
 	}
 	es.tmu.Unlock()
 
-	for _, f := range full {
-		e.pub.Publish(ControlTopic(es.ev.ID), f.key, f.frame)
-	}
-	for _, f := range stage {
-		e.pub.Publish(StageTopic(f.room), f.key, f.frame)
-	}
-	for _, f := range room {
-		e.pub.Publish(RoomTopic(f.room), f.key, f.frame)
-	}
+	e.batch(func(publish func(topic, key string, frame []byte)) {
+		for _, f := range full {
+			publish(ControlTopic(es.ev.ID), f.key, f.frame)
+		}
+		for _, f := range stage {
+			publish(StageTopic(f.room), f.key, f.frame)
+		}
+		for _, f := range room {
+			publish(RoomTopic(f.room), f.key, f.frame)
+		}
+	})
 	for id := range rounds {
 		e.publishRanking(es, es.rounds[id])
 	}

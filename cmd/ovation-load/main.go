@@ -15,7 +15,9 @@
 //	fanout   -drivers extra voters keep the tally changing, so every phone receives a tally frame
 //	         each coalescing tick for -hold (run the server with votes.audience_tally_interval
 //	         equal to votes.tally_interval for the worst case); reports delivery latency and
-//	         completeness
+//	         completeness. With -keys K, every phone follows K rooms, each with an open pitch
+//	         showing results, and the drivers vote on each in turn, so that each tick queues K
+//	         tally frames of different keys for every phone at once
 //	idle     phones connect and stay idle for -hold; with -pid, reports server memory per connection
 //
 // It only connects to the given targets and stops by itself after -timeout.
@@ -66,6 +68,7 @@ type config struct {
 	change   float64
 	hold     time.Duration
 	drivers  int
+	keys     int
 	pids     []int
 	jsonOut  string
 	timeout  time.Duration
@@ -86,6 +89,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.change, "change", 0.1, "keynote and wordcloud: fraction of phones that change their vote in the window; quiz: that send a second answer")
 	fs.DurationVar(&c.hold, "hold", 60*time.Second, "fanout and idle: how long to hold the connections")
 	fs.IntVar(&c.drivers, "drivers", 20, "fanout: voters that keep the tally changing")
+	fs.IntVar(&c.keys, "keys", 1, "fanout: rooms every phone follows, each with a target voted on: a tally frame of each per tick (1 to 8)")
 	pids := fs.String("pid", "", "server PIDs, comma-separated (same machine): report their summed RSS and CPU")
 	fs.StringVar(&c.jsonOut, "json", "", "write the JSON summary to this file (- for stdout)")
 	fs.DurationVar(&c.timeout, "timeout", 10*time.Minute, "hard limit for the whole run")
@@ -120,6 +124,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("-burst is the quiz question's time limit: whole seconds from 5s to 300s")
 	case c.phones < 1 || c.stages < 1:
 		return c, errors.New("-phones and -stages must be at least 1")
+	case c.keys < 1 || c.keys > 8 || (c.keys > 1 && c.scenario != "fanout"):
+		return c, errors.New("-keys is from 1 to 8, and more than 1 only with -scenario fanout")
 	case c.change < 0 || c.change > 1:
 		return c, errors.New("-change is a fraction from 0 to 1")
 	case c.burst <= 0 || c.hold <= 0 || c.timeout <= 0:
@@ -134,6 +140,7 @@ type Summary struct {
 	Targets       []string       `json:"targets"`
 	Phones        int            `json:"phones"`
 	Stages        int            `json:"stages"`
+	Keys          int            `json:"keys,omitempty"` // fanout: targets voted on, each its own tally key
 	Connected     int            `json:"connected"`
 	ConnectErrors int            `json:"connect_errors"`
 	HandshakeMS   Percentiles    `json:"handshake_ms"`
@@ -205,6 +212,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	l := &loader{cfg: cfg, out: stdout, http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
 	sum := &Summary{Scenario: cfg.scenario, Targets: cfg.targets, Phones: cfg.phones, Stages: cfg.stages}
+	if cfg.scenario == "fanout" {
+		sum.Keys = cfg.keys
+	}
 
 	if err := l.setup(ctx); err != nil {
 		return fmt.Errorf("setup: %w", err)
@@ -289,6 +299,8 @@ type loader struct {
 	pollID  int64 // wordcloud, quiz: the question
 	quizID  int64
 	target  string
+	keys    []string // fanout: the targets the drivers vote on (target first)
+	rooms   []int64  // the rooms whose topic every phone follows (roomID first; -keys: one per target)
 
 	phones []*client
 	stages []*client
@@ -307,7 +319,7 @@ type client struct {
 	received map[string]time.Time   // vote_id → its "received" ack (cluster edges), until the final ack
 	// Tally frames of the target seen by this client.
 	tallies     int64
-	lastSeq     float64
+	lastSeq     map[string]float64 // per topic
 	firstTally  time.Time
 	onTally     func(now time.Time, total int64, serverMS int64)
 	readErr     error
@@ -398,12 +410,28 @@ func (l *loader) setup(ctx context.Context) error {
 		l.quizID, l.pollID, l.target = quiz.ID, poll.ID, fmt.Sprintf("poll:%d", poll.ID)
 		steps = nil
 	}
+	l.keys, l.rooms = []string{l.target}, []int64{l.roomID}
+	for k := 1; k < l.cfg.keys; k++ { // fanout -keys: more rooms, each with an open pitch showing results
+		var room, round, pitch struct{ ID int64 }
+		if err := l.api(ctx, "POST", "/api/events/"+l.code+"/rooms", map[string]any{"name": fmt.Sprintf("Room %d", k+1)}, &room); err != nil {
+			return err
+		}
+		if err := l.api(ctx, "POST", "/api/events/"+l.code+"/rounds", map[string]any{"room_id": room.ID, "title": "Keynote", "scale": 5}, &round); err != nil {
+			return err
+		}
+		if err := l.api(ctx, "POST", fmt.Sprintf("/api/rounds/%d/pitches", round.ID), map[string]any{"team": "Keynote", "duration_s": 600}, &pitch); err != nil {
+			return err
+		}
+		l.keys, l.rooms = append(l.keys, fmt.Sprintf("pitch:%d", pitch.ID)), append(l.rooms, room.ID)
+		steps = append(steps, fmt.Sprintf("/api/rounds/%d/actions/start", round.ID),
+			fmt.Sprintf("/api/pitches/%d/actions/open", pitch.ID), fmt.Sprintf("/api/pitches/%d/actions/show_results", pitch.ID))
+	}
 	for _, step := range steps {
 		if err := l.api(ctx, "POST", step, nil, nil); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(l.out, "event %s, room %d, target %s\n", l.code, l.roomID, l.target)
+	fmt.Fprintf(l.out, "event %s, room %d, targets %s\n", l.code, l.roomID, strings.Join(l.keys, " "))
 	return nil
 }
 
@@ -469,7 +497,7 @@ func (l *loader) connect(ctx context.Context, sum *Summary) error {
 // open joins (phones), dials, authenticates and subscribes one client. The
 // handshake time is the WebSocket dial until the snapshot arrives.
 func (l *loader) open(ctx context.Context, base string, stage bool) (*client, time.Duration, error) {
-	c := &client{pending: map[string]chan result{}, received: map[string]time.Time{}, done: make(chan struct{})}
+	c := &client{pending: map[string]chan result{}, received: map[string]time.Time{}, lastSeq: map[string]float64{}, done: make(chan struct{})}
 	var j struct {
 		Token string
 		ID    int64 `json:"participant_id"`
@@ -508,13 +536,18 @@ func (l *loader) open(ctx context.Context, base string, stage bool) (*client, ti
 			return nil, 0, err
 		}
 	}
-	topic := fmt.Sprintf("room:%d", l.roomID) // phones
-	if stage {
-		topic = fmt.Sprintf("stage:%d", l.roomID) // screens: tallies at the full rate
+	topics := []string{fmt.Sprintf("stage:%d", l.roomID)} // screens: tallies at the full rate
+	if !stage {                                           // phones: the room, or with -keys every room (a target each)
+		topics = topics[:0]
+		for _, r := range l.rooms {
+			topics = append(topics, fmt.Sprintf("room:%d", r))
+		}
 	}
-	if err := c.send(dctx, map[string]any{"type": "subscribe", "topic": topic}); err != nil {
-		c.close()
-		return nil, 0, err
+	for _, topic := range topics {
+		if err := c.send(dctx, map[string]any{"type": "subscribe", "topic": topic}); err != nil {
+			c.close()
+			return nil, 0, err
+		}
 	}
 	select {
 	case <-snap:
@@ -538,6 +571,7 @@ func (c *client) send(ctx context.Context, v any) error {
 type inbound struct {
 	Type       string  `json:"type"`
 	Seq        float64 `json:"seq"`
+	Topic      string  `json:"topic"`
 	VoteID     string  `json:"vote_id"`
 	Status     string  `json:"status"`
 	Code       string  `json:"code"`
@@ -595,8 +629,8 @@ func (c *client) read(ctx context.Context, snap chan struct{}) {
 			c.mu.Unlock()
 		case "tally":
 			c.mu.Lock()
-			if m.Seq > c.lastSeq {
-				c.lastSeq = m.Seq
+			if m.Seq > c.lastSeq[m.Topic] {
+				c.lastSeq[m.Topic] = m.Seq
 				c.tallies++
 				if c.firstTally.IsZero() {
 					c.firstTally = now
@@ -1008,7 +1042,9 @@ func (l *loader) fanout(ctx context.Context, sum *Summary) error {
 					return
 				case <-t.C:
 				}
-				_, w, err := d.vote(fctx, fmt.Sprintf("f%d-%d", i, n), l.target, 1+(n+i)%5)
+				// -keys: each driver goes round the targets, the drivers
+				// spread over them, so that every target changes each tick.
+				_, w, err := d.vote(fctx, fmt.Sprintf("f%d-%d", i, n), l.keys[(n+i)%len(l.keys)], 1+(n/len(l.keys)+i)%5)
 				if err != nil {
 					return
 				}
@@ -1105,7 +1141,7 @@ func (l *loader) report(s *Summary) {
 			q.Players, q.PlayersExpected, q.RightServer, q.RightExpected, q.PointsInBounds, q.Players)
 	}
 	if s.DeliveryMS != nil {
-		fmt.Fprintf(w, "frames: %d delivered, %d per client expected, %.2f%% of clients got every frame\n", s.FramesDelivered, s.FramesExpected, s.FramesComplete)
+		fmt.Fprintf(w, "frames: %d delivered (%d keys), %d per client expected, %.2f%% of clients got every frame\n", s.FramesDelivered, max(1, s.Keys), s.FramesExpected, s.FramesComplete)
 		fmt.Fprintf(w, "delivery:       %s\n", s.DeliveryMS)
 	}
 	if s.Server != nil {

@@ -143,10 +143,27 @@ func TestKeynoteAndFanout(t *testing.T) {
 			t.Fatalf("summary: %s\n%s", b, log.String())
 		}
 	})
+	t.Run("fanout with -keys delivers the tally frames of every key", func(t *testing.T) {
+		var log bytes.Buffer
+		out := filepath.Join(t.TempDir(), "sum.json")
+		err := run(t.Context(), []string{"-targets", url, "-api-token", "load-test-token", "-scenario", "fanout", "-keys", "4",
+			"-phones", "50", "-stages", "1", "-drivers", "8", "-hold", "2s", "-json", out, "-timeout", "60s"}, &log, &log)
+		if err != nil {
+			t.Fatalf("run: %v\n%s", err, log.String())
+		}
+		var s Summary
+		b, _ := os.ReadFile(out)
+		_ = json.Unmarshal(b, &s)
+		// 2 s at a 100 ms tick, 4 targets changing: far more frames than one key gives.
+		if s.Keys != 4 || s.FramesExpected < 4*5 || s.FramesDelivered < 51*s.FramesExpected*9/10 || s.DeliveryMS == nil {
+			t.Fatalf("summary: %s\n%s", b, log.String())
+		}
+	})
 	t.Run("bad flags are refused", func(t *testing.T) {
 		for _, args := range [][]string{{}, {"-api-token", "x", "-targets", "ftp://x"}, {"-api-token", "x", "-scenario", "nope"},
 			{"-api-token", "x", "-phones", "0"}, {"-api-token", "x", "-change", "2"},
-			{"-api-token", "x", "-scenario", "quiz", "-burst", "2s"}, {"-api-token", "x", "-scenario", "quiz", "-burst", "7500ms"}} {
+			{"-api-token", "x", "-scenario", "quiz", "-burst", "2s"}, {"-api-token", "x", "-scenario", "quiz", "-burst", "7500ms"},
+			{"-api-token", "x", "-scenario", "fanout", "-keys", "0"}, {"-api-token", "x", "-keys", "4"}} {
 			var log bytes.Buffer
 			if err := run(t.Context(), args, &log, &log); err == nil {
 				t.Errorf("%v accepted", args)

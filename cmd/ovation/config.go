@@ -117,10 +117,11 @@ type WSConfig struct {
 	PingInterval time.Duration `yaml:"ping_interval"`
 	QueueLimit   int           `yaml:"queue_limit"`
 	// BroadcastRatePerCore paces a frame for more than 1,000 connections
-	// of this node: their writers are woken in turn, at most this many per
-	// second per CPU core the process may use, so that vote acks and the
-	// stage screens' frames are not stuck behind the phones' bulk frames.
-	// 0 wakes them all at once.
+	// of this node while it is busy (acks being sent, writes behind): their
+	// writers are woken in turn, at most this many per second per CPU core
+	// the process may use, so that vote acks and the stage screens' frames
+	// are not stuck behind the phones' bulk frames. An idle node, or 0,
+	// writes to them all at once.
 	BroadcastRatePerCore int `yaml:"broadcast_rate_per_core"`
 }
 
