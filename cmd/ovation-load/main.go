@@ -175,6 +175,27 @@ type Percentiles struct {
 	Max float64 `json:"max"`
 }
 
+// latency waits (5 s at most) until the stage has counted every answer in
+// sent, the send times of the acknowledged answers in the order of their
+// acks, and returns the percentiles of the time from the k-th one's
+// sending to the first stage tally whose total reached k.
+func (t *stageTrack) latency(sent []time.Time) Percentiles {
+	waitFor := time.Now().Add(5 * time.Second)
+	for {
+		if _, ok := t.firstAtLeast(int64(len(sent))); ok || time.Now().After(waitFor) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond) // the stage's last frame is at most one coalescing tick away
+	}
+	var toStage []time.Duration
+	for k, at := range sent {
+		if seen, ok := t.firstAtLeast(int64(k + 1)); ok {
+			toStage = append(toStage, max(0, seen.Sub(at)))
+		}
+	}
+	return percentiles(toStage)
+}
+
 func percentiles(d []time.Duration) Percentiles {
 	if len(d) == 0 {
 		return Percentiles{}
@@ -882,23 +903,14 @@ func (l *loader) keynote(ctx context.Context, sum *Summary) error {
 		sum.ReceivedMS = &r
 	}
 
-	// Vote → stage: the k-th acknowledged first vote is in the first stage
-	// tally whose total reaches k (totals count distinct voters).
+	// Vote → stage, the first votes in the order of their acks (totals
+	// count distinct voters).
 	slices.SortFunc(firsts, func(a, b *vote) int { return a.ack.Compare(b.ack) })
-	waitFor := time.Now().Add(5 * time.Second)
-	for {
-		if _, ok := track.firstAtLeast(int64(len(firsts))); ok || time.Now().After(waitFor) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond) // the stage's last frame is at most one coalescing tick away
+	sentAt := make([]time.Time, len(firsts))
+	for i, v := range firsts {
+		sentAt[i] = v.sent
 	}
-	var toStage []time.Duration
-	for k, v := range firsts {
-		if at, ok := track.firstAtLeast(int64(k + 1)); ok {
-			toStage = append(toStage, max(0, at.Sub(v.sent)))
-		}
-	}
-	vs := percentiles(toStage)
+	vs := track.latency(sentAt)
 	sum.VoteToStageMS = &vs
 
 	// The server's count, after closing voting.

@@ -188,23 +188,13 @@ func (l *loader) quiz(ctx context.Context, sum *Summary) error {
 		r := percentiles(received)
 		sum.ReceivedMS = &r
 	}
-	// Answer → stage: the k-th acknowledged answer is in the first stage
-	// tally whose total reaches k.
+	// Answer → stage, the answers in the order of their acks.
 	slices.SortFunc(firsts, func(a, b *answer) int { return a.ack.Compare(b.ack) })
-	waitFor := time.Now().Add(5 * time.Second)
-	for {
-		if _, ok := track.firstAtLeast(int64(len(firsts))); ok || time.Now().After(waitFor) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond) // the stage's last frame is at most one coalescing tick away
+	sentAt := make([]time.Time, len(firsts))
+	for i, a := range firsts {
+		sentAt[i] = a.sent
 	}
-	var toStage []time.Duration
-	for k, a := range firsts {
-		if at, ok := track.firstAtLeast(int64(k + 1)); ok {
-			toStage = append(toStage, max(0, at.Sub(a.sent)))
-		}
-	}
-	vs := percentiles(toStage)
+	vs := track.latency(sentAt)
 	sum.VoteToStageMS = &vs
 
 	// The server's results, once the question is revealed (closed).
