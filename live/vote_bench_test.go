@@ -18,9 +18,10 @@ func (discard) Publish(string, string, []byte) {}
 
 // BenchmarkEngineVote measures durable answer ingest through the engine,
 // for each kind of question: validation by the kind, dedupe, group commit
-// (synchronous=FULL) and the tally update, with 512 voters each waiting for
-// its acknowledgement before the next answer, each answer a change of the
-// last. "scale" is the vote of a pitch or a scale poll.
+// (synchronous=FULL) and the tally update, with 512 or 2,048 voters each
+// waiting for its acknowledgement before the next answer (a room of
+// thousands keeps more answers in each group commit), each answer a change
+// of the last. "scale" is the vote of a pitch or a scale poll.
 func BenchmarkEngineVote(b *testing.B) {
 	words := []string{"energie", "Énergie", "climat", "vélo", "train", "soleil", "eau", "forêt", "ville", "mer"}
 	for _, k := range []struct {
@@ -45,11 +46,13 @@ func BenchmarkEngineVote(b *testing.B) {
 				return live.Answer([]string{"[1,2,3,4,5]", "[5,4,3,2,1]", "[2,1,3,5,4]"}[i%3])
 			}},
 	} {
-		b.Run(k.name, func(b *testing.B) { benchIngest(b, k.poll, k.answerOf) })
+		for _, voters := range []int{512, 2048} {
+			b.Run(fmt.Sprintf("%s/voters=%d", k.name, voters), func(b *testing.B) { benchIngest(b, k.poll, k.answerOf, voters) })
+		}
 	}
 }
 
-func benchIngest(b *testing.B, poll live.Poll, answerOf func(int) live.Answer) {
+func benchIngest(b *testing.B, poll live.Poll, answerOf func(int) live.Answer, voters int) {
 	ctx := context.Background()
 	db, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{})
 	if err != nil {
@@ -73,7 +76,6 @@ func benchIngest(b *testing.B, poll live.Poll, answerOf func(int) live.Answer) {
 	if err := e.PollAction(ctx, "bench", p.ID, live.PollOpenAction); err != nil {
 		b.Fatal(err)
 	}
-	const voters = 512
 	who := make([]live.Voter, voters)
 	for i := range who {
 		p, _, err := e.Join(ctx, ev.Code, "", "")
