@@ -79,12 +79,12 @@ type Service struct {
 	opts  Options
 	posts *postLimiter
 
-	mu      sync.Mutex
-	events  map[int64]*eventFeed
-	runCtx  context.Context
-	wg      sync.WaitGroup
-	frames  live.Coalescer // by topic key
-	status  map[string]*SourceStatus
+	mu     sync.Mutex
+	events map[int64]*eventFeed
+	runCtx context.Context
+	wg     sync.WaitGroup
+	frames live.Coalescer // by topic key
+	status map[string]*SourceStatus
 }
 
 // eventFeed is the cached settings of one event and its running sources.

@@ -224,7 +224,8 @@ var committedWait = func() *voteWait {
 type eventState struct {
 	mu      sync.Mutex // guards everything but tallies
 	ev      *Event
-	key     string // its key in the engine's Coalescer
+	key     string                // its key in the engine's Coalescer
+	flush   func(context.Context) // flushes its tallies, as marked due there (under tmu)
 	rooms   map[int64]*Room
 	rounds  map[int64]*Round
 	pitches map[int64]*Pitch
@@ -383,9 +384,13 @@ func (e *Engine) touch(es *eventState, t Target) {
 	e.due(es)
 }
 
-// due makes es's changed tallies due at the next flush.
+// due makes es's changed tallies due at the next flush. Call with es.tmu
+// held (which guards es.flush, made once rather than at every vote).
 func (e *Engine) due(es *eventState) {
-	e.frames.Mark(es.key, func(context.Context) { e.flushEvent(es, false) })
+	if es.flush == nil {
+		es.flush = func(context.Context) { e.flushEvent(es, false) }
+	}
+	e.frames.Mark(es.key, es.flush)
 }
 
 // flushEvent publishes the tallies changed since the last flush to the
