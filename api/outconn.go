@@ -135,6 +135,22 @@ func (c *outConn) appendMessages(msgs [][]byte) error {
 	return nil
 }
 
+// appendPing appends a ping control frame whose payload is id (4 bytes, big
+// endian), after the messages waiting: its pong proves that the peer read
+// them. It fails once the socket failed or the close frame went.
+func (c *outConn) appendPing(id uint32) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return c.err
+	}
+	if c.sentClose {
+		return errSentClose
+	}
+	c.appendLocked([]byte{0x89, 4, byte(id >> 24), byte(id >> 16), byte(id >> 8), byte(id)})
+	return nil
+}
+
 // textHeader writes the header of a final, unmasked text frame of n bytes
 // into hdr and returns its length (RFC 6455 §5.2).
 func textHeader(hdr *[10]byte, n int) int {

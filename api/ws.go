@@ -37,10 +37,12 @@ const maxTopics = 8
 
 // conn is one WebSocket connection. Its read loop, and the handler it runs
 // for each message, one at a time, own claims and topics; the read loop
-// lives as long as the connection. A writer goroutine performs every
-// write (queued messages, keepalive pings, the close handshake), but runs
-// only while there is something to write, and a few seconds more: an idle
-// connection holds one goroutine, the reader.
+// lives as long as the connection. Whoever queues a message writes it
+// without blocking (see writeInline); a writer goroutine runs only for what
+// does not fit in the socket's buffer and for the close handshake: an idle
+// connection holds one goroutine, the reader. Keepalive pings are frames
+// written like the messages, after them; their pongs arrive through the
+// reader (see pong), and the pinger drops a connection whose pong is late.
 type conn struct {
 	s         *Server
 	ws        *websocket.Conn
@@ -69,9 +71,13 @@ type conn struct {
 	wdone    bool          // the connection is over: no writer starts
 	wake     chan struct{} // work for the running writer (one token at most)
 	writers  sync.WaitGroup
-	pingDue  atomic.Bool
-	lastPing time.Time    // guarded by s.connMu (the pinger)
-	unproven atomic.Int64 // unix ns of the first frame written since the last ping was sent; 0: none
+
+	pingDue  atomic.Bool   // the next write ends with a ping
+	lastPing time.Time     // when the pinger last asked for a ping; guarded by s.connMu
+	unproven atomic.Int64  // unix ns of the first frame written since the last ping was; 0: none
+	pingID   atomic.Uint32 // payload of the last ping written
+	pingSent atomic.Int64  // unix ns the last ping was written, until its pong; 0: none outstanding
+	pingBusy atomic.Bool   // frames went before the outstanding ping: unanswered, the peer is not reading
 }
 
 // inMsg is every client message; Type says which fields apply.
@@ -111,7 +117,9 @@ func (s *Server) handleWS(c echo.Context) error {
 	}
 	who, _ := s.authenticate(c) // nil for phones and stages
 	sb := &smallBuffers{ResponseWriter: c.Response()}
-	ws, err := websocket.Accept(sb, c.Request(), &websocket.AcceptOptions{OriginPatterns: s.originHosts()})
+	var cn *conn // set before the reader runs, which alone calls OnPongReceived
+	ws, err := websocket.Accept(sb, c.Request(), &websocket.AcceptOptions{OriginPatterns: s.originHosts(),
+		OnPongReceived: func(_ context.Context, payload []byte) { cn.pong(payload) }})
 	if err != nil {
 		s.connWG.Done()
 		return nil // Accept has written the response
@@ -119,7 +127,7 @@ func (s *Server) handleWS(c echo.Context) error {
 	ws.SetReadLimit(s.cfg.ReadLimit)
 	ctx, cancel := context.WithCancel(context.Background()) // the request's context ends with the hijack
 	sb.conn.timeout = s.cfg.WriteTimeout
-	cn := &conn{s: s, ws: ws, nc: sb.conn, ip: c.RealIP(), principal: who,
+	cn = &conn{s: s, ws: ws, nc: sb.conn, ip: c.RealIP(), principal: who,
 		msgLimit: rate.NewLimiter(rate.Limit(s.cfg.MessageRate), s.cfg.MessageBurst),
 		ctx:      ctx, cancel: cancel, closing: make(chan struct{}), wake: make(chan struct{}, 1), lastPing: time.Now()}
 	cn.sub = s.hub.NewSubscriber(func() { cn.close(CloseSlowConsumer, "slow consumer") }, cn.kick)
@@ -189,8 +197,8 @@ func (cn *conn) close(code websocket.StatusCode, reason string) {
 }
 
 // kick makes sure what is due gets written. If no writer runs, it writes
-// the queued messages itself, without blocking (see writeInline); it starts
-// a writer goroutine for a keepalive ping or the close handshake; a running
+// the queued messages and a ping due itself, without blocking (see
+// writeInline); it starts a writer goroutine for the close handshake; a running
 // writer (inline or goroutine) gets a token to go round once more. It never
 // blocks: the hub calls it for each frame, possibly under its locks.
 func (cn *conn) kick() {
@@ -202,7 +210,7 @@ func (cn *conn) kick() {
 		case cn.wake <- struct{}{}:
 		default:
 		}
-	case cn.nc.raw == nil || cn.pingDue.Load() || cn.isClosing():
+	case cn.nc.raw == nil || cn.isClosing():
 		cn.wrunning = true
 		cn.writers.Add(1)
 		go cn.writer()
@@ -246,29 +254,26 @@ func (cn *conn) isClosing() bool {
 	}
 }
 
-// writeInline writes the queued messages from the goroutine that queued
-// them (the hub's broadcast, the pacer, a reply's handler), in one
-// non-blocking write: a phone that reads has room in its socket buffer, so a
-// broadcast to thousands costs no goroutine wake-up per connection. What
-// does not fit, a ping or close asked for meanwhile, and a failed socket
-// are handed to a writer goroutine. The caller holds the writer's turn
-// (wrunning, counted in writers).
+// writeInline writes the queued messages, and a ping due after them, from
+// the goroutine that queued them (the hub's broadcast, the pacer, a reply's
+// handler, the pinger), in one non-blocking write: a phone that reads has
+// room in its socket buffer, so a broadcast to thousands costs no goroutine
+// wake-up per connection, and a ping rides with the frames it follows. What
+// does not fit, a close asked for meanwhile, and a failed socket are handed
+// to a writer goroutine. The caller holds the writer's turn (wrunning,
+// counted in writers).
 func (cn *conn) writeInline() {
 	var arr [8][]byte
 	for {
 		batch := cn.sub.Take(arr[:0])
-		var err error
-		if len(batch) > 0 {
-			cn.unproven.CompareAndSwap(0, time.Now().UnixNano())
-			err = cn.nc.appendMessages(batch)
-			clear(batch)
-		}
+		err := cn.appendDue(batch)
+		clear(batch)
 		var pending bool
 		if err == nil {
 			pending, err = cn.nc.tryFlush()
 		}
 		cn.wmu.Lock()
-		if err != nil || pending || cn.pingDue.Load() || cn.isClosing() {
+		if err != nil || pending || cn.isClosing() {
 			if cn.wdone { // the connection is over: nothing more to write
 				cn.wrunning = false
 				cn.wmu.Unlock()
@@ -744,10 +749,8 @@ func fieldOf(err error) string {
 }
 
 // writeOnce does what is due, each write bounded by WriteTimeout: the close
-// handshake when asked, a keepalive ping (unanswered within the ping
-// interval, the connection is dropped), then the queued messages and
-// whatever else waits for the socket. It reports whether the connection
-// goes on.
+// handshake when asked, else the queued messages, a ping due and whatever
+// else waits for the socket. It reports whether the connection goes on.
 func (cn *conn) writeOnce(batch [][]byte) (_ [][]byte, live bool) {
 	select {
 	case <-cn.ctx.Done():
@@ -762,24 +765,45 @@ func (cn *conn) writeOnce(batch [][]byte) (_ [][]byte, live bool) {
 		return batch, false
 	default:
 	}
-	if cn.pingDue.CompareAndSwap(true, false) && !cn.ping() {
-		return batch, false
-	}
 	batch = cn.sub.Take(batch[:0])
 	return batch, cn.writeBatch(batch)
 }
 
-// writeBatch frames batch's messages after what waits for the socket and
-// writes everything, blocking, bounded by the write timeout; it clears
-// batch (the frames are not kept past their write). On failure the
-// connection is dropped.
-func (cn *conn) writeBatch(batch [][]byte) bool {
-	var err error
+// appendDue frames batch's messages, and the ping due if one is, after what
+// waits for the socket.
+func (cn *conn) appendDue(batch [][]byte) error {
 	if len(batch) > 0 {
 		cn.unproven.CompareAndSwap(0, time.Now().UnixNano())
-		err = cn.nc.appendMessages(batch)
-		clear(batch)
+		if err := cn.nc.appendMessages(batch); err != nil {
+			return err
+		}
 	}
+	if !cn.pingDue.CompareAndSwap(true, false) {
+		return nil
+	}
+	// The pong proves the frames before the ping were read; those after it
+	// are the next ping's to prove.
+	cn.pingBusy.Store(cn.unproven.Swap(0) != 0)
+	id := cn.pingID.Add(1)
+	cn.pingSent.Store(time.Now().UnixNano())
+	return cn.nc.appendPing(id)
+}
+
+// pong takes a pong's payload (from the reader): the answer to the last
+// ping ends its wait.
+func (cn *conn) pong(payload []byte) {
+	if len(payload) == 4 && uint32(payload[0])<<24|uint32(payload[1])<<16|uint32(payload[2])<<8|uint32(payload[3]) == cn.pingID.Load() {
+		cn.pingSent.Store(0)
+	}
+}
+
+// writeBatch frames batch's messages (and the ping due) after what waits
+// for the socket and writes everything, blocking, bounded by the write
+// timeout; it clears batch (the frames are not kept past their write). On
+// failure the connection is dropped.
+func (cn *conn) writeBatch(batch [][]byte) bool {
+	err := cn.appendDue(batch)
+	clear(batch)
 	if err == nil {
 		err = cn.nc.flush()
 	}
@@ -795,37 +819,27 @@ func (cn *conn) writeBatch(batch [][]byte) bool {
 	return true
 }
 
-// ping sends a keepalive ping and waits for its pong, which the peer sends
-// only once it has read everything written before the ping. Unanswered
-// within pongWait: a connection that was sent frames since the previous
-// ping has not taken them and is closed as a slow consumer (counted with
-// the write timeouts); an idle one is dropped without a close frame (the
-// peer is gone, a close frame would not arrive either). It reports whether
-// the connection goes on.
-func (cn *conn) ping() bool {
-	sentFrames := cn.unproven.Swap(0) != 0 // frames after this ping are the next ping's to prove
-	ctx, cancel := context.WithTimeout(cn.ctx, cn.s.pongWait(sentFrames))
-	err := cn.ws.Ping(ctx)
-	cancel()
-	switch {
-	case err == nil:
-		return true
-	case sentFrames && cn.ctx.Err() == nil:
+// unanswered ends a connection whose last ping got no pong in time (the
+// pinger calls it): one that was sent frames before the ping has not taken
+// them and is closed as a slow consumer (counted with the write timeouts);
+// an idle one is dropped without a close frame (the peer is gone, a close
+// frame would not arrive either).
+func (cn *conn) unanswered() {
+	if cn.pingBusy.Load() {
 		cn.s.metrics.writeTimeouts.Inc()
 		cn.s.log.Info("closing slow websocket: frames not read", "ip", cn.ip)
-		_ = cn.ws.Close(CloseSlowConsumer, "slow consumer: frames not read")
-	default:
-		_ = cn.ws.CloseNow()
+		cn.close(CloseSlowConsumer, "slow consumer: frames not read")
+		return
 	}
-	cn.cancel()
-	return false
+	_ = cn.nc.Conn.Close() // the reader fails and ends the connection
 }
 
 // pongWait is how long a ping waits for its pong: the keepalive interval
 // for an idle connection; for one that was sent frames, half the write
-// timeout, so that with the pinger's busy period (0.9 write timeouts) a
-// peer that stopped reading is closed within 1.4 write timeouts of its
-// first unread frame (14 s by default).
+// timeout, so that with the pinger's busy period (0.9 write timeouts) and
+// its looks (every 0.05 write timeouts at most) a peer that stopped reading
+// is closed within 1.55 write timeouts of its first unread frame (16 s by
+// default).
 func (s *Server) pongWait(busy bool) time.Duration {
 	if busy {
 		return min(s.cfg.PingInterval, s.cfg.WriteTimeout/2)
@@ -866,16 +880,23 @@ func (cn *conn) writeOwed() int {
 	}
 }
 
-// pinger marks a ping due and wakes the writer of each connection that was
-// written frames since its last ping, once half the write timeout has
-// passed (the pong proves the frames were read: see ping), and of every
-// other connection each ping interval (keepalive). It looks every 100 ms
-// and sends at most an even share of each kind of ping each time, so that
-// they (and the writers that wait for their pongs) spread over their
-// period even when thousands of phones connected, or got their first
-// frame, in the same few seconds.
+// pingTick is how often the pinger looks at the connections.
+func (s *Server) pingTick() time.Duration {
+	return min(500*time.Millisecond, s.cfg.PingInterval/10, s.cfg.WriteTimeout/20)
+}
+
+// pinger asks for a ping on each connection that was written frames since
+// its last ping, once busyPingEvery has passed (the pong proves the frames
+// were read), and on every other connection each ping interval
+// (keepalive); it ends the connections whose pong is late (see pongWait
+// and unanswered). A keepalive ping is written at once; a busy one goes
+// with the connection's next frames, or alone at the next look if none
+// came. It looks every pingTick and asks at most an even share of each
+// kind of ping each time, so that they spread over their period even when
+// thousands of phones connected, or got their first frame, in the same few
+// seconds.
 func (s *Server) pinger(ctx context.Context) {
-	tick := min(100*time.Millisecond, s.cfg.PingInterval, s.cfg.WriteTimeout/4)
+	tick := s.pingTick()
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	busyEvery := s.busyPingEvery()
@@ -892,21 +913,31 @@ func (s *Server) pinger(ctx context.Context) {
 			idle := len(s.conns)*int(tick)/int(s.cfg.PingInterval) + 1
 			busy := len(s.conns)*int(tick)/int(busyEvery) + 1
 			for cn := range s.conns {
-				if idle == 0 && busy == 0 {
-					break
+				if sent := cn.pingSent.Load(); sent != 0 {
+					if now.UnixNano()-sent > int64(s.pongWait(cn.pingBusy.Load())) {
+						cn.pingSent.Store(0)
+						cn.unanswered()
+					}
+					continue
+				}
+				if cn.pingDue.Load() {
+					if now.After(cn.lastPing) { // no frame took it since the last look
+						cn.kick()
+					}
+					continue
 				}
 				since := now.Sub(cn.lastPing)
 				switch {
 				case since >= busyEvery && busy > 0 && cn.unproven.Load() != 0:
 					busy--
+					cn.lastPing = now
+					cn.pingDue.Store(true)
 				case since >= s.cfg.PingInterval && idle > 0:
 					idle--
-				default:
-					continue
+					cn.lastPing = now
+					cn.pingDue.Store(true)
+					cn.kick()
 				}
-				cn.lastPing = now
-				cn.pingDue.Store(true)
-				cn.kick()
 			}
 			s.connMu.Unlock()
 		}

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -787,7 +789,7 @@ func TestBurstsWrittenInline(t *testing.T) {
 
 // TestWSStalledReaderClosed follows a room and then stops reading while
 // frames keep coming: the server closes the connection with 4008 within
-// about 1.25 write timeouts of the first frame not read (the pong of the
+// about 1.5 write timeouts of the first frame not read (the pong of the
 // ping behind the frames never comes), and counts it, although every write
 // went into the socket's buffers at once.
 func TestWSStalledReaderClosed(t *testing.T) {
@@ -926,5 +928,103 @@ func TestSeveralKeysOneWrite(t *testing.T) {
 	}
 	if want := []string{"a2", "c3", "d4", "b5"}; !slices.Equal(got, want) {
 		t.Errorf("frames %v: want the newest of each key, in sequence order", got)
+	}
+}
+
+// TestWSKeepalive: an idle client that reads answers the server's pings and
+// stays connected for many ping intervals; one that answered a ping and
+// then stopped answering (a raw socket here, to answer by hand) is dropped
+// at the next ping's deadline, without a close frame and without counting
+// as a slow consumer: nothing was sent to it since its last pong.
+func TestWSKeepalive(t *testing.T) {
+	const interval = 300 * time.Millisecond
+	ts := newTestServer(t, Config{PingInterval: interval})
+	reading, _ := dialWS(t, ts, nil)
+	readCtx := reading.CloseRead(context.Background()) // answers pings, as a browser does
+	before := ts.metric(t, "ovation_write_timeout_closes_total")
+
+	raw, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_ = raw.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(raw, "GET /ws HTTP/1.1\r\nHost: %s\r\nOrigin: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", raw.RemoteAddr(), ts.Origin)
+	br := bufio.NewReader(raw)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", res, err)
+	}
+	// readFrame returns the next frame's opcode and payload (server frames are unmasked).
+	readFrame := func() (byte, []byte, error) {
+		var h [2]byte
+		if _, err := io.ReadFull(br, h[:]); err != nil {
+			return 0, nil, err
+		}
+		n := int(h[1] & 0x7f)
+		if n == 126 {
+			var ext [2]byte
+			if _, err := io.ReadFull(br, ext[:]); err != nil {
+				return 0, nil, err
+			}
+			n = int(ext[0])<<8 | int(ext[1])
+		}
+		p := make([]byte, n)
+		_, err := io.ReadFull(br, p)
+		return h[0] & 0x0f, p, err
+	}
+	if op, p, err := readFrame(); err != nil || op != 0x1 || !strings.Contains(string(p), `"welcome"`) {
+		t.Fatalf("first frame: opcode %d %q %v", op, p, err)
+	}
+	op, payload, err := readFrame()
+	if err != nil || op != 0x9 {
+		t.Fatalf("second frame: opcode %d %v, want a ping", op, err)
+	}
+	pong := []byte{0x8a, 0x80 | byte(len(payload)), 1, 2, 3, 4}
+	for i, b := range payload {
+		pong = append(pong, b^pong[2+i%4])
+	}
+	if _, err := raw.Write(pong); err != nil {
+		t.Fatal(err)
+	}
+	answered := time.Now()
+
+	// From now on it answers nothing: the next ping comes an interval
+	// later and waits an interval for its pong.
+	op, _, err = readFrame()
+	if err != nil || op != 0x9 {
+		t.Fatalf("third frame: opcode %d %v, want the next ping", op, err)
+	}
+	if op, p, err := readFrame(); err == nil {
+		t.Fatalf("after the unanswered ping: opcode %d %q, want the connection dropped without a close frame", op, p)
+	}
+	took := time.Since(answered)
+	if limit := 2*interval + 2*ts.srv.pingTick() + time.Second; took < 2*interval || took > limit {
+		t.Errorf("dropped %v after its last pong, want between %v and %v", took, 2*interval, limit)
+	}
+	if got := ts.metric(t, "ovation_write_timeout_closes_total"); got != before {
+		t.Errorf("write timeout closes went from %v to %v for an idle client", before, got)
+	}
+
+	// The reader is still there after several more intervals, every ping answered.
+	time.Sleep(3 * interval)
+	select {
+	case <-readCtx.Done():
+		t.Fatal("the client that reads was dropped")
+	default:
+	}
+	ts.srv.connMu.Lock()
+	defer ts.srv.connMu.Unlock()
+	if len(ts.srv.conns) != 1 {
+		t.Fatalf("%d connections, want the reading one", len(ts.srv.conns))
+	}
+	for cn := range ts.srv.conns {
+		if id := cn.pingID.Load(); id < 4 {
+			t.Errorf("%d pings answered in %v with a ping interval of %v", id, time.Since(answered), interval)
+		}
+		if sent := cn.pingSent.Load(); sent != 0 && time.Since(time.Unix(0, sent)) > interval+ts.srv.pingTick() {
+			t.Errorf("a ping written %v ago is unanswered", time.Since(time.Unix(0, sent)))
+		}
 	}
 }
