@@ -837,9 +837,9 @@ func (cn *conn) unanswered() {
 // pongWait is how long a ping waits for its pong: the keepalive interval
 // for an idle connection; for one that was sent frames, half the write
 // timeout, so that with the pinger's busy period (0.9 write timeouts) and
-// its looks (every 0.05 write timeouts at most) a peer that stopped reading
-// is closed within 1.55 write timeouts of its first unread frame (16 s by
-// default).
+// its looks (every 0.05 write timeouts at most; a busy ping waits up to two
+// for frames to go with) a peer that stopped reading is closed within 1.6
+// write timeouts of its first unread frame (16 s by default).
 func (s *Server) pongWait(busy bool) time.Duration {
 	if busy {
 		return min(s.cfg.PingInterval, s.cfg.WriteTimeout/2)
@@ -890,8 +890,8 @@ func (s *Server) pingTick() time.Duration {
 // were read), and on every other connection each ping interval
 // (keepalive); it ends the connections whose pong is late (see pongWait
 // and unanswered). A keepalive ping is written at once; a busy one goes
-// with the connection's next frames, or alone at the next look if none
-// came. It looks every pingTick and asks at most an even share of each
+// with the connection's next frames, or alone two looks later (1 s, a
+// phone's tally interval, by default) if none came. It looks every pingTick and asks at most an even share of each
 // kind of ping each time, so that they spread over their period even when
 // thousands of phones connected, or got their first frame, in the same few
 // seconds.
@@ -921,7 +921,7 @@ func (s *Server) pinger(ctx context.Context) {
 					continue
 				}
 				if cn.pingDue.Load() {
-					if now.After(cn.lastPing) { // no frame took it since the last look
+					if now.Sub(cn.lastPing) >= tick*3/2 { // no frame took it for two looks
 						cn.kick()
 					}
 					continue

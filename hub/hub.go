@@ -1,5 +1,6 @@
 // Package hub owns this node's subscribers per topic: their bounded send
-// queues, the slow-consumer policy, the pacing of large broadcasts, each
+// queues, the slow-consumer policy, the writing of large broadcasts (paced
+// while the node is busy, in background passes otherwise), each
 // topic's sequence numbers and its latest frame per key (the snapshot a
 // newcomer receives), and the Broker interface that carries frames between
 // nodes, with its in-process implementation.
@@ -18,7 +19,6 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,10 +69,9 @@ type Options struct {
 	// instead of holding it for thousands of writes. A subscriber that gets
 	// a direct message meanwhile is woken at once and writes everything it
 	// has. The node is busy for BusyWindow after a direct message was
-	// queued, or after a frame found an older one of its key still waiting
-	// (the writers are behind); otherwise, with nothing else to do, a large
-	// broadcast wakes every writer at once. PaceRate 0 (the zero Options)
-	// never paces. Defaults: PaceAbove 1,000; BusyWindow 1 s.
+	// queued. Otherwise a large broadcast is woken in a background pass
+	// (see passes), as fast as the cores allow. PaceRate 0 (the zero
+	// Options) never paces. Defaults: PaceAbove 1,000; BusyWindow 1 s.
 	PaceAbove  int
 	PaceRate   int
 	BusyWindow time.Duration
@@ -87,7 +86,8 @@ type Hub struct {
 	mu     sync.RWMutex
 	topics map[string]*topic
 
-	pacer pacer
+	pacer  pacer
+	passes passes
 
 	published  atomic.Int64
 	delivered  atomic.Int64
@@ -95,7 +95,7 @@ type Hub struct {
 	slowClosed atomic.Int64
 	paced      atomic.Int64 // broadcasts handed to the pacer
 
-	busySince atomic.Int64 // unix ns of the last sign of a busy node (see Options.BusyWindow)
+	busySince atomic.Int64 // unix ns of the last direct message queued (see Options.BusyWindow)
 }
 
 type topic struct {
@@ -294,7 +294,7 @@ func (h *Hub) deliver(f Frame) *[]*Subscriber {
 // fanout queues data under key for every subscriber of t (t.mu held),
 // through the pacer when the topic is large and the node busy. It returns
 // the subscribers to wake once t.mu is released (nil when paced): a writer
-// woken may write at once, from the waking goroutine.
+// woken may write at once, from the waking goroutine (see wake).
 func (h *Hub) fanout(t *topic, key string, data []byte) *[]*Subscriber {
 	if h.opts.PaceRate > 0 && len(t.subs) > h.opts.PaceAbove && h.busy() {
 		h.paced.Add(1)
@@ -312,32 +312,17 @@ func (h *Hub) fanout(t *topic, key string, data []byte) *[]*Subscriber {
 
 var wokenPool = sync.Pool{New: func() any { return new([]*Subscriber) }}
 
-// wakeShare is the fewest subscribers worth another goroutine when waking.
-const wakeShare = 256
-
-// wake calls the notify function of each subscriber of woken, split over
-// the cores the process may use when there are many (each notify may write
-// to its socket), and returns woken to its pool when all are done.
+// wake calls the notify function of each subscriber of woken, which may
+// write to its socket, and returns woken to its pool: at once for a few
+// subscribers (a stage screen's frame is written before the publisher
+// returns), in a background pass for more than PaceAbove.
 func (h *Hub) wake(woken *[]*Subscriber) {
 	if woken == nil {
 		return
 	}
 	subs := *woken
-	parts := min(runtime.GOMAXPROCS(0), len(subs)/wakeShare)
-	if parts > 1 {
-		var wg sync.WaitGroup
-		size := (len(subs) + parts - 1) / parts
-		for _, part := range slices.Collect(slices.Chunk(subs, size))[1:] {
-			wg.Go(func() {
-				for _, s := range part {
-					s.notify()
-				}
-			})
-		}
-		for _, s := range subs[:size] {
-			s.notify()
-		}
-		wg.Wait()
+	if len(subs) > h.opts.PaceAbove {
+		h.passes.add(subs)
 	} else {
 		for _, s := range subs {
 			s.notify()
@@ -352,11 +337,10 @@ func (h *Hub) wake(woken *[]*Subscriber) {
 	wokenPool.Put(woken)
 }
 
-// markBusy notes a sign that the node is busy: a direct message queued, or
-// a frame that superseded one its writer had not taken yet.
+// markBusy notes that the node is busy: a direct message was queued.
 func (h *Hub) markBusy() { h.busySince.Store(time.Now().UnixNano()) }
 
-// busy reports whether a sign of a busy node came within the busy window.
+// busy reports whether a direct message was queued within the busy window.
 func (h *Hub) busy() bool {
 	return time.Now().UnixNano()-h.busySince.Load() < int64(h.opts.BusyWindow)
 }
@@ -530,7 +514,8 @@ type Subscriber struct {
 	closed bool
 	topics []string // followed (a handful)
 
-	paced bool // waiting in the hub's pacer; guarded by the pacer's mu
+	paced  bool // waiting in the hub's pacer; guarded by the pacer's mu
+	inPass bool // waiting in the hub's passes; guarded by the passes' mu
 }
 
 type queued struct {
@@ -540,12 +525,12 @@ type queued struct {
 
 // NewSubscriber returns a subscriber. notify (if not nil) is called when
 // messages wait to be written: after each message is queued (for a
-// broadcast, once the topic's lock is released, from as many goroutines as
-// the process has cores), or for a paced broadcast when the subscriber's
-// turn comes (from the pacer's goroutine); onSlow is called once when the
-// queue overflows. Both are called from the goroutine that queued or the
-// pacer's, possibly under the hub's locks, so they must not block; notify
-// may write to the connection without blocking.
+// broadcast, once the topic's lock is released; for a large one, from a
+// background pass's goroutines), or for a paced broadcast when the
+// subscriber's turn comes (from the pacer's goroutine); onSlow is called
+// once when the queue overflows. Both are called from the goroutine that
+// queued, a pass's or the pacer's, possibly under the hub's locks, so they
+// must not block; notify may write to the connection without blocking.
 func (h *Hub) NewSubscriber(onSlow, notify func()) *Subscriber {
 	if notify == nil {
 		notify = func() {}
@@ -583,15 +568,11 @@ func (s *Subscriber) enqueue(key string, data []byte, notify bool) bool {
 		s.mu.Unlock()
 		return false
 	}
-	behind := false
 	if key != "" {
 		for i, q := range s.queue {
 			if q.key == key {
 				s.queue = slices.Delete(s.queue, i, i+1)
 				s.hub.superseded.Add(1)
-				if !strings.HasPrefix(key, snapshotPrefix) { // a snapshot replaces one on a resubscribe, not from a backlog
-					behind = true
-				}
 				break
 			}
 		}
@@ -608,9 +589,6 @@ func (s *Subscriber) enqueue(key string, data []byte, notify bool) bool {
 	// resync delivers every frame of a topic at once): it is not slow.
 	notify = notify || len(s.queue) > s.hub.opts.QueueLimit/2
 	s.mu.Unlock()
-	if behind {
-		s.hub.markBusy()
-	}
 	if notify {
 		s.notify()
 	}
@@ -712,5 +690,79 @@ func (p *pacer) run(rate int) {
 		}
 		next := time.Duration(float64(credited+1) / float64(rate) * float64(time.Second)) // when one more is due
 		time.Sleep(max(paceTick, next-time.Since(start)))
+	}
+}
+
+// passes wakes the subscribers of large broadcasts that are not paced, in
+// the background, as fast as the process's cores allow: a broadcast's
+// publisher returns once its frame is queued, and a broadcast that comes
+// while an earlier one is still being written joins its pass, each
+// subscriber woken once for what it has queued by then (the newest frame of
+// each key). Its goroutines, at most one per core, run while subscribers
+// wait and then end; the next large broadcast starts them again.
+type passes struct {
+	mu      sync.Mutex
+	waiting []*Subscriber // from head on
+	head    int
+	workers int
+}
+
+// passChunk is how many subscribers a pass's goroutine takes at a time,
+// after which it lets other goroutines (acks, readers) run.
+const passChunk = 64
+
+// add lines up every subscriber of subs not already waiting and starts
+// the goroutines the backlog needs.
+func (p *passes) add(subs []*Subscriber) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.head > 0 && p.head >= len(p.waiting)/2 { // drop the woken part before it grows
+		n := copy(p.waiting, p.waiting[p.head:])
+		clear(p.waiting[n:])
+		p.waiting, p.head = p.waiting[:n], 0
+	}
+	for _, s := range subs {
+		if !s.inPass {
+			s.inPass = true
+			p.waiting = append(p.waiting, s)
+		}
+	}
+	want := min(runtime.GOMAXPROCS(0), (len(p.waiting)-p.head+wakeShare-1)/wakeShare)
+	for ; p.workers < want; p.workers++ {
+		go p.run()
+	}
+}
+
+// wakeShare is the fewest waiting subscribers worth another goroutine.
+const wakeShare = 256
+
+// run wakes the waiting subscribers, oldest first, a chunk at a time,
+// until none waits.
+func (p *passes) run() {
+	var chunk []*Subscriber
+	for {
+		p.mu.Lock()
+		n := min(passChunk, len(p.waiting)-p.head)
+		if n == 0 {
+			p.waiting, p.head = p.waiting[:0], 0
+			if cap(p.waiting) > 1<<16 { // do not keep a huge backlog's array
+				p.waiting = nil
+			}
+			p.workers--
+			p.mu.Unlock()
+			return
+		}
+		chunk = append(chunk[:0], p.waiting[p.head:p.head+n]...)
+		clear(p.waiting[p.head : p.head+n])
+		p.head += n
+		for _, s := range chunk {
+			s.inPass = false // a frame queued from now on lines it up again
+		}
+		p.mu.Unlock()
+		for _, s := range chunk {
+			s.notify()
+		}
+		clear(chunk)
+		runtime.Gosched()
 	}
 }

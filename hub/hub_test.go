@@ -3,6 +3,7 @@ package hub
 import (
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -457,11 +458,11 @@ func TestPacedSubscriberIsWokenBeforeItsQueueOverflows(t *testing.T) {
 }
 
 // A large broadcast is paced only while the node is busy: on an idle node
-// every subscriber is woken at once (notify, after the topic's lock is
-// released); after a direct message, or once a frame finds an older one of
-// its key still queued (the writers are behind), the next broadcasts are
-// paced, the turns going to OnTurn; when the busy window has passed, they
-// are written at once again.
+// every subscriber is woken in a background pass, as fast as it goes
+// (notify); after a direct message the next broadcasts are paced, the turns
+// going to OnTurn; when the busy window has passed, they are written in a
+// pass again, also when the writers are behind (the newest frame of a key
+// replaces the one still queued, and the subscribers are not woken twice).
 func TestPacingOnlyWhileBusy(t *testing.T) {
 	const subscribers = 30
 	const window = 300 * time.Millisecond
@@ -487,11 +488,13 @@ func TestPacingOnlyWhileBusy(t *testing.T) {
 			}
 		}
 	}
+	h.waitPasses(t)
 	notified.Store(0)
 
-	h.Publish("room:1", "tally", payload("tally", 1)) // idle: at once
+	h.Publish("room:1", "tally", payload("tally", 1)) // idle: in a pass
+	h.waitPasses(t)
 	if n := notified.Load(); n != subscribers || h.Stats().Paced != 0 {
-		t.Fatalf("idle node: %d of %d woken at once, %d broadcasts paced", n, subscribers, h.Stats().Paced)
+		t.Fatalf("idle node: %d of %d woken in a pass, %d broadcasts paced", n, subscribers, h.Stats().Paced)
 	}
 	takeAll()
 
@@ -507,22 +510,89 @@ func TestPacingOnlyWhileBusy(t *testing.T) {
 
 	time.Sleep(window + 50*time.Millisecond) // the busy window passes
 	h.Publish("room:1", "tally", payload("tally", 3))
+	h.waitPasses(t)
 	if n := notified.Load(); n != subscribers {
-		t.Fatalf("after the busy window: %d of %d woken at once", n, subscribers)
+		t.Fatalf("after the busy window: %d of %d woken in a pass", n, subscribers)
 	}
-	// Not taken: the next frame of the key supersedes it in every queue, so
-	// the writers are behind and the node busy (this broadcast itself was
-	// already decided unpaced).
+	// Not taken: the next frames of the key supersede it in every queue;
+	// the writers are behind, which is no reason to pace.
 	h.Publish("room:1", "tally", payload("tally", 4))
-	paced := h.Stats().Paced
 	h.Publish("room:1", "tally", payload("tally", 5))
-	if h.Stats().Paced != paced+1 {
-		t.Fatalf("writers behind: the next broadcast was not paced")
+	h.waitPasses(t)
+	if h.Stats().Paced != 1 {
+		t.Fatalf("writers behind: %d broadcasts paced, want still 1", h.Stats().Paced)
 	}
-	waitTurns(2 * subscribers)
+	if n := notified.Load(); n > 3*subscribers {
+		t.Errorf("%d wakes for 3 broadcasts to %d subscribers", n, subscribers)
+	}
 	for i, s := range subs {
 		if got := s.Take(nil); len(got) != 1 || decode[frame](t, got[0]).N != 5 {
 			t.Fatalf("subscriber %d holds %d frames, want only the newest", i, len(got))
+		}
+	}
+}
+
+// A broadcast that comes while the pass of an earlier one is under way
+// joins it: a subscriber still waiting for its wake is woken once for both
+// frames; only those its pass's goroutines had already taken (a chunk each)
+// are woken again.
+func TestPassesWakeEachSubscriberOnce(t *testing.T) {
+	const subscribers = 2000
+	h := New(Options{PaceAbove: 10})
+	var armed atomic.Bool
+	release := make(chan struct{})
+	var wakes, got [subscribers]atomic.Int32
+	subs := make([]*Subscriber, subscribers)
+	for i := range subs {
+		subs[i] = h.NewSubscriber(func() {}, func() {
+			if armed.Load() {
+				<-release // the pass's goroutines stop at their first wake
+			}
+			wakes[i].Add(1)
+			got[i].Add(int32(len(subs[i].Take(nil))))
+		})
+		h.Subscribe("room:1", subs[i], "", 0)
+		subs[i].Take(nil)
+	}
+	for i := range wakes {
+		wakes[i].Store(0)
+		got[i].Store(0)
+	}
+	armed.Store(true)
+	h.Publish("room:1", "tally", payload("tally", 1))
+	h.Publish("room:1", "ranking", payload("ranking", 1))
+	close(release)
+	h.waitPasses(t)
+	once := 0
+	for i := range subs {
+		if n := got[i].Load(); n != 2 {
+			t.Fatalf("subscriber %d took %d frames, want 2", i, n)
+		}
+		switch wakes[i].Load() {
+		case 1:
+			once++
+		case 2:
+		default:
+			t.Fatalf("subscriber %d woken %d times", i, wakes[i].Load())
+		}
+	}
+	if want := subscribers - runtime.GOMAXPROCS(0)*passChunk; once < want {
+		t.Errorf("%d of %d subscribers woken once for two frames, want at least %d", once, subscribers, want)
+	}
+}
+
+// waitPasses waits until no background pass runs.
+func (h *Hub) waitPasses(tb testing.TB) {
+	tb.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		h.passes.mu.Lock()
+		n := h.passes.workers
+		h.passes.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%d pass goroutines still run after 10 s", n)
 		}
 	}
 }
@@ -609,6 +679,7 @@ func BenchmarkFanoutKeys(b *testing.B) {
 				} else {
 					tick(h.Publish, n)
 				}
+				h.waitPasses(b) // a tick's writes end before the next tick's
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*keys*subscribers), "ns/frame")
 			b.ReportMetric(float64(takes.Load())/float64(n*subscribers), "takes/conn/tick")
