@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/binary"
 	"errors"
 	"net"
 	"sync"
@@ -115,16 +116,25 @@ func (c *outConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// appendMessages frames msgs as text messages and appends them. It fails
-// once the socket failed or the close frame went.
-func (c *outConn) appendMessages(msgs [][]byte) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// endedLocked is why no frame may be appended (mu held): the socket
+// failed or the close frame went; nil otherwise.
+func (c *outConn) endedLocked() error {
 	if c.err != nil {
 		return c.err
 	}
 	if c.sentClose {
 		return errSentClose
+	}
+	return nil
+}
+
+// appendMessages frames msgs as text messages and appends them. It fails
+// once the socket failed or the close frame went.
+func (c *outConn) appendMessages(msgs [][]byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.endedLocked(); err != nil {
+		return err
 	}
 	var hdr [10]byte
 	for _, m := range msgs {
@@ -141,13 +151,10 @@ func (c *outConn) appendMessages(msgs [][]byte) error {
 func (c *outConn) appendPing(id uint32) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.err != nil {
-		return c.err
+	if err := c.endedLocked(); err != nil {
+		return err
 	}
-	if c.sentClose {
-		return errSentClose
-	}
-	c.appendLocked([]byte{0x89, 4, byte(id >> 24), byte(id >> 16), byte(id >> 8), byte(id)})
+	c.appendLocked(binary.BigEndian.AppendUint32([]byte{0x89, 4}, id))
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -792,7 +793,7 @@ func (cn *conn) appendDue(batch [][]byte) error {
 // pong takes a pong's payload (from the reader): the answer to the last
 // ping ends its wait.
 func (cn *conn) pong(payload []byte) {
-	if len(payload) == 4 && uint32(payload[0])<<24|uint32(payload[1])<<16|uint32(payload[2])<<8|uint32(payload[3]) == cn.pingID.Load() {
+	if len(payload) == 4 && binary.BigEndian.Uint32(payload) == cn.pingID.Load() {
 		cn.pingSent.Store(0)
 	}
 }
@@ -891,10 +892,10 @@ func (s *Server) pingTick() time.Duration {
 // (keepalive); it ends the connections whose pong is late (see pongWait
 // and unanswered). A keepalive ping is written at once; a busy one goes
 // with the connection's next frames, or alone two looks later (1 s, a
-// phone's tally interval, by default) if none came. It looks every pingTick and asks at most an even share of each
-// kind of ping each time, so that they spread over their period even when
-// thousands of phones connected, or got their first frame, in the same few
-// seconds.
+// phone's tally interval, by default) if none came. It looks every
+// pingTick and asks at most an even share of each kind of ping each time,
+// so that they spread over their period even when thousands of phones
+// connected, or got their first frame, in the same few seconds.
 func (s *Server) pinger(ctx context.Context) {
 	tick := s.pingTick()
 	t := time.NewTicker(tick)
@@ -914,8 +915,7 @@ func (s *Server) pinger(ctx context.Context) {
 			busy := len(s.conns)*int(tick)/int(busyEvery) + 1
 			for cn := range s.conns {
 				if sent := cn.pingSent.Load(); sent != 0 {
-					if now.UnixNano()-sent > int64(s.pongWait(cn.pingBusy.Load())) {
-						cn.pingSent.Store(0)
+					if now.UnixNano()-sent > int64(s.pongWait(cn.pingBusy.Load())) && cn.pingSent.CompareAndSwap(sent, 0) { // not answered meanwhile
 						cn.unanswered()
 					}
 					continue

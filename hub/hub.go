@@ -623,10 +623,25 @@ func (s *Subscriber) Take(buf [][]byte) [][]byte {
 // for it meanwhile. Its goroutine runs while subscribers wait and then
 // ends; the next large broadcast starts another.
 type pacer struct {
-	mu      sync.Mutex
-	waiting []*Subscriber // from head on
-	head    int
+	mu sync.Mutex
+	line
 	running bool
+}
+
+// line is the subscribers waiting in the pacer or the passes, oldest
+// first, from head on; its owner's mutex guards it.
+type line struct {
+	waiting []*Subscriber
+	head    int
+}
+
+// compact drops the part already woken before the line grows.
+func (l *line) compact() {
+	if l.head > 0 && l.head >= len(l.waiting)/2 {
+		n := copy(l.waiting, l.waiting[l.head:])
+		clear(l.waiting[n:])
+		l.waiting, l.head = l.waiting[:n], 0
+	}
 }
 
 // paceTick is how often the pacer wakes its share of the waiting subscribers.
@@ -639,11 +654,7 @@ const paceTick = time.Millisecond
 func (p *pacer) enqueue(subs map[*Subscriber]struct{}, key string, data []byte, rate int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.head > 0 && p.head >= len(p.waiting)/2 { // drop the woken part before it grows
-		n := copy(p.waiting, p.waiting[p.head:])
-		clear(p.waiting[n:])
-		p.waiting, p.head = p.waiting[:n], 0
-	}
+	p.compact()
 	for s := range subs {
 		if s.enqueue(key, data, false) && !s.paced {
 			s.paced = true
@@ -701,9 +712,8 @@ func (p *pacer) run(rate int) {
 // each key). Its goroutines, at most one per core, run while subscribers
 // wait and then end; the next large broadcast starts them again.
 type passes struct {
-	mu      sync.Mutex
-	waiting []*Subscriber // from head on
-	head    int
+	mu sync.Mutex
+	line
 	workers int
 }
 
@@ -716,11 +726,7 @@ const passChunk = 64
 func (p *passes) add(subs []*Subscriber) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.head > 0 && p.head >= len(p.waiting)/2 { // drop the woken part before it grows
-		n := copy(p.waiting, p.waiting[p.head:])
-		clear(p.waiting[n:])
-		p.waiting, p.head = p.waiting[:n], 0
-	}
+	p.compact()
 	for _, s := range subs {
 		if !s.inPass {
 			s.inPass = true
