@@ -926,16 +926,19 @@ func (s *Server) pinger(ctx context.Context) {
 					}
 					continue
 				}
-				since := now.Sub(cn.lastPing)
+				since, keepalive := now.Sub(cn.lastPing), false
 				switch {
 				case since >= busyEvery && busy > 0 && cn.unproven.Load() != 0:
 					busy--
-					cn.lastPing = now
-					cn.pingDue.Store(true)
 				case since >= s.cfg.PingInterval && idle > 0:
 					idle--
-					cn.lastPing = now
-					cn.pingDue.Store(true)
+					keepalive = true
+				default:
+					continue
+				}
+				cn.lastPing = now
+				cn.pingDue.Store(true)
+				if keepalive { // a busy ping waits for frames to go with
 					cn.kick()
 				}
 			}

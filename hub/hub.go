@@ -243,7 +243,7 @@ func (h *Hub) publish(topicName, key string, payload []byte, deferred bool) *[]*
 	if mb, ok := h.broker.(*MemoryBroker); ok && mb.hub == h {
 		woken := h.deliver(f)
 		if !deferred {
-			h.wake(woken) // under pubMu, as the broker would: the next frame of the topic waits
+			h.wake(woken) // under pubMu, as the broker would: the next frame of a small topic waits for these writes
 			return nil
 		}
 		return woken
@@ -635,6 +635,23 @@ type line struct {
 	head    int
 }
 
+// take moves up to n waiting subscribers, oldest first, to buf and
+// reports whether none is left; a line emptied drops a large backlog's array.
+func (l *line) take(buf []*Subscriber, n int) ([]*Subscriber, bool) {
+	n = min(n, len(l.waiting)-l.head)
+	buf = append(buf, l.waiting[l.head:l.head+n]...)
+	clear(l.waiting[l.head : l.head+n])
+	l.head += n
+	if l.head < len(l.waiting) {
+		return buf, false
+	}
+	l.waiting, l.head = l.waiting[:0], 0
+	if cap(l.waiting) > 1<<16 {
+		l.waiting = nil
+	}
+	return buf, true
+}
+
 // compact drops the part already woken before the line grows.
 func (l *line) compact() {
 	if l.head > 0 && l.head >= len(l.waiting)/2 {
@@ -676,17 +693,12 @@ func (p *pacer) run(rate int) {
 	for {
 		if due := int(time.Since(start).Seconds() * float64(rate)); due > credited {
 			p.mu.Lock()
-			n := min(due-credited, len(p.waiting)-p.head)
-			batch = append(batch[:0], p.waiting[p.head:p.head+n]...)
-			clear(p.waiting[p.head : p.head+n])
-			p.head += n
+			var done bool
+			batch, done = p.take(batch[:0], due-credited)
 			for _, s := range batch {
 				s.paced = false
 			}
-			done := p.head == len(p.waiting)
-			if done {
-				p.waiting, p.head, p.running = nil, 0, false // release a large backlog's array
-			}
+			p.running = !done
 			p.mu.Unlock()
 			for _, s := range batch {
 				if s.pending() { // a direct message may have woken it already
@@ -748,19 +760,12 @@ func (p *passes) run() {
 	var chunk []*Subscriber
 	for {
 		p.mu.Lock()
-		n := min(passChunk, len(p.waiting)-p.head)
-		if n == 0 {
-			p.waiting, p.head = p.waiting[:0], 0
-			if cap(p.waiting) > 1<<16 { // do not keep a huge backlog's array
-				p.waiting = nil
-			}
+		chunk, _ = p.take(chunk[:0], passChunk)
+		if len(chunk) == 0 {
 			p.workers--
 			p.mu.Unlock()
 			return
 		}
-		chunk = append(chunk[:0], p.waiting[p.head:p.head+n]...)
-		clear(p.waiting[p.head : p.head+n])
-		p.head += n
 		for _, s := range chunk {
 			s.inPass = false // a frame queued from now on lines it up again
 		}

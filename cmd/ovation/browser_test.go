@@ -305,8 +305,10 @@ func (tb *tab) waitForWithin(d time.Duration, what, cond string) {
 	var err error
 	for {
 		_, err = chromedp.Run(ctx, chromedp.Poll[bool](`!!(`+cond+`)`, chromedp.WithPollingInterval(40*time.Millisecond), chromedp.WithPollingTimeout(d)))
-		// A poll does not survive a navigation of the page: poll the new page.
-		if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "context") {
+		// A poll does not survive a navigation of the page ("Execution context
+		// was destroyed", or "Inspected target navigated" when it lands during
+		// the poll's own call): poll the new page.
+		if err == nil || ctx.Err() != nil || !(strings.Contains(err.Error(), "context") || strings.Contains(err.Error(), "navigated")) {
 			break
 		}
 	}
