@@ -194,7 +194,7 @@ type Edge interface {
 	Do(ctx context.Context, r *http.Request, ip string) (*cluster.Response, error)
 	// Submit hands a vote to the core: "received" or "queued" now, the
 	// final status or error through report later.
-	Submit(ctx context.Context, who live.Voter, v live.Vote, report func(status string, err error)) (string, error)
+	Submit(ctx context.Context, who live.Voter, v live.Vote, report func(r live.Receipt, err error)) (string, error)
 	// Degraded reports whether the edge cannot reach Redis.
 	Degraded() bool
 }
@@ -741,8 +741,8 @@ type voteRequest struct {
 	Answer json.RawMessage `json:"answer,omitempty"`
 }
 
-// answer returns the vote's answer as sent, compacted; the target's kind
-// checks it.
+// answer returns the vote's answer as sent, compacted, once it has the
+// shape every answer has (Answer.CheckShape); the target's kind checks the rest.
 func (r voteRequest) answer() (live.Answer, error) {
 	if len(r.Answer) == 0 || string(r.Answer) == "null" {
 		return live.Answer(strconv.Itoa(r.Value)), nil
@@ -751,10 +751,11 @@ func (r voteRequest) answer() (live.Answer, error) {
 		return "", &live.Error{Code: live.EInvalid, Field: "answer", Message: "Send value or answer, not both."}
 	}
 	var b bytes.Buffer
-	if err := json.Compact(&b, r.Answer); err != nil || b.Len() > live.MaxAnswerLen {
-		return "", &live.Error{Code: live.EBadValue, Field: "answer", Message: fmt.Sprintf("answer must be a JSON value of at most %d bytes.", live.MaxAnswerLen)}
+	if err := json.Compact(&b, r.Answer); err != nil {
+		return "", live.FieldErrorf("answer", "answer must be a JSON value.")
 	}
-	return live.Answer(b.String()), nil
+	a := live.Answer(b.String())
+	return a, a.CheckShape()
 }
 
 // voteAck is the answer to an accepted vote: it echoes value, or answer.
@@ -768,13 +769,14 @@ type voteAck struct {
 	Status string      `json:"status"`
 }
 
-// ack is the acknowledgement of r, with status.
-func (r voteRequest) ack(target live.Target, status string) voteAck {
-	a := voteAck{Type: "ack", VoteID: r.VoteID, Target: target.String(), Value: r.Value, Status: status}
-	if len(r.Answer) > 0 && string(r.Answer) != "null" {
-		a.Answer, _ = r.answer()
+// ack is the acknowledgement of r, whose answer is a (canonical once
+// counted), with status.
+func (r voteRequest) ack(target live.Target, a live.Answer, status string) voteAck {
+	ack := voteAck{Type: "ack", VoteID: r.VoteID, Target: target.String(), Value: r.Value, Status: status}
+	if r.Value == 0 {
+		ack.Answer = a
 	}
-	return a
+	return ack
 }
 
 // castVote is the one vote path behind the WebSocket and HTTP entries
@@ -791,12 +793,12 @@ func (s *Server) castVote(ctx context.Context, claims tokenClaims, ip string, re
 		s.countVote("", err)
 		return voteAck{}, err
 	}
-	status, err := s.engine.Vote(ctx, voterOf(claims), live.Vote{VoteID: req.VoteID, Target: target, Answer: answer})
-	s.countVote(status, err)
+	r, err := s.engine.Vote(ctx, voterOf(claims), live.Vote{VoteID: req.VoteID, Target: target, Answer: answer})
+	s.countVote(r.Status, err)
 	if err != nil {
 		return voteAck{}, err
 	}
-	return req.ack(target, status), nil
+	return req.ack(target, r.Answer, r.Status), nil
 }
 
 // admitVote is what the node that takes a vote checks itself: the target's
@@ -820,10 +822,10 @@ func (s *Server) admitVote(claims tokenClaims, ip string, req voteRequest) (live
 // Vote commits a vote taken by a cluster edge (the core's vote stream) and
 // counts its outcome where it is committed; the edge validated its target
 // and rate-limited it.
-func (s *Server) Vote(ctx context.Context, who live.Voter, v live.Vote) (string, error) {
-	status, err := s.engine.Vote(ctx, who, v)
-	s.countVote(status, err)
-	return status, err
+func (s *Server) Vote(ctx context.Context, who live.Voter, v live.Vote) (live.Receipt, error) {
+	r, err := s.engine.Vote(ctx, who, v)
+	s.countVote(r.Status, err)
+	return r, err
 }
 
 // countVote records a vote's final outcome in the metrics.

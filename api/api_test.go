@@ -1047,7 +1047,7 @@ func (unreachableCore) Do(context.Context, *http.Request, string) (*cluster.Resp
 	return nil, live.Errorf(live.EBusy, "The core did not answer in time.")
 }
 
-func (unreachableCore) Submit(context.Context, live.Voter, live.Vote, func(string, error)) (string, error) {
+func (unreachableCore) Submit(context.Context, live.Voter, live.Vote, func(live.Receipt, error)) (string, error) {
 	return "", live.Errorf(live.EBusy, "The service is degraded.")
 }
 

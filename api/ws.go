@@ -626,7 +626,7 @@ func (cn *conn) submitVote(m inMsg) {
 		cn.failVote(m, err)
 		return
 	}
-	ack := m.ack(target, "")
+	ack := m.ack(target, answer, "") // the answer as sent until the core counts it
 	ack.ID = m.ID
 	// The core may answer before Submit returns: its answer then waits
 	// until the first ack ("received" comes before "counted").
@@ -634,18 +634,21 @@ func (cn *conn) submitVote(m inMsg) {
 	firstSent := false
 	var held []func()
 	cn.owed.Add(1)
-	report := func(status string, err error) {
+	report := func(r live.Receipt, err error) {
 		send := func() {
-			if status != "received" { // the others are final
-				cn.s.countVote(status, err)
+			if r.Status != "received" { // the others are final
+				cn.s.countVote(r.Status, err)
 				defer cn.owed.Add(-1) // after the answer is queued: a closing writer then writes it
 			}
 			if err != nil {
 				cn.failVote(m, err)
 				return
 			}
-			a := ack
-			a.Status = status
+			if r.Answer == "" { // received: not counted yet
+				r.Answer = answer
+			}
+			a := m.ack(target, r.Answer, r.Status)
+			a.ID = m.ID
 			cn.send(a)
 		}
 		mu.Lock()

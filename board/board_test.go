@@ -424,8 +424,8 @@ func TestBoardToPoll(t *testing.T) {
 			t.Fatal(err)
 		}
 		st, err := h.engine.Vote(ctx, live.Voter{ParticipantID: pt.ID, EventID: h.ev.ID}, live.Vote{VoteID: "v1", Target: live.Target{Kind: live.KindPoll, ID: p.ID}, Answer: "1"})
-		if err != nil || st != live.VoteCounted {
-			t.Fatalf("%s %v", st, err)
+		if err != nil || st.Status != live.VoteCounted {
+			t.Fatalf("%s %v", st.Status, err)
 		}
 	})
 }

@@ -133,7 +133,7 @@ func TestSubmitBuffersWhileDegradedAndRefusesBeyond(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	var reports []string
-	report := func(s string, err error) { reports = append(reports, s) }
+	report := func(r live.Receipt, err error) { reports = append(reports, r.Status) }
 	before := time.Now().UnixMilli()
 	for i := range 2 {
 		st, err := e.Submit(ctx, who, live.Vote{VoteID: fmt.Sprint(i), Target: live.Target{Kind: live.KindPitch, ID: 1}, Answer: "3"}, report)

@@ -24,7 +24,7 @@ import (
 // Voter is the core's vote path: the engine, which returns once the vote is
 // durable in SQLite.
 type Voter interface {
-	Vote(ctx context.Context, who live.Voter, v live.Vote) (string, error)
+	Vote(ctx context.Context, who live.Voter, v live.Vote) (live.Receipt, error)
 }
 
 // Core runs the core's side of the cluster: the lease, the cluster epoch,
@@ -412,12 +412,13 @@ func receivedAt(ms int64) time.Time {
 
 // voteResult is the core's answer about one vote, sent to its edge.
 type voteResult struct {
-	Participant int64  `json:"p"`
-	VoteID      string `json:"v"`
-	Status      string `json:"s,omitempty"`
-	Code        string `json:"c,omitempty"`
-	Message     string `json:"m,omitempty"`
-	Field       string `json:"f,omitempty"`
+	Participant int64           `json:"p"`
+	VoteID      string          `json:"v"`
+	Status      string          `json:"s,omitempty"`
+	Answer      json.RawMessage `json:"a,omitempty"` // as counted, canonical
+	Code        string          `json:"c,omitempty"`
+	Message     string          `json:"m,omitempty"`
+	Field       string          `json:"f,omitempty"`
 }
 
 // reply is one message on an edge's channel.
@@ -451,8 +452,10 @@ func (c *Core) votes(ctx context.Context, voter Voter, ms []redis.XMessage) ([]s
 			target, err := live.ParseTarget(v.Target)
 			if err == nil {
 				vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				r.Status, err = voter.Vote(vctx, live.Voter{ParticipantID: v.Participant, EventID: v.Event, Jury: v.Jury},
+				var rc live.Receipt
+				rc, err = voter.Vote(vctx, live.Voter{ParticipantID: v.Participant, EventID: v.Event, Jury: v.Jury},
 					live.Vote{VoteID: v.VoteID, Target: target, Answer: v.Answer, Received: receivedAt(v.Received)})
+				r.Status, r.Answer = rc.Status, json.RawMessage(rc.Answer)
 				cancel()
 			}
 			if err != nil && transient(err) {

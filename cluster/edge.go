@@ -50,8 +50,8 @@ type voteKey struct {
 type voteWait struct {
 	entry    voteEntry
 	since    time.Time
-	buffered bool                              // held in the buffer, not yet in the stream
-	reports  []*func(status string, err error) // by address, so that one can be taken back
+	buffered bool                               // held in the buffer, not yet in the stream
+	reports  []*func(r live.Receipt, err error) // by address, so that one can be taken back
 }
 
 // NewEdge returns the edge side, feeding h.
@@ -298,7 +298,7 @@ func (e *Edge) flushBuffer(ctx context.Context) error {
 	}
 	e.mu.Unlock()
 	for _, v := range held {
-		e.report(voteKey{v.Participant, v.VoteID}, "received", nil, false)
+		e.report(voteKey{v.Participant, v.VoteID}, live.Receipt{Status: "received"}, nil, false)
 	}
 	return nil
 }
@@ -352,10 +352,10 @@ func (e *Edge) sweep() {
 // Submit hands a vote to the core. It returns "received" once the vote is
 // in the stream, or "queued" when Redis is down and the vote is held in
 // this edge's buffer (appended when Redis is back, reported then as
-// "received"). The core's result (counted, changed, duplicate, or an error)
-// goes to report later; report must not block. With the buffer full, the
+// "received"). The core's result (counted, changed, duplicate, with the
+// answer as counted; or an error) goes to report later; report must not block. With the buffer full, the
 // vote is refused with EBusy and nothing is kept.
-func (e *Edge) Submit(ctx context.Context, who live.Voter, v live.Vote, report func(status string, err error)) (string, error) {
+func (e *Edge) Submit(ctx context.Context, who live.Voter, v live.Vote, report func(r live.Receipt, err error)) (string, error) {
 	received := v.Received
 	if received.IsZero() {
 		received = time.Now()
@@ -399,18 +399,18 @@ func (e *Edge) Submit(ctx context.Context, who live.Voter, v live.Vote, report f
 
 // forget takes back report from a vote's waiter (and the waiter with its
 // last report): for a vote that was not taken.
-func (e *Edge) forget(k voteKey, report *func(string, error)) {
+func (e *Edge) forget(k voteKey, report *func(live.Receipt, error)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.forgetLocked(k, report)
 }
 
-func (e *Edge) forgetLocked(k voteKey, report *func(string, error)) {
+func (e *Edge) forgetLocked(k voteKey, report *func(live.Receipt, error)) {
 	w := e.votes[k]
 	if w == nil {
 		return
 	}
-	if w.reports = slices.DeleteFunc(w.reports, func(r *func(string, error)) bool { return r == report }); len(w.reports) == 0 {
+	if w.reports = slices.DeleteFunc(w.reports, func(r *func(live.Receipt, error)) bool { return r == report }); len(w.reports) == 0 {
 		delete(e.votes, k)
 	}
 }
@@ -428,7 +428,7 @@ func (e *Edge) answer(payload string) {
 		if v.Code != "" {
 			err = &live.Error{Code: v.Code, Message: v.Message, Field: v.Field}
 		}
-		e.report(voteKey{v.Participant, v.VoteID}, v.Status, err, true)
+		e.report(voteKey{v.Participant, v.VoteID}, live.Receipt{Status: v.Status, Answer: live.Answer(v.Answer)}, err, true)
 	}
 	if r.Response != nil {
 		e.mu.Lock()
@@ -445,22 +445,22 @@ func (e *Edge) answer(payload string) {
 // A final success goes to the first waiter only: the others sent the same
 // vote again while it was on its way, and learn that it was a duplicate,
 // as a single node would answer them.
-func (e *Edge) report(k voteKey, status string, err error, final bool) {
+func (e *Edge) report(k voteKey, r live.Receipt, err error, final bool) {
 	e.mu.Lock()
 	w := e.votes[k]
 	if w != nil && final {
 		delete(e.votes, k)
 	}
-	var reports []*func(string, error)
+	var reports []*func(live.Receipt, error)
 	if w != nil {
 		reports = slices.Clone(w.reports)
 	}
 	e.mu.Unlock()
 	for i, f := range reports {
 		if i > 0 && final && err == nil {
-			status = live.VoteDuplicate
+			r.Status = live.VoteDuplicate
 		}
-		(*f)(status, err)
+		(*f)(r, err)
 	}
 }
 

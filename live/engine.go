@@ -210,13 +210,12 @@ type seenVote struct {
 
 // voteWait lets a replayed vote id wait for the outcome of the original.
 type voteWait struct {
-	done   chan struct{}
-	err    error
-	status string
+	done chan struct{}
+	err  error
 }
 
 var committedWait = func() *voteWait {
-	w := &voteWait{done: make(chan struct{}), status: VoteCounted}
+	w := &voteWait{done: make(chan struct{})}
 	close(w.done)
 	return w
 }()
@@ -492,7 +491,7 @@ func (es *eventState) targetRoom(t Target) (room int64, show, ok bool) {
 	return 0, false, false
 }
 
-// VoteResult statuses.
+// Receipt statuses.
 const (
 	VoteCounted   = "counted"   // the first vote of this participant for this target
 	VoteChanged   = "changed"   // replaced the participant's earlier vote
@@ -506,33 +505,41 @@ type Voter struct {
 	Jury          bool
 }
 
+// Receipt is what became of a vote: its status (VoteCounted, VoteChanged
+// or VoteDuplicate) and its answer as counted, in the canonical form of
+// its target's kind (for a duplicate, the answer first recorded).
+type Receipt struct {
+	Status string
+	Answer Answer
+}
+
 // Vote validates v, hands it to the group committer and waits until it is
-// durable. It returns VoteCounted, VoteChanged or VoteDuplicate; errors are
-// EInvalid, ENotFound, EVotingClosed, EBadValue or EBusy.
-func (e *Engine) Vote(ctx context.Context, who Voter, v Vote) (string, error) {
+// durable. Errors are EInvalid, ENotFound, EVotingClosed, EBadValue or EBusy.
+func (e *Engine) Vote(ctx context.Context, who Voter, v Vote) (Receipt, error) {
 	es := e.eventByID(who.EventID)
 	if es == nil {
-		return "", Errorf(ENotFound, "No such event.")
+		return Receipt{}, Errorf(ENotFound, "No such event.")
 	}
-	status, wait, err := e.submitVote(es, who, v)
+	r, wait, err := e.submitVote(es, who, v)
 	if err != nil {
 		es.reject(err)
-		return "", err
+		return Receipt{}, err
 	}
 	select {
 	case <-wait.done:
 	case <-ctx.Done():
-		return "", Errorf(EBusy, "The vote was not confirmed in time; send it again.")
+		return Receipt{}, Errorf(EBusy, "The vote was not confirmed in time; send it again.")
 	}
 	if wait.err != nil {
 		es.reject(wait.err)
-		return "", wait.err
+		return Receipt{}, wait.err
 	}
-	if status == "" {
-		return VoteDuplicate, nil
+	if r.Status == "" {
+		r.Status = VoteDuplicate
+		return r, nil
 	}
 	es.accepted.Add(1)
-	return status, nil
+	return r, nil
 }
 
 func (es *eventState) reject(err error) {
@@ -555,43 +562,44 @@ func (e *Engine) VoteCounts(eventID int64) (accepted int64, rejected map[string]
 	return es.accepted.Load(), rejected
 }
 
-// submitVote returns an empty status with the original's wait for a replayed vote id.
-func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (string, *voteWait, error) {
+// submitVote returns an empty status with the original's answer and wait
+// for a replayed vote id.
+func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (Receipt, *voteWait, error) {
 	v.ParticipantID, v.EventID, v.Jury, v.At = who.ParticipantID, who.EventID, who.Jury, e.opts.Now()
 	if !v.Received.IsZero() && v.Received.Before(v.At) {
 		v.At = v.Received // an edge received it then: the time a quiz counts
 	}
 	if err := v.ValidateShape(); err != nil {
-		return "", nil, err
+		return Receipt{}, nil, err
 	}
 	if e.owned(v.Target.String()) != es {
-		return "", nil, Errorf(ENotFound, "No such %s in this event.", v.Target.Kind)
+		return Receipt{}, nil, Errorf(ENotFound, "No such %s in this event.", v.Target.Kind)
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
 	if sv, ok := es.seen[seenKey{v.ParticipantID, v.VoteID}]; ok {
 		if sv.target != v.Target || (sv.answer != v.Answer && !es.sameAnswer(v.Target, sv.answer, v.Answer)) {
-			return "", nil, &Error{Code: EConflict, Field: "vote_id", Message: "This vote id was already used for another vote."}
+			return Receipt{}, nil, &Error{Code: EConflict, Field: "vote_id", Message: "This vote id was already used for another vote."}
 		}
-		return "", sv.wait, nil
+		return Receipt{Answer: sv.answer}, sv.wait, nil
 	}
 	q, err := es.accepting(v.Target)
 	if err != nil {
-		return "", nil, err
+		return Receipt{}, nil, err
 	}
 	if v.Answer, err = CheckAnswer(q, v.Answer); err != nil {
-		return "", nil, err
+		return Receipt{}, nil, err
 	}
 	key := ballotKey{v.ParticipantID, v.Target}
 	prev, had := es.current[key]
 	if err := es.inTime(v, q, had); err != nil {
-		return "", nil, err
+		return Receipt{}, nil, err
 	}
 	status := VoteCounted
 	if had {
 		status = VoteChanged
 	}
-	w := &voteWait{done: make(chan struct{}), status: status}
+	w := &voteWait{done: make(chan struct{})}
 	sk := seenKey{v.ParticipantID, v.VoteID}
 	vote := v
 	err = e.store.Enqueue(WriteOp{Vote: &vote, Done: func(err error) {
@@ -619,11 +627,11 @@ func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (string, *voteWai
 		close(w.done)
 	}})
 	if err != nil {
-		return "", nil, err
+		return Receipt{}, nil, err
 	}
 	es.current[key] = ballot{v.VoteID, v.Answer}
 	es.seen[sk] = seenVote{v.Target, v.Answer, w}
-	return status, w, nil
+	return Receipt{status, v.Answer}, w, nil
 }
 
 // inTime applies the rules of a TimedKind's question q to v: the first

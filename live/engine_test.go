@@ -274,7 +274,8 @@ func (h *harness) join(tb testing.TB, jury bool) live.Voter {
 
 func (h *harness) vote(tb testing.TB, who live.Voter, t live.Target, value int, voteID string) (string, error) {
 	tb.Helper()
-	return h.e.Vote(ctxT(tb), who, live.Vote{VoteID: voteID, Target: t, Answer: answer(value)})
+	r, err := h.e.Vote(ctxT(tb), who, live.Vote{VoteID: voteID, Target: t, Answer: answer(value)})
+	return r.Status, err
 }
 
 func (h *harness) mustVote(tb testing.TB, who live.Voter, t live.Target, value int, voteID, want string) {
@@ -1437,7 +1438,7 @@ func TestTallyFrames(t *testing.T) {
 		result := make(chan outcome, 1)
 		go func() {
 			s, err := h.e.Vote(ctxT(t), a, live.Vote{VoteID: "late", Target: h.pitchT(0), Answer: answer(5)})
-			result <- outcome{s, err}
+			result <- outcome{s.Status, err}
 		}()
 		recv(t, enqueued, "the vote to be queued")
 		mark := h.pub.mark()
@@ -1615,8 +1616,8 @@ func TestResultsMatchAnIndependentCount(t *testing.T) {
 				}
 				for _, s := range steps {
 					got, err := h.e.Vote(ctxT(t), who, live.Vote{VoteID: fmt.Sprint(target, "-", s.id), Target: target, Answer: answer(s.value)})
-					if err != nil || got != s.status {
-						t.Errorf("voter %d %s: %q, %v; want %q", i, s.id, got, err, s.status)
+					if err != nil || got.Status != s.status {
+						t.Errorf("voter %d %s: %q, %v; want %q", i, s.id, got.Status, err, s.status)
 						return
 					}
 				}
@@ -1821,7 +1822,7 @@ func (h *harness) voteAsync(tb testing.TB, queued <-chan struct{}, who live.Vote
 	ctx := ctxT(tb)
 	go func() {
 		s, err := h.e.Vote(ctx, who, live.Vote{VoteID: voteID, Target: t, Answer: answer(value)})
-		out <- voteOutcome{s, err}
+		out <- voteOutcome{s.Status, err}
 	}()
 	recv(tb, queued, "vote "+voteID+" to be queued")
 	return out
@@ -1930,7 +1931,7 @@ func TestRun(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		stopped := make(chan struct{})
 		go func() { e.Run(ctx); close(stopped) }()
-		if s, err := e.Vote(ctxT(t), live.Voter{ParticipantID: p.ID, EventID: p.EventID}, live.Vote{VoteID: "v", Target: h.pitchT(0), Answer: answer(5)}); err != nil || s != live.VoteCounted {
+		if s, err := e.Vote(ctxT(t), live.Voter{ParticipantID: p.ID, EventID: p.EventID}, live.Vote{VoteID: "v", Target: h.pitchT(0), Answer: answer(5)}); err != nil || s.Status != live.VoteCounted {
 			t.Fatalf("Vote = %q, %v", s, err)
 		}
 		mark := h.pub.mark()
@@ -1991,5 +1992,41 @@ func TestPhonesGetTalliesAtTheAudienceInterval(t *testing.T) {
 	h.e.FlushTallies()
 	if got := total(room, mark); fmt.Sprint(got) != "[1 2]" {
 		t.Fatalf("with nothing changed, phones got %v, want no more frames", got)
+	}
+}
+
+// TestVoteReceiptIsCanonical checks that a vote's receipt carries its answer
+// as counted, in its kind's canonical form, and a replay the answer first
+// counted, so that the phone shows what was counted.
+func TestVoteReceiptIsCanonical(t *testing.T) {
+	h := newHarness(t)
+	ctx := ctxT(t)
+	for _, tc := range []struct {
+		poll      live.Poll
+		sent, got live.Answer
+	}{
+		{live.Poll{Kind: live.PollMultiple, Choices: []string{"A", "B", "C"}}, "[3,1]", "[1,3]"},
+		{live.Poll{Kind: live.PollWordCloud}, `["AI","ai","  Cloud   native "]`, `["AI","Cloud native"]`},
+		{live.Poll{Kind: live.PollOpenText}, `"  Ship\tsmaller\n  "`, `"Ship smaller"`},
+		{live.Poll{Kind: live.PollRanking, Choices: []string{"A", "B", "C"}}, "[2,3,1]", "[2,3,1]"},
+		{live.Poll{Kind: live.PollChoices, Choices: []string{"A", "B"}}, "2", "2"},
+	} {
+		t.Run(tc.poll.Kind, func(t *testing.T) {
+			poll := tc.poll
+			poll.RoomID, poll.Question = h.room, "Q?"
+			p, err := h.e.CreatePoll(ctx, "mod", h.ev.Code, &poll)
+			must(t, err)
+			must(t, h.e.PollAction(ctx, "mod", p.ID, live.PollOpenAction))
+			who := h.join(t, false)
+			v := live.Vote{VoteID: "v", Target: live.Target{Kind: live.KindPoll, ID: p.ID}, Answer: tc.sent}
+			r, err := h.e.Vote(ctx, who, v)
+			if err != nil || r.Status != live.VoteCounted || r.Answer != tc.got {
+				t.Fatalf("vote %s: %+v %v, want counted %s", tc.sent, r, err, tc.got)
+			}
+			if r, err := h.e.Vote(ctx, who, v); err != nil || r.Status != live.VoteDuplicate || r.Answer != tc.got {
+				t.Fatalf("replay of %s: %+v %v, want duplicate %s", tc.sent, r, err, tc.got)
+			}
+			must(t, h.e.PollAction(ctx, "mod", p.ID, live.PollCloseAction)) // one open poll per room
+		})
 	}
 }

@@ -84,8 +84,8 @@ func TestMultipleVotes(t *testing.T) {
 	vote := func(who live.Voter, id, answer, want string) {
 		t.Helper()
 		s, err := h.e.Vote(ctx, who, live.Vote{VoteID: id, Target: target, Answer: live.Answer(answer)})
-		if err != nil || s != want {
-			t.Fatalf("vote %s %s: %q %v, want %s", id, answer, s, err, want)
+		if err != nil || s.Status != want {
+			t.Fatalf("vote %s %s: %q %v, want %s", id, answer, s.Status, err, want)
 		}
 	}
 	vote(a, "a1", "[2,1]", live.VoteCounted)

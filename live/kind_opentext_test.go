@@ -133,8 +133,8 @@ func TestOpenTextVotes(t *testing.T) {
 	for i, a := range answers {
 		voters[i] = h.join(t, i == 3)
 		h.clk.Advance(time.Second)
-		if s, err := h.e.Vote(ctx, voters[i], live.Vote{VoteID: fmt.Sprint("v", i), Target: target, Answer: live.Answer(a)}); err != nil || s != live.VoteCounted {
-			t.Fatalf("answer %d: %q %v", i, s, err)
+		if s, err := h.e.Vote(ctx, voters[i], live.Vote{VoteID: fmt.Sprint("v", i), Target: target, Answer: live.Answer(a)}); err != nil || s.Status != live.VoteCounted {
+			t.Fatalf("answer %d: %q %v", i, s.Status, err)
 		}
 	}
 	room, control := live.StageTopic(h.room), live.ControlTopic(h.ev.ID)
@@ -168,8 +168,8 @@ func TestOpenTextVotes(t *testing.T) {
 	// A changed answer is a new answer: a new id, no pin, back to review.
 	old := id("Ship small")
 	h.clk.Advance(time.Second)
-	if s, err := h.e.Vote(ctx, voters[0], live.Vote{VoteID: "v0b", Target: target, Answer: `"Ship smaller"`}); err != nil || s != live.VoteChanged {
-		t.Fatalf("change: %q %v", s, err)
+	if s, err := h.e.Vote(ctx, voters[0], live.Vote{VoteID: "v0b", Target: target, Answer: `"Ship smaller"`}); err != nil || s.Status != live.VoteChanged {
+		t.Fatalf("change: %q %v", s.Status, err)
 	}
 	if got, want := cards(textFrame(t, h, room, p.ID)), "<img src=x onerror=alert(1)> | Talk to users"; got != want {
 		t.Fatalf("public cards after a change = %q, want %q", got, want)

@@ -101,8 +101,8 @@ func rankingPoll(tb testing.TB, h *harness, items ...string) live.Target {
 func rankVote(tb testing.TB, ctx context.Context, h *harness, who live.Voter, target live.Target, id, answer, want string) {
 	tb.Helper()
 	s, err := h.e.Vote(ctx, who, live.Vote{VoteID: id, Target: target, Answer: live.Answer(answer)})
-	if err != nil || s != want {
-		tb.Fatalf("vote %s %s: %q %v, want %s", id, answer, s, err, want)
+	if err != nil || s.Status != want {
+		tb.Fatalf("vote %s %s: %q %v, want %s", id, answer, s.Status, err, want)
 	}
 }
 

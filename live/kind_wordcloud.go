@@ -105,7 +105,7 @@ func (wordCloudKind) Answer(q Question, raw Answer) (Answer, error) {
 
 // NewTally implements QuestionKind.
 func (wordCloudKind) NewTally(q Question) Tally {
-	return &cloudTally{pre: cloudSettingsOf(q).Moderation == "pre", groups: map[string]*cloudGroup{},
+	return &cloudTally{pre: cloudSettingsOf(q).Moderation == "pre", groups: map[string]*cloudGroup{}, keys: map[int64][]string{},
 		hidden: map[string]bool{}, shown: map[string]bool{}, into: map[string]string{}, blocked: map[string]bool{}}
 }
 
@@ -149,6 +149,7 @@ type cloudGroup struct {
 type cloudTally struct {
 	pre         bool // pre-moderation: a word shows once shown
 	groups      map[string]*cloudGroup
+	keys        map[int64][]string // each respondent's counted keys: a merged word counts a person once
 	respondents int64
 	// The moderators' decisions, by key.
 	hidden map[string]bool
@@ -166,19 +167,25 @@ func (t *cloudTally) Move(prev Answer, vote Vote) {
 	if prev != "" {
 		t.respondents--
 		t.count(wordsOf(prev), -1)
+		delete(t.keys, vote.ParticipantID)
 	}
 	if next != "" {
 		t.respondents++
-		t.count(wordsOf(next), 1)
+		if keys := t.count(wordsOf(next), 1); len(keys) > 0 {
+			t.keys[vote.ParticipantID] = keys
+		}
 	}
 }
 
-func (t *cloudTally) count(words []string, d int64) {
+// count adds d to the groups of words and returns their keys.
+func (t *cloudTally) count(words []string, d int64) []string {
+	var keys []string
 	for _, w := range words {
 		k := foldWord(w)
 		if k == "" || cloudStopWords[k] {
 			continue
 		}
+		keys = append(keys, k)
 		g := t.groups[k]
 		if g == nil {
 			g = &cloudGroup{spellings: map[string]int64{}}
@@ -192,6 +199,7 @@ func (t *cloudTally) count(words []string, d int64) {
 			delete(t.groups, k)
 		}
 	}
+	return keys
 }
 
 // Total implements Tally: the respondents.
@@ -201,6 +209,7 @@ func (t *cloudTally) Total() int64 { return t.respondents }
 func (t *cloudTally) Reset() {
 	t.cache = nil
 	clear(t.groups)
+	clear(t.keys)
 	t.respondents = 0
 }
 
@@ -247,17 +256,20 @@ func (t *cloudTally) words() []cloudWord {
 	return t.cache
 }
 
+// cloudRoot is a word of the cloud as it is built: the groups merged into
+// it together, and its best spellings.
+type cloudRoot struct {
+	cloudWord
+	own, any spelling // the root's own spellings win over those merged into it
+}
+
 func (t *cloudTally) build() []cloudWord {
-	type acc struct {
-		cloudWord
-		own, any spelling // the root's own spellings win over those merged into it
-	}
-	byRoot := map[string]*acc{}
+	byRoot := map[string]*cloudRoot{}
 	for k, g := range t.groups {
 		r := t.root(k)
 		w := byRoot[r]
 		if w == nil {
-			w = &acc{cloudWord: cloudWord{Key: r}}
+			w = &cloudRoot{cloudWord: cloudWord{Key: r}}
 			byRoot[r] = w
 		}
 		w.Count += g.count
@@ -270,6 +282,9 @@ func (t *cloudTally) build() []cloudWord {
 			}
 			w.any.offer(s, n)
 		}
+	}
+	if len(t.into) > 0 {
+		t.countPeople(byRoot)
 	}
 	out := make([]cloudWord, 0, len(byRoot))
 	for _, a := range byRoot {
@@ -298,6 +313,26 @@ func (t *cloudTally) build() []cloudWord {
 		return strings.Compare(a.Key, b.Key)
 	})
 	return out
+}
+
+// countPeople sets each merged word's count to the people who sent any
+// word merged into it: a person who sent "k8s" and "kubernetes" counts once
+// in "kubernetes" once they are merged.
+func (t *cloudTally) countPeople(byRoot map[string]*cloudRoot) {
+	for _, w := range byRoot {
+		if len(w.Merged) > 0 {
+			w.Count = 0
+		}
+	}
+	for _, keys := range t.keys {
+		for i, k := range keys {
+			r := t.root(k)
+			if w := byRoot[r]; w == nil || len(w.Merged) == 0 || slices.ContainsFunc(keys[:i], func(e string) bool { return t.root(e) == r }) {
+				continue // unmerged: counted by its group; or counted already for this person
+			}
+			byRoot[r].Count++
+		}
+	}
 }
 
 // isBlocked is cloudBlocked(k), remembered: a key's answer never changes.

@@ -105,8 +105,8 @@ func TestWordCloudVotes(t *testing.T) {
 	voters := make([]live.Voter, len(answers))
 	for i, a := range answers {
 		voters[i] = h.join(t, i == 4)
-		if s, err := h.e.Vote(ctx, voters[i], live.Vote{VoteID: fmt.Sprint("v", i), Target: target, Answer: live.Answer(a)}); err != nil || s != live.VoteCounted {
-			t.Fatalf("answer %d: %q %v", i, s, err)
+		if s, err := h.e.Vote(ctx, voters[i], live.Vote{VoteID: fmt.Sprint("v", i), Target: target, Answer: live.Answer(a)}); err != nil || s.Status != live.VoteCounted {
+			t.Fatalf("answer %d: %q %v", i, s.Status, err)
 		}
 	}
 	room := live.StageTopic(h.room) // published at every flush (the room topic at the audience interval)
@@ -118,8 +118,8 @@ func TestWordCloudVotes(t *testing.T) {
 		t.Fatalf("moderators' cloud = %q, total %d", cloudWords(control), control.Total)
 	}
 	// A changed answer moves its words.
-	if s, err := h.e.Vote(ctx, voters[3], live.Vote{VoteID: "v3b", Target: target, Answer: `["Cloud"]`}); err != nil || s != live.VoteChanged {
-		t.Fatalf("change: %q %v", s, err)
+	if s, err := h.e.Vote(ctx, voters[3], live.Vote{VoteID: "v3b", Target: target, Answer: `["Cloud"]`}); err != nil || s.Status != live.VoteChanged {
+		t.Fatalf("change: %q %v", s.Status, err)
 	}
 	if got, want := cloudWords(cloudFrame(t, h, room, p.ID)), "energie:3 Inspiring:3 AI:2 Cloud:1 Kubernetes:1"; got != want {
 		t.Fatalf("cloud after a change = %q, want %q", got, want)
@@ -127,8 +127,8 @@ func TestWordCloudVotes(t *testing.T) {
 	decide := func(d string) error { return h.e.DecideAnswers(ctx, "mod", target, json.RawMessage(d)) }
 	must(t, decide(`{"action":"hide","word":"cloud"}`))
 	must(t, decide(`{"action":"merge","word":"k8s","into":"Kubernetes"}`)) // no voter says k8s now: the merge waits
-	if s, err := h.e.Vote(ctx, voters[0], live.Vote{VoteID: "v0b", Target: target, Answer: `["K8S","AI"]`}); err != nil || s != live.VoteChanged {
-		t.Fatalf("change: %q %v", s, err)
+	if s, err := h.e.Vote(ctx, voters[0], live.Vote{VoteID: "v0b", Target: target, Answer: `["K8S","AI"]`}); err != nil || s.Status != live.VoteChanged {
+		t.Fatalf("change: %q %v", s.Status, err)
 	}
 	if got, want := cloudWords(cloudFrame(t, h, room, p.ID)), "energie:3 AI:2 Inspiring!:2 Kubernetes:2"; got != want {
 		t.Fatalf("cloud after hide and merge = %q, want %q (Cloud hidden, K8S merged)", got, want)
@@ -156,6 +156,45 @@ func TestWordCloudVotes(t *testing.T) {
 	h2.ev, h2.room = h.ev, h.room
 	if after := cloudWords(cloudFrame(t, h2, room, p.ID)); after != before {
 		t.Fatalf("cloud after a restart = %q, want %q", after, before)
+	}
+}
+
+// TestWordCloudMergeCountsPeopleOnce merges words that some people sent
+// both of: the merged word counts each person once, in the frames, the
+// export and after a restart, and an unmerge splits them again.
+func TestWordCloudMergeCountsPeopleOnce(t *testing.T) {
+	h := newHarness(t)
+	ctx := ctxT(t)
+	p, err := h.e.CreatePoll(ctx, "mod", h.ev.Code, &live.Poll{RoomID: h.room, Question: "Q?", Kind: live.PollWordCloud, ShowResults: true})
+	must(t, err)
+	must(t, h.e.PollAction(ctx, "mod", p.ID, live.PollOpenAction))
+	target := live.Target{Kind: live.KindPoll, ID: p.ID}
+	for i, a := range []string{`["k8s","kubernetes"]`, `["K8s","Kubernetes","AI"]`, `["kubernetes"]`, `["k8s"]`, `["AI"]`} {
+		if _, err := h.e.Vote(ctx, h.join(t, false), live.Vote{VoteID: fmt.Sprint("v", i), Target: target, Answer: live.Answer(a)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	room := live.StageTopic(h.room)
+	decide := func(d string) { must(t, h.e.DecideAnswers(ctx, "mod", target, json.RawMessage(d))) }
+	decide(`{"action":"merge","word":"k8s","into":"kubernetes"}`)
+	want := "kubernetes:4 AI:2" // 4 people sent one or both, not 6 words
+	if got := cloudWords(cloudFrame(t, h, room, p.ID)); got != want {
+		t.Fatalf("cloud after the merge = %q, want %q", got, want)
+	}
+	results, err := h.e.Results(ctx, h.ev.Code)
+	must(t, err)
+	if b, _ := json.Marshal(results); !strings.Contains(string(b), `"k":"kubernetes","w":"kubernetes","n":4`) {
+		t.Errorf("export after the merge: %s, want kubernetes counted 4 times", b)
+	}
+	must(t, h.db.Close())
+	h2 := startEngine(t, h.path)
+	h2.ev, h2.room = h.ev, h.room
+	if got := cloudWords(cloudFrame(t, h2, room, p.ID)); got != want {
+		t.Fatalf("cloud after a restart = %q, want %q", got, want)
+	}
+	must(t, h2.e.DecideAnswers(ctx, "mod", target, json.RawMessage(`{"action":"unmerge","word":"k8s"}`)))
+	if got, want := cloudWords(cloudFrame(t, h2, room, p.ID)), "k8s:3 kubernetes:3 AI:2"; got != want {
+		t.Fatalf("cloud after the unmerge = %q, want %q", got, want)
 	}
 }
 

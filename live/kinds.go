@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // A QuestionKind is what a question asks and how its answers count: it
@@ -128,6 +131,67 @@ type Answer string
 // MaxAnswerLen bounds an answer's JSON, in bytes: room for an open-text
 // answer of 280 characters of four bytes each (emoji).
 const MaxAnswerLen = 2048
+
+// CheckShape checks what every answer must be, whatever its kind: 1 to
+// MaxAnswerLen bytes (EBadValue) of valid text (EInvalid): valid UTF-8,
+// with no escaped lone surrogate ("\ud800"), which a decoder would
+// silently turn into U+FFFD. Both name the field "answer".
+func (a Answer) CheckShape() error {
+	if a == "" || len(a) > MaxAnswerLen {
+		return &Error{Code: EBadValue, Field: "answer", Message: fmt.Sprintf("An answer is 1 to %d bytes of JSON.", MaxAnswerLen)}
+	}
+	if !utf8.ValidString(string(a)) || loneSurrogate(string(a)) {
+		return FieldErrorf("answer", "answer is not valid text.")
+	}
+	return nil
+}
+
+// loneSurrogate reports whether JSON text s escapes a UTF-16 surrogate
+// that is not half of a pair. Backslashes occur only within strings of
+// valid JSON, so escapes are found without parsing the rest.
+func loneSurrogate(s string) bool {
+	high := false // the last escape was a high surrogate
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			if high {
+				return true
+			}
+			continue
+		}
+		if i+1 >= len(s) || s[i+1] != 'u' {
+			if high {
+				return true
+			}
+			i++ // \" \\ \n …
+			continue
+		}
+		if i+6 > len(s) {
+			return true
+		}
+		u, err := strconv.ParseUint(s[i+2:i+6], 16, 16)
+		if err != nil {
+			return true
+		}
+		switch {
+		case u >= 0xD800 && u < 0xDC00:
+			if high {
+				return true
+			}
+			high = true
+		case u >= 0xDC00 && u < 0xE000:
+			if !high {
+				return true
+			}
+			high = false
+		default:
+			if high {
+				return true
+			}
+		}
+		i += 5
+	}
+	return high
+}
 
 // MarshalJSON writes the answer as the JSON value it is (null when empty).
 func (a Answer) MarshalJSON() ([]byte, error) {

@@ -522,10 +522,7 @@ func (v *Vote) ValidateShape() error {
 	if v.VoteID == "" || len(v.VoteID) > MaxVoteIDLen || !utf8.ValidString(v.VoteID) {
 		return FieldErrorf("vote_id", "vote_id must be 1 to %d bytes.", MaxVoteIDLen)
 	}
-	if v.Answer == "" || len(v.Answer) > MaxAnswerLen {
-		return &Error{Code: EBadValue, Field: "value", Message: "Vote value out of range."}
-	}
-	return nil
+	return v.Answer.CheckShape()
 }
 
 func validURL(field, s string) error {

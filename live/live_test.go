@@ -326,6 +326,20 @@ func TestVoteValidateShape(t *testing.T) {
 			wantCode(t, v.ValidateShape(), live.EBadValue)
 		}
 	})
+	t.Run("text_that_is_not_utf8_is_invalid", func(t *testing.T) {
+		for _, a := range []live.Answer{"\"caf\xe9\xff\"", "[\"\xc3\"]", `"caf\ud800"`, `"\udc00x"`, `["\ud83d"]`, `"\ud83d\u0041"`, `"\ud83d\ud83d\ude00"`} {
+			v := ok
+			v.Answer = a
+			wantField(t, v.ValidateShape(), "answer")
+		}
+	})
+	t.Run("valid_text_passes", func(t *testing.T) {
+		for _, a := range []live.Answer{`"café 😀"`, `"\ud83d\ude00"`, `"\\ud800"`, `"\\\ud83d\ude00"`, `"\u00e9\n\"\\"`, `["\uffff"]`} {
+			v := ok
+			v.Answer = a
+			wantCode(t, v.ValidateShape(), "")
+		}
+	})
 	t.Run("value_out_of_range_is_bad_value", func(t *testing.T) {
 		for _, value := range []live.Answer{"0", "-1", "11", "2.5", `"5"`, "[1]"} {
 			_, err := live.CheckAnswer(live.Question{Kind: live.PollScale, ScaleMax: live.MaxScale}, value)

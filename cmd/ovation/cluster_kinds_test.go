@@ -58,6 +58,12 @@ func TestClusterQuestionKinds(t *testing.T) {
 	// Three choices when two are allowed: refused by the core, through edge B.
 	phones[1].ws.send(t, map[string]any{"type": "vote", "vote_id": "multiple-bad", "target": multi, "answer": []int{1, 2, 3}})
 	phones[1].ws.waitFor(t, 10*time.Second, "bad_value error", func(m msg) bool { return m.str("vote_id") == "multiple-bad" && m.str("code") == "bad_value" })
+	// The first ack echoes the answer as sent, the final one as the core counted it.
+	phones[2].ws.send(t, map[string]any{"type": "vote", "vote_id": "multiple-change", "target": multi, "answer": []int{3, 2}})
+	received := phones[2].ws.waitFor(t, 10*time.Second, "received ack", func(m msg) bool { return m.str("vote_id") == "multiple-change" })
+	if got := phones[2].waitCounted(t, "multiple-change", 10*time.Second); asJSON(got["answer"]) != "[2,3]" || asJSON(received["answer"]) != "[3,2]" {
+		t.Errorf("acks of [3,2] through an edge: %v then %v, want [3,2] received then [2,3] counted", received, got)
+	}
 	closePoll(multi)
 
 	cloud := run("wordcloud", nil, []any{[]string{"Énergie", "vélo"}, []string{"energie"}, []string{"VÉLO", "train"}, []string{"énergie!"}},
