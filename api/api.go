@@ -262,9 +262,9 @@ func (s *Server) Routes() *echo.Echo {
 	e.GET("/readyz", s.handleReady)
 	e.GET("/metrics", echo.WrapHandler(s.metrics.handler))
 	// Profiles, for administrators (or the API token) only.
-	e.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(pprof.Index)), s.require(live.PermAdmin))
-	e.GET("/debug/pprof/profile", echo.WrapHandler(http.HandlerFunc(pprof.Profile)), s.require(live.PermAdmin))
-	e.GET("/debug/pprof/trace", echo.WrapHandler(http.HandlerFunc(pprof.Trace)), s.require(live.PermAdmin))
+	for path, h := range map[string]http.HandlerFunc{"/debug/pprof/*": pprof.Index, "/debug/pprof/profile": pprof.Profile, "/debug/pprof/trace": pprof.Trace} {
+		e.GET(path, echo.WrapHandler(h), s.require(live.PermAdmin)).Name = needName(live.PermAdmin)
+	}
 	e.GET("/ws", s.handleWS)
 	if s.edge != nil { // a cluster edge: the core answers the pages and the API; unknown paths stop here
 		e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(s.pages))))
@@ -305,20 +305,22 @@ func (s *Server) Routes() *echo.Echo {
 	// Sessions.
 	a.POST("/login", s.handleLogin)
 	a.POST("/logout", s.handleLogout)
-	a.GET("/session", s.handleSession)
 	a.GET("/sign-in", s.handleSignInOptions)
 	a.GET("/oidc/login", s.handleOIDCLogin)
 	a.GET("/oidc/callback", s.handleOIDCCallback)
 	// The team: every route names the permission it needs (live.RolePermissions
 	// says which roles carry it), checked for the event and room it acts on
 	// (scopeOf). The middleware is per route, not per group, so that unknown
-	// paths and methods under /api answer 404 and 405.
+	// paths and methods under /api answer 404 and 405. Each route is named
+	// for its permission (needName), so that Echo's route list says what it
+	// needs: a test holds docs/protocol.md's route tables against it.
 	mod := func(method, path string, need live.Permission, h echo.HandlerFunc) {
-		a.Add(method, path, h, s.require(need))
+		a.Add(method, path, h, s.require(need)).Name = needName(need)
 	}
 	const (
 		view, run, moderate, build, export, admin = live.PermView, live.PermRun, live.PermModerate, live.PermBuild, live.PermExport, live.PermAdmin
 	)
+	mod(http.MethodGet, "/session", signedIn, s.handleSession)
 	mod(http.MethodPost, "/logout-everywhere", signedIn, s.handleLogoutEverywhere)
 	mod(http.MethodPut, "/me/password", signedIn, s.handleChangePassword)
 	mod(http.MethodGet, "/me/sessions", signedIn, s.handleMySessions)
@@ -379,6 +381,10 @@ func (s *Server) Routes() *echo.Echo {
 	mod(http.MethodGet, "/events/:code/pitches/:id/meeting-requests.csv", export, s.handleMeetingRequestsCSV)
 	return e
 }
+
+// needName is the name of a route that needs perm (echo.Route.Name):
+// "needs " and the permission.
+func needName(perm live.Permission) string { return "needs " + string(perm) }
 
 // statusOf maps error codes to HTTP statuses.
 var statusOf = map[string]int{

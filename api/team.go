@@ -495,10 +495,7 @@ type sessionView struct {
 // handleSession tells a page who is signed in, with the CSRF token, the
 // grants in force and what each role may do.
 func (s *Server) handleSession(c echo.Context) error {
-	p, err := s.authenticate(c)
-	if err != nil {
-		return err
-	}
+	p := principalOf(c)
 	out := sessionView{principal: *p, Permissions: live.RolePermissions}
 	a := *p.Account
 	s.markConfigPassword(c.Request().Context(), &a)
@@ -823,6 +820,9 @@ func (s *Server) handleCreateToken(c echo.Context) error {
 		EventID       int64  `json:"event_id"`
 		RoomID        int64  `json:"room_id"`
 		ExpiresInDays int    `json:"expires_in_days"` // 0: never
+		// ExpiresAt is an exact expiry instead, as short as a client's
+		// test of expiry needs: a token that may do less is no risk.
+		ExpiresAt *time.Time `json:"expires_at"`
 	}
 	if err := decode(c, &in); err != nil {
 		return err
@@ -847,6 +847,16 @@ func (s *Server) handleCreateToken(c echo.Context) error {
 	}
 	if in.ExpiresInDays > 0 {
 		x := time.Now().Add(time.Duration(in.ExpiresInDays) * 24 * time.Hour).UTC().Truncate(time.Second)
+		t.ExpiresAt = &x
+	}
+	if in.ExpiresAt != nil {
+		x := in.ExpiresAt.UTC().Truncate(time.Second)
+		switch now := time.Now(); {
+		case in.ExpiresInDays > 0:
+			return live.FieldErrorf("expires_at", "Send expires_in_days or expires_at, not both.")
+		case !x.After(now) || x.After(now.Add(maxTokenDays*24*time.Hour)):
+			return live.FieldErrorf("expires_at", "expires_at must be a time from the next second to %d days ahead.", maxTokenDays)
+		}
 		t.ExpiresAt = &x
 	}
 	secret := "ovt_" + randomToken(24)

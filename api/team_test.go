@@ -32,7 +32,7 @@ var publicRoutes = []string{
 	"POST /api/events/:code/boards/:id/entries", "PUT /api/events/:code/entries/:id/upvote", "DELETE /api/events/:code/entries/:id/upvote",
 	"POST /api/events/:code/pitches/:id/meeting-request", "DELETE /api/events/:code/pitches/:id/meeting-request",
 	"PUT /api/polls/:id/answers/:answer/upvote", "DELETE /api/polls/:id/answers/:answer/upvote",
-	"POST /api/login", "POST /api/logout", "GET /api/session",
+	"POST /api/login", "POST /api/logout",
 	"GET /api/sign-in", "GET /api/oidc/login", "GET /api/oidc/callback",
 }
 
@@ -40,7 +40,7 @@ var publicRoutes = []string{
 // route needs: the role matrix below turns it into who may call it.
 var routeNeeds = map[string]string{
 	"GET /debug/pprof/*": "admin", "GET /debug/pprof/profile": "admin", "GET /debug/pprof/trace": "admin",
-	"POST /api/logout-everywhere": "signed_in", "PUT /api/me/password": "signed_in",
+	"GET /api/session": "signed_in", "POST /api/logout-everywhere": "signed_in", "PUT /api/me/password": "signed_in",
 	"GET /api/me/sessions": "signed_in", "DELETE /api/me/sessions/:id": "signed_in",
 	"GET /api/me/tokens": "signed_in", "POST /api/me/tokens": "signed_in", "DELETE /api/me/tokens/:id": "signed_in",
 	"GET /api/accounts": "admin", "POST /api/accounts": "admin", "GET /api/accounts/:id": "admin",

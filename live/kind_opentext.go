@@ -262,12 +262,14 @@ type OpenTextCard struct {
 // in the Order), in under 8 KB, long texts cut to fit; the moderators'
 // frame holds up to 200 answers, the pending ones first (oldest first),
 // then the others in the Order, each with its state, and the Pending and
-// Rejected counts.
+// Rejected counts. A frame that is shown always carries its counts, 0
+// included (the public one Approved, the moderators' all three); a hidden
+// one only the head.
 type OpenTextFrame struct {
 	TallyHead
-	Approved int            `json:"approved,omitempty"`
-	Pending  int            `json:"pending,omitempty"`
-	Rejected int            `json:"rejected,omitempty"`
+	Approved int            `json:"approved"`
+	Pending  *int           `json:"pending,omitempty"`  // moderators' frame only
+	Rejected *int           `json:"rejected,omitempty"` // moderators' frame only
 	Order    string         `json:"order,omitempty"`
 	Answers  []OpenTextCard `json:"answers,omitempty"`
 }
@@ -287,7 +289,7 @@ func (t *openTextTally) order() string {
 func (t *openTextTally) Frame(target Target, v FrameView, now int64) []byte {
 	f := OpenTextFrame{TallyHead: tallyHead(target, v, now, t.Total())}
 	if !v.Show {
-		return mustJSON(f)
+		return mustJSON(f.TallyHead)
 	}
 	f.Order = t.order()
 	var pending, approved, others []*textAnswer
@@ -303,7 +305,8 @@ func (t *openTextTally) Frame(target Target, v FrameView, now int64) []byte {
 	}
 	f.Approved = len(approved)
 	if v.Moderator {
-		f.Pending, f.Rejected = len(pending), len(others)
+		np, nr := len(pending), len(others)
+		f.Pending, f.Rejected = &np, &nr
 		slices.SortFunc(pending, func(a, b *textAnswer) int { // a queue: the oldest first
 			if c := a.at.Compare(b.at); c != 0 {
 				return c
