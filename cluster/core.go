@@ -291,7 +291,7 @@ func (c *Core) Run(ctx context.Context, voter Voter, handler http.Handler) {
 // consume reads stream with the core's consumer group: first the entries
 // delivered before and never acknowledged (a crash between reading and
 // acknowledging), then new ones. handle returns the ids it finished, which
-// are acknowledged and deleted, and what to do once they are (answer the
+// are acknowledged and deleted, and what to do before they are (answer the
 // edges). Entries it leaves are read again later.
 func (c *Core) consume(ctx context.Context, stream string, count int64, handle func(context.Context, []redis.XMessage, bool) ([]string, func())) {
 	fails := 0
@@ -337,6 +337,13 @@ func (c *Core) consume(ctx context.Context, stream string, count int64, handle f
 			continue
 		}
 		done, then := handle(ctx, ms, old)
+		// The answers go out before the entries are acknowledged: a core that
+		// stops between the two leaves them pending, and the next one answers
+		// them again (a duplicate), where the other order could leave a phone
+		// with no final answer.
+		if then != nil {
+			then()
+		}
 		if len(done) > 0 {
 			_, err := call(context.Background(), c.opts.Timeout, func(ctx context.Context) ([]redis.Cmder, error) {
 				return c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -348,9 +355,6 @@ func (c *Core) consume(ctx context.Context, stream string, count int64, handle f
 			if err != nil {
 				c.opts.Logger.Warn("cluster: acknowledging "+stream+" entries failed; they will be read again (idempotent)", "err", err)
 			}
-		}
-		if then != nil {
-			then()
 		}
 		if len(done) < len(ms) { // some failed for a passing reason: read the pending entries again after a pause
 			old = true
@@ -436,10 +440,19 @@ func transient(err error) bool {
 
 // votes commits a batch through the engine (its group committer takes them
 // together) and returns the ids to acknowledge, and the answers to the edges.
+// One phone's votes on one target are applied one after the other, in the
+// stream's order (the order its edge received them), so that the last one
+// acknowledged is the one counted; a vote that fails for a passing reason
+// holds back the later ones of its ballot until it is read again.
 func (c *Core) votes(ctx context.Context, voter Voter, ms []redis.XMessage) ([]string, func()) {
 	results := make([]voteResult, len(ms))
 	ok := make([]bool, len(ms))
-	var wg sync.WaitGroup
+	type ballot struct {
+		participant, event int64
+		target             string
+	}
+	ballots := map[ballot][]int{} // indexes into ms, in stream order
+	entries := make([]voteEntry, len(ms))
 	for i, m := range ms {
 		v, err := parseVoteEntry(m.Values)
 		if err != nil {
@@ -447,29 +460,18 @@ func (c *Core) votes(ctx context.Context, voter Voter, ms []redis.XMessage) ([]s
 			ok[i] = true
 			continue
 		}
+		entries[i] = v
+		b := ballot{v.Participant, v.Event, v.Target}
+		ballots[b] = append(ballots[b], i)
+	}
+	var wg sync.WaitGroup
+	for _, in := range ballots {
 		wg.Go(func() {
-			r := voteResult{Participant: v.Participant, VoteID: v.VoteID}
-			target, err := live.ParseTarget(v.Target)
-			if err == nil {
-				vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				var rc live.Receipt
-				rc, err = voter.Vote(vctx, live.Voter{ParticipantID: v.Participant, EventID: v.Event, Jury: v.Jury},
-					live.Vote{VoteID: v.VoteID, Target: target, Answer: v.Answer, Received: receivedAt(v.Received)})
-				r.Status, r.Answer = rc.Status, json.RawMessage(rc.Answer)
-				cancel()
-			}
-			if err != nil && transient(err) {
-				return
-			}
-			if err != nil {
-				var le *live.Error
-				errors.As(err, &le)
-				r.Code, r.Message = live.ErrorCode(err), live.ErrorMessage(err)
-				if le != nil {
-					r.Field = le.Field
+			for _, i := range in {
+				if results[i], ok[i] = c.vote(ctx, voter, entries[i]); !ok[i] {
+					return
 				}
 			}
-			results[i], ok[i] = r, true
 		})
 	}
 	wg.Wait()
@@ -490,6 +492,33 @@ func (c *Core) votes(ctx context.Context, voter Voter, ms []redis.XMessage) ([]s
 			c.send(node, reply{Votes: rs})
 		}
 	}
+}
+
+// vote commits one vote entry through voter and returns the edge's answer;
+// false when it failed for a passing reason (the entry stays pending).
+func (c *Core) vote(ctx context.Context, voter Voter, v voteEntry) (voteResult, bool) {
+	r := voteResult{Participant: v.Participant, VoteID: v.VoteID}
+	target, err := live.ParseTarget(v.Target)
+	if err == nil {
+		vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		var rc live.Receipt
+		rc, err = voter.Vote(vctx, live.Voter{ParticipantID: v.Participant, EventID: v.Event, Jury: v.Jury},
+			live.Vote{VoteID: v.VoteID, Target: target, Answer: v.Answer, Received: receivedAt(v.Received)})
+		cancel()
+		r.Status, r.Answer = rc.Status, json.RawMessage(rc.Answer)
+	}
+	if err != nil && transient(err) {
+		return r, false
+	}
+	if err != nil {
+		var le *live.Error
+		errors.As(err, &le)
+		r.Code, r.Message = live.ErrorCode(err), live.ErrorMessage(err)
+		if le != nil {
+			r.Field = le.Field
+		}
+	}
+	return r, true
 }
 
 // send publishes r to node's channel; an edge that misses it asks again

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,101 +17,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ovation-live/ovation/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
-// redisServer is a redis-server this test started, with append-only
-// persistence fsynced on every write (the setting docs/cluster.md asks for).
-type redisServer struct {
-	Port int
-	dir  string
-	bin  string
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
-// startRedis starts redis-server on a free loopback port. Without it the
-// test is skipped, except in CI, where it fails.
-func startRedis(t *testing.T) *redisServer {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server is not installed (scripts/test installs it)")
-		}
-		t.Skip("redis-server is not installed; scripts/test installs it")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	r := &redisServer{Port: port, dir: t.TempDir(), bin: bin}
-	r.start(t)
-	t.Cleanup(func() { r.kill(t) })
-	return r
-}
-
-func (r *redisServer) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", r.Port) }
-
-func (r *redisServer) start(t *testing.T) {
-	t.Helper()
-	r.cmd = exec.Command(r.bin, "--port", strconv.Itoa(r.Port), "--bind", "127.0.0.1", "--dir", r.dir,
-		"--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no", "--loglevel", "warning")
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r.done = make(chan struct{})
-	go func(cmd *exec.Cmd, done chan struct{}) { _ = cmd.Wait(); close(done) }(r.cmd, r.done)
-	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", r.Port)})
-	defer rdb.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := rdb.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not answer: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// kill sends SIGKILL to the redis-server this test started and waits.
-func (r *redisServer) kill(t *testing.T) {
-	t.Helper()
-	select {
-	case <-r.done:
-		return
-	default:
-	}
-	_ = r.cmd.Process.Signal(syscall.SIGKILL)
-	select {
-	case <-r.done:
-	case <-time.After(10 * time.Second):
-		t.Error("redis-server did not die")
-	}
-}
-
 // testCluster is Redis, one core and two edges, as subprocesses.
 type testCluster struct {
-	redis        *redisServer
+	redis        *redistest.Server
 	bin          string
 	coreDir      string
 	core         *process
 	edgeA, edgeB *process
 }
 
-func coreArgs(r *redisServer, node string) []string {
+func coreArgs(r *redistest.Server, node string) []string {
 	return []string{"-cluster.role", "core", "-cluster.redis_url", r.URL(), "-cluster.node", node,
 		"-cluster.lease_ttl", "3s", "-cluster.lease_wait", "5s", "-password_cost", "4"}
 }
 
-func edgeArgs(r *redisServer, node string) []string {
+func edgeArgs(r *redistest.Server, node string) []string {
 	return []string{"-cluster.role", "edge", "-cluster.redis_url", r.URL(), "-cluster.node", node,
 		"-cluster.request_timeout", "5s", "-allowed_origins", "http://127.0.0.1"}
 }
@@ -122,7 +45,7 @@ func startCluster(t *testing.T) *testCluster {
 	if testing.Short() {
 		t.Skip("runs redis-server and three server processes")
 	}
-	c := &testCluster{redis: startRedis(t), bin: buildServer(t), coreDir: t.TempDir()}
+	c := &testCluster{redis: redistest.Start(t), bin: buildServer(t), coreDir: t.TempDir()}
 	c.core = startProcess(t, c.bin, c.coreDir, coreArgs(c.redis, "core-1")...)
 	c.edgeA = startProcess(t, c.bin, t.TempDir(), edgeArgs(c.redis, "edge-a")...)
 	c.edgeB = startProcess(t, c.bin, t.TempDir(), edgeArgs(c.redis, "edge-b")...)
@@ -423,6 +346,28 @@ func TestClusterCoreKilled(t *testing.T) {
 	checkTally(t, c.core.URL, f.RoomID, target, want)
 }
 
+// TestClusterLastAckCounts has every phone change its vote quickly, many
+// times, through the edges: each phone's last acknowledged vote is the one
+// the core counts, whatever the order the core's goroutines ran in.
+func TestClusterLastAckCounts(t *testing.T) {
+	c := startCluster(t)
+	f, target := c.openPitch(t, "ORD26")
+	phones := c.phones(t, f, 25)
+	const changes = 10 // a participant's burst of votes
+	for i := range changes {
+		for n, p := range phones {
+			p.ws.send(t, map[string]any{"type": "vote", "vote_id": fmt.Sprintf("o%d-%d", n, i), "target": target, "value": (n+i)%5 + 1})
+		}
+	}
+	for n, p := range phones {
+		p.waitCounted(t, fmt.Sprintf("o%d-%d", n, changes-1), 20*time.Second)
+		var me struct{ Votes map[string]int }
+		if st := call(t, c.edgeA.URL, "GET", "/api/me", p.j.Token, nil, &me); st != 200 || me.Votes[target] != (n+changes-1)%5+1 {
+			t.Errorf("phone %d: %d %v, want its last vote %d counted", n, st, me.Votes, (n+changes-1)%5+1)
+		}
+	}
+}
+
 // TestClusterRedisRestart kills Redis during voting and restarts it: the
 // edges tell their clients they are degraded, hold the votes, and once
 // Redis is back append them and resynchronise their screens.
@@ -440,7 +385,7 @@ func TestClusterRedisRestart(t *testing.T) {
 	}
 	stageTotal(t, stage, target, 4, 10*time.Second)
 
-	c.redis.kill(t)
+	c.redis.Kill(t)
 	for _, p := range phones[4:6] { // one on each edge
 		p.ws.waitFor(t, 10*time.Second, "degraded notice", func(m msg) bool { return m.str("type") == "service" && m.str("status") == "degraded" })
 	}
@@ -457,7 +402,7 @@ func TestClusterRedisRestart(t *testing.T) {
 
 	time.Sleep(2 * time.Second)
 	back := time.Now()
-	c.redis.start(t)
+	c.redis.Restart(t)
 	seen := stageTotal(t, stage, target, len(phones), 30*time.Second)
 	t.Logf("the stage on edge A showed every vote %v after Redis came back", seen.Sub(back).Round(time.Millisecond))
 	phones[5].ws.waitFor(t, 10*time.Second, "service ok", func(m msg) bool { return m.str("type") == "service" && m.str("status") == "ok" })
@@ -553,7 +498,7 @@ func TestClusterCoresRaceOnFreshData(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs redis-server and two server processes")
 	}
-	r := startRedis(t)
+	r := redistest.Start(t)
 	bin := buildServer(t)
 	dataDir := t.TempDir()
 	type result struct {
