@@ -22,8 +22,9 @@ import (
 const (
 	MaxTitleLen   = 120
 	MaxNameLen    = 60
-	MaxChoices    = 6  // keypad choices A–F
-	MaxScale      = 10 // scale polls and pitch scores go from 1 to at most 10
+	MaxTeamLen    = 120 // a pitch's team: a company's full legal name fits
+	MaxChoices    = 6   // keypad choices A–F
+	MaxScale      = 10  // scale polls and pitch scores go from 1 to at most 10
 	MaxDuration   = 3600
 	DefaultScale  = 5
 	DefaultPitchS = 120
@@ -216,7 +217,7 @@ func (p *Pitch) Validate() error {
 	if p.State == "" {
 		p.State = PitchPending
 	}
-	if err := validText("team", &p.Team, MaxNameLen, true, false); err != nil {
+	if err := validText("team", &p.Team, MaxTeamLen, true, false); err != nil {
 		return err
 	}
 	if err := validText("presenter", &p.Presenter, MaxNameLen, false, false); err != nil {

@@ -225,7 +225,7 @@ func TestPitchValidate(t *testing.T) {
 		for _, p := range []live.Pitch{
 			{Team: "A", DurationS: 10},
 			{Team: "A", DurationS: live.MaxDuration},
-			{Team: strings.Repeat("a", live.MaxNameLen), Presenter: strings.Repeat("b", live.MaxNameLen)},
+			{Team: strings.Repeat("a", live.MaxTeamLen), Presenter: strings.Repeat("b", live.MaxNameLen)},
 			{Team: "A", VideoURL: "https://video.example.com/watch?v=1"},
 		} {
 			wantCode(t, p.Validate(), "")
@@ -236,7 +236,7 @@ func TestPitchValidate(t *testing.T) {
 		p           live.Pitch
 	}{
 		{"missing_team_is_rejected", "team", live.Pitch{Presenter: "Bob"}},
-		{"long_team_is_rejected", "team", live.Pitch{Team: strings.Repeat("a", live.MaxNameLen+1)}},
+		{"long_team_is_rejected", "team", live.Pitch{Team: strings.Repeat("a", live.MaxTeamLen+1)}},
 		{"long_presenter_is_rejected", "presenter", live.Pitch{Team: "A", Presenter: strings.Repeat("b", live.MaxNameLen+1)}},
 		{"short_duration_is_rejected", "duration_s", live.Pitch{Team: "A", DurationS: 9}},
 		{"negative_duration_is_rejected", "duration_s", live.Pitch{Team: "A", DurationS: -10}},

@@ -922,7 +922,7 @@ async function deletePitch(p, btn) {
 }
 
 const pitchFields = () => [
-  { name: 'team', label: t('f_team'), required: true, maxLength: 60 },
+  { name: 'team', label: t('f_team'), required: true, maxLength: 120 },
   { name: 'presenter', label: t('f_presenter'), maxLength: 60 },
   { name: 'duration_s', label: t('f_duration'), type: 'number', min: 10, max: 3600 },
   { name: 'video_url', label: t('f_video'), type: 'url', hint: t('video_hint') },

@@ -437,8 +437,11 @@ function overflows(el) {
 // text's language (an event's names are in the event's language, whatever
 // the page's), for hyphenation. el.dataset.fit tells what it did: "whole"
 // (fits at its size), "shrunk" or "cut" (at the floor, with an ellipsis).
+// The text runs in its own direction (dir="auto", unless el has one): an
+// Arabic name reads right to left and is cut at its end.
 export function fitText(el, { min = '', lang = '' } = {}) {
   if (lang && el.lang !== lang) el.lang = lang;
+  if (!el.dir) el.dir = 'auto';
   watchFit(el, `text:${min}:${lang}`, () => {
     el.style.fontSize = '';
     const max = parseFloat(getComputedStyle(el).fontSize);

@@ -439,7 +439,7 @@ function renderRunOrder(round) {
   if (box.dataset.sig === sig) return;
   box.dataset.sig = sig;
   box.replaceChildren(...round.pitches.map((p, i) => h('span', {
-    class: `step fit-line${i === idx ? ' now' : i < idx ? ' done' : ''}`, text: `${i + 1}  ${p.team}`, lang: nameLang || undefined,
+    class: `step fit-line${i === idx ? ' now' : i < idx ? ' done' : ''}`, text: `${i + 1}  ${p.team}`, lang: nameLang || undefined, dir: 'auto',
   })));
 }
 
