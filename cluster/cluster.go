@@ -37,6 +37,7 @@ const (
 	keyTopics   = "ovation:topics"   // set of topics with a snapshot
 	keySnapshot = "ovation:snap:"    // + topic: hash key → "seq data"
 	keyLease    = "ovation:lease"    // the core lease: "node instance"
+	keyCluster  = "ovation:cluster"  // the cluster's identity, also kept in the core's database
 	keySecrets  = "ovation:secrets"  // hash: what edges need to verify tokens
 	keyPresence = "ovation:presence" // hash: node → its local subscriber counts
 	chanFrames  = "ovation:frames"   // pub/sub: frame batches from the core

@@ -138,6 +138,45 @@ func (c *Core) Acquire(ctx context.Context) error {
 	}
 }
 
+// ErrForeignData is what a core stops with when its database does not hold
+// the cluster's data: acting on it would hand the cluster's phones an empty
+// or another event, and refuse their votes.
+var ErrForeignData = errors.New("the core's database does not hold this cluster's data")
+
+// Bind ties the core's database to the cluster, before the core acts (call
+// it after Acquire, before Start). dbID is the cluster identity the
+// database holds ("" for one that never served a cluster); Bind returns
+// the identity the database must keep. A cluster and a database that have
+// none are given a new one; a cluster that lost its (Redis restarted
+// empty) takes the database's. A database with another identity, or none
+// while the cluster has one (a standby on an empty disk), is refused with
+// ErrForeignData, and nothing is changed in Redis.
+func (c *Core) Bind(ctx context.Context, dbID string) (string, error) {
+	want := dbID
+	if want == "" {
+		var b [16]byte
+		_, _ = rand.Read(b[:])
+		want = hex.EncodeToString(b[:])
+	}
+	set, err := call(ctx, c.opts.Timeout, func(ctx context.Context) (bool, error) { return c.rdb.SetNX(ctx, keyCluster, want, 0).Result() })
+	if err != nil {
+		return "", fmt.Errorf("cluster: read the cluster's identity: %w", err)
+	}
+	if set {
+		return want, nil
+	}
+	id, err := call(ctx, c.opts.Timeout, func(ctx context.Context) (string, error) { return c.rdb.Get(ctx, keyCluster).Result() })
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("cluster: read the cluster's identity: %w", err)
+	case dbID == "":
+		return "", fmt.Errorf("cluster: %w: it has no cluster identity while cluster %s runs (a standby on an empty disk?); refusing to act as core: start it on the cluster's database (docs/cluster.md)", ErrForeignData, id)
+	case id != dbID:
+		return "", fmt.Errorf("cluster: %w: it belongs to cluster %s, not %s; refusing to act as core: start it on the cluster's database (docs/cluster.md)", ErrForeignData, dbID, id)
+	}
+	return id, nil
+}
+
 // Start sets the local hub to the cluster's epoch and sequence numbers (a
 // new epoch if Redis has none) and publishes the secrets edges need. Call
 // it once the lease is taken (Acquire), before the engine publishes.

@@ -469,6 +469,46 @@ func TestClusterTwoCores(t *testing.T) {
 	newFixture(t, c.edgeA.URL, "TWO26", 1)
 }
 
+// TestClusterForeignDatabaseRefused loses the core, then starts a second
+// core on an empty disk: it refuses to act on a database that is not the
+// cluster's and says why, before it changes anything in Redis (the epoch,
+// the token secret, the votes waiting in the stream); the first core, back
+// on its own database, counts the votes taken meanwhile.
+func TestClusterForeignDatabaseRefused(t *testing.T) {
+	c := startCluster(t)
+	f, target := c.openPitch(t, "FOR26")
+	p := c.phones(t, f, 1)[0]
+	p.vote(t, "f1", target, 4)
+	p.waitCounted(t, "f1", 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	rdb := c.redis.Client(t)
+	before := fmt.Sprint(rdb.Get(ctx, "ovation:epoch").Val(), rdb.HGetAll(ctx, "ovation:secrets").Val())
+	c.core.kill(t)
+	if a := p.vote(t, "f2", target, 2); a.str("status") != "received" {
+		t.Fatalf("vote with the core down: %v, want received", a)
+	}
+	args := append([]string{"-listen", "127.0.0.1:0", "-data_dir", t.TempDir(), "-config", "/dev/null", "-log.level", "warn"},
+		coreArgs(c.redis, "core-2")...)
+	out, err := exec.CommandContext(ctx, c.bin, args...).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "does not hold this cluster's data") || !strings.Contains(string(out), "refusing to act as core") {
+		t.Fatalf("core on an empty disk: err %v, output:\n%s", err, out)
+	}
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != exitLease {
+		t.Errorf("core on an empty disk: %v, want exit status %d (not restarted by the systemd unit)", err, exitLease)
+	}
+	if after := fmt.Sprint(rdb.Get(ctx, "ovation:epoch").Val(), rdb.HGetAll(ctx, "ovation:secrets").Val()); after != before {
+		t.Errorf("the refused core changed the cluster's epoch or secrets in Redis:\n%s\n%s", before, after)
+	}
+	if n := rdb.XLen(ctx, "ovation:votes").Val(); n != 1 {
+		t.Errorf("%d votes in the stream after the refused core, want the one taken while the core was down", n)
+	}
+	c.core = startProcess(t, c.bin, c.coreDir, coreArgs(c.redis, "core-1")...)
+	if got := p.waitCounted(t, "f2", 20*time.Second); got.str("status") != "changed" {
+		t.Fatalf("vote taken while the core was down: %v, want changed", got)
+	}
+}
+
 // TestClusterSameNodeIDRefused starts a second core process under the
 // first one's node id (a copy-pasted unit, a restart script run twice): it
 // refuses to act as core before it touches its database, and the first one

@@ -38,8 +38,9 @@ import (
 )
 
 // exitLease is the exit status of a core that stops because another
-// process holds the core lease: restarting it would not help (the systemd
-// unit's RestartPreventExitStatus).
+// process holds the core lease, or because its database is not the
+// cluster's: restarting it would not help (the systemd unit's
+// RestartPreventExitStatus).
 const exitLease = 3
 
 func main() {
@@ -47,7 +48,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr); err != nil && !errors.Is(err, errPrinted) {
 		fmt.Fprintln(os.Stderr, "ovation:", err)
-		if errors.Is(err, cluster.ErrLeaseHeld) || errors.Is(err, cluster.ErrLeaseLost) {
+		if errors.Is(err, cluster.ErrLeaseHeld) || errors.Is(err, cluster.ErrLeaseLost) || errors.Is(err, cluster.ErrForeignData) {
 			os.Exit(exitLease)
 		}
 		os.Exit(1)
@@ -131,6 +132,11 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer db.Close()
+	if core != nil {
+		if err := bindCluster(ctx, core, db); err != nil {
+			return err
+		}
+	}
 	secrets, err := loadSecrets(ctx, db, cfg)
 	if err != nil {
 		return err
@@ -400,6 +406,23 @@ type secretStore interface {
 	settingsStore
 	Account(ctx context.Context, id int64) (*live.Account, error)
 	SaveAccount(ctx context.Context, a *live.Account) error
+}
+
+// keyClusterID is the setting that ties a core's database to its cluster.
+const keyClusterID = "cluster_id"
+
+// bindCluster ties the core's database to the cluster (cluster.Core.Bind),
+// storing the identity in the database when it is new there.
+func bindCluster(ctx context.Context, core *cluster.Core, db settingsStore) error {
+	have, err := db.Setting(ctx, keyClusterID)
+	if err != nil {
+		return err
+	}
+	id, err := core.Bind(ctx, have)
+	if err != nil || id == have {
+		return err
+	}
+	return db.SetSetting(ctx, keyClusterID, id)
 }
 
 // loadSecrets reads the token secret, the first administrator's password
