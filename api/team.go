@@ -453,6 +453,7 @@ func (s *Server) handleLogin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.markConfigPassword(ctx, a)
 	return c.JSON(http.StatusOK, map[string]any{"csrf_token": csrf, "account": a})
 }
 
@@ -649,6 +650,7 @@ func (s *Server) handleGetAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.markConfigPassword(c.Request().Context(), a)
 	return c.JSON(http.StatusOK, a)
 }
 
@@ -684,6 +686,7 @@ func (s *Server) handleUpdateAccount(c echo.Context) error {
 		detail += "; disabled"
 	}
 	s.auditTeam(c, "update_account", "account:"+a.Login, detail)
+	s.markConfigPassword(ctx, a)
 	return c.JSON(http.StatusOK, a)
 }
 

@@ -548,3 +548,32 @@ func TestPasswordChangeAndLogoutEverywhere(t *testing.T) {
 		t.Fatalf("the moderator's events: %s", r.Body)
 	}
 }
+
+// TestConfigPasswordShown holds that the first administrator, whose
+// password the configuration gives, has a password in every answer that
+// shows the account: the login's, the session's, the account list's, the
+// account's and its edit's.
+func TestConfigPasswordShown(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	r := ts.do(t, "POST", "/api/login", map[string]string{"password": testPassword})
+	var login struct {
+		Account live.Account `json:"account"`
+	}
+	if r.Status != http.StatusOK || json.Unmarshal(r.Body, &login) != nil || !login.Account.HasPassword {
+		t.Errorf("login: %d %s: want has_password true", r.Status, r.Body)
+	}
+	var list []live.Account
+	ts.mod(t, "GET", "/api/accounts", nil, &list)
+	var session struct {
+		Account live.Account `json:"account"`
+	}
+	ts.mod(t, "GET", "/api/session", nil, &session)
+	var one, edited live.Account
+	ts.mod(t, "GET", "/api/accounts/1", nil, &one)
+	ts.mod(t, "PATCH", "/api/accounts/1", map[string]any{"display_name": "Admin"}, &edited)
+	for name, a := range map[string]live.Account{"list": list[0], "session": session.Account, "get": one, "patch": edited} {
+		if !a.HasPassword {
+			t.Errorf("%s: has_password false for the first administrator", name)
+		}
+	}
+}
