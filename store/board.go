@@ -109,14 +109,13 @@ func (db *DB) Boards(ctx context.Context, eventID int64) ([]live.Board, error) {
 // AddEntry stores a new entry.
 func (db *DB) AddEntry(ctx context.Context, e *live.Entry) (err error) {
 	defer db.noteWrite(&err)
-	res, err := db.writer.ExecContext(ctx, `INSERT INTO board_entries (board_id, event_id, participant_id, display_name, text, status, pinned,
-		merged_into, created_at, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.BoardID, e.EventID, e.ParticipantID, e.DisplayName, e.Text, e.Status, e.Pinned, e.MergedInto, ms(e.CreatedAt), e.DecidedBy, ms(e.DecidedAt))
+	err = db.writer.QueryRowContext(ctx, `INSERT INTO board_entries (board_id, event_id, participant_id, display_name, text, status, pinned,
+		merged_into, created_at, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.BoardID, e.EventID, e.ParticipantID, e.DisplayName, e.Text, e.Status, e.Pinned, e.MergedInto, ms(e.CreatedAt), e.DecidedBy, ms(e.DecidedAt)).Scan(&e.ID)
 	if err != nil {
 		return fmt.Errorf("store: add entry: %w", err)
 	}
-	e.ID, err = res.LastInsertId()
-	return err
+	return nil
 }
 
 const entryCols = `id, board_id, event_id, participant_id, display_name, text, status, pinned, merged_into, created_at, decided_by, decided_at,
@@ -191,8 +190,8 @@ func (db *DB) SaveEntryDecision(ctx context.Context, e *live.Entry, a *live.Audi
 // (the target's upvote, the earlier one, is kept).
 func (db *DB) MergeEntry(ctx context.Context, e *live.Entry, a *live.AuditEntry) error {
 	return db.inTx(ctx, "merge entry", a, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO board_upvotes (entry_id, participant_id, at)
-			SELECT ?, participant_id, at FROM board_upvotes WHERE entry_id = ?`, e.MergedInto, e.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO board_upvotes (entry_id, participant_id, at)
+			SELECT CAST(? AS BIGINT), participant_id, at FROM board_upvotes WHERE entry_id = ? ON CONFLICT DO NOTHING`, e.MergedInto, e.ID); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM board_upvotes WHERE entry_id = ?`, e.ID); err != nil {
@@ -209,8 +208,8 @@ func (db *DB) MergeEntry(ctx context.Context, e *live.Entry, a *live.AuditEntry)
 // already upvoted it or the entry is not (or no longer) in that state.
 func (db *DB) Upvote(ctx context.Context, entryID, participant int64, status string, at time.Time) (_ bool, err error) {
 	defer db.noteWrite(&err)
-	res, err := db.writer.ExecContext(ctx, `INSERT OR IGNORE INTO board_upvotes (entry_id, participant_id, at)
-		SELECT id, ?, ? FROM board_entries WHERE id = ? AND status = ?`, participant, ms(at), entryID, status)
+	res, err := db.writer.ExecContext(ctx, `INSERT INTO board_upvotes (entry_id, participant_id, at)
+		SELECT id, CAST(? AS BIGINT), CAST(? AS BIGINT) FROM board_entries WHERE id = ? AND status = ? ON CONFLICT DO NOTHING`, participant, ms(at), entryID, status)
 	if err != nil {
 		return false, fmt.Errorf("store: upvote: %w", err)
 	}

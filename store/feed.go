@@ -41,26 +41,23 @@ func (db *DB) AddFeedItem(ctx context.Context, it *live.FeedItem) (_ bool, err e
 		return false, fmt.Errorf("store: feed item: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO feed_items (event_id, room_id, source, source_id, dedup_key, author, author_name,
+	err = tx.QueryRowContext(ctx, `INSERT INTO feed_items (event_id, room_id, source, source_id, dedup_key, author, author_name,
 		text, link, media_url, posted_at, received_at, status, pinned, reason, decided_by, decided_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
 		it.EventID, it.RoomID, it.Source, it.SourceID, it.DedupKey, it.Author, it.AuthorName, it.Text, it.Link, it.MediaURL,
-		fmtTime(it.PostedAt), fmtTime(it.ReceivedAt), it.Status, it.Pinned, it.Reason, it.DecidedBy, fmtTime(it.DecidedAt))
-	if err != nil {
-		return false, fmt.Errorf("store: feed item: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+		fmtTime(it.PostedAt), fmtTime(it.ReceivedAt), it.Status, it.Pinned, it.Reason, it.DecidedBy, fmtTime(it.DecidedAt)).Scan(&it.ID)
+	if errors.Is(err, sql.ErrNoRows) { // a known post
 		return false, nil
 	}
-	if it.ID, err = res.LastInsertId(); err != nil {
-		return false, err
+	if err != nil {
+		return false, fmt.Errorf("store: feed item: %w", err)
 	}
 	at := it.PostedAt
 	if at.IsZero() || at.After(it.ReceivedAt) {
 		at = it.ReceivedAt
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO feed_volume (event_id, room_id, source, minute, count) VALUES (?, ?, ?, ?, 1)
-		ON CONFLICT (event_id, room_id, source, minute) DO UPDATE SET count = count + 1`,
+		ON CONFLICT (event_id, room_id, source, minute) DO UPDATE SET count = feed_volume.count + 1`,
 		it.EventID, it.RoomID, it.Source, at.Unix()/60); err != nil {
 		return false, fmt.Errorf("store: feed volume: %w", err)
 	}

@@ -1,6 +1,9 @@
-// Package store owns Ovation's SQLite database: the embedded, versioned
-// migrations, the queries that load and save the domain, and the group
-// committer that makes votes durable in batches.
+// Package store owns Ovation's database: SQLite, embedded, by default, or
+// PostgreSQL (OpenPostgres) for a cluster that must survive the loss of a
+// machine. It holds the embedded, versioned migrations of both dialects,
+// the queries that load and save the domain (one text for both: written
+// with ? placeholders, which the PostgreSQL connection rewrites), and the
+// group committer that makes votes durable in batches.
 //
 // It imports the domain package live and implements live.Store. There is one
 // writer connection; reads use a separate pool.
@@ -27,8 +30,16 @@ import (
 	"modernc.org/sqlite" // registers the "sqlite" driver; its errors carry SQLite's result codes
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
+
+// dialect is the SQL database a DB speaks.
+type dialect string
+
+const (
+	sqliteDialect   dialect = "sqlite"
+	postgresDialect dialect = "postgres"
+)
 
 // Options configures a DB. Zero values take the defaults.
 type Options struct {
@@ -45,14 +56,20 @@ type Options struct {
 	QueueSize int
 	// OnCommit, if set, is called after each batch with its size and duration.
 	OnCommit func(ops int, d time.Duration, err error)
+	// FailoverWait is how long a batch the database cannot take (no
+	// PostgreSQL primary answers: a failover under way) is tried again,
+	// whole, before its writes fail with busy. Default 15 s on PostgreSQL;
+	// SQLite does not retry.
+	FailoverWait time.Duration
 }
 
 // DB is an open Ovation database.
 type DB struct {
-	path   string
-	opts   Options
-	writer *sql.DB
-	reader *sql.DB
+	path    string // the SQLite file, or the PostgreSQL URL with its password hidden
+	dialect dialect
+	opts    Options
+	writer  *sql.DB
+	reader  *sql.DB
 
 	mu     sync.RWMutex // guards closed against Enqueue
 	closed bool
@@ -74,15 +91,7 @@ func Open(path string, opts Options) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("store: synchronous must be FULL, NORMAL or EXTRA, not %q", opts.Synchronous)
 	}
-	if opts.CommitWindow == 0 {
-		opts.CommitWindow = 2 * time.Millisecond
-	}
-	if opts.MaxBatch <= 0 {
-		opts.MaxBatch = 2048
-	}
-	if opts.QueueSize <= 0 {
-		opts.QueueSize = 65536
-	}
+	opts.defaults()
 	if err := checkWritable(path); err != nil {
 		return nil, err
 	}
@@ -100,12 +109,33 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	reader.SetMaxOpenConns(4)
-	db := &DB{path: path, opts: opts, writer: writer, reader: reader,
-		ops: make(chan live.WriteOp, opts.QueueSize), done: make(chan struct{})}
+	return start(&DB{path: path, dialect: sqliteDialect, opts: opts, writer: writer, reader: reader})
+}
+
+// Name names the database for messages: the SQLite file, or the
+// PostgreSQL hosts and database, without a password.
+func (db *DB) Name() string { return db.path }
+
+// defaults fills the zero fields of o.
+func (o *Options) defaults() {
+	if o.CommitWindow == 0 {
+		o.CommitWindow = 2 * time.Millisecond
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 2048
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = 65536
+	}
+}
+
+// start migrates db and starts its group committer.
+func start(db *DB) (*DB, error) {
+	db.ops, db.done = make(chan live.WriteOp, db.opts.QueueSize), make(chan struct{})
 	if err := db.migrate(context.Background()); err != nil {
-		writer.Close()
-		reader.Close()
-		return nil, fmt.Errorf("%w (database %s)", err, path)
+		db.writer.Close()
+		db.reader.Close()
+		return nil, fmt.Errorf("%w (database %s)", err, db.path)
 	}
 	go db.commitLoop()
 	return db, nil
@@ -152,12 +182,12 @@ func (db *DB) Close() error {
 	return errors.Join(db.writer.Close(), db.reader.Close())
 }
 
-// migrate applies the embedded migrations newer than PRAGMA user_version,
-// each in its own write transaction that reads the version first: a second
-// process migrating the same file at the same time waits for the lock, then
-// finds the migration applied.
+// migrate applies the embedded migrations of db's dialect newer than the
+// schema's version, each in its own write transaction that reads the
+// version first: a second process migrating the same database at the same
+// time waits for the lock, then finds the migration applied.
 func (db *DB) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := fs.Glob(migrations, "migrations/"+string(db.dialect)+"/*.sql")
 	if err != nil {
 		return err
 	}
@@ -176,15 +206,26 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 // migrateTo runs body and sets the schema version to n, unless the schema
-// is at n already.
+// is at n already. SQLite keeps the version in PRAGMA user_version and
+// takes the write lock first (BEGIN IMMEDIATE, the DSN's _txlock);
+// PostgreSQL keeps it in schema_version, under an advisory lock.
 func (db *DB) migrateTo(ctx context.Context, n int, body string) error {
-	tx, err := db.writer.BeginTx(ctx, nil) // BEGIN IMMEDIATE (the DSN's _txlock): the write lock first
+	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	read, write := "PRAGMA user_version", fmt.Sprintf("PRAGMA user_version = %d", n)
+	if db.dialect == postgresDialect {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7390001);
+			CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)`); err != nil {
+			return fmt.Errorf("lock the schema: %w", err)
+		}
+		read = "SELECT COALESCE(MAX(version), 0) FROM schema_version"
+		write = fmt.Sprintf("DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES (%d)", n)
+	}
 	var version int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+	if err := tx.QueryRowContext(ctx, read).Scan(&version); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	if n <= version {
@@ -193,7 +234,7 @@ func (db *DB) migrateTo(ctx context.Context, n int, body string) error {
 	if _, err := tx.ExecContext(ctx, body); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", n)); err != nil {
+	if _, err := tx.ExecContext(ctx, write); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -310,6 +351,14 @@ func (db *DB) gather(batch *[]live.WriteOp) bool {
 func (db *DB) commitBatch(batch []live.WriteOp) {
 	start := time.Now()
 	err := db.writeBatch(batch)
+	// Again while the database cannot take it, whole: every write of a batch
+	// is idempotent (a vote id is written once, a vote and a participant are
+	// upserts, a reset deletes), so a batch whose commit was lost with the
+	// connection may run twice.
+	for wait := 50 * time.Millisecond; err != nil && pgFault(err) && time.Since(start)+wait < db.opts.FailoverWait; wait = min(2*wait, time.Second) {
+		time.Sleep(wait)
+		err = db.writeBatch(batch)
+	}
 	if db.opts.OnCommit != nil {
 		db.opts.OnCommit(len(batch), time.Since(start), err)
 	}
@@ -442,7 +491,7 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 	}
 	if err == nil {
 		// Only named participants: a quiz's leaderboard shows their names.
-		err = db.query(ctx, `SELECT id, event_id, display_name FROM participants WHERE display_name != ''`, func(rows *sql.Rows) error {
+		err = db.query(ctx, `SELECT id, event_id, display_name FROM participants WHERE display_name != '' ORDER BY id`, func(rows *sql.Rows) error {
 			var p live.Participant
 			if err := rows.Scan(&p.ID, &p.EventID, &p.DisplayName); err != nil {
 				return err
@@ -452,7 +501,7 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 		})
 	}
 	if err == nil {
-		err = db.query(ctx, `SELECT participant_id, target_kind, target_id, event_id, vote_id, answer, jury, at FROM votes`, func(rows *sql.Rows) error {
+		err = db.query(ctx, `SELECT participant_id, target_kind, target_id, event_id, vote_id, answer, jury, at FROM votes ORDER BY participant_id, target_kind, target_id`, func(rows *sql.Rows) error {
 			var v live.Vote
 			var at string
 			if err := rows.Scan(&v.ParticipantID, &v.Target.Kind, &v.Target.ID, &v.EventID, &v.VoteID, &v.Answer, &v.Jury, &at); err != nil {
@@ -464,7 +513,7 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 		})
 	}
 	if err == nil {
-		err = db.query(ctx, `SELECT event_id, participant_id, vote_id, target_kind, target_id, answer FROM vote_log`, func(rows *sql.Rows) error {
+		err = db.query(ctx, `SELECT event_id, participant_id, vote_id, target_kind, target_id, answer FROM vote_log ORDER BY participant_id, vote_id`, func(rows *sql.Rows) error {
 			var m live.VoteMark
 			if err := rows.Scan(&m.EventID, &m.ParticipantID, &m.VoteID, &m.Target.Kind, &m.Target.ID, &m.Answer); err != nil {
 				return err
@@ -486,7 +535,7 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 		})
 	}
 	if err == nil {
-		err = db.query(ctx, `SELECT event_id, target_kind, target_id, answer_id, participant_id, at FROM answer_upvotes`, func(rows *sql.Rows) error {
+		err = db.query(ctx, `SELECT event_id, target_kind, target_id, answer_id, participant_id, at FROM answer_upvotes ORDER BY target_kind, target_id, answer_id, participant_id`, func(rows *sql.Rows) error {
 			var u live.AnswerUpvote
 			var at string
 			if err := rows.Scan(&u.EventID, &u.Target.Kind, &u.Target.ID, &u.AnswerID, &u.ParticipantID, &at); err != nil {
@@ -520,28 +569,26 @@ func (db *DB) query(ctx context.Context, q string, scan func(*sql.Rows) error, a
 // execer runs a statement: the writer pool, or a transaction on it.
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // upsert inserts a row when *id is 0 (setting *id) and updates it otherwise.
 func upsert(ctx context.Context, x execer, table string, id *int64, cols []string, vals ...any) error {
-	var q string
+	var err error
 	if *id == 0 {
-		q = fmt.Sprintf("INSERT INTO %s (%s) VALUES (?%s)", table, strings.Join(cols, ", "), strings.Repeat(", ?", len(cols)-1))
+		q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (?%s) RETURNING id", table, strings.Join(cols, ", "), strings.Repeat(", ?", len(cols)-1))
+		err = x.QueryRowContext(ctx, q, vals...).Scan(id)
 	} else {
-		q = fmt.Sprintf("UPDATE %s SET %s = ? WHERE id = ?", table, strings.Join(cols, " = ?, "))
-		vals = append(vals, *id)
+		q := fmt.Sprintf("UPDATE %s SET %s = ? WHERE id = ?", table, strings.Join(cols, " = ?, "))
+		_, err = x.ExecContext(ctx, q, append(vals, *id)...)
 	}
-	res, err := x.ExecContext(ctx, q, vals...)
+	if isUnique(err) {
+		return live.Errorf(live.EConflict, "This already exists.")
+	}
 	if err != nil {
-		if isUnique(err) {
-			return live.Errorf(live.EConflict, "This already exists.")
-		}
 		return fmt.Errorf("store: save %s: %w", table, err)
 	}
-	if *id == 0 {
-		*id, err = res.LastInsertId()
-	}
-	return err
+	return nil
 }
 
 // SaveEvent implements live.Store.
@@ -649,7 +696,7 @@ func (db *DB) SaveUpvote(ctx context.Context, u live.AnswerUpvote, up bool) (_ b
 	defer db.noteWrite(&err)
 	var res sql.Result
 	if up {
-		res, err = db.writer.ExecContext(ctx, `INSERT OR IGNORE INTO answer_upvotes (event_id, target_kind, target_id, answer_id, participant_id, at) VALUES (?, ?, ?, ?, ?, ?)`,
+		res, err = db.writer.ExecContext(ctx, `INSERT INTO answer_upvotes (event_id, target_kind, target_id, answer_id, participant_id, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			u.EventID, u.Target.Kind, u.Target.ID, u.AnswerID, u.ParticipantID, u.At.UTC().Format(time.RFC3339Nano))
 	} else {
 		res, err = db.writer.ExecContext(ctx, `DELETE FROM answer_upvotes WHERE target_kind = ? AND target_id = ? AND answer_id = ? AND participant_id = ?`,
@@ -763,12 +810,12 @@ var storageFaults = map[int]bool{
 	26: true, // SQLITE_NOTADB
 }
 
-// isStorageFault reports whether err is one of storageFaults, or a failed
-// group commit.
+// isStorageFault reports whether err is one of storageFaults, PostgreSQL's
+// equivalent (pgFault), or a failed group commit.
 func isStorageFault(err error) bool {
 	var se *sqlite.Error
 	var ce *storageError
-	return errors.As(err, &ce) || errors.As(err, &se) && storageFaults[se.Code()&0xff]
+	return errors.As(err, &ce) || errors.As(err, &se) && storageFaults[se.Code()&0xff] || pgFault(err)
 }
 
 // storageError marks a failed group commit as a storage fault whatever its

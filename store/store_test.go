@@ -212,7 +212,7 @@ func sortedVotes(vs []live.Vote) []live.Vote {
 // version of a new database.
 func latestMigration(t *testing.T) int64 {
 	t.Helper()
-	names, err := filepath.Glob("migrations/*.sql")
+	names, err := filepath.Glob("migrations/sqlite/*.sql")
 	if err != nil || len(names) == 0 {
 		t.Fatalf("migrations: %v %v", names, err)
 	}
@@ -300,7 +300,7 @@ func TestOpen(t *testing.T) {
 		path := dbPath(t)
 		raw := rawDB(t, path)
 		for _, name := range []string{"0001_init.sql", "0002_feed.sql", "0003_boards.sql"} {
-			body, err := os.ReadFile(filepath.Join("migrations", name))
+			body, err := os.ReadFile(filepath.Join("migrations", "sqlite", name))
 			must(t, err)
 			_, err = raw.Exec(string(body))
 			must(t, err)
@@ -322,7 +322,7 @@ func TestOpen(t *testing.T) {
 		path := dbPath(t)
 		raw := rawDB(t, path)
 		for _, name := range []string{"0001_init.sql", "0002_feed.sql", "0003_boards.sql", "0004_answers.sql"} {
-			body, err := os.ReadFile(filepath.Join("migrations", name))
+			body, err := os.ReadFile(filepath.Join("migrations", "sqlite", name))
 			must(t, err)
 			_, err = raw.Exec(string(body))
 			must(t, err)

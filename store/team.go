@@ -22,7 +22,7 @@ const (
 // isUnique reports whether err is a failed UNIQUE or PRIMARY KEY constraint.
 func isUnique(err error) bool {
 	var se *sqlite.Error
-	return errors.As(err, &se) && (se.Code() == sqliteConstraintUnique || se.Code() == sqliteConstraintPrimaryKey)
+	return errors.As(err, &se) && (se.Code() == sqliteConstraintUnique || se.Code() == sqliteConstraintPrimaryKey) || pgUnique(err)
 }
 
 const accountCols = `id, login, display_name, password_hash, issuer, subject, disabled, created_at`
@@ -122,15 +122,12 @@ func (db *DB) SaveAccount(ctx context.Context, a *live.Account) (err error) {
 		if a.CreatedAt.IsZero() {
 			a.CreatedAt = time.Now().UTC()
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (login, display_name, password_hash, issuer, subject, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			a.Login, a.DisplayName, a.PasswordHash, a.Issuer, a.Subject, a.Disabled, a.CreatedAt.UTC().Format(time.RFC3339Nano))
+		err := tx.QueryRowContext(ctx, `INSERT INTO accounts (login, display_name, password_hash, issuer, subject, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			a.Login, a.DisplayName, a.PasswordHash, a.Issuer, a.Subject, a.Disabled, a.CreatedAt.UTC().Format(time.RFC3339Nano)).Scan(&a.ID)
 		if isUnique(err) {
 			return &live.Error{Code: live.EConflict, Field: "login", Message: "An account with this login or identity exists already."}
 		}
 		if err != nil {
-			return err
-		}
-		if a.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
 	} else {
@@ -150,7 +147,7 @@ func (db *DB) SaveAccount(ctx context.Context, a *live.Account) (err error) {
 		}
 	}
 	for _, g := range a.Grants {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO grants (account_id, role, event_id, room_id) VALUES (?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO grants (account_id, role, event_id, room_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			a.ID, g.Role, g.EventID, g.RoomID); err != nil {
 			return err
 		}
@@ -273,13 +270,8 @@ func (db *DB) SaveToken(ctx context.Context, t *live.APIToken) (err error) {
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = time.Now().UTC()
 	}
-	res, err := db.writer.ExecContext(ctx, `INSERT INTO api_tokens (account_id, name, token_hash, role, event_id, room_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.AccountID, t.Name, t.Hash, t.Grant.Role, t.Grant.EventID, t.Grant.RoomID, t.CreatedAt.Unix(), expires)
-	if err != nil {
-		return err
-	}
-	t.ID, err = res.LastInsertId()
-	return err
+	return db.writer.QueryRowContext(ctx, `INSERT INTO api_tokens (account_id, name, token_hash, role, event_id, room_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		t.AccountID, t.Name, t.Hash, t.Grant.Role, t.Grant.EventID, t.Grant.RoomID, t.CreatedAt.Unix(), expires).Scan(&t.ID)
 }
 
 // TokenByHash returns the API token of a hash, expired or not (the caller

@@ -230,6 +230,6 @@ func TestAuditSearch(t *testing.T) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func migrationBody(name string) (string, error) {
-	b, err := os.ReadFile(filepath.Join("migrations", name))
+	b, err := os.ReadFile(filepath.Join("migrations", "sqlite", name))
 	return string(b), err
 }

@@ -47,6 +47,7 @@ type Config struct {
 	// when set, wins.
 	GCPercent int           `yaml:"gc_percent"`
 	Log       LogConfig     `yaml:"log"`
+	Store     StoreConfig   `yaml:"store"`
 	Votes     VotesConfig   `yaml:"votes"`
 	WebSocket WSConfig      `yaml:"websocket"`
 	Limits    LimitsConfig  `yaml:"limits"`
@@ -97,6 +98,13 @@ type ClusterConfig struct {
 type LogConfig struct {
 	Level  string `yaml:"level"`  // debug, info, warn, error
 	Format string `yaml:"format"` // text or json
+}
+
+// StoreConfig chooses the database: SQLite under data_dir (URL empty, the
+// default), or PostgreSQL at URL (postgres://…), the store of a cluster
+// that must survive the loss of any machine (docs/cluster.md).
+type StoreConfig struct {
+	URL string `yaml:"url"`
 }
 
 // VotesConfig configures the vote path.

@@ -124,10 +124,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 
 	build := readBuildInfo()
 	metrics := newMetrics(build, nodeRole(cfg))
-	db, err := store.Open(filepath.Join(cfg.DataDir, "ovation.db"), store.Options{
-		Synchronous: cfg.Votes.Synchronous, CommitWindow: commitWindow(cfg.Votes.CommitWindow),
-		MaxBatch: cfg.Votes.MaxBatch, QueueSize: cfg.Votes.QueueSize, OnCommit: metrics.ObserveCommit,
-	})
+	db, err := openStore(cfg, metrics.ObserveCommit)
 	if err != nil {
 		return err
 	}
@@ -406,6 +403,17 @@ type secretStore interface {
 	settingsStore
 	Account(ctx context.Context, id int64) (*live.Account, error)
 	SaveAccount(ctx context.Context, a *live.Account) error
+}
+
+// openStore opens the configured database: PostgreSQL at store.url, or
+// SQLite under data_dir.
+func openStore(cfg Config, onCommit func(int, time.Duration, error)) (*store.DB, error) {
+	opts := store.Options{Synchronous: cfg.Votes.Synchronous, CommitWindow: commitWindow(cfg.Votes.CommitWindow),
+		MaxBatch: cfg.Votes.MaxBatch, QueueSize: cfg.Votes.QueueSize, OnCommit: onCommit}
+	if cfg.Store.URL != "" {
+		return store.OpenPostgres(cfg.Store.URL, opts)
+	}
+	return store.Open(filepath.Join(cfg.DataDir, "ovation.db"), opts)
 }
 
 // keyClusterID is the setting that ties a core's database to its cluster.

@@ -11,7 +11,6 @@ import (
 
 	"github.com/ovation-live/ovation/api"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/store"
 )
 
 // The commands that replace a stored credential.
@@ -42,11 +41,12 @@ func reset(ctx context.Context, command string, login string, cfg Config, stdout
 	if cfg.Cluster.Role == "edge" {
 		return fmt.Errorf("%s: an edge keeps no database; run it where the core runs, with the core's data_dir", command)
 	}
-	path := filepath.Join(cfg.DataDir, "ovation.db")
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s: no database at %s; give the server's -data_dir (or -config), or start the server once: the first start generates the credentials", command, path)
+	if path := filepath.Join(cfg.DataDir, "ovation.db"); cfg.Store.URL == "" {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s: no database at %s; give the server's -data_dir (or -config), or start the server once: the first start generates the credentials", command, path)
+		}
 	}
-	db, err := store.Open(path, store.Options{Synchronous: cfg.Votes.Synchronous})
+	db, err := openStore(cfg, nil)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func reset(ctx context.Context, command string, login string, cfg Config, stdout
 		if err := db.Close(); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "New API token: %s   (shown once; stored hashed in %s; send as Authorization: Bearer)\n", token, path)
+		fmt.Fprintf(stdout, "New API token: %s   (shown once; stored hashed in %s; send as Authorization: Bearer)\n", token, db.Name())
 		fmt.Fprintln(stdout, "The old token is refused from now on, also by a server running on this data directory.")
 		return nil
 	}
@@ -88,7 +88,7 @@ func reset(ctx context.Context, command string, login string, cfg Config, stdout
 	if err := db.Close(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "New password of %s: %s   (shown once; stored hashed in %s)\n", account.Login, pw, path)
+	fmt.Fprintf(stdout, "New password of %s: %s   (shown once; stored hashed in %s)\n", account.Login, pw, db.Name())
 	fmt.Fprintf(stdout, "The old password is refused from now on, also by a server running on this data directory, and every session of %s has ended.\n", account.Login)
 	return nil
 }
