@@ -62,6 +62,10 @@ type Options struct {
 	// another node (a crashed core's lease runs out within LeaseTTL) before
 	// refusing to act as core. Default LeaseTTL + 2 s.
 	LeaseWait time.Duration
+	// Standby makes a core that finds the lease held wait for it for as
+	// long as it takes (standing by, to take over when the acting core is
+	// lost) instead of refusing after LeaseWait.
+	Standby bool
 	// VoteBuffer is how many votes an edge holds while Redis is down;
 	// beyond it, votes are refused with "busy". Default 10,000.
 	VoteBuffer int

@@ -110,8 +110,9 @@ func (c *Core) tryLease(ctx context.Context, script *redis.Script) (bool, string
 // Acquire takes the core lease, waiting up to LeaseWait for a lease
 // another process holds (a crashed core's runs out within LeaseTTL). It
 // returns ErrLeaseHeld, wrapped with the holder's node id, when the lease
-// stays taken. Call it before touching the database, and keep the lease
-// with KeepLease from then on.
+// stays taken; a Standby core waits until it is free, however long. Call
+// it before touching the database, and keep the lease with KeepLease from
+// then on.
 func (c *Core) Acquire(ctx context.Context) error {
 	deadline := time.Now().Add(c.opts.LeaseWait)
 	for attempt := 0; ; attempt++ {
@@ -127,9 +128,13 @@ func (c *Core) Acquire(ctx context.Context) error {
 			if holder == c.opts.Node {
 				who = "another process of node " + holder + " (a second one running, or an earlier one that did not stop cleanly)"
 			}
-			c.opts.Logger.Warn("cluster: "+who+" holds the core lease; waiting for it to expire", "wait", c.opts.LeaseWait)
+			if c.opts.Standby {
+				c.opts.Logger.Info("cluster: " + who + " holds the core lease; standing by to take over")
+			} else {
+				c.opts.Logger.Warn("cluster: "+who+" holds the core lease; waiting for it to expire", "wait", c.opts.LeaseWait)
+			}
 		}
-		if time.Now().After(deadline) {
+		if !c.opts.Standby && time.Now().After(deadline) {
 			return fmt.Errorf("cluster: node %s: %w; refusing to act as core", holder, ErrLeaseHeld)
 		}
 		if !sleep(ctx, 250*time.Millisecond) {

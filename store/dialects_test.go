@@ -253,3 +253,58 @@ func TestPostgresFailoverLosesNoAckedVote(t *testing.T) {
 		t.Errorf("%d current votes, want one per phone (%d)", len(ds.Votes), phones)
 	}
 }
+
+// TestPostgresFencesOutTheOlderProcess opens the database twice, as a core
+// and then the standby that took over from it: from then on every write of
+// the first fails and it learns it must stop (Fenced), while the second
+// writes and sees what the first wrote before.
+func TestPostgresFencesOutTheOlderProcess(t *testing.T) {
+	c := pgtest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	first, err := store.OpenPostgres(c.URL(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { first.Close() })
+	ev := &live.Event{Code: "FENCE", Title: "Before", CreatedAt: time.Now()}
+	must(t, first.SaveEvent(ctx, ev))
+	vote := func(db *store.DB, id string) error {
+		return enqueueWait(t, db, live.WriteOp{Vote: &live.Vote{VoteID: id, ParticipantID: 1, EventID: ev.ID,
+			Target: live.Target{Kind: live.KindPitch, ID: 1}, Answer: "3", At: time.Now()}})
+	}
+	must(t, vote(first, "v1"))
+
+	second, err := store.OpenPostgres(c.URL(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { second.Close() })
+	if err := vote(first, "v2"); live.ErrorCode(err) != live.EBusy {
+		t.Fatalf("a vote through the fenced process: %v, want busy", err)
+	}
+	ev.Title = "After"
+	if err := first.SaveEvent(ctx, ev); err == nil {
+		t.Fatal("the fenced process saved an event")
+	}
+	select {
+	case <-first.Fenced():
+	default:
+		t.Fatal("the fenced process was not told to stop")
+	}
+	must(t, vote(second, "v3"))
+	ds, err := second.Load(ctx)
+	must(t, err)
+	var ids []string
+	for _, m := range ds.Ledger {
+		ids = append(ids, m.VoteID)
+	}
+	if fmt.Sprint(ids) != "[v1 v3]" || ds.Events[0].Title != "Before" {
+		t.Fatalf("after the takeover: votes %v, event %q; want v1 and v3, the event as the first left it", ids, ds.Events[0].Title)
+	}
+	select {
+	case <-second.Fenced():
+		t.Fatal("the process that took over is fenced")
+	default:
+	}
+}

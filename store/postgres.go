@@ -21,11 +21,16 @@ import (
 
 // OpenPostgres opens the PostgreSQL database at url (a libpq URL or
 // key=value string, "postgres://ovation:…@db1:5432,db2:5432/ovation?target_session_attrs=read-write"
-// to follow a failover of the primary), migrates it and starts the group
-// committer. A vote batch is one transaction: with the server's
-// synchronous_commit on and a synchronous standby, a vote is acknowledged
-// once it is on two machines. opts.Synchronous does not apply (the server's
-// settings decide).
+// to follow a failover of the primary), migrates it, takes it over and
+// starts the group committer. A vote batch is one transaction: with the
+// server's synchronous_commit on and a synchronous standby, a vote is
+// acknowledged once it is on two machines. opts.Synchronous does not apply
+// (the server's settings decide).
+//
+// Taking over fences out every process that opened the database before:
+// from then on, their writes fail (Fenced reports it), and a write of
+// theirs under way when this one opened is finished or aborted first (a
+// paused process's connection is ended). Two cores never write at once.
 func OpenPostgres(url string, opts Options) (*DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
@@ -35,12 +40,59 @@ func OpenPostgres(url string, opts Options) (*DB, error) {
 	if opts.FailoverWait == 0 {
 		opts.FailoverWait = 15 * time.Second
 	}
+	db := &DB{path: hidePassword(cfg), dialect: postgresDialect, opts: opts, fenced: make(chan struct{})}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	boot := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
+	db.writer = boot
+	err = db.migrate(ctx)
+	if err == nil {
+		db.token, err = takeOver(ctx, boot)
+	}
+	boot.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%w (database %s)", err, db.path)
+	}
+	cfg.RuntimeParams["ovation.fence"] = strconv.FormatInt(db.token, 10)
 	connector := pgConnector{stdlib.GetConnector(*cfg)}
-	writer := sql.OpenDB(connector)
-	writer.SetMaxOpenConns(1) // one writer, as on SQLite: the group committer and the moderators' writes in one order
-	reader := sql.OpenDB(connector)
-	reader.SetMaxOpenConns(4)
-	return start(&DB{path: hidePassword(cfg), dialect: postgresDialect, opts: opts, writer: writer, reader: reader})
+	db.writer = sql.OpenDB(connector)
+	db.writer.SetMaxOpenConns(1) // one writer, as on SQLite: the group committer and the moderators' writes in one order
+	db.reader = sql.OpenDB(connector)
+	db.reader.SetMaxOpenConns(4)
+	return start(db, true)
+}
+
+// takeOver takes the next fencing token of the database (migration 11).
+// The update waits for the writes in flight of the processes fenced out;
+// those still holding it after a while (a process paused in the middle of
+// a transaction) have their connections ended, which aborts them.
+func takeOver(ctx context.Context, x *sql.DB) (int64, error) {
+	for try := 0; ; try++ {
+		tx, err := x.BeginTx(ctx, nil)
+		if err != nil {
+			return 0, fmt.Errorf("store: take over the database: %w", err)
+		}
+		var token int64
+		_, err = tx.ExecContext(ctx, `SET LOCAL lock_timeout = '2s'`)
+		if err == nil {
+			err = tx.QueryRowContext(ctx, `UPDATE fence SET token = token + 1 RETURNING token`).Scan(&token)
+		}
+		if err == nil {
+			err = tx.Commit()
+		}
+		tx.Rollback()
+		var pe *pgconn.PgError
+		if err == nil || !errors.As(err, &pe) || pe.Code != "55P03" || try == 5 { // 55P03: lock_not_available
+			if err != nil {
+				return 0, fmt.Errorf("store: take over the database: %w", err)
+			}
+			return token, nil
+		}
+		if _, err := x.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks
+			WHERE relation = 'fence'::regclass AND pid <> pg_backend_pid() AND granted`); err != nil {
+			return 0, fmt.Errorf("store: end the writes of a fenced process: %w", err)
+		}
+	}
 }
 
 // hidePassword names the database of cfg for messages, without its password.
@@ -176,6 +228,22 @@ func pgFault(err error) bool {
 	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.Timeout(err) || pgconn.SafeToRetry(err)
 }
+
+// pgFenced reports whether err is the refusal of a write by a process that
+// another one took the database over from (migration 11's trigger).
+func pgFenced(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "OV001"
+}
+
+// ErrFenced is what a process stops with once another one took the
+// database over from it (Fenced).
+var ErrFenced = errors.New("store: another process took over the database")
+
+// Fenced is closed once a write of this process was refused because
+// another process opened the database since (OpenPostgres): this one must
+// stop acting. It is nil (never closed) for SQLite.
+func (db *DB) Fenced() <-chan struct{} { return db.fenced }
 
 // pgUnique reports whether err is PostgreSQL's unique_violation.
 func pgUnique(err error) bool {

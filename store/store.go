@@ -71,6 +71,10 @@ type DB struct {
 	writer  *sql.DB
 	reader  *sql.DB
 
+	token      int64         // PostgreSQL: this process's fencing token (takeOver)
+	fenced     chan struct{} // PostgreSQL: closed once a write was fenced out
+	fencedOnce sync.Once
+
 	mu     sync.RWMutex // guards closed against Enqueue
 	closed bool
 	fault  atomic.Pointer[error] // the last write's storage fault; nil after a success
@@ -109,7 +113,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	reader.SetMaxOpenConns(4)
-	return start(&DB{path: path, dialect: sqliteDialect, opts: opts, writer: writer, reader: reader})
+	return start(&DB{path: path, dialect: sqliteDialect, opts: opts, writer: writer, reader: reader}, false)
 }
 
 // Name names the database for messages: the SQLite file, or the
@@ -129,13 +133,15 @@ func (o *Options) defaults() {
 	}
 }
 
-// start migrates db and starts its group committer.
-func start(db *DB) (*DB, error) {
+// start migrates db (unless migrated is set) and starts its group committer.
+func start(db *DB, migrated bool) (*DB, error) {
 	db.ops, db.done = make(chan live.WriteOp, db.opts.QueueSize), make(chan struct{})
-	if err := db.migrate(context.Background()); err != nil {
-		db.writer.Close()
-		db.reader.Close()
-		return nil, fmt.Errorf("%w (database %s)", err, db.path)
+	if !migrated {
+		if err := db.migrate(context.Background()); err != nil {
+			db.writer.Close()
+			db.reader.Close()
+			return nil, fmt.Errorf("%w (database %s)", err, db.path)
+		}
 	}
 	go db.commitLoop()
 	return db, nil
@@ -834,6 +840,9 @@ var errCannotWrite = live.Errorf(live.EBusy, "The server cannot save data right 
 // the log). A success clears the fault; other errors (a conflict, a bad
 // row) leave it as it was.
 func (db *DB) noteWrite(err *error) {
+	if *err != nil && pgFenced(*err) {
+		db.fencedOnce.Do(func() { close(db.fenced) })
+	}
 	switch {
 	case *err == nil:
 		db.fault.Store(nil)

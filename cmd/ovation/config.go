@@ -90,6 +90,7 @@ type ClusterConfig struct {
 	Timeout        time.Duration `yaml:"timeout"`   // every Redis call
 	LeaseTTL       time.Duration `yaml:"lease_ttl"`
 	LeaseWait      time.Duration `yaml:"lease_wait"`      // a starting core waits this long for another node's lease; 0: lease_ttl + 2s
+	Standby        bool          `yaml:"standby"`         // a core that finds the lease held waits for it, connected, instead of refusing
 	VoteBuffer     int           `yaml:"vote_buffer"`     // votes an edge holds while Redis is down
 	RequestTimeout time.Duration `yaml:"request_timeout"` // an edge's wait for the core's answer
 }
@@ -576,6 +577,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ShutdownDrain < 0 {
 		return bad("shutdown_drain", "must be 0 (close at once) or positive")
+	}
+	if c.Cluster.Standby && (c.Cluster.Role != "core" || c.Store.URL == "") {
+		return bad("cluster.standby", "needs cluster.role core and store.url: a standby core takes over the acting core's PostgreSQL database")
 	}
 	if c.Cluster.LeaseWait < 0 {
 		return bad("cluster.lease_wait", "must be 0 (lease_ttl + 2s) or positive")

@@ -18,6 +18,7 @@ import (
 type process struct {
 	cmd  *exec.Cmd
 	URL  string
+	addr chan string // the address it serves on, once it does
 	done chan struct{}
 }
 
@@ -44,6 +45,15 @@ func startProcess(t *testing.T, bin, dataDir string, extra ...string) *process {
 // prefix (for example a shell that prepares a mount namespace and execs it).
 func startProcessUnder(t *testing.T, prefix []string, bin, dataDir string, extra ...string) *process {
 	t.Helper()
+	p := launchProcess(t, prefix, bin, dataDir, extra...)
+	p.waitServing(t, 30*time.Second)
+	return p
+}
+
+// launchProcess starts the server and returns at once, before it serves (a
+// standby core serves only once it takes over): waitServing waits for that.
+func launchProcess(t *testing.T, prefix []string, bin, dataDir string, extra ...string) *process {
+	t.Helper()
 	args := append([]string{"-listen", "127.0.0.1:0", "-data_dir", dataDir, "-api_token", testAPIToken,
 		"-moderator_password", "correct horse", "-config", "/dev/null", "-log.level", "warn", "-shutdown_drain", "0s",
 		"-limits.vote_rate", "100000", "-limits.vote_burst", "100000", "-limits.ip_vote_rate", "100000", "-limits.ip_vote_burst", "100000",
@@ -58,28 +68,32 @@ func startProcessUnder(t *testing.T, prefix []string, bin, dataDir string, extra
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, done: make(chan struct{})}
-	addr := make(chan string, 1)
+	p := &process{cmd: cmd, addr: make(chan string, 1), done: make(chan struct{})}
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			if m := addrRE.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
+				p.addr <- m[1]
 			}
 		}
 		_ = cmd.Wait()
 		close(p.done)
 	}()
+	t.Cleanup(func() { p.kill(t) })
+	return p
+}
+
+// waitServing waits up to d for p to serve, and sets its URL.
+func (p *process) waitServing(t *testing.T, d time.Duration) {
+	t.Helper()
 	select {
-	case a := <-addr:
+	case a := <-p.addr:
 		p.URL = "http://" + a
 	case <-p.done:
 		t.Fatal("server process exited at start")
-	case <-time.After(30 * time.Second):
-		t.Fatal("server process did not start")
+	case <-time.After(d):
+		t.Fatalf("server process did not serve within %s", d)
 	}
-	t.Cleanup(func() { p.kill(t) })
-	return p
 }
 
 // kill sends SIGKILL to the process this test started (by its PID) and waits.

@@ -48,7 +48,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr); err != nil && !errors.Is(err, errPrinted) {
 		fmt.Fprintln(os.Stderr, "ovation:", err)
-		if errors.Is(err, cluster.ErrLeaseHeld) || errors.Is(err, cluster.ErrLeaseLost) || errors.Is(err, cluster.ErrForeignData) {
+		if errors.Is(err, cluster.ErrLeaseHeld) || errors.Is(err, cluster.ErrLeaseLost) || errors.Is(err, cluster.ErrForeignData) || errors.Is(err, store.ErrFenced) {
 			os.Exit(exitLease)
 		}
 		os.Exit(1)
@@ -195,7 +195,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		lost = core.Lost()
 	}
 	printBanner(stdout, build, publicURL, ln.Addr().String(), engine.Events(), secrets)
-	err = serve(ctx, cfg, ln, srv, log, lost)
+	err = serve(ctx, cfg, ln, srv, log, lost, db.Fenced())
 	stopBG()
 	wg.Wait()
 	stopPub()
@@ -249,7 +249,7 @@ func runEdge(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 	fmt.Fprintf(stdout, "Ovation is running on %s (edge %s; the core is reached through %s)\n", ln.Addr(), opts.Node, redactURL(cfg.Cluster.RedisURL))
 	fmt.Fprintf(stdout, "  Version: %s\n\n", build)
 	fmt.Fprintf(stdout, "  Audience: %s/e/CODE   Stage: %s/stage/CODE   Control: %s/control\n\n", publicURL, publicURL, publicURL)
-	err = serve(ctx, cfg, ln, srv, log, nil)
+	err = serve(ctx, cfg, ln, srv, log, nil, nil)
 	stopBG()
 	wg.Wait()
 	if err == nil {
@@ -261,7 +261,7 @@ func runEdge(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 // serve serves srv on ln until ctx ends (or the core lease is lost), then
 // drains: /readyz fails, plain HTTP requests finish, WebSockets close with
 // "going away".
-func serve(ctx context.Context, cfg Config, ln net.Listener, srv *api.Server, log *slog.Logger, lost <-chan string) error {
+func serve(ctx context.Context, cfg Config, ln net.Listener, srv *api.Server, log *slog.Logger, lost <-chan string, fenced <-chan struct{}) error {
 	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
@@ -272,6 +272,8 @@ func serve(ctx context.Context, cfg Config, ln net.Listener, srv *api.Server, lo
 	case err = <-serveErr:
 	case holder := <-lost:
 		err = fmt.Errorf("cluster: node %s %w; stopping so that only one core acts", holder, cluster.ErrLeaseLost)
+	case <-fenced:
+		err = fmt.Errorf("%w; stopping so that only one core acts", store.ErrFenced)
 	}
 	log.Info("shutting down")
 	srv.Drain() // /readyz answers 503 from now on
@@ -352,7 +354,7 @@ func clusterOptions(cfg Config, ln net.Listener, log *slog.Logger) cluster.Optio
 		node = fmt.Sprintf("%s:%d", host, ln.Addr().(*net.TCPAddr).Port)
 	}
 	c := cfg.Cluster
-	return cluster.Options{RedisURL: c.RedisURL, Node: node, Timeout: c.Timeout, LeaseTTL: c.LeaseTTL, LeaseWait: c.LeaseWait,
+	return cluster.Options{RedisURL: c.RedisURL, Node: node, Timeout: c.Timeout, LeaseTTL: c.LeaseTTL, LeaseWait: c.LeaseWait, Standby: c.Standby,
 		VoteBuffer: c.VoteBuffer, RequestTimeout: c.RequestTimeout, Logger: log.With("node", node)}
 }
 
