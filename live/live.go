@@ -1,8 +1,9 @@
 // Package live owns Ovation's domain: events, rooms, rounds of pitches,
 // polls and the kinds of question they ask (kinds.go, one kind_*.go file
 // each), quizzes, participants, votes and rankings, boards, feed items and
-// accounts; their validation rules, state machines and error codes; and
-// the shapes a change persists (change.go).
+// accounts; their validation rules, state machines (methods on the
+// values: Round.Apply, Quiz.Apply, Entry.Apply) and error codes; and the
+// shapes a change persists (change.go).
 //
 // It imports the standard library only. The running show (package show)
 // holds these values in memory, applies the rules and publishes frames.

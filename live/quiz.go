@@ -2,6 +2,7 @@ package live
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"sort"
 	"time"
@@ -148,4 +149,133 @@ func CountStandings(qs []*Poll, tallies []QuizTally, names map[int64]string) *St
 		}
 	}
 	return b
+}
+
+// QuestionsOf returns the questions of the quiz quizID among polls, in
+// order.
+func QuestionsOf(quizID int64, polls iter.Seq[*Poll]) []*Poll {
+	var out []*Poll
+	for p := range polls {
+		if p.QuizID == quizID {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Position < out[j].Position || (out[i].Position == out[j].Position && out[i].ID < out[j].ID)
+	})
+	return out
+}
+
+// Apply runs action (QuizStart, QuizReveal, …) on q at now, the show's
+// clock, among the event's siblings (its polls include q's questions). It
+// returns q as the action leaves it and new copies of the questions it
+// changes, in order; it changes neither q nor its questions.
+//
+// A question opens with QuizStart and QuizNext, at now (its OpenedAtMS):
+// its time limit and points count from then. QuizReveal closes it, shows
+// its distribution and right choices; the standings and the podium can
+// follow, or the next question. Refusals are ETransition (EInvalid for an
+// unknown action).
+func (q Quiz) Apply(action string, in Siblings, now time.Time) (Quiz, []*Poll, error) {
+	qs := QuestionsOf(q.ID, in.Polls)
+	cur := slices.IndexFunc(qs, func(p *Poll) bool { return p.ID == q.CurrentPollID })
+	copies := make([]*Poll, len(qs))
+	poll := func(i int) *Poll {
+		if copies[i] == nil {
+			c := *qs[i]
+			copies[i] = &c
+		}
+		return copies[i]
+	}
+	afterReveal := func() error {
+		if q.State != QuizRunning || (q.Phase != PhaseReveal && q.Phase != PhaseLeaderboard && q.Phase != PhasePodium) {
+			return Errorf(ETransition, "Reveal the question's answer first.")
+		}
+		return nil
+	}
+	was := q
+	switch action {
+	case QuizStart:
+		if q.State != QuizPending {
+			return was, nil, Errorf(ETransition, "The quiz has already started.")
+		}
+		if len(qs) == 0 {
+			return was, nil, Errorf(ETransition, "Add a question to the quiz first.")
+		}
+		for o := range in.Quizzes {
+			if o.RoomID == q.RoomID && o.State == QuizRunning {
+				return was, nil, Errorf(ETransition, "Finish the running quiz %q first.", o.Title)
+			}
+		}
+		q.State = QuizRunning
+		if err := q.open(poll(0), qs[0], in.Polls, now); err != nil {
+			return was, nil, err
+		}
+	case QuizReveal:
+		if q.State != QuizRunning || q.Phase != PhaseQuestion {
+			return was, nil, Errorf(ETransition, "No question is being answered.")
+		}
+		pc := poll(cur)
+		if pc.State == PollOpen {
+			pc.State = PollClosed
+		}
+		pc.ShowResults, pc.CorrectRevealed = true, true
+		q.Phase = PhaseReveal
+	case QuizLeaderboard:
+		if err := afterReveal(); err != nil {
+			return was, nil, err
+		}
+		if q.Phase == PhaseLeaderboard {
+			return was, nil, Errorf(ETransition, "The leaderboard is already shown.")
+		}
+		q.Phase = PhaseLeaderboard
+	case QuizNext:
+		if err := afterReveal(); err != nil {
+			return was, nil, err
+		}
+		if cur+1 >= len(qs) {
+			return was, nil, Errorf(ETransition, "This was the last question: show the podium.")
+		}
+		if err := q.open(poll(cur+1), qs[cur+1], in.Polls, now); err != nil {
+			return was, nil, err
+		}
+	case QuizPodium:
+		if err := afterReveal(); err != nil {
+			return was, nil, err
+		}
+		if q.Phase == PhasePodium {
+			return was, nil, Errorf(ETransition, "The podium is already shown.")
+		}
+		q.Phase = PhasePodium
+	case QuizFinish:
+		if q.State != QuizRunning {
+			return was, nil, Errorf(ETransition, "The quiz is not running.")
+		}
+		if cur >= 0 && qs[cur].State == PollOpen {
+			poll(cur).State = PollClosed
+		}
+		q.State, q.Phase = QuizFinished, ""
+	default:
+		return was, nil, Errorf(EInvalid, "Unknown quiz action %q.", action)
+	}
+	return q, slices.DeleteFunc(copies, func(p *Poll) bool { return p == nil }), nil
+}
+
+// open opens pc, the copy of p, a draft question of q, as q's current
+// question at now. Only one poll may be open per room, among polls.
+func (q *Quiz) open(pc, p *Poll, polls iter.Seq[*Poll], now time.Time) error {
+	for o := range polls {
+		if o.RoomID == p.RoomID && o.State == PollOpen && o.ID != p.ID {
+			return Errorf(ETransition, "Close the open poll %q first.", o.Question)
+		}
+	}
+	if err := pc.Transition(PollOpen); err != nil || p.State != PollDraft {
+		return Errorf(ETransition, "The question %q was already asked.", p.Question)
+	}
+	pc.OpenedAtMS, pc.CorrectRevealed = now.UnixMilli(), false
+	if show, keep := pc.ShowsOnOpen(); !keep {
+		pc.ShowResults = show
+	}
+	q.CurrentPollID, q.Phase = p.ID, PhaseQuestion
+	return nil
 }

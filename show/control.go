@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -423,13 +424,9 @@ func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit fu
 		})
 }
 
-// RoundAction runs one of the round actions (RoundStart, RoundNext, …).
-//
-// Revealing the ranking changes nothing but what the room's screens show:
-// the pitch on stage, its voting and its timer stay as they are, and
-// RoundHideRanking brings the screens back to them. Only RoundFinish ends
-// the round. Refusals are ETransition (EInvalid for an unknown action) and
-// change nothing.
+// RoundAction runs one of the round actions (RoundStart, RoundNext, …),
+// as live.Round.Apply rules, and publishes the round once saved. Refusals
+// are ETransition (EInvalid for an unknown action) and change nothing.
 func (e *Engine) RoundAction(ctx context.Context, actor string, id int64, action string) error {
 	key := "round:" + strconv.FormatInt(id, 10)
 	es := e.owned(key)
@@ -440,88 +437,15 @@ func (e *Engine) RoundAction(ctx context.Context, actor string, id int64, action
 		es.mu.Lock()
 		defer es.mu.Unlock()
 		r := es.rounds[id]
+		room := es.rooms[r.RoomID]
+		rc, roomc, err := r.Apply(action, *room, es.siblings(), e.opts.Now())
+		if err != nil {
+			return false, err
+		}
 		ch := es.newChange()
-		now := e.opts.Now()
-		switch action {
-		case live.RoundStart:
-			if r.State != live.RoundPending {
-				return false, live.Errorf(live.ETransition, "The round has already started.")
-			}
-			if len(r.Pitches) == 0 {
-				return false, live.Errorf(live.ETransition, "Add a pitch before starting the round.")
-			}
-			for _, o := range es.rounds {
-				if o.RoomID == r.RoomID && o.State == live.RoundRunning {
-					return false, live.Errorf(live.ETransition, "Round %q is still running in this room.", o.Title)
-				}
-			}
-			rc := ch.round(r)
-			rc.State = live.RoundRunning
-			ch.room(es.rooms[r.RoomID]).ActiveRoundID = r.ID
-			if err := ch.goTo(r, r.Pitches[0], now); err != nil {
-				return false, err
-			}
-		case live.RoundNext, live.RoundPrevious:
-			if r.State != live.RoundRunning {
-				return false, live.Errorf(live.ETransition, "The round is not running.")
-			}
-			i := r.IndexOf(r.CurrentPitchID)
-			if action == live.RoundNext {
-				i++
-			} else {
-				i--
-			}
-			if i < 0 || i >= len(r.Pitches) {
-				return false, live.Errorf(live.ETransition, "There is no %s pitch.", map[string]string{live.RoundNext: "next", live.RoundPrevious: "previous"}[action])
-			}
-			if err := ch.goTo(r, r.Pitches[i], now); err != nil {
-				return false, err
-			}
-		case live.RoundReveal:
-			if r.State == live.RoundPending {
-				return false, live.Errorf(live.ETransition, "The round has not started.")
-			}
-			if r.RankingRevealed {
-				return false, live.Errorf(live.ETransition, "The ranking is already shown.")
-			}
-			rc := ch.round(r)
-			rc.RankingRevealed, rc.RevealedPlaces = true, 0
-			if r.AutoReveal {
-				rc.RevealedPlaces = len(r.Pitches)
-			}
-		case live.RoundNextPlace:
-			if !r.RankingRevealed {
-				return false, live.Errorf(live.ETransition, "The ranking is not shown.")
-			}
-			n := len(r.Pitches)
-			if r.RevealedPlaces >= n {
-				return false, live.Errorf(live.ETransition, "Every place is already revealed.")
-			}
-			ch.round(r).RevealedPlaces = live.NextPlaces(r.RevealedPlaces, n)
-		case live.RoundHideRanking:
-			if !r.RankingRevealed {
-				return false, live.Errorf(live.ETransition, "The ranking is not shown.")
-			}
-			rc := ch.round(r)
-			rc.RankingRevealed, rc.RevealedPlaces = false, 0
-		case live.RoundFinish:
-			switch r.State {
-			case live.RoundPending:
-				return false, live.Errorf(live.ETransition, "The round has not started.")
-			case live.RoundFinished:
-				return false, live.Errorf(live.ETransition, "The round has already finished.")
-			}
-			for _, p := range r.Pitches {
-				if p.State == live.PitchVoting {
-					ch.pitch(p).State = live.PitchClosed
-				}
-				if p.Timer.Running {
-					_ = ch.pitch(p).Timer.Pause(now)
-				}
-			}
-			ch.round(r).State = live.RoundFinished
-		default:
-			return false, live.Errorf(live.EInvalid, "Unknown round action %q.", action)
+		ch.setRound(r, rc)
+		if roomc != *room {
+			*ch.room(room) = roomc
 		}
 		return ch.closesVoting(), e.commit(ctx, es, ch, actor, action, key)
 	}()
@@ -598,12 +522,11 @@ func (e *Engine) PitchAction(ctx context.Context, actor string, id int64, action
 		now := e.opts.Now()
 		switch action {
 		case live.PitchStage:
-			if r.State != live.RoundRunning {
-				return false, live.Errorf(live.ETransition, "Start the round first.")
-			}
-			if err := ch.goTo(r, p, now); err != nil {
+			rc, err := r.Stage(p.ID, now)
+			if err != nil {
 				return false, err
 			}
+			ch.setRound(r, rc)
 		case live.PitchOpen:
 			if r.State != live.RoundRunning || r.CurrentPitchID != p.ID {
 				return false, live.Errorf(live.ETransition, "Only the pitch on stage can open voting.")
@@ -880,39 +803,26 @@ func copyOf[T any](m map[*T]*T, orig *T) *T {
 	return &c
 }
 
-func (ch *change) round(r *live.Round) *live.Round { return copyOf(ch.rounds, r) }
 func (ch *change) room(r *live.Room) *live.Room    { return copyOf(ch.rooms, r) }
 func (ch *change) pitch(p *live.Pitch) *live.Pitch { return copyOf(ch.pitches, p) }
 func (ch *change) poll(p *live.Poll) *live.Poll    { return copyOf(ch.polls, p) }
 func (ch *change) quiz(q *live.Quiz) *live.Quiz    { return copyOf(ch.quizzes, q) }
 
-// goTo puts p on stage as r's current pitch, closing the voting of the pitch
-// it replaces (or sending it back to pending if it never opened) and pausing
-// its timer at now, the engine's clock.
-func (ch *change) goTo(r *live.Round, p *live.Pitch, now time.Time) error {
-	rc := ch.round(r)
-	if rc.CurrentPitchID == p.ID {
-		return live.Errorf(live.ETransition, "%q is already on stage.", p.Team)
-	}
-	if cur := ch.es.pitches[rc.CurrentPitchID]; cur != nil {
-		cc := ch.pitch(cur)
-		switch cc.State {
-		case live.PitchVoting:
-			cc.State = live.PitchClosed
-		case live.PitchOnStage:
-			cc.State = live.PitchPending
-		}
-		if cc.Timer.Running {
-			_ = cc.Timer.Pause(now)
+// setRound puts r, as live.Round.Apply or Stage returned it from orig,
+// into the change: the round and the pitches it copied.
+func (ch *change) setRound(orig *live.Round, r live.Round) {
+	for i, p := range r.Pitches {
+		if p != orig.Pitches[i] {
+			ch.pitches[orig.Pitches[i]] = p
 		}
 	}
-	if pc := ch.pitch(p); pc.State == live.PitchPending {
-		if err := pc.Transition(live.PitchOnStage); err != nil {
-			return err
-		}
-	}
-	rc.CurrentPitchID = p.ID
-	return nil
+	ch.rounds[orig] = &r
+}
+
+// siblings are the event's rounds, polls and quizzes, for the domain's
+// rules that look across a room. es.mu must be held.
+func (es *eventState) siblings() live.Siblings {
+	return live.Siblings{Rounds: maps.Values(es.rounds), Polls: maps.Values(es.polls), Quizzes: maps.Values(es.quizzes)}
 }
 
 // closesVoting reports whether the change closes any pitch's or poll's voting.

@@ -2,10 +2,9 @@ package show
 
 import (
 	"context"
+	"maps"
 	"slices"
-	"sort"
 	"strconv"
-	"time"
 
 	"github.com/ovation-live/ovation/live"
 )
@@ -93,16 +92,7 @@ func (es *eventState) quizCopy(q *live.Quiz) live.Quiz {
 
 // questionsOf returns q's questions in order. es.mu must be held.
 func (es *eventState) questionsOf(q *live.Quiz) []*live.Poll {
-	var out []*live.Poll
-	for _, p := range es.polls {
-		if p.QuizID == q.ID {
-			out = append(out, p)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		return out[i].Position < out[j].Position || (out[i].Position == out[j].Position && out[i].ID < out[j].ID)
-	})
-	return out
+	return live.QuestionsOf(q.ID, maps.Values(es.polls))
 }
 
 // addQuestion makes p, a new quiz question, the last of its quiz, in the
@@ -122,12 +112,10 @@ func (es *eventState) addQuestion(p *live.Poll) error {
 	return nil
 }
 
-// QuizAction runs one of the quiz actions (QuizStart, QuizReveal, …).
-// A question opens with QuizStart and QuizNext, at the engine's clock (its
-// OpenedAtMS): its time limit and points count from then. QuizReveal closes
-// it, shows its distribution and right choices; the standings and the
-// podium can follow, or the next question. Refusals are ETransition
-// (EInvalid for an unknown action) and change nothing.
+// QuizAction runs one of the quiz actions (QuizStart, QuizReveal, …), as
+// live.Quiz.Apply rules, and publishes the quiz once saved, with the
+// answers its close settled. Refusals are ETransition (EInvalid for an
+// unknown action) and change nothing.
 func (e *Engine) QuizAction(ctx context.Context, actor string, id int64, action string) error {
 	es := e.owned(quizKey(id))
 	if es == nil {
@@ -137,90 +125,17 @@ func (e *Engine) QuizAction(ctx context.Context, actor string, id int64, action 
 		es.mu.Lock()
 		defer es.mu.Unlock()
 		q := es.quizzes[id]
-		qs := es.questionsOf(q)
+		qc, polls, err := q.Apply(action, es.siblings(), e.opts.Now())
+		if err != nil {
+			return false, err
+		}
 		ch := es.newChange()
-		qc := ch.quiz(q)
-		cur := slices.IndexFunc(qs, func(p *live.Poll) bool { return p.ID == q.CurrentPollID })
-		afterReveal := func() error {
-			if q.State != live.QuizRunning || (q.Phase != live.PhaseReveal && q.Phase != live.PhaseLeaderboard && q.Phase != live.PhasePodium) {
-				return live.Errorf(live.ETransition, "Reveal the question's answer first.")
-			}
-			return nil
+		*ch.quiz(q), ch.detail = qc, qc.Phase
+		for _, c := range polls {
+			*ch.poll(es.polls[c.ID]) = *c
 		}
-		switch action {
-		case live.QuizStart:
-			if q.State != live.QuizPending {
-				return false, live.Errorf(live.ETransition, "The quiz has already started.")
-			}
-			if len(qs) == 0 {
-				return false, live.Errorf(live.ETransition, "Add a question to the quiz first.")
-			}
-			for _, o := range es.quizzes {
-				if o.RoomID == q.RoomID && o.State == live.QuizRunning {
-					return false, live.Errorf(live.ETransition, "Finish the running quiz %q first.", o.Title)
-				}
-			}
-			qc.State = live.QuizRunning
-			if err := es.openQuestion(ch, qc, qs[0], e.opts.Now()); err != nil {
-				return false, err
-			}
-		case live.QuizReveal:
-			if q.State != live.QuizRunning || q.Phase != live.PhaseQuestion {
-				return false, live.Errorf(live.ETransition, "No question is being answered.")
-			}
-			pc := ch.poll(qs[cur])
-			if pc.State == live.PollOpen {
-				pc.State = live.PollClosed
-			}
-			pc.ShowResults, pc.CorrectRevealed = true, true
-			qc.Phase = live.PhaseReveal
-		case live.QuizLeaderboard:
-			if err := afterReveal(); err != nil {
-				return false, err
-			}
-			if q.Phase == live.PhaseLeaderboard {
-				return false, live.Errorf(live.ETransition, "The leaderboard is already shown.")
-			}
-			qc.Phase = live.PhaseLeaderboard
-		case live.QuizNext:
-			if err := afterReveal(); err != nil {
-				return false, err
-			}
-			if cur+1 >= len(qs) {
-				return false, live.Errorf(live.ETransition, "This was the last question: show the podium.")
-			}
-			if err := es.openQuestion(ch, qc, qs[cur+1], e.opts.Now()); err != nil {
-				return false, err
-			}
-		case live.QuizPodium:
-			if err := afterReveal(); err != nil {
-				return false, err
-			}
-			if q.Phase == live.PhasePodium {
-				return false, live.Errorf(live.ETransition, "The podium is already shown.")
-			}
-			qc.Phase = live.PhasePodium
-		case live.QuizFinish:
-			if q.State != live.QuizRunning {
-				return false, live.Errorf(live.ETransition, "The quiz is not running.")
-			}
-			if cur >= 0 && qs[cur].State == live.PollOpen {
-				ch.poll(qs[cur]).State = live.PollClosed
-			}
-			qc.State, qc.Phase = live.QuizFinished, ""
-		default:
-			return false, live.Errorf(live.EInvalid, "Unknown quiz action %q.", action)
-		}
-		ch.detail = qc.Phase
-		closes := ch.closesVoting()
-		for orig, c := range ch.polls {
-			if orig.ShowResults != c.ShowResults {
-				es.tmu.Lock()
-				e.touch(es, live.Target{Kind: live.KindPoll, ID: orig.ID})
-				es.tmu.Unlock()
-			}
-		}
-		return closes, e.commit(ctx, es, ch, actor, "quiz_"+action, quizKey(id))
+		e.touchShown(es, ch)
+		return ch.closesVoting(), e.commit(ctx, es, ch, actor, "quiz_"+action, quizKey(id))
 	}()
 	if err != nil {
 		return err
@@ -235,24 +150,16 @@ func (e *Engine) QuizAction(ctx context.Context, actor string, id int64, action 
 	return nil
 }
 
-// openQuestion opens p, a draft question of qc, as qc's current question
-// at now. Only one poll may be open per room.
-func (es *eventState) openQuestion(ch *change, qc *live.Quiz, p *live.Poll, now time.Time) error {
-	for _, o := range es.polls {
-		if o.RoomID == p.RoomID && o.State == live.PollOpen && o.ID != p.ID {
-			return live.Errorf(live.ETransition, "Close the open poll %q first.", o.Question)
+// touchShown makes due the tallies of the polls whose results ch shows or
+// hides. es.mu must be held.
+func (e *Engine) touchShown(es *eventState, ch *change) {
+	for orig, c := range ch.polls {
+		if orig.ShowResults != c.ShowResults {
+			es.tmu.Lock()
+			e.touch(es, live.Target{Kind: live.KindPoll, ID: orig.ID})
+			es.tmu.Unlock()
 		}
 	}
-	pc := ch.poll(p)
-	if err := pc.Transition(live.PollOpen); err != nil || p.State != live.PollDraft {
-		return live.Errorf(live.ETransition, "The question %q was already asked.", p.Question)
-	}
-	pc.OpenedAtMS, pc.CorrectRevealed = now.UnixMilli(), false
-	if show, keep := pc.ShowsOnOpen(); !keep {
-		pc.ShowResults = show
-	}
-	qc.CurrentPollID, qc.Phase = p.ID, live.PhaseQuestion
-	return nil
 }
 
 // quizBoard is a quiz's standings, kept until one of its questions' tallies changes.
