@@ -34,6 +34,7 @@ import (
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -147,7 +148,7 @@ type AuditLog interface {
 // Server is the HTTP and WebSocket API.
 type Server struct {
 	cfg     Config
-	engine  *live.Engine
+	engine  *show.Engine
 	hub     *hub.Hub
 	team    Team // nil on an edge: the core keeps the team
 	audit   AuditLog
@@ -174,7 +175,7 @@ type Server struct {
 
 // New returns the API server. Call Routes' handler through ServeHTTP, and
 // Shutdown to close WebSockets with "going away".
-func New(cfg Config, engine *live.Engine, h *hub.Hub, team Team, audit AuditLog, pages fs.FS, m *Metrics, log *slog.Logger) *Server {
+func New(cfg Config, engine *show.Engine, h *hub.Hub, team Team, audit AuditLog, pages fs.FS, m *Metrics, log *slog.Logger) *Server {
 	cfg.setDefaults()
 	s := &Server{cfg: cfg, engine: engine, hub: h, team: team, audit: audit, pages: pages, log: log,
 		voteLimit: newLimiter(cfg.VoteRate, cfg.VoteBurst), ipVoteLimit: newLimiter(cfg.IPVoteRate, cfg.IPVoteBurst),
@@ -1292,7 +1293,7 @@ func (s *Server) handleResults(c echo.Context) error {
 
 // writeResultsCSV writes one row per pitch (with its rank), per poll value
 // and per quiz player (with its rank).
-func writeResultsCSV(w http.ResponseWriter, res *live.Results) error {
+func writeResultsCSV(w http.ResponseWriter, res *show.Results) error {
 	cw := csv.NewWriter(w)
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
 	_ = cw.Write([]string{"kind", "round_or_poll", "rank", "item", "presenter", "audience_votes", "audience_mean", "jury_votes", "jury_mean", "score", "tie_break"})

@@ -22,6 +22,7 @@ import (
 	"github.com/ovation-live/ovation/cluster"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/static"
 	"github.com/ovation-live/ovation/store"
 	"golang.org/x/crypto/bcrypt"
@@ -52,7 +53,7 @@ type testServer struct {
 	Close  func() // stops every goroutine the server started; idempotent, also run by tb.Cleanup
 
 	srv    *Server
-	engine *live.Engine
+	engine *show.Engine
 }
 
 // newTestServer starts a server with cfg. Zero fields of cfg get test values:
@@ -66,7 +67,7 @@ func newTestServer(tb testing.TB, cfg Config) *testServer {
 		tb.Fatal(err)
 	}
 	h := hub.New(hub.Options{})
-	engine := live.NewEngine(db, h, live.EngineOptions{TallyInterval: 20 * time.Millisecond, Logger: log})
+	engine := show.NewEngine(db, h, show.Options{TallyInterval: 20 * time.Millisecond, Logger: log})
 	if err := engine.Load(context.Background()); err != nil {
 		db.Close()
 		tb.Fatal(err)
@@ -246,7 +247,7 @@ func newFixture(tb testing.TB, ts *testServer, code string) fixture {
 	var ev live.Event
 	ts.mod(tb, "POST", "/api/events", map[string]any{"code": code, "title": "Event " + code, "jury_code": f.JuryCode, "jury_weight": 30}, &ev)
 	f.EventID = ev.ID
-	var m live.Model
+	var m show.Model
 	ts.mod(tb, "GET", "/api/events/"+code+"/model", nil, &m)
 	f.RoomID = m.Rooms[0].ID
 	var round live.Round
@@ -872,7 +873,7 @@ func TestResultsExport(t *testing.T) {
 			t.Fatalf("status %d, disposition %q", r.Status, r.Header.Get("Content-Disposition"))
 		}
 		var res struct { // the documented JSON: a poll's results sit beside "poll"
-			Rounds []live.RoundResults `json:"rounds"`
+			Rounds []show.RoundResults `json:"rounds"`
 			Polls  []struct {
 				Poll   live.Poll `json:"poll"`
 				Counts []int64   `json:"counts"`
@@ -941,7 +942,7 @@ func TestAuditRecordsResetVotes(t *testing.T) {
 	if !found {
 		t.Fatalf("no reset_votes entry for %s in %+v", f.openPitch(), audit)
 	}
-	var res live.Results
+	var res show.Results
 	ts.mod(t, "GET", "/api/events/"+f.Code+"/results", nil, &res)
 	for _, e := range res.Rounds[0].Ranking {
 		if e.Audience.Count != 0 {

@@ -15,6 +15,7 @@ import (
 	"github.com/ovation-live/ovation/board"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/store"
 )
 
@@ -22,13 +23,13 @@ import (
 // BOARD with one room and one pitch.
 func newBoardServer(tb testing.TB) (ts *testServer, h *hub.Hub, room, pitch int64) {
 	tb.Helper()
-	ts, h = newServiceServer(tb, func(db *store.DB, engine *live.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context) {
+	ts, h = newServiceServer(tb, func(db *store.DB, engine *show.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context) {
 		boards := board.New(db, engine, h, board.Options{Logger: log, FrameInterval: 10 * time.Millisecond})
 		srv.SetBoards(boards)
 		return boards.Run
 	})
 	ts.mod(tb, "POST", "/api/events", map[string]any{"code": "BOARD", "title": "Board"}, nil)
-	var m live.Model
+	var m show.Model
 	ts.mod(tb, "GET", "/api/events/BOARD/model", nil, &m)
 	var round live.Round
 	ts.mod(tb, "POST", "/api/events/BOARD/rounds", map[string]any{"room_id": m.Rooms[0].ID, "title": "Pitches"}, &round)
@@ -58,7 +59,7 @@ func TestBoardAPI(t *testing.T) {
 	alice := ts.join(t, "BOARD", map[string]any{"display_name": "Alice"})
 	bob := ts.join(t, "BOARD", map[string]any{})
 
-	stage, wake := follow(h, live.StageTopic(room))
+	stage, wake := follow(h, show.StageTopic(room))
 
 	var b live.Board
 	ts.mod(t, "POST", "/api/events/BOARD/boards", map[string]any{"title": "Questions for this session", "room_id": room}, &b)

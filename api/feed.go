@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 )
 
 // The social feed's routes (docs/protocol.md, "Social feed"). Their lines
@@ -118,7 +119,7 @@ func (s *Server) feedQuery(c echo.Context, status string) (live.FeedQuery, error
 	return q, nil
 }
 
-func hasRoom(m *live.Model, id int64) bool {
+func hasRoom(m *show.Model, id int64) bool {
 	for _, r := range m.Rooms {
 		if r.ID == id {
 			return true

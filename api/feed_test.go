@@ -17,6 +17,7 @@ import (
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/static"
 	"github.com/ovation-live/ovation/store"
 	"golang.org/x/crypto/bcrypt"
@@ -25,7 +26,7 @@ import (
 // newServiceServer is newTestServer with a service wired in as cmd/ovation
 // wires it: attach builds the service, hands it to the server and returns
 // its Run, which runs (with the engine's) until the test ends.
-func newServiceServer(tb testing.TB, attach func(db *store.DB, engine *live.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context)) (*testServer, *hub.Hub) {
+func newServiceServer(tb testing.TB, attach func(db *store.DB, engine *show.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context)) (*testServer, *hub.Hub) {
 	tb.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, err := store.Open(filepath.Join(tb.TempDir(), "ovation.db"), store.Options{Synchronous: "NORMAL"})
@@ -33,7 +34,7 @@ func newServiceServer(tb testing.TB, attach func(db *store.DB, engine *live.Engi
 		tb.Fatal(err)
 	}
 	h := hub.New(hub.Options{})
-	engine := live.NewEngine(db, h, live.EngineOptions{Logger: log})
+	engine := show.NewEngine(db, h, show.Options{Logger: log})
 	if err := engine.Load(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
@@ -60,16 +61,16 @@ func newServiceServer(tb testing.TB, attach func(db *store.DB, engine *live.Engi
 
 // newFeedServer is newServiceServer with the feed service and an event FEED
 // with one room.
-func newFeedServer(tb testing.TB) (*testServer, *feed.Service, *hub.Hub, live.Model) {
+func newFeedServer(tb testing.TB) (*testServer, *feed.Service, *hub.Hub, show.Model) {
 	tb.Helper()
 	var fs *feed.Service
-	ts, h := newServiceServer(tb, func(db *store.DB, engine *live.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context) {
+	ts, h := newServiceServer(tb, func(db *store.DB, engine *show.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context) {
 		fs = feed.New(db, engine, h, feed.Options{Logger: log, FrameInterval: 10 * time.Millisecond})
 		srv.SetFeed(fs)
 		return fs.Run
 	})
 	ts.mod(tb, "POST", "/api/events", map[string]any{"code": "FEED", "title": "Feed"}, nil)
-	var m live.Model
+	var m show.Model
 	ts.mod(tb, "GET", "/api/events/FEED/model", nil, &m)
 	return ts, fs, h, m
 }
@@ -90,7 +91,7 @@ func TestFeedAPI(t *testing.T) {
 	p := ts.join(t, "FEED", map[string]any{"display_name": "Zoé"})
 
 	// A stage screen follows the room: the approved post reaches it as a feed frame.
-	sub, wake := follow(h, live.StageTopic(room))
+	sub, wake := follow(h, show.StageTopic(room))
 
 	var item live.FeedItem
 	r := ts.do(t, "POST", "/api/events/FEED/feed/posts", map[string]any{"text": "<img src=x onerror=alert(1)> Bravo!", "room_id": room}, bearer(p.Token)...)

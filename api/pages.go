@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 	"rsc.io/qr"
 )
 
@@ -19,7 +19,7 @@ import (
 // publicEventOf returns what anyone may know of the event of m. Its join URL
 // is the configured public URL, or, when none is configured, the scheme and
 // host the request came to.
-func (s *Server) publicEventOf(c echo.Context, m *live.Model) publicEvent {
+func (s *Server) publicEventOf(c echo.Context, m *show.Model) publicEvent {
 	path := "/e/" + m.Event.Code
 	return publicEvent{Event: m.Event, Rooms: m.Rooms, HasJury: m.JuryCode != "", JoinPath: path, JoinURL: s.baseURL(c) + path}
 }

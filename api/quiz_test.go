@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 )
 
 func TestQuizAPI(t *testing.T) {
@@ -96,7 +97,7 @@ func TestQuizAPI(t *testing.T) {
 	}
 	t.Run("me_hides_the_open_question_points", func(t *testing.T) {
 		var me struct {
-			Quizzes map[string]live.MyStanding `json:"quizzes"`
+			Quizzes map[string]show.MyStanding `json:"quizzes"`
 		}
 		decodeOK(t, ts.do(t, "GET", "/api/me", nil, bearer(ada.Token)...), &me)
 		if s := me.Quizzes[fmt.Sprint(q.ID)]; s.Points != 0 || s.Rank != 0 || s.Answered != 1 {
@@ -107,7 +108,7 @@ func TestQuizAPI(t *testing.T) {
 	ts.mod(t, "POST", fmt.Sprintf("/api/quizzes/%d/actions/leaderboard", q.ID), nil, nil)
 	t.Run("me_gives_the_rank_and_points_after_the_reveal", func(t *testing.T) {
 		var me struct {
-			Quizzes map[string]live.MyStanding `json:"quizzes"`
+			Quizzes map[string]show.MyStanding `json:"quizzes"`
 		}
 		decodeOK(t, ts.do(t, "GET", "/api/me", nil, bearer(ada.Token)...), &me)
 		s := me.Quizzes[fmt.Sprint(q.ID)]
@@ -125,7 +126,7 @@ func TestQuizAPI(t *testing.T) {
 			t.Fatalf("rejoin: %+v", again)
 		}
 		var me struct {
-			Quizzes map[string]live.MyStanding `json:"quizzes"`
+			Quizzes map[string]show.MyStanding `json:"quizzes"`
 		}
 		decodeOK(t, ts.do(t, "GET", "/api/me", nil, bearer(again.Token)...), &me)
 		if s := me.Quizzes[fmt.Sprint(q.ID)]; s.Name != "Zoé" || s.Rank != 2 {
@@ -150,7 +151,7 @@ func TestQuizAPI(t *testing.T) {
 	})
 	t.Run("the_exports_hold_the_standings", func(t *testing.T) {
 		var res struct {
-			Quizzes []live.QuizResults `json:"quizzes"`
+			Quizzes []show.QuizResults `json:"quizzes"`
 			Polls   []map[string]any   `json:"polls"`
 		}
 		ts.mod(t, "GET", "/api/events/"+f.Code+"/results", nil, &res)

@@ -18,6 +18,7 @@ import (
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/store"
 )
 
@@ -116,7 +117,7 @@ type teamFixture struct {
 func newTeamFixture(t *testing.T) *teamFixture {
 	t.Helper()
 	tf := &teamFixture{}
-	tf.ts, _ = newServiceServer(t, func(db *store.DB, engine *live.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context) {
+	tf.ts, _ = newServiceServer(t, func(db *store.DB, engine *show.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context) {
 		tf.db = db
 		fs := feed.New(db, engine, h, feed.Options{Logger: log, FrameInterval: 10 * time.Millisecond})
 		bs := board.New(db, engine, h, board.Options{Logger: log})
@@ -376,7 +377,7 @@ func TestRoomOperatorIsolation(t *testing.T) {
 // and refuses everyone else, naming the role.
 func TestControlTopicRoles(t *testing.T) {
 	tf := newTeamFixture(t)
-	control := live.ControlTopic(tf.team.EventID)
+	control := show.ControlTopic(tf.team.EventID)
 	for _, m := range tf.members {
 		c, w := dialWS(t, tf.ts, http.Header{"Cookie": {m.cookie.Name + "=" + m.cookie.Value}})
 		if !w.Moderator {
@@ -404,7 +405,7 @@ func TestRevokedAndExpired(t *testing.T) {
 	ts := tf.ts
 	viewer := tf.members[5]
 	c, _ := dialWS(t, ts, http.Header{"Cookie": {viewer.cookie.Name + "=" + viewer.cookie.Value}})
-	wsSend(t, c, map[string]string{"type": "subscribe", "topic": live.ControlTopic(tf.team.EventID)})
+	wsSend(t, c, map[string]string{"type": "subscribe", "topic": show.ControlTopic(tf.team.EventID)})
 	expect(t, c, "snapshot")
 
 	var mine struct {

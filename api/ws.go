@@ -24,6 +24,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 	"golang.org/x/time/rate"
 )
 
@@ -969,14 +970,14 @@ func (s *Server) presence(ctx context.Context) {
 			}
 			counts := map[string]int{}
 			for _, r := range m.Rooms {
-				phones, screens := s.count(live.RoomTopic(r.ID)), s.count(live.StageTopic(r.ID))
+				phones, screens := s.count(show.RoomTopic(r.ID)), s.count(show.StageTopic(r.ID))
 				counts[strconv.FormatInt(r.ID, 10)] = phones
 				frame := mustJSON(map[string]any{"type": "presence", "connected": phones, "screens": screens})
-				s.hub.Publish(live.RoomTopic(r.ID), "presence", frame)
-				s.hub.Publish(live.StageTopic(r.ID), "presence", frame)
+				s.hub.Publish(show.RoomTopic(r.ID), "presence", frame)
+				s.hub.Publish(show.StageTopic(r.ID), "presence", frame)
 			}
 			accepted, _ := s.engine.VoteCounts(ev.ID)
-			s.hub.Publish(live.ControlTopic(ev.ID), "stats", mustJSON(map[string]any{"type": "stats",
+			s.hub.Publish(show.ControlTopic(ev.ID), "stats", mustJSON(map[string]any{"type": "stats",
 				"connected": counts, "votes_accepted": accepted, "server_time": time.Now().UnixMilli()}))
 		}
 	}

@@ -5,9 +5,10 @@
 // frames that show boards on stage, phones and the control page, and the
 // requests to meet a pitch's team.
 //
-// It imports the domain package live only. Storage is reached through the
+// It imports the domain package live, and show for the publisher, the
+// coalescer and the event model. Storage is reached through the
 // Store interface below (implemented by package store), fan-out through
-// live.Publisher (the hub), events and polls through Directory (the engine).
+// show.Publisher (the hub), events and polls through Directory (the running show).
 package board
 
 import (
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 	"golang.org/x/time/rate"
 )
 
@@ -46,8 +48,8 @@ type Store interface {
 // Directory is what boards need of the engine: events, their rooms and
 // pitches, and creating a poll.
 type Directory interface {
-	Model(code string) (*live.Model, error)
-	ModelByID(id int64) (*live.Model, error) // an event's code may be renamed, its id not
+	Model(code string) (*show.Model, error)
+	ModelByID(id int64) (*show.Model, error) // an event's code may be renamed, its id not
 	Events() []live.Event
 	CreatePoll(ctx context.Context, actor, code string, p *live.Poll) (*live.Poll, error)
 }
@@ -76,7 +78,7 @@ type Options struct {
 type Service struct {
 	store Store
 	dir   Directory
-	pub   live.Publisher
+	pub   show.Publisher
 	opts  Options
 
 	// modMu serialises moderator decisions, so that each reads and writes
@@ -86,12 +88,12 @@ type Service struct {
 	limMu    sync.Mutex
 	limiters map[int64]*rate.Limiter // per participant
 
-	frames live.Coalescer // by board
+	frames show.Coalescer // by board
 }
 
 // New returns a board service. Call Run to publish frames every
 // FrameInterval; without Run, FlushFrames publishes them.
-func New(store Store, dir Directory, pub live.Publisher, opts Options) *Service {
+func New(store Store, dir Directory, pub show.Publisher, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -127,7 +129,7 @@ type Participant struct {
 }
 
 // model returns the event's model, checking that who belongs to it.
-func (s *Service) model(code string, who *Participant) (*live.Model, error) {
+func (s *Service) model(code string, who *Participant) (*show.Model, error) {
 	m, err := s.dir.Model(code)
 	if err != nil {
 		return nil, err
@@ -138,11 +140,11 @@ func (s *Service) model(code string, who *Participant) (*live.Model, error) {
 	return m, nil
 }
 
-func (s *Service) auditEntry(m *live.Model, actor, action, target, detail string) *live.AuditEntry {
+func (s *Service) auditEntry(m *show.Model, actor, action, target, detail string) *live.AuditEntry {
 	return &live.AuditEntry{EventID: m.Event.ID, Actor: actor, Action: action, Target: target, Detail: detail, At: s.opts.Now().UTC()}
 }
 
-func hasRoom(m *live.Model, id int64) bool {
+func hasRoom(m *show.Model, id int64) bool {
 	for _, r := range m.Rooms {
 		if r.ID == id {
 			return true
@@ -180,7 +182,7 @@ func (s *Service) CreateBoard(ctx context.Context, actor, code string, b live.Bo
 	return &b, nil
 }
 
-func (s *Service) checkBoard(m *live.Model, b *live.Board) error {
+func (s *Service) checkBoard(m *show.Model, b *live.Board) error {
 	if err := b.Validate(); err != nil {
 		return err
 	}
@@ -399,7 +401,7 @@ func (s *Service) Retract(ctx context.Context, code string, who Participant, ent
 	return s.count(ctx, m, e.ID)
 }
 
-func (s *Service) publicEntry(ctx context.Context, m *live.Model, id int64) (live.Entry, error) {
+func (s *Service) publicEntry(ctx context.Context, m *show.Model, id int64) (live.Entry, error) {
 	e, err := s.store.Entry(ctx, m.Event.ID, id)
 	if err != nil {
 		return e, err
@@ -415,7 +417,7 @@ func (s *Service) publicEntry(ctx context.Context, m *live.Model, id int64) (liv
 	return e, live.Errorf(live.ENotFound, "No entry %d in this event.", id)
 }
 
-func (s *Service) count(ctx context.Context, m *live.Model, id int64) (int, error) {
+func (s *Service) count(ctx context.Context, m *show.Model, id int64) (int, error) {
 	e, err := s.store.Entry(ctx, m.Event.ID, id)
 	return e.Upvotes, err
 }
@@ -652,7 +654,7 @@ func (s *Service) MeetingRequests(ctx context.Context, code string, pitchID int6
 	return rs, p, err
 }
 
-func findPitch(m *live.Model, id int64) *live.Pitch {
+func findPitch(m *show.Model, id int64) *live.Pitch {
 	for _, r := range m.Rounds {
 		for _, p := range r.Pitches {
 			if p.ID == id {
@@ -722,7 +724,7 @@ func (s *Service) Run(ctx context.Context) {
 func (s *Service) FlushFrames(ctx context.Context) { s.frames.Flush(ctx) }
 
 // roomsOf returns the rooms whose screens show board b.
-func roomsOf(m *live.Model, b live.Board) []int64 {
+func roomsOf(m *show.Model, b live.Board) []int64 {
 	if b.RoomID != 0 {
 		return []int64{b.RoomID}
 	}
@@ -771,14 +773,14 @@ func (s *Service) publish(ctx context.Context, boardID, eventID int64) error {
 	h := HighlightFrame{Type: "board_highlight", BoardID: b.ID, Entry: highlight}
 
 	key := boardTarget(b.ID)
-	s.pub.Publish(live.ControlTopic(eventID), key, mustJSON(q))
+	s.pub.Publish(show.ControlTopic(eventID), key, mustJSON(q))
 	m, err := s.dir.ModelByID(eventID)
 	if err != nil {
 		return err
 	}
 	pf, hf := mustJSON(p), mustJSON(h)
 	for _, room := range roomsOf(m, b) {
-		for _, topic := range []string{live.RoomTopic(room), live.StageTopic(room)} {
+		for _, topic := range []string{show.RoomTopic(room), show.StageTopic(room)} {
 			s.pub.Publish(topic, key, pf)
 			s.pub.Publish(topic, "board_highlight:"+strconv.FormatInt(b.ID, 10), hf)
 		}
@@ -788,12 +790,12 @@ func (s *Service) publish(ctx context.Context, boardID, eventID int64) error {
 
 // clearFrames publishes an empty board to the rooms that showed b, so that
 // screens drop it.
-func (s *Service) clearFrames(m *live.Model, b live.Board) {
+func (s *Service) clearFrames(m *show.Model, b live.Board) {
 	gone := mustJSON(map[string]any{"type": "board_removed", "board_id": b.ID})
 	key := boardTarget(b.ID)
-	s.pub.Publish(live.ControlTopic(m.Event.ID), key, gone)
+	s.pub.Publish(show.ControlTopic(m.Event.ID), key, gone)
 	for _, room := range roomsOf(m, b) {
-		for _, topic := range []string{live.RoomTopic(room), live.StageTopic(room)} {
+		for _, topic := range []string{show.RoomTopic(room), show.StageTopic(room)} {
 			s.pub.Publish(topic, key, gone)
 			s.pub.Publish(topic, "board_highlight:"+strconv.FormatInt(b.ID, 10), mustJSON(HighlightFrame{Type: "board_highlight", BoardID: b.ID}))
 		}

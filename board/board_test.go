@@ -15,10 +15,11 @@ import (
 
 	"github.com/ovation-live/ovation/board"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/store"
 )
 
-// recorder is a live.Publisher keeping the last frame of each topic and key.
+// recorder is a show.Publisher keeping the last frame of each topic and key.
 type recorder struct {
 	mu   sync.Mutex
 	last map[string][]byte
@@ -58,7 +59,7 @@ func (c *clock) Advance(d time.Duration) {
 type harness struct {
 	db     *store.DB
 	path   string
-	engine *live.Engine
+	engine *show.Engine
 	svc    *board.Service
 	pub    *recorder
 	clock  *clock
@@ -79,7 +80,7 @@ func newHarness(tb testing.TB) *harness {
 	pub := &recorder{last: map[string][]byte{}}
 	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	engine := live.NewEngine(db, pub, live.EngineOptions{Logger: log})
+	engine := show.NewEngine(db, pub, show.Options{Logger: log})
 	if err := engine.Load(ctx); err != nil {
 		tb.Fatal(err)
 	}
@@ -338,7 +339,7 @@ func TestFramesAndHighlight(t *testing.T) {
 	h.svc.FlushFrames(ctx)
 
 	key := fmt.Sprintf("board:%d", b.ID)
-	for _, topic := range []string{live.RoomTopic(h.room), live.StageTopic(h.room)} {
+	for _, topic := range []string{show.RoomTopic(h.room), show.StageTopic(h.room)} {
 		var pf board.PublicFrame
 		h.pub.get(t, topic, key, &pf)
 		if pf.Type != "board" || len(pf.Entries) != 1 || pf.Entries[0].ID != q.ID || pf.Entries[0].Upvotes != 1 {
@@ -351,7 +352,7 @@ func TestFramesAndHighlight(t *testing.T) {
 		}
 	}
 	var qf board.QueueFrame
-	h.pub.get(t, live.ControlTopic(h.ev.ID), key, &qf)
+	h.pub.get(t, show.ControlTopic(h.ev.ID), key, &qf)
 	if qf.Type != "board_queue" || len(qf.Entries) != 2 || qf.Pending != 1 {
 		t.Fatalf("queue %+v", qf)
 	}
@@ -360,7 +361,7 @@ func TestFramesAndHighlight(t *testing.T) {
 		h.decide(t, q.ID, live.EntryReject, 0, "")
 		h.svc.FlushFrames(ctx)
 		var hf board.HighlightFrame
-		h.pub.get(t, live.StageTopic(h.room), fmt.Sprintf("board_highlight:%d", b.ID), &hf)
+		h.pub.get(t, show.StageTopic(h.room), fmt.Sprintf("board_highlight:%d", b.ID), &hf)
 		if hf.Entry != nil {
 			t.Fatalf("highlight %+v", hf)
 		}
@@ -369,7 +370,7 @@ func TestFramesAndHighlight(t *testing.T) {
 		wantCode(t, h.svc.DeleteBoard(ctx, "mod", "BOARDS", b.ID), "")
 		h.svc.FlushFrames(ctx)
 		var gone map[string]any
-		h.pub.get(t, live.RoomTopic(h.room), key, &gone)
+		h.pub.get(t, show.RoomTopic(h.room), key, &gone)
 		if gone["type"] != "board_removed" {
 			t.Fatalf("%v", gone)
 		}
@@ -530,7 +531,7 @@ func TestRunPublishesEveryBoardAtStart(t *testing.T) {
 	svc := board.New(h.db, h.engine, cancelOnPublish{rec, key, cancel}, board.Options{FrameInterval: time.Hour})
 	svc.Run(ctx) // returns once the board's first frame is out (or at the deadline)
 	var pf board.PublicFrame
-	rec.get(t, live.StageTopic(h.room), key, &pf)
+	rec.get(t, show.StageTopic(h.room), key, &pf)
 	if len(pf.Entries) != 1 || pf.Entries[0].Text != "survives a restart" {
 		t.Fatalf("%+v", pf)
 	}

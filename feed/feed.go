@@ -4,9 +4,10 @@
 // frames published to rooms and the queue frame published to moderators,
 // and the volume per minute with its peaks (moments).
 //
-// It imports the domain package live only. Storage is reached through the
+// It imports the domain package live, and show for the publisher, the
+// coalescer and the event model. Storage is reached through the
 // Store interface below (implemented by package store), fan-out through
-// live.Publisher (the hub), the events through Directory (the engine).
+// show.Publisher (the hub), the events through Directory (the running show).
 package feed
 
 import (
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 	"golang.org/x/time/rate"
 )
 
@@ -42,8 +44,8 @@ type Store interface {
 
 // Directory is what the feed needs to know of events: their rooms.
 type Directory interface {
-	Model(code string) (*live.Model, error)
-	ModelByID(id int64) (*live.Model, error) // an event's code may be renamed, its id not
+	Model(code string) (*show.Model, error)
+	ModelByID(id int64) (*show.Model, error) // an event's code may be renamed, its id not
 	Events() []live.Event
 }
 
@@ -75,7 +77,7 @@ type Options struct {
 type Service struct {
 	store Store
 	dir   Directory
-	pub   live.Publisher
+	pub   show.Publisher
 	opts  Options
 	posts *postLimiter
 
@@ -83,7 +85,7 @@ type Service struct {
 	events map[int64]*eventFeed
 	runCtx context.Context
 	wg     sync.WaitGroup
-	frames live.Coalescer // by topic key
+	frames show.Coalescer // by topic key
 	status map[string]*SourceStatus
 }
 
@@ -109,7 +111,7 @@ type SourceStatus struct {
 // New returns a feed service. Call Run to start the sources and the frame
 // flusher; without Run, arrivals and decisions work and frames are published
 // by FlushFrames.
-func New(store Store, dir Directory, pub live.Publisher, opts Options) *Service {
+func New(store Store, dir Directory, pub show.Publisher, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -9,20 +9,21 @@ import (
 
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/store"
 )
 
 // directory is a fake engine: one event with rooms 1 and 2.
 type directory struct{ ev live.Event }
 
-func (d *directory) Model(code string) (*live.Model, error) {
+func (d *directory) Model(code string) (*show.Model, error) {
 	if live.NormalizeCode(code) != d.ev.Code {
 		return nil, live.Errorf(live.ENotFound, "No event with code %q.", code)
 	}
-	return &live.Model{Event: d.ev, Rooms: []live.Room{{ID: 1, EventID: d.ev.ID, Name: "A"}, {ID: 2, EventID: d.ev.ID, Name: "B"}}}, nil
+	return &show.Model{Event: d.ev, Rooms: []live.Room{{ID: 1, EventID: d.ev.ID, Name: "A"}, {ID: 2, EventID: d.ev.ID, Name: "B"}}}, nil
 }
 func (d *directory) Events() []live.Event { return []live.Event{d.ev} }
-func (d *directory) ModelByID(id int64) (*live.Model, error) {
+func (d *directory) ModelByID(id int64) (*show.Model, error) {
 	if id != d.ev.ID {
 		return nil, live.Errorf(live.ENotFound, "No event %d.", id)
 	}

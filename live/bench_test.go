@@ -26,24 +26,6 @@ func BenchmarkRankPitches(b *testing.B) {
 	}
 }
 
-// BenchmarkTallyUpdate applies one committed vote (a change) to a tally and
-// marks it for the next coalesced frame, as the committer's callback does.
-func BenchmarkTallyUpdate(b *testing.B) {
-	es := newEventState(&Event{ID: 1})
-	t := Target{KindPitch, 1}
-	es.tallies[t] = newTally(Question{Kind: PollScale, ScaleMax: 5})
-	answers := []Answer{"1", "2", "3", "4", "5"}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		es.tmu.Lock()
-		es.tallies[t].Move(answers[i%5], Vote{Answer: answers[(i+1)%5]})
-		es.dirty[t] = true
-		es.tmu.Unlock()
-		i++
-	}
-}
-
 // BenchmarkTallyFrame encodes one tally frame, the work done once per tick
 // per changed target (then shared by every subscriber).
 func BenchmarkTallyFrame(b *testing.B) {
@@ -81,7 +63,7 @@ var benchKinds = []struct {
 func BenchmarkKindTallyMove(b *testing.B) {
 	for _, k := range benchKinds {
 		b.Run(k.name, func(b *testing.B) {
-			t := newTally(k.q)
+			t := NewTally(k.q)
 			cur := make([]Answer, 500)
 			for i := range cur { // a room that has answered
 				cur[i] = k.answers[i%len(k.answers)]
@@ -104,7 +86,7 @@ func BenchmarkKindTallyMove(b *testing.B) {
 func BenchmarkKindTallyFrame(b *testing.B) {
 	for _, k := range benchKinds {
 		b.Run(k.name, func(b *testing.B) {
-			t := newTally(k.q)
+			t := NewTally(k.q)
 			for i := 0; i < 500; i++ {
 				t.Move("", Vote{ParticipantID: int64(i), VoteID: "a", Answer: k.answers[i%len(k.answers)]})
 			}
@@ -126,7 +108,7 @@ func BenchmarkKindTallyFrame(b *testing.B) {
 // 2,000 words are grouped and sorted again.
 func BenchmarkWordCloudFrameAfterChange(b *testing.B) {
 	k := benchKinds[3]
-	t := newTally(k.q)
+	t := NewTally(k.q)
 	for i := 0; i < 2000; i++ {
 		t.Move("", Vote{Answer: Answer(`["Mot` + strconv.Itoa(i) + `","AI"]`)})
 	}
@@ -141,14 +123,14 @@ func BenchmarkWordCloudFrameAfterChange(b *testing.B) {
 
 // quizBench is a quiz of questions, each answered by players players at
 // spread times, half of them right.
-func quizBench(questions, players int) ([]*Poll, []*quizTally, map[int64]string) {
+func quizBench(questions, players int) ([]*Poll, []QuizTally, map[int64]string) {
 	qs := make([]*Poll, questions)
-	tallies := make([]*quizTally, questions)
+	tallies := make([]QuizTally, questions)
 	names := map[int64]string{}
 	for i := range qs {
 		qs[i] = &Poll{ID: int64(i + 1), Kind: PollQuiz, QuizID: 1, Position: i + 1, Choices: []string{"A", "B", "C", "D"},
 			Settings: []byte(`{"time_limit_s":10}`), Correct: []int{2}, OpenedAtMS: 1795439600000 + int64(i)*60000}
-		t := newTally(qs[i].Definition()).(*quizTally)
+		t := NewTally(qs[i].Definition()).(QuizTally)
 		for p := range players {
 			at := time.UnixMilli(qs[i].OpenedAtMS + int64((p*7919+i*104729)%10000))
 			t.Move("", Vote{ParticipantID: int64(p + 1), Answer: Answer(strconv.Itoa(1 + (p+i)%4)), At: at})
@@ -171,7 +153,7 @@ func BenchmarkQuizStandings(b *testing.B) {
 	qs, tallies, names := quizBench(10, 10000)
 	b.ReportAllocs()
 	for b.Loop() {
-		countStandings(qs, tallies, names)
+		CountStandings(qs, tallies, names)
 	}
 }
 
@@ -190,20 +172,5 @@ func BenchmarkQuizAnswerMove(b *testing.B) {
 		}
 		t.Move("", Vote{ParticipantID: p, Answer: "2", At: at})
 		i++
-	}
-}
-
-// BenchmarkQuizFrame encodes a quiz frame with its ten leaders, as
-// published on a phase change to the room, stage and control topics (once
-// each, then shared by every subscriber).
-func BenchmarkQuizFrame(b *testing.B) {
-	qs, tallies, names := quizBench(10, 10000)
-	board := countStandings(qs, tallies, names)
-	q := Quiz{ID: 1, EventID: 1, RoomID: 1, Title: "Pub quiz", State: QuizRunning, Phase: PhaseLeaderboard, CurrentPollID: 10,
-		Questions: []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}}
-	b.ReportAllocs()
-	for b.Loop() {
-		mustJSON(QuizFrame{Type: "quiz", ServerTime: 1795439664790, Quiz: q, Number: 10, Count: 10, Players: len(board.all),
-			Leaders: board.all[:LeaderboardSize]})
 	}
 }

@@ -75,7 +75,7 @@ func (c *Counts) Frame(t Target, v FrameView, now int64) []byte {
 			f.Jury, f.JuryCounts = &jury, c.Jury
 		}
 	}
-	return mustJSON(f)
+	return MustJSON(f)
 }
 
 // CountResults are the exported results of a one-value question:

@@ -157,7 +157,7 @@ func (t *multipleTally) Frame(target Target, v FrameView, now int64) []byte {
 			f.JuryRespondents, f.JuryCounts = t.respondents[1], t.counts.Jury
 		}
 	}
-	return mustJSON(f)
+	return MustJSON(f)
 }
 
 // MultipleResults are the exported results of a multiple-choice question.

@@ -46,7 +46,7 @@ const (
 // it gets a new id, loses its pin and its upvotes and, under
 // pre-moderation, waits for review again. Upvotes do not travel the vote
 // path, which holds one answer per participant and target: they are
-// stored apart (Engine.UpvoteAnswer). Its settings only change how answers
+// stored apart (show.Engine.UpvoteAnswer). Its settings only change how answers
 // show, so they may change while it runs.
 type openTextKind struct{}
 
@@ -289,7 +289,7 @@ func (t *openTextTally) order() string {
 func (t *openTextTally) Frame(target Target, v FrameView, now int64) []byte {
 	f := OpenTextFrame{TallyHead: tallyHead(target, v, now, t.Total())}
 	if !v.Show {
-		return mustJSON(f.TallyHead)
+		return MustJSON(f.TallyHead)
 	}
 	f.Order = t.order()
 	var pending, approved, others []*textAnswer
@@ -318,12 +318,12 @@ func (t *openTextTally) Frame(target Target, v FrameView, now int64) []byte {
 			c.State, c.Pinned, c.Jury = t.state(a.id), t.pinned[a.id], a.jury
 			f.Answers = append(f.Answers, c)
 		}
-		return mustJSON(f)
+		return MustJSON(f)
 	}
 	shown := t.shownFirst(approved)
 	shown = shown[:min(len(shown), openTextCards)]
 	f.Answers = make([]OpenTextCard, 0, len(shown))
-	left := openTextFrameSize - len(mustJSON(f)) - len(`,"answers":[]`)
+	left := openTextFrameSize - len(MustJSON(f)) - len(`,"answers":[]`)
 	for i, a := range shown {
 		c := a.card()
 		c.Pinned = t.pinned[a.id]
@@ -331,7 +331,7 @@ func (t *openTextTally) Frame(target Target, v FrameView, now int64) []byte {
 		left -= b + 1
 		f.Answers = append(f.Answers, c)
 	}
-	return mustJSON(f)
+	return MustJSON(f)
 }
 
 // shownFirst orders approved answers (in the cards' order) as the stage
@@ -354,7 +354,7 @@ func (t *openTextTally) shownFirst(approved []*textAnswer) []*textAnswer {
 // fitCard cuts c's text, ending it with "…", until c encodes in at most
 // size bytes, and returns its encoded size.
 func fitCard(c *OpenTextCard, size int) int {
-	n := len(mustJSON(c))
+	n := len(MustJSON(c))
 	if n <= size {
 		return n
 	}
@@ -364,14 +364,14 @@ func fitCard(c *OpenTextCard, size int) int {
 	for lo+1 < hi {
 		mid := (lo + hi) / 2
 		c.Text = string(runes[:mid]) + "…"
-		if len(mustJSON(c)) <= size {
+		if len(MustJSON(c)) <= size {
 			lo = mid
 		} else {
 			hi = mid
 		}
 	}
 	c.Text = strings.TrimRight(string(runes[:lo]), " ") + "…"
-	return len(mustJSON(c))
+	return len(MustJSON(c))
 }
 
 // OpenTextAnswer is one answer in the export of an open-text question.

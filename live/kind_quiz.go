@@ -94,6 +94,16 @@ func QuizPoints(right bool, t, limit time.Duration) int64 {
 	return 1000 - (1000*tm+lm)/(2*lm)
 }
 
+// A QuizTally is the tally of a quiz question. Besides its counts it
+// knows who answered, for the quiz's standings (CountStandings), and its
+// Generation changes with every answer and reset, so that standings
+// counted from it can be kept until it changes.
+type QuizTally interface {
+	Tally
+	Generation() int64
+	Answered(participantID int64) bool
+}
+
 // quizAnswer is one participant's counted answer to a quiz question.
 type quizAnswer struct {
 	choice int   // 1 for A
@@ -119,6 +129,15 @@ func (t *quizTally) Move(prev Answer, v Vote) {
 		return
 	}
 	t.answers[v.ParticipantID] = quizAnswer{choice: valueOf(v.Answer), atMS: v.At.UnixMilli()}
+}
+
+// Generation implements QuizTally.
+func (t *quizTally) Generation() int64 { return t.gen }
+
+// Answered implements QuizTally.
+func (t *quizTally) Answered(participantID int64) bool {
+	_, ok := t.answers[participantID]
+	return ok
 }
 
 // Reset implements Tally.

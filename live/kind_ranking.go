@@ -226,7 +226,7 @@ func (t *rankingTally) Frame(target Target, v FrameView, now int64) []byte {
 	if v.Show {
 		f.Respondents, f.JuryRespondents, f.Items = t.parts[0].respondents, t.parts[1].respondents, t.items()
 	}
-	return mustJSON(f)
+	return MustJSON(f)
 }
 
 // BordaResults are the exported results of a ranking question: the respondents

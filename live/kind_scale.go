@@ -31,9 +31,9 @@ type scaleTally struct{ *Counts }
 // Rows implements Tally.
 func (t *scaleTally) Rows(Question) []ExportRow { return t.rows(strconv.Itoa) }
 
-// scoresOf returns the counts of a scale tally (a pitch's scores), nil for
+// ScoresOf returns the counts of a scale tally (a pitch's scores), nil for
 // another kind's.
-func scoresOf(t Tally) *Counts {
+func ScoresOf(t Tally) *Counts {
 	if t, ok := t.(*scaleTally); ok {
 		return t.Counts
 	}

@@ -368,16 +368,16 @@ type CloudFrame struct {
 func (t *cloudTally) Frame(target Target, v FrameView, now int64) []byte {
 	f := CloudFrame{TallyHead: tallyHead(target, v, now, t.respondents)}
 	if !v.Show {
-		return mustJSON(f)
+		return MustJSON(f)
 	}
 	all := t.words()
 	if v.Moderator {
 		f.Words = all[:min(len(all), cloudQueueWords)]
-		return mustJSON(f)
+		return MustJSON(f)
 	}
 	// Each word costs {"k":…,"w":…,"n":…}, plus the escapes a few
 	// characters need: counted as the worst case, 6 bytes a byte of text.
-	size := len(mustJSON(f)) + 2
+	size := len(MustJSON(f)) + 2
 	for _, w := range all {
 		if w.State != "shown" {
 			continue
@@ -395,7 +395,7 @@ func (t *cloudTally) Frame(target Target, v FrameView, now int64) []byte {
 		}
 		f.Words = append(f.Words, cloudWord{Key: w.Key, Word: w.Word, Count: w.Count})
 	}
-	return mustJSON(f)
+	return MustJSON(f)
 }
 
 // CloudResults are the exported results of a word cloud: every word, most

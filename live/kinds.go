@@ -45,8 +45,9 @@ var questionKinds = map[string]QuestionKind{
 	PollQuiz:      quizKind{},
 }
 
-// kindOf returns the kind named name.
-func kindOf(name string) (QuestionKind, error) {
+// KindOf returns the kind named name, or EInvalid (field "kind") for a
+// kind this version of Ovation does not know.
+func KindOf(name string) (QuestionKind, error) {
 	if k, ok := questionKinds[name]; ok {
 		return k, nil
 	}
@@ -57,7 +58,7 @@ func kindOf(name string) (QuestionKind, error) {
 // CheckAnswer checks raw against q by q's kind and returns its canonical
 // form (EBadValue when it does not fit, EInvalid for an unknown kind).
 func CheckAnswer(q Question, raw Answer) (Answer, error) {
-	k, err := kindOf(q.Kind)
+	k, err := KindOf(q.Kind)
 	if err != nil {
 		return "", err
 	}
@@ -74,12 +75,12 @@ type Question struct {
 	Correct  []int           // the right choices (1 for A) of a question that has them, sorted
 }
 
-// sameAnswers reports whether answers to q stay valid for r: the same kind,
+// SameAnswers reports whether answers to q stay valid for r: the same kind,
 // as many options (choices or scale values) and the same settings (any
 // settings, for a kind whose settings only change how answers show); the
 // labels may change.
 // A quiz question's right choices count too: its points depend on them.
-func (q Question) sameAnswers(r Question) bool {
+func (q Question) SameAnswers(r Question) bool {
 	if q.Kind != r.Kind || max(len(q.Choices), q.ScaleMax) != max(len(r.Choices), r.ScaleMax) ||
 		(q.Kind == PollQuiz && !slices.Equal(q.Correct, r.Correct)) {
 		return false
@@ -312,4 +313,24 @@ type ExportRow struct {
 	Item     string // the choice, value or answer
 	Audience int64  // the audience's answers for it
 	Jury     int64  // the jury's
+}
+
+// NewTally returns an empty tally of q's answers. It panics when q's kind
+// is unknown: q must have been validated.
+func NewTally(q Question) Tally {
+	k, err := KindOf(q.Kind)
+	if err != nil {
+		panic(err)
+	}
+	return k.NewTally(q)
+}
+
+// MustJSON encodes v, a frame of the domain's own types, to JSON. It
+// panics when v cannot be encoded, which only a bug in those types can cause.
+func MustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only our own types are encoded here
+	}
+	return b
 }

@@ -1,10 +1,12 @@
 // Package live owns Ovation's domain: events, rooms, rounds of pitches,
 // polls and the kinds of question they ask (kinds.go, one kind_*.go file
-// each), participants, votes and rankings; their validation rules, state
-// machines and error codes; and the Engine that runs them.
+// each), quizzes, participants, votes and rankings, boards, feed items and
+// accounts; their validation rules, state machines (methods on the
+// values: Round.Apply, Quiz.Apply, Entry.Apply) and error codes; and the
+// shapes a change persists (change.go).
 //
-// It imports the standard library only. Storage and fan-out are reached
-// through the small Store and Publisher interfaces declared in engine.go.
+// It imports the standard library only. The running show (package show)
+// holds these values in memory, applies the rules and publishes frames.
 package live
 
 import (
@@ -108,7 +110,7 @@ type Room struct {
 	// ActiveRoundID is the round the room's stage shows: the one started last.
 	ActiveRoundID int64 `json:"active_round_id"`
 	// Screen is what every stage screen of the room shows: ScreenCurrent
-	// (the default), ScreenLobby or ScreenBlank. Set with Engine.SetScreen.
+	// (the default), ScreenLobby or ScreenBlank. Set with show.Engine.SetScreen.
 	Screen string `json:"screen"`
 }
 
@@ -235,8 +237,9 @@ func (p *Pitch) Validate() error {
 // Accepts reports whether the pitch takes votes now.
 func (p *Pitch) Accepts() bool { return p.State == PitchVoting }
 
-// transition moves p to state to if the state machine allows it.
-func (p *Pitch) transition(to string) error {
+// Transition moves p to state to if the state machine allows it, or
+// returns ETransition.
+func (p *Pitch) Transition(to string) error {
 	allowed := map[string][]string{
 		PitchPending: {PitchOnStage},
 		PitchOnStage: {PitchVoting, PitchPending},
@@ -355,18 +358,18 @@ func ValidResults(s string) bool {
 	return s == ResultsReveal || s == ResultsLive || s == ResultsAnswered || s == ResultsClosed
 }
 
-// public returns p as public screens see it: without its correct answer
+// Public returns p as public screens see it: without its correct answer
 // until it is revealed.
-func (p Poll) public() Poll {
+func (p Poll) Public() Poll {
 	if !p.CorrectRevealed {
 		p.Correct = nil
 	}
 	return p
 }
 
-// showsOnOpen returns whether opening p turns its results public (true) or
+// ShowsOnOpen returns whether opening p turns its results public (true) or
 // hides them (false), or leaves the switch as it is (keep).
-func (p *Poll) showsOnOpen() (show, keep bool) {
+func (p *Poll) ShowsOnOpen() (show, keep bool) {
 	switch p.Results {
 	case ResultsLive, ResultsAnswered:
 		return true, false
@@ -384,7 +387,7 @@ func (p *Poll) Validate() error {
 	if err := validText("question", &p.Question, 200, true, false); err != nil {
 		return err
 	}
-	k, err := kindOf(p.Kind)
+	k, err := KindOf(p.Kind)
 	if err != nil {
 		return err
 	}
@@ -443,7 +446,9 @@ func (p *Poll) Definition() Question {
 	return Question{Kind: p.Kind, Choices: p.Choices, ScaleMax: p.ScaleMax, Settings: p.Settings, Correct: p.Correct}
 }
 
-func (p *Poll) transition(to string) error {
+// Transition moves p to state to (PollOpen, PollClosed) if the state
+// machine allows it, or returns ETransition.
+func (p *Poll) Transition(to string) error {
 	ok := (p.State == PollDraft && to == PollOpen) || (p.State == PollOpen && to == PollClosed) ||
 		(p.State == PollClosed && to == PollOpen)
 	if !ok {
@@ -535,4 +540,26 @@ func validURL(field, s string) error {
 		return FieldErrorf(field, "%s must be an http(s) URL.", field)
 	}
 	return nil
+}
+
+// Receipt statuses.
+const (
+	VoteCounted   = "counted"   // the first vote of this participant for this target
+	VoteChanged   = "changed"   // replaced the participant's earlier vote
+	VoteDuplicate = "duplicate" // this vote id was already counted; nothing changed
+)
+
+// Voter is the identity a vote is cast with, taken from a verified token.
+type Voter struct {
+	ParticipantID int64
+	EventID       int64
+	Jury          bool
+}
+
+// Receipt is what became of a vote: its status (VoteCounted, VoteChanged
+// or VoteDuplicate) and its answer as counted, in the canonical form of
+// its target's kind (for a duplicate, the answer first recorded).
+type Receipt struct {
+	Status string
+	Answer Answer
 }

@@ -5,7 +5,8 @@
 // with ? placeholders, which the PostgreSQL connection rewrites), and the
 // group committer that makes votes durable in batches.
 //
-// It imports the domain package live and implements live.Store. There is one
+// It imports the domain package live only, and implements the storage port
+// of the running show, show.Store (asserted in its tests). There is one
 // writer connection; reads use a separate pool.
 package store
 
@@ -81,8 +82,6 @@ type DB struct {
 	ops    chan live.WriteOp
 	done   chan struct{}
 }
-
-var _ live.Store = (*DB)(nil)
 
 // Open opens (creating if needed) the database at path, migrates it and
 // starts the group committer. Close flushes and stops it.
@@ -246,7 +245,7 @@ func (db *DB) migrateTo(ctx context.Context, n int, body string) error {
 	return tx.Commit()
 }
 
-// Enqueue implements live.Store: it hands op to the group committer without blocking.
+// Enqueue implements show.Store: it hands op to the group committer without blocking.
 func (db *DB) Enqueue(op live.WriteOp) error {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
@@ -261,7 +260,7 @@ func (db *DB) Enqueue(op live.WriteOp) error {
 	}
 }
 
-// Flush implements live.Store: it waits until every write queued before it
+// Flush implements show.Store: it waits until every write queued before it
 // is durable. It never holds the queue's lock while waiting, so a full queue
 // delays only the flush, not the votes.
 func (db *DB) Flush(ctx context.Context) error {
@@ -430,7 +429,7 @@ func (db *DB) writeBatch(batch []live.WriteOp) error {
 	return nil
 }
 
-// Load implements live.Store.
+// Load implements show.Store.
 func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 	ds := &live.Dataset{}
 	err := db.query(ctx, `SELECT id, code, title, languages, color, logo_url, jury_code, jury_weight, created_at FROM events ORDER BY id`,
@@ -597,7 +596,7 @@ func upsert(ctx context.Context, x execer, table string, id *int64, cols []strin
 	return nil
 }
 
-// SaveEvent implements live.Store.
+// SaveEvent implements show.Store.
 func (db *DB) SaveEvent(ctx context.Context, e *live.Event) (err error) {
 	defer db.noteWrite(&err)
 	langs, _ := json.Marshal(e.Languages)
@@ -605,7 +604,7 @@ func (db *DB) SaveEvent(ctx context.Context, e *live.Event) (err error) {
 		e.Code, e.Title, string(langs), e.Color, e.LogoURL, e.JuryCode, e.JuryWeight, e.CreatedAt.UTC().Format(time.RFC3339Nano))
 }
 
-// SaveRoom implements live.Store.
+// SaveRoom implements show.Store.
 func (db *DB) SaveRoom(ctx context.Context, r *live.Room) (err error) {
 	defer db.noteWrite(&err)
 	return saveRoom(ctx, db.writer, r)
@@ -615,7 +614,7 @@ func saveRoom(ctx context.Context, x execer, r *live.Room) error {
 	return upsert(ctx, x, "rooms", &r.ID, []string{"event_id", "name", "active_round_id", "screen"}, r.EventID, r.Name, r.ActiveRoundID, r.Screen)
 }
 
-// SaveRound implements live.Store.
+// SaveRound implements show.Store.
 func (db *DB) SaveRound(ctx context.Context, r *live.Round) (err error) {
 	defer db.noteWrite(&err)
 	return saveRound(ctx, db.writer, r)
@@ -626,7 +625,7 @@ func saveRound(ctx context.Context, x execer, r *live.Round) error {
 		r.EventID, r.RoomID, r.Title, r.Scale, r.State, r.CurrentPitchID, r.RankingRevealed, r.RevealedPlaces, r.AutoReveal)
 }
 
-// SavePitch implements live.Store.
+// SavePitch implements show.Store.
 func (db *DB) SavePitch(ctx context.Context, p *live.Pitch) (err error) {
 	defer db.noteWrite(&err)
 	return savePitch(ctx, db.writer, p)
@@ -639,14 +638,14 @@ func savePitch(ctx context.Context, x execer, p *live.Pitch) error {
 		p.Timer.Running, p.Timer.DeadlineMS, p.Timer.RemainingMS)
 }
 
-// DeletePitch implements live.Store.
+// DeletePitch implements show.Store.
 func (db *DB) DeletePitch(ctx context.Context, id int64) (err error) {
 	defer db.noteWrite(&err)
 	_, err = db.writer.ExecContext(ctx, `DELETE FROM pitches WHERE id = ?`, id)
 	return err
 }
 
-// SavePoll implements live.Store.
+// SavePoll implements show.Store.
 func (db *DB) SavePoll(ctx context.Context, p *live.Poll) (err error) {
 	defer db.noteWrite(&err)
 	return savePoll(ctx, db.writer, p)
@@ -668,7 +667,7 @@ func savePoll(ctx context.Context, x execer, p *live.Poll) error {
 		p.Results, correct, p.CorrectRevealed, p.QuizID, p.OpenedAtMS)
 }
 
-// SaveQuiz implements live.Store.
+// SaveQuiz implements show.Store.
 func (db *DB) SaveQuiz(ctx context.Context, q *live.Quiz) (err error) {
 	defer db.noteWrite(&err)
 	return saveQuiz(ctx, db.writer, q)
@@ -679,7 +678,7 @@ func saveQuiz(ctx context.Context, x execer, q *live.Quiz) error {
 		q.EventID, q.RoomID, q.Title, q.State, q.Phase, q.CurrentPollID)
 }
 
-// SaveDecision implements live.Store.
+// SaveDecision implements show.Store.
 func (db *DB) SaveDecision(ctx context.Context, d live.Decision, a live.AuditEntry) (err error) {
 	defer db.noteWrite(&err)
 	tx, err := db.writer.BeginTx(ctx, nil)
@@ -697,7 +696,7 @@ func (db *DB) SaveDecision(ctx context.Context, d live.Decision, a live.AuditEnt
 	return tx.Commit()
 }
 
-// SaveUpvote implements live.Store.
+// SaveUpvote implements show.Store.
 func (db *DB) SaveUpvote(ctx context.Context, u live.AnswerUpvote, up bool) (_ bool, err error) {
 	defer db.noteWrite(&err)
 	var res sql.Result
@@ -715,13 +714,13 @@ func (db *DB) SaveUpvote(ctx context.Context, u live.AnswerUpvote, up bool) (_ b
 	return n == 1, err
 }
 
-// Audit implements live.Store.
+// Audit implements show.Store.
 func (db *DB) Audit(ctx context.Context, a live.AuditEntry) (err error) {
 	defer db.noteWrite(&err)
 	return audit(ctx, db.writer, a)
 }
 
-// SaveState implements live.Store: every row of the change and its audit
+// SaveState implements show.Store: every row of the change and its audit
 // entry in one transaction, so that a failure leaves nothing half-applied.
 func (db *DB) SaveState(ctx context.Context, st live.StateChange) (err error) {
 	defer db.noteWrite(&err)
@@ -855,7 +854,7 @@ func (db *DB) noteWrite(err *error) {
 	}
 }
 
-// WriteFault implements live.Store: the storage error of the last write,
+// WriteFault implements show.Store: the storage error of the last write,
 // or nil when it succeeded (or nothing failed yet).
 func (db *DB) WriteFault() error {
 	if p := db.fault.Load(); p != nil {

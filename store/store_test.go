@@ -18,8 +18,13 @@ import (
 	"time"
 
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/store"
 )
+
+// The store is the running show's storage: store does not import show, so
+// the assertion lives here.
+var _ show.Store = (*store.DB)(nil)
 
 // testTimeout bounds every wait in these tests.
 const testTimeout = 10 * time.Second

@@ -32,6 +32,7 @@ import (
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/static"
 	"github.com/ovation-live/ovation/store"
 	"github.com/redis/go-redis/v9"
@@ -150,7 +151,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		broker = core.Broker()
 		presence = cluster.NewPresence(rdb, h, opts)
 	}
-	engine := live.NewEngine(db, h, live.EngineOptions{TallyInterval: cfg.Votes.TallyInterval,
+	engine := show.NewEngine(db, h, show.Options{TallyInterval: cfg.Votes.TallyInterval,
 		AudienceTallyInterval: cfg.Votes.AudienceTallyInterval, Logger: log})
 	if err := engine.Load(ctx); err != nil {
 		return err
@@ -526,7 +527,7 @@ func printBanner(w io.Writer, build buildInfo, publicURL, addr string, events []
 
 // seedDemo creates a demo event at first start so the printed URLs show
 // something: a round of three pitches and a keypad poll in the main room.
-func seedDemo(ctx context.Context, e *live.Engine) error {
+func seedDemo(ctx context.Context, e *show.Engine) error {
 	ev, err := e.CreateEvent(ctx, "system", &live.Event{Code: "DEMO", Title: "Ovation demo", Languages: []string{"en", "fr"}, JuryCode: "JURY42", JuryWeight: 30})
 	if err != nil {
 		return err

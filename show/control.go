@@ -1,56 +1,26 @@
-package live
+package show
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/ovation-live/ovation/live"
 )
 
 // This file holds the moderator's side of the engine: building an event and
 // running it live. Every method validates, saves, audits and only then
 // publishes; illegal actions return ETransition and change nothing.
 
-// Round actions.
-const (
-	RoundStart       = "start"        // pending → running; first pitch on stage
-	RoundNext        = "next"         // close the current pitch's voting, next pitch on stage
-	RoundPrevious    = "previous"     // back to the previous pitch
-	RoundReveal      = "reveal"       // show the ranking on the room's screens; the round carries on as it was
-	RoundNextPlace   = "next_place"   // reveal the next place of the shown ranking, from the last up to first
-	RoundHideRanking = "hide_ranking" // take the ranking off the screens: back to the round where it was
-	RoundFinish      = "finish"       // running → finished: close any open voting, stop the timers
-)
-
-// Pitch actions.
-const (
-	PitchStage       = "stage"        // put this pitch on stage (the round must be running)
-	PitchOpen        = "open"         // open voting (the pitch must be on stage)
-	PitchClose       = "close"        // close voting
-	PitchTimerStart  = "timer_start"  // run the countdown
-	PitchTimerPause  = "timer_pause"  // pause it
-	PitchTimerExtend = "timer_extend" // add seconds (default 30) to it
-	PitchTimerReset  = "timer_reset"  // back to the pitch's duration, paused
-	ShowResults      = "show_results" // tallies visible on public screens
-	HideResults      = "hide_results" // tallies hidden on public screens
-	ResetVotes       = "reset_votes"  // delete every vote for the target (audited)
-)
-
-// Poll actions (besides ShowResults, HideResults and ResetVotes).
-const (
-	PollOpenAction    = "open"
-	PollCloseAction   = "close"
-	PollRevealCorrect = "reveal_correct" // mark the right choices on public screens (a closed poll with Correct)
-	PollHideCorrect   = "hide_correct"   // take the marks off again
-)
-
 // CreateEvent creates an event with its first room, named in the event's
 // first language (FirstRoomName: "Main stage", "Salle principale").
-func (e *Engine) CreateEvent(ctx context.Context, actor string, ev *Event) (*Event, error) {
+func (e *Engine) CreateEvent(ctx context.Context, actor string, ev *live.Event) (*live.Event, error) {
 	if err := ev.Validate(); err != nil {
 		return nil, err
 	}
@@ -58,13 +28,13 @@ func (e *Engine) CreateEvent(ctx context.Context, actor string, ev *Event) (*Eve
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.byCode[ev.Code] != nil {
-		return nil, &Error{Code: EConflict, Field: "code", Message: fmt.Sprintf("Event code %q is taken.", ev.Code)}
+		return nil, &live.Error{Code: live.EConflict, Field: "code", Message: fmt.Sprintf("Event code %q is taken.", ev.Code)}
 	}
 	if err := e.store.SaveEvent(ctx, ev); err != nil {
 		return nil, err
 	}
 	es := newEventState(ev)
-	room := &Room{EventID: ev.ID, Name: ev.FirstRoomName(), Screen: ScreenCurrent}
+	room := &live.Room{EventID: ev.ID, Name: ev.FirstRoomName(), Screen: live.ScreenCurrent}
 	if err := e.store.SaveRoom(ctx, room); err != nil {
 		return nil, err
 	}
@@ -78,10 +48,10 @@ func (e *Engine) CreateEvent(ctx context.Context, actor string, ev *Event) (*Eve
 }
 
 // UpdateEvent applies edit to a copy of the event, validates and saves it.
-func (e *Engine) UpdateEvent(ctx context.Context, actor, code string, edit func(*Event) error) (*Event, error) {
+func (e *Engine) UpdateEvent(ctx context.Context, actor, code string, edit func(*live.Event) error) (*live.Event, error) {
 	es := e.eventByCode(code)
 	if es == nil {
-		return nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
+		return nil, live.Errorf(live.ENotFound, "No event with code %q.", live.NormalizeCode(code))
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
@@ -96,7 +66,7 @@ func (e *Engine) UpdateEvent(ctx context.Context, actor, code string, edit func(
 		return nil, err
 	}
 	if other := e.byCode[c.Code]; other != nil && other != es {
-		return nil, &Error{Code: EConflict, Field: "code", Message: fmt.Sprintf("Event code %q is taken.", c.Code)}
+		return nil, &live.Error{Code: live.EConflict, Field: "code", Message: fmt.Sprintf("Event code %q is taken.", c.Code)}
 	}
 	if err := e.store.SaveEvent(ctx, &c); err != nil {
 		return nil, err
@@ -110,17 +80,17 @@ func (e *Engine) UpdateEvent(ctx context.Context, actor, code string, edit func(
 }
 
 // CreateRoom adds a room to the event.
-func (e *Engine) CreateRoom(ctx context.Context, actor, code string, r *Room) (*Room, error) {
+func (e *Engine) CreateRoom(ctx context.Context, actor, code string, r *live.Room) (*live.Room, error) {
 	es := e.eventByCode(code)
 	if es == nil {
-		return nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
+		return nil, live.Errorf(live.ENotFound, "No event with code %q.", live.NormalizeCode(code))
 	}
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
-	r.ID, r.EventID, r.ActiveRoundID, r.Screen = 0, es.ev.ID, 0, ScreenCurrent
+	r.ID, r.EventID, r.ActiveRoundID, r.Screen = 0, es.ev.ID, 0, live.ScreenCurrent
 	if err := e.store.SaveRoom(ctx, r); err != nil {
 		return nil, err
 	}
@@ -134,10 +104,10 @@ func (e *Engine) CreateRoom(ctx context.Context, actor, code string, r *Room) (*
 }
 
 // UpdateRoom renames a room. Its screen changes with SetScreen only.
-func (e *Engine) UpdateRoom(ctx context.Context, actor string, id int64, edit func(*Room) error) (*Room, error) {
+func (e *Engine) UpdateRoom(ctx context.Context, actor string, id int64, edit func(*live.Room) error) (*live.Room, error) {
 	key := "room:" + strconv.FormatInt(id, 10)
-	return update(ctx, e, actor, key, func(es *eventState) *Room { return es.rooms[id] }, edit,
-		func(_ *eventState, old, c *Room) error {
+	return update(ctx, e, actor, key, func(es *eventState) *live.Room { return es.rooms[id] }, edit,
+		func(_ *eventState, old, c *live.Room) error {
 			c.ID, c.EventID, c.ActiveRoundID, c.Screen = old.ID, old.EventID, old.ActiveRoundID, old.Screen
 			return c.Validate()
 		},
@@ -145,10 +115,10 @@ func (e *Engine) UpdateRoom(ctx context.Context, actor string, id int64, edit fu
 }
 
 // CreateRound adds a pending round of pitches to a room of the event.
-func (e *Engine) CreateRound(ctx context.Context, actor, code string, r *Round) (*Round, error) {
+func (e *Engine) CreateRound(ctx context.Context, actor, code string, r *live.Round) (*live.Round, error) {
 	es := e.eventByCode(code)
 	if es == nil {
-		return nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
+		return nil, live.Errorf(live.ENotFound, "No event with code %q.", live.NormalizeCode(code))
 	}
 	r.State = ""
 	if err := r.Validate(); err != nil {
@@ -157,7 +127,7 @@ func (e *Engine) CreateRound(ctx context.Context, actor, code string, r *Round) 
 	es.mu.Lock()
 	defer es.mu.Unlock()
 	if es.rooms[r.RoomID] == nil {
-		return nil, &Error{Code: EInvalid, Field: "room_id", Message: "No such room in this event."}
+		return nil, &live.Error{Code: live.EInvalid, Field: "room_id", Message: "No such room in this event."}
 	}
 	r.ID, r.EventID, r.CurrentPitchID, r.RankingRevealed, r.RevealedPlaces, r.Pitches = 0, es.ev.ID, 0, false, 0, nil
 	if err := e.store.SaveRound(ctx, r); err != nil {
@@ -173,23 +143,23 @@ func (e *Engine) CreateRound(ctx context.Context, actor, code string, r *Round) 
 
 // UpdateRound edits a round's title and AutoReveal; its room and scale only
 // while it is pending and has no votes.
-func (e *Engine) UpdateRound(ctx context.Context, actor string, id int64, edit func(*Round) error) (*Round, error) {
+func (e *Engine) UpdateRound(ctx context.Context, actor string, id int64, edit func(*live.Round) error) (*live.Round, error) {
 	key := "round:" + strconv.FormatInt(id, 10)
-	_, err := update(ctx, e, actor, key, func(es *eventState) *Round { return es.rounds[id] }, edit,
-		func(es *eventState, old, c *Round) error {
+	_, err := update(ctx, e, actor, key, func(es *eventState) *live.Round { return es.rounds[id] }, edit,
+		func(es *eventState, old, c *live.Round) error {
 			c.ID, c.EventID, c.State, c.CurrentPitchID, c.Pitches = old.ID, old.EventID, old.State, old.CurrentPitchID, old.Pitches
 			c.RankingRevealed, c.RevealedPlaces = old.RankingRevealed, old.RevealedPlaces
-			if (c.RoomID != old.RoomID || c.Scale != old.Scale) && old.State != RoundPending {
-				return Errorf(ETransition, "Room and scale can only change before the round starts.")
+			if (c.RoomID != old.RoomID || c.Scale != old.Scale) && old.State != live.RoundPending {
+				return live.Errorf(live.ETransition, "Room and scale can only change before the round starts.")
 			}
 			if err := c.Validate(); err != nil {
 				return err
 			}
 			if es.rooms[c.RoomID] == nil {
-				return &Error{Code: EInvalid, Field: "room_id", Message: "No such room in this event."}
+				return &live.Error{Code: live.EInvalid, Field: "room_id", Message: "No such room in this event."}
 			}
 			return nil
-		}, func(ctx context.Context, c *Round) error {
+		}, func(ctx context.Context, c *live.Round) error {
 			es := e.owned(key)
 			old := es.rounds[id]
 			if err := e.store.SaveRound(ctx, c); err != nil {
@@ -198,7 +168,7 @@ func (e *Engine) UpdateRound(ctx context.Context, actor string, id int64, edit f
 			if c.Scale != old.Scale { // only while pending: no votes to lose
 				es.tmu.Lock()
 				for _, p := range old.Pitches {
-					es.tallies[Target{KindPitch, p.ID}] = newTally(c.Definition())
+					es.tallies[live.Target{Kind: live.KindPitch, ID: p.ID}] = live.NewTally(c.Definition())
 				}
 				es.tmu.Unlock()
 			}
@@ -219,7 +189,7 @@ func update[T any](ctx context.Context, e *Engine, actor, key string, find func(
 	edit func(*T) error, fix func(es *eventState, old, c *T) error, save func(context.Context, *T) error) (*T, error) {
 	es := e.owned(key)
 	if es == nil {
-		return nil, Errorf(ENotFound, "No %s.", key)
+		return nil, live.Errorf(live.ENotFound, "No %s.", key)
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
@@ -242,20 +212,20 @@ func update[T any](ctx context.Context, e *Engine, actor, key string, find func(
 }
 
 // CreatePitch appends a pitch to a round.
-func (e *Engine) CreatePitch(ctx context.Context, actor string, roundID int64, p *Pitch) (*Pitch, error) {
+func (e *Engine) CreatePitch(ctx context.Context, actor string, roundID int64, p *live.Pitch) (*live.Pitch, error) {
 	es := e.owned("round:" + strconv.FormatInt(roundID, 10))
 	if es == nil {
-		return nil, Errorf(ENotFound, "No round %d.", roundID)
+		return nil, live.Errorf(live.ENotFound, "No round %d.", roundID)
 	}
-	p.State, p.Timer, p.ShowResults = "", Timer{}, false
+	p.State, p.Timer, p.ShowResults = "", live.Timer{}, false
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
 	r := es.rounds[roundID]
-	if r.State == RoundFinished {
-		return nil, Errorf(ETransition, "The round has finished.")
+	if r.State == live.RoundFinished {
+		return nil, live.Errorf(live.ETransition, "The round has finished.")
 	}
 	p.ID, p.RoundID, p.Position = 0, roundID, len(r.Pitches)+1
 	if n := len(r.Pitches); n > 0 {
@@ -266,9 +236,9 @@ func (e *Engine) CreatePitch(ctx context.Context, actor string, roundID int64, p
 	}
 	es.pitches[p.ID] = p
 	r.Pitches = append(r.Pitches, p)
-	t := Target{KindPitch, p.ID}
+	t := live.Target{Kind: live.KindPitch, ID: p.ID}
 	es.tmu.Lock()
-	es.tallies[t] = newTally(r.Definition())
+	es.tallies[t] = live.NewTally(r.Definition())
 	es.tmu.Unlock()
 	e.setOwner(t.String(), es)
 	e.audit(ctx, es, actor, "create_pitch", t.String(), p.Team)
@@ -278,9 +248,9 @@ func (e *Engine) CreatePitch(ctx context.Context, actor string, roundID int64, p
 }
 
 // UpdatePitch edits a pitch's team, presenter, duration and video link.
-func (e *Engine) UpdatePitch(ctx context.Context, actor string, id int64, edit func(*Pitch) error) (*Pitch, error) {
-	return update(ctx, e, actor, Target{KindPitch, id}.String(), func(es *eventState) *Pitch { return es.pitches[id] }, edit,
-		func(_ *eventState, old, c *Pitch) error {
+func (e *Engine) UpdatePitch(ctx context.Context, actor string, id int64, edit func(*live.Pitch) error) (*live.Pitch, error) {
+	return update(ctx, e, actor, live.Target{Kind: live.KindPitch, ID: id}.String(), func(es *eventState) *live.Pitch { return es.pitches[id] }, edit,
+		func(_ *eventState, old, c *live.Pitch) error {
 			c.ID, c.RoundID, c.Position, c.State, c.ShowResults = old.ID, old.RoundID, old.Position, old.State, old.ShowResults
 			if err := c.Validate(); err != nil { // fills the default duration
 				return err
@@ -289,7 +259,7 @@ func (e *Engine) UpdatePitch(ctx context.Context, actor string, id int64, edit f
 			// timer only follows the duration while it is untouched.
 			c.Timer = old.Timer
 			if c.DurationS != old.DurationS && !old.Timer.Running && old.Timer.RemainingMS == int64(old.DurationS)*1000 {
-				c.Timer = Timer{RemainingMS: int64(c.DurationS) * 1000}
+				c.Timer = live.Timer{RemainingMS: int64(c.DurationS) * 1000}
 			}
 			return nil
 		}, e.store.SavePitch)
@@ -297,22 +267,22 @@ func (e *Engine) UpdatePitch(ctx context.Context, actor string, id int64, edit f
 
 // DeletePitch removes a pitch that never went on stage.
 func (e *Engine) DeletePitch(ctx context.Context, actor string, id int64) error {
-	t := Target{KindPitch, id}
+	t := live.Target{Kind: live.KindPitch, ID: id}
 	es := e.owned(t.String())
 	if es == nil {
-		return Errorf(ENotFound, "No pitch %d.", id)
+		return live.Errorf(live.ENotFound, "No pitch %d.", id)
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
 	p := es.pitches[id]
-	if p.State != PitchPending {
-		return Errorf(ETransition, "Only a pitch that has not been on stage can be deleted.")
+	if p.State != live.PitchPending {
+		return live.Errorf(live.ETransition, "Only a pitch that has not been on stage can be deleted.")
 	}
 	es.tmu.Lock()
 	votes := es.tallies[t].Total()
 	es.tmu.Unlock()
 	if votes > 0 {
-		return Errorf(EConflict, "This pitch has votes; reset them first.")
+		return live.Errorf(live.EConflict, "This pitch has votes; reset them first.")
 	}
 	if err := e.store.DeletePitch(ctx, id); err != nil {
 		return err
@@ -342,23 +312,23 @@ func (e *Engine) DeletePitch(ctx context.Context, actor string, id int64) error 
 func (e *Engine) ReorderPitches(ctx context.Context, actor string, roundID int64, ids []int64) error {
 	es := e.owned("round:" + strconv.FormatInt(roundID, 10))
 	if es == nil {
-		return Errorf(ENotFound, "No round %d.", roundID)
+		return live.Errorf(live.ENotFound, "No round %d.", roundID)
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
 	r := es.rounds[roundID]
 	if len(ids) != len(r.Pitches) {
-		return &Error{Code: EInvalid, Field: "pitch_ids", Message: "List every pitch of the round exactly once."}
+		return &live.Error{Code: live.EInvalid, Field: "pitch_ids", Message: "List every pitch of the round exactly once."}
 	}
 	seen := map[int64]bool{}
 	for _, id := range ids {
 		p := es.pitches[id]
 		if p == nil || p.RoundID != roundID || seen[id] {
-			return &Error{Code: EInvalid, Field: "pitch_ids", Message: "List every pitch of the round exactly once."}
+			return &live.Error{Code: live.EInvalid, Field: "pitch_ids", Message: "List every pitch of the round exactly once."}
 		}
 		seen[id] = true
 	}
-	ordered := make([]*Pitch, len(ids))
+	ordered := make([]*live.Pitch, len(ids))
 	for i, id := range ids {
 		c := *es.pitches[id]
 		c.Position = i + 1
@@ -375,10 +345,10 @@ func (e *Engine) ReorderPitches(ctx context.Context, actor string, roundID int64
 }
 
 // CreatePoll adds a draft keypad poll to a room of the event.
-func (e *Engine) CreatePoll(ctx context.Context, actor, code string, p *Poll) (*Poll, error) {
+func (e *Engine) CreatePoll(ctx context.Context, actor, code string, p *live.Poll) (*live.Poll, error) {
 	es := e.eventByCode(code)
 	if es == nil {
-		return nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
+		return nil, live.Errorf(live.ENotFound, "No event with code %q.", live.NormalizeCode(code))
 	}
 	p.State, p.CorrectRevealed = "", false
 	if err := p.Validate(); err != nil {
@@ -386,22 +356,22 @@ func (e *Engine) CreatePoll(ctx context.Context, actor, code string, p *Poll) (*
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
-	if p.Kind == PollQuiz {
+	if p.Kind == live.PollQuiz {
 		if err := es.addQuestion(p); err != nil {
 			return nil, err
 		}
 	}
 	if es.rooms[p.RoomID] == nil {
-		return nil, &Error{Code: EInvalid, Field: "room_id", Message: "No such room in this event."}
+		return nil, &live.Error{Code: live.EInvalid, Field: "room_id", Message: "No such room in this event."}
 	}
 	p.ID, p.EventID, p.OpenedAtMS = 0, es.ev.ID, 0
 	if err := e.store.SavePoll(ctx, p); err != nil {
 		return nil, err
 	}
 	es.polls[p.ID] = p
-	t := Target{KindPoll, p.ID}
+	t := live.Target{Kind: live.KindPoll, ID: p.ID}
 	es.tmu.Lock()
-	es.tallies[t] = newTally(p.Definition())
+	es.tallies[t] = live.NewTally(p.Definition())
 	es.tmu.Unlock()
 	e.setOwner(t.String(), es)
 	e.audit(ctx, es, actor, "create_poll", t.String(), p.Question)
@@ -414,38 +384,38 @@ func (e *Engine) CreatePoll(ctx context.Context, actor, code string, p *Poll) (*
 }
 
 // UpdatePoll edits a poll; its kind and choices only while it is a draft.
-func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit func(*Poll) error) (*Poll, error) {
-	return update(ctx, e, actor, Target{KindPoll, id}.String(), func(es *eventState) *Poll { return es.polls[id] }, edit,
-		func(es *eventState, old, c *Poll) error {
+func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit func(*live.Poll) error) (*live.Poll, error) {
+	return update(ctx, e, actor, live.Target{Kind: live.KindPoll, ID: id}.String(), func(es *eventState) *live.Poll { return es.polls[id] }, edit,
+		func(es *eventState, old, c *live.Poll) error {
 			c.ID, c.EventID, c.State, c.ShowResults, c.CorrectRevealed = old.ID, old.EventID, old.State, old.ShowResults, old.CorrectRevealed
 			c.OpenedAtMS = old.OpenedAtMS
 			if c.QuizID != old.QuizID || (old.QuizID != 0 && c.RoomID != old.RoomID) {
-				return Errorf(ETransition, "A quiz question stays in its quiz and its quiz's room; a poll cannot join a quiz.")
+				return live.Errorf(live.ETransition, "A quiz question stays in its quiz and its quiz's room; a poll cannot join a quiz.")
 			}
-			if c.QuizID != 0 && c.Position != old.Position && es.quizzes[c.QuizID].State != QuizPending {
-				return Errorf(ETransition, "The order of a quiz's questions can only change before it starts.")
+			if c.QuizID != 0 && c.Position != old.Position && es.quizzes[c.QuizID].State != live.QuizPending {
+				return live.Errorf(live.ETransition, "The order of a quiz's questions can only change before it starts.")
 			}
 			if err := c.Validate(); err != nil {
 				return err
 			}
-			if old.State != PollDraft && (!c.Definition().sameAnswers(old.Definition()) || c.RoomID != old.RoomID) {
-				return Errorf(ETransition, "Kind, choices, settings and room can only change while the poll is a draft (an open-text question's moderation and order may change at any time).")
+			if old.State != live.PollDraft && (!c.Definition().SameAnswers(old.Definition()) || c.RoomID != old.RoomID) {
+				return live.Errorf(live.ETransition, "Kind, choices, settings and room can only change while the poll is a draft (an open-text question's moderation and order may change at any time).")
 			}
 			if es.rooms[c.RoomID] == nil {
-				return &Error{Code: EInvalid, Field: "room_id", Message: "No such room in this event."}
+				return &live.Error{Code: live.EInvalid, Field: "room_id", Message: "No such room in this event."}
 			}
 			return nil
-		}, func(ctx context.Context, c *Poll) error {
-			es := e.owned(Target{KindPoll, id}.String())
+		}, func(ctx context.Context, c *live.Poll) error {
+			es := e.owned(live.Target{Kind: live.KindPoll, ID: id}.String())
 			old := es.polls[id]
 			if err := e.store.SavePoll(ctx, c); err != nil {
 				return err
 			}
-			t := Target{KindPoll, id}
+			t := live.Target{Kind: live.KindPoll, ID: id}
 			es.tmu.Lock()
-			if !c.Definition().sameAnswers(old.Definition()) { // only while a draft: no votes to lose
-				es.tallies[t] = newTally(c.Definition())
-			} else if rt, ok := es.tallies[t].(RetunedTally); ok && !bytes.Equal(c.Settings, old.Settings) {
+			if !c.Definition().SameAnswers(old.Definition()) { // only while a draft: no votes to lose
+				es.tallies[t] = live.NewTally(c.Definition())
+			} else if rt, ok := es.tallies[t].(live.RetunedTally); ok && !bytes.Equal(c.Settings, old.Settings) {
 				rt.Retune(c.Definition())
 				e.touch(es, t)
 			}
@@ -454,105 +424,28 @@ func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit fu
 		})
 }
 
-// RoundAction runs one of the round actions (RoundStart, RoundNext, …).
-//
-// Revealing the ranking changes nothing but what the room's screens show:
-// the pitch on stage, its voting and its timer stay as they are, and
-// RoundHideRanking brings the screens back to them. Only RoundFinish ends
-// the round. Refusals are ETransition (EInvalid for an unknown action) and
-// change nothing.
+// RoundAction runs one of the round actions (RoundStart, RoundNext, …),
+// as live.Round.Apply rules, and publishes the round once saved. Refusals
+// are ETransition (EInvalid for an unknown action) and change nothing.
 func (e *Engine) RoundAction(ctx context.Context, actor string, id int64, action string) error {
 	key := "round:" + strconv.FormatInt(id, 10)
 	es := e.owned(key)
 	if es == nil {
-		return Errorf(ENotFound, "No round %d.", id)
+		return live.Errorf(live.ENotFound, "No round %d.", id)
 	}
 	closedVoting, err := func() (bool, error) {
 		es.mu.Lock()
 		defer es.mu.Unlock()
 		r := es.rounds[id]
+		room := es.rooms[r.RoomID]
+		rc, roomc, err := r.Apply(action, *room, es.siblings(), e.opts.Now())
+		if err != nil {
+			return false, err
+		}
 		ch := es.newChange()
-		now := e.opts.Now()
-		switch action {
-		case RoundStart:
-			if r.State != RoundPending {
-				return false, Errorf(ETransition, "The round has already started.")
-			}
-			if len(r.Pitches) == 0 {
-				return false, Errorf(ETransition, "Add a pitch before starting the round.")
-			}
-			for _, o := range es.rounds {
-				if o.RoomID == r.RoomID && o.State == RoundRunning {
-					return false, Errorf(ETransition, "Round %q is still running in this room.", o.Title)
-				}
-			}
-			rc := ch.round(r)
-			rc.State = RoundRunning
-			ch.room(es.rooms[r.RoomID]).ActiveRoundID = r.ID
-			if err := ch.goTo(r, r.Pitches[0], now); err != nil {
-				return false, err
-			}
-		case RoundNext, RoundPrevious:
-			if r.State != RoundRunning {
-				return false, Errorf(ETransition, "The round is not running.")
-			}
-			i := r.indexOf(r.CurrentPitchID)
-			if action == RoundNext {
-				i++
-			} else {
-				i--
-			}
-			if i < 0 || i >= len(r.Pitches) {
-				return false, Errorf(ETransition, "There is no %s pitch.", map[string]string{RoundNext: "next", RoundPrevious: "previous"}[action])
-			}
-			if err := ch.goTo(r, r.Pitches[i], now); err != nil {
-				return false, err
-			}
-		case RoundReveal:
-			if r.State == RoundPending {
-				return false, Errorf(ETransition, "The round has not started.")
-			}
-			if r.RankingRevealed {
-				return false, Errorf(ETransition, "The ranking is already shown.")
-			}
-			rc := ch.round(r)
-			rc.RankingRevealed, rc.RevealedPlaces = true, 0
-			if r.AutoReveal {
-				rc.RevealedPlaces = len(r.Pitches)
-			}
-		case RoundNextPlace:
-			if !r.RankingRevealed {
-				return false, Errorf(ETransition, "The ranking is not shown.")
-			}
-			n := len(r.Pitches)
-			if r.RevealedPlaces >= n {
-				return false, Errorf(ETransition, "Every place is already revealed.")
-			}
-			ch.round(r).RevealedPlaces = nextPlaces(r.RevealedPlaces, n)
-		case RoundHideRanking:
-			if !r.RankingRevealed {
-				return false, Errorf(ETransition, "The ranking is not shown.")
-			}
-			rc := ch.round(r)
-			rc.RankingRevealed, rc.RevealedPlaces = false, 0
-		case RoundFinish:
-			switch r.State {
-			case RoundPending:
-				return false, Errorf(ETransition, "The round has not started.")
-			case RoundFinished:
-				return false, Errorf(ETransition, "The round has already finished.")
-			}
-			for _, p := range r.Pitches {
-				if p.State == PitchVoting {
-					ch.pitch(p).State = PitchClosed
-				}
-				if p.Timer.Running {
-					_ = ch.pitch(p).Timer.Pause(now)
-				}
-			}
-			ch.round(r).State = RoundFinished
-		default:
-			return false, Errorf(EInvalid, "Unknown round action %q.", action)
+		ch.setRound(r, rc)
+		if roomc != *room {
+			*ch.room(room) = roomc
 		}
 		return ch.closesVoting(), e.commit(ctx, es, ch, actor, action, key)
 	}()
@@ -561,17 +454,7 @@ func (e *Engine) RoundAction(ctx context.Context, actor string, id int64, action
 	}
 	// A ranking revealed includes every vote accepted before: let them land
 	// and publish the ranking they make before answering.
-	return e.settle(ctx, es, closedVoting || action == RoundReveal || action == RoundNextPlace)
-}
-
-// nextPlaces returns how many places one more RoundNextPlace reveals, from
-// revealed of n: every place below the podium (4th and after) at once, then
-// third, second and first one at a time.
-func nextPlaces(revealed, n int) int {
-	if revealed < n-3 {
-		return n - 3
-	}
-	return min(revealed+1, n)
+	return e.settle(ctx, es, closedVoting || action == live.RoundReveal || action == live.RoundNextPlace)
 }
 
 // SetScreen sends every stage screen of a room to screen: ScreenCurrent,
@@ -583,10 +466,10 @@ func (e *Engine) SetScreen(ctx context.Context, actor string, roomID int64, scre
 	key := "room:" + strconv.FormatInt(roomID, 10)
 	es := e.owned(key)
 	if es == nil {
-		return Errorf(ENotFound, "No room %d.", roomID)
+		return live.Errorf(live.ENotFound, "No room %d.", roomID)
 	}
-	if !ValidScreen(screen) {
-		return FieldErrorf("screen", "Screen must be current, lobby or blank.")
+	if !live.ValidScreen(screen) {
+		return live.FieldErrorf("screen", "Screen must be current, lobby or blank.")
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
@@ -618,24 +501,15 @@ func (e *Engine) settle(ctx context.Context, es *eventState, closedVoting bool) 
 	return nil
 }
 
-func (r *Round) indexOf(pitchID int64) int {
-	for i, p := range r.Pitches {
-		if p.ID == pitchID {
-			return i
-		}
-	}
-	return -1
-}
-
 // PitchAction runs one of the pitch actions (PitchOpen, PitchTimerStart, …).
 // seconds is used by PitchTimerExtend only (default 30, -600..600).
 func (e *Engine) PitchAction(ctx context.Context, actor string, id int64, action string, seconds int) error {
-	t := Target{KindPitch, id}
+	t := live.Target{Kind: live.KindPitch, ID: id}
 	es := e.owned(t.String())
 	if es == nil {
-		return Errorf(ENotFound, "No pitch %d.", id)
+		return live.Errorf(live.ENotFound, "No pitch %d.", id)
 	}
-	if action == ResetVotes {
+	if action == live.ResetVotes {
 		return e.resetVotes(ctx, es, actor, t)
 	}
 	closedVoting, err := func() (bool, error) {
@@ -647,58 +521,57 @@ func (e *Engine) PitchAction(ctx context.Context, actor string, id int64, action
 		pc := ch.pitch(p)
 		now := e.opts.Now()
 		switch action {
-		case PitchStage:
-			if r.State != RoundRunning {
-				return false, Errorf(ETransition, "Start the round first.")
-			}
-			if err := ch.goTo(r, p, now); err != nil {
+		case live.PitchStage:
+			rc, err := r.Stage(p.ID, now)
+			if err != nil {
 				return false, err
 			}
-		case PitchOpen:
-			if r.State != RoundRunning || r.CurrentPitchID != p.ID {
-				return false, Errorf(ETransition, "Only the pitch on stage can open voting.")
+			ch.setRound(r, rc)
+		case live.PitchOpen:
+			if r.State != live.RoundRunning || r.CurrentPitchID != p.ID {
+				return false, live.Errorf(live.ETransition, "Only the pitch on stage can open voting.")
 			}
-			if err := pc.transition(PitchVoting); err != nil {
+			if err := pc.Transition(live.PitchVoting); err != nil {
 				return false, err
 			}
-		case PitchClose:
-			if err := pc.transition(PitchClosed); err != nil {
+		case live.PitchClose:
+			if err := pc.Transition(live.PitchClosed); err != nil {
 				return false, err
 			}
-		case PitchTimerStart, PitchTimerPause, PitchTimerExtend, PitchTimerReset:
-			if p.State == PitchPending {
-				return false, Errorf(ETransition, "The pitch is not on stage.")
+		case live.PitchTimerStart, live.PitchTimerPause, live.PitchTimerExtend, live.PitchTimerReset:
+			if p.State == live.PitchPending {
+				return false, live.Errorf(live.ETransition, "The pitch is not on stage.")
 			}
 			switch action {
-			case PitchTimerStart:
+			case live.PitchTimerStart:
 				return false, firstErr(pc.Timer.Start(now), func() error { return e.commit(ctx, es, ch, actor, action, t.String()) })
-			case PitchTimerPause:
+			case live.PitchTimerPause:
 				return false, firstErr(pc.Timer.Pause(now), func() error { return e.commit(ctx, es, ch, actor, action, t.String()) })
-			case PitchTimerExtend:
+			case live.PitchTimerExtend:
 				if seconds == 0 {
 					seconds = 30
 				}
 				if seconds < -600 || seconds > 600 {
-					return false, &Error{Code: EInvalid, Field: "seconds", Message: "Extend by -600 to 600 seconds."}
+					return false, &live.Error{Code: live.EInvalid, Field: "seconds", Message: "Extend by -600 to 600 seconds."}
 				}
 				pc.Timer.Extend(time.Duration(seconds) * time.Second)
 			default:
-				pc.Timer = Timer{RemainingMS: int64(p.DurationS) * 1000}
+				pc.Timer = live.Timer{RemainingMS: int64(p.DurationS) * 1000}
 			}
-		case ShowResults, HideResults:
-			pc.ShowResults = action == ShowResults
+		case live.ShowResults, live.HideResults:
+			pc.ShowResults = action == live.ShowResults
 			es.tmu.Lock()
 			e.touch(es, t)
 			es.tmu.Unlock()
 		default:
-			return false, Errorf(EInvalid, "Unknown pitch action %q.", action)
+			return false, live.Errorf(live.EInvalid, "Unknown pitch action %q.", action)
 		}
 		return ch.closesVoting(), e.commit(ctx, es, ch, actor, action, t.String())
 	}()
 	if err != nil {
 		return err
 	}
-	if action == ShowResults || action == HideResults {
+	if action == live.ShowResults || action == live.HideResults {
 		e.flushEvent(es, true)
 	}
 	return e.settle(ctx, es, closedVoting)
@@ -718,12 +591,12 @@ func firstErr(err error, then func() error) error {
 // hides a revealed correct answer. Refusals are ETransition (EInvalid for
 // an unknown action) and change nothing.
 func (e *Engine) PollAction(ctx context.Context, actor string, id int64, action string) error {
-	t := Target{KindPoll, id}
+	t := live.Target{Kind: live.KindPoll, ID: id}
 	es := e.owned(t.String())
 	if es == nil {
-		return Errorf(ENotFound, "No poll %d.", id)
+		return live.Errorf(live.ENotFound, "No poll %d.", id)
 	}
-	if action == ResetVotes {
+	if action == live.ResetVotes {
 		return e.resetVotes(ctx, es, actor, t)
 	}
 	closedVoting, err := func() (bool, error) {
@@ -732,65 +605,65 @@ func (e *Engine) PollAction(ctx context.Context, actor string, id int64, action 
 		p := es.polls[id]
 		ch := es.newChange()
 		pc := ch.poll(p)
-		if p.QuizID != 0 && (action == PollOpenAction || action == PollCloseAction) {
-			return false, Errorf(ETransition, "A quiz question opens and closes with its quiz's start, next and reveal.")
+		if p.QuizID != 0 && (action == live.PollOpenAction || action == live.PollCloseAction) {
+			return false, live.Errorf(live.ETransition, "A quiz question opens and closes with its quiz's start, next and reveal.")
 		}
 		switch action {
-		case PollOpenAction:
+		case live.PollOpenAction:
 			for _, o := range es.polls {
-				if o.RoomID == p.RoomID && o.State == PollOpen && o.ID != p.ID {
-					return false, Errorf(ETransition, "Close the open poll %q first.", o.Question)
+				if o.RoomID == p.RoomID && o.State == live.PollOpen && o.ID != p.ID {
+					return false, live.Errorf(live.ETransition, "Close the open poll %q first.", o.Question)
 				}
 			}
-			if err := pc.transition(PollOpen); err != nil {
+			if err := pc.Transition(live.PollOpen); err != nil {
 				return false, err
 			}
-			if show, keep := pc.showsOnOpen(); !keep {
+			if show, keep := pc.ShowsOnOpen(); !keep {
 				pc.ShowResults = show
 			}
 			pc.CorrectRevealed, pc.OpenedAtMS = false, e.opts.Now().UnixMilli()
-		case PollCloseAction:
-			if err := pc.transition(PollClosed); err != nil {
+		case live.PollCloseAction:
+			if err := pc.Transition(live.PollClosed); err != nil {
 				return false, err
 			}
-			if pc.Results == ResultsClosed {
+			if pc.Results == live.ResultsClosed {
 				pc.ShowResults = true
 			}
-		case ShowResults, HideResults:
-			pc.ShowResults = action == ShowResults
-		case PollRevealCorrect:
+		case live.ShowResults, live.HideResults:
+			pc.ShowResults = action == live.ShowResults
+		case live.PollRevealCorrect:
 			if len(p.Correct) == 0 {
-				return false, Errorf(ETransition, "Mark the correct answer of the question first.")
+				return false, live.Errorf(live.ETransition, "Mark the correct answer of the question first.")
 			}
-			if p.State != PollClosed {
-				return false, Errorf(ETransition, "Close the poll before revealing the correct answer.")
+			if p.State != live.PollClosed {
+				return false, live.Errorf(live.ETransition, "Close the poll before revealing the correct answer.")
 			}
 			if p.CorrectRevealed {
-				return false, Errorf(ETransition, "The correct answer is already shown.")
+				return false, live.Errorf(live.ETransition, "The correct answer is already shown.")
 			}
 			pc.CorrectRevealed = true
-		case PollHideCorrect:
+		case live.PollHideCorrect:
 			if !p.CorrectRevealed {
-				return false, Errorf(ETransition, "The correct answer is not shown.")
+				return false, live.Errorf(live.ETransition, "The correct answer is not shown.")
 			}
 			pc.CorrectRevealed = false
 		default:
-			return false, Errorf(EInvalid, "Unknown poll action %q.", action)
+			return false, live.Errorf(live.EInvalid, "Unknown poll action %q.", action)
 		}
 		if pc.ShowResults != p.ShowResults {
-			if action == PollOpenAction || action == PollCloseAction {
+			if action == live.PollOpenAction || action == live.PollCloseAction {
 				ch.detail = map[bool]string{true: "results shown", false: "results hidden"}[pc.ShowResults]
 			}
 			es.tmu.Lock()
 			e.touch(es, t)
 			es.tmu.Unlock()
 		}
-		return action == PollCloseAction, e.commit(ctx, es, ch, actor, action, t.String())
+		return action == live.PollCloseAction, e.commit(ctx, es, ch, actor, action, t.String())
 	}()
 	if err != nil {
 		return err
 	}
-	if action == ShowResults || action == HideResults || action == PollOpenAction {
+	if action == live.ShowResults || action == live.HideResults || action == live.PollOpenAction {
 		e.flushEvent(es, true)
 	}
 	return e.settle(ctx, es, closedVoting)
@@ -798,7 +671,7 @@ func (e *Engine) PollAction(ctx context.Context, actor string, id int64, action 
 
 // resetVotes deletes every vote for t, in order with the votes around it:
 // votes accepted before the reset are wiped, votes after it count.
-func (e *Engine) resetVotes(ctx context.Context, es *eventState, actor string, t Target) error {
+func (e *Engine) resetVotes(ctx context.Context, es *eventState, actor string, t live.Target) error {
 	done := make(chan error, 1)
 	err := func() error {
 		es.mu.Lock()
@@ -809,7 +682,7 @@ func (e *Engine) resetVotes(ctx context.Context, es *eventState, actor string, t
 				removed[k] = b
 			}
 		}
-		err := e.store.Enqueue(WriteOp{Reset: &t, Done: func(err error) {
+		err := e.store.Enqueue(live.WriteOp{Reset: &t, Done: func(err error) {
 			if err == nil {
 				es.tmu.Lock()
 				es.tallies[t].Reset()
@@ -846,13 +719,13 @@ func (e *Engine) resetVotes(ctx context.Context, es *eventState, actor string, t
 	select {
 	case err = <-done:
 	case <-ctx.Done():
-		return Errorf(EBusy, "The reset was not confirmed in time.")
+		return live.Errorf(live.EBusy, "The reset was not confirmed in time.")
 	}
 	if err != nil {
 		return err
 	}
 	es.mu.Lock()
-	e.audit(ctx, es, actor, ResetVotes, t.String(), "")
+	e.audit(ctx, es, actor, live.ResetVotes, t.String(), "")
 	es.mu.Unlock()
 	e.flushEvent(es, true)
 	return nil
@@ -863,16 +736,16 @@ func (e *Engine) resetVotes(ctx context.Context, es *eventState, actor string, t
 // saved with its audit entry, and publishes the new tally at once. Errors:
 // ENotFound, EInvalid (the kind has no review, or a bad decision, with its
 // field), ETransition.
-func (e *Engine) DecideAnswers(ctx context.Context, actor string, t Target, decision json.RawMessage) error {
+func (e *Engine) DecideAnswers(ctx context.Context, actor string, t live.Target, decision json.RawMessage) error {
 	es := e.owned(t.String())
-	if es == nil || t.Kind != KindPoll {
-		return Errorf(ENotFound, "No such poll.")
+	if es == nil || t.Kind != live.KindPoll {
+		return live.Errorf(live.ENotFound, "No such poll.")
 	}
 	err := func() error {
 		es.mu.Lock() // one decision at a time per event, checked against the tally it applies to
 		defer es.mu.Unlock()
 		es.tmu.Lock()
-		rt, ok := es.tallies[t].(ReviewedTally)
+		rt, ok := es.tallies[t].(live.ReviewedTally)
 		var canonical json.RawMessage
 		var line string
 		var err error
@@ -881,14 +754,14 @@ func (e *Engine) DecideAnswers(ctx context.Context, actor string, t Target, deci
 		}
 		es.tmu.Unlock()
 		if !ok {
-			return Errorf(EInvalid, "The answers of a %s question are not moderated.", es.polls[t.ID].Kind)
+			return live.Errorf(live.EInvalid, "The answers of a %s question are not moderated.", es.polls[t.ID].Kind)
 		}
 		if err != nil {
 			return err
 		}
 		now := e.opts.Now().UTC()
-		if err := e.store.SaveDecision(ctx, Decision{EventID: es.ev.ID, Target: t, Decision: canonical, At: now},
-			AuditEntry{EventID: es.ev.ID, Actor: actor, Action: "decide_answers", Target: t.String(), Detail: line, At: now}); err != nil {
+		if err := e.store.SaveDecision(ctx, live.Decision{EventID: es.ev.ID, Target: t, Decision: canonical, At: now},
+			live.AuditEntry{EventID: es.ev.ID, Actor: actor, Action: "decide_answers", Target: t.String(), Detail: line, At: now}); err != nil {
 			return err
 		}
 		es.tmu.Lock()
@@ -909,16 +782,16 @@ func (e *Engine) DecideAnswers(ctx context.Context, actor string, t Target, deci
 type change struct {
 	es      *eventState
 	detail  string // the audit entry's detail
-	rounds  map[*Round]*Round
-	rooms   map[*Room]*Room
-	pitches map[*Pitch]*Pitch
-	polls   map[*Poll]*Poll
-	quizzes map[*Quiz]*Quiz
+	rounds  map[*live.Round]*live.Round
+	rooms   map[*live.Room]*live.Room
+	pitches map[*live.Pitch]*live.Pitch
+	polls   map[*live.Poll]*live.Poll
+	quizzes map[*live.Quiz]*live.Quiz
 }
 
 func (es *eventState) newChange() *change {
-	return &change{es: es, rounds: map[*Round]*Round{}, rooms: map[*Room]*Room{}, pitches: map[*Pitch]*Pitch{}, polls: map[*Poll]*Poll{},
-		quizzes: map[*Quiz]*Quiz{}}
+	return &change{es: es, rounds: map[*live.Round]*live.Round{}, rooms: map[*live.Room]*live.Room{}, pitches: map[*live.Pitch]*live.Pitch{}, polls: map[*live.Poll]*live.Poll{},
+		quizzes: map[*live.Quiz]*live.Quiz{}}
 }
 
 func copyOf[T any](m map[*T]*T, orig *T) *T {
@@ -930,50 +803,37 @@ func copyOf[T any](m map[*T]*T, orig *T) *T {
 	return &c
 }
 
-func (ch *change) round(r *Round) *Round { return copyOf(ch.rounds, r) }
-func (ch *change) room(r *Room) *Room    { return copyOf(ch.rooms, r) }
-func (ch *change) pitch(p *Pitch) *Pitch { return copyOf(ch.pitches, p) }
-func (ch *change) poll(p *Poll) *Poll    { return copyOf(ch.polls, p) }
-func (ch *change) quiz(q *Quiz) *Quiz    { return copyOf(ch.quizzes, q) }
+func (ch *change) room(r *live.Room) *live.Room    { return copyOf(ch.rooms, r) }
+func (ch *change) pitch(p *live.Pitch) *live.Pitch { return copyOf(ch.pitches, p) }
+func (ch *change) poll(p *live.Poll) *live.Poll    { return copyOf(ch.polls, p) }
+func (ch *change) quiz(q *live.Quiz) *live.Quiz    { return copyOf(ch.quizzes, q) }
 
-// goTo puts p on stage as r's current pitch, closing the voting of the pitch
-// it replaces (or sending it back to pending if it never opened) and pausing
-// its timer at now, the engine's clock.
-func (ch *change) goTo(r *Round, p *Pitch, now time.Time) error {
-	rc := ch.round(r)
-	if rc.CurrentPitchID == p.ID {
-		return Errorf(ETransition, "%q is already on stage.", p.Team)
-	}
-	if cur := ch.es.pitches[rc.CurrentPitchID]; cur != nil {
-		cc := ch.pitch(cur)
-		switch cc.State {
-		case PitchVoting:
-			cc.State = PitchClosed
-		case PitchOnStage:
-			cc.State = PitchPending
-		}
-		if cc.Timer.Running {
-			_ = cc.Timer.Pause(now)
+// setRound puts r, as live.Round.Apply or Stage returned it from orig,
+// into the change: the round and the pitches it copied.
+func (ch *change) setRound(orig *live.Round, r live.Round) {
+	for i, p := range r.Pitches {
+		if p != orig.Pitches[i] {
+			ch.pitches[orig.Pitches[i]] = p
 		}
 	}
-	if pc := ch.pitch(p); pc.State == PitchPending {
-		if err := pc.transition(PitchOnStage); err != nil {
-			return err
-		}
-	}
-	rc.CurrentPitchID = p.ID
-	return nil
+	ch.rounds[orig] = &r
+}
+
+// siblings are the event's rounds, polls and quizzes, for the domain's
+// rules that look across a room. es.mu must be held.
+func (es *eventState) siblings() live.Siblings {
+	return live.Siblings{Rounds: maps.Values(es.rounds), Polls: maps.Values(es.polls), Quizzes: maps.Values(es.quizzes)}
 }
 
 // closesVoting reports whether the change closes any pitch's or poll's voting.
 func (ch *change) closesVoting() bool {
 	for orig, c := range ch.pitches {
-		if orig.State == PitchVoting && c.State != PitchVoting {
+		if orig.State == live.PitchVoting && c.State != live.PitchVoting {
 			return true
 		}
 	}
 	for orig, c := range ch.polls {
-		if orig.State == PollOpen && c.State != PollOpen {
+		if orig.State == live.PollOpen && c.State != live.PollOpen {
 			return true
 		}
 	}
@@ -983,7 +843,7 @@ func (ch *change) closesVoting() bool {
 // commit saves every changed object with the action's audit entry in one
 // transaction, then swaps the copies in and publishes. es.mu must be held.
 func (e *Engine) commit(ctx context.Context, es *eventState, ch *change, actor, action, target string) error {
-	st := StateChange{Audit: &AuditEntry{EventID: es.ev.ID, Actor: actor, Action: action, Target: target, Detail: ch.detail, At: e.opts.Now().UTC()}}
+	st := live.StateChange{Audit: &live.AuditEntry{EventID: es.ev.ID, Actor: actor, Action: action, Target: target, Detail: ch.detail, At: e.opts.Now().UTC()}}
 	for _, c := range ch.rooms {
 		st.Rooms = append(st.Rooms, c)
 	}
@@ -1023,7 +883,7 @@ func (e *Engine) commit(ctx context.Context, es *eventState, ch *change, actor, 
 }
 
 func (e *Engine) audit(ctx context.Context, es *eventState, actor, action, target, detail string) {
-	err := e.store.Audit(ctx, AuditEntry{EventID: es.ev.ID, Actor: actor, Action: action, Target: target, Detail: detail, At: e.opts.Now().UTC()})
+	err := e.store.Audit(ctx, live.AuditEntry{EventID: es.ev.ID, Actor: actor, Action: action, Target: target, Detail: detail, At: e.opts.Now().UTC()})
 	if err != nil {
 		e.opts.Logger.Error("audit write failed", "action", action, "target", target, "err", err)
 	}
@@ -1031,7 +891,7 @@ func (e *Engine) audit(ctx context.Context, es *eventState, actor, action, targe
 
 // Results is an event's results, for export.
 type Results struct {
-	Event   Event          `json:"event"`
+	Event   live.Event     `json:"event"`
 	Rounds  []RoundResults `json:"rounds"`
 	Polls   []PollResults  `json:"polls"`
 	Quizzes []QuizResults  `json:"quizzes"`
@@ -1039,17 +899,17 @@ type Results struct {
 
 // RoundResults is one round's ranking.
 type RoundResults struct {
-	Round   Round       `json:"round"`
-	Ranking []RankEntry `json:"ranking"`
+	Round   live.Round       `json:"round"`
+	Ranking []live.RankEntry `json:"ranking"`
 }
 
 // PollResults is one poll's results, as its kind counts them. In JSON the
 // fields of Results (for single choice and scale: CountResults) sit beside
 // "poll".
 type PollResults struct {
-	Poll    Poll
+	Poll    live.Poll
 	Results any
-	Rows    []ExportRow // for the CSV export
+	Rows    []live.ExportRow // for the CSV export
 }
 
 // MarshalJSON writes {"poll": …} followed by the fields of the kind's results.
@@ -1077,7 +937,7 @@ func (p PollResults) MarshalJSON() ([]byte, error) {
 func (e *Engine) Results(ctx context.Context, code string) (*Results, error) {
 	es := e.eventByCode(code)
 	if es == nil {
-		return nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
+		return nil, live.Errorf(live.ENotFound, "No event with code %q.", live.NormalizeCode(code))
 	}
 	if err := e.store.Flush(ctx); err != nil {
 		return nil, err
@@ -1088,23 +948,23 @@ func (e *Engine) Results(ctx context.Context, code string) (*Results, error) {
 	res := &Results{Event: m.Event, Rounds: []RoundResults{}, Polls: []PollResults{}, Quizzes: []QuizResults{}}
 	for _, r := range m.Rounds {
 		es.tmu.Lock()
-		rank := RankPitches(r.Pitches, es.scores(&r), es.ev.JuryWeight)
+		rank := live.RankPitches(r.Pitches, es.scores(&r), es.ev.JuryWeight)
 		es.tmu.Unlock()
 		res.Rounds = append(res.Rounds, RoundResults{r, rank})
 	}
 	for _, p := range m.Polls {
 		es.tmu.Lock()
-		t := es.tallies[Target{KindPoll, p.ID}]
+		t := es.tallies[live.Target{Kind: live.KindPoll, ID: p.ID}]
 		pr := PollResults{Poll: p, Results: t.Results(), Rows: t.Rows(p.Definition())}
 		es.tmu.Unlock()
 		res.Polls = append(res.Polls, pr)
 	}
 	for _, q := range m.Quizzes {
 		es.tmu.Lock()
-		all := slices.Clone(es.board(es.quizzes[q.ID], 0).all)
+		all := slices.Clone(es.board(es.quizzes[q.ID], 0).All)
 		es.tmu.Unlock()
 		if all == nil {
-			all = []Standing{}
+			all = []live.Standing{}
 		}
 		res.Quizzes = append(res.Quizzes, QuizResults{Quiz: q, Standings: all})
 	}

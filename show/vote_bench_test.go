@@ -1,4 +1,4 @@
-package live_test
+package show_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/store"
 )
 
@@ -59,7 +60,7 @@ func benchIngest(b *testing.B, poll live.Poll, answerOf func(int) live.Answer, v
 		b.Fatal(err)
 	}
 	defer db.Close()
-	e := live.NewEngine(db, discard{}, live.EngineOptions{})
+	e := show.NewEngine(db, discard{}, show.Options{})
 	if err := e.Load(ctx); err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package live_test
+package show_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 )
 
 // editPoll is a step that edits the harness's poll.
@@ -35,7 +36,7 @@ func (h *harness) publicResults(tb testing.TB, topic string) bool {
 // stagePoll returns the poll as the latest stage frame on topic carries it.
 func (h *harness) stagePoll(tb testing.TB, topic string) live.Poll {
 	tb.Helper()
-	var st live.StageState
+	var st show.StageState
 	h.pub.last(tb, topic, "stage", &st)
 	for _, p := range st.Polls {
 		if p.ID == h.poll {
@@ -81,7 +82,7 @@ func TestResultsVisibility(t *testing.T) {
 			}
 			for _, ph := range tc.phases {
 				h.run(t, ph.do)
-				for _, topic := range []string{live.StageTopic(h.room), live.RoomTopic(h.room)} {
+				for _, topic := range []string{show.StageTopic(h.room), show.RoomTopic(h.room)} {
 					if got := h.publicResults(t, topic); got != ph.show {
 						t.Fatalf("after %s: results public on %s = %v, want %v", ph.name, topic, got, ph.show)
 					}
@@ -89,7 +90,7 @@ func TestResultsVisibility(t *testing.T) {
 						t.Fatalf("after %s: stage frame's show_results on %s = %v, want %v", ph.name, topic, got, ph.show)
 					}
 				}
-				if got := h.publicResults(t, live.ControlTopic(h.ev.ID)); ph.name == "vote" && !got {
+				if got := h.publicResults(t, show.ControlTopic(h.ev.ID)); ph.name == "vote" && !got {
 					t.Fatalf("after %s: moderators do not see the counts", ph.name)
 				}
 			}
@@ -144,7 +145,7 @@ func TestCorrectAnswer(t *testing.T) {
 	}
 	// leaks reports whether any public frame so far carried the correct answer.
 	leaks := func(tb testing.TB, h *harness) bool {
-		for _, topic := range []string{live.StageTopic(h.room), live.RoomTopic(h.room)} {
+		for _, topic := range []string{show.StageTopic(h.room), show.RoomTopic(h.room)} {
 			for _, f := range h.pub.since(0, topic, "stage") {
 				if bytes.Contains(f.data, []byte(`"correct":`)) {
 					return true
@@ -165,13 +166,13 @@ func TestCorrectAnswer(t *testing.T) {
 	t.Run("reveal_marks_it_on_public_screens_and_hide_takes_it_off", func(t *testing.T) {
 		h := quiz(t)
 		h.run(t, pollDo(live.PollRevealCorrect))
-		for _, topic := range []string{live.StageTopic(h.room), live.RoomTopic(h.room)} {
+		for _, topic := range []string{show.StageTopic(h.room), show.RoomTopic(h.room)} {
 			if p := h.stagePoll(t, topic); !slices.Equal(p.Correct, []int{2}) || !p.CorrectRevealed {
 				t.Fatalf("%s after reveal: %+v", topic, p)
 			}
 		}
 		h.run(t, pollDo(live.PollHideCorrect))
-		for _, topic := range []string{live.StageTopic(h.room), live.RoomTopic(h.room)} {
+		for _, topic := range []string{show.StageTopic(h.room), show.RoomTopic(h.room)} {
 			if p := h.stagePoll(t, topic); p.Correct != nil || p.CorrectRevealed {
 				t.Fatalf("%s after hide: %+v", topic, p)
 			}
@@ -185,7 +186,7 @@ func TestCorrectAnswer(t *testing.T) {
 	t.Run("reopening_hides_it_again", func(t *testing.T) {
 		h := quiz(t)
 		h.run(t, pollDo(live.PollRevealCorrect), pollDo(live.PollOpenAction))
-		if p := h.stagePoll(t, live.RoomTopic(h.room)); p.Correct != nil || p.CorrectRevealed {
+		if p := h.stagePoll(t, show.RoomTopic(h.room)); p.Correct != nil || p.CorrectRevealed {
 			t.Fatalf("reopened poll on phones: %+v", p)
 		}
 	})
@@ -195,7 +196,7 @@ func TestCorrectAnswer(t *testing.T) {
 		h.db.Close()
 		h2 := startEngine(t, h.path)
 		h2.ev, h2.poll, h2.room = h.ev, h.poll, h.room
-		if p := h2.stagePoll(t, live.StageTopic(h.room)); !slices.Equal(p.Correct, []int{2}) || !p.CorrectRevealed {
+		if p := h2.stagePoll(t, show.StageTopic(h.room)); !slices.Equal(p.Correct, []int{2}) || !p.CorrectRevealed {
 			t.Fatalf("after restart: %+v", p)
 		}
 	})

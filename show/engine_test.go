@@ -1,8 +1,9 @@
-package live_test
+package show_test
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/store"
 )
 
@@ -25,6 +27,24 @@ const testTimeout = 10 * time.Second
 // t0 is the fake clock's start: far from the real clock, so that any use of
 // time.Now instead of the engine's clock shows.
 var t0 = time.Date(2031, 3, 14, 9, 0, 0, 0, time.UTC)
+
+// wantCode fails tb unless err carries the error code want ("" for no error).
+func wantCode(tb testing.TB, err error, want string) {
+	tb.Helper()
+	if got := live.ErrorCode(err); got != want {
+		tb.Fatalf("error code = %q, want %q (err: %v)", got, want, err)
+	}
+}
+
+// wantField fails tb unless err is an EInvalid *live.Error naming field.
+func wantField(tb testing.TB, err error, field string) {
+	tb.Helper()
+	wantCode(tb, err, live.EInvalid)
+	var le *live.Error
+	if !errors.As(err, &le) || le.Field != field {
+		tb.Fatalf("error field = %q, want %q (err: %v)", le.Field, field, err)
+	}
+}
 
 // frame is one published frame.
 type frame struct {
@@ -38,7 +58,7 @@ type recorder struct {
 	frames []frame
 }
 
-var _ live.Publisher = (*recorder)(nil)
+var _ show.Publisher = (*recorder)(nil)
 
 func (r *recorder) Publish(topic, key string, data []byte) {
 	r.mu.Lock()
@@ -123,7 +143,7 @@ func (s *spyStore) setHook(h func(live.WriteOp)) {
 // harness is an engine over a real SQLite file with one event: a room, a
 // round of three pitches (scale 5, 60 s each) and a three-choice poll.
 type harness struct {
-	e       *live.Engine
+	e       *show.Engine
 	db      *store.DB
 	spy     *spyStore
 	path    string
@@ -170,7 +190,7 @@ func startEngineWith(tb testing.TB, path string, opts store.Options) *harness {
 	}
 	tb.Cleanup(func() { db.Close() })
 	h := &harness{db: db, spy: &spyStore{DB: db}, path: path, pub: &recorder{}, clk: &fakeClock{now: t0}}
-	h.e = live.NewEngine(h.spy, h.pub, live.EngineOptions{Now: h.clk.Now, Logger: quietLogger()})
+	h.e = show.NewEngine(h.spy, h.pub, show.Options{Now: h.clk.Now, Logger: quietLogger()})
 	must(tb, h.e.Load(ctxT(tb)))
 	return h
 }
@@ -207,14 +227,14 @@ func newHarnessWith(tb testing.TB, opts store.Options) *harness {
 	return h
 }
 
-func (h *harness) model(tb testing.TB) *live.Model {
+func (h *harness) model(tb testing.TB) *show.Model {
 	tb.Helper()
 	m, err := h.e.Model(h.ev.Code)
 	must(tb, err)
 	return m
 }
 
-func (h *harness) roundIn(tb testing.TB, m *live.Model, id int64) live.Round {
+func (h *harness) roundIn(tb testing.TB, m *show.Model, id int64) live.Round {
 	tb.Helper()
 	for _, r := range m.Rounds {
 		if r.ID == id {
@@ -226,7 +246,7 @@ func (h *harness) roundIn(tb testing.TB, m *live.Model, id int64) live.Round {
 }
 
 // pitch returns pitch i (0-based) of the main round as the model shows it.
-func (h *harness) pitch(tb testing.TB, m *live.Model, i int) live.Pitch {
+func (h *harness) pitch(tb testing.TB, m *show.Model, i int) live.Pitch {
 	tb.Helper()
 	for _, p := range h.roundIn(tb, m, h.round).Pitches {
 		if p.ID == h.pitches[i] {
@@ -237,7 +257,7 @@ func (h *harness) pitch(tb testing.TB, m *live.Model, i int) live.Pitch {
 	return live.Pitch{}
 }
 
-func (h *harness) pollIn(tb testing.TB, m *live.Model, id int64) live.Poll {
+func (h *harness) pollIn(tb testing.TB, m *show.Model, id int64) live.Poll {
 	tb.Helper()
 	for _, p := range m.Polls {
 		if p.ID == id {
@@ -249,7 +269,7 @@ func (h *harness) pollIn(tb testing.TB, m *live.Model, id int64) live.Poll {
 }
 
 // states returns the pitch states of the main round, e.g. "on_stage pending pending".
-func (h *harness) states(tb testing.TB, m *live.Model) string {
+func (h *harness) states(tb testing.TB, m *show.Model) string {
 	tb.Helper()
 	var s []string
 	for i := range h.pitches {
@@ -325,7 +345,7 @@ func (h *harness) run(tb testing.TB, steps ...step) {
 
 // snapshot is everything an action may change: memory, database and frames.
 type snapshot struct {
-	model  *live.Model
+	model  *show.Model
 	data   *live.Dataset
 	frames int
 }
@@ -362,9 +382,9 @@ func TestPitchStateMachine(t *testing.T) {
 		name  string
 		prep  []step
 		act   step
-		check func(tb testing.TB, h *harness, m *live.Model)
+		check func(tb testing.TB, h *harness, m *show.Model)
 	}{
-		{"start_runs_the_round_and_stages_the_first_pitch", nil, start, func(tb testing.TB, h *harness, m *live.Model) {
+		{"start_runs_the_round_and_stages_the_first_pitch", nil, start, func(tb testing.TB, h *harness, m *show.Model) {
 			r := h.roundIn(tb, m, h.round)
 			if r.State != live.RoundRunning || r.CurrentPitchID != h.pitches[0] || r.RankingRevealed {
 				tb.Fatalf("round = %+v", r)
@@ -376,24 +396,24 @@ func TestPitchStateMachine(t *testing.T) {
 				tb.Fatalf("states = %s", s)
 			}
 		}},
-		{"open_starts_voting_on_the_pitch_on_stage", []step{start}, pitchDo(0, live.PitchOpen), func(tb testing.TB, h *harness, m *live.Model) {
+		{"open_starts_voting_on_the_pitch_on_stage", []step{start}, pitchDo(0, live.PitchOpen), func(tb testing.TB, h *harness, m *show.Model) {
 			if s := h.states(tb, m); s != "voting pending pending" {
 				tb.Fatalf("states = %s", s)
 			}
 		}},
-		{"close_ends_voting", []step{start, pitchDo(0, live.PitchOpen)}, pitchDo(0, live.PitchClose), func(tb testing.TB, h *harness, m *live.Model) {
+		{"close_ends_voting", []step{start, pitchDo(0, live.PitchOpen)}, pitchDo(0, live.PitchClose), func(tb testing.TB, h *harness, m *show.Model) {
 			if s := h.states(tb, m); s != "closed pending pending" {
 				tb.Fatalf("states = %s", s)
 			}
 		}},
 		{"open_reopens_a_closed_pitch", []step{start, pitchDo(0, live.PitchOpen), pitchDo(0, live.PitchClose)}, pitchDo(0, live.PitchOpen),
-			func(tb testing.TB, h *harness, m *live.Model) {
+			func(tb testing.TB, h *harness, m *show.Model) {
 				if s := h.states(tb, m); s != "voting pending pending" {
 					tb.Fatalf("states = %s", s)
 				}
 			}},
 		{"next_closes_voting_and_stages_the_next_pitch", []step{start, pitchDo(0, live.PitchOpen)}, roundDo(live.RoundNext),
-			func(tb testing.TB, h *harness, m *live.Model) {
+			func(tb testing.TB, h *harness, m *show.Model) {
 				if s := h.states(tb, m); s != "closed on_stage pending" {
 					tb.Fatalf("states = %s", s)
 				}
@@ -401,13 +421,13 @@ func TestPitchStateMachine(t *testing.T) {
 					tb.Fatalf("current pitch = %d, want %d", cur, h.pitches[1])
 				}
 			}},
-		{"next_sends_a_never_opened_pitch_back_to_pending", []step{start}, roundDo(live.RoundNext), func(tb testing.TB, h *harness, m *live.Model) {
+		{"next_sends_a_never_opened_pitch_back_to_pending", []step{start}, roundDo(live.RoundNext), func(tb testing.TB, h *harness, m *show.Model) {
 			if s := h.states(tb, m); s != "pending on_stage pending" {
 				tb.Fatalf("states = %s", s)
 			}
 		}},
 		{"previous_returns_to_the_closed_pitch", []step{start, pitchDo(0, live.PitchOpen), roundDo(live.RoundNext)}, roundDo(live.RoundPrevious),
-			func(tb testing.TB, h *harness, m *live.Model) {
+			func(tb testing.TB, h *harness, m *show.Model) {
 				if s := h.states(tb, m); s != "closed pending pending" {
 					tb.Fatalf("states = %s", s)
 				}
@@ -415,7 +435,7 @@ func TestPitchStateMachine(t *testing.T) {
 					tb.Fatalf("current pitch = %d, want %d", cur, h.pitches[0])
 				}
 			}},
-		{"stage_jumps_to_any_pitch", []step{start}, pitchDo(2, live.PitchStage), func(tb testing.TB, h *harness, m *live.Model) {
+		{"stage_jumps_to_any_pitch", []step{start}, pitchDo(2, live.PitchStage), func(tb testing.TB, h *harness, m *show.Model) {
 			if s := h.states(tb, m); s != "pending pending on_stage" {
 				tb.Fatalf("states = %s", s)
 			}
@@ -424,13 +444,13 @@ func TestPitchStateMachine(t *testing.T) {
 			}
 		}},
 		{"stage_of_a_closed_pitch_keeps_it_closed", []step{start, pitchDo(0, live.PitchOpen), roundDo(live.RoundNext), pitchDo(1, live.PitchOpen)},
-			pitchDo(0, live.PitchStage), func(tb testing.TB, h *harness, m *live.Model) {
+			pitchDo(0, live.PitchStage), func(tb testing.TB, h *harness, m *show.Model) {
 				if s := h.states(tb, m); s != "closed closed pending" {
 					tb.Fatalf("states = %s", s)
 				}
 			}},
 		{"reveal_shows_the_ranking_and_keeps_the_round_where_it_was", []step{start, pitchDo(0, live.PitchOpen), pitchDo(0, live.PitchTimerStart)}, roundDo(live.RoundReveal),
-			func(tb testing.TB, h *harness, m *live.Model) {
+			func(tb testing.TB, h *harness, m *show.Model) {
 				r := h.roundIn(tb, m, h.round)
 				if r.State != live.RoundRunning || !r.RankingRevealed || r.RevealedPlaces != 0 || r.CurrentPitchID != h.pitches[0] {
 					tb.Fatalf("round = %+v", r)
@@ -443,7 +463,7 @@ func TestPitchStateMachine(t *testing.T) {
 				}
 			}},
 		{"hide_ranking_returns_to_the_round_where_it_was", []step{start, pitchDo(0, live.PitchOpen), roundDo(live.RoundReveal), roundDo(live.RoundNextPlace)},
-			roundDo(live.RoundHideRanking), func(tb testing.TB, h *harness, m *live.Model) {
+			roundDo(live.RoundHideRanking), func(tb testing.TB, h *harness, m *show.Model) {
 				r := h.roundIn(tb, m, h.round)
 				if r.RankingRevealed || r.RevealedPlaces != 0 || r.State != live.RoundRunning || r.CurrentPitchID != h.pitches[0] {
 					tb.Fatalf("round = %+v", r)
@@ -453,13 +473,13 @@ func TestPitchStateMachine(t *testing.T) {
 				}
 			}},
 		{"next_works_after_a_reveal_and_hide", []step{start, roundDo(live.RoundReveal), roundDo(live.RoundHideRanking)}, roundDo(live.RoundNext),
-			func(tb testing.TB, h *harness, m *live.Model) {
+			func(tb testing.TB, h *harness, m *show.Model) {
 				if r := h.roundIn(tb, m, h.round); r.State != live.RoundRunning || r.CurrentPitchID != h.pitches[1] {
 					tb.Fatalf("round = %+v", r)
 				}
 			}},
 		{"next_place_reveals_one_more_place", []step{start, roundDo(live.RoundReveal), roundDo(live.RoundNextPlace)}, roundDo(live.RoundNextPlace),
-			func(tb testing.TB, h *harness, m *live.Model) {
+			func(tb testing.TB, h *harness, m *show.Model) {
 				if r := h.roundIn(tb, m, h.round); r.RevealedPlaces != 2 {
 					tb.Fatalf("revealed places = %d, want 2", r.RevealedPlaces)
 				}
@@ -467,13 +487,13 @@ func TestPitchStateMachine(t *testing.T) {
 		{"auto_reveal_shows_every_place_at_once", []step{start, func(h *harness, ctx context.Context) error {
 			_, err := h.e.UpdateRound(ctx, "mod", h.round, func(r *live.Round) error { r.AutoReveal = true; return nil })
 			return err
-		}}, roundDo(live.RoundReveal), func(tb testing.TB, h *harness, m *live.Model) {
+		}}, roundDo(live.RoundReveal), func(tb testing.TB, h *harness, m *show.Model) {
 			if r := h.roundIn(tb, m, h.round); !r.RankingRevealed || r.RevealedPlaces != 3 || !r.AutoReveal {
 				tb.Fatalf("round = %+v", r)
 			}
 		}},
 		{"finish_closes_voting_stops_the_timer_and_ends_the_round", []step{start, pitchDo(0, live.PitchOpen), pitchDo(0, live.PitchTimerStart), advance(70 * time.Second)},
-			roundDo(live.RoundFinish), func(tb testing.TB, h *harness, m *live.Model) {
+			roundDo(live.RoundFinish), func(tb testing.TB, h *harness, m *show.Model) {
 				r := h.roundIn(tb, m, h.round)
 				if r.State != live.RoundFinished || r.RankingRevealed || r.CurrentPitchID != h.pitches[0] {
 					tb.Fatalf("round = %+v", r)
@@ -486,91 +506,91 @@ func TestPitchStateMachine(t *testing.T) {
 				}
 			}},
 		{"finish_keeps_a_revealed_ranking", []step{start, roundDo(live.RoundReveal), roundDo(live.RoundNextPlace)}, roundDo(live.RoundFinish),
-			func(tb testing.TB, h *harness, m *live.Model) {
+			func(tb testing.TB, h *harness, m *show.Model) {
 				if r := h.roundIn(tb, m, h.round); r.State != live.RoundFinished || !r.RankingRevealed || r.RevealedPlaces != 1 {
 					tb.Fatalf("round = %+v", r)
 				}
 			}},
 		{"hide_ranking_of_a_finished_round", []step{start, roundDo(live.RoundFinish), roundDo(live.RoundReveal)}, roundDo(live.RoundHideRanking),
-			func(tb testing.TB, h *harness, m *live.Model) {
+			func(tb testing.TB, h *harness, m *show.Model) {
 				if r := h.roundIn(tb, m, h.round); r.RankingRevealed || r.State != live.RoundFinished {
 					tb.Fatalf("round = %+v", r)
 				}
 			}},
 		{"reveal_again_after_hiding", []step{start, roundDo(live.RoundReveal), roundDo(live.RoundHideRanking)}, roundDo(live.RoundReveal),
-			func(tb testing.TB, h *harness, m *live.Model) {
+			func(tb testing.TB, h *harness, m *show.Model) {
 				if r := h.roundIn(tb, m, h.round); !r.RankingRevealed {
 					tb.Fatalf("round = %+v", r)
 				}
 			}},
-		{"timer_start_counts_down_from_the_duration", []step{start}, pitchDo(0, live.PitchTimerStart), func(tb testing.TB, h *harness, m *live.Model) {
+		{"timer_start_counts_down_from_the_duration", []step{start}, pitchDo(0, live.PitchTimerStart), func(tb testing.TB, h *harness, m *show.Model) {
 			want := live.Timer{Running: true, DeadlineMS: t0.UnixMilli() + ms, RemainingMS: ms}
 			if got := h.pitch(tb, m, 0).Timer; got != want {
 				tb.Fatalf("timer = %+v, want %+v", got, want)
 			}
 		}},
 		{"timer_pause_keeps_the_time_left", []step{start, pitchDo(0, live.PitchTimerStart), advance(20 * time.Second)},
-			pitchDo(0, live.PitchTimerPause), func(tb testing.TB, h *harness, m *live.Model) {
+			pitchDo(0, live.PitchTimerPause), func(tb testing.TB, h *harness, m *show.Model) {
 				if got := h.pitch(tb, m, 0).Timer; got != (live.Timer{RemainingMS: ms - 20_000}) {
 					tb.Fatalf("timer = %+v, want 40 s left, paused", got)
 				}
 			}},
 		{"timer_restart_resumes_from_the_time_left", []step{start, pitchDo(0, live.PitchTimerStart), advance(20 * time.Second),
 			pitchDo(0, live.PitchTimerPause), advance(time.Hour)}, pitchDo(0, live.PitchTimerStart),
-			func(tb testing.TB, h *harness, m *live.Model) {
+			func(tb testing.TB, h *harness, m *show.Model) {
 				now := t0.Add(20*time.Second + time.Hour)
 				if got := h.pitch(tb, m, 0).Timer; !got.Running || got.DeadlineMS != now.UnixMilli()+40_000 {
 					tb.Fatalf("timer = %+v, want 40 s from now", got)
 				}
 			}},
-		{"timer_extend_adds_30_s_by_default", []step{start}, pitchDo(0, live.PitchTimerExtend), func(tb testing.TB, h *harness, m *live.Model) {
+		{"timer_extend_adds_30_s_by_default", []step{start}, pitchDo(0, live.PitchTimerExtend), func(tb testing.TB, h *harness, m *show.Model) {
 			if got := h.pitch(tb, m, 0).Timer; got != (live.Timer{RemainingMS: ms + 30_000}) {
 				tb.Fatalf("timer = %+v", got)
 			}
 		}},
 		{"timer_extend_moves_a_running_deadline", []step{start, pitchDo(0, live.PitchTimerStart)}, pitchSec(0, live.PitchTimerExtend, -15),
-			func(tb testing.TB, h *harness, m *live.Model) {
+			func(tb testing.TB, h *harness, m *show.Model) {
 				if got := h.pitch(tb, m, 0).Timer; !got.Running || got.DeadlineMS != t0.UnixMilli()+ms-15_000 {
 					tb.Fatalf("timer = %+v", got)
 				}
 			}},
 		{"timer_extend_accepts_the_bounds", []step{start, pitchSec(0, live.PitchTimerExtend, 600)}, pitchSec(0, live.PitchTimerExtend, -600),
-			func(tb testing.TB, h *harness, m *live.Model) {
+			func(tb testing.TB, h *harness, m *show.Model) {
 				if got := h.pitch(tb, m, 0).Timer; got != (live.Timer{RemainingMS: ms}) {
 					tb.Fatalf("timer = %+v", got)
 				}
 			}},
 		{"timer_reset_restores_the_duration_paused", []step{start, pitchDo(0, live.PitchTimerStart), advance(10 * time.Second),
 			pitchSec(0, live.PitchTimerExtend, 45)}, pitchDo(0, live.PitchTimerReset),
-			func(tb testing.TB, h *harness, m *live.Model) {
+			func(tb testing.TB, h *harness, m *show.Model) {
 				if got := h.pitch(tb, m, 0).Timer; got != (live.Timer{RemainingMS: ms}) {
 					tb.Fatalf("timer = %+v", got)
 				}
 			}},
 		{"timer_runs_on_a_closed_pitch", []step{start, pitchDo(0, live.PitchOpen), pitchDo(0, live.PitchClose)}, pitchDo(0, live.PitchTimerStart),
-			func(tb testing.TB, h *harness, m *live.Model) {
+			func(tb testing.TB, h *harness, m *show.Model) {
 				if !h.pitch(tb, m, 0).Timer.Running {
 					tb.Fatal("timer not running")
 				}
 			}},
 		{"next_pauses_a_running_timer_by_the_engine_clock", []step{start, pitchDo(0, live.PitchTimerStart), advance(25 * time.Second)},
-			roundDo(live.RoundNext), func(tb testing.TB, h *harness, m *live.Model) {
+			roundDo(live.RoundNext), func(tb testing.TB, h *harness, m *show.Model) {
 				if got := h.pitch(tb, m, 0).Timer; got != (live.Timer{RemainingMS: ms - 25_000}) {
 					tb.Fatalf("left pitch's timer = %+v, want paused with 35 s left", got)
 				}
 			}},
 		{"stage_pauses_a_running_timer_by_the_engine_clock", []step{start, pitchDo(0, live.PitchTimerStart), advance(5 * time.Second)},
-			pitchDo(2, live.PitchStage), func(tb testing.TB, h *harness, m *live.Model) {
+			pitchDo(2, live.PitchStage), func(tb testing.TB, h *harness, m *show.Model) {
 				if got := h.pitch(tb, m, 0).Timer; got != (live.Timer{RemainingMS: ms - 5_000}) {
 					tb.Fatalf("left pitch's timer = %+v, want paused with 55 s left", got)
 				}
 			}},
-		{"show_results_makes_them_public", nil, pitchDo(1, live.ShowResults), func(tb testing.TB, h *harness, m *live.Model) {
+		{"show_results_makes_them_public", nil, pitchDo(1, live.ShowResults), func(tb testing.TB, h *harness, m *show.Model) {
 			if !h.pitch(tb, m, 1).ShowResults {
 				tb.Fatal("results not shown")
 			}
 		}},
-		{"hide_results_hides_them_again", []step{pitchDo(1, live.ShowResults)}, pitchDo(1, live.HideResults), func(tb testing.TB, h *harness, m *live.Model) {
+		{"hide_results_hides_them_again", []step{pitchDo(1, live.ShowResults)}, pitchDo(1, live.HideResults), func(tb testing.TB, h *harness, m *show.Model) {
 			if h.pitch(tb, m, 1).ShowResults {
 				tb.Fatal("results still shown")
 			}
@@ -596,10 +616,10 @@ func TestPitchStateMachine(t *testing.T) {
 					}
 				}
 			}
-			if len(h.pub.since(mark, live.ControlTopic(h.ev.ID), "model")) == 0 {
+			if len(h.pub.since(mark, show.ControlTopic(h.ev.ID), "model")) == 0 {
 				t.Fatal("no model frame published")
 			}
-			if len(h.pub.since(mark, live.RoomTopic(h.room), "stage")) == 0 {
+			if len(h.pub.since(mark, show.RoomTopic(h.room), "stage")) == 0 {
 				t.Fatal("no stage frame published")
 			}
 		})
@@ -803,13 +823,13 @@ func TestPollStateMachine(t *testing.T) {
 	})
 	t.Run("stage_shows_open_and_closed_polls_but_not_drafts", func(t *testing.T) {
 		h := newHarness(t)
-		var s live.StageState
-		h.pub.last(t, live.RoomTopic(h.room), "stage", &s)
+		var s show.StageState
+		h.pub.last(t, show.RoomTopic(h.room), "stage", &s)
 		if len(s.Polls) != 0 {
 			t.Fatalf("stage shows draft polls: %+v", s.Polls)
 		}
 		h.run(t, open)
-		h.pub.last(t, live.RoomTopic(h.room), "stage", &s)
+		h.pub.last(t, show.RoomTopic(h.room), "stage", &s)
 		if len(s.Polls) != 1 || s.Polls[0].ID != h.poll || s.Polls[0].State != live.PollOpen {
 			t.Fatalf("stage polls = %+v", s.Polls)
 		}
@@ -834,14 +854,14 @@ func votingWith(tb testing.TB, opts store.Options) (h *harness, aud, jury live.V
 }
 
 // results returns the committed tally of a target from Engine.Results.
-func (h *harness) results(tb testing.TB) *live.Results {
+func (h *harness) results(tb testing.TB) *show.Results {
 	tb.Helper()
 	res, err := h.e.Results(ctxT(tb), h.ev.Code)
 	must(tb, err)
 	return res
 }
 
-func (h *harness) pitchResult(tb testing.TB, res *live.Results, i int) live.RankEntry {
+func (h *harness) pitchResult(tb testing.TB, res *show.Results, i int) live.RankEntry {
 	tb.Helper()
 	for _, rr := range res.Rounds {
 		for _, e := range rr.Ranking {
@@ -854,7 +874,7 @@ func (h *harness) pitchResult(tb testing.TB, res *live.Results, i int) live.Rank
 	return live.RankEntry{}
 }
 
-func (h *harness) pollResult(tb testing.TB, res *live.Results) live.CountResults {
+func (h *harness) pollResult(tb testing.TB, res *show.Results) live.CountResults {
 	tb.Helper()
 	for _, p := range res.Polls {
 		if p.Poll.ID == h.poll {
@@ -1290,7 +1310,7 @@ func TestResetVotes(t *testing.T) {
 			}
 		}
 		var tf live.TallyFrame
-		h.pub.last(t, live.ControlTopic(h.ev.ID), "tally:"+h.pitchT(0).String(), &tf)
+		h.pub.last(t, show.ControlTopic(h.ev.ID), "tally:"+h.pitchT(0).String(), &tf)
 		if tf.Total != 0 || !reflect.DeepEqual(tf.Counts, []int64{0, 0, 0, 0, 0}) {
 			t.Fatalf("tally frame after reset = %+v", tf)
 		}
@@ -1346,7 +1366,7 @@ func TestTallyFrames(t *testing.T) {
 		h.mustVote(t, c, h.pitchT(0), 5, "1", live.VoteCounted)
 		h.e.FlushTallies()
 		var tf live.TallyFrame
-		control := live.ControlTopic(h.ev.ID)
+		control := show.ControlTopic(h.ev.ID)
 		h.pub.last(t, control, "tally:"+h.pitchT(0).String(), &tf)
 		if tf.Type != "tally" || tf.Target != h.pitchT(0).String() || tf.Hidden || tf.Total != 3 ||
 			!reflect.DeepEqual(tf.Counts, []int64{0, 2, 0, 0, 1}) || tf.Mean == nil || *tf.Mean != 3 || tf.Jury != nil {
@@ -1367,7 +1387,7 @@ func TestTallyFrames(t *testing.T) {
 		h.mustVote(t, a, h.pitchT(0), 3, "1", live.VoteCounted)
 		h.mustVote(t, j, h.pitchT(0), 3, "1", live.VoteCounted)
 		h.e.FlushTallies()
-		room := h.tallyJSON(t, live.RoomTopic(h.room), h.pitchT(0))
+		room := h.tallyJSON(t, show.RoomTopic(h.room), h.pitchT(0))
 		for _, k := range []string{"counts", "mean", "jury", "jury_counts"} {
 			if _, ok := room[k]; ok {
 				t.Fatalf("hidden room frame has %q: %v", k, room)
@@ -1376,7 +1396,7 @@ func TestTallyFrames(t *testing.T) {
 		if string(room["hidden"]) != "true" || string(room["total"]) != "2" {
 			t.Fatalf("hidden room frame = %v", room)
 		}
-		control := h.tallyJSON(t, live.ControlTopic(h.ev.ID), h.pitchT(0))
+		control := h.tallyJSON(t, show.ControlTopic(h.ev.ID), h.pitchT(0))
 		if _, ok := control["counts"]; !ok || string(control["hidden"]) != "false" {
 			t.Fatalf("control frame = %v; the moderator always sees counts", control)
 		}
@@ -1387,12 +1407,12 @@ func TestTallyFrames(t *testing.T) {
 		h.e.FlushTallies()
 		h.run(t, pitchDo(0, live.ShowResults)) // no FlushTallies: the action publishes
 		var tf live.TallyFrame
-		h.pub.last(t, live.RoomTopic(h.room), "tally:"+h.pitchT(0).String(), &tf)
+		h.pub.last(t, show.RoomTopic(h.room), "tally:"+h.pitchT(0).String(), &tf)
 		if tf.Hidden || !reflect.DeepEqual(tf.Counts, []int64{0, 0, 1, 0, 0}) {
 			t.Fatalf("room frame after show = %+v", tf)
 		}
 		h.run(t, pitchDo(0, live.HideResults))
-		if room := h.tallyJSON(t, live.RoomTopic(h.room), h.pitchT(0)); room["counts"] != nil {
+		if room := h.tallyJSON(t, show.RoomTopic(h.room), h.pitchT(0)); room["counts"] != nil {
 			t.Fatalf("room frame after hide = %v", room)
 		}
 	})
@@ -1401,7 +1421,7 @@ func TestTallyFrames(t *testing.T) {
 		h.mustVote(t, a, h.pollT(), 2, "1", live.VoteCounted)
 		h.run(t, pollDo(live.ShowResults))
 		var tf live.TallyFrame
-		h.pub.last(t, live.RoomTopic(h.room), "tally:"+h.pollT().String(), &tf)
+		h.pub.last(t, show.RoomTopic(h.room), "tally:"+h.pollT().String(), &tf)
 		if tf.Hidden || !reflect.DeepEqual(tf.Counts, []int64{0, 1, 0}) {
 			t.Fatalf("room frame = %+v", tf)
 		}
@@ -1444,7 +1464,7 @@ func TestTallyFrames(t *testing.T) {
 		mark := h.pub.mark()
 		h.e.FlushTallies()
 		key := "tally:" + h.pitchT(0).String()
-		if fs := h.pub.since(mark, live.ControlTopic(h.ev.ID), key); len(fs) != 0 {
+		if fs := h.pub.since(mark, show.ControlTopic(h.ev.ID), key); len(fs) != 0 {
 			t.Fatalf("tally published before commit: %s", fs[0].data)
 		}
 		ds, err := h.db.Load(ctxT(t))
@@ -1463,7 +1483,7 @@ func TestTallyFrames(t *testing.T) {
 		}
 		h.e.FlushTallies()
 		var tf live.TallyFrame
-		h.pub.last(t, live.ControlTopic(h.ev.ID), key, &tf)
+		h.pub.last(t, show.ControlTopic(h.ev.ID), key, &tf)
 		if tf.Total != 1 {
 			t.Fatalf("tally after commit = %+v", tf)
 		}
@@ -1473,48 +1493,48 @@ func TestTallyFrames(t *testing.T) {
 		h.mustVote(t, a, h.pitchT(0), 4, "1", live.VoteCounted)
 		h.e.FlushTallies()
 		key := fmt.Sprint("ranking:", h.round)
-		var rf live.RankingFrame
-		h.pub.last(t, live.RoomTopic(h.room), key, &rf)
+		var rf show.RankingFrame
+		h.pub.last(t, show.RoomTopic(h.room), key, &rf)
 		if rf.Revealed || len(rf.Entries) != 0 {
 			t.Fatalf("room ranking before reveal = %+v", rf)
 		}
-		h.pub.last(t, live.ControlTopic(h.ev.ID), key, &rf)
+		h.pub.last(t, show.ControlTopic(h.ev.ID), key, &rf)
 		if len(rf.Entries) != 3 || rf.Entries[0].PitchID != h.pitches[0] || rf.JuryWeight != 30 {
 			t.Fatalf("control ranking = %+v", rf)
 		}
 		h.run(t, roundDo(live.RoundReveal))
-		rf = live.RankingFrame{}
-		h.pub.last(t, live.RoomTopic(h.room), key, &rf)
+		rf = show.RankingFrame{}
+		h.pub.last(t, show.RoomTopic(h.room), key, &rf)
 		if !rf.Revealed || len(rf.Entries) != 0 || rf.Places != 3 || rf.RevealedPlaces != 0 {
 			t.Fatalf("room ranking after reveal = %+v, want no place yet", rf)
 		}
 		// Each next place adds one, from the last up; the control sees them all.
 		for n := 1; n <= 3; n++ {
 			h.run(t, roundDo(live.RoundNextPlace))
-			rf = live.RankingFrame{}
-			h.pub.last(t, live.RoomTopic(h.room), key, &rf)
+			rf = show.RankingFrame{}
+			h.pub.last(t, show.RoomTopic(h.room), key, &rf)
 			if len(rf.Entries) != n || rf.RevealedPlaces != n || rf.Entries[0].Rank != 4-n {
 				t.Fatalf("room ranking after %d places = %+v", n, rf)
 			}
-			rf = live.RankingFrame{}
-			h.pub.last(t, live.StageTopic(h.room), key, &rf)
+			rf = show.RankingFrame{}
+			h.pub.last(t, show.StageTopic(h.room), key, &rf)
 			if len(rf.Entries) != n {
 				t.Fatalf("stage ranking after %d places = %+v", n, rf)
 			}
-			rf = live.RankingFrame{}
-			h.pub.last(t, live.ControlTopic(h.ev.ID), key, &rf)
+			rf = show.RankingFrame{}
+			h.pub.last(t, show.ControlTopic(h.ev.ID), key, &rf)
 			if len(rf.Entries) != 3 || rf.RevealedPlaces != n {
 				t.Fatalf("control ranking after %d places = %+v", n, rf)
 			}
 		}
-		rf = live.RankingFrame{}
-		h.pub.last(t, live.RoomTopic(h.room), key, &rf)
+		rf = show.RankingFrame{}
+		h.pub.last(t, show.RoomTopic(h.room), key, &rf)
 		if rf.Entries[0].PitchID != h.pitches[0] || rf.Entries[0].Audience.Sum != 4 {
 			t.Fatalf("room ranking, all places = %+v", rf)
 		}
 		h.run(t, roundDo(live.RoundHideRanking))
-		rf = live.RankingFrame{}
-		h.pub.last(t, live.RoomTopic(h.room), key, &rf)
+		rf = show.RankingFrame{}
+		h.pub.last(t, show.RoomTopic(h.room), key, &rf)
 		if rf.Revealed || len(rf.Entries) != 0 {
 			t.Fatalf("room ranking after hide = %+v", rf)
 		}
@@ -1641,7 +1661,7 @@ func TestResultsMatchAnIndependentCount(t *testing.T) {
 		t.FailNow()
 	}
 
-	check := func(t *testing.T, res *live.Results) {
+	check := func(t *testing.T, res *show.Results) {
 		t.Helper()
 		if len(res.Rounds) != 1 || len(res.Rounds[0].Ranking) != 3 {
 			t.Fatalf("results = %+v", res)
@@ -1693,14 +1713,14 @@ func TestResultsMatchAnIndependentCount(t *testing.T) {
 			t.Fatalf("model after restart differs:\n%+v\n%+v", model2, model)
 		}
 		// Load publishes every room's state, and the next flush every tally.
-		var stage live.StageState
-		h2.pub.last(t, live.RoomTopic(h.room), "stage", &stage)
+		var stage show.StageState
+		h2.pub.last(t, show.RoomTopic(h.room), "stage", &stage)
 		if stage.Round == nil || stage.Round.ID != h.round || len(stage.Round.Pitches) != 3 || stage.Round.Pitches[0].ID != h.pitches[0] {
 			t.Fatalf("stage after restart = %+v", stage)
 		}
 		h2.e.FlushTallies()
 		var tf live.TallyFrame
-		h2.pub.last(t, live.ControlTopic(h.ev.ID), "tally:"+h.pollT().String(), &tf)
+		h2.pub.last(t, show.ControlTopic(h.ev.ID), "tally:"+h.pollT().String(), &tf)
 		if !reflect.DeepEqual(tf.Counts, x.counts(h.pollT(), 3, false)) || tf.Total != int64(len(voters)) {
 			t.Fatalf("tally frame after restart = %+v", tf)
 		}
@@ -1922,7 +1942,7 @@ func TestRun(t *testing.T) {
 	t.Run("cancel_flushes_pending_tallies_and_returns", func(t *testing.T) {
 		h := newHarness(t)
 		// A new engine over the same store, with a tick that never comes.
-		e := live.NewEngine(h.spy, h.pub, live.EngineOptions{TallyInterval: time.Hour, Now: h.clk.Now, Logger: quietLogger()})
+		e := show.NewEngine(h.spy, h.pub, show.Options{TallyInterval: time.Hour, Now: h.clk.Now, Logger: quietLogger()})
 		must(t, e.Load(ctxT(t)))
 		must(t, e.RoundAction(ctxT(t), "mod", h.round, live.RoundStart))
 		must(t, e.PitchAction(ctxT(t), "mod", h.pitches[0], live.PitchOpen, 0))
@@ -1937,7 +1957,7 @@ func TestRun(t *testing.T) {
 		mark := h.pub.mark()
 		cancel()
 		recv(t, stopped, "Run to return")
-		fs := h.pub.since(mark, live.ControlTopic(h.ev.ID), "tally:"+h.pitchT(0).String())
+		fs := h.pub.since(mark, show.ControlTopic(h.ev.ID), "tally:"+h.pitchT(0).String())
 		if len(fs) != 1 {
 			t.Fatalf("%d tally frames at shutdown, want 1", len(fs))
 		}
@@ -1958,7 +1978,7 @@ func TestPhonesGetTalliesAtTheAudienceInterval(t *testing.T) {
 	pitch := h.pitchT(0)
 	h.run(t, pitchDo(0, live.ShowResults))
 	key := "tally:" + pitch.String()
-	room, stage := live.RoomTopic(h.room), live.StageTopic(h.room)
+	room, stage := show.RoomTopic(h.room), show.StageTopic(h.room)
 	total := func(topic string, mark int) []int64 {
 		var out []int64
 		for _, f := range h.pub.since(mark, topic, key) {

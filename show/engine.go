@@ -1,10 +1,19 @@
-package live
+// Package show runs the show: every event of this node in memory, the
+// vote path (validation by the question's kind, dedupe by vote id, the
+// group commit, the tallies), the moderators' actions (lock, copy, apply
+// the domain's rule, commit, publish), the quizzes' standings and the
+// frames the screens, phones and moderators receive.
+//
+// It imports the domain (live) and declares what it needs around it: its
+// storage port, Store, which package store implements, and Publisher, the
+// fan-out (the hub). A frame is published only after the store has
+// committed what it shows.
+package show
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -12,114 +21,41 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ovation-live/ovation/live"
 )
 
-// Store is what the engine needs from storage. Writes of votes, resets and
+// Store is what the show needs from storage. Writes of votes, resets and
 // participants go through Enqueue, the group committer, which preserves
 // their order; structural writes are synchronous.
 type Store interface {
-	Load(ctx context.Context) (*Dataset, error)
-	SaveEvent(ctx context.Context, e *Event) error
-	SaveRoom(ctx context.Context, r *Room) error
-	SaveRound(ctx context.Context, r *Round) error
-	SavePitch(ctx context.Context, p *Pitch) error
+	Load(ctx context.Context) (*live.Dataset, error)
+	SaveEvent(ctx context.Context, e *live.Event) error
+	SaveRoom(ctx context.Context, r *live.Room) error
+	SaveRound(ctx context.Context, r *live.Round) error
+	SavePitch(ctx context.Context, p *live.Pitch) error
 	DeletePitch(ctx context.Context, id int64) error
-	SavePoll(ctx context.Context, p *Poll) error
-	SaveQuiz(ctx context.Context, q *Quiz) error
+	SavePoll(ctx context.Context, p *live.Poll) error
+	SaveQuiz(ctx context.Context, q *live.Quiz) error
 	// SaveState saves the rows an action changed and its audit entry in one
 	// transaction: all of them or none.
-	SaveState(ctx context.Context, st StateChange) error
-	Audit(ctx context.Context, a AuditEntry) error
+	SaveState(ctx context.Context, st live.StateChange) error
+	Audit(ctx context.Context, a live.AuditEntry) error
 	// SaveDecision saves a moderator's decision on answers with its audit
 	// entry, in one transaction.
-	SaveDecision(ctx context.Context, d Decision, a AuditEntry) error
+	SaveDecision(ctx context.Context, d live.Decision, a live.AuditEntry) error
 	// SaveUpvote records (up) or deletes a participant's upvote of an
 	// answer, and reports whether that changed anything.
-	SaveUpvote(ctx context.Context, u AnswerUpvote, up bool) (changed bool, err error)
+	SaveUpvote(ctx context.Context, u live.AnswerUpvote, up bool) (changed bool, err error)
 	// Enqueue hands op to the group committer without blocking. It returns an
 	// EBusy error when the queue is full or closed. op.Done is called, in
 	// queue order, once op's batch is durable (nil) or has failed.
-	Enqueue(op WriteOp) error
+	Enqueue(op live.WriteOp) error
 	// Flush waits until every op enqueued before it is durable.
 	Flush(ctx context.Context) error
 	// WriteFault is the storage error of the last write (the disk full, the
 	// file read-only), or nil when it succeeded.
 	WriteFault() error
-}
-
-// StateChange is the rows one moderator action changed, with its audit entry.
-type StateChange struct {
-	Rooms   []*Room
-	Rounds  []*Round
-	Pitches []*Pitch
-	Polls   []*Poll
-	Quizzes []*Quiz
-	Audit   *AuditEntry
-}
-
-// WriteOp is one ordered write for the group committer: exactly one of
-// Vote, Reset and Participant is set.
-type WriteOp struct {
-	Vote        *Vote        // append to the ledger and make it the participant's current vote
-	Reset       *Target      // delete every current vote for this target
-	Participant *Participant // create a participant, or rename a known one
-	Done        func(error)
-}
-
-// Dataset is everything the engine loads at start.
-type Dataset struct {
-	Events  []*Event
-	Rooms   []*Room
-	Rounds  []*Round
-	Pitches []*Pitch
-	Polls   []*Poll
-	Quizzes []*Quiz
-	// Names are the participants that have a display name (ID, EventID and
-	// DisplayName set): a quiz's leaderboard shows them.
-	Names  []Participant
-	Votes  []Vote     // current votes, one per participant and target
-	Ledger []VoteMark // every vote id ever committed
-	// Decisions are the moderators' decisions on answers, oldest first.
-	Decisions []Decision
-	// Upvotes are the audience's upvotes of answers.
-	Upvotes []AnswerUpvote
-}
-
-// VoteMark identifies one committed vote id and what it voted.
-type VoteMark struct {
-	EventID       int64
-	ParticipantID int64
-	Target        Target
-	Answer        Answer
-	VoteID        string
-}
-
-// AuditEntry records one moderator action.
-type AuditEntry struct {
-	ID      int64  `json:"id"`
-	EventID int64  `json:"event_id"`
-	Actor   string `json:"actor"`
-	// Account, Token and RoomID are what the store reads from Actor
-	// (ParseActor) and Target when it writes the entry: who acted, with
-	// which API token ("" for a session), in which room (0: the event's).
-	Account string    `json:"account"`
-	Token   string    `json:"token,omitempty"`
-	RoomID  int64     `json:"room_id"`
-	Action  string    `json:"action"`
-	Target  string    `json:"target"`
-	Detail  string    `json:"detail"`
-	At      time.Time `json:"at"`
-}
-
-// AuditFilter selects audit entries: of an event (0: every event), a room
-// of it (0: any), an account's login ("": anyone's), older than the entry
-// Before (0: from the newest), at most Limit (default and cap 5000).
-type AuditFilter struct {
-	EventID int64
-	RoomID  int64
-	Account string
-	Before  int64
-	Limit   int
 }
 
 // Publisher delivers encoded frames to a topic's subscribers. Frames with
@@ -157,8 +93,8 @@ func StageTopic(roomID int64) string { return "stage:" + strconv.FormatInt(roomI
 // tallies even when hidden, ranking previews and live numbers.
 func ControlTopic(eventID int64) string { return "control:" + strconv.FormatInt(eventID, 10) }
 
-// EngineOptions configures an Engine. Zero values take the defaults.
-type EngineOptions struct {
+// Options configures an Engine. Zero values take the defaults.
+type Options struct {
 	// TallyInterval is the coalescing period of tally frames on the stage and
 	// control topics. Default 100 ms.
 	TallyInterval time.Duration
@@ -175,7 +111,7 @@ type EngineOptions struct {
 type Engine struct {
 	store Store
 	pub   Publisher
-	opts  EngineOptions
+	opts  Options
 
 	mu      sync.RWMutex
 	byCode  map[string]*eventState
@@ -188,12 +124,12 @@ type Engine struct {
 
 type ballotKey struct {
 	participant int64
-	target      Target
+	target      live.Target
 }
 
 type ballot struct {
 	voteID string
-	answer Answer
+	answer live.Answer
 }
 
 type seenKey struct {
@@ -203,8 +139,8 @@ type seenKey struct {
 
 // seenVote is a vote id already used: what it voted, and its outcome.
 type seenVote struct {
-	target Target
-	answer Answer
+	target live.Target
+	answer live.Answer
 	wait   *voteWait
 }
 
@@ -222,14 +158,14 @@ var committedWait = func() *voteWait {
 
 type eventState struct {
 	mu      sync.Mutex // guards everything but tallies
-	ev      *Event
+	ev      *live.Event
 	key     string                // its key in the engine's Coalescer
 	flush   func(context.Context) // flushes its tallies, as marked due there (under tmu)
-	rooms   map[int64]*Room
-	rounds  map[int64]*Round
-	pitches map[int64]*Pitch
-	polls   map[int64]*Poll
-	quizzes map[int64]*Quiz
+	rooms   map[int64]*live.Room
+	rounds  map[int64]*live.Round
+	pitches map[int64]*live.Pitch
+	polls   map[int64]*live.Poll
+	quizzes map[int64]*live.Quiz
 	current map[ballotKey]ballot
 	seen    map[seenKey]seenVote
 
@@ -237,15 +173,15 @@ type eventState struct {
 	rejected sync.Map     // error code → *atomic.Int64
 
 	tmu     sync.Mutex // guards tallies, dirty, committed, names and boards; taken after mu when both are needed
-	tallies map[Target]Tally
-	dirty   map[Target]bool // changed since the last stage flush
+	tallies map[live.Target]live.Tally
+	dirty   map[live.Target]bool // changed since the last stage flush
 	// audDirty changed since the last audience flush, due at audNext.
-	audDirty map[Target]bool
+	audDirty map[live.Target]bool
 	audNext  time.Time
 	// committed holds each participant's committed answer per target: the
 	// answer a newly committed vote replaces in the tally, which is not the
 	// one current at submission when an earlier batch failed.
-	committed map[ballotKey]Answer
+	committed map[ballotKey]live.Answer
 	// names are the participants' display names, the named ones only (set
 	// by the committer, as votes are), for the quizzes' standings.
 	names  map[int64]string
@@ -253,7 +189,7 @@ type eventState struct {
 }
 
 // NewEngine returns an engine over store publishing to pub. Call Load, then Run.
-func NewEngine(store Store, pub Publisher, opts EngineOptions) *Engine {
+func NewEngine(store Store, pub Publisher, opts Options) *Engine {
 	if opts.TallyInterval <= 0 {
 		opts.TallyInterval = 100 * time.Millisecond
 	}
@@ -270,10 +206,10 @@ func NewEngine(store Store, pub Publisher, opts EngineOptions) *Engine {
 		byCode: map[string]*eventState{}, byID: map[int64]*eventState{}, owner: map[string]*eventState{}}
 }
 
-func newEventState(ev *Event) *eventState {
-	return &eventState{ev: ev, key: strconv.FormatInt(ev.ID, 10), rooms: map[int64]*Room{}, rounds: map[int64]*Round{},
-		pitches: map[int64]*Pitch{}, polls: map[int64]*Poll{}, quizzes: map[int64]*Quiz{}, names: map[int64]string{}, current: map[ballotKey]ballot{},
-		seen: map[seenKey]seenVote{}, tallies: map[Target]Tally{}, dirty: map[Target]bool{}, audDirty: map[Target]bool{}, committed: map[ballotKey]Answer{},
+func newEventState(ev *live.Event) *eventState {
+	return &eventState{ev: ev, key: strconv.FormatInt(ev.ID, 10), rooms: map[int64]*live.Room{}, rounds: map[int64]*live.Round{},
+		pitches: map[int64]*live.Pitch{}, polls: map[int64]*live.Poll{}, quizzes: map[int64]*live.Quiz{}, names: map[int64]string{}, current: map[ballotKey]ballot{},
+		seen: map[seenKey]seenVote{}, tallies: map[live.Target]live.Tally{}, dirty: map[live.Target]bool{}, audDirty: map[live.Target]bool{}, committed: map[ballotKey]live.Answer{},
 		boards: map[boardKey]*quizBoard{}}
 }
 
@@ -305,8 +241,8 @@ func (e *Engine) Load(ctx context.Context) error {
 		es.pitches[p.ID] = p
 		r := es.rounds[p.RoundID]
 		r.Pitches = append(r.Pitches, p)
-		e.owner[Target{KindPitch, p.ID}.String()] = es
-		es.tallies[Target{KindPitch, p.ID}] = newTally(r.Definition())
+		e.owner[live.Target{Kind: live.KindPitch, ID: p.ID}.String()] = es
+		es.tallies[live.Target{Kind: live.KindPitch, ID: p.ID}] = live.NewTally(r.Definition())
 	}
 	for _, q := range ds.Quizzes {
 		es := e.byID[q.EventID]
@@ -319,13 +255,13 @@ func (e *Engine) Load(ctx context.Context) error {
 		}
 	}
 	for _, p := range ds.Polls {
-		if _, err := kindOf(p.Kind); err != nil {
+		if _, err := live.KindOf(p.Kind); err != nil {
 			return fmt.Errorf("load: poll %d is of kind %q, which this version of Ovation does not know", p.ID, p.Kind)
 		}
 		es := e.byID[p.EventID]
 		es.polls[p.ID] = p
-		e.owner[Target{KindPoll, p.ID}.String()] = es
-		es.tallies[Target{KindPoll, p.ID}] = newTally(p.Definition())
+		e.owner[live.Target{Kind: live.KindPoll, ID: p.ID}.String()] = es
+		es.tallies[live.Target{Kind: live.KindPoll, ID: p.ID}] = live.NewTally(p.Definition())
 	}
 	for _, v := range ds.Votes {
 		es := e.byID[v.EventID]
@@ -337,14 +273,14 @@ func (e *Engine) Load(ctx context.Context) error {
 	}
 	for _, d := range ds.Decisions {
 		if es := e.byID[d.EventID]; es != nil {
-			if rt, ok := es.tallies[d.Target].(ReviewedTally); ok {
+			if rt, ok := es.tallies[d.Target].(live.ReviewedTally); ok {
 				rt.Apply(d.Decision)
 			}
 		}
 	}
 	for _, u := range ds.Upvotes {
 		if es := e.byID[u.EventID]; es != nil {
-			if ut, ok := es.tallies[u.Target].(UpvotedTally); ok {
+			if ut, ok := es.tallies[u.Target].(live.UpvotedTally); ok {
 				ut.Upvote(u.AnswerID, u.ParticipantID, true)
 			}
 		}
@@ -378,7 +314,7 @@ func (e *Engine) FlushTallies() { e.frames.Flush(context.Background()) }
 
 // touch marks t's tally changed: its frames go out at the next flush (the
 // phones' at the audience interval). Call with es.tmu held.
-func (e *Engine) touch(es *eventState, t Target) {
+func (e *Engine) touch(es *eventState, t live.Target) {
 	es.dirty[t] = true
 	e.due(es)
 }
@@ -419,12 +355,12 @@ func (e *Engine) flushEvent(es *eventState, force bool) {
 	ms := now.UnixMilli()
 	// frame builds t's frame for the moderators, the stage screens or the phones.
 	const moderators, screens, phones = 0, 1, 2
-	frame := func(t Target, to int) (out, bool) {
+	frame := func(t live.Target, to int) (out, bool) {
 		r, show, ok := es.targetRoom(t)
 		if !ok {
 			return out{}, false
 		}
-		v := FrameView{Show: show || to == moderators, Moderator: to == moderators, Phone: to == phones}
+		v := live.FrameView{Show: show || to == moderators, Moderator: to == moderators, Phone: to == phones}
 		return out{"tally:" + t.String(), r, es.tallies[t].Frame(t, v, ms)}, true
 	}
 	for t := range es.dirty {
@@ -434,7 +370,7 @@ func (e *Engine) flushEvent(es *eventState, force bool) {
 		if f, ok := frame(t, screens); ok {
 			stage = append(stage, f)
 		}
-		if t.Kind == KindPitch && es.pitches[t.ID] != nil {
+		if t.Kind == live.KindPitch && es.pitches[t.ID] != nil {
 			rounds[es.pitches[t.ID].RoundID] = true
 		}
 		es.audDirty[t] = true
@@ -473,15 +409,15 @@ func (e *Engine) flushEvent(es *eventState, force bool) {
 
 // targetRoom returns the room a target is shown in and whether its results
 // are public. es.mu must be held.
-func (es *eventState) targetRoom(t Target) (room int64, show, ok bool) {
+func (es *eventState) targetRoom(t live.Target) (room int64, show, ok bool) {
 	switch t.Kind {
-	case KindPitch:
+	case live.KindPitch:
 		p := es.pitches[t.ID]
 		if p == nil {
 			return 0, false, false
 		}
 		return es.rounds[p.RoundID].RoomID, p.ShowResults, true
-	case KindPoll:
+	case live.KindPoll:
 		p := es.polls[t.ID]
 		if p == nil {
 			return 0, false, false
@@ -491,51 +427,29 @@ func (es *eventState) targetRoom(t Target) (room int64, show, ok bool) {
 	return 0, false, false
 }
 
-// Receipt statuses.
-const (
-	VoteCounted   = "counted"   // the first vote of this participant for this target
-	VoteChanged   = "changed"   // replaced the participant's earlier vote
-	VoteDuplicate = "duplicate" // this vote id was already counted; nothing changed
-)
-
-// Voter is the identity a vote is cast with, taken from a verified token.
-type Voter struct {
-	ParticipantID int64
-	EventID       int64
-	Jury          bool
-}
-
-// Receipt is what became of a vote: its status (VoteCounted, VoteChanged
-// or VoteDuplicate) and its answer as counted, in the canonical form of
-// its target's kind (for a duplicate, the answer first recorded).
-type Receipt struct {
-	Status string
-	Answer Answer
-}
-
 // Vote validates v, hands it to the group committer and waits until it is
 // durable. Errors are EInvalid, ENotFound, EVotingClosed, EBadValue or EBusy.
-func (e *Engine) Vote(ctx context.Context, who Voter, v Vote) (Receipt, error) {
+func (e *Engine) Vote(ctx context.Context, who live.Voter, v live.Vote) (live.Receipt, error) {
 	es := e.eventByID(who.EventID)
 	if es == nil {
-		return Receipt{}, Errorf(ENotFound, "No such event.")
+		return live.Receipt{}, live.Errorf(live.ENotFound, "No such event.")
 	}
 	r, wait, err := e.submitVote(es, who, v)
 	if err != nil {
 		es.reject(err)
-		return Receipt{}, err
+		return live.Receipt{}, err
 	}
 	select {
 	case <-wait.done:
 	case <-ctx.Done():
-		return Receipt{}, Errorf(EBusy, "The vote was not confirmed in time; send it again.")
+		return live.Receipt{}, live.Errorf(live.EBusy, "The vote was not confirmed in time; send it again.")
 	}
 	if wait.err != nil {
 		es.reject(wait.err)
-		return Receipt{}, wait.err
+		return live.Receipt{}, wait.err
 	}
 	if r.Status == "" {
-		r.Status = VoteDuplicate
+		r.Status = live.VoteDuplicate
 		return r, nil
 	}
 	es.accepted.Add(1)
@@ -543,7 +457,7 @@ func (e *Engine) Vote(ctx context.Context, who Voter, v Vote) (Receipt, error) {
 }
 
 func (es *eventState) reject(err error) {
-	c, _ := es.rejected.LoadOrStore(ErrorCode(err), new(atomic.Int64))
+	c, _ := es.rejected.LoadOrStore(live.ErrorCode(err), new(atomic.Int64))
 	c.(*atomic.Int64).Add(1)
 }
 
@@ -564,45 +478,45 @@ func (e *Engine) VoteCounts(eventID int64) (accepted int64, rejected map[string]
 
 // submitVote returns an empty status with the original's answer and wait
 // for a replayed vote id.
-func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (Receipt, *voteWait, error) {
+func (e *Engine) submitVote(es *eventState, who live.Voter, v live.Vote) (live.Receipt, *voteWait, error) {
 	v.ParticipantID, v.EventID, v.Jury, v.At = who.ParticipantID, who.EventID, who.Jury, e.opts.Now()
 	if !v.Received.IsZero() && v.Received.Before(v.At) {
 		v.At = v.Received // an edge received it then: the time a quiz counts
 	}
 	if err := v.ValidateShape(); err != nil {
-		return Receipt{}, nil, err
+		return live.Receipt{}, nil, err
 	}
 	if e.owned(v.Target.String()) != es {
-		return Receipt{}, nil, Errorf(ENotFound, "No such %s in this event.", v.Target.Kind)
+		return live.Receipt{}, nil, live.Errorf(live.ENotFound, "No such %s in this event.", v.Target.Kind)
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
 	if sv, ok := es.seen[seenKey{v.ParticipantID, v.VoteID}]; ok {
 		if sv.target != v.Target || (sv.answer != v.Answer && !es.sameAnswer(v.Target, sv.answer, v.Answer)) {
-			return Receipt{}, nil, &Error{Code: EConflict, Field: "vote_id", Message: "This vote id was already used for another vote."}
+			return live.Receipt{}, nil, &live.Error{Code: live.EConflict, Field: "vote_id", Message: "This vote id was already used for another vote."}
 		}
-		return Receipt{Answer: sv.answer}, sv.wait, nil
+		return live.Receipt{Answer: sv.answer}, sv.wait, nil
 	}
 	q, err := es.accepting(v.Target)
 	if err != nil {
-		return Receipt{}, nil, err
+		return live.Receipt{}, nil, err
 	}
-	if v.Answer, err = CheckAnswer(q, v.Answer); err != nil {
-		return Receipt{}, nil, err
+	if v.Answer, err = live.CheckAnswer(q, v.Answer); err != nil {
+		return live.Receipt{}, nil, err
 	}
 	key := ballotKey{v.ParticipantID, v.Target}
 	prev, had := es.current[key]
 	if err := es.inTime(v, q, had); err != nil {
-		return Receipt{}, nil, err
+		return live.Receipt{}, nil, err
 	}
-	status := VoteCounted
+	status := live.VoteCounted
 	if had {
-		status = VoteChanged
+		status = live.VoteChanged
 	}
 	w := &voteWait{done: make(chan struct{})}
 	sk := seenKey{v.ParticipantID, v.VoteID}
 	vote := v
-	err = e.store.Enqueue(WriteOp{Vote: &vote, Done: func(err error) {
+	err = e.store.Enqueue(live.WriteOp{Vote: &vote, Done: func(err error) {
 		if err == nil {
 			es.tmu.Lock()
 			es.tallies[vote.Target].Move(es.committed[key], vote)
@@ -621,66 +535,66 @@ func (e *Engine) submitVote(es *eventState, who Voter, v Vote) (Receipt, *voteWa
 				}
 			}
 			es.mu.Unlock()
-			err = Errorf(EBusy, "The vote could not be saved; send it again.")
+			err = live.Errorf(live.EBusy, "The vote could not be saved; send it again.")
 		}
 		w.err = err
 		close(w.done)
 	}})
 	if err != nil {
-		return Receipt{}, nil, err
+		return live.Receipt{}, nil, err
 	}
 	es.current[key] = ballot{v.VoteID, v.Answer}
 	es.seen[sk] = seenVote{v.Target, v.Answer, w}
-	return Receipt{status, v.Answer}, w, nil
+	return live.Receipt{Status: status, Answer: v.Answer}, w, nil
 }
 
 // inTime applies the rules of a TimedKind's question q to v: the first
 // answer is final (EAlreadyAnswered when had, a counted answer, is set),
 // and it counts only within the time limit from the opening (ETimeUp).
-func (es *eventState) inTime(v Vote, q Question, had bool) error {
-	k, _ := kindOf(q.Kind)
-	tk, ok := k.(TimedKind)
+func (es *eventState) inTime(v live.Vote, q live.Question, had bool) error {
+	k, _ := live.KindOf(q.Kind)
+	tk, ok := k.(live.TimedKind)
 	if !ok {
 		return nil
 	}
 	if had {
-		return &Error{Code: EAlreadyAnswered, Field: "target", Message: "You have already answered this question: the first answer is final."}
+		return &live.Error{Code: live.EAlreadyAnswered, Field: "target", Message: "You have already answered this question: the first answer is final."}
 	}
 	opened := es.polls[v.Target.ID].OpenedAtMS
 	if limit := tk.TimeLimit(q); v.At.UnixMilli()-opened > limit.Milliseconds() {
-		return &Error{Code: ETimeUp, Field: "target", Message: fmt.Sprintf("Time is up: answers count within %d seconds.", int(limit.Seconds()))}
+		return &live.Error{Code: live.ETimeUp, Field: "target", Message: fmt.Sprintf("Time is up: answers count within %d seconds.", int(limit.Seconds()))}
 	}
 	return nil
 }
 
 // accepting returns what t asks, or EVotingClosed when it takes no answers now.
-func (es *eventState) accepting(t Target) (Question, error) {
+func (es *eventState) accepting(t live.Target) (live.Question, error) {
 	switch t.Kind {
-	case KindPitch:
+	case live.KindPitch:
 		if p := es.pitches[t.ID]; p != nil {
 			if !p.Accepts() {
-				return Question{}, Errorf(EVotingClosed, "Voting is not open for %q.", p.Team)
+				return live.Question{}, live.Errorf(live.EVotingClosed, "Voting is not open for %q.", p.Team)
 			}
 			return es.rounds[p.RoundID].Definition(), nil
 		}
-	case KindPoll:
+	case live.KindPoll:
 		if p := es.polls[t.ID]; p != nil {
-			if p.State != PollOpen {
-				return Question{}, Errorf(EVotingClosed, "This poll is not open.")
+			if p.State != live.PollOpen {
+				return live.Question{}, live.Errorf(live.EVotingClosed, "This poll is not open.")
 			}
 			return p.Definition(), nil
 		}
 	}
-	return Question{}, Errorf(ENotFound, "No such %s in this event.", t.Kind)
+	return live.Question{}, live.Errorf(live.ENotFound, "No such %s in this event.", t.Kind)
 }
 
 // scores returns the tallies of r's pitches, for RankPitches. es.tmu must
 // be held.
-func (es *eventState) scores(r *Round) map[Target]*Counts {
-	out := make(map[Target]*Counts, len(r.Pitches))
+func (es *eventState) scores(r *live.Round) map[live.Target]*live.Counts {
+	out := make(map[live.Target]*live.Counts, len(r.Pitches))
 	for _, p := range r.Pitches {
-		t := Target{KindPitch, p.ID}
-		if c := scoresOf(es.tallies[t]); c != nil {
+		t := live.Target{Kind: live.KindPitch, ID: p.ID}
+		if c := live.ScoresOf(es.tallies[t]); c != nil {
 			out[t] = c
 		}
 	}
@@ -689,30 +603,20 @@ func (es *eventState) scores(r *Round) map[Target]*Counts {
 
 // sameAnswer reports whether raw, as sent, is canonical once checked by
 // t's kind: the same answer written another way ([3,1] for [1,3]).
-func (es *eventState) sameAnswer(t Target, canonical, raw Answer) bool {
-	var q Question
+func (es *eventState) sameAnswer(t live.Target, canonical, raw live.Answer) bool {
+	var q live.Question
 	switch t.Kind {
-	case KindPitch:
+	case live.KindPitch:
 		if p := es.pitches[t.ID]; p != nil {
 			q = es.rounds[p.RoundID].Definition()
 		}
-	case KindPoll:
+	case live.KindPoll:
 		if p := es.polls[t.ID]; p != nil {
 			q = p.Definition()
 		}
 	}
-	c, err := CheckAnswer(q, raw)
+	c, err := live.CheckAnswer(q, raw)
 	return err == nil && c == canonical
-}
-
-// newTally returns an empty tally of q's answers. q was validated: its
-// kind exists.
-func newTally(q Question) Tally {
-	k, err := kindOf(q.Kind)
-	if err != nil {
-		panic(err)
-	}
-	return k.NewTally(q)
 }
 
 // Healthy reports whether the store's last write succeeded: a node that
@@ -720,8 +624,8 @@ func newTally(q Question) Tally {
 func (e *Engine) Healthy() bool { return e.store.WriteFault() == nil }
 
 // MyVotes returns a participant's current answers by target ("pitch:12" → 4).
-func (e *Engine) MyVotes(who Voter) map[string]Answer {
-	out := map[string]Answer{}
+func (e *Engine) MyVotes(who live.Voter) map[string]live.Answer {
+	out := map[string]live.Answer{}
 	es := e.eventByID(who.EventID)
 	if es == nil {
 		return out
@@ -739,7 +643,7 @@ func (e *Engine) MyVotes(who Voter) map[string]Answer {
 // MyAnswers returns what the public frames do not tell a participant of
 // their answers, by target, for the kinds that tell it (PersonalTally: the
 // state of one's open-text answer, the answers one upvoted).
-func (e *Engine) MyAnswers(who Voter) map[string]any {
+func (e *Engine) MyAnswers(who live.Voter) map[string]any {
 	out := map[string]any{}
 	es := e.eventByID(who.EventID)
 	if es == nil {
@@ -748,7 +652,7 @@ func (e *Engine) MyAnswers(who Voter) map[string]any {
 	es.tmu.Lock()
 	defer es.tmu.Unlock()
 	for t, tally := range es.tallies {
-		if pt, ok := tally.(PersonalTally); ok {
+		if pt, ok := tally.(live.PersonalTally); ok {
 			if m := pt.Personal(who.ParticipantID); m != nil {
 				out[t.String()] = m
 			}
@@ -763,23 +667,23 @@ func (e *Engine) MyAnswers(who Voter) map[string]any {
 // doing it once. Errors: ENotFound (no such poll in the participant's
 // event, or no such answer on screen), EInvalid (the kind has no upvotes),
 // EVotingClosed, EForbidden (one's own answer).
-func (e *Engine) UpvoteAnswer(ctx context.Context, who Voter, t Target, id string, up bool) (int, error) {
+func (e *Engine) UpvoteAnswer(ctx context.Context, who live.Voter, t live.Target, id string, up bool) (int, error) {
 	es := e.owned(t.String())
-	if es == nil || t.Kind != KindPoll || es.ev.ID != who.EventID {
-		return 0, Errorf(ENotFound, "No such poll in your event.")
+	if es == nil || t.Kind != live.KindPoll || es.ev.ID != who.EventID {
+		return 0, live.Errorf(live.ENotFound, "No such poll in your event.")
 	}
 	es.mu.Lock()
 	p := es.polls[t.ID]
-	kind, open := p.Kind, p.State == PollOpen
+	kind, open := p.Kind, p.State == live.PollOpen
 	es.mu.Unlock()
 	es.tmu.Lock()
-	ut, ok := es.tallies[t].(UpvotedTally)
+	ut, ok := es.tallies[t].(live.UpvotedTally)
 	var err error
 	switch {
 	case !ok:
-		err = Errorf(EInvalid, "The answers of a %s question take no upvotes.", kind)
+		err = live.Errorf(live.EInvalid, "The answers of a %s question take no upvotes.", kind)
 	case !open:
-		err = Errorf(EVotingClosed, "This question is closed: upvotes are counted while it is open.")
+		err = live.Errorf(live.EVotingClosed, "This question is closed: upvotes are counted while it is open.")
 	case up:
 		err = ut.CanUpvote(id, who.ParticipantID)
 	}
@@ -787,7 +691,7 @@ func (e *Engine) UpvoteAnswer(ctx context.Context, who Voter, t Target, id strin
 	if err != nil {
 		return 0, err
 	}
-	changed, err := e.store.SaveUpvote(ctx, AnswerUpvote{EventID: es.ev.ID, Target: t, AnswerID: id, ParticipantID: who.ParticipantID, At: e.opts.Now().UTC()}, up)
+	changed, err := e.store.SaveUpvote(ctx, live.AnswerUpvote{EventID: es.ev.ID, Target: t, AnswerID: id, ParticipantID: who.ParticipantID, At: e.opts.Now().UTC()}, up)
 	if err != nil {
 		return 0, err
 	}
@@ -802,12 +706,12 @@ func (e *Engine) UpvoteAnswer(ctx context.Context, who Voter, t Target, id strin
 
 // Join creates a participant of the event with the given code. A non-empty
 // juryCode must match the event's jury code (EForbidden otherwise).
-func (e *Engine) Join(ctx context.Context, code, displayName, juryCode string) (*Participant, *Event, error) {
+func (e *Engine) Join(ctx context.Context, code, displayName, juryCode string) (*live.Participant, *live.Event, error) {
 	es := e.eventByCode(code)
 	if es == nil {
-		return nil, nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
+		return nil, nil, live.Errorf(live.ENotFound, "No event with code %q.", live.NormalizeCode(code))
 	}
-	who := Participant{DisplayName: displayName}
+	who := live.Participant{DisplayName: displayName}
 	if err := who.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -816,14 +720,14 @@ func (e *Engine) Join(ctx context.Context, code, displayName, juryCode string) (
 	es.mu.Unlock()
 	jury := false
 	if juryCode != "" {
-		if ev.JuryCode == "" || NormalizeCode(juryCode) != ev.JuryCode {
-			return nil, nil, &Error{Code: EForbidden, Field: "jury_code", Message: "This jury code is not valid."}
+		if ev.JuryCode == "" || live.NormalizeCode(juryCode) != ev.JuryCode {
+			return nil, nil, &live.Error{Code: live.EForbidden, Field: "jury_code", Message: "This jury code is not valid."}
 		}
 		jury = true
 	}
-	p := &Participant{ID: randomID(), EventID: ev.ID, DisplayName: who.DisplayName, Jury: jury, CreatedAt: e.opts.Now().UTC()}
+	p := &live.Participant{ID: randomID(), EventID: ev.ID, DisplayName: who.DisplayName, Jury: jury, CreatedAt: e.opts.Now().UTC()}
 	done := make(chan error, 1)
-	if err := e.store.Enqueue(WriteOp{Participant: p, Done: func(err error) {
+	if err := e.store.Enqueue(live.WriteOp{Participant: p, Done: func(err error) {
 		if err == nil && p.DisplayName != "" {
 			es.tmu.Lock()
 			es.names[p.ID] = p.DisplayName
@@ -839,7 +743,7 @@ func (e *Engine) Join(ctx context.Context, code, displayName, juryCode string) (
 			return nil, nil, err
 		}
 	case <-ctx.Done():
-		return nil, nil, Errorf(EBusy, "Joining took too long; try again.")
+		return nil, nil, live.Errorf(live.EBusy, "Joining took too long; try again.")
 	}
 	return p, &ev, nil
 }
@@ -848,17 +752,17 @@ func (e *Engine) Join(ctx context.Context, code, displayName, juryCode string) (
 // anonymous), as a returning phone chose it: a quiz's leaderboard shows it.
 // It returns once the name is durable; errors are EInvalid (field
 // display_name), ENotFound and EBusy.
-func (e *Engine) Rename(ctx context.Context, who Voter, displayName string) error {
+func (e *Engine) Rename(ctx context.Context, who live.Voter, displayName string) error {
 	es := e.eventByID(who.EventID)
 	if es == nil {
-		return Errorf(ENotFound, "No such event.")
+		return live.Errorf(live.ENotFound, "No such event.")
 	}
-	p := &Participant{ID: who.ParticipantID, EventID: who.EventID, DisplayName: displayName, Jury: who.Jury, CreatedAt: e.opts.Now().UTC()}
+	p := &live.Participant{ID: who.ParticipantID, EventID: who.EventID, DisplayName: displayName, Jury: who.Jury, CreatedAt: e.opts.Now().UTC()}
 	if err := p.Validate(); err != nil {
 		return err
 	}
 	done := make(chan error, 1)
-	if err := e.store.Enqueue(WriteOp{Participant: p, Done: func(err error) {
+	if err := e.store.Enqueue(live.WriteOp{Participant: p, Done: func(err error) {
 		if err == nil {
 			es.tmu.Lock()
 			if p.DisplayName == "" {
@@ -877,7 +781,7 @@ func (e *Engine) Rename(ctx context.Context, who Voter, displayName string) erro
 	case err := <-done:
 		return err
 	case <-ctx.Done():
-		return Errorf(EBusy, "Renaming took too long; try again.")
+		return live.Errorf(live.EBusy, "Renaming took too long; try again.")
 	}
 }
 
@@ -892,7 +796,7 @@ func randomID() int64 {
 func (e *Engine) eventByCode(code string) *eventState {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	return e.byCode[NormalizeCode(code)]
+	return e.byCode[live.NormalizeCode(code)]
 }
 
 func (e *Engine) eventByID(id int64) *eventState {
@@ -914,10 +818,10 @@ func (e *Engine) setOwner(key string, es *eventState) {
 }
 
 // Event returns a copy of the event with the given code.
-func (e *Engine) Event(code string) (*Event, error) {
+func (e *Engine) Event(code string) (*live.Event, error) {
 	es := e.eventByCode(code)
 	if es == nil {
-		return nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
+		return nil, live.Errorf(live.ENotFound, "No event with code %q.", live.NormalizeCode(code))
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
@@ -926,14 +830,14 @@ func (e *Engine) Event(code string) (*Event, error) {
 }
 
 // Events returns copies of every event, oldest first.
-func (e *Engine) Events() []Event {
+func (e *Engine) Events() []live.Event {
 	e.mu.RLock()
 	all := make([]*eventState, 0, len(e.byID))
 	for _, es := range e.byID {
 		all = append(all, es)
 	}
 	e.mu.RUnlock()
-	out := make([]Event, 0, len(all))
+	out := make([]live.Event, 0, len(all))
 	for _, es := range all {
 		es.mu.Lock()
 		out = append(out, *es.ev)
@@ -947,7 +851,7 @@ func (e *Engine) Events() []Event {
 func (e *Engine) RoomEvent(roomID int64) (int64, error) {
 	es := e.owned("room:" + strconv.FormatInt(roomID, 10))
 	if es == nil {
-		return 0, Errorf(ENotFound, "No room %d.", roomID)
+		return 0, live.Errorf(live.ENotFound, "No room %d.", roomID)
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
@@ -956,19 +860,19 @@ func (e *Engine) RoomEvent(roomID int64) (int64, error) {
 
 // Model is an event's whole structure, as the control page edits it.
 type Model struct {
-	Event    Event   `json:"event"`
-	JuryCode string  `json:"jury_code"`
-	Rooms    []Room  `json:"rooms"`
-	Rounds   []Round `json:"rounds"`
-	Polls    []Poll  `json:"polls"`
-	Quizzes  []Quiz  `json:"quizzes"`
+	Event    live.Event   `json:"event"`
+	JuryCode string       `json:"jury_code"`
+	Rooms    []live.Room  `json:"rooms"`
+	Rounds   []live.Round `json:"rounds"`
+	Polls    []live.Poll  `json:"polls"`
+	Quizzes  []live.Quiz  `json:"quizzes"`
 }
 
 // Model returns the event's structure, or ENotFound.
 func (e *Engine) Model(code string) (*Model, error) {
 	es := e.eventByCode(code)
 	if es == nil {
-		return nil, Errorf(ENotFound, "No event with code %q.", NormalizeCode(code))
+		return nil, live.Errorf(live.ENotFound, "No event with code %q.", live.NormalizeCode(code))
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
@@ -980,7 +884,7 @@ func (e *Engine) Model(code string) (*Model, error) {
 func (e *Engine) ModelByID(id int64) (*Model, error) {
 	es := e.eventByID(id)
 	if es == nil {
-		return nil, Errorf(ENotFound, "No event %d.", id)
+		return nil, live.Errorf(live.ENotFound, "No event %d.", id)
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
@@ -988,7 +892,7 @@ func (e *Engine) ModelByID(id int64) (*Model, error) {
 }
 
 func (es *eventState) model() *Model {
-	m := &Model{Event: *es.ev, JuryCode: es.ev.JuryCode, Rooms: []Room{}, Rounds: []Round{}, Polls: []Poll{}, Quizzes: []Quiz{}}
+	m := &Model{Event: *es.ev, JuryCode: es.ev.JuryCode, Rooms: []live.Room{}, Rounds: []live.Round{}, Polls: []live.Poll{}, Quizzes: []live.Quiz{}}
 	for _, r := range es.rooms {
 		m.Rooms = append(m.Rooms, *r)
 	}
@@ -1009,9 +913,9 @@ func (es *eventState) model() *Model {
 }
 
 // roundCopy deep-copies r so that frames and callers never share it.
-func (es *eventState) roundCopy(r *Round) Round {
+func (es *eventState) roundCopy(r *live.Round) live.Round {
 	c := *r
-	c.Pitches = make([]*Pitch, len(r.Pitches))
+	c.Pitches = make([]*live.Pitch, len(r.Pitches))
 	for i, p := range r.Pitches {
 		pc := *p
 		c.Pitches[i] = &pc
@@ -1035,7 +939,7 @@ func (e *Engine) publishAll(es *eventState) {
 }
 
 func (e *Engine) publishModel(es *eventState) {
-	e.pub.Publish(ControlTopic(es.ev.ID), "model", mustJSON(struct {
+	e.pub.Publish(ControlTopic(es.ev.ID), "model", live.MustJSON(struct {
 		Type       string `json:"type"`
 		ServerTime int64  `json:"server_time"`
 		*Model
@@ -1047,36 +951,36 @@ func (e *Engine) publishModel(es *eventState) {
 // (without their correct answer until it is revealed), and the room's
 // running quiz, which takes the screens while it runs.
 type StageState struct {
-	Type       string `json:"type"`
-	ServerTime int64  `json:"server_time"`
-	Event      Event  `json:"event"`
-	Room       Room   `json:"room"`
-	Round      *Round `json:"round"`
-	Polls      []Poll `json:"polls"`
-	Quiz       *Quiz  `json:"quiz"`
+	Type       string      `json:"type"`
+	ServerTime int64       `json:"server_time"`
+	Event      live.Event  `json:"event"`
+	Room       live.Room   `json:"room"`
+	Round      *live.Round `json:"round"`
+	Polls      []live.Poll `json:"polls"`
+	Quiz       *live.Quiz  `json:"quiz"`
 }
 
-func (e *Engine) publishStage(es *eventState, room *Room) {
-	s := StageState{Type: "stage", ServerTime: e.opts.Now().UnixMilli(), Event: *es.ev, Room: *room, Polls: []Poll{}}
+func (e *Engine) publishStage(es *eventState, room *live.Room) {
+	s := StageState{Type: "stage", ServerTime: e.opts.Now().UnixMilli(), Event: *es.ev, Room: *room, Polls: []live.Poll{}}
 	if r := es.rounds[room.ActiveRoundID]; r != nil {
 		rc := es.roundCopy(r)
 		s.Round = &rc
 	}
 	for _, p := range es.polls {
-		if p.RoomID == room.ID && p.State != PollDraft {
-			s.Polls = append(s.Polls, p.public())
+		if p.RoomID == room.ID && p.State != live.PollDraft {
+			s.Polls = append(s.Polls, p.Public())
 		}
 	}
 	sort.Slice(s.Polls, func(i, j int) bool {
 		return s.Polls[i].Position < s.Polls[j].Position || (s.Polls[i].Position == s.Polls[j].Position && s.Polls[i].ID < s.Polls[j].ID)
 	})
 	for _, q := range es.quizzes {
-		if q.RoomID == room.ID && q.State == QuizRunning {
+		if q.RoomID == room.ID && q.State == live.QuizRunning {
 			c := es.quizCopy(q)
 			s.Quiz = &c
 		}
 	}
-	b := mustJSON(s)
+	b := live.MustJSON(s)
 	e.pub.Publish(RoomTopic(room.ID), "stage", b)
 	e.pub.Publish(StageTopic(room.ID), "stage", b)
 	e.pub.Publish(ControlTopic(es.ev.ID), "stage:"+strconv.FormatInt(room.ID, 10), b)
@@ -1090,16 +994,16 @@ type RankingFrame struct {
 	JuryWeight int    `json:"jury_weight"`
 	// Places is the number of places of the ranking (one per pitch);
 	// RevealedPlaces how many of them, from the last up, are revealed.
-	Places         int         `json:"places"`
-	RevealedPlaces int         `json:"revealed_places"`
-	Entries        []RankEntry `json:"entries"`
+	Places         int              `json:"places"`
+	RevealedPlaces int              `json:"revealed_places"`
+	Entries        []live.RankEntry `json:"entries"`
 }
 
 // publishRanking sends the ranking preview to the control topic, and to the
 // room the places revealed (none while the ranking is hidden). es.mu must be held.
-func (e *Engine) publishRanking(es *eventState, r *Round) {
+func (e *Engine) publishRanking(es *eventState, r *live.Round) {
 	es.tmu.Lock()
-	entries := RankPitches(r.Pitches, es.scores(r), es.ev.JuryWeight)
+	entries := live.RankPitches(r.Pitches, es.scores(r), es.ev.JuryWeight)
 	es.tmu.Unlock()
 	key := "ranking:" + strconv.FormatInt(r.ID, 10)
 	n := len(entries)
@@ -1108,19 +1012,11 @@ func (e *Engine) publishRanking(es *eventState, r *Round) {
 		revealed = min(r.RevealedPlaces, n)
 	}
 	full := RankingFrame{"ranking", r.ID, r.RankingRevealed, es.ev.JuryWeight, n, revealed, entries}
-	e.pub.Publish(ControlTopic(es.ev.ID), key, mustJSON(full))
+	e.pub.Publish(ControlTopic(es.ev.ID), key, live.MustJSON(full))
 	full.Entries = entries[n-revealed:]
-	public := mustJSON(full)
+	public := live.MustJSON(full)
 	e.pub.Publish(RoomTopic(r.RoomID), key, public)
 	e.pub.Publish(StageTopic(r.RoomID), key, public)
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only our own types are encoded here
-	}
-	return b
 }
 
 // Place returns the event and room of a room, round, pitch or poll (kind
@@ -1130,7 +1026,7 @@ func (e *Engine) Place(kind string, id int64) (eventID, roomID int64, err error)
 	key := kind + ":" + strconv.FormatInt(id, 10)
 	es := e.owned(key)
 	if es == nil {
-		return 0, 0, Errorf(ENotFound, "No %s %d.", kind, id)
+		return 0, 0, live.Errorf(live.ENotFound, "No %s %d.", kind, id)
 	}
 	es.mu.Lock()
 	defer es.mu.Unlock()
@@ -1158,5 +1054,5 @@ func (e *Engine) Place(kind string, id int64) (eventID, roomID int64, err error)
 			return es.ev.ID, q.RoomID, nil
 		}
 	}
-	return 0, 0, Errorf(ENotFound, "No %s %d.", kind, id)
+	return 0, 0, live.Errorf(live.ENotFound, "No %s %d.", kind, id)
 }

@@ -1,9 +1,10 @@
-package live_test
+package show_test
 
 import (
 	"testing"
 
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 )
 
 // TestWordCloudStopWordsOnly pins what an answer made only of stop words
@@ -19,7 +20,7 @@ func TestWordCloudStopWordsOnly(t *testing.T) {
 	must(t, err)
 	must(t, h.e.PollAction(ctx, "mod", p.ID, live.PollOpenAction))
 	target := live.Target{Kind: live.KindPoll, ID: p.ID}
-	stage, control := live.StageTopic(h.room), live.ControlTopic(h.ev.ID)
+	stage, control := show.StageTopic(h.room), show.ControlTopic(h.ev.ID)
 
 	only := h.join(t, false)
 	if s, err := h.e.Vote(ctx, only, live.Vote{VoteID: "a", Target: target, Answer: `["The","and","le"]`}); err != nil || s.Status != live.VoteCounted {

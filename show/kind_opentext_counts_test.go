@@ -1,4 +1,4 @@
-package live_test
+package show_test
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 )
 
 // TestOpenTextFrameCarriesZeroCounts checks that a shown open-text frame
@@ -41,18 +42,18 @@ func TestOpenTextFrameCarriesZeroCounts(t *testing.T) {
 		return string(b)
 	}
 	t.Run("public_frame_says_none_approved", func(t *testing.T) {
-		if got := counts(live.StageTopic(h.room)); got != `{"approved":0}` {
+		if got := counts(show.StageTopic(h.room)); got != `{"approved":0}` {
 			t.Fatalf("counts = %s, want {\"approved\":0}", got)
 		}
 	})
 	t.Run("moderators_frame_has_every_count", func(t *testing.T) {
-		if got, want := counts(live.ControlTopic(h.ev.ID)), `{"approved":0,"pending":1,"rejected":0}`; got != want {
+		if got, want := counts(show.ControlTopic(h.ev.ID)), `{"approved":0,"pending":1,"rejected":0}`; got != want {
 			t.Fatalf("counts = %s, want %s", got, want)
 		}
 	})
 	t.Run("hidden_frame_has_no_count", func(t *testing.T) {
 		must(t, h.e.PollAction(ctx, "mod", p.ID, live.HideResults))
-		if got := counts(live.StageTopic(h.room)); got != `{}` {
+		if got := counts(show.StageTopic(h.room)); got != `{}` {
 			t.Fatalf("counts = %s, want none", got)
 		}
 	})
