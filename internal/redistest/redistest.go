@@ -1,7 +1,9 @@
 // Package redistest starts a real redis-server for tests, on a free
 // loopback port, with append-only persistence fsynced on every write (the
-// setting docs/cluster.md asks for). Without redis-server a test is
-// skipped, except in CI (CI=true), where it fails: scripts/test installs it.
+// setting docs/cluster.md asks for), and a master, a replica and three
+// sentinels for the tests of a failover. Without redis-server (or
+// redis-sentinel) a test is skipped, except in CI (CI=true), where it fails:
+// scripts/test installs them.
 package redistest
 
 import (
@@ -20,41 +22,60 @@ import (
 
 // Server is a redis-server a test started; it is killed when the test ends.
 type Server struct {
-	Port int
-	dir  string
-	bin  string
-	cmd  *exec.Cmd
-	done chan struct{}
+	Port  int
+	dir   string
+	bin   string
+	extra []string // arguments after the common ones, e.g. --replicaof
+	proc  *process
 }
 
 // Start starts redis-server on a free loopback port and waits until it answers.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
-	bin, err := exec.LookPath("redis-server")
+	return startServer(tb, lookPath(tb, "redis-server"), freePort(tb))
+}
+
+func startServer(tb testing.TB, bin string, port int, extra ...string) *Server {
+	tb.Helper()
+	r := &Server{Port: port, dir: tb.TempDir(), bin: bin, extra: extra}
+	tb.Cleanup(func() { r.Kill(tb) })
+	r.Restart(tb)
+	return r
+}
+
+// lookPath finds a program, skipping the test without it (failing in CI).
+func lookPath(tb testing.TB, name string) string {
+	tb.Helper()
+	bin, err := exec.LookPath(name)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			tb.Fatal("redis-server is not installed (scripts/test installs it)")
+			tb.Fatalf("%s is not installed (scripts/test installs it)", name)
 		}
-		tb.Skip("redis-server is not installed; scripts/test installs it")
+		tb.Skipf("%s is not installed; scripts/test installs it", name)
 	}
+	return bin
+}
+
+// freePort is a loopback port that was free a moment ago.
+func freePort(tb testing.TB) int {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	r := &Server{Port: port, dir: tb.TempDir(), bin: bin}
-	r.Restart(tb)
-	tb.Cleanup(func() { r.Kill(tb) })
-	return r
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // URL is the server's address as the cluster's redis_url takes it.
 func (r *Server) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", r.Port) }
 
+// Addr is the server's host:port.
+func (r *Server) Addr() string { return fmt.Sprintf("127.0.0.1:%d", r.Port) }
+
 // Client returns a client of the server, closed when the test ends.
 func (r *Server) Client(tb testing.TB) *redis.Client {
-	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", r.Port)})
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
 	tb.Cleanup(func() { rdb.Close() })
 	return rdb
 }
@@ -63,14 +84,11 @@ func (r *Server) Client(tb testing.TB) *redis.Client {
 // waits until it answers.
 func (r *Server) Restart(tb testing.TB) {
 	tb.Helper()
-	r.cmd = exec.Command(r.bin, "--port", strconv.Itoa(r.Port), "--bind", "127.0.0.1", "--dir", r.dir,
-		"--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no", "--loglevel", "warning")
-	if err := r.cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	r.done = make(chan struct{})
-	go func(cmd *exec.Cmd, done chan struct{}) { _ = cmd.Wait(); close(done) }(r.cmd, r.done)
-	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", r.Port)})
+	args := append([]string{"--port", strconv.Itoa(r.Port), "--bind", "127.0.0.1", "--dir", r.dir,
+		"--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no", "--loglevel", "warning"},
+		r.extra...)
+	r.proc = startProcess(tb, r.bin, args...)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
 	defer rdb.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -80,7 +98,7 @@ func (r *Server) Restart(tb testing.TB) {
 		if err == nil {
 			return
 		}
-		if time.Now().After(deadline) {
+		if time.Now().After(deadline) || r.proc.ended() {
 			tb.Fatalf("redis-server did not answer: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -90,15 +108,45 @@ func (r *Server) Restart(tb testing.TB) {
 // Kill sends SIGKILL to the server and waits for it to end.
 func (r *Server) Kill(tb testing.TB) {
 	tb.Helper()
-	select {
-	case <-r.done:
-		return
-	default:
+	r.proc.kill(tb)
+}
+
+// process is a program a test started, and the end of its Wait.
+type process struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed once the process has ended
+}
+
+func startProcess(tb testing.TB, bin string, args ...string) *process {
+	tb.Helper()
+	cmd := exec.Command(bin, args...)
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
 	}
-	_ = r.cmd.Process.Signal(syscall.SIGKILL)
+	p := &process{cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	return p
+}
+
+func (p *process) ended() bool {
 	select {
-	case <-r.done:
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// kill sends SIGKILL to the process, by its PID, and waits for it to end.
+func (p *process) kill(tb testing.TB) {
+	tb.Helper()
+	if p == nil || p.ended() {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	select {
+	case <-p.done:
 	case <-time.After(10 * time.Second):
-		tb.Error("redis-server did not die")
+		tb.Errorf("%s (pid %d) did not die", p.cmd.Path, p.cmd.Process.Pid)
 	}
 }
