@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -107,16 +108,30 @@ func (o *Options) defaults() error {
 }
 
 // Dial returns a Redis client for opts (not yet connected: go-redis dials
-// on first use and redials after failures), with every call bounded.
+// on first use and redials after failures), with every call bounded. A URL
+// with a master_name names Redis Sentinel instead, its sentinels in the
+// host and the addr parameters
+// (redis://s1:26379/0?master_name=ovation&addr=s2:26379&addr=s3:26379&password=…):
+// the client asks them for the master, and follows a failover.
 func Dial(opts *Options) (*redis.Client, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
+	}
+	redis.SetLogger(redisLogger{opts.Logger})
+	if u, err := url.Parse(opts.RedisURL); err == nil && u.Query().Has("master_name") {
+		fo, err := redis.ParseFailoverURL(opts.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("cluster: redis_url (Sentinel): %w", err)
+		}
+		fo.DialTimeout, fo.ReadTimeout, fo.WriteTimeout = opts.Timeout, opts.Timeout, opts.Timeout
+		fo.MaxRetries = 1
+		fo.ContextTimeoutEnabled = true
+		return redis.NewFailoverClient(fo), nil
 	}
 	ro, err := redis.ParseURL(opts.RedisURL)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: redis_url: %w", err)
 	}
-	redis.SetLogger(redisLogger{opts.Logger})
 	ro.DialTimeout, ro.ReadTimeout, ro.WriteTimeout = opts.Timeout, opts.Timeout, opts.Timeout
 	ro.MaxRetries = 1
 	ro.ContextTimeoutEnabled = true

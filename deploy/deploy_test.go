@@ -1135,6 +1135,26 @@ func parseUnit(t *testing.T, path string) unit {
 // directory as data_dir, the hardening, a stop timeout above the server's,
 // settings that exist; then systemd-analyze verify and security where
 // systemd-analyze is installed.
+// TestHAEnvFiles checks that the highly available layout's settings
+// (deploy/ha/*.env) name settings of config.yaml, with values of their types.
+func TestHAEnvFiles(t *testing.T) {
+	settings := configSettings(t)
+	for _, name := range []string{"deploy/ha/core.env", "deploy/ha/edge.env"} {
+		n := 0
+		for i, line := range strings.Split(string(read(t, name)), "\n") {
+			k, v, ok := strings.Cut(line, "=")
+			if !ok || strings.HasPrefix(line, "#") {
+				continue
+			}
+			checkEnv(t, fmt.Sprintf("%s line %d", name, i+1), k, v, settings)
+			n++
+		}
+		if n < 5 {
+			t.Errorf("%s: %d settings read", name, n)
+		}
+	}
+}
+
 func TestSystemdUnit(t *testing.T) {
 	settings := configSettings(t)
 	const path = "deploy/ovation.service"

@@ -1,10 +1,12 @@
 package show_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/show"
@@ -174,7 +176,8 @@ func TestWordCloudPreModeration(t *testing.T) {
 // the public frame holds at most 100 of them, the most sent, in under 4 KB.
 func TestWordCloudFrameBounded(t *testing.T) {
 	h := newHarness(t)
-	ctx := ctxT(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // 800 commits: slow under -race on a loaded machine
+	defer cancel()
 	p, err := h.e.CreatePoll(ctx, "mod", h.ev.Code, &live.Poll{RoomID: h.room, Question: "Q?", Kind: live.PollWordCloud, ShowResults: true})
 	must(t, err)
 	must(t, h.e.PollAction(ctx, "mod", p.ID, live.PollOpenAction))

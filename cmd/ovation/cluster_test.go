@@ -30,13 +30,13 @@ type testCluster struct {
 	edgeA, edgeB *process
 }
 
-func coreArgs(r *redistest.Server, node string) []string {
-	return []string{"-cluster.role", "core", "-cluster.redis_url", r.URL(), "-cluster.node", node,
+func coreArgs(redisURL, node string) []string {
+	return []string{"-cluster.role", "core", "-cluster.redis_url", redisURL, "-cluster.node", node,
 		"-cluster.lease_ttl", "3s", "-cluster.lease_wait", "5s", "-password_cost", "4"}
 }
 
-func edgeArgs(r *redistest.Server, node string) []string {
-	return []string{"-cluster.role", "edge", "-cluster.redis_url", r.URL(), "-cluster.node", node,
+func edgeArgs(redisURL, node string) []string {
+	return []string{"-cluster.role", "edge", "-cluster.redis_url", redisURL, "-cluster.node", node,
 		"-cluster.request_timeout", "5s", "-allowed_origins", "http://127.0.0.1"}
 }
 
@@ -46,9 +46,9 @@ func startCluster(t *testing.T) *testCluster {
 		t.Skip("runs redis-server and three server processes")
 	}
 	c := &testCluster{redis: redistest.Start(t), bin: buildServer(t), coreDir: t.TempDir()}
-	c.core = startProcess(t, c.bin, c.coreDir, coreArgs(c.redis, "core-1")...)
-	c.edgeA = startProcess(t, c.bin, t.TempDir(), edgeArgs(c.redis, "edge-a")...)
-	c.edgeB = startProcess(t, c.bin, t.TempDir(), edgeArgs(c.redis, "edge-b")...)
+	c.core = startProcess(t, c.bin, c.coreDir, coreArgs(c.redis.URL(), "core-1")...)
+	c.edgeA = startProcess(t, c.bin, t.TempDir(), edgeArgs(c.redis.URL(), "edge-a")...)
+	c.edgeB = startProcess(t, c.bin, t.TempDir(), edgeArgs(c.redis.URL(), "edge-b")...)
 	return c
 }
 
@@ -338,7 +338,7 @@ func TestClusterCoreKilled(t *testing.T) {
 		}
 		want[i%5+1]++
 	}
-	c.core = startProcess(t, c.bin, c.coreDir, coreArgs(c.redis, "core-1")...)
+	c.core = startProcess(t, c.bin, c.coreDir, coreArgs(c.redis.URL(), "core-1")...)
 	for i := 6; i < len(phones); i++ {
 		phones[i].waitCounted(t, ids[i-6], 20*time.Second)
 	}
@@ -456,7 +456,7 @@ func TestClusterTwoCores(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	args := append([]string{"-listen", "127.0.0.1:0", "-data_dir", t.TempDir(), "-config", "/dev/null", "-log.level", "warn"},
-		coreArgs(c.redis, "core-2")...)
+		coreArgs(c.redis.URL(), "core-2")...)
 	args = append(args, "-cluster.lease_wait", "1s")
 	out, err := exec.CommandContext(ctx, c.bin, args...).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "node core-1") || !strings.Contains(string(out), "refusing to act as core") {
@@ -489,7 +489,7 @@ func TestClusterForeignDatabaseRefused(t *testing.T) {
 		t.Fatalf("vote with the core down: %v, want received", a)
 	}
 	args := append([]string{"-listen", "127.0.0.1:0", "-data_dir", t.TempDir(), "-config", "/dev/null", "-log.level", "warn"},
-		coreArgs(c.redis, "core-2")...)
+		coreArgs(c.redis.URL(), "core-2")...)
 	out, err := exec.CommandContext(ctx, c.bin, args...).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "does not hold this cluster's data") || !strings.Contains(string(out), "refusing to act as core") {
 		t.Fatalf("core on an empty disk: err %v, output:\n%s", err, out)
@@ -503,7 +503,7 @@ func TestClusterForeignDatabaseRefused(t *testing.T) {
 	if n := rdb.XLen(ctx, "ovation:votes").Val(); n != 1 {
 		t.Errorf("%d votes in the stream after the refused core, want the one taken while the core was down", n)
 	}
-	c.core = startProcess(t, c.bin, c.coreDir, coreArgs(c.redis, "core-1")...)
+	c.core = startProcess(t, c.bin, c.coreDir, coreArgs(c.redis.URL(), "core-1")...)
 	if got := p.waitCounted(t, "f2", 20*time.Second); got.str("status") != "changed" {
 		t.Fatalf("vote taken while the core was down: %v, want changed", got)
 	}
@@ -519,7 +519,7 @@ func TestClusterSameNodeIDRefused(t *testing.T) {
 	defer cancel()
 	dataDir := t.TempDir()
 	args := append([]string{"-listen", "127.0.0.1:0", "-data_dir", dataDir, "-config", "/dev/null", "-log.level", "warn"},
-		coreArgs(c.redis, "core-1")...)
+		coreArgs(c.redis.URL(), "core-1")...)
 	args = append(args, "-cluster.lease_wait", "1s")
 	out, err := exec.CommandContext(ctx, c.bin, args...).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "another process of node core-1") || !strings.Contains(string(out), "refusing to act as core") {
@@ -552,7 +552,7 @@ func TestClusterCoresRaceOnFreshData(t *testing.T) {
 	var cmds []*exec.Cmd
 	for i := range 2 {
 		args := append([]string{"-listen", "127.0.0.1:0", "-data_dir", dataDir, "-config", "/dev/null", "-log.level", "warn", "-shutdown_drain", "0s"},
-			coreArgs(r, fmt.Sprintf("core-%d", i))...)
+			coreArgs(r.URL(), fmt.Sprintf("core-%d", i))...)
 		args = append(args, "-cluster.lease_wait", "5s")
 		cmd := exec.CommandContext(ctx, bin, args...)
 		var out strings.Builder
@@ -601,7 +601,7 @@ func TestClusterRedisFlushed(t *testing.T) {
 		p.waitCounted(t, id, 20*time.Second)
 		want[4]++
 	}
-	edgeC := startProcess(t, c.bin, t.TempDir(), edgeArgs(c.redis, "edge-c")...)
+	edgeC := startProcess(t, c.bin, t.TempDir(), edgeArgs(c.redis.URL(), "edge-c")...)
 	checkTally(t, edgeC.URL, f.RoomID, target, want)
 	checkTally(t, c.edgeA.URL, f.RoomID, target, want)
 }

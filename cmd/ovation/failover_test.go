@@ -24,7 +24,7 @@ type haCluster struct {
 }
 
 func (c *haCluster) coreArgs(node string) []string {
-	return append(coreArgs(c.redis, node), "-store.url", c.pg.URL(), "-cluster.standby=true")
+	return append(coreArgs(c.redis.URL(), node), "-store.url", c.pg.URL(), "-cluster.standby=true")
 }
 
 func startHACluster(t *testing.T) *haCluster {
@@ -35,8 +35,8 @@ func startHACluster(t *testing.T) *haCluster {
 	c := &haCluster{testCluster: &testCluster{redis: redistest.Start(t), bin: buildServer(t)}, pg: pgtest.Start(t)}
 	c.core = startProcess(t, c.bin, t.TempDir(), c.coreArgs("core-1")...)
 	c.standby = launchProcess(t, nil, c.bin, t.TempDir(), c.coreArgs("core-2")...)
-	c.edgeA = startProcess(t, c.bin, t.TempDir(), edgeArgs(c.redis, "edge-a")...)
-	c.edgeB = startProcess(t, c.bin, t.TempDir(), edgeArgs(c.redis, "edge-b")...)
+	c.edgeA = startProcess(t, c.bin, t.TempDir(), edgeArgs(c.redis.URL(), "edge-a")...)
+	c.edgeB = startProcess(t, c.bin, t.TempDir(), edgeArgs(c.redis.URL(), "edge-b")...)
 	return c
 }
 
@@ -126,4 +126,39 @@ func TestClusterPausedCoreCommitsNothing(t *testing.T) {
 		t.Errorf("the woken core's vote was counted (%d)", got)
 	}
 	checkTally(t, c.edgeB.URL, f.RoomID, target, map[int]int{4: len(phones)})
+}
+
+// TestClusterRedisSentinelFailover runs the cluster on Redis under Sentinel
+// and kills the Redis master: the sentinels promote the replica, the nodes
+// follow them to it, and no counted vote is lost; votes go on being counted.
+func TestClusterRedisSentinelFailover(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Redis with three sentinels and three server processes")
+	}
+	s := redistest.StartSentinel(t)
+	addrs := s.Addrs()
+	url := fmt.Sprintf("redis://%s/0?master_name=%s&addr=%s&addr=%s", addrs[0], s.MasterName(), addrs[1], addrs[2])
+	c := &testCluster{bin: buildServer(t)}
+	c.core = startProcess(t, c.bin, t.TempDir(), coreArgs(url, "core-1")...)
+	c.edgeA = startProcess(t, c.bin, t.TempDir(), edgeArgs(url, "edge-a")...)
+	c.edgeB = startProcess(t, c.bin, t.TempDir(), edgeArgs(url, "edge-b")...)
+	f, target := c.openPitch(t, "SEN26")
+	phones := c.phones(t, f, 5)
+	for n, p := range phones {
+		p.vote(t, fmt.Sprintf("a%d", n), target, 1)
+		p.waitCounted(t, fmt.Sprintf("a%d", n), 10*time.Second)
+	}
+	s.KillMaster(t)
+	for n, p := range phones {
+		p.ws.send(t, map[string]any{"type": "vote", "vote_id": fmt.Sprintf("b%d", n), "target": target, "value": n%5 + 1})
+	}
+	want := map[int]int{}
+	for n, p := range phones {
+		p.waitCounted(t, fmt.Sprintf("b%d", n), 60*time.Second)
+		if got := meVotes(t, c.edgeA, p)[target]; got != n%5+1 {
+			t.Errorf("phone %d: %d counted, want %d", n, got, n%5+1)
+		}
+		want[n%5+1]++
+	}
+	checkTally(t, c.core.URL, f.RoomID, target, want)
 }

@@ -359,12 +359,18 @@ func clusterOptions(cfg Config, ln net.Listener, log *slog.Logger) cluster.Optio
 		VoteBuffer: c.VoteBuffer, RequestTimeout: c.RequestTimeout, Logger: log.With("node", node)}
 }
 
-// redactURL hides a password in a Redis URL.
+// redactURL hides a password in a Redis URL, and the master's in a
+// Sentinel URL's query.
 func redactURL(u string) string {
-	if p, err := url.Parse(u); err == nil {
-		return p.Redacted()
+	p, err := url.Parse(u)
+	if err != nil {
+		return "redis"
 	}
-	return "redis"
+	if q := p.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		p.RawQuery = q.Encode()
+	}
+	return p.Redacted()
 }
 
 func commitWindow(d time.Duration) time.Duration {
