@@ -257,7 +257,8 @@ func TestPostgresFailoverLosesNoAckedVote(t *testing.T) {
 // TestPostgresFencesOutTheOlderProcess opens the database twice, as a core
 // and then the standby that took over from it: from then on every write of
 // the first fails and it learns it must stop (Fenced), while the second
-// writes and sees what the first wrote before.
+// writes and sees what the first wrote before. A command opened beside the
+// second (reset-password) writes without fencing it out.
 func TestPostgresFencesOutTheOlderProcess(t *testing.T) {
 	c := pgtest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -302,6 +303,14 @@ func TestPostgresFencesOutTheOlderProcess(t *testing.T) {
 	if fmt.Sprint(ids) != "[v1 v3]" || ds.Events[0].Title != "Before" {
 		t.Fatalf("after the takeover: votes %v, event %q; want v1 and v3, the event as the first left it", ids, ds.Events[0].Title)
 	}
+	// An operator's command opens it beside the acting process: both write.
+	tool, err := store.OpenPostgres(c.URL(), store.Options{Beside: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, tool.SetSetting(ctx, "api_token_hash", "new"))
+	must(t, tool.Close())
+	must(t, vote(second, "v4"))
 	select {
 	case <-second.Fenced():
 		t.Fatal("the process that took over is fenced")

@@ -46,7 +46,10 @@ func OpenPostgres(url string, opts Options) (*DB, error) {
 	boot := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
 	db.writer = boot
 	err = db.migrate(ctx)
-	if err == nil {
+	switch {
+	case err == nil && opts.Beside:
+		err = boot.QueryRowContext(ctx, `SELECT token FROM fence`).Scan(&db.token)
+	case err == nil:
 		db.token, err = takeOver(ctx, boot)
 	}
 	boot.Close()

@@ -57,6 +57,11 @@ type Options struct {
 	QueueSize int
 	// OnCommit, if set, is called after each batch with its size and duration.
 	OnCommit func(ops int, d time.Duration, err error)
+	// Beside opens a PostgreSQL database beside the process that acts on
+	// it, adopting its fencing token instead of taking the next one (an
+	// operator's command such as reset-password, which must not stop the
+	// running core). SQLite ignores it.
+	Beside bool
 	// FailoverWait is how long a batch the database cannot take (no
 	// PostgreSQL primary answers: a failover under way) is tried again,
 	// whole, before its writes fail with busy. Default 15 s on PostgreSQL;

@@ -125,7 +125,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 
 	build := readBuildInfo()
 	metrics := newMetrics(build, nodeRole(cfg))
-	db, err := openStore(cfg, metrics.ObserveCommit)
+	db, err := openStore(cfg, false, metrics.ObserveCommit)
 	if err != nil {
 		return err
 	}
@@ -415,10 +415,11 @@ type secretStore interface {
 }
 
 // openStore opens the configured database: PostgreSQL at store.url, or
-// SQLite under data_dir.
-func openStore(cfg Config, onCommit func(int, time.Duration, error)) (*store.DB, error) {
+// SQLite under data_dir. A command run beside the server (reset-password)
+// opens it without taking it over from the server.
+func openStore(cfg Config, beside bool, onCommit func(int, time.Duration, error)) (*store.DB, error) {
 	opts := store.Options{Synchronous: cfg.Votes.Synchronous, CommitWindow: commitWindow(cfg.Votes.CommitWindow),
-		MaxBatch: cfg.Votes.MaxBatch, QueueSize: cfg.Votes.QueueSize, OnCommit: onCommit}
+		MaxBatch: cfg.Votes.MaxBatch, QueueSize: cfg.Votes.QueueSize, OnCommit: onCommit, Beside: beside}
 	if cfg.Store.URL != "" {
 		return store.OpenPostgres(cfg.Store.URL, opts)
 	}

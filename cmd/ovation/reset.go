@@ -46,7 +46,7 @@ func reset(ctx context.Context, command string, login string, cfg Config, stdout
 			return fmt.Errorf("%s: no database at %s; give the server's -data_dir (or -config), or start the server once: the first start generates the credentials", command, path)
 		}
 	}
-	db, err := openStore(cfg, nil)
+	db, err := openStore(cfg, true, nil)
 	if err != nil {
 		return err
 	}
