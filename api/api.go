@@ -267,21 +267,18 @@ func (s *Server) Routes() *echo.Echo {
 		e.GET(path, echo.WrapHandler(h), s.require(live.PermAdmin)).Name = needName(live.PermAdmin)
 	}
 	e.GET("/ws", s.handleWS)
-	if s.edge != nil { // a cluster edge: the core answers the pages and the API; unknown paths stop here
-		e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(s.pages))))
-		for _, path := range []string{"/", "/e/:code", "/stage/:code", "/control", "/moments/:code", "/api/*"} {
-			e.Any(path, s.forward)
-		}
-		return e
-	}
-
-	// Pages.
+	// Pages: static files, served by every node, so that a page loads on an
+	// edge also while no core acts (a failover).
 	e.GET("/", s.page("index.html"))
 	e.GET("/e/:code", s.page("audience.html"))
 	e.GET("/stage/:code", s.page("stage.html"))
 	e.GET("/control", s.page("control.html"))
 	e.GET("/moments/:code", s.page("moments.html"))
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(s.pages))))
+	if s.edge != nil { // a cluster edge: the core answers the API; unknown paths stop here
+		e.Any("/api/*", s.forward)
+		return e
+	}
 
 	a := e.Group("/api") // no group middleware: Echo would add a catch-all that hides 404 and 405
 	// Audience.

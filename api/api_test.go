@@ -1062,10 +1062,14 @@ func TestRetryAfterWhenTheCoreIsOutOfReach(t *testing.T) {
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	ts := &testServer{URL: hs.URL}
-	for _, path := range []string{"/api/events/EDGE", "/stage/EDGE"} {
-		r := ts.do(t, "GET", path, nil)
-		wantError(t, r, http.StatusServiceUnavailable, live.EBusy)
-		wantRetryAfter(t, r, 1, 1) // DefaultRetryAfter: the edge does not know when the core comes back
+	r := ts.do(t, "GET", "/api/events/EDGE", nil)
+	wantError(t, r, http.StatusServiceUnavailable, live.EBusy)
+	wantRetryAfter(t, r, 1, 1) // DefaultRetryAfter: the edge does not know when the core comes back
+	// The pages and their files are the edge's own: they load while no core acts.
+	for _, path := range []string{"/e/EDGE", "/stage/EDGE", "/static/app.css"} {
+		if r := ts.do(t, "GET", path, nil); r.Status != http.StatusOK {
+			t.Errorf("GET %s with the core out of reach: %d, want 200", path, r.Status)
+		}
 	}
 }
 
