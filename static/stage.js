@@ -252,7 +252,11 @@ function overlayView(what, id) {
         kicker.textContent = p.state === 'open' ? t('voting_open') : t('voting_closed');
         main = p.question;
         const tally = store.get(`tally:poll:${id}`);
-        live(tally, () => { bars.hidden = false; kindOf(p).stage.result(bars, p, tally); }, false);
+        // A scale shows as columns: the lower third has no height for ten bars.
+        const kind = kindOf(p);
+        live(tally, () => {
+          if (kind.stage.histogram) { hist.hidden = false; kind.stage.histogram(hist, p, tally); } else { bars.hidden = false; kind.stage.result(bars, p, tally); }
+        }, false);
       } else if (what === 'ranking') {
         kicker.textContent = t('ranking');
         main = stage.round?.title || '';
@@ -268,13 +272,13 @@ function overlayView(what, id) {
           for (let r = 1; r <= total; r++) {
             const e = byRank.get(r);
             rows.push(e ? h('li', { class: `p${r}`, dataset: entryData(e) }, h('span', { class: 'rank', text: String(r) }),
-              h('span', { class: 'team fit-line', text: e.team, lang: nameLang || undefined }),
+              h('span', { class: 'team fit-lines', text: e.team, lang: nameLang || undefined, style: { '--lines': total > 6 ? '1' : '3' } }),
               h('span', { class: 'score', text: e.audience.count + e.jury.count ? fmtScore(e.score) : '–' }))
               : h('li', { class: `p${r} waiting-place` }, h('span', { class: 'rank', text: String(r) }), h('span', { class: 'team', text: '?' }), h('span')));
           }
           places.replaceChildren(...rows);
           places.dataset.places = String(entries.length);
-          places.querySelectorAll('.fit-line').forEach(fitName);
+          places.querySelectorAll('.fit-lines').forEach(fitName);
         }
       } else if (what === 'highlight') {
         const hl = boardHighlight(store);
@@ -360,8 +364,8 @@ function wallView() {
       if (next === sig) return;
       sig = next;
       grid.dataset.count = String(items.length);
-      // Two rows at least, so that a few posts are not stretched to the full height.
-      grid.dataset.rows = String(Math.max(2, Math.ceil(items.length / 3)));
+      // One row of cards as high as the screen for three posts or fewer: their text shows whole.
+      grid.dataset.rows = String(Math.max(1, Math.ceil(items.length / 3)));
       grid.replaceChildren(...items.map((it) => feedPost(it, { cls: 'post wall-card', link: false })));
       for (const card of grid.children) {
         card.querySelector('.post-author').classList.add('fit-line');
@@ -376,7 +380,7 @@ function wallView() {
 // highlightView is the entry a moderator put on stage, full screen.
 function highlightView() {
   const board = h('div', { class: 'hl-board' }, icon('chat'), h('span'));
-  const text = h('blockquote', { class: 'hl-text', id: 'highlight-text' });
+  const text = h('blockquote', { class: 'hl-text fit-lines', id: 'highlight-text' });
   const who = h('div', { class: 'hl-who' });
   const ups = h('div', { class: 'hl-ups' });
   const el = h('div', { class: 'highlight', id: 'highlight-view' },
@@ -391,6 +395,8 @@ function highlightView() {
       text.textContent = hl.entry.text;
       const len = [...hl.entry.text].length;
       text.dataset.size = len > 180 ? 's' : len > 90 ? 'm' : 'l';
+      // Never broken inside a word: a long word shrinks the text.
+      fitText(text, { min: '3vh', lang: nameLang });
       who.textContent = hl.entry.display_name || t('board_anonymous');
       ups.replaceChildren(icon('up'), h('span', { text: t('board_upvotes', { n: hl.entry.upvotes }) }));
     },
@@ -418,10 +424,12 @@ function boardView() {
       sig = next;
       list.dataset.board = f ? String(f.board.id) : '';
       list.dataset.order = entries.map((e) => e.id).join(',');
+      // Four rows at least; fewer entries share the height and show more lines.
+      list.style.setProperty('--rows', String(Math.max(4, entries.length)));
       const max = Math.max(1, ...entries.map((e) => e.upvotes));
       list.replaceChildren(...entries.map((e, i) => h('li', { class: `sb-row${e.pinned ? ' pinned' : ''}`, dataset: { entryId: String(e.id) } },
         h('span', { class: 'sb-rank', text: String(i + 1) }),
-        h('div', { class: 'sb-main' }, h('div', { class: 'sb-text fill-lines', text: e.text }),
+        h('div', { class: 'sb-main' }, h('div', { class: 'sb-text fill-lines', text: e.text, dataset: { size: [...e.text].length > 80 ? 's' : 'l' } }),
           h('div', { class: 'sb-bar' }, h('span', { style: { width: `${(100 * e.upvotes) / max}%` } })),
           h('div', { class: 'sb-who fit-line', text: e.display_name || t('board_anonymous') })),
         h('span', { class: 'sb-ups' }, icon('up'), h('strong', { text: String(e.upvotes) })))));
@@ -712,13 +720,14 @@ function renderReveal(el, body, entries, total, withJury, seen) {
   };
   const restRanks = [];
   for (let r = 4; r <= Math.min(total, 8); r++) restRanks.push(r);
+  const restLines = restRanks.length <= 3 ? 3 : restRanks.length === 4 ? 2 : 1; // as many as the height holds
   const restItems = restRanks.map((r) => {
     const e = byRank.get(r);
     if (!e) return h('li', { class: 'waiting-place' }, h('span', { class: 'rank', text: String(r) }), h('span', { class: 'muted', text: '?' }), h('span'));
     const tie = tieText(e);
     return rise(h('li', { dataset: entryData(e) },
       h('span', { class: 'rank', text: String(e.rank) }),
-      h('span', {}, h('strong', { class: 'fit-line', text: e.team }), h('span', { class: 'parts', text: scoreParts(e, withJury) }),
+      h('span', {}, h('strong', { class: 'fit-lines', text: e.team, style: { '--lines': String(restLines) } }), h('span', { class: 'parts', text: scoreParts(e, withJury) }),
         tie ? h('span', { class: 'parts tie', text: tie }) : null),
       h('span', { class: 'score', text: e.audience.count + e.jury.count ? fmtScore(e.score) : '–' })), e);
   });

@@ -1,0 +1,374 @@
+package main
+
+// Browser tests of the second rehearsal's complaints (issue 26, items 4 to
+// 12), with its long names: the stage's podium and bars keep clear of the
+// ticker and the footer; the overlay shows every bar of a 1–7 scale and a
+// histogram in proportion; names and texts are cut only when their box has
+// no room left, and never broken inside a word; a pitch's countdown stops
+// when its voting closes. Each measures the elements' own rectangles.
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// box is an element's rectangle, as boxesJS measures it.
+type box struct {
+	Name                     string
+	Text                     string
+	Left, Right, Top, Bottom float64
+	Cut                      bool     // its text passes its box or its lines: the ellipsis shows
+	Broken                   []string // its words broken across two lines
+}
+
+func (b box) String() string {
+	return fmt.Sprintf("%s %.0f–%.0f × %.0f–%.0f", b.Name, b.Left, b.Right, b.Top, b.Bottom)
+}
+
+// boxesJS measures the elements sel matches in doc: their rectangles,
+// whether their text is cut (as fitText's overflows tells it: the text's
+// own rectangles against the box, without the ellipsis and the clamp), and
+// the words laid out on two lines (split elsewhere than at a hyphen of
+// their own).
+func boxesJS(doc, sel string) string {
+	return `((doc, sel) => {
+  const win = doc.defaultView;
+  // words are the ranges of el's words: the text's own rectangles, without
+  // the spaces that hang at the end of a line.
+  const words = (el) => {
+    const out = [];
+    const walker = doc.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      for (const m of n.textContent.matchAll(/[^\s-]+-?/g)) {
+        const r = doc.createRange();
+        r.setStart(n, m.index);
+        r.setEnd(n, m.index + m[0].length);
+        out.push([m[0], r]);
+      }
+    }
+    return out;
+  };
+  const cut = (el) => {
+    const cs = win.getComputedStyle(el);
+    const clamp = parseInt(cs.webkitLineClamp, 10);
+    const { textOverflow, webkitLineClamp } = el.style;
+    el.style.textOverflow = 'clip';
+    if (clamp) el.style.webkitLineClamp = 'none';
+    try {
+      if (el.scrollWidth > el.clientWidth + 1) return true;
+      const rects = words(el).flatMap(([, r]) => [...r.getClientRects()]).filter((r) => r.width > 0);
+      const b = el.getBoundingClientRect();
+      const sx = el.offsetWidth ? b.width / el.offsetWidth : 1, sy = el.offsetHeight ? b.height / el.offsetHeight : 1;
+      const left = b.left + (el.clientLeft + parseFloat(cs.paddingLeft)) * sx;
+      const right = b.left + (el.clientLeft + el.clientWidth - parseFloat(cs.paddingRight)) * sx;
+      const bottom = b.top + (el.clientTop + el.clientHeight) * sy;
+      if (rects.some((r) => r.left < left - 0.5 || r.right > right + 0.5)) return true;
+      if (clamp) return new Set(rects.map((r) => Math.round(r.top))).size > clamp;
+      return cs.overflowY !== 'visible' && rects.some((r) => r.bottom > bottom + 1);
+    } finally {
+      el.style.textOverflow = textOverflow;
+      el.style.webkitLineClamp = webkitLineClamp;
+    }
+  };
+  const broken = (el) => words(el).filter(([, r]) => new Set([...r.getClientRects()].filter((x) => x.width > 0).map((x) => Math.round(x.top))).size > 1).map(([w]) => w);
+  return [...doc.querySelectorAll(sel)].filter((el) => el.getClientRects().length).map((el, i) => {
+    const r = el.getBoundingClientRect();
+    return { name: (el.id || el.className || el.tagName) + ' ' + (i + 1), text: el.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+      cut: cut(el), broken: broken(el) };
+  });
+})(` + doc + `, ` + jsString(sel) + `)`
+}
+
+func boxes(tb *tab, doc, sel string) []box {
+	tb.t.Helper()
+	return jsEval[[]box](tb, boxesJS(doc, sel))
+}
+
+// checkWhole fails for each element of sel in tb whose text is cut or
+// broken inside a word; want is how many there must be. A word of 40
+// letters or more may be cut, as names are, when it is wider than its box
+// at the hall's floor (fit_browser_test.go).
+func checkWhole(t *testing.T, tb *tab, where, sel string, want int) {
+	t.Helper()
+	bs := boxes(tb, "document", sel)
+	if len(bs) != want {
+		t.Errorf("%s: %d of %s shown, want %d", where, len(bs), sel, want)
+	}
+	for _, b := range bs {
+		if b.Cut && !hasLongWord(b.Text) {
+			t.Errorf("%s: %q is cut with an ellipsis (%s)", where, b.Text, b)
+		}
+		if len(b.Broken) > 0 {
+			t.Errorf("%s: %q is broken inside the words %q", where, b.Text, b.Broken)
+		}
+	}
+}
+
+// hasLongWord reports whether s holds a word of 40 letters or more.
+func hasLongWord(s string) bool {
+	for _, w := range strings.Fields(s) {
+		if utf8.RuneCountInString(w) >= 40 {
+			return true
+		}
+	}
+	return false
+}
+
+// stageArea is the screen's area the ticker and the footer leave to the
+// stage's main view.
+func stageArea(tb *tab) (top, bottom float64) {
+	tb.t.Helper()
+	a := jsEval[[]float64](tb, `(() => {
+  const t = document.querySelector('#ticker'), f = document.querySelector('.stage-foot');
+  let top = 0, bottom = innerHeight;
+  if (t && !t.hidden) { const r = t.getBoundingClientRect(); if (r.top < innerHeight / 2) top = r.bottom; else bottom = r.top; }
+  if (f && f.getClientRects().length) bottom = Math.min(bottom, f.getBoundingClientRect().top);
+  return [top, bottom];
+})()`)
+	return a[0], a[1]
+}
+
+// checkAbove fails for each element of sel that is not inside the area
+// the ticker and the footer leave.
+func checkAbove(t *testing.T, tb *tab, where, sel string, want int) {
+	t.Helper()
+	top, bottom := stageArea(tb)
+	bs := boxes(tb, "document", sel)
+	if len(bs) != want {
+		t.Errorf("%s: %d of %s shown, want %d", where, len(bs), sel, want)
+	}
+	for _, b := range bs {
+		if b.Top < top-1 || b.Bottom > bottom+1 || b.Left < -1 || b.Right > float64(stageSize.w)+1 {
+			t.Errorf("%s: %s passes the area the ticker and the footer leave (%.0f–%.0f)", where, b, top, bottom)
+		}
+	}
+}
+
+// frames waits for two animation frames, so that a fit is laid out.
+func frames(tb *tab) {
+	tb.t.Helper()
+	tb.eval(`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`)
+}
+
+// vote casts value on target for p, and fails unless it is accepted.
+func vote(t *testing.T, base string, p joined, id, target string, value any) {
+	t.Helper()
+	if st := call(t, base, "POST", "/api/votes", p.Token, map[string]any{"vote_id": id, "target": target, "value": value}, nil); st != 200 {
+		t.Fatalf("vote %s on %s: status %d", id, target, st)
+	}
+}
+
+// TestBrowserStageRehearsalFits runs the rehearsal's round on a stage with
+// the ticker, with the overlay beside it: items 4, 5, 6 and 7 of issue 26.
+func TestBrowserStageRehearsalFits(t *testing.T) {
+	srv := startServer(t, "")
+	ev := newRehearsal(t, srv.URL, "FITS26")
+	// The rehearsal's six names: places 4 to 6 below the podium, with room.
+	for _, id := range ev.Pitches[6:] {
+		must(t, srv.URL, "DELETE", fmt.Sprintf("/api/pitches/%d", id), nil, nil)
+	}
+	ev.Pitches, ev.Teams = ev.Pitches[:6], ev.Teams[:6]
+	shots := shotDir(t)
+	var hook struct{ Token string }
+	must(t, srv.URL, "POST", "/api/events/"+ev.Code+"/feed/webhook-token", nil, &hook)
+	var post feedItem
+	if st := call(t, srv.URL, "POST", "/api/events/"+ev.Code+"/feed/webhook", hook.Token, map[string]any{"id": "fits-1", "author": "zoe", "author_name": "Zoé",
+		"text": "Bravo " + rehearsalTeams[0].Team + " !"}, &post); st != 201 {
+		t.Fatalf("webhook post: status %d", st)
+	}
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/events/%s/feed/items/%d/actions/approve", ev.Code, post.ID), nil, nil)
+	voters := make([]joined, 21)
+	for i := range voters {
+		voters[i] = join(t, srv.URL, ev.Code, map[string]any{})
+	}
+
+	b := newBrowser(t)
+	stage := b.newTab("stage", stageSize)
+	stage.open(srv.URL + "/stage/" + ev.Code)
+	ov := b.newTab("overlay", stageSize)
+	ov.transparent()
+	ov.open(srv.URL + "/stage/" + ev.Code + "?view=overlay")
+	stage.waitFor("ticker", `!document.querySelector('#ticker').hidden`)
+
+	// The round: places 4 to 6 go to the two long names and the Arabic
+	// one; the first pitch has 14 votes of 3 and 7 of 5.
+	order := []int{5, 1, 2, 0, 4, 3} // the teams' indexes, first place first
+	place := map[int]int{}
+	for r, i := range order {
+		place[i] = r + 1
+	}
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/rounds/%d/actions/start", ev.RoundID), nil, nil)
+	for i := range ev.Pitches {
+		if i > 0 {
+			must(t, srv.URL, "POST", fmt.Sprintf("/api/rounds/%d/actions/next", ev.RoundID), nil, nil)
+		}
+		must(t, srv.URL, "POST", fmt.Sprintf("/api/pitches/%d/actions/open", ev.Pitches[i]), nil, nil)
+		target := fmt.Sprintf("pitch:%d", ev.Pitches[i])
+		for j, v := range voters {
+			value := 5 - (place[i]-1)/2 // 5, 5, 4, 4, 3, 3
+			if place[i]%2 == 0 && j%2 == 0 {
+				value-- // the second of each pair a little lower
+			}
+			if i == 0 {
+				value = map[bool]int{true: 5, false: 3}[j < 7]
+			}
+			vote(t, srv.URL, v, fmt.Sprint("fits-", i, "-", j), target, value)
+		}
+		if i == 0 {
+			must(t, srv.URL, "POST", fmt.Sprintf("/api/pitches/%d/actions/show_results", ev.Pitches[0]), nil, nil)
+			ov.waitFor("the first pitch's histogram", `!document.querySelector('#ov-hist').hidden && document.querySelector('#ov-count strong')?.textContent === '21'`)
+			ov.settled()
+			frames(ov)
+			// Item 5: 14 votes stand twice as high as 7.
+			h := jsEval[[]float64](ov, `[...document.querySelectorAll('#ov-hist .col .fill')].map((f) => f.getBoundingClientRect().height)`)
+			t.Logf("overlay pitch histogram: %v px", h)
+			if len(h) != 5 || h[4] <= 0 || math.Abs(h[2]/h[4]-2) > 0.1 {
+				t.Errorf("overlay: the histogram's columns of 7 and 14 votes are %v px high, want 1:2", h)
+			}
+			stage.waitFor("the first pitch's histogram", `!document.querySelector('#stage-hist')?.hidden && document.querySelector('#stage-votes strong')?.textContent === '21'`)
+			stage.settled()
+			h = jsEval[[]float64](stage, `[...document.querySelectorAll('#stage-hist .col .fill')].map((f) => f.getBoundingClientRect().height)`)
+			if len(h) != 5 || h[4] <= 0 || math.Abs(h[2]/h[4]-2) > 0.1 {
+				t.Errorf("stage: the histogram's columns of 7 and 14 votes are %v px high, want 1:2", h)
+			}
+		}
+		must(t, srv.URL, "POST", fmt.Sprintf("/api/pitches/%d/actions/close", ev.Pitches[i]), nil, nil)
+	}
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/rounds/%d/actions/finish", ev.RoundID), nil, nil)
+
+	// Item 4 and 5: a 1–7 scale, results live: every bar above the ticker
+	// and the footer on the stage; on the overlay, seven columns inside the
+	// lower third.
+	var scale struct{ ID int64 }
+	must(t, srv.URL, "POST", "/api/events/"+ev.Code+"/polls", map[string]any{"room_id": ev.RoomID, "question": "Sur une échelle de 1 à 7, quelle est la maturité de l’écosystème régional ?",
+		"kind": "scale", "scale_max": 7, "results": "live"}, &scale)
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/polls/%d/actions/open", scale.ID), nil, nil)
+	for j, v := range voters {
+		vote(t, srv.URL, v, fmt.Sprint("fits-scale-", j), fmt.Sprintf("poll:%d", scale.ID), 1+j%7)
+	}
+	for _, tb := range []*tab{stage, ov} {
+		tb.waitFor("the scale's seven values", `document.querySelectorAll('#stage-bars .bar, #ov-live:not([hidden]) .col, #ov-live:not([hidden]) .bar').length === 7 && [...document.querySelectorAll('.vote-count strong')].some((s) => s.textContent === '21')`)
+		tb.settled()
+		frames(tb)
+	}
+	checkAbove(t, stage, "stage, 1–7 scale", "#stage-bars .bar", 7)
+	stage.screenshot(shots, "wshow-stage-scale7", stageSize)
+	third := jsEval[[]float64](ov, `(() => { const r = document.querySelector('#ov-third').getBoundingClientRect(); return [r.top, r.bottom]; })()`)
+	shown := boxes(ov, "document", "#ov-live .bar, #ov-live .col")
+	for _, bx := range shown {
+		if bx.Top < third[0]-1 || bx.Bottom > third[1]+1 {
+			t.Errorf("overlay, 1–7 scale: %s is not inside the lower third (%.0f–%.0f)", bx, third[0], third[1])
+		}
+	}
+	if len(shown) != 7 {
+		t.Errorf("overlay, 1–7 scale: %d values shown, want 7", len(shown))
+	}
+	ov.overlayShot(shots, "wshow-overlay-scale7")
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/polls/%d/actions/close", scale.ID), nil, nil)
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/polls/%d/actions/hide_results", scale.ID), nil, nil)
+
+	// Item 6: the choices' labels, the rehearsal's names, show whole.
+	var choices struct{ ID int64 }
+	names := []string{rehearsalTeams[0].Team, rehearsalTeams[4].Team, rehearsalTeams[5].Team, rehearsalTeams[3].Team}
+	must(t, srv.URL, "POST", "/api/events/"+ev.Code+"/polls", map[string]any{"room_id": ev.RoomID, "question": "Quel projet mérite le prix du public ?",
+		"kind": "choices", "choices": names, "results": "live"}, &choices)
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/polls/%d/actions/open", choices.ID), nil, nil)
+	for j, v := range voters {
+		vote(t, srv.URL, v, fmt.Sprint("fits-choice-", j), fmt.Sprintf("poll:%d", choices.ID), 1+j%4)
+	}
+	stage.waitFor("the choices' bars", `document.querySelectorAll('#stage-bars .bar').length === 4 && document.querySelector('#poll-view .vote-count strong')?.textContent === '21'`)
+	stage.settled()
+	frames(stage)
+	checkWhole(t, stage, "stage, choices", "#stage-bars .bar .label", 4)
+	checkAbove(t, stage, "stage, choices", "#stage-bars .bar", 4)
+	stage.screenshot(shots, "wshow-stage-choices", stageSize)
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/polls/%d/actions/close", choices.ID), nil, nil)
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/polls/%d/actions/hide_results", choices.ID), nil, nil)
+
+	// Items 4 and 6: the ranking, every place revealed.
+	must(t, srv.URL, "PATCH", fmt.Sprintf("/api/rounds/%d", ev.RoundID), map[string]any{"auto_reveal": true}, nil)
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/rounds/%d/actions/reveal", ev.RoundID), nil, nil)
+	stage.waitForWithin(30*time.Second, "the ranking revealed", `document.querySelector('#ranking-view')?.dataset.reveal === 'done' && document.querySelector('#ranking-view').dataset.places === '6'`)
+	stage.settled()
+	frames(stage)
+	if got := stage.text(`[...document.querySelectorAll('#podium .place')].map((p) => p.dataset.team).join(' | ')`); got != strings.Join([]string{rehearsalTeams[order[1]].Team, rehearsalTeams[order[0]].Team, rehearsalTeams[order[2]].Team}, " | ") {
+		t.Fatalf("stage: the podium shows %q: the votes did not make the order wanted", got)
+	}
+	checkAbove(t, stage, "stage, ranking", "#podium .place .block", 3)
+	checkAbove(t, stage, "stage, ranking", "#rest li", 3)
+	checkWhole(t, stage, "stage, ranking places 4–6", "#rest li:nth-child(-n+3) strong", 3)
+	checkWhole(t, stage, "stage, podium", "#podium .team", 3)
+	stage.screenshot(shots, "wshow-stage-ranking", stageSize)
+	ov.waitFor("the overlay's ranking", `document.querySelector('#ov-places')?.dataset.places === '6'`)
+	frames(ov)
+	checkWhole(t, ov, "overlay, ranking", "#ov-places .team", 6)
+	ov.overlayShot(shots, "wshow-overlay-ranking")
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/rounds/%d/actions/hide_ranking", ev.RoundID), nil, nil)
+
+	// Items 6 and 7: a board's four long questions show whole on a board
+	// view made for six; the one on stage is never broken inside a word.
+	board := createBoard(t, srv.URL, ev.Code, map[string]any{"title": "Questions pour le jury", "room_id": ev.RoomID, "moderation": "post", "open": true})
+	questions := []string{
+		"Comment " + rehearsalTeams[0].Team + " compte-t-elle financer son industrialisation au-delà de 2027 ?",
+		"Pourquoi " + longWord + " plutôt qu’un modèle de licence ?",
+		"Les Fromageries Artisanales du Haut-Doubs et du Jura Réunies travaillent-elles avec des coopératives ?",
+		"Quel est le rôle de la région dans votre tour de table, et qu’attendez-vous des collectivités territoriales ?",
+	}
+	var entries []int64
+	for i, q := range questions {
+		var e struct{ ID int64 }
+		if st := call(t, srv.URL, "POST", fmt.Sprintf("/api/events/%s/boards/%d/entries", ev.Code, board), voters[i].Token, map[string]any{"text": q, "display_name": rehearsalTeams[5].Presenter}, &e); st != 201 && st != 200 {
+			t.Fatalf("entry %d: status %d", i, st)
+		}
+		entries = append(entries, e.ID)
+	}
+	top := b.newTab("stage, board view", stageSize)
+	top.open(srv.URL + "/stage/" + ev.Code + "?view=board")
+	top.waitFor("the board's questions", `document.querySelectorAll('#stage-board .sb-row').length === 4`)
+	frames(top)
+	checkWhole(t, top, "board view", "#stage-board .sb-text", 4)
+	top.screenshot(shots, "wshow-stage-board", stageSize)
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/events/%s/boards/%d/highlight", ev.Code, board), map[string]any{"entry_id": entries[1]}, nil)
+	stage.waitFor("now answering", has("#highlight-view"))
+	frames(stage)
+	checkWhole(t, stage, "now answering", "#highlight-text", 1)
+	stage.screenshot(shots, "wshow-stage-highlight", stageSize)
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/events/%s/boards/%d/highlight", ev.Code, board), map[string]any{"entry_id": entries[2]}, nil)
+	stage.waitFor("now answering the fourth", `document.querySelector('#highlight-text')?.textContent === `+jsString(questions[2]))
+	frames(stage)
+	checkWhole(t, stage, "now answering", "#highlight-text", 1)
+
+	// Items 6 and 7: the wall of posts, half empty, shows them whole.
+	for i, text := range []string{
+		"Quelle soirée ! " + rehearsalTeams[4].Team + " mérite le prix du public, leur comté affiné vingt-quatre mois est une merveille et leur projet de coopérative est exemplaire.",
+		"Bravo à " + rehearsalTeams[1].Team + " et à " + longWord + " : deux noms impossibles, deux projets formidables pour la Franche-Comté.",
+	} {
+		var p feedItem
+		if st := call(t, srv.URL, "POST", "/api/events/"+ev.Code+"/feed/webhook", hook.Token, map[string]any{"id": fmt.Sprint("fits-wall-", i), "author": "ines", "author_name": rehearsalTeams[4].Presenter, "text": text}, &p); st != 201 {
+			t.Fatalf("webhook post: status %d", st)
+		}
+		must(t, srv.URL, "POST", fmt.Sprintf("/api/events/%s/feed/items/%d/actions/approve", ev.Code, p.ID), nil, nil)
+	}
+	wall := b.newTab("stage, wall", stageSize)
+	wall.open(srv.URL + "/stage/" + ev.Code + "?view=wall")
+	wall.waitFor("three cards", `document.querySelectorAll('#wall-grid .wall-card').length === 3`)
+	frames(wall)
+	// A word wider than its card at the hall's floor may be cut, as names are; never broken.
+	for _, bx := range boxes(wall, "document", "#wall-grid .post-text") {
+		if bx.Cut && !hasLongWord(bx.Text) {
+			t.Errorf("wall: %q is cut with an ellipsis (%s)", bx.Text, bx)
+		}
+		if len(bx.Broken) > 0 {
+			t.Errorf("wall: %q is broken inside the words %q", bx.Text, bx.Broken)
+		}
+	}
+	wall.screenshot(shots, "wshow-stage-wall", stageSize)
+
+	for _, tb := range []*tab{stage, ov, top, wall} {
+		tb.checkConsole()
+	}
+}
