@@ -665,6 +665,11 @@ func (e *Engine) PitchAction(ctx context.Context, actor string, id int64, action
 			if err := pc.transition(PitchClosed); err != nil {
 				return false, err
 			}
+			// The pitch is over: its countdown stops where it is, as when
+			// the next pitch takes the stage or the round finishes.
+			if pc.Timer.Running {
+				_ = pc.Timer.Pause(now)
+			}
 		case PitchTimerStart, PitchTimerPause, PitchTimerExtend, PitchTimerReset:
 			if p.State == PitchPending {
 				return false, Errorf(ETransition, "The pitch is not on stage.")

@@ -920,7 +920,9 @@ function pitchCard(pitchId) {
       team.textContent = p.team;
       presenter.textContent = p.presenter;
       presenter.hidden = !p.presenter;
-      clock._timer = p.timer;
+      // Once its voting closed the pitch is over: no countdown runs on.
+      clock._timer = p.state === 'closed' ? undefined : p.timer;
+      clock.hidden = p.state === 'closed';
       const accepting = p.state === 'voting';
       prompt.textContent = accepting ? t('rate_prompt', { n: scale }) : p.state === 'closed' ? t('voting_closed') : t('voting_soon');
       prompt.classList.toggle('closed', !accepting);

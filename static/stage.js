@@ -513,7 +513,9 @@ function pitchView(pitchId) {
       presenter.textContent = p.presenter;
       fitName(team);
       fitName(presenter);
-      clock._timer = p.timer;
+      // Once its voting closed the pitch is over: no countdown runs on.
+      clock._timer = p.state === 'closed' ? undefined : p.timer;
+      clock.hidden = p.state === 'closed';
       pill.textContent = p.state === 'voting' ? t('voting_open') : p.state === 'closed' ? t('voting_closed') : t('voting_soon');
       pill.className = `state-pill${p.state === 'voting' ? ' open' : ''}`;
       const tally = store.get(`tally:pitch:${pitchId}`);

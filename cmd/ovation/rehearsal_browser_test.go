@@ -372,3 +372,47 @@ func TestBrowserStageRehearsalFits(t *testing.T) {
 		tb.checkConsole()
 	}
 }
+
+// TestBrowserTimerStopsWhenVotingCloses closes the last pitch's voting
+// while its countdown runs (issue 26, item 8): the stage and the phones
+// showed it running on, "−18:32" in red, until the round finished. The
+// pitch's timer stops, and neither screen shows a countdown once its
+// voting closed.
+func TestBrowserTimerStopsWhenVotingCloses(t *testing.T) {
+	srv := startServer(t, "")
+	f := newFixture(t, srv.URL, "TIME26", 2)
+	b := newBrowser(t)
+	stage := b.newTab("stage", stageSize)
+	stage.open(srv.URL + "/stage/" + f.Code)
+	phone := joinPhone(b, srv.URL, f.Code, "")
+
+	f.roundAction(t, srv.URL, "start")
+	f.roundAction(t, srv.URL, "next")
+	f.pitchAction(t, srv.URL, 1, "timer_start")
+	f.pitchAction(t, srv.URL, 1, "open")
+	shown := `(() => { const c = document.querySelector(%q); return !!c && c.getClientRects().length > 0 && /\d:\d\d/.test(c.textContent); })()`
+	stage.waitFor("the countdown running", fmt.Sprintf(`document.querySelector('#pitch-view[data-pitch="%d"]') && `, f.Pitches[1])+fmt.Sprintf(shown, "#pitch-view .countdown"))
+	phone.waitFor("the countdown running", fmt.Sprintf(`document.querySelector('#team-%d') && `, f.Pitches[1])+fmt.Sprintf(shown, ".pitch-card .countdown"))
+
+	f.pitchAction(t, srv.URL, 1, "close")
+	var model struct {
+		Rounds []struct {
+			Pitches []struct {
+				ID    int64
+				State string
+				Timer struct{ Running bool }
+			}
+		}
+	}
+	must(t, srv.URL, "GET", "/api/events/"+f.Code+"/model", nil, &model)
+	for _, p := range model.Rounds[0].Pitches {
+		if p.ID == f.Pitches[1] && (p.State != "closed" || p.Timer.Running) {
+			t.Errorf("the last pitch is %s with its timer running %v; want closed, its timer stopped", p.State, p.Timer.Running)
+		}
+	}
+	closed := `(() => { const c = document.querySelector(%q); return !!document.querySelector(%q) && (!c || c.getClientRects().length === 0); })()`
+	stage.waitFor("no countdown once voting closed", fmt.Sprintf(closed, "#pitch-view .countdown", ".stage-panel .state-pill:not(.open)"))
+	phone.waitFor("no countdown once voting closed", fmt.Sprintf(closed, ".pitch-card .countdown", ".pitch-card .prompt.closed"))
+	stage.checkConsole()
+	phone.checkConsole()
+}
