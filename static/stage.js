@@ -52,6 +52,7 @@ const $ = (id) => document.getElementById(id);
 const main = $('main');
 let live = null;
 let roomId = 0;
+let roomCount = 1; // the event's rooms: with more than one, the join URL names this stage's
 let joinBase = location.origin; // scheme://host of the public join URL
 let qrVersion = '';
 let view = { key: '', update: () => {} };
@@ -67,6 +68,7 @@ async function boot() {
       const wanted = Number(params.get('room'));
       const room = ev.rooms.find((r) => r.id === wanted) || ev.rooms[0];
       roomId = room.id;
+      roomCount = ev.rooms.length;
       joinBase = ev.join_url.slice(0, ev.join_url.length - ev.join_path.length);
       if (!params.get('lang') && ev.languages?.length) setLang(ev.languages[0], false);
       applyEvent(ev);
@@ -108,8 +110,15 @@ function renderConn() {
   mark.lastElementChild.textContent = down === 'degraded' ? t('stage_degraded') : down ? t(`stage_offline_${down}`) : t('reconnecting');
 }
 
-function joinURL(ev) { return `${joinBase}/e/${ev.code}`; }
-function qrSrc(ev) { return `/api/events/${encodeURIComponent(ev.code)}/qr.svg${qrVersion ? `?v=${qrVersion}` : ''}`; }
+// joinURL is the audience page of the event; with several rooms it names
+// this stage's room, so that a phone goes straight to it.
+function joinURL(ev) { return `${joinBase}/e/${ev.code}${roomCount > 1 ? `?room=${roomId}` : ''}`; }
+function qrSrc(ev) {
+  const q = new URLSearchParams();
+  if (roomCount > 1) q.set('room', String(roomId));
+  if (qrVersion) q.set('v', qrVersion);
+  return `/api/events/${encodeURIComponent(ev.code)}/qr.svg${q.size ? `?${q}` : ''}`;
+}
 
 function applyEvent(ev) {
   applyBrand(ev.color);

@@ -8,12 +8,16 @@ package main
 // when its voting closes. Each measures the elements' own rectangles.
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
 )
 
 // box is an element's rectangle, as boxesJS measures it.
@@ -415,4 +419,130 @@ func TestBrowserTimerStopsWhenVotingCloses(t *testing.T) {
 	phone.waitFor("no countdown once voting closed", fmt.Sprintf(closed, ".pitch-card .countdown", ".pitch-card .prompt.closed"))
 	stage.checkConsole()
 	phone.checkConsole()
+}
+
+// TestBrowserStageJoinNamesRoom opens the stage of an event's second room
+// (issue 26, item 10): its join URL and QR code named no room, so every
+// phone had a third step, a room to pick, and could pick the wrong one.
+// Both name the stage's room, and the phone that opens them goes straight
+// to it.
+func TestBrowserStageJoinNamesRoom(t *testing.T) {
+	srv := startServer(t, "")
+	f := newFixture(t, srv.URL, "ROOM26", 1)
+	var roomB struct{ ID int64 }
+	must(t, srv.URL, "POST", "/api/events/ROOM26/rooms", map[string]string{"name": "Amphithéâtre Victor Hugo"}, &roomB)
+	b := newBrowser(t)
+	stage := b.newTab("stage, second room", stageSize)
+	stage.open(fmt.Sprintf("%s/stage/%s?room=%d", srv.URL, f.Code, roomB.ID))
+	want := fmt.Sprintf("%s/e/%s?room=%d", hostOf(srv.URL), f.Code, roomB.ID)
+	stage.waitFor("the lobby's join URL", has("#lobby-code"))
+	if got := stage.text(`document.querySelector('#lobby .qr-url').textContent`); got != want {
+		t.Errorf("the lobby shows the join URL %q, want %q", got, want)
+	}
+	// The QR code encodes what the page shows: its title names the URL.
+	qr := stage.text(`fetch(document.querySelector('#lobby-qr').src).then((r) => r.text())`)
+	if !strings.Contains(qr, "<title>http://"+want+"</title>") {
+		t.Errorf("the QR code encodes %q, want http://%s", qr[:min(len(qr), 200)], want)
+	}
+	stage.screenshot(shotDir(t), "wshow-stage-lobby-room", stageSize)
+
+	phone := b.newTab("phone", phoneSize)
+	phone.open("http://" + want)
+	phone.waitFor("join form", has("#join-form"))
+	phone.click(`#join-form button[type=submit]`)
+	phone.waitFor("joined", has("#whoami"))
+	phone.waitFor("in the second room", `document.querySelector('#whoami').textContent.includes('Amphithéâtre Victor Hugo')`)
+	if n := jsEval[int](phone, `document.querySelectorAll('.choice-list').length`); n != 0 {
+		t.Errorf("the phone asks which room (%d lists), want the stage's room at once", n)
+	}
+	phone.screenshot(shotDir(t), "wshow-audience-room", phoneSize)
+
+	// The join URL without a room still asks, as before.
+	other := b.newTab("phone, no room named", phoneSize)
+	other.open(srv.URL + "/e/" + f.Code)
+	other.waitFor("join form", has("#join-form"))
+	other.click(`#join-form button[type=submit]`)
+	other.waitFor("the rooms to pick", has(".choice-list"))
+	for _, tb := range []*tab{stage, phone, other} {
+		tb.checkConsole()
+	}
+}
+
+// TestBrowserPhoneNewPollCueOnFeed opens a poll while a phone reads the
+// Feed (issue 26, item 11): the phone showed only its 6 px dot on the Vote
+// tab, not the "New: …" the README promises. The cue shows on the screen,
+// above the tab bar, where a tap reaches it, and leads to the poll.
+func TestBrowserPhoneNewPollCueOnFeed(t *testing.T) {
+	srv := startServer(t, "")
+	ev := newRehearsal(t, srv.URL, "CUE26")
+	var hook struct{ Token string }
+	must(t, srv.URL, "POST", "/api/events/"+ev.Code+"/feed/webhook-token", nil, &hook)
+	for i := range 12 {
+		var post feedItem
+		if st := call(t, srv.URL, "POST", "/api/events/"+ev.Code+"/feed/webhook", hook.Token, map[string]any{"id": fmt.Sprint("cue-", i), "author": "zoe", "author_name": "Zoé",
+			"text": fmt.Sprintf("Message %d : bravo %s !", i+1, rehearsalTeams[i%6].Team)}, &post); st != 201 {
+			t.Fatalf("webhook post: status %d", st)
+		}
+		must(t, srv.URL, "POST", fmt.Sprintf("/api/events/%s/feed/items/%d/actions/approve", ev.Code, post.ID), nil, nil)
+	}
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/rounds/%d/actions/start", ev.RoundID), nil, nil)
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/pitches/%d/actions/open", ev.Pitches[0]), nil, nil)
+	var polls []int64
+	for range 2 {
+		var poll struct{ ID int64 }
+		must(t, srv.URL, "POST", "/api/events/"+ev.Code+"/polls", map[string]any{"room_id": ev.RoomID, "question": "Quel projet mérite le prix du public ?",
+			"kind": "choices", "choices": []string{rehearsalTeams[0].Team, rehearsalTeams[4].Team}}, &poll)
+		polls = append(polls, poll.ID)
+	}
+
+	b := newBrowser(t)
+	for i, c := range []struct {
+		name string
+		vp   viewport
+		font int64
+	}{
+		{"phone 390", phoneSize, 0},
+		{"phone 320, 32 px font", phone320, 32},
+	} {
+		p := b.newTab(c.name, c.vp)
+		if c.font > 0 {
+			p.do("font size", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+				_, err := chromedp.Call(ctx, page.SetFontSizes, page.SetFontSizesParams{FontSizes: &page.FontSizes{Standard: c.font, Fixed: c.font - 6}})
+				return err
+			}))
+		}
+		p.open(srv.URL + "/e/" + ev.Code)
+		p.waitFor("join form", has("#join-form"))
+		p.click(`#join-form button[type=submit]`)
+		p.waitFor("the pitch to vote on", fmt.Sprintf(`!!document.querySelector('#team-%d') && !document.querySelector('#sections').hidden`, ev.Pitches[0]))
+		// The poll opens while the phone reads the Feed; then again, reopened.
+		for _, again := range []bool{false, true} {
+			where := map[bool]string{false: c.name, true: c.name + ", the poll reopened"}[again]
+			p.click("#tab-feed")
+			p.waitFor("the feed", `!document.querySelector('#panel-feed').hidden && document.querySelectorAll('#feed-list .post').length >= 12`)
+			p.eval(`scrollTo(0, document.documentElement.scrollHeight / 2)`)
+			must(t, srv.URL, "POST", fmt.Sprintf("/api/polls/%d/actions/open", polls[i]), nil, nil)
+			p.waitFor("the badge on the Vote tab", `!document.querySelector('#tab-vote .tab-badge').hidden`)
+			frames(p)
+			cue := jsEval[screenPart](p, `(() => {
+  const el = document.querySelector('#news'), r = el.getClientRects().length ? el.getBoundingClientRect() : null;
+  const at = r && document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+  return { name: el.textContent, shown: !!r && r.width > 0 && r.height > 0, left: r ? r.left : 0, right: r ? r.right : 0, top: r ? r.top : 0, bottom: r ? r.bottom : 0,
+    hit: !!at && (at === el || el.contains(at)) };
+})()`)
+			t.Logf("%s: the cue: %v, shown %v, reached %v", where, cue, cue.Shown, cue.Hit)
+			if !cue.inside(0, float64(c.vp.w), 0, float64(c.vp.h)) || !cue.Hit || cue.Bottom-cue.Top < 40 || !strings.HasPrefix(cue.Name, "New: ") {
+				t.Errorf("%s: a poll opened while on the Feed shows the cue %q at %v (shown %v, a tap reaches it %v); want \"New: Quel projet…\" on the screen, 40 px high at least", where, cue.Name, cue, cue.Shown, cue.Hit)
+			}
+			p.screenshot(shotDir(t), fmt.Sprint("wshow-audience-feed-cue-", c.vp.w), c.vp)
+			if t.Failed() {
+				return
+			}
+			p.click("#news")
+			p.waitFor("the poll in view", fmt.Sprintf(`document.querySelector('#tab-vote').getAttribute('aria-selected') === 'true' && document.querySelector('#cards').firstElementChild.dataset.target === 'poll:%d'`, polls[i]))
+			must(t, srv.URL, "POST", fmt.Sprintf("/api/polls/%d/actions/close", polls[i]), nil, nil)
+			p.waitFor("the poll closed", fmt.Sprintf(`!document.querySelector('[data-target="poll:%d"]')`, polls[i]))
+		}
+		p.checkConsole()
+	}
 }
