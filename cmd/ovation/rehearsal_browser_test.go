@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -421,6 +422,56 @@ func TestBrowserTimerStopsWhenVotingCloses(t *testing.T) {
 	phone.checkConsole()
 }
 
+// TestBrowserControlVotesSurviveRestart watches the control page's count
+// of votes across a server restart (issue 26, item 9): it counted the
+// votes accepted since the start, 226 then 1, which read as lost votes,
+// and said "1 votes". It shows the votes the event holds, one per
+// participant and question, in the singular for one.
+func TestBrowserControlVotesSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	srv := startServer(t, dir)
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := newPitchNight(t, srv.URL, "KEEP26")
+	b := newBrowser(t)
+	control := openControl(b, srv.URL, ev)
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/rounds/%d/actions/start", ev.RoundID), nil, nil)
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/pitches/%d/actions/open", ev.Pitches[0]), nil, nil)
+	target := fmt.Sprintf("pitch:%d", ev.Pitches[0])
+	shows := func(n int) string {
+		return fmt.Sprintf(`document.querySelector('#stat-votes').textContent === '%d'`, n)
+	}
+	label := `document.querySelector('#stat-votes').nextElementSibling.textContent`
+
+	first := join(t, srv.URL, ev.Code, map[string]any{})
+	vote(t, srv.URL, first, "keep-1", target, 4)
+	control.waitFor("one vote", shows(1))
+	if got := control.text(label); !strings.HasPrefix(got, "vote ") {
+		t.Errorf("the control page says 1 %q, want the singular", got)
+	}
+	for i := range 2 {
+		vote(t, srv.URL, join(t, srv.URL, ev.Code, map[string]any{}), fmt.Sprint("keep-", i+2), target, 5)
+	}
+	vote(t, srv.URL, first, "keep-1b", target, 3) // a changed vote is still one vote
+	control.waitFor("three votes", shows(3))
+	control.waitFor("the pitch's three votes", fmt.Sprintf(`document.querySelector('#live-votes')?.textContent === '%d'`, 3))
+	if got := control.text(label); !strings.HasPrefix(got, "votes ") {
+		t.Errorf("the control page says 3 %q, want the plural", got)
+	}
+	control.screenshot(shotDir(t), "wshow-control-votes", controlSize)
+
+	control.setOffline(true)
+	srv.Stop(t)
+	srv = startServer(t, dir, "-listen", u.Host)
+	vote(t, srv.URL, join(t, srv.URL, ev.Code, map[string]any{}), "keep-4", target, 2)
+	control.waitForWithin(30*time.Second, "the pitch's four votes after the restart", `document.querySelector('#live-votes')?.textContent === '4'`)
+	control.setOffline(false)
+	control.waitFor("four votes counted after the restart", shows(4))
+	control.checkConsole()
+}
+
 // TestBrowserStageJoinNamesRoom opens the stage of an event's second room
 // (issue 26, item 10): its join URL and QR code named no room, so every
 // phone had a third step, a room to pick, and could pick the wrong one.
@@ -545,4 +596,71 @@ func TestBrowserPhoneNewPollCueOnFeed(t *testing.T) {
 		}
 		p.checkConsole()
 	}
+}
+
+// TestBrowserTeamPageRehearsal runs the Team page at 1440×900 and the
+// control page as a room's operator (issue 26, item 12): "Add a role"
+// defaulted to Administrator, the login and display-name inputs had no
+// label, the first row's Sessions button was cut; the operator saw the
+// other room's tab, which did nothing, and a hint to use Build, a right
+// the role lacks.
+func TestBrowserTeamPageRehearsal(t *testing.T) {
+	srv := startServer(t, "", "-seed_demo=false")
+	ev := newRehearsal(t, srv.URL, "CREW26")
+	var roomB struct{ ID int64 }
+	must(t, srv.URL, "POST", "/api/events/CREW26/rooms", map[string]string{"name": "Amphithéâtre Victor Hugo"}, &roomB)
+	for _, a := range []map[string]any{
+		{"login": "jbpl", "display_name": rehearsalTeams[0].Presenter, "password": "moliere-1622", "grants": []map[string]any{{"role": "organiser", "event_id": ev.EventID}}},
+		{"login": "lea", "display_name": "Léa Martin", "password": "stage-left-2026", "grants": []map[string]any{{"role": "operator", "event_id": ev.EventID, "room_id": roomB.ID}}},
+	} {
+		must(t, srv.URL, "POST", "/api/accounts", a, nil)
+	}
+	b := newBrowser(t)
+	admin := b.newTab("admin", controlSize)
+	admin.open(srv.URL + "/control")
+	admin.typeInto("#password", "correct horse")
+	admin.click(`#login-form button[type=submit]`)
+	admin.waitFor("the Team link", `!document.querySelector('#team-link').hidden`)
+	admin.click("#team-link")
+	admin.waitFor("the account form", `document.querySelector('#account-form') && document.querySelector('#account-jbpl')`)
+	frames(admin)
+
+	// Every button of the table on the screen, inside its card.
+	for _, bx := range jsEval[[]screenPart](admin, `[...document.querySelectorAll('#team-table button')].map((el) => {
+  const r = el.getBoundingClientRect(), card = el.closest('.card').getBoundingClientRect();
+  const inside = r.left >= card.left - 1 && r.right <= card.right + 1 && r.right <= innerWidth;
+  return { name: el.id || el.textContent, shown: inside, left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+})`) {
+		if !bx.Shown {
+			t.Errorf("team page, 1440 px: the button %s is cut by its card or the screen", bx)
+		}
+	}
+	// Every input of the account form is labelled.
+	for _, id := range jsEval[[]string](admin, `[...document.querySelectorAll('#account-form input, #account-form select')].filter((el) => !el.labels?.length && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')).map((el) => el.id || el.name || el.className)`) {
+		t.Errorf("team page: the account form's %q has no label", id)
+	}
+	admin.click("#grant-add")
+	if got := admin.text(`document.querySelector('#account-form .grant-row:last-child .grant-role').value`); got != "viewer" {
+		t.Errorf("team page: \"Add a role\" adds %q, want the least role, viewer", got)
+	}
+	admin.eval(`window.scrollTo(0, 0); document.querySelector('#toast').hidden = true`)
+	admin.screenshot(shotDir(t), "wshow-control-team-1440", controlSize)
+	admin.checkConsole()
+
+	// The operator of the second room, which has no round yet.
+	op := b.newTab("operator", controlSize)
+	op.open(srv.URL + "/control#CREW26")
+	op.typeInto("#login-name", "lea")
+	op.typeInto("#password", "stage-left-2026")
+	op.click(`#login-form button[type=submit]`)
+	op.waitFor("the Live panel of her room", `document.querySelector('#live-panel .empty')`)
+	if n := jsEval[int](op, fmt.Sprintf(`document.querySelectorAll('#room-tab-%d').length`, ev.RoomID)); n != 0 {
+		t.Errorf("operator: the other room's tab shows, though she cannot run it")
+	}
+	if got := op.text(`document.querySelector('#live-panel').textContent`); !strings.Contains(got, "Amphithéâtre Victor Hugo") || strings.Contains(got, "Build") {
+		t.Errorf("operator: the Live panel says %q; want her room named, and no hint to use Build", got)
+	}
+	op.eval(`window.scrollTo(0, 0)`)
+	op.screenshot(shotDir(t), "wshow-control-operator-1440", controlSize)
+	op.checkConsole()
 }
