@@ -1031,7 +1031,7 @@ func serverGoroutines() []string {
 	buf = buf[:runtime.Stack(buf, true)]
 	var out []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		for _, pkg := range []string{"ovation/api.(*", "ovation/store.(*", "ovation/live.(*", "ovation/hub.(*"} {
+		for _, pkg := range []string{"ovation/api.(*", "ovation/store.(*", "ovation/live.(*", "ovation/show.(*", "ovation/hub.(*"} {
 			if strings.Contains(g, pkg) {
 				out = append(out, g)
 				break

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/show"
 	"rsc.io/qr"
 )
@@ -46,6 +48,16 @@ func (s *Server) handleJoinQR(c echo.Context) error {
 		return err
 	}
 	url := s.publicEventOf(c, m).JoinURL
+	// ?room=ID names one of the event's rooms: a phone that scans it goes
+	// straight to that room, without a step to pick it (an event of several
+	// rooms). Any other value is not a room of the event: not found.
+	if v := c.QueryParam("room"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || !hasRoom(m, id) {
+			return live.Errorf(live.ENotFound, "No room %q in event %s.", v, m.Event.Code)
+		}
+		url += "?room=" + strconv.FormatInt(id, 10)
+	}
 	// Level M (15 % recovery) keeps the code small, so each module is larger
 	// and readable from farther away than with Q or H.
 	code, err := qr.Encode(url, qr.M)
@@ -79,3 +91,4 @@ func qrSVG(code *qr.Code, title string) []byte {
 	b.WriteString(`"/></svg>`)
 	return b.Bytes()
 }
+

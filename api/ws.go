@@ -978,7 +978,7 @@ func (s *Server) presence(ctx context.Context) {
 			}
 			accepted, _ := s.engine.VoteCounts(ev.ID)
 			s.hub.Publish(show.ControlTopic(ev.ID), "stats", mustJSON(map[string]any{"type": "stats",
-				"connected": counts, "votes_accepted": accepted, "server_time": time.Now().UnixMilli()}))
+				"connected": counts, "votes_stored": s.engine.StoredVotes(ev.ID), "votes_accepted": accepted, "server_time": time.Now().UnixMilli()}))
 		}
 	}
 }

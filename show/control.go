@@ -538,6 +538,11 @@ func (e *Engine) PitchAction(ctx context.Context, actor string, id int64, action
 			if err := pc.Transition(live.PitchClosed); err != nil {
 				return false, err
 			}
+			// The pitch is over: its countdown stops where it is, as when
+			// the next pitch takes the stage or the round finishes.
+			if pc.Timer.Running {
+				_ = pc.Timer.Pause(now)
+			}
 		case live.PitchTimerStart, live.PitchTimerPause, live.PitchTimerExtend, live.PitchTimerReset:
 			if p.State == live.PitchPending {
 				return false, live.Errorf(live.ETransition, "The pitch is not on stage.")

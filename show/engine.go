@@ -476,6 +476,19 @@ func (e *Engine) VoteCounts(eventID int64) (accepted int64, rejected map[string]
 	return es.accepted.Load(), rejected
 }
 
+// StoredVotes returns the number of votes an event holds in its store: one
+// per participant and question, as the tallies count them. Unlike
+// VoteCounts it survives a restart.
+func (e *Engine) StoredVotes(eventID int64) int64 {
+	es := e.eventByID(eventID)
+	if es == nil {
+		return 0
+	}
+	es.tmu.Lock()
+	defer es.tmu.Unlock()
+	return int64(len(es.committed))
+}
+
 // submitVote returns an empty status with the original's answer and wait
 // for a replayed vote id.
 func (e *Engine) submitVote(es *eventState, who live.Voter, v live.Vote) (live.Receipt, *voteWait, error) {

@@ -1,4 +1,5 @@
-// Audience page (/e/CODE): join (optional name, jury code), pick a room, vote
+// Audience page (/e/CODE): join (optional name, jury code), pick a room (or
+// go straight to the one the join URL names: /e/CODE?room=ID), vote
 // on the pitch on stage or the open poll, see results and the ranking when
 // the moderator shows them. Keeps working on bad Wi-Fi: votes wait on the
 // phone and are sent again, with the same vote id, until acknowledged.
@@ -166,9 +167,14 @@ function start(res) {
   me = { name: res.display_name, jury: res.jury, id: res.participant_id };
   token = res.token;
   brand(event);
+  // A join URL that names a room (the stage's QR code, /e/CODE?room=ID) goes straight to it.
+  const named = Number(new URLSearchParams(location.search).get('room'));
   const saved = Number(localStorage.getItem(ROOM_KEY));
   if (event.rooms.length === 1) roomId = event.rooms[0].id;
-  else if (event.rooms.some((r) => r.id === saved)) roomId = saved;
+  else if (event.rooms.some((r) => r.id === named)) {
+    roomId = named;
+    try { localStorage.setItem(ROOM_KEY, String(named)); } catch { /* this tab only */ }
+  } else if (event.rooms.some((r) => r.id === saved)) roomId = saved;
 
   live = new Live({ token: res.token, topics: roomId ? [`room:${roomId}`] : [] });
   votes = new VoteSender(live, `ovation.pending.${code}`);
@@ -227,7 +233,7 @@ let section = (() => {
 const seen = new Map(); // section → signature of its content when last shown
 const sigs = new Map(); // section → signature of its content now
 let newsTarget = null; // the card the "New: …" button leads to
-const cueKnown = new Set(); // the votes this page already showed (kind:id)
+const cueKnown = new Set(); // the votes this page already showed (kind:id; poll:id:open while a poll is open)
 let cueReady = false; // false until the room's first state is on screen: nothing is "new" then
 
 const tabOf = (s) => $(`tab-${s}`);
@@ -381,11 +387,17 @@ function renderAll() {
     }
     card.update(stage, store);
     wanted.push(card.el);
-    const id = `${kind}:${obj.id}`;
+    // A poll is news each time it opens: reopened, it asks for votes again.
+    const open = kind === 'poll' && obj.state === 'open';
+    const id = `${kind}:${obj.id}${open ? ':open' : ''}`;
     if (!cueKnown.has(id)) {
       cueKnown.add(id);
+      if (open) cueKnown.add(`poll:${obj.id}`); // its results, once closed, are not news
       if (cueReady) fresh.push([card.el, kind === 'poll' ? obj.question : kind === 'pitch' ? obj.team : kind === 'quiz' ? obj.title : t('ranking')]);
     }
+  }
+  for (const id of cueKnown) {
+    if (id.endsWith(':open') && !list.some(([kind, obj]) => kind === 'poll' && obj.state === 'open' && id === `poll:${obj.id}:open`)) cueKnown.delete(id);
   }
   for (const [key, card] of cards) if (!wanted.includes(card.el)) cards.delete(key);
   if (!wanted.length) wanted.push(idleCard());
@@ -920,7 +932,9 @@ function pitchCard(pitchId) {
       team.textContent = p.team;
       presenter.textContent = p.presenter;
       presenter.hidden = !p.presenter;
-      clock._timer = p.timer;
+      // Once its voting closed the pitch is over: no countdown runs on.
+      clock._timer = p.state === 'closed' ? undefined : p.timer;
+      clock.hidden = p.state === 'closed';
       const accepting = p.state === 'voting';
       prompt.textContent = accepting ? t('rate_prompt', { n: scale }) : p.state === 'closed' ? t('voting_closed') : t('voting_soon');
       prompt.classList.toggle('closed', !accepting);

@@ -600,9 +600,12 @@ function liveRound(roomId) {
 function renderLivePanel() {
   const panel = $('live-panel');
   const m = model;
+  // A room's operator sees the rooms they run: another room's tab would do nothing.
+  const ran = m.rooms.filter((r) => can('run', r.id));
+  const tabs = ran.length ? ran : m.rooms;
   const head = h('div', { class: 'card-head' },
     h('h2', { id: 'live-title' }, t('live_panel')),
-    m.rooms.length > 1 ? h('div', { class: 'room-tabs', attrs: { role: 'tablist', 'aria-label': t('rooms') } }, m.rooms.map((r) => h('button', {
+    tabs.length > 1 ? h('div', { class: 'room-tabs', attrs: { role: 'tablist', 'aria-label': t('rooms') } }, tabs.map((r) => h('button', {
       type: 'button', class: 'btn-small', text: r.name, id: `room-tab-${r.id}`, attrs: { role: 'tab', 'aria-selected': String(r.id === roomSel) },
       onclick: () => { roomSel = r.id; renderModel(); },
     }))) : h('span', { class: 'muted small', text: roomName(roomSel) }),
@@ -618,7 +621,8 @@ function renderLivePanel() {
   const poll = quiz ? null : stagePoll(roomSel);
   const top = quiz ? liveQuiz(quiz) : poll ? livePoll(poll) : null;
   if (!round) {
-    panel.replaceChildren(...[head, screenSwitch(), top, quiz ? null : h('p', { class: 'empty', text: t('no_round_in_room') })].filter(Boolean));
+    const none = can('build') ? t('no_round_in_room') : t('no_round_in_room_ask'); // Build is not theirs to use
+    panel.replaceChildren(...[head, screenSwitch(), top, quiz ? null : h('p', { class: 'empty', text: none })].filter(Boolean));
     return;
   }
   head.append(stateTag(round.state));
@@ -1870,6 +1874,7 @@ function patchLive(store) {
     if (el.id === 'live-hist') {
       kind.control.histogram(el, q, f);
       $('live-votes').textContent = String(total);
+      $('live-votes').nextElementSibling.textContent = t('votes_on_pitch', { n: total });
       $('live-mean').textContent = total ? `${t('mean', { m: fmtScore(f.mean || 0) })}${f.jury ? ` · ${t('part_jury')} ${fmtScore(f.jury.mean)}` : ''}` : '';
     } else if (el.dataset.tally.startsWith('pitch:')) {
       kind.control.miniHistogram(el.querySelector('.mini-hist'), q, f);
@@ -1902,8 +1907,13 @@ function patchLive(store) {
   const stats = store.get('stats');
   if (stats) {
     const conns = Object.values(stats.connected || {}).reduce((a, b) => a + b, 0);
+    // The votes the event holds (stats.votes_stored): the same after a
+    // restart; votes_accepted counts since the start, for the rate only.
+    const votes = stats.votes_stored ?? stats.votes_accepted;
     $('stat-connected').textContent = fmtNum(conns, 0);
-    $('stat-votes').textContent = fmtNum(stats.votes_accepted, 0);
+    $('stat-connected').nextElementSibling.textContent = t('connected_short', { n: conns });
+    $('stat-votes').textContent = fmtNum(votes, 0);
+    $('stat-votes').nextElementSibling.textContent = t('votes_accepted', { n: votes });
     $('stat-rate').textContent = fmtNum(rates.length ? rates[rates.length - 1] : 0, 1);
     for (const el of document.querySelectorAll('[data-room-conn]')) el.textContent = t('connected', { n: stats.connected[el.dataset.roomConn] || 0 });
     const list = model ? model.rooms.map((r) => h('li', {}, h('span', { text: r.name }), h('strong', { class: 'num', text: String(stats.connected[r.id] || 0) }))) : [];

@@ -284,7 +284,7 @@ export function haptic(ms = 12) {
 
 // ------------------------------------------------------------------ DOM ----
 
-// h builds an element. props: class, text, attrs {}, dataset {}, style {}, on* handlers,
+// h builds an element. props: class, text, attrs {}, dataset {}, style {} (custom properties too), on* handlers,
 // and any other property set directly (value, disabled, type…). Children may be
 // strings, nodes, arrays, null or false. Text always goes through textContent.
 export function h(tag, props = {}, ...children) {
@@ -295,7 +295,7 @@ export function h(tag, props = {}, ...children) {
     else if (k === 'text') el.textContent = v;
     else if (k === 'attrs') for (const [a, av] of Object.entries(v)) { if (av !== false && av != null) el.setAttribute(a, av === true ? '' : av); }
     else if (k === 'dataset') Object.assign(el.dataset, v);
-    else if (k === 'style') Object.assign(el.style, v);
+    else if (k === 'style') for (const [p, pv] of Object.entries(v)) { if (p.startsWith('--')) el.style.setProperty(p, pv); else el.style[p] = pv; }
     else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else el[k] = v;
   }
@@ -1075,6 +1075,7 @@ export function updateBars(box, rows, of) {
       h('div', { class: 'track', attrs: { 'aria-hidden': 'true' } }, h('div', { class: 'fill' })),
       h('span', { class: 'value', attrs: { 'aria-hidden': 'true' } }))));
   }
+  box.style.setProperty('--rows', String(rows.length));
   const total = of ?? rows.reduce((s, r) => s + r.n, 0);
   const max = Math.max(0, ...rows.map((r) => r.n));
   rows.forEach((r, i) => {
@@ -1131,7 +1132,9 @@ export function updateHist(box, counts) {
     const c = box.children[i];
     c.dataset.count = String(n);
     c.children[0].textContent = String(n);
-    c.children[1].style.height = `${(82 * n) / max}%`;
+    // The fill and the space above it share the column's free height (see app.css).
+    c.style.setProperty('--n', String(n));
+    c.style.setProperty('--rest', String(max - n));
   });
   box.setAttribute('aria-label', `${t('hist_label')} ${counts.map((n, i) => `${i + 1}: ${n}`).join(', ')}`);
 }

@@ -52,6 +52,7 @@ const $ = (id) => document.getElementById(id);
 const main = $('main');
 let live = null;
 let roomId = 0;
+let roomCount = 1; // the event's rooms: with more than one, the join URL names this stage's
 let joinBase = location.origin; // scheme://host of the public join URL
 let qrVersion = '';
 let view = { key: '', update: () => {} };
@@ -67,6 +68,7 @@ async function boot() {
       const wanted = Number(params.get('room'));
       const room = ev.rooms.find((r) => r.id === wanted) || ev.rooms[0];
       roomId = room.id;
+      roomCount = ev.rooms.length;
       joinBase = ev.join_url.slice(0, ev.join_url.length - ev.join_path.length);
       if (!params.get('lang') && ev.languages?.length) setLang(ev.languages[0], false);
       applyEvent(ev);
@@ -108,8 +110,15 @@ function renderConn() {
   mark.lastElementChild.textContent = down === 'degraded' ? t('stage_degraded') : down ? t(`stage_offline_${down}`) : t('reconnecting');
 }
 
-function joinURL(ev) { return `${joinBase}/e/${ev.code}`; }
-function qrSrc(ev) { return `/api/events/${encodeURIComponent(ev.code)}/qr.svg${qrVersion ? `?v=${qrVersion}` : ''}`; }
+// joinURL is the audience page of the event; with several rooms it names
+// this stage's room, so that a phone goes straight to it.
+function joinURL(ev) { return `${joinBase}/e/${ev.code}${roomCount > 1 ? `?room=${roomId}` : ''}`; }
+function qrSrc(ev) {
+  const q = new URLSearchParams();
+  if (roomCount > 1) q.set('room', String(roomId));
+  if (qrVersion) q.set('v', qrVersion);
+  return `/api/events/${encodeURIComponent(ev.code)}/qr.svg${q.size ? `?${q}` : ''}`;
+}
 
 function applyEvent(ev) {
   applyBrand(ev.color);
@@ -252,7 +261,11 @@ function overlayView(what, id) {
         kicker.textContent = p.state === 'open' ? t('voting_open') : t('voting_closed');
         main = p.question;
         const tally = store.get(`tally:poll:${id}`);
-        live(tally, () => { bars.hidden = false; kindOf(p).stage.result(bars, p, tally); }, false);
+        // A scale shows as columns: the lower third has no height for ten bars.
+        const kind = kindOf(p);
+        live(tally, () => {
+          if (kind.stage.histogram) { hist.hidden = false; kind.stage.histogram(hist, p, tally); } else { bars.hidden = false; kind.stage.result(bars, p, tally); }
+        }, false);
       } else if (what === 'ranking') {
         kicker.textContent = t('ranking');
         main = stage.round?.title || '';
@@ -268,13 +281,13 @@ function overlayView(what, id) {
           for (let r = 1; r <= total; r++) {
             const e = byRank.get(r);
             rows.push(e ? h('li', { class: `p${r}`, dataset: entryData(e) }, h('span', { class: 'rank', text: String(r) }),
-              h('span', { class: 'team fit-line', text: e.team, lang: nameLang || undefined }),
+              h('span', { class: 'team fit-lines', text: e.team, lang: nameLang || undefined, style: { '--lines': total > 6 ? '1' : '3' } }),
               h('span', { class: 'score', text: e.audience.count + e.jury.count ? fmtScore(e.score) : '–' }))
               : h('li', { class: `p${r} waiting-place` }, h('span', { class: 'rank', text: String(r) }), h('span', { class: 'team', text: '?' }), h('span')));
           }
           places.replaceChildren(...rows);
           places.dataset.places = String(entries.length);
-          places.querySelectorAll('.fit-line').forEach(fitName);
+          places.querySelectorAll('.fit-lines').forEach(fitName);
         }
       } else if (what === 'highlight') {
         const hl = boardHighlight(store);
@@ -360,8 +373,8 @@ function wallView() {
       if (next === sig) return;
       sig = next;
       grid.dataset.count = String(items.length);
-      // Two rows at least, so that a few posts are not stretched to the full height.
-      grid.dataset.rows = String(Math.max(2, Math.ceil(items.length / 3)));
+      // One row of cards as high as the screen for three posts or fewer: their text shows whole.
+      grid.dataset.rows = String(Math.max(1, Math.ceil(items.length / 3)));
       grid.replaceChildren(...items.map((it) => feedPost(it, { cls: 'post wall-card', link: false })));
       for (const card of grid.children) {
         card.querySelector('.post-author').classList.add('fit-line');
@@ -376,7 +389,7 @@ function wallView() {
 // highlightView is the entry a moderator put on stage, full screen.
 function highlightView() {
   const board = h('div', { class: 'hl-board' }, icon('chat'), h('span'));
-  const text = h('blockquote', { class: 'hl-text', id: 'highlight-text' });
+  const text = h('blockquote', { class: 'hl-text fit-lines', id: 'highlight-text' });
   const who = h('div', { class: 'hl-who' });
   const ups = h('div', { class: 'hl-ups' });
   const el = h('div', { class: 'highlight', id: 'highlight-view' },
@@ -391,6 +404,8 @@ function highlightView() {
       text.textContent = hl.entry.text;
       const len = [...hl.entry.text].length;
       text.dataset.size = len > 180 ? 's' : len > 90 ? 'm' : 'l';
+      // Never broken inside a word: a long word shrinks the text.
+      fitText(text, { min: '3vh', lang: nameLang });
       who.textContent = hl.entry.display_name || t('board_anonymous');
       ups.replaceChildren(icon('up'), h('span', { text: t('board_upvotes', { n: hl.entry.upvotes }) }));
     },
@@ -418,10 +433,12 @@ function boardView() {
       sig = next;
       list.dataset.board = f ? String(f.board.id) : '';
       list.dataset.order = entries.map((e) => e.id).join(',');
+      // Four rows at least; fewer entries share the height and show more lines.
+      list.style.setProperty('--rows', String(Math.max(4, entries.length)));
       const max = Math.max(1, ...entries.map((e) => e.upvotes));
       list.replaceChildren(...entries.map((e, i) => h('li', { class: `sb-row${e.pinned ? ' pinned' : ''}`, dataset: { entryId: String(e.id) } },
         h('span', { class: 'sb-rank', text: String(i + 1) }),
-        h('div', { class: 'sb-main' }, h('div', { class: 'sb-text fill-lines', text: e.text }),
+        h('div', { class: 'sb-main' }, h('div', { class: 'sb-text fill-lines', text: e.text, dataset: { size: [...e.text].length > 80 ? 's' : 'l' } }),
           h('div', { class: 'sb-bar' }, h('span', { style: { width: `${(100 * e.upvotes) / max}%` } })),
           h('div', { class: 'sb-who fit-line', text: e.display_name || t('board_anonymous') })),
         h('span', { class: 'sb-ups' }, icon('up'), h('strong', { text: String(e.upvotes) })))));
@@ -505,7 +522,9 @@ function pitchView(pitchId) {
       presenter.textContent = p.presenter;
       fitName(team);
       fitName(presenter);
-      clock._timer = p.timer;
+      // Once its voting closed the pitch is over: no countdown runs on.
+      clock._timer = p.state === 'closed' ? undefined : p.timer;
+      clock.hidden = p.state === 'closed';
       pill.textContent = p.state === 'voting' ? t('voting_open') : p.state === 'closed' ? t('voting_closed') : t('voting_soon');
       pill.className = `state-pill${p.state === 'voting' ? ' open' : ''}`;
       const tally = store.get(`tally:pitch:${pitchId}`);
@@ -712,13 +731,14 @@ function renderReveal(el, body, entries, total, withJury, seen) {
   };
   const restRanks = [];
   for (let r = 4; r <= Math.min(total, 8); r++) restRanks.push(r);
+  const restLines = restRanks.length <= 3 ? 3 : restRanks.length === 4 ? 2 : 1; // as many as the height holds
   const restItems = restRanks.map((r) => {
     const e = byRank.get(r);
     if (!e) return h('li', { class: 'waiting-place' }, h('span', { class: 'rank', text: String(r) }), h('span', { class: 'muted', text: '?' }), h('span'));
     const tie = tieText(e);
     return rise(h('li', { dataset: entryData(e) },
       h('span', { class: 'rank', text: String(e.rank) }),
-      h('span', {}, h('strong', { class: 'fit-line', text: e.team }), h('span', { class: 'parts', text: scoreParts(e, withJury) }),
+      h('span', {}, h('strong', { class: 'fit-lines', text: e.team, style: { '--lines': String(restLines) } }), h('span', { class: 'parts', text: scoreParts(e, withJury) }),
         tie ? h('span', { class: 'parts tie', text: tie }) : null),
       h('span', { class: 'score', text: e.audience.count + e.jury.count ? fmtScore(e.score) : '–' })), e);
   });

@@ -37,7 +37,8 @@ function chips(grants, evs) {
 // grantRow is one editable grant: role, event (or all), room (or all).
 function grantRow(g, evs, onRemove, roles = ROLES) {
   const role = h('select', { class: 'grant-role', attrs: { 'aria-label': t('team_role') } },
-    roles.map((r) => h('option', { value: r, text: t('role_' + r), selected: r === g.role })));
+    roles.map((r) => h('option', { value: r, text: t('role_' + r) })));
+  role.value = roles.includes(g.role) ? g.role : roles[roles.length - 1]; // the least role by default
   const event = h('select', { class: 'grant-event', attrs: { 'aria-label': t('team_event') } },
     h('option', { value: '0', text: t('team_all_events') }),
     evs.map((e) => h('option', { value: String(e.id), text: `${e.code} — ${e.title}`, selected: e.id === g.event_id })));
@@ -71,7 +72,7 @@ function grantsEditor(grants, evs) {
 
 function input(name, label, props = {}) {
   const id = 'tm-' + name;
-  return h('div', { class: 'field' }, h('label', { for: id, text: label }),
+  return h('div', { class: 'field' }, h('label', { htmlFor: id, text: label }),
     h('input', { id, name, ...props, attrs: { 'aria-describedby': id + '-error', ...(props.attrs || {}) } }),
     h('p', { class: 'field-error', id: id + '-error', dataset: { field: name } }));
 }

@@ -126,7 +126,8 @@ func TestBrowserTeam(t *testing.T) {
 	op.typeInto("#login-name", "lea")
 	op.typeInto("#password", "stage-left-2026")
 	op.click(`#login-form button[type=submit]`)
-	op.waitFor("the Live panel of her room", fmt.Sprintf(`document.querySelector('#room-tab-%d[aria-selected="true"]') && document.querySelector('#act-start') && document.querySelector('#act-start').offsetParent`, ev.RoomID))
+	// Her room only: the other room's tab would do nothing.
+	op.waitFor("the Live panel of her room", fmt.Sprintf(`!document.querySelector('#room-tab-%d') && document.querySelector('#act-start') && document.querySelector('#act-start').offsetParent`, roomB.ID))
 	hidden := func(sel string) string {
 		return `(!document.querySelector('` + sel + `') || !document.querySelector('` + sel + `').offsetParent)`
 	}
