@@ -110,16 +110,31 @@ func (c *Core) tryLease(ctx context.Context, script *redis.Script) (bool, string
 // Acquire takes the core lease, waiting up to LeaseWait for a lease
 // another process holds (a crashed core's runs out within LeaseTTL). It
 // returns ErrLeaseHeld, wrapped with the holder's node id, when the lease
-// stays taken; a Standby core waits until it is free, however long. Call
+// stays taken; a Standby core waits until it is free, however long, and
+// while Redis cannot be reached (a failover under way). Call
 // it before touching the database, and keep the lease with KeepLease from
 // then on.
 func (c *Core) Acquire(ctx context.Context) error {
 	deadline := time.Now().Add(c.opts.LeaseWait)
+	unreachable := false
 	for attempt := 0; ; attempt++ {
 		ok, holder, err := c.tryLease(ctx, acquireScript)
+		if err != nil && c.opts.Standby && ctx.Err() == nil {
+			// Redis failing over, or restarting: a standby is there to
+			// outlive it, and waits as it would for the lease.
+			if !unreachable {
+				c.opts.Logger.Warn("cluster: cannot reach Redis while standing by; retrying", "err", err)
+				unreachable = true
+			}
+			if !sleep(ctx, 250*time.Millisecond) {
+				return ctx.Err()
+			}
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("cluster: core lease: %w", err)
 		}
+		unreachable = false
 		if ok {
 			return nil
 		}
