@@ -268,15 +268,20 @@ func (c *Core) ensure(ctx context.Context) error {
 		}
 	}
 	if set && c.hub != nil {
-		frames := c.hub.Frames()
-		if len(frames) > 0 {
-			c.opts.Logger.Warn("cluster: Redis had lost the cluster's data; publishing every snapshot again", "frames", len(frames))
-		}
-		for _, f := range frames {
-			c.broker.queue(f)
-		}
+		c.opts.Logger.Warn("cluster: Redis had lost the cluster's data; publishing every snapshot again")
+		c.republish()
 	}
 	return nil
+}
+
+// republish queues every topic's latest frames for Redis again, so that
+// its snapshots, and the edges, hold the core's state: after Redis lost its
+// data, or after an outage (a Sentinel failover may promote a replica that
+// missed the last frames; the edges resynchronise from its snapshots).
+func (c *Core) republish() {
+	for _, f := range c.hub.Frames() {
+		c.broker.queue(f)
+	}
 }
 
 // Lost delivers the node id that took the lease from this core. The core
@@ -314,16 +319,18 @@ func (c *Core) KeepLease(ctx context.Context) {
 			c.lost <- holder
 			return
 		default:
-			if failing {
-				c.opts.Logger.Info("cluster: core lease renewed again")
-			}
-			failing = false
 			if !c.started.Load() { // nothing to put back yet
+				failing = false
 				continue
 			}
 			if err := c.ensure(ctx); err != nil {
 				c.opts.Logger.Warn("cluster: restoring the cluster's keys in Redis failed", "err", err)
 			}
+			if failing {
+				c.opts.Logger.Info("cluster: core lease renewed again; publishing every snapshot again")
+				c.republish()
+			}
+			failing = false
 		}
 	}
 }
