@@ -142,24 +142,78 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 }
 
 // CheckNamedValue converts the store's arguments as the SQLite driver
-// would take them; database/sql asks it for statements too.
+// would take them (pgArg); database/sql asks it for statements too.
 func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
-	v := reflect.ValueOf(nv.Value)
+	nv.Value = pgArg(nv.Value)
+	return nil
+}
+
+// pgArg is a as the SQLite driver takes it: a bool as 0 or 1, a value of a
+// named string or byte-slice type as its text, a named integer as int64.
+func pgArg(a any) any {
+	v := reflect.ValueOf(a)
 	switch {
 	case !v.IsValid():
 	case v.Kind() == reflect.Bool:
-		nv.Value = int64(0)
 		if v.Bool() {
-			nv.Value = int64(1)
+			return int64(1)
 		}
+		return int64(0)
 	case v.Kind() == reflect.String:
-		nv.Value = v.String()
+		return v.String()
 	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8:
-		nv.Value = string(v.Bytes())
+		return string(v.Bytes())
 	case v.CanInt():
-		nv.Value = v.Int()
+		return v.Int()
 	}
-	return nil
+	return a
+}
+
+// writeBatchPostgres commits a batch's writes in one transaction whose
+// statements go to the server together (a pgx batch: one round trip, not
+// one a statement), in their order.
+func (db *DB) writeBatchPostgres(ctx context.Context, writes []batchWrite) error {
+	conn, err := db.writer.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: begin batch: %w", err)
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c := dc.(*pgConn).Conn.Conn()
+		err := func() error {
+			tx, err := c.Begin(ctx)
+			if err != nil {
+				return fmt.Errorf("store: begin batch: %w", err)
+			}
+			defer tx.Rollback(ctx)
+			b := &pgx.Batch{}
+			for _, w := range writes {
+				args := make([]any, len(w.args))
+				for i, a := range w.args {
+					args[i] = pgArg(a)
+				}
+				b.Queue(rebind(w.query), args...)
+			}
+			br := tx.SendBatch(ctx, b)
+			for _, w := range writes {
+				if _, err := br.Exec(); err != nil {
+					br.Close()
+					return fmt.Errorf("store: %s: %w", w.what, err)
+				}
+			}
+			if err := br.Close(); err != nil {
+				return fmt.Errorf("store: batch: %w", err)
+			}
+			if err := tx.Commit(ctx); err != nil {
+				return fmt.Errorf("store: commit batch: %w", err)
+			}
+			return nil
+		}()
+		if err != nil && c.IsClosed() {
+			return errors.Join(err, driver.ErrBadConn) // database/sql drops the connection
+		}
+		return err
+	})
 }
 
 var rebound sync.Map // query → its PostgreSQL text

@@ -386,52 +386,114 @@ func (db *DB) commitBatch(batch []live.WriteOp) {
 func (db *DB) writeBatch(batch []live.WriteOp) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	writes := batchWrites(batch)
+	if db.dialect == postgresDialect {
+		return db.writeBatchPostgres(ctx, writes)
+	}
 	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin batch: %w", err)
 	}
 	defer tx.Rollback()
-	var logStmt, voteStmt *sql.Stmt
-	for _, op := range batch {
-		switch {
-		case op.Vote != nil:
-			v := op.Vote
-			if logStmt == nil {
-				if logStmt, err = tx.PrepareContext(ctx, `INSERT INTO vote_log (participant_id, vote_id, event_id, target_kind, target_id, answer, at)
-					VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`); err != nil {
-					return err
-				}
-				if voteStmt, err = tx.PrepareContext(ctx, `INSERT INTO votes (participant_id, target_kind, target_id, event_id, vote_id, answer, jury, at)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-					ON CONFLICT (participant_id, target_kind, target_id) DO UPDATE SET vote_id = excluded.vote_id, answer = excluded.answer, at = excluded.at`); err != nil {
-					return err
-				}
+	stmts := map[string]*sql.Stmt{}
+	for _, w := range writes {
+		st := stmts[w.query]
+		if st == nil {
+			if st, err = tx.PrepareContext(ctx, w.query); err != nil {
+				return err
 			}
-			at := v.At.UTC().Format(time.RFC3339Nano)
-			if _, err := logStmt.ExecContext(ctx, v.ParticipantID, v.VoteID, v.EventID, v.Target.Kind, v.Target.ID, v.Answer, at); err != nil {
-				return fmt.Errorf("store: vote log: %w", err)
-			}
-			if _, err := voteStmt.ExecContext(ctx, v.ParticipantID, v.Target.Kind, v.Target.ID, v.EventID, v.VoteID, v.Answer, v.Jury, at); err != nil {
-				return fmt.Errorf("store: vote: %w", err)
-			}
-		case op.Reset != nil:
-			if _, err := tx.ExecContext(ctx, `DELETE FROM votes WHERE target_kind = ? AND target_id = ?`, op.Reset.Kind, op.Reset.ID); err != nil {
-				return fmt.Errorf("store: reset: %w", err)
-			}
-		case op.Participant != nil:
-			p := op.Participant
-			// A known participant (a returning phone that renamed itself) keeps all but its new name.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO participants (id, event_id, display_name, jury, created_at) VALUES (?, ?, ?, ?, ?)
-				ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name`,
-				p.ID, p.EventID, p.DisplayName, p.Jury, p.CreatedAt.UTC().Format(time.RFC3339Nano)); err != nil {
-				return fmt.Errorf("store: participant: %w", err)
-			}
+			stmts[w.query] = st
+		}
+		if _, err := st.ExecContext(ctx, w.args...); err != nil {
+			return fmt.Errorf("store: %s: %w", w.what, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit batch: %w", err)
 	}
 	return nil
+}
+
+// batchWrite is one statement of a batch, its query written with ?
+// placeholders.
+type batchWrite struct {
+	what, query string
+	args        []any
+}
+
+const (
+	voteLogColumns = `INSERT INTO vote_log (participant_id, vote_id, event_id, target_kind, target_id, answer, at) VALUES `
+	voteLogEnd     = ` ON CONFLICT DO NOTHING`
+	voteColumns    = `INSERT INTO votes (participant_id, target_kind, target_id, event_id, vote_id, answer, jury, at) VALUES `
+	voteEnd        = ` ON CONFLICT (participant_id, target_kind, target_id) DO UPDATE SET vote_id = excluded.vote_id, answer = excluded.answer, at = excluded.at`
+	resetDelete    = `DELETE FROM votes WHERE target_kind = ? AND target_id = ?`
+	// A known participant (a returning phone that renamed itself) keeps all but its new name.
+	participantUpsert = `INSERT INTO participants (id, event_id, display_name, jury, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name`
+)
+
+// batchWrites are the statements of batch, in its order. Each run of
+// votes between two other writes becomes two statements of many rows: the
+// ledger gets every vote, the current votes the last of each ballot in the
+// run (one statement may not update a row twice), which is what the votes
+// one by one would have left.
+func batchWrites(batch []live.WriteOp) []batchWrite {
+	var out []batchWrite
+	var run []*live.Vote
+	flush := func() {
+		if len(run) == 0 {
+			return
+		}
+		type ballot struct {
+			participant int64
+			target      live.Target
+		}
+		last := make(map[ballot]int, len(run))
+		for i, v := range run {
+			last[ballot{v.ParticipantID, v.Target}] = i
+		}
+		logArgs := make([]any, 0, 7*len(run))
+		voteArgs := make([]any, 0, 8*len(last))
+		for i, v := range run {
+			at := v.At.UTC().Format(time.RFC3339Nano)
+			logArgs = append(logArgs, v.ParticipantID, v.VoteID, v.EventID, v.Target.Kind, v.Target.ID, v.Answer, at)
+			if last[ballot{v.ParticipantID, v.Target}] == i {
+				voteArgs = append(voteArgs, v.ParticipantID, v.Target.Kind, v.Target.ID, v.EventID, v.VoteID, v.Answer, v.Jury, at)
+			}
+		}
+		out = append(out,
+			batchWrite{"vote log", voteLogColumns + rows(len(run), 7) + voteLogEnd, logArgs},
+			batchWrite{"vote", voteColumns + rows(len(last), 8) + voteEnd, voteArgs})
+		run = run[:0]
+	}
+	for _, op := range batch {
+		switch {
+		case op.Vote != nil:
+			if len(run) == maxVoteRun {
+				flush()
+			}
+			run = append(run, op.Vote)
+		case op.Reset != nil:
+			flush()
+			out = append(out, batchWrite{"reset", resetDelete, []any{op.Reset.Kind, op.Reset.ID}})
+		case op.Participant != nil:
+			flush()
+			p := op.Participant
+			out = append(out, batchWrite{"participant", participantUpsert, []any{p.ID, p.EventID, p.DisplayName, p.Jury, p.CreatedAt.UTC().Format(time.RFC3339Nano)}})
+		}
+	}
+	flush()
+	return out
+}
+
+// maxVoteRun bounds the votes of one statement: 8 parameters each, under
+// SQLite's limit of 32,766 parameters a statement (PostgreSQL's is 65,535).
+const maxVoteRun = 4000
+
+// rows is the VALUES list of n rows of cols placeholders each.
+func rows(n, cols int) string {
+	row := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	return row + strings.Repeat(", "+row, n-1)
 }
 
 // Load implements show.Store.

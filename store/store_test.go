@@ -958,3 +958,45 @@ func TestQuizRoundTrip(t *testing.T) {
 		t.Fatalf("names after a rename = %v", names)
 	}
 }
+
+// TestBatchOfManyVotesAndResets commits one batch longer than a statement
+// takes, with changes of one ballot and a reset in the middle: what it
+// leaves is what the writes one by one would have left.
+func TestBatchOfManyVotesAndResets(t *testing.T) {
+	db := openDB(t, dbPath(t), store.Options{Synchronous: "NORMAL", MaxBatch: 10000, CommitWindow: 50 * time.Millisecond})
+	release := blockCommitter(t, db)
+	pitch, poll := live.Target{Kind: live.KindPitch, ID: 1}, live.Target{Kind: live.KindPoll, ID: 2}
+	var dones []chan error
+	enqueue := func(op live.WriteOp) {
+		done := make(chan error, 1)
+		op.Done = func(err error) { done <- err }
+		if err := db.Enqueue(op); err != nil {
+			t.Fatal(err)
+		}
+		dones = append(dones, done)
+	}
+	for i := range 9000 { // 4,500 phones, two votes each on the pitch: the second counts
+		enqueue(live.WriteOp{Vote: &live.Vote{VoteID: fmt.Sprint("v", i), ParticipantID: int64(i%4500 + 1), EventID: 1, Target: pitch,
+			Answer: live.Answer(fmt.Sprint(i/4500 + 1)), At: time.Now()}})
+		if i == 100 {
+			enqueue(live.WriteOp{Vote: &live.Vote{VoteID: "p", ParticipantID: 1, EventID: 1, Target: poll, Answer: "1", At: time.Now()}})
+			enqueue(live.WriteOp{Reset: &poll})
+		}
+	}
+	release()
+	for _, done := range dones {
+		if err := recv(t, done, "the batch's commit"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw := rawDB(t, db.Name())
+	if n := queryInt(t, raw, `SELECT COUNT(*) FROM vote_log`); n != 9001 {
+		t.Errorf("%d votes in the ledger, want 9001", n)
+	}
+	if n := queryInt(t, raw, `SELECT COUNT(*) FROM votes WHERE target_kind = 'pitch' AND answer = '2'`); n != 4500 {
+		t.Errorf("%d phones counted on their second vote, want 4500", n)
+	}
+	if n := queryInt(t, raw, `SELECT COUNT(*) FROM votes WHERE target_kind = 'poll'`); n != 0 {
+		t.Errorf("%d votes on the reset poll, want 0", n)
+	}
+}
