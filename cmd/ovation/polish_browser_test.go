@@ -3,8 +3,12 @@ package main
 // Browser tests of the second rehearsal's polish (issue 26, items 13 to
 // 20): a phone at 320×640 with a 32 px font keeps its keypad's ✓ badge, the
 // pitch card's pill, the ranking's items and the tab labels inside their
-// boxes; an Arabic name is cut at its end wherever a name is cut; choice
-// percentages add up to 100; a closed ranking poll offers nothing to move.
+// boxes; an Arabic name is cut at its end wherever a name is cut; the
+// overlay's lower third says each thing once; the stage's reconnecting
+// pill is as large as the rest of the stage; choice percentages add up to
+// 100; the poll form has one setting for its results; the control page
+// greys its live figures while the server is down; a closed ranking poll
+// offers nothing to move.
 
 import (
 	"context"
@@ -251,3 +255,120 @@ func TestBrowserPolishPhone(t *testing.T) {
 	}
 }
 
+// overlayLobby is what the overlay's lower third shows in the lobby.
+type overlayLobby struct {
+	Text, Label, URL string
+	Labels, URLs     int // how many times the join label and the join URL show
+}
+
+// TestBrowserPolishStage runs the stage and the overlay at 1920×1080:
+// the overlay's lobby says how and where to vote once (item 15), the
+// stage's percentages add up to 100 (17), Arabic names are cut at their
+// end (14), and the reconnecting pill is at least 32 px high (16).
+func TestBrowserPolishStage(t *testing.T) {
+	srv := startServer(t, "")
+	shots := shotDir(t)
+	b := newBrowser(t)
+
+	// Item 15: the lobby's lower third, in both languages.
+	lobby := newRehearsal(t, srv.URL, "LOBBY26")
+	for _, lang := range []string{"en", "fr"} {
+		ov := b.newTab("overlay "+lang, stageSize)
+		ov.transparent()
+		ov.open(srv.URL + "/stage/" + lobby.Code + "?view=overlay&lang=" + lang)
+		ov.waitFor("the lobby's lower third", `document.querySelector('#overlay')?.dataset.what === 'lobby' && document.querySelector('#ov-join-url')?.textContent !== ''`)
+		ov.settled()
+		got := jsEval[overlayLobby](ov, `(() => {
+  const third = document.querySelector('#ov-third'), text = third.innerText.toLowerCase(); // the kicker is in capitals
+  const label = document.querySelector('.ov-join-label').textContent, url = document.querySelector('#ov-join-url').textContent;
+  const count = (s) => s ? text.split(s.toLowerCase()).length - 1 : 0;
+  return { text, label, url, labels: count(label), urls: count(url) };
+})()`)
+		t.Logf("overlay %s, lobby: %q", lang, got.Text)
+		if got.Labels != 1 || got.URLs != 1 {
+			t.Errorf("overlay %s, lobby: %q shows %d times and %q %d times, want each once", lang, got.Label, got.Labels, got.URL, got.URLs)
+		}
+		ov.screenshot(shots, "wpolish-overlay-lobby-"+lang, stageSize)
+		ov.checkConsole()
+	}
+
+	// Item 17 and 14: two votes on each choice, on the stage and the overlay.
+	ev, choices, _ := newPolishEvent(t, srv.URL, "STAGE26")
+	for i := range 2 {
+		vote(t, srv.URL, join(t, srv.URL, ev.Code, map[string]any{}), fmt.Sprint("polish-a-", i), fmt.Sprintf("poll:%d", choices), 1)
+	}
+	stage := b.newTab("stage", stageSize)
+	stage.open(srv.URL + "/stage/" + ev.Code)
+	ov := b.newTab("overlay", stageSize)
+	ov.transparent()
+	ov.open(srv.URL + "/stage/" + ev.Code + "?view=overlay")
+	six := `[...document.querySelectorAll('%s .bar')].reduce((s, b) => s + Number(b.dataset.count), 0) === 6`
+	stage.waitFor("six votes on stage", fmt.Sprintf(six, "#poll-view"))
+	ov.waitFor("six votes on the overlay", fmt.Sprintf(six, "#ov-bars"))
+	for _, c := range []struct {
+		tb  *tab
+		sel string
+	}{{stage, "#poll-view"}, {ov, "#ov-bars"}} {
+		if got := shownPercents(c.tb, c.sel); len(got) != 3 || sum(got) != 100 {
+			t.Errorf("%s: the choice poll shows %v %%, want three shares adding up to 100", c.tb.name, got)
+		}
+		checkRTLCuts(t, c.tb, c.tb.name+", poll", "document")
+	}
+	stage.screenshot(shots, "wpolish-stage-poll", stageSize)
+	ov.screenshot(shots, "wpolish-overlay-poll", stageSize)
+
+	// Item 16: the reconnecting pill's text is as large as the stage's.
+	srv.Stop(t)
+	stage.setOffline(true)
+	stage.waitFor("reconnecting", `!document.querySelector('#reconnecting').hidden`)
+	stage.settled()
+	px := jsEval[float64](stage, `parseFloat(getComputedStyle(document.querySelector('#reconnecting > span:last-child')).fontSize)`)
+	if px < 32 {
+		t.Errorf("the stage's reconnecting pill is %.1f px at 1080p, want at least 32", px)
+	}
+	stage.screenshot(shots, "wpolish-stage-reconnecting", stageSize)
+}
+
+// TestBrowserPolishControl runs the control page at 1440×900: the poll
+// form has one setting for its results (item 18), Arabic names are cut at
+// their end (14), and while the server is down the page says so and greys
+// its live figures (19).
+func TestBrowserPolishControl(t *testing.T) {
+	srv := startServer(t, "")
+	ev, _, _ := newPolishEvent(t, srv.URL, "CTRL26")
+	shots := shotDir(t)
+	b := newBrowser(t)
+	c := openControl(b, srv.URL, ev)
+	c.waitFor("the rounds and polls", has("#rounds .pitch-row, #rounds tr, #rounds li")+` && `+has(".poll-card"))
+	checkRTLCuts(t, c, "control", "document")
+
+	c.click("#new-poll")
+	c.waitFor("the poll form", has("#dlg-form #f-results"))
+	fields := jsEval[[]string](c, `[...document.querySelectorAll('#dlg-form [name]')].filter((el) => /result/i.test(el.name) || /result/i.test(el.labels?.[0]?.textContent || '')).map((el) => el.name)`)
+	if len(fields) != 1 || fields[0] != "results" {
+		t.Errorf("the poll form's settings of its results: %q, want results alone", fields)
+	}
+	c.screenshot(shots, "wpolish-control-poll-form", controlSize)
+	c.eval(`document.querySelector('#form-dialog').close()`)
+	c.waitFor("the form closed", `!document.querySelector('#form-dialog').open`)
+
+	live := `getComputedStyle(document.querySelector(%q)).opacity`
+	greyed := func() map[string]float64 {
+		return jsEval[map[string]float64](c, fmt.Sprintf(`({ numbers: Number(%s), preview: Number(%s) })`,
+			fmt.Sprintf(live, "#stats-card .stats-grid"), fmt.Sprintf(live, "#preview-frame")))
+	}
+	if g := greyed(); g["numbers"] < 1 || g["preview"] < 1 {
+		t.Errorf("live, the control page greys its figures: %v", g)
+	}
+	srv.Stop(t)
+	c.setOffline(true)
+	c.waitFor("reconnecting", `!document.querySelector('#conn').hidden && document.querySelector('#conn-text').textContent === 'Reconnecting…'`)
+	c.settled()
+	if g := greyed(); g["numbers"] > 0.6 || g["preview"] > 0.6 {
+		t.Errorf("server down, the control page's figures are not greyed: opacity %v", g)
+	}
+	if !jsEval[bool](c, `document.body.classList.contains('stale') && getComputedStyle(document.querySelector('#conn')).backgroundColor !== 'rgba(0, 0, 0, 0)'`) {
+		t.Errorf("server down, the control page does not mark the reconnecting state")
+	}
+	c.screenshot(shots, "wpolish-control-reconnecting", controlSize)
+}
