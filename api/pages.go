@@ -91,4 +91,3 @@ func qrSVG(code *qr.Code, title string) []byte {
 	b.WriteString(`"/></svg>`)
 	return b.Bytes()
 }
-

@@ -57,6 +57,7 @@ function show(view) {
   $('team-link').hidden = !logged || !me || !can('admin', 0, 0);
   $('all-events').hidden = view === 'login' || view === 'picker';
   $('conn').hidden = view !== 'console';
+  if (view !== 'console') document.body.classList.remove('stale');
   $('help-btn').hidden = view !== 'console';
   $('code-chip').hidden = view !== 'console';
   if (view !== 'console') { $('title').textContent = ''; document.title = t('ctl_title'); }
@@ -448,10 +449,15 @@ async function openEvent(code) {
   renderConn();
 }
 
+// renderConn shows the connection state in the top bar and, as the stage
+// and the phones do, greys the live figures (numbers, results, timers,
+// the preview) while the page cannot vouch for them.
 function renderConn() {
   const ok = live && live.status === 'open';
+  $('conn').classList.toggle('conn-down', !ok);
   $('conn-dot').className = ok ? 'dot live' : 'dot off';
   $('conn-text').textContent = ok ? t('conn_live') : t('reconnecting');
+  document.body.classList.toggle('stale', !!live && !ok);
 }
 
 function topicStore() { return live?.store([...live.stores.keys()][0]); }
@@ -1123,7 +1129,6 @@ const pollFields = (p) => {
     { name: 'correct', label: t('f_correct'), hint: t('correct_hint'), maxLength: 40, show: (d) => CORRECT_KINDS.includes(d.kind || p?.kind) },
     { name: 'results', label: t('f_results'), type: 'select', options: ['reveal', 'live', 'answered', 'closed'].map((m) => [m, t(`results_${m}`)]) },
     { name: 'position', label: t('f_position'), type: 'number', min: 0, max: 1000, hint: t('position_hint') },
-    p ? null : { name: 'show_results', label: t('f_show_results'), type: 'checkbox' },
   ].filter(Boolean);
 };
 

@@ -269,6 +269,23 @@ export function sameAnswer(a, b) { return JSON.stringify(a) === JSON.stringify(b
 
 export function pct(n, total) { return total > 0 ? Math.round((100 * n) / total) : 0; }
 
+// shares are the whole percentages of counts in total that add up to 100
+// (largest remainder: each share rounded down, then the points left go to
+// the largest fractions, the first of equal ones first), so that three
+// equal thirds read 34, 33 and 33, not 33 three times. With total 0, all 0.
+export function shares(counts, total) {
+  if (!(total > 0)) return counts.map(() => 0);
+  const exact = counts.map((n) => (100 * n) / total);
+  const out = exact.map(Math.floor);
+  let left = 100 - out.reduce((s, x) => s + x, 0);
+  const order = exact.map((x, i) => i).sort((a, b) => (exact[b] - out[b]) - (exact[a] - out[a]) || a - b);
+  for (const i of order) {
+    if (left <= 0) break;
+    if (exact[i] > out[i]) { out[i]++; left--; }
+  }
+  return out;
+}
+
 // letter returns A..F for values 1..6.
 export function letter(v) { return String.fromCharCode(64 + v); }
 
@@ -1071,16 +1088,18 @@ export function tallyCounts(tally, n) {
 export function updateBars(box, rows, of) {
   if (box.children.length !== rows.length) {
     box.replaceChildren(...rows.map(() => h('div', { class: 'bar', attrs: { role: 'img' } },
-      h('span', { class: 'label', attrs: { 'aria-hidden': 'true' } }),
+      h('span', { class: 'label', dir: 'auto', attrs: { 'aria-hidden': 'true' } }),
       h('div', { class: 'track', attrs: { 'aria-hidden': 'true' } }, h('div', { class: 'fill' })),
       h('span', { class: 'value', attrs: { 'aria-hidden': 'true' } }))));
   }
   box.style.setProperty('--rows', String(rows.length));
   const total = of ?? rows.reduce((s, r) => s + r.n, 0);
   const max = Math.max(0, ...rows.map((r) => r.n));
+  // Shares of one whole add up to 100; of respondents who pick several, each stands alone.
+  const pcts = of === undefined ? shares(rows.map((r) => r.n), total) : rows.map((r) => pct(r.n, total));
   rows.forEach((r, i) => {
     const b = box.children[i];
-    const share = pct(r.n, total);
+    const share = pcts[i];
     b.children[0].textContent = r.label;
     b.querySelector('.fill').style.width = `${share}%`;
     b.children[2].textContent = `${share} %`;

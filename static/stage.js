@@ -296,10 +296,11 @@ function overlayView(what, id) {
         main = hl.entry.text;
         subText = `${hl.entry.display_name || t('board_anonymous')} · ${t('board_upvotes', { n: hl.entry.upvotes })}`;
       } else {
-        kicker.textContent = t('join_at');
+        // The join box beside it says how to vote and where, once.
+        kicker.textContent = '';
         main = ev.title;
-        subText = `${t('step_go')} ${hostPath(joinURL(ev))}`;
       }
+      kicker.hidden = !kicker.textContent;
       title.textContent = main;
       sub.textContent = subText;
       sub.hidden = !subText;

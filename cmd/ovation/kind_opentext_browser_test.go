@@ -34,7 +34,7 @@ func TestBrowserOpenText(t *testing.T) {
 	control.eval(`const k = document.querySelector('#f-kind'); k.value = 'opentext'; k.dispatchEvent(new Event('change', {bubbles: true}))`)
 	control.waitFor("the open-text fields, pre-moderated", `!document.querySelector('[data-name="settings.moderation"]').hidden && document.querySelector('[data-name="choices"]').hidden
 		&& document.getElementById('f-settings.moderation').value === 'pre' && document.getElementById('f-settings.moderation').selectedOptions[0].textContent.includes('answers')`)
-	control.eval(`document.querySelector('#f-show_results').checked = true`)
+	control.eval(`document.querySelector('#f-results').value = 'live'`)
 	control.click(`#dlg-form button[type=submit]`)
 	control.waitFor("poll card", `[...document.querySelectorAll('.poll-card h3')].some((h) => h.textContent === 'What will you try on Monday?')`)
 	var model struct {

@@ -31,7 +31,7 @@ func TestBrowserRanking(t *testing.T) {
 	control.eval(`const k = document.querySelector('#f-kind'); k.value = 'ranking'; k.dispatchEvent(new Event('change', {bubbles: true}))`)
 	control.waitFor("the ranking's fields", `!document.querySelector('[data-name="choices"]').hidden && document.querySelector('[data-name="settings.max_picks"]').hidden`)
 	control.typeInto("#f-choices", "Talks\nFood\nVenue")
-	control.eval(`document.querySelector('#f-show_results').checked = true`)
+	control.eval(`document.querySelector('#f-results').value = 'live'`)
 	control.click(`#dlg-form button[type=submit]`)
 	control.waitFor("poll card", `[...document.querySelectorAll('.poll-card h3')].some((h) => h.textContent === 'What should we keep next year?')`)
 	var model struct {

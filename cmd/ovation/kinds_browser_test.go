@@ -176,8 +176,9 @@ func TestBrowserWordCloud(t *testing.T) {
 }
 
 // createPoll logs in on the control page, creates a poll of kind with
-// question from the form (fill sets the kind's fields), results public,
-// and returns the control tab, the poll's id and its settings as stored.
+// question from the form (fill sets the kind's fields), results live
+// unless fill says otherwise, and returns the control tab, the poll's id
+// and its settings as stored.
 func createPoll(t *testing.T, b *browser, base, code, question, kind string, fill func(*tab)) (*tab, int64, map[string]any) {
 	t.Helper()
 	c := b.newTab("control", controlSize)
@@ -188,8 +189,8 @@ func createPoll(t *testing.T, b *browser, base, code, question, kind string, fil
 	c.click("#new-poll")
 	c.typeInto("#f-question", question)
 	c.eval(fmt.Sprintf(`const k = document.querySelector('#f-kind'); k.value = %q; k.dispatchEvent(new Event('change', {bubbles: true}))`, kind))
+	c.eval(`document.querySelector('#f-results').value = 'live'`) // unless fill sets another mode
 	fill(c)
-	c.eval(`document.querySelector('#f-show_results').checked = true`)
 	c.click(`#dlg-form button[type=submit]`)
 	c.waitFor("poll card", fmt.Sprintf(`[...document.querySelectorAll('.poll-card h3')].some((h) => h.textContent === %s)`, jsString(question)))
 	var model struct {

@@ -19,7 +19,7 @@ export const audience = {
       cls: 'choice-key', onVote,
       label: (v) => h('span', { class: 'letter', text: letter(v), attrs: { 'aria-hidden': 'true' } }),
       aria: (v) => `${letter(v)}: ${q.choices[v - 1]}`,
-      extra: (v) => h('span', { text: q.choices[v - 1] }),
+      extra: (v) => h('span', { text: q.choices[v - 1], dir: 'auto' }),
     })),
   prompt: () => t('choose_hint'),
   label: (q, v) => letter(v),

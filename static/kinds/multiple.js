@@ -40,7 +40,7 @@ export const audience = {
     const keys = keypad(size(q), {
       cls: 'choice-key', aria: (v) => `${letter(v)}: ${q.choices[v - 1]}`,
       label: (v) => h('span', { class: 'letter', text: letter(v), attrs: { 'aria-hidden': 'true' } }),
-      extra: (v) => h('span', { text: q.choices[v - 1] }),
+      extra: (v) => h('span', { text: q.choices[v - 1], dir: 'auto' }),
       onVote: (v) => {
         if (ticked.has(v)) ticked.delete(v);
         else if (ticked.size < picks(q)) ticked.add(v);

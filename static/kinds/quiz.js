@@ -38,7 +38,7 @@ export const audience = {
         cls: 'choice-key', onVote,
         label: (v) => h('span', { class: 'letter', text: letter(v), attrs: { 'aria-hidden': 'true' } }),
         aria: (v) => `${letter(v)}: ${q.choices[v - 1]}`,
-        extra: (v) => h('span', { text: q.choices[v - 1] }),
+        extra: (v) => h('span', { text: q.choices[v - 1], dir: 'auto' }),
       }));
     box.sync = (state, accepting) => {
       const locked = LOCKED.includes(state.status);

@@ -56,7 +56,7 @@ function resultList(box, q, tally, { sep = ' ', details = false } = {}) {
   const els = list.map((it) => {
     let row = rows.get(it.item);
     if (!row) {
-      const name = h('span', { class: 'label', attrs: { 'aria-hidden': 'true' } });
+      const name = h('span', { class: 'label', dir: 'auto', attrs: { 'aria-hidden': 'true' } });
       const fill = h('div', { class: 'fill' });
       const value = h('span', { class: 'value', attrs: { 'aria-hidden': 'true' } });
       const more = details ? h('span', { class: 'small muted rank-more', attrs: { 'aria-hidden': 'true' } }) : null;
@@ -85,7 +85,7 @@ function dragList(q, { onMove, announce }) {
   const rows = new Map();
   const list = h('ol', { class: 'rank-list' });
   let order = identity(q);
-  let enabled = false;
+  let enabled = false, numbered = true;
   const move = (v, to, focusDir) => {
     const from = order.indexOf(v);
     if (to < 0 || to >= order.length || to === from) return;
@@ -105,8 +105,8 @@ function dragList(q, { onMove, announce }) {
     const handle = h('span', { class: 'rank-handle', attrs: { 'aria-hidden': 'true' }, text: '⠿' }); // the keyboard has the buttons
     const up = h('button', { type: 'button', class: 'btn-small rank-up', text: '▲', attrs: { 'aria-label': t('rank_up_x', { x: label(q, v) }) }, onclick: () => move(v, order.indexOf(v) - 1, 'up') });
     const down = h('button', { type: 'button', class: 'btn-small rank-down', text: '▼', attrs: { 'aria-label': t('rank_down_x', { x: label(q, v) }) }, onclick: () => move(v, order.indexOf(v) + 1, 'down') });
-    const el = h('li', { class: 'rank-item', dataset: { v: String(v) } }, handle, pos, h('span', { class: 'rank-label', text: label(q, v) }), up, down);
-    rows.set(v, { el, pos, up, down });
+    const el = h('li', { class: 'rank-item', dataset: { v: String(v) } }, handle, pos, h('span', { class: 'rank-label', text: label(q, v), dir: 'auto' }), up, down);
+    rows.set(v, { el, pos, up, down, handle });
     // Dragging by the handle (the rest of the row scrolls the page): the
     // row follows the pointer; crossing the middle of a neighbour swaps
     // them. The moves are followed on the window: reordering the rows would
@@ -148,15 +148,19 @@ function dragList(q, { onMove, announce }) {
     else els.forEach((el, i) => { if (list.children[i] !== el) list.insertBefore(el, list.children[i] || null); });
     order.forEach((v, i) => {
       const r = rows.get(v);
-      r.pos.textContent = String(i + 1);
+      r.pos.textContent = numbered ? String(i + 1) : '';
       r.up.disabled = !enabled || i === 0;
       r.down.disabled = !enabled || i === order.length - 1;
+      // Closed, nothing moves: the arrows and the handle go.
+      r.up.hidden = r.down.hidden = r.handle.hidden = !enabled;
     });
     list.classList.toggle('disabled', !enabled);
   }
   return {
     el: list,
-    set(next, open) { order = next.slice(); enabled = open; render(false); },
+    // set shows next; open lets the person move the rows; numbered (by
+    // default) shows their places.
+    set(next, open, num = true) { order = next.slice(); enabled = open; numbered = num; render(false); },
   };
 }
 
@@ -168,7 +172,7 @@ function tapList(q, { onMove, announce }) {
   let enabled = false;
   const keys = identity(q).map((v) => {
     const badge = h('span', { class: 'rank-badge', attrs: { 'aria-hidden': 'true' } });
-    const b = h('button', { type: 'button', class: 'choice-key rank-key', dataset: { v: String(v) } }, badge, h('span', { text: label(q, v) }));
+    const b = h('button', { type: 'button', class: 'choice-key rank-key', dataset: { v: String(v) } }, badge, h('span', { text: label(q, v), dir: 'auto' }));
     b.onclick = () => {
       haptic(10);
       const i = picked.indexOf(v);
@@ -231,15 +235,21 @@ export const audience = {
       type: 'button', class: 'btn-primary send-answer', text: t('send_answer'),
       onclick: () => { edited = false; onVote(current().slice()); },
     });
-    const box = h('div', { class: 'rank-input', attrs: { role: 'group', 'aria-labelledby': labelledBy } },
-      h('div', { class: 'rank-modes', attrs: { role: 'group', 'aria-label': t('rank_mode') } }, modes), drag.el, tap.el, hint, send, live);
+    const switcher = h('div', { class: 'rank-modes', attrs: { role: 'group', 'aria-label': t('rank_mode') } }, modes);
+    const box = h('div', { class: 'rank-input', attrs: { role: 'group', 'aria-labelledby': labelledBy } }, switcher, drag.el, tap.el, hint, send, live);
     function render() {
       const o = current();
       const sent = answer && sameAnswer(o, answer);
-      drag.set(order, accepting);
+      // Closed, the poll shows the answer counted (or the items, unnumbered)
+      // and nothing to move or send.
+      const closed = !accepting;
+      box.classList.toggle('closed', closed);
+      switcher.hidden = hint.hidden = send.hidden = closed;
+      if (closed) drag.set(answer || identity(q), false, !!answer);
+      else drag.set(order, true);
       tap.set(picked, accepting);
-      drag.el.hidden = mode !== 'drag';
-      tap.el.hidden = mode !== 'tap';
+      drag.el.hidden = !closed && mode !== 'drag';
+      tap.el.hidden = closed || mode !== 'tap';
       for (const b of modes) b.setAttribute('aria-pressed', String(b.dataset.mode === mode));
       box.dataset.mode = mode;
       box.classList.toggle('pending', !!sent && ['sending', 'received', 'queued', 'offline'].includes(state.status));
