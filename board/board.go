@@ -8,7 +8,7 @@
 // It imports the domain package live, and show for the publisher, the
 // coalescer and the event model. Storage is reached through the
 // Store interface below (implemented by package store), fan-out through
-// show.Publisher (the hub), events and polls through Directory (the running show).
+// hub.Publisher (the hub), events and polls through Directory (the running show).
 package board
 
 import (
@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/show"
 	"golang.org/x/time/rate"
@@ -78,7 +79,7 @@ type Options struct {
 type Service struct {
 	store Store
 	dir   Directory
-	pub   show.Publisher
+	pub   hub.Publisher
 	opts  Options
 
 	// modMu serialises moderator decisions, so that each reads and writes
@@ -88,12 +89,12 @@ type Service struct {
 	limMu    sync.Mutex
 	limiters map[int64]*rate.Limiter // per participant
 
-	frames show.Coalescer // by board
+	frames hub.Coalescer // by board
 }
 
 // New returns a board service. Call Run to publish frames every
 // FrameInterval; without Run, FlushFrames publishes them.
-func New(store Store, dir Directory, pub show.Publisher, opts Options) *Service {
+func New(store Store, dir Directory, pub hub.Publisher, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -773,14 +774,14 @@ func (s *Service) publish(ctx context.Context, boardID, eventID int64) error {
 	h := HighlightFrame{Type: "board_highlight", BoardID: b.ID, Entry: highlight}
 
 	key := boardTarget(b.ID)
-	s.pub.Publish(show.ControlTopic(eventID), key, mustJSON(q))
+	s.pub.Publish(hub.ControlTopic(eventID), key, mustJSON(q))
 	m, err := s.dir.ModelByID(eventID)
 	if err != nil {
 		return err
 	}
 	pf, hf := mustJSON(p), mustJSON(h)
 	for _, room := range roomsOf(m, b) {
-		for _, topic := range []string{show.RoomTopic(room), show.StageTopic(room)} {
+		for _, topic := range []string{hub.RoomTopic(room), hub.StageTopic(room)} {
 			s.pub.Publish(topic, key, pf)
 			s.pub.Publish(topic, "board_highlight:"+strconv.FormatInt(b.ID, 10), hf)
 		}
@@ -793,9 +794,9 @@ func (s *Service) publish(ctx context.Context, boardID, eventID int64) error {
 func (s *Service) clearFrames(m *show.Model, b live.Board) {
 	gone := mustJSON(map[string]any{"type": "board_removed", "board_id": b.ID})
 	key := boardTarget(b.ID)
-	s.pub.Publish(show.ControlTopic(m.Event.ID), key, gone)
+	s.pub.Publish(hub.ControlTopic(m.Event.ID), key, gone)
 	for _, room := range roomsOf(m, b) {
-		for _, topic := range []string{show.RoomTopic(room), show.StageTopic(room)} {
+		for _, topic := range []string{hub.RoomTopic(room), hub.StageTopic(room)} {
 			s.pub.Publish(topic, key, gone)
 			s.pub.Publish(topic, "board_highlight:"+strconv.FormatInt(b.ID, 10), mustJSON(HighlightFrame{Type: "board_highlight", BoardID: b.ID}))
 		}

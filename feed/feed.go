@@ -7,7 +7,7 @@
 // It imports the domain package live, and show for the publisher, the
 // coalescer and the event model. Storage is reached through the
 // Store interface below (implemented by package store), fan-out through
-// show.Publisher (the hub), the events through Directory (the running show).
+// hub.Publisher (the hub), the events through Directory (the running show).
 package feed
 
 import (
@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/show"
 	"golang.org/x/time/rate"
@@ -77,7 +78,7 @@ type Options struct {
 type Service struct {
 	store Store
 	dir   Directory
-	pub   show.Publisher
+	pub   hub.Publisher
 	opts  Options
 	posts *postLimiter
 
@@ -85,7 +86,7 @@ type Service struct {
 	events map[int64]*eventFeed
 	runCtx context.Context
 	wg     sync.WaitGroup
-	frames show.Coalescer // by topic key
+	frames hub.Coalescer // by topic key
 	status map[string]*SourceStatus
 }
 
@@ -111,7 +112,7 @@ type SourceStatus struct {
 // New returns a feed service. Call Run to start the sources and the frame
 // flusher; without Run, arrivals and decisions work and frames are published
 // by FlushFrames.
-func New(store Store, dir Directory, pub show.Publisher, opts Options) *Service {
+func New(store Store, dir Directory, pub hub.Publisher, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -8,8 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 )
 
 // Moderation actions on one item.
@@ -292,9 +292,9 @@ func (s *Service) publishRoom(ef *eventFeed, roomID int64) {
 		return
 	}
 	b, _ := json.Marshal(f) // encoded once, published on three topics
-	s.pub.Publish(show.RoomTopic(roomID), "feed", b)
-	s.pub.Publish(show.StageTopic(roomID), "feed", b)
-	s.pub.Publish(show.ControlTopic(ef.id), "feed:"+strconv.FormatInt(roomID, 10), b)
+	s.pub.Publish(hub.RoomTopic(roomID), "feed", b)
+	s.pub.Publish(hub.StageTopic(roomID), "feed", b)
+	s.pub.Publish(hub.ControlTopic(ef.id), "feed:"+strconv.FormatInt(roomID, 10), b)
 }
 
 // Queue returns the queue frame of an event as it would be published now.
@@ -324,7 +324,7 @@ func (s *Service) publishQueue(ef *eventFeed) {
 		return
 	}
 	b, _ := json.Marshal(f)
-	s.pub.Publish(show.ControlTopic(ef.id), "feed_queue", b)
+	s.pub.Publish(hub.ControlTopic(ef.id), "feed_queue", b)
 }
 
 // --- Running the sources -----------------------------------------------------

@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 )
 
@@ -58,40 +59,14 @@ type Store interface {
 	WriteFault() error
 }
 
-// Publisher delivers encoded frames to a topic's subscribers. Frames with
-// the same key supersede each other. It must never block.
-type Publisher interface {
-	Publish(topic, key string, frame []byte)
-}
-
-// BatchPublisher is a Publisher that can hold back the writes of several
-// frames until all are queued (the hub), so that the frames of one tally
-// tick reach each connection in one write.
-type BatchPublisher interface {
-	Batch(fn func(publish func(topic, key string, frame []byte)))
-}
-
 // batch runs fn with the publisher's batch when it has one, else with Publish.
 func (e *Engine) batch(fn func(publish func(topic, key string, frame []byte))) {
-	if b, ok := e.pub.(BatchPublisher); ok {
+	if b, ok := e.pub.(hub.BatchPublisher); ok {
 		b.Batch(fn)
 		return
 	}
 	fn(e.pub.Publish)
 }
-
-// RoomTopic is the topic of a room's public state: what its stage screen and
-// the phones in it show.
-func RoomTopic(roomID int64) string { return "room:" + strconv.FormatInt(roomID, 10) }
-
-// StageTopic is the topic of a room's screens: the same frames as RoomTopic,
-// with tallies at the full coalescing rate (phones get them at the calmer
-// audience rate, which keeps a keynote burst cheap).
-func StageTopic(roomID int64) string { return "stage:" + strconv.FormatInt(roomID, 10) }
-
-// ControlTopic is the topic of an event's moderator view: the full model,
-// tallies even when hidden, ranking previews and live numbers.
-func ControlTopic(eventID int64) string { return "control:" + strconv.FormatInt(eventID, 10) }
 
 // Options configures an Engine. Zero values take the defaults.
 type Options struct {
@@ -110,7 +85,7 @@ type Options struct {
 // store has committed what they show.
 type Engine struct {
 	store Store
-	pub   Publisher
+	pub   hub.Publisher
 	opts  Options
 
 	mu      sync.RWMutex
@@ -119,7 +94,7 @@ type Engine struct {
 	owner   map[string]*eventState // "room:1", "round:2", "pitch:3", "poll:4" → owning event
 	stopped bool
 
-	frames Coalescer // the tallies due, by event
+	frames hub.Coalescer // the tallies due, by event
 }
 
 type ballotKey struct {
@@ -189,7 +164,7 @@ type eventState struct {
 }
 
 // NewEngine returns an engine over store publishing to pub. Call Load, then Run.
-func NewEngine(store Store, pub Publisher, opts Options) *Engine {
+func NewEngine(store Store, pub hub.Publisher, opts Options) *Engine {
 	if opts.TallyInterval <= 0 {
 		opts.TallyInterval = 100 * time.Millisecond
 	}
@@ -393,13 +368,13 @@ func (e *Engine) flushEvent(es *eventState, force bool) {
 
 	e.batch(func(publish func(topic, key string, frame []byte)) {
 		for _, f := range full {
-			publish(ControlTopic(es.ev.ID), f.key, f.frame)
+			publish(hub.ControlTopic(es.ev.ID), f.key, f.frame)
 		}
 		for _, f := range stage {
-			publish(StageTopic(f.room), f.key, f.frame)
+			publish(hub.StageTopic(f.room), f.key, f.frame)
 		}
 		for _, f := range room {
-			publish(RoomTopic(f.room), f.key, f.frame)
+			publish(hub.RoomTopic(f.room), f.key, f.frame)
 		}
 	})
 	for id := range rounds {
@@ -939,7 +914,7 @@ func (e *Engine) publishAll(es *eventState) {
 }
 
 func (e *Engine) publishModel(es *eventState) {
-	e.pub.Publish(ControlTopic(es.ev.ID), "model", live.MustJSON(struct {
+	e.pub.Publish(hub.ControlTopic(es.ev.ID), "model", live.MustJSON(struct {
 		Type       string `json:"type"`
 		ServerTime int64  `json:"server_time"`
 		*Model
@@ -981,9 +956,9 @@ func (e *Engine) publishStage(es *eventState, room *live.Room) {
 		}
 	}
 	b := live.MustJSON(s)
-	e.pub.Publish(RoomTopic(room.ID), "stage", b)
-	e.pub.Publish(StageTopic(room.ID), "stage", b)
-	e.pub.Publish(ControlTopic(es.ev.ID), "stage:"+strconv.FormatInt(room.ID, 10), b)
+	e.pub.Publish(hub.RoomTopic(room.ID), "stage", b)
+	e.pub.Publish(hub.StageTopic(room.ID), "stage", b)
+	e.pub.Publish(hub.ControlTopic(es.ev.ID), "stage:"+strconv.FormatInt(room.ID, 10), b)
 }
 
 // RankingFrame is a round's ranking as published.
@@ -1012,11 +987,11 @@ func (e *Engine) publishRanking(es *eventState, r *live.Round) {
 		revealed = min(r.RevealedPlaces, n)
 	}
 	full := RankingFrame{"ranking", r.ID, r.RankingRevealed, es.ev.JuryWeight, n, revealed, entries}
-	e.pub.Publish(ControlTopic(es.ev.ID), key, live.MustJSON(full))
+	e.pub.Publish(hub.ControlTopic(es.ev.ID), key, live.MustJSON(full))
 	full.Entries = entries[n-revealed:]
 	public := live.MustJSON(full)
-	e.pub.Publish(RoomTopic(r.RoomID), key, public)
-	e.pub.Publish(StageTopic(r.RoomID), key, public)
+	e.pub.Publish(hub.RoomTopic(r.RoomID), key, public)
+	e.pub.Publish(hub.StageTopic(r.RoomID), key, public)
 }
 
 // Place returns the event and room of a room, round, pitch or poll (kind
