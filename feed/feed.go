@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +26,6 @@ import (
 
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 	"golang.org/x/time/rate"
 )
 
@@ -43,10 +43,11 @@ type Store interface {
 	Audit(ctx context.Context, a live.AuditEntry) error
 }
 
-// Directory is what the feed needs to know of events: their rooms.
+// Directory is what the feed needs to know of events: their ids and
+// rooms. The feed keeps an event by id, as its code may be renamed.
 type Directory interface {
-	Model(code string) (*show.Model, error)
-	ModelByID(id int64) (*show.Model, error) // an event's code may be renamed, its id not
+	Event(code string) (*live.Event, error)
+	RoomIDs(eventID int64) ([]int64, error)
 	Events() []live.Event
 }
 
@@ -178,30 +179,30 @@ func sourceKey(c live.SourceConfig) string { return c.Kind + ":" + strings.ToLow
 
 // event returns the event's cached feed, loading its settings once.
 func (s *Service) event(ctx context.Context, code string) (*eventFeed, error) {
-	m, err := s.dir.Model(code)
+	ev, err := s.dir.Event(code)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
-	ef := s.events[m.Event.ID]
+	ef := s.events[ev.ID]
 	s.mu.Unlock()
 	if ef != nil {
 		return ef, nil
 	}
-	st, _, err := s.store.FeedSettings(ctx, m.Event.ID)
+	st, _, err := s.store.FeedSettings(ctx, ev.ID)
 	if err != nil {
 		return nil, err
 	}
 	if err := st.Normalize(); err != nil {
-		s.opts.Logger.Warn("feed: stored settings invalid; using defaults", "event", m.Event.Code, "err", err)
+		s.opts.Logger.Warn("feed: stored settings invalid; using defaults", "event", ev.Code, "err", err)
 		st = live.FeedSettings{}
 		_ = st.Normalize()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ef = s.events[m.Event.ID]; ef == nil {
-		ef = &eventFeed{id: m.Event.ID, code: m.Event.Code, settings: st}
-		s.events[m.Event.ID] = ef
+	if ef = s.events[ev.ID]; ef == nil {
+		ef = &eventFeed{id: ev.ID, code: ev.Code, settings: st}
+		s.events[ev.ID] = ef
 	}
 	return ef, nil
 }
@@ -209,17 +210,17 @@ func (s *Service) event(ctx context.Context, code string) (*eventFeed, error) {
 // Seed stores settings for the event if it has none yet (config.yaml's
 // feed section); the API's edits win afterwards.
 func (s *Service) Seed(ctx context.Context, code string, st live.FeedSettings) error {
-	m, err := s.dir.Model(code)
+	ev, err := s.dir.Event(code)
 	if err != nil {
 		return err
 	}
-	if _, ok, err := s.store.FeedSettings(ctx, m.Event.ID); err != nil || ok {
+	if _, ok, err := s.store.FeedSettings(ctx, ev.ID); err != nil || ok {
 		return err
 	}
 	if err := st.Normalize(); err != nil {
 		return err
 	}
-	return s.store.SaveFeedSettings(ctx, m.Event.ID, st)
+	return s.store.SaveFeedSettings(ctx, ev.ID, st)
 }
 
 // Settings returns an event's feed settings, tokens included.
@@ -249,7 +250,7 @@ func (s *Service) UpdateSettings(ctx context.Context, code, actor string, edit f
 	if err != nil {
 		return live.FeedSettings{}, err
 	}
-	m, err := s.dir.Model(code)
+	rooms, err := s.dir.RoomIDs(ef.id)
 	if err != nil {
 		return live.FeedSettings{}, err
 	}
@@ -262,17 +263,13 @@ func (s *Service) UpdateSettings(ctx context.Context, code, actor string, edit f
 	if err := next.Normalize(); err != nil {
 		return live.FeedSettings{}, err
 	}
-	rooms := map[int64]bool{}
-	for _, r := range m.Rooms {
-		rooms[r.ID] = true
-	}
 	for _, src := range next.Sources {
-		if src.RoomID != 0 && !rooms[src.RoomID] {
+		if src.RoomID != 0 && !slices.Contains(rooms, src.RoomID) {
 			return live.FeedSettings{}, live.FieldErrorf("sources.room_id", "No room %d in this event.", src.RoomID)
 		}
 	}
 	for id := range next.Recordings {
-		if !rooms[id] {
+		if !slices.Contains(rooms, id) {
 			return live.FeedSettings{}, live.FieldErrorf("recordings", "No room %d in this event.", id)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -104,14 +105,16 @@ func (s *Service) checkRoom(code string, roomID int64) error {
 	if roomID == 0 {
 		return nil
 	}
-	m, err := s.dir.Model(code)
+	ev, err := s.dir.Event(code)
 	if err != nil {
 		return err
 	}
-	for _, r := range m.Rooms {
-		if r.ID == roomID {
-			return nil
-		}
+	rooms, err := s.dir.RoomIDs(ev.ID)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(rooms, roomID) {
+		return nil
 	}
 	return live.FieldErrorf("room_id", "No room %d in this event.", roomID)
 }
@@ -231,12 +234,7 @@ func (s *Service) schedule(ef *eventFeed, roomID int64, feedChanged bool) {
 	}
 	rooms := []int64{roomID}
 	if roomID == 0 {
-		rooms = nil
-		if m, err := s.dir.ModelByID(ef.id); err == nil {
-			for _, r := range m.Rooms {
-				rooms = append(rooms, r.ID)
-			}
-		}
+		rooms, _ = s.dir.RoomIDs(ef.id) // none when the event is gone
 	}
 	for _, r := range rooms {
 		s.frames.Mark("room:"+strconv.FormatInt(r, 10), func(context.Context) { s.publishRoom(ef, r) })

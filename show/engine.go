@@ -16,6 +16,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -831,6 +832,40 @@ func (e *Engine) RoomEvent(roomID int64) (int64, error) {
 	es.mu.Lock()
 	defer es.mu.Unlock()
 	return es.ev.ID, nil
+}
+
+// RoomIDs returns the ids of the event's rooms in ascending order, or
+// ENotFound when there is no event with that id.
+func (e *Engine) RoomIDs(eventID int64) ([]int64, error) {
+	es := e.eventByID(eventID)
+	if es == nil {
+		return nil, live.Errorf(live.ENotFound, "No event %d.", eventID)
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	ids := make([]int64, 0, len(es.rooms))
+	for id := range es.rooms {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// Pitch returns a copy of the event's pitch with the given id. Errors:
+// not_found (no such event, or no such pitch in it).
+func (e *Engine) Pitch(eventID, id int64) (*live.Pitch, error) {
+	es := e.eventByID(eventID)
+	if es == nil {
+		return nil, live.Errorf(live.ENotFound, "No event %d.", eventID)
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	p := es.pitches[id]
+	if p == nil {
+		return nil, live.Errorf(live.ENotFound, "No pitch %d in this event.", id)
+	}
+	c := *p
+	return &c, nil
 }
 
 // Model is an event's whole structure, as the control page edits it.

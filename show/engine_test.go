@@ -2051,3 +2051,38 @@ func TestVoteReceiptIsCanonical(t *testing.T) {
 		})
 	}
 }
+
+// TestLookups: RoomIDs and Pitch answer board and feed with what they ask,
+// and not_found for an event or pitch that is not there.
+func TestLookups(t *testing.T) {
+	h := newHarness(t)
+	ctx := ctxT(t)
+	room2, err := h.e.CreateRoom(ctx, "mod", h.ev.Code, &live.Room{Name: "Side stage"})
+	must(t, err)
+	t.Run("room_ids_in_order", func(t *testing.T) {
+		ids, err := h.e.RoomIDs(h.ev.ID)
+		must(t, err)
+		if len(ids) != 2 || ids[0] != min(h.room, room2.ID) || ids[1] != max(h.room, room2.ID) {
+			t.Fatalf("RoomIDs = %v, want %d and %d", ids, h.room, room2.ID)
+		}
+	})
+	t.Run("pitch_is_a_copy", func(t *testing.T) {
+		p, err := h.e.Pitch(h.ev.ID, h.pitches[0])
+		must(t, err)
+		if p.ID != h.pitches[0] || p.RoundID != h.round {
+			t.Fatalf("Pitch = %+v", p)
+		}
+		p.Team = "changed"
+		if again, _ := h.e.Pitch(h.ev.ID, h.pitches[0]); again.Team == "changed" {
+			t.Fatal("Pitch shares the engine's pitch")
+		}
+	})
+	t.Run("unknown_is_not_found", func(t *testing.T) {
+		_, err := h.e.RoomIDs(987654)
+		wantCode(t, err, live.ENotFound)
+		_, err = h.e.Pitch(h.ev.ID, 987654)
+		wantCode(t, err, live.ENotFound)
+		_, err = h.e.Pitch(987654, h.pitches[0])
+		wantCode(t, err, live.ENotFound)
+	})
+}
