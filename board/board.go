@@ -5,10 +5,10 @@
 // frames that show boards on stage, phones and the control page, and the
 // requests to meet a pitch's team.
 //
-// It imports the domain package live, and show for the publisher, the
-// coalescer and the event model. Storage is reached through the
-// Store interface below (implemented by package store), fan-out through
-// hub.Publisher (the hub), events and polls through Directory (the running show).
+// It imports the domain package live and the hub (the publisher, the
+// coalescer, the topic names). Storage is reached through the Store
+// interface below (implemented by package store); events, their rooms and
+// pitches, and polls through Directory (the running show).
 package board
 
 import (

@@ -4,10 +4,10 @@
 // frames published to rooms and the queue frame published to moderators,
 // and the volume per minute with its peaks (moments).
 //
-// It imports the domain package live, and show for the publisher, the
-// coalescer and the event model. Storage is reached through the
-// Store interface below (implemented by package store), fan-out through
-// hub.Publisher (the hub), the events through Directory (the running show).
+// It imports the domain package live and the hub (the publisher, the
+// coalescer, the topic names). Storage is reached through the Store
+// interface below (implemented by package store); events and their rooms
+// through Directory (the running show).
 package feed
 
 import (

@@ -4,10 +4,11 @@
 // the domain's rule, commit, publish), the quizzes' standings and the
 // frames the screens, phones and moderators receive.
 //
-// It imports the domain (live) and declares what it needs around it: its
-// storage port, Store, which package store implements, and Publisher, the
-// fan-out (the hub). A frame is published only after the store has
-// committed what it shows.
+// It imports the domain (live) and the hub, which delivers its frames
+// (hub.Publisher) under the hub's topic names, and declares its storage
+// port, Store, which package store implements. A frame is published only
+// after the store has committed what it shows. Boards and the feed ask it
+// for events, room ids and pitches through interfaces of their own.
 package show
 
 import (
