@@ -452,7 +452,7 @@ func TestRevokedAndExpired(t *testing.T) {
 		t.Fatalf("a moderator made an organiser token: %d %s", r.Status, r.Body)
 	}
 	expired := time.Now().Add(-time.Second)
-	old := &live.APIToken{AccountID: made.Info.AccountID, Name: "old", Hash: hashToken("ovt_expired"), Grant: made.Info.Grant, ExpiresAt: &expired}
+	old := &live.APIToken{AccountID: made.Info.AccountID, Name: "old", Hash: live.HashToken("ovt_expired"), Grant: made.Info.Grant, ExpiresAt: &expired}
 	if err := tf.db.SaveToken(context.Background(), old); err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ package board
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -770,12 +769,12 @@ func (s *Service) publish(ctx context.Context, boardID, eventID int64) error {
 	h := HighlightFrame{Type: "board_highlight", BoardID: b.ID, Entry: highlight}
 
 	key := boardTarget(b.ID)
-	s.pub.Publish(hub.ControlTopic(eventID), key, mustJSON(q))
+	s.pub.Publish(hub.ControlTopic(eventID), key, live.MustJSON(q))
 	rooms, err := s.roomsOf(b)
 	if err != nil {
 		return err
 	}
-	pf, hf := mustJSON(p), mustJSON(h)
+	pf, hf := live.MustJSON(p), live.MustJSON(h)
 	for _, room := range rooms {
 		for _, topic := range []string{hub.RoomTopic(room), hub.StageTopic(room)} {
 			s.pub.Publish(topic, key, pf)
@@ -788,22 +787,14 @@ func (s *Service) publish(ctx context.Context, boardID, eventID int64) error {
 // clearFrames publishes an empty board to the rooms that showed b, so that
 // screens drop it.
 func (s *Service) clearFrames(b live.Board) {
-	gone := mustJSON(map[string]any{"type": "board_removed", "board_id": b.ID})
+	gone := live.MustJSON(map[string]any{"type": "board_removed", "board_id": b.ID})
 	key := boardTarget(b.ID)
 	s.pub.Publish(hub.ControlTopic(b.EventID), key, gone)
 	rooms, _ := s.roomsOf(b) // events and rooms are never deleted
 	for _, room := range rooms {
 		for _, topic := range []string{hub.RoomTopic(room), hub.StageTopic(room)} {
 			s.pub.Publish(topic, key, gone)
-			s.pub.Publish(topic, "board_highlight:"+strconv.FormatInt(b.ID, 10), mustJSON(HighlightFrame{Type: "board_highlight", BoardID: b.ID}))
+			s.pub.Publish(topic, "board_highlight:"+strconv.FormatInt(b.ID, 10), live.MustJSON(HighlightFrame{Type: "board_highlight", BoardID: b.ID}))
 		}
 	}
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
 }

@@ -12,9 +12,7 @@ package feed
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -298,15 +296,10 @@ func settingsSummary(st live.FeedSettings) string {
 // SetWebhookToken makes token the event's webhook secret (stored hashed).
 func (s *Service) SetWebhookToken(ctx context.Context, code, actor, token string) error {
 	_, err := s.UpdateSettings(ctx, code, actor, func(st *live.FeedSettings) error {
-		st.WebhookTokenHash = hashToken(token)
+		st.WebhookTokenHash = live.HashToken(token)
 		return nil
 	})
 	return err
-}
-
-func hashToken(t string) string {
-	h := sha256.Sum256([]byte(t))
-	return hex.EncodeToString(h[:])
 }
 
 // CheckWebhook reports whether token is the event's webhook secret.
@@ -318,7 +311,7 @@ func (s *Service) CheckWebhook(ctx context.Context, code, token string) error {
 	ef.mu.Lock()
 	want := ef.settings.WebhookTokenHash
 	ef.mu.Unlock()
-	if want == "" || token == "" || subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(want)) != 1 {
+	if want == "" || token == "" || subtle.ConstantTimeCompare([]byte(live.HashToken(token)), []byte(want)) != 1 {
 		return live.Errorf(live.EUnauthorized, "Send the event's webhook token as a Bearer token.")
 	}
 	return nil

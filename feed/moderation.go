@@ -89,7 +89,7 @@ func (s *Service) Post(ctx context.Context, code string, participantID int64, di
 	}
 	// A pseudonym, stable per participant so that block_author works, that
 	// does not show the participant id on public screens.
-	id := hashToken("participant:" + strconv.FormatInt(participantID, 10))[:12]
+	id := live.HashToken("participant:" + strconv.FormatInt(participantID, 10))[:12]
 	it, added, err := s.add(ctx, ef, live.FeedItem{Source: live.SourceApp, SourceID: id + ":" + strconv.FormatInt(s.opts.Now().UnixNano(), 10),
 		Author: "participant-" + id, AuthorName: displayName, Text: clean, RoomID: roomID})
 	if err != nil {
