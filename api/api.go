@@ -219,7 +219,7 @@ func (s *Server) SetDegraded(degraded bool) {
 	if degraded {
 		status = "degraded"
 	}
-	msg := mustJSON(map[string]any{"type": "service", "status": status})
+	msg := live.MustJSON(map[string]any{"type": "service", "status": status})
 	s.connMu.Lock()
 	defer s.connMu.Unlock()
 	for cn := range s.conns {
@@ -569,10 +569,11 @@ func decode(c echo.Context, v any) error {
 // the body limit, or nil.
 func bodyTooLarge(err error) error {
 	var he *echo.HTTPError
+	var maxErr *http.MaxBytesError
 	switch {
 	case errors.As(err, &he):
 		return he
-	case err != nil && strings.Contains(err.Error(), "too large"):
+	case errors.As(err, &maxErr):
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 	}
 	return nil
@@ -591,17 +592,10 @@ func jsonProblem(err error) string {
 		return "field " + te.Field + " must be " + te.Type.String()
 	case strings.HasPrefix(err.Error(), "json: unknown field"):
 		return strings.TrimPrefix(err.Error(), "json: ")
-	case errors.Is(err, errEOF(err)):
+	case errors.Is(err, io.EOF):
 		return "empty body"
 	}
 	return "malformed"
-}
-
-func errEOF(err error) error {
-	if err != nil && err.Error() == "EOF" {
-		return err
-	}
-	return errors.New("not eof")
 }
 
 func pathID(c echo.Context) (int64, error) {

@@ -94,11 +94,6 @@ func randomToken(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func hashToken(t string) string {
-	h := sha256.Sum256([]byte(t))
-	return hex.EncodeToString(h[:])
-}
-
 // HashPassword returns the bcrypt hash stored for the moderator password.
 func HashPassword(pw string) (string, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
@@ -106,7 +101,7 @@ func HashPassword(pw string) (string, error) {
 }
 
 // HashAPIToken returns the hash stored for the automation API token.
-func HashAPIToken(t string) string { return hashToken(t) }
+func HashAPIToken(t string) string { return live.HashToken(t) }
 
 // RandomSecret returns a random secret of n bytes, hex-encoded.
 func RandomSecret(n int) string { return randomToken(n) }

@@ -59,7 +59,7 @@ func TestBoardAPI(t *testing.T) {
 	alice := ts.join(t, "BOARD", map[string]any{"display_name": "Alice"})
 	bob := ts.join(t, "BOARD", map[string]any{})
 
-	stage, wake := follow(h, show.StageTopic(room))
+	stage, wake := follow(h, hub.StageTopic(room))
 
 	var b live.Board
 	ts.mod(t, "POST", "/api/events/BOARD/boards", map[string]any{"title": "Questions for this session", "room_id": room}, &b)

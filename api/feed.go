@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -9,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 )
 
 // The social feed's routes (docs/protocol.md, "Social feed"). Their lines
@@ -109,23 +109,18 @@ func (s *Server) feedQuery(c echo.Context, status string) (live.FeedQuery, error
 		return q, live.FieldErrorf("limit", "limit is at most 200.")
 	}
 	q.Limit = int(limit)
-	m, err := s.engine.Model(c.Param("code"))
+	ev, err := s.engine.Event(c.Param("code"))
 	if err != nil {
 		return q, err
 	}
-	if q.RoomID > 0 && !hasRoom(m, q.RoomID) {
+	rooms, err := s.engine.RoomIDs(ev.ID)
+	if err != nil {
+		return q, err
+	}
+	if q.RoomID > 0 && !slices.Contains(rooms, q.RoomID) {
 		return q, live.FieldErrorf("room_id", "No room %d in this event.", q.RoomID)
 	}
 	return q, nil
-}
-
-func hasRoom(m *show.Model, id int64) bool {
-	for _, r := range m.Rooms {
-		if r.ID == id {
-			return true
-		}
-	}
-	return false
 }
 
 type postInput struct {

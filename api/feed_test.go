@@ -91,7 +91,7 @@ func TestFeedAPI(t *testing.T) {
 	p := ts.join(t, "FEED", map[string]any{"display_name": "Zoé"})
 
 	// A stage screen follows the room: the approved post reaches it as a feed frame.
-	sub, wake := follow(h, show.StageTopic(room))
+	sub, wake := follow(h, hub.StageTopic(room))
 
 	var item live.FeedItem
 	r := ts.do(t, "POST", "/api/events/FEED/feed/posts", map[string]any{"text": "<img src=x onerror=alert(1)> Bravo!", "room_id": room}, bearer(p.Token)...)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,7 +54,7 @@ func (s *Server) handleJoinQR(c echo.Context) error {
 	// rooms). Any other value is not a room of the event: not found.
 	if v := c.QueryParam("room"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || !hasRoom(m, id) {
+		if err != nil || !slices.ContainsFunc(m.Rooms, func(r live.Room) bool { return r.ID == id }) {
 			return live.Errorf(live.ENotFound, "No room %q in event %s.", v, m.Event.Code)
 		}
 		url += "?room=" + strconv.FormatInt(id, 10)

@@ -229,7 +229,7 @@ func (s *Server) sessionPrincipal(ctx context.Context, token string) (*principal
 	if s.team == nil {
 		return nil, errLoginRequired
 	}
-	sess, err := s.team.Session(ctx, hashToken(token))
+	sess, err := s.team.Session(ctx, live.HashToken(token))
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +251,7 @@ func (s *Server) tokenPrincipal(ctx context.Context, token string) (*principal, 
 	if err != nil {
 		return nil, err
 	}
-	h := hashToken(token)
+	h := live.HashToken(token)
 	if want != "" && subtle.ConstantTimeCompare([]byte(h), []byte(want)) == 1 {
 		a, err := s.activeAccount(ctx, live.FirstAdminID)
 		if err != nil {
@@ -394,7 +394,7 @@ func (s *Server) startSession(c echo.Context, a *live.Account, method string) (s
 	token, now := randomToken(32), time.Now()
 	sess := live.Session{ID: randomToken(8), AccountID: a.ID, CSRF: randomToken(16), Method: method, IP: c.RealIP(),
 		UserAgent: truncate(c.Request().UserAgent(), 200), CreatedAt: now, ExpiresAt: now.Add(sessionTTL)}
-	if err := s.team.SaveSession(c.Request().Context(), hashToken(token), sess); err != nil {
+	if err := s.team.SaveSession(c.Request().Context(), live.HashToken(token), sess); err != nil {
 		return "", err
 	}
 	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.CookieSecure,
@@ -464,7 +464,7 @@ func clearSessionCookies(c echo.Context) {
 
 func (s *Server) handleLogout(c echo.Context) error {
 	if ck, err := c.Cookie(SessionCookie); err == nil && s.team != nil {
-		if err := s.team.DeleteSession(c.Request().Context(), hashToken(ck.Value)); err != nil {
+		if err := s.team.DeleteSession(c.Request().Context(), live.HashToken(ck.Value)); err != nil {
 			return err
 		}
 	}
@@ -863,7 +863,7 @@ func (s *Server) handleCreateToken(c echo.Context) error {
 		t.ExpiresAt = &x
 	}
 	secret := "ovt_" + randomToken(24)
-	t.Hash = hashToken(secret)
+	t.Hash = live.HashToken(secret)
 	if err := s.team.SaveToken(c.Request().Context(), &t); err != nil {
 		return err
 	}

@@ -377,7 +377,7 @@ func TestRoomOperatorIsolation(t *testing.T) {
 // and refuses everyone else, naming the role.
 func TestControlTopicRoles(t *testing.T) {
 	tf := newTeamFixture(t)
-	control := show.ControlTopic(tf.team.EventID)
+	control := hub.ControlTopic(tf.team.EventID)
 	for _, m := range tf.members {
 		c, w := dialWS(t, tf.ts, http.Header{"Cookie": {m.cookie.Name + "=" + m.cookie.Value}})
 		if !w.Moderator {
@@ -405,7 +405,7 @@ func TestRevokedAndExpired(t *testing.T) {
 	ts := tf.ts
 	viewer := tf.members[5]
 	c, _ := dialWS(t, ts, http.Header{"Cookie": {viewer.cookie.Name + "=" + viewer.cookie.Value}})
-	wsSend(t, c, map[string]string{"type": "subscribe", "topic": show.ControlTopic(tf.team.EventID)})
+	wsSend(t, c, map[string]string{"type": "subscribe", "topic": hub.ControlTopic(tf.team.EventID)})
 	expect(t, c, "snapshot")
 
 	var mine struct {
@@ -452,7 +452,7 @@ func TestRevokedAndExpired(t *testing.T) {
 		t.Fatalf("a moderator made an organiser token: %d %s", r.Status, r.Body)
 	}
 	expired := time.Now().Add(-time.Second)
-	old := &live.APIToken{AccountID: made.Info.AccountID, Name: "old", Hash: hashToken("ovt_expired"), Grant: made.Info.Grant, ExpiresAt: &expired}
+	old := &live.APIToken{AccountID: made.Info.AccountID, Name: "old", Hash: live.HashToken("ovt_expired"), Grant: made.Info.Grant, ExpiresAt: &expired}
 	if err := tf.db.SaveToken(context.Background(), old); err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 	"golang.org/x/time/rate"
 )
 
@@ -970,14 +969,14 @@ func (s *Server) presence(ctx context.Context) {
 			}
 			counts := map[string]int{}
 			for _, r := range m.Rooms {
-				phones, screens := s.count(show.RoomTopic(r.ID)), s.count(show.StageTopic(r.ID))
+				phones, screens := s.count(hub.RoomTopic(r.ID)), s.count(hub.StageTopic(r.ID))
 				counts[strconv.FormatInt(r.ID, 10)] = phones
-				frame := mustJSON(map[string]any{"type": "presence", "connected": phones, "screens": screens})
-				s.hub.Publish(show.RoomTopic(r.ID), "presence", frame)
-				s.hub.Publish(show.StageTopic(r.ID), "presence", frame)
+				frame := live.MustJSON(map[string]any{"type": "presence", "connected": phones, "screens": screens})
+				s.hub.Publish(hub.RoomTopic(r.ID), "presence", frame)
+				s.hub.Publish(hub.StageTopic(r.ID), "presence", frame)
 			}
 			accepted, _ := s.engine.VoteCounts(ev.ID)
-			s.hub.Publish(show.ControlTopic(ev.ID), "stats", mustJSON(map[string]any{"type": "stats",
+			s.hub.Publish(hub.ControlTopic(ev.ID), "stats", live.MustJSON(map[string]any{"type": "stats",
 				"connected": counts, "votes_stored": s.engine.StoredVotes(ev.ID), "votes_accepted": accepted, "server_time": time.Now().UnixMilli()}))
 		}
 	}
@@ -994,14 +993,6 @@ func (s *Server) Run(ctx context.Context) {
 		s.presence(ctx)
 	}
 	wg.Wait()
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
 }
 
 var _ http.Handler = (*Server)(nil)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/show"
 )
@@ -228,9 +229,9 @@ func TestWSBadInput(t *testing.T) {
 		{name: "auth with garbage is unauthorized", msg: map[string]string{"type": "auth", "id": "m1", "token": "x.y"}, code: live.EUnauthorized},
 		{name: "auth without token is unauthorized", msg: map[string]string{"type": "auth", "id": "m1"}, code: live.EUnauthorized},
 		{name: "auth with the API token is unauthorized", msg: map[string]string{"type": "auth", "id": "m1", "token": testAPIToken}, code: live.EUnauthorized},
-		{name: "the control topic is forbidden to the audience", msg: sub(show.ControlTopic(f.EventID)), code: live.EForbidden},
+		{name: "the control topic is forbidden to the audience", msg: sub(hub.ControlTopic(f.EventID)), code: live.EForbidden},
 		{name: "an unknown room is not found", msg: sub("room:999999"), code: live.ENotFound},
-		{name: "another event's control topic is forbidden", msg: sub(show.ControlTopic(other.EventID)), code: live.EForbidden},
+		{name: "another event's control topic is forbidden", msg: sub(hub.ControlTopic(other.EventID)), code: live.EForbidden},
 		{name: "unsubscribing an unknown topic is not found", msg: map[string]string{"type": "unsubscribe", "id": "m1", "topic": "room:1"}, code: live.ENotFound},
 	}
 	for _, topic := range []string{"", "room", "room:", "room:abc", "room:-1", "room:0", "room:1:2", " room:1", "lobby:1", "control:x", "ROOM:1"} {
@@ -251,7 +252,7 @@ func TestWSBadInput(t *testing.T) {
 		{name: "a vote in another event is not found", msg: vote(other.openPitch(), 3), code: live.ENotFound, voteID: true},
 		{name: "a vote for a bad target is invalid", msg: vote("pitch:x", 3), code: live.EInvalid, voteID: true},
 		{name: "a vote without id is invalid", msg: map[string]any{"type": "vote", "id": "m1", "target": f.openPitch(), "value": 3}, code: live.EInvalid},
-		{name: "the control topic is still forbidden", msg: sub(show.ControlTopic(f.EventID)), code: live.EForbidden},
+		{name: "the control topic is still forbidden", msg: sub(hub.ControlTopic(f.EventID)), code: live.EForbidden},
 		{name: "a forged re-auth is unauthorized", msg: map[string]string{"type": "auth", "id": "m1", "token": forged}, code: live.EUnauthorized},
 	}
 
@@ -481,7 +482,7 @@ func TestWSFloodCloses(t *testing.T) {
 func TestWSModerator(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	f := newFixture(t, ts, "WSMOD")
-	control := show.ControlTopic(f.EventID)
+	control := hub.ControlTopic(f.EventID)
 
 	t.Run("the API token follows the control topic", func(t *testing.T) {
 		c, w := dialWS(t, ts, http.Header{"Authorization": {"Bearer " + ts.Token}})
@@ -524,19 +525,19 @@ func TestWSModerator(t *testing.T) {
 		}
 		c, _ := dialWS(t, ts, nil)
 		for _, id := range rooms {
-			wsSend(t, c, map[string]string{"type": "subscribe", "topic": show.RoomTopic(id)})
+			wsSend(t, c, map[string]string{"type": "subscribe", "topic": hub.RoomTopic(id)})
 			expect(t, c, "snapshot")
 		}
-		wsSend(t, c, map[string]string{"type": "subscribe", "topic": show.RoomTopic(f.RoomID)})
+		wsSend(t, c, map[string]string{"type": "subscribe", "topic": hub.RoomTopic(f.RoomID)})
 		expectError(t, c, live.EInvalid)
 		// Subscribing again to a followed topic is not a new topic.
-		wsSend(t, c, map[string]string{"type": "subscribe", "topic": show.RoomTopic(rooms[0])})
+		wsSend(t, c, map[string]string{"type": "subscribe", "topic": hub.RoomTopic(rooms[0])})
 		expect(t, c, "snapshot")
-		wsSend(t, c, map[string]string{"type": "unsubscribe", "id": "u", "topic": show.RoomTopic(rooms[0])})
+		wsSend(t, c, map[string]string{"type": "unsubscribe", "id": "u", "topic": hub.RoomTopic(rooms[0])})
 		if u := expect(t, c, "unsubscribed"); u.ID != "u" {
 			t.Fatalf("unsubscribed %s", u.raw)
 		}
-		wsSend(t, c, map[string]string{"type": "subscribe", "topic": show.RoomTopic(f.RoomID)})
+		wsSend(t, c, map[string]string{"type": "subscribe", "topic": hub.RoomTopic(f.RoomID)})
 		expect(t, c, "snapshot")
 	})
 }
@@ -620,7 +621,7 @@ func TestVoteSamePathOverWSAndHTTP(t *testing.T) {
 		}
 	}
 	// A newly subscribed room sends the participant's votes.
-	wsSend(t, c, map[string]string{"type": "subscribe", "topic": show.RoomTopic(f.RoomID)})
+	wsSend(t, c, map[string]string{"type": "subscribe", "topic": hub.RoomTopic(f.RoomID)})
 	expect(t, c, "snapshot")
 	if m := expect(t, c, "my_votes"); len(m.Votes) != 1 || m.Votes[f.openPitch()] != 2 {
 		t.Errorf("my_votes %s", m.raw)
@@ -634,7 +635,7 @@ func TestWSManyClients(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	f := newFixture(t, ts, "MANY")
 	ts.mod(t, "POST", fmt.Sprintf("/api/pitches/%d/actions/show_results", f.Pitches[1]), nil, nil)
-	room := show.RoomTopic(f.RoomID)
+	room := hub.RoomTopic(f.RoomID)
 
 	joins := make([]joinResponse, phones)
 	for i := range joins {
@@ -797,7 +798,7 @@ func TestWSStalledReaderClosed(t *testing.T) {
 	const writeTimeout = 2 * time.Second
 	ts := newTestServer(t, Config{WriteTimeout: writeTimeout})
 	f := newFixture(t, ts, "STALL")
-	topic := show.RoomTopic(f.RoomID)
+	topic := hub.RoomTopic(f.RoomID)
 	c, _ := dialWS(t, ts, nil)
 	wsSend(t, c, map[string]string{"type": "subscribe", "topic": topic})
 	expect(t, c, "snapshot")
@@ -865,7 +866,7 @@ func (ts *testServer) metric(tb testing.TB, name string) float64 {
 func TestSeveralKeysOneWrite(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	f := newFixture(t, ts, "KEYS")
-	topic := show.RoomTopic(f.RoomID)
+	topic := hub.RoomTopic(f.RoomID)
 	c, _ := dialWS(t, ts, nil)
 	wsSend(t, c, map[string]string{"type": "subscribe", "topic": topic})
 	expect(t, c, "snapshot")

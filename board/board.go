@@ -5,24 +5,24 @@
 // frames that show boards on stage, phones and the control page, and the
 // requests to meet a pitch's team.
 //
-// It imports the domain package live, and show for the publisher, the
-// coalescer and the event model. Storage is reached through the
-// Store interface below (implemented by package store), fan-out through
-// show.Publisher (the hub), events and polls through Directory (the running show).
+// It imports the domain package live and the hub (the publisher, the
+// coalescer, the topic names). Storage is reached through the Store
+// interface below (implemented by package store); events, their rooms and
+// pitches, and polls through Directory (the running show).
 package board
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 	"golang.org/x/time/rate"
 )
 
@@ -45,12 +45,14 @@ type Store interface {
 	MeetingRequests(ctx context.Context, eventID, pitchID int64) ([]live.MeetingRequest, error)
 }
 
-// Directory is what boards need of the engine: events, their rooms and
-// pitches, and creating a poll.
+// Directory is what boards need of the running show: events, their rooms
+// and pitches, and creating a poll. Boards keep an event by id, as its code
+// may be renamed.
 type Directory interface {
-	Model(code string) (*show.Model, error)
-	ModelByID(id int64) (*show.Model, error) // an event's code may be renamed, its id not
+	Event(code string) (*live.Event, error)
 	Events() []live.Event
+	RoomIDs(eventID int64) ([]int64, error)
+	Pitch(eventID, id int64) (*live.Pitch, error)
 	CreatePoll(ctx context.Context, actor, code string, p *live.Poll) (*live.Poll, error)
 }
 
@@ -78,7 +80,7 @@ type Options struct {
 type Service struct {
 	store Store
 	dir   Directory
-	pub   show.Publisher
+	pub   hub.Publisher
 	opts  Options
 
 	// modMu serialises moderator decisions, so that each reads and writes
@@ -88,12 +90,12 @@ type Service struct {
 	limMu    sync.Mutex
 	limiters map[int64]*rate.Limiter // per participant
 
-	frames show.Coalescer // by board
+	frames hub.Coalescer // by board
 }
 
 // New returns a board service. Call Run to publish frames every
 // FrameInterval; without Run, FlushFrames publishes them.
-func New(store Store, dir Directory, pub show.Publisher, opts Options) *Service {
+func New(store Store, dir Directory, pub hub.Publisher, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -128,29 +130,26 @@ type Participant struct {
 	EventID int64
 }
 
-// model returns the event's model, checking that who belongs to it.
-func (s *Service) model(code string, who *Participant) (*show.Model, error) {
-	m, err := s.dir.Model(code)
+// event returns the event, checking that who belongs to it.
+func (s *Service) event(code string, who *Participant) (*live.Event, error) {
+	ev, err := s.dir.Event(code)
 	if err != nil {
 		return nil, err
 	}
-	if who != nil && who.EventID != m.Event.ID {
+	if who != nil && who.EventID != ev.ID {
 		return nil, live.Errorf(live.EForbidden, "This participant token is for another event.")
 	}
-	return m, nil
+	return ev, nil
 }
 
-func (s *Service) auditEntry(m *show.Model, actor, action, target, detail string) *live.AuditEntry {
-	return &live.AuditEntry{EventID: m.Event.ID, Actor: actor, Action: action, Target: target, Detail: detail, At: s.opts.Now().UTC()}
+func (s *Service) auditEntry(ev *live.Event, actor, action, target, detail string) *live.AuditEntry {
+	return &live.AuditEntry{EventID: ev.ID, Actor: actor, Action: action, Target: target, Detail: detail, At: s.opts.Now().UTC()}
 }
 
-func hasRoom(m *show.Model, id int64) bool {
-	for _, r := range m.Rooms {
-		if r.ID == id {
-			return true
-		}
-	}
-	return false
+// hasRoom reports whether roomID is a room of the event.
+func (s *Service) hasRoom(eventID, roomID int64) (bool, error) {
+	rooms, err := s.dir.RoomIDs(eventID)
+	return slices.Contains(rooms, roomID), err
 }
 
 // --- Boards -----------------------------------------------------------------
@@ -158,35 +157,40 @@ func hasRoom(m *show.Model, id int64) bool {
 // CreateBoard adds a board to the event. Errors: not_found (event), invalid
 // (a field; room_id not a room of the event; more than live.MaxBoardsPerEvent).
 func (s *Service) CreateBoard(ctx context.Context, actor, code string, b live.Board) (*live.Board, error) {
-	m, err := s.model(code, nil)
+	ev, err := s.event(code, nil)
 	if err != nil {
 		return nil, err
 	}
-	b.ID, b.EventID, b.HighlightID, b.PollID, b.CreatedAt = 0, m.Event.ID, 0, 0, s.opts.Now().UTC().Truncate(time.Millisecond)
-	if err := s.checkBoard(m, &b); err != nil {
+	b.ID, b.EventID, b.HighlightID, b.PollID, b.CreatedAt = 0, ev.ID, 0, 0, s.opts.Now().UTC().Truncate(time.Millisecond)
+	if err := s.checkBoard(ev, &b); err != nil {
 		return nil, err
 	}
 	s.modMu.Lock()
 	defer s.modMu.Unlock()
-	all, err := s.store.Boards(ctx, m.Event.ID)
+	all, err := s.store.Boards(ctx, ev.ID)
 	if err != nil {
 		return nil, err
 	}
 	if len(all) >= live.MaxBoardsPerEvent {
 		return nil, live.Errorf(live.EInvalid, "An event has at most %d boards.", live.MaxBoardsPerEvent)
 	}
-	if err := s.store.SaveBoard(ctx, &b, s.auditEntry(m, actor, "create_board", "board:0", b.Title)); err != nil {
+	if err := s.store.SaveBoard(ctx, &b, s.auditEntry(ev, actor, "create_board", "board:0", b.Title)); err != nil {
 		return nil, err
 	}
 	s.markDirty(b.ID, b.EventID)
 	return &b, nil
 }
 
-func (s *Service) checkBoard(m *show.Model, b *live.Board) error {
+func (s *Service) checkBoard(ev *live.Event, b *live.Board) error {
 	if err := b.Validate(); err != nil {
 		return err
 	}
-	if b.RoomID != 0 && !hasRoom(m, b.RoomID) {
+	if b.RoomID == 0 {
+		return nil
+	}
+	if ok, err := s.hasRoom(ev.ID, b.RoomID); err != nil {
+		return err
+	} else if !ok {
 		return live.FieldErrorf("room_id", "No room %d in this event.", b.RoomID)
 	}
 	return nil
@@ -195,29 +199,29 @@ func (s *Service) checkBoard(m *show.Model, b *live.Board) error {
 // UpdateBoard applies edit to a copy of the board (title, room, moderation,
 // open, max_len), validates and saves it. Errors as CreateBoard.
 func (s *Service) UpdateBoard(ctx context.Context, actor, code string, id int64, edit func(*live.Board)) (*live.Board, error) {
-	m, err := s.model(code, nil)
+	ev, err := s.event(code, nil)
 	if err != nil {
 		return nil, err
 	}
 	s.modMu.Lock()
 	defer s.modMu.Unlock()
-	old, err := s.store.Board(ctx, m.Event.ID, id)
+	old, err := s.store.Board(ctx, ev.ID, id)
 	if err != nil {
 		return nil, err
 	}
 	b := old
 	edit(&b)
 	b.ID, b.EventID, b.HighlightID, b.PollID, b.CreatedAt = old.ID, old.EventID, old.HighlightID, old.PollID, old.CreatedAt
-	if err := s.checkBoard(m, &b); err != nil {
+	if err := s.checkBoard(ev, &b); err != nil {
 		return nil, err
 	}
 	s.frames.Exclusive(func() { // the old room's frames are cleared before any flush shows the new one
-		if err = s.store.SaveBoard(ctx, &b, s.auditEntry(m, actor, "update_board", boardTarget(id), b.Title)); err != nil {
+		if err = s.store.SaveBoard(ctx, &b, s.auditEntry(ev, actor, "update_board", boardTarget(id), b.Title)); err != nil {
 			return
 		}
 		s.markDirty(b.ID, b.EventID)
 		if old.RoomID != b.RoomID {
-			s.clearFrames(m, old) // the old room's screens stop showing it
+			s.clearFrames(old) // the old room's screens stop showing it
 		}
 	})
 	if err != nil {
@@ -228,19 +232,19 @@ func (s *Service) UpdateBoard(ctx context.Context, actor, code string, id int64,
 
 // DeleteBoard deletes a board with its entries and upvotes.
 func (s *Service) DeleteBoard(ctx context.Context, actor, code string, id int64) error {
-	m, err := s.model(code, nil)
+	ev, err := s.event(code, nil)
 	if err != nil {
 		return err
 	}
 	s.modMu.Lock()
 	defer s.modMu.Unlock()
-	b, err := s.store.Board(ctx, m.Event.ID, id)
+	b, err := s.store.Board(ctx, ev.ID, id)
 	if err != nil {
 		return err
 	}
 	s.frames.Exclusive(func() { // no flush may publish the board after its removal
-		if err = s.store.DeleteBoard(ctx, id, s.auditEntry(m, actor, "delete_board", boardTarget(id), b.Title)); err == nil {
-			s.clearFrames(m, b)
+		if err = s.store.DeleteBoard(ctx, id, s.auditEntry(ev, actor, "delete_board", boardTarget(id), b.Title)); err == nil {
+			s.clearFrames(b)
 		}
 	})
 	return err
@@ -248,11 +252,11 @@ func (s *Service) DeleteBoard(ctx context.Context, actor, code string, id int64)
 
 // Boards returns the event's boards, oldest first.
 func (s *Service) Boards(ctx context.Context, code string) ([]live.Board, error) {
-	m, err := s.model(code, nil)
+	ev, err := s.event(code, nil)
 	if err != nil {
 		return nil, err
 	}
-	return s.store.Boards(ctx, m.Event.ID)
+	return s.store.Boards(ctx, ev.ID)
 }
 
 func boardTarget(id int64) string { return "board:" + strconv.FormatInt(id, 10) }
@@ -262,11 +266,11 @@ func entryTarget(id int64) string { return "entry:" + strconv.FormatInt(id, 10) 
 // Public lists hold approved and answered entries only, with Upvoted set
 // for who (if not nil); moderator lists hold every entry.
 func (s *Service) Entries(ctx context.Context, code string, boardID int64, order string, public bool, who *Participant) ([]live.Entry, error) {
-	m, err := s.model(code, who)
+	ev, err := s.event(code, who)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.store.Board(ctx, m.Event.ID, boardID); err != nil {
+	if _, err := s.store.Board(ctx, ev.ID, boardID); err != nil {
 		return nil, err
 	}
 	return s.entries(ctx, boardID, order, public, who)
@@ -299,11 +303,11 @@ func (s *Service) entries(ctx context.Context, boardID int64, order string, publ
 // invalid_transition (board closed), invalid (text, display_name),
 // rate_limited.
 func (s *Service) Submit(ctx context.Context, code string, who Participant, boardID int64, text, displayName string) (*live.Entry, error) {
-	m, err := s.model(code, &who)
+	ev, err := s.event(code, &who)
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.store.Board(ctx, m.Event.ID, boardID)
+	b, err := s.store.Board(ctx, ev.ID, boardID)
 	if err != nil {
 		return nil, err
 	}
@@ -356,11 +360,11 @@ func (s *Service) wait(participant int64) time.Duration {
 // not public in this event), invalid_transition (answered or merged),
 // forbidden (another event's token).
 func (s *Service) Upvote(ctx context.Context, code string, who Participant, entryID int64) (int, error) {
-	m, err := s.model(code, &who)
+	ev, err := s.event(code, &who)
 	if err != nil {
 		return 0, err
 	}
-	e, err := s.publicEntry(ctx, m, entryID)
+	e, err := s.publicEntry(ctx, ev, entryID)
 	if err != nil {
 		return 0, err
 	}
@@ -377,17 +381,17 @@ func (s *Service) Upvote(ctx context.Context, code string, who Participant, entr
 		}
 	}
 	s.markDirty(e.BoardID, e.EventID)
-	return s.count(ctx, m, e.ID)
+	return s.count(ctx, ev, e.ID)
 }
 
 // Retract deletes who's upvote of an entry, if any, and returns the count.
 // Errors as Upvote, but answered entries may be retracted from.
 func (s *Service) Retract(ctx context.Context, code string, who Participant, entryID int64) (int, error) {
-	m, err := s.model(code, &who)
+	ev, err := s.event(code, &who)
 	if err != nil {
 		return 0, err
 	}
-	e, err := s.store.Entry(ctx, m.Event.ID, entryID)
+	e, err := s.store.Entry(ctx, ev.ID, entryID)
 	if err != nil {
 		return 0, err
 	}
@@ -398,11 +402,11 @@ func (s *Service) Retract(ctx context.Context, code string, who Participant, ent
 		return 0, err
 	}
 	s.markDirty(e.BoardID, e.EventID)
-	return s.count(ctx, m, e.ID)
+	return s.count(ctx, ev, e.ID)
 }
 
-func (s *Service) publicEntry(ctx context.Context, m *show.Model, id int64) (live.Entry, error) {
-	e, err := s.store.Entry(ctx, m.Event.ID, id)
+func (s *Service) publicEntry(ctx context.Context, ev *live.Event, id int64) (live.Entry, error) {
+	e, err := s.store.Entry(ctx, ev.ID, id)
 	if err != nil {
 		return e, err
 	}
@@ -417,8 +421,8 @@ func (s *Service) publicEntry(ctx context.Context, m *show.Model, id int64) (liv
 	return e, live.Errorf(live.ENotFound, "No entry %d in this event.", id)
 }
 
-func (s *Service) count(ctx context.Context, m *show.Model, id int64) (int, error) {
-	e, err := s.store.Entry(ctx, m.Event.ID, id)
+func (s *Service) count(ctx context.Context, ev *live.Event, id int64) (int, error) {
+	e, err := s.store.Entry(ctx, ev.ID, id)
 	return e.Upvotes, err
 }
 
@@ -429,13 +433,13 @@ func (s *Service) count(ctx context.Context, m *show.Model, id int64) (int, erro
 // Errors: not_found (entry, or into), invalid (action, into),
 // invalid_transition (not allowed in the entry's state; nothing changes).
 func (s *Service) Decide(ctx context.Context, actor, code string, entryID int64, action string, into int64) (*live.Entry, error) {
-	m, err := s.model(code, nil)
+	ev, err := s.event(code, nil)
 	if err != nil {
 		return nil, err
 	}
 	s.modMu.Lock()
 	defer s.modMu.Unlock()
-	e, err := s.store.Entry(ctx, m.Event.ID, entryID)
+	e, err := s.store.Entry(ctx, ev.ID, entryID)
 	if err != nil {
 		return nil, err
 	}
@@ -444,14 +448,14 @@ func (s *Service) Decide(ctx context.Context, actor, code string, entryID int64,
 		if into <= 0 {
 			return nil, live.FieldErrorf("into", "merge needs the entry to merge into (into).")
 		}
-		target, err := s.store.Entry(ctx, m.Event.ID, into)
+		target, err := s.store.Entry(ctx, ev.ID, into)
 		if err != nil {
 			return nil, err
 		}
 		if err := e.Merge(&target); err != nil {
 			return nil, err
 		}
-		a := s.auditEntry(m, actor, "merge_entry", entryTarget(e.ID), "into "+entryTarget(into))
+		a := s.auditEntry(ev, actor, "merge_entry", entryTarget(e.ID), "into "+entryTarget(into))
 		if err := s.store.MergeEntry(ctx, &e, a); err != nil {
 			return nil, err
 		}
@@ -462,19 +466,19 @@ func (s *Service) Decide(ctx context.Context, actor, code string, entryID int64,
 		if err := e.Apply(action); err != nil {
 			return nil, err
 		}
-		a := s.auditEntry(m, actor, action+"_entry", entryTarget(e.ID), truncate(e.Text, 80))
+		a := s.auditEntry(ev, actor, action+"_entry", entryTarget(e.ID), truncate(e.Text, 80))
 		if err := s.store.SaveEntryDecision(ctx, &e, a); err != nil {
 			return nil, err
 		}
 	}
-	if b, err := s.store.Board(ctx, m.Event.ID, e.BoardID); err == nil && b.HighlightID == e.ID && !e.Public() {
+	if b, err := s.store.Board(ctx, ev.ID, e.BoardID); err == nil && b.HighlightID == e.ID && !e.Public() {
 		b.HighlightID = 0 // a rejected or merged entry leaves the stage
-		if err := s.store.SaveBoard(ctx, &b, s.auditEntry(m, actor, "highlight_entry", boardTarget(b.ID), "cleared: "+entryTarget(e.ID)+" "+e.Status)); err != nil {
+		if err := s.store.SaveBoard(ctx, &b, s.auditEntry(ev, actor, "highlight_entry", boardTarget(b.ID), "cleared: "+entryTarget(e.ID)+" "+e.Status)); err != nil {
 			return nil, err
 		}
 	}
 	s.markDirty(e.BoardID, e.EventID)
-	out, err := s.store.Entry(ctx, m.Event.ID, e.ID)
+	out, err := s.store.Entry(ctx, ev.ID, e.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -494,13 +498,13 @@ func truncate(s string, n int) string {
 // invalid (entry not on this board), invalid_transition (entry not public;
 // clearing when nothing is highlighted).
 func (s *Service) Highlight(ctx context.Context, actor, code string, boardID, entryID int64) (*live.Board, error) {
-	m, err := s.model(code, nil)
+	ev, err := s.event(code, nil)
 	if err != nil {
 		return nil, err
 	}
 	s.modMu.Lock()
 	defer s.modMu.Unlock()
-	b, err := s.store.Board(ctx, m.Event.ID, boardID)
+	b, err := s.store.Board(ctx, ev.ID, boardID)
 	if err != nil {
 		return nil, err
 	}
@@ -510,7 +514,7 @@ func (s *Service) Highlight(ctx context.Context, actor, code string, boardID, en
 			return nil, live.Errorf(live.ETransition, "No entry is highlighted.")
 		}
 	} else {
-		e, err := s.store.Entry(ctx, m.Event.ID, entryID)
+		e, err := s.store.Entry(ctx, ev.ID, entryID)
 		if err != nil || e.BoardID != b.ID {
 			return nil, live.FieldErrorf("entry_id", "No entry %d on this board.", entryID)
 		}
@@ -520,7 +524,7 @@ func (s *Service) Highlight(ctx context.Context, actor, code string, boardID, en
 		detail = entryTarget(e.ID)
 	}
 	b.HighlightID = entryID
-	if err := s.store.SaveBoard(ctx, &b, s.auditEntry(m, actor, "highlight_entry", boardTarget(b.ID), detail)); err != nil {
+	if err := s.store.SaveBoard(ctx, &b, s.auditEntry(ev, actor, "highlight_entry", boardTarget(b.ID), detail)); err != nil {
 		return nil, err
 	}
 	s.markDirty(b.ID, b.EventID)
@@ -533,7 +537,7 @@ func (s *Service) Highlight(ctx context.Context, actor, code string, boardID, en
 // to the board's title. Errors: not_found (board), invalid (n, room_id,
 // question, fewer than n public entries).
 func (s *Service) ToPoll(ctx context.Context, actor, code string, boardID int64, n int, question string, roomID int64) (*live.Poll, error) {
-	m, err := s.model(code, nil)
+	ev, err := s.event(code, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -542,14 +546,19 @@ func (s *Service) ToPoll(ctx context.Context, actor, code string, boardID int64,
 	}
 	s.modMu.Lock()
 	defer s.modMu.Unlock()
-	b, err := s.store.Board(ctx, m.Event.ID, boardID)
+	b, err := s.store.Board(ctx, ev.ID, boardID)
 	if err != nil {
 		return nil, err
 	}
 	if roomID == 0 {
 		roomID = b.RoomID
 	}
-	if roomID == 0 || !hasRoom(m, roomID) {
+	if roomID == 0 {
+		return nil, live.FieldErrorf("room_id", "room_id must be a room of this event.")
+	}
+	if ok, err := s.hasRoom(ev.ID, roomID); err != nil {
+		return nil, err
+	} else if !ok {
 		return nil, live.FieldErrorf("room_id", "room_id must be a room of this event.")
 	}
 	if strings.TrimSpace(question) == "" {
@@ -566,11 +575,11 @@ func (s *Service) ToPoll(ctx context.Context, actor, code string, boardID int64,
 	for _, e := range es[:n] {
 		p.Choices = append(p.Choices, truncate(e.Text, 79)) // a choice label holds 80 runes
 	}
-	if p, err = s.dir.CreatePoll(ctx, actor, m.Event.Code, p); err != nil {
+	if p, err = s.dir.CreatePoll(ctx, actor, ev.Code, p); err != nil {
 		return nil, err
 	}
 	b.PollID = p.ID
-	if err := s.store.SaveBoard(ctx, &b, s.auditEntry(m, actor, "board_to_poll", boardTarget(b.ID), fmt.Sprintf("poll:%d", p.ID))); err != nil {
+	if err := s.store.SaveBoard(ctx, &b, s.auditEntry(ev, actor, "board_to_poll", boardTarget(b.ID), fmt.Sprintf("poll:%d", p.ID))); err != nil {
 		return nil, err
 	}
 	s.markDirty(b.ID, b.EventID)
@@ -585,11 +594,11 @@ type Export struct {
 
 // Export returns a board and all its entries, for the moderator.
 func (s *Service) Export(ctx context.Context, code string, boardID int64) (*Export, error) {
-	m, err := s.model(code, nil)
+	ev, err := s.event(code, nil)
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.store.Board(ctx, m.Event.ID, boardID)
+	b, err := s.store.Board(ctx, ev.ID, boardID)
 	if err != nil {
 		return nil, err
 	}
@@ -606,17 +615,17 @@ func (s *Service) Export(ctx context.Context, code string, boardID int64) (*Expo
 // earlier one for the same pitch. Errors: not_found (pitch), forbidden
 // (another event's token), invalid (a field; consent missing).
 func (s *Service) RequestMeeting(ctx context.Context, code string, who Participant, req live.MeetingRequest) (*live.MeetingRequest, error) {
-	m, err := s.model(code, &who)
+	ev, err := s.event(code, &who)
 	if err != nil {
 		return nil, err
 	}
-	if findPitch(m, req.PitchID) == nil {
-		return nil, live.Errorf(live.ENotFound, "No pitch %d in this event.", req.PitchID)
+	if _, err := s.dir.Pitch(ev.ID, req.PitchID); err != nil {
+		return nil, err
 	}
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	req.ID, req.EventID, req.ParticipantID, req.CreatedAt = 0, m.Event.ID, who.ID, s.opts.Now().UTC().Truncate(time.Millisecond)
+	req.ID, req.EventID, req.ParticipantID, req.CreatedAt = 0, ev.ID, who.ID, s.opts.Now().UTC().Truncate(time.Millisecond)
 	if err := s.store.SaveMeetingRequest(ctx, &req); err != nil {
 		return nil, err
 	}
@@ -626,11 +635,11 @@ func (s *Service) RequestMeeting(ctx context.Context, code string, who Participa
 // WithdrawMeeting deletes who's request for a pitch, personal data
 // included. Errors: not_found (pitch, or no request), forbidden.
 func (s *Service) WithdrawMeeting(ctx context.Context, code string, who Participant, pitchID int64) error {
-	m, err := s.model(code, &who)
+	ev, err := s.event(code, &who)
 	if err != nil {
 		return err
 	}
-	ok, err := s.store.DeleteMeetingRequest(ctx, m.Event.ID, pitchID, who.ID)
+	ok, err := s.store.DeleteMeetingRequest(ctx, ev.ID, pitchID, who.ID)
 	if err == nil && !ok {
 		err = live.Errorf(live.ENotFound, "You have no meeting request for pitch %d.", pitchID)
 	}
@@ -640,29 +649,18 @@ func (s *Service) WithdrawMeeting(ctx context.Context, code string, who Particip
 // MeetingRequests returns the event's requests for a pitch (0: every
 // pitch), with the pitch it is for. Errors: not_found (event, pitch).
 func (s *Service) MeetingRequests(ctx context.Context, code string, pitchID int64) ([]live.MeetingRequest, *live.Pitch, error) {
-	m, err := s.model(code, nil)
+	ev, err := s.event(code, nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	var p *live.Pitch
 	if pitchID != 0 {
-		if p = findPitch(m, pitchID); p == nil {
-			return nil, nil, live.Errorf(live.ENotFound, "No pitch %d in this event.", pitchID)
+		if p, err = s.dir.Pitch(ev.ID, pitchID); err != nil {
+			return nil, nil, err
 		}
 	}
-	rs, err := s.store.MeetingRequests(ctx, m.Event.ID, pitchID)
+	rs, err := s.store.MeetingRequests(ctx, ev.ID, pitchID)
 	return rs, p, err
-}
-
-func findPitch(m *show.Model, id int64) *live.Pitch {
-	for _, r := range m.Rounds {
-		for _, p := range r.Pitches {
-			if p.ID == id {
-				return p
-			}
-		}
-	}
-	return nil
 }
 
 // --- Frames -----------------------------------------------------------------
@@ -723,16 +721,14 @@ func (s *Service) Run(ctx context.Context) {
 // flush. Run calls it every FrameInterval; it is exported for tests.
 func (s *Service) FlushFrames(ctx context.Context) { s.frames.Flush(ctx) }
 
-// roomsOf returns the rooms whose screens show board b.
-func roomsOf(m *show.Model, b live.Board) []int64 {
-	if b.RoomID != 0 {
-		return []int64{b.RoomID}
+// roomsOf returns the rooms whose screens show board b: its room, or every
+// room of the event.
+func (s *Service) roomsOf(b live.Board) ([]int64, error) {
+	rooms, err := s.dir.RoomIDs(b.EventID)
+	if err != nil || b.RoomID == 0 {
+		return rooms, err
 	}
-	var out []int64
-	for _, r := range m.Rooms {
-		out = append(out, r.ID)
-	}
-	return out
+	return []int64{b.RoomID}, nil
 }
 
 func (s *Service) publish(ctx context.Context, boardID, eventID int64) error {
@@ -773,14 +769,14 @@ func (s *Service) publish(ctx context.Context, boardID, eventID int64) error {
 	h := HighlightFrame{Type: "board_highlight", BoardID: b.ID, Entry: highlight}
 
 	key := boardTarget(b.ID)
-	s.pub.Publish(show.ControlTopic(eventID), key, mustJSON(q))
-	m, err := s.dir.ModelByID(eventID)
+	s.pub.Publish(hub.ControlTopic(eventID), key, live.MustJSON(q))
+	rooms, err := s.roomsOf(b)
 	if err != nil {
 		return err
 	}
-	pf, hf := mustJSON(p), mustJSON(h)
-	for _, room := range roomsOf(m, b) {
-		for _, topic := range []string{show.RoomTopic(room), show.StageTopic(room)} {
+	pf, hf := live.MustJSON(p), live.MustJSON(h)
+	for _, room := range rooms {
+		for _, topic := range []string{hub.RoomTopic(room), hub.StageTopic(room)} {
 			s.pub.Publish(topic, key, pf)
 			s.pub.Publish(topic, "board_highlight:"+strconv.FormatInt(b.ID, 10), hf)
 		}
@@ -790,22 +786,15 @@ func (s *Service) publish(ctx context.Context, boardID, eventID int64) error {
 
 // clearFrames publishes an empty board to the rooms that showed b, so that
 // screens drop it.
-func (s *Service) clearFrames(m *show.Model, b live.Board) {
-	gone := mustJSON(map[string]any{"type": "board_removed", "board_id": b.ID})
+func (s *Service) clearFrames(b live.Board) {
+	gone := live.MustJSON(map[string]any{"type": "board_removed", "board_id": b.ID})
 	key := boardTarget(b.ID)
-	s.pub.Publish(show.ControlTopic(m.Event.ID), key, gone)
-	for _, room := range roomsOf(m, b) {
-		for _, topic := range []string{show.RoomTopic(room), show.StageTopic(room)} {
+	s.pub.Publish(hub.ControlTopic(b.EventID), key, gone)
+	rooms, _ := s.roomsOf(b) // events and rooms are never deleted
+	for _, room := range rooms {
+		for _, topic := range []string{hub.RoomTopic(room), hub.StageTopic(room)} {
 			s.pub.Publish(topic, key, gone)
-			s.pub.Publish(topic, "board_highlight:"+strconv.FormatInt(b.ID, 10), mustJSON(HighlightFrame{Type: "board_highlight", BoardID: b.ID}))
+			s.pub.Publish(topic, "board_highlight:"+strconv.FormatInt(b.ID, 10), live.MustJSON(HighlightFrame{Type: "board_highlight", BoardID: b.ID}))
 		}
 	}
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
 }

@@ -14,12 +14,13 @@ import (
 	"time"
 
 	"github.com/ovation-live/ovation/board"
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/store"
 )
 
-// recorder is a show.Publisher keeping the last frame of each topic and key.
+// recorder is a hub.Publisher keeping the last frame of each topic and key.
 type recorder struct {
 	mu   sync.Mutex
 	last map[string][]byte
@@ -339,7 +340,7 @@ func TestFramesAndHighlight(t *testing.T) {
 	h.svc.FlushFrames(ctx)
 
 	key := fmt.Sprintf("board:%d", b.ID)
-	for _, topic := range []string{show.RoomTopic(h.room), show.StageTopic(h.room)} {
+	for _, topic := range []string{hub.RoomTopic(h.room), hub.StageTopic(h.room)} {
 		var pf board.PublicFrame
 		h.pub.get(t, topic, key, &pf)
 		if pf.Type != "board" || len(pf.Entries) != 1 || pf.Entries[0].ID != q.ID || pf.Entries[0].Upvotes != 1 {
@@ -352,7 +353,7 @@ func TestFramesAndHighlight(t *testing.T) {
 		}
 	}
 	var qf board.QueueFrame
-	h.pub.get(t, show.ControlTopic(h.ev.ID), key, &qf)
+	h.pub.get(t, hub.ControlTopic(h.ev.ID), key, &qf)
 	if qf.Type != "board_queue" || len(qf.Entries) != 2 || qf.Pending != 1 {
 		t.Fatalf("queue %+v", qf)
 	}
@@ -361,7 +362,7 @@ func TestFramesAndHighlight(t *testing.T) {
 		h.decide(t, q.ID, live.EntryReject, 0, "")
 		h.svc.FlushFrames(ctx)
 		var hf board.HighlightFrame
-		h.pub.get(t, show.StageTopic(h.room), fmt.Sprintf("board_highlight:%d", b.ID), &hf)
+		h.pub.get(t, hub.StageTopic(h.room), fmt.Sprintf("board_highlight:%d", b.ID), &hf)
 		if hf.Entry != nil {
 			t.Fatalf("highlight %+v", hf)
 		}
@@ -370,7 +371,7 @@ func TestFramesAndHighlight(t *testing.T) {
 		wantCode(t, h.svc.DeleteBoard(ctx, "mod", "BOARDS", b.ID), "")
 		h.svc.FlushFrames(ctx)
 		var gone map[string]any
-		h.pub.get(t, show.RoomTopic(h.room), key, &gone)
+		h.pub.get(t, hub.RoomTopic(h.room), key, &gone)
 		if gone["type"] != "board_removed" {
 			t.Fatalf("%v", gone)
 		}
@@ -531,7 +532,7 @@ func TestRunPublishesEveryBoardAtStart(t *testing.T) {
 	svc := board.New(h.db, h.engine, cancelOnPublish{rec, key, cancel}, board.Options{FrameInterval: time.Hour})
 	svc.Run(ctx) // returns once the board's first frame is out (or at the deadline)
 	var pf board.PublicFrame
-	rec.get(t, show.StageTopic(h.room), key, &pf)
+	rec.get(t, hub.StageTopic(h.room), key, &pf)
 	if len(pf.Entries) != 1 || pf.Entries[0].Text != "survives a restart" {
 		t.Fatalf("%+v", pf)
 	}

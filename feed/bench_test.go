@@ -10,7 +10,6 @@ import (
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 )
 
 // BenchmarkIngestAndApprove measures the feed's throughput with the stage
@@ -25,7 +24,7 @@ func BenchmarkIngestAndApprove(b *testing.B) {
 	screens := make([]*hub.Subscriber, 1000)
 	for i := range screens {
 		screens[i] = h.NewSubscriber(func() {}, nil)
-		h.Subscribe(show.StageTopic(1), screens[i], "", 0)
+		h.Subscribe(hub.StageTopic(1), screens[i], "", 0)
 	}
 	s := feed.New(db, dir, h, feed.Options{})
 	ctx, cancel := context.WithCancel(context.Background())

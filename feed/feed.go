@@ -4,27 +4,26 @@
 // frames published to rooms and the queue frame published to moderators,
 // and the volume per minute with its peaks (moments).
 //
-// It imports the domain package live, and show for the publisher, the
-// coalescer and the event model. Storage is reached through the
-// Store interface below (implemented by package store), fan-out through
-// show.Publisher (the hub), the events through Directory (the running show).
+// It imports the domain package live and the hub (the publisher, the
+// coalescer, the topic names). Storage is reached through the Store
+// interface below (implemented by package store); events and their rooms
+// through Directory (the running show).
 package feed
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 	"golang.org/x/time/rate"
 )
 
@@ -42,10 +41,11 @@ type Store interface {
 	Audit(ctx context.Context, a live.AuditEntry) error
 }
 
-// Directory is what the feed needs to know of events: their rooms.
+// Directory is what the feed needs to know of events: their ids and
+// rooms. The feed keeps an event by id, as its code may be renamed.
 type Directory interface {
-	Model(code string) (*show.Model, error)
-	ModelByID(id int64) (*show.Model, error) // an event's code may be renamed, its id not
+	Event(code string) (*live.Event, error)
+	RoomIDs(eventID int64) ([]int64, error)
 	Events() []live.Event
 }
 
@@ -77,7 +77,7 @@ type Options struct {
 type Service struct {
 	store Store
 	dir   Directory
-	pub   show.Publisher
+	pub   hub.Publisher
 	opts  Options
 	posts *postLimiter
 
@@ -85,7 +85,7 @@ type Service struct {
 	events map[int64]*eventFeed
 	runCtx context.Context
 	wg     sync.WaitGroup
-	frames show.Coalescer // by topic key
+	frames hub.Coalescer // by topic key
 	status map[string]*SourceStatus
 }
 
@@ -111,7 +111,7 @@ type SourceStatus struct {
 // New returns a feed service. Call Run to start the sources and the frame
 // flusher; without Run, arrivals and decisions work and frames are published
 // by FlushFrames.
-func New(store Store, dir Directory, pub show.Publisher, opts Options) *Service {
+func New(store Store, dir Directory, pub hub.Publisher, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -177,30 +177,30 @@ func sourceKey(c live.SourceConfig) string { return c.Kind + ":" + strings.ToLow
 
 // event returns the event's cached feed, loading its settings once.
 func (s *Service) event(ctx context.Context, code string) (*eventFeed, error) {
-	m, err := s.dir.Model(code)
+	ev, err := s.dir.Event(code)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
-	ef := s.events[m.Event.ID]
+	ef := s.events[ev.ID]
 	s.mu.Unlock()
 	if ef != nil {
 		return ef, nil
 	}
-	st, _, err := s.store.FeedSettings(ctx, m.Event.ID)
+	st, _, err := s.store.FeedSettings(ctx, ev.ID)
 	if err != nil {
 		return nil, err
 	}
 	if err := st.Normalize(); err != nil {
-		s.opts.Logger.Warn("feed: stored settings invalid; using defaults", "event", m.Event.Code, "err", err)
+		s.opts.Logger.Warn("feed: stored settings invalid; using defaults", "event", ev.Code, "err", err)
 		st = live.FeedSettings{}
 		_ = st.Normalize()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ef = s.events[m.Event.ID]; ef == nil {
-		ef = &eventFeed{id: m.Event.ID, code: m.Event.Code, settings: st}
-		s.events[m.Event.ID] = ef
+	if ef = s.events[ev.ID]; ef == nil {
+		ef = &eventFeed{id: ev.ID, code: ev.Code, settings: st}
+		s.events[ev.ID] = ef
 	}
 	return ef, nil
 }
@@ -208,17 +208,17 @@ func (s *Service) event(ctx context.Context, code string) (*eventFeed, error) {
 // Seed stores settings for the event if it has none yet (config.yaml's
 // feed section); the API's edits win afterwards.
 func (s *Service) Seed(ctx context.Context, code string, st live.FeedSettings) error {
-	m, err := s.dir.Model(code)
+	ev, err := s.dir.Event(code)
 	if err != nil {
 		return err
 	}
-	if _, ok, err := s.store.FeedSettings(ctx, m.Event.ID); err != nil || ok {
+	if _, ok, err := s.store.FeedSettings(ctx, ev.ID); err != nil || ok {
 		return err
 	}
 	if err := st.Normalize(); err != nil {
 		return err
 	}
-	return s.store.SaveFeedSettings(ctx, m.Event.ID, st)
+	return s.store.SaveFeedSettings(ctx, ev.ID, st)
 }
 
 // Settings returns an event's feed settings, tokens included.
@@ -248,7 +248,7 @@ func (s *Service) UpdateSettings(ctx context.Context, code, actor string, edit f
 	if err != nil {
 		return live.FeedSettings{}, err
 	}
-	m, err := s.dir.Model(code)
+	rooms, err := s.dir.RoomIDs(ef.id)
 	if err != nil {
 		return live.FeedSettings{}, err
 	}
@@ -261,17 +261,13 @@ func (s *Service) UpdateSettings(ctx context.Context, code, actor string, edit f
 	if err := next.Normalize(); err != nil {
 		return live.FeedSettings{}, err
 	}
-	rooms := map[int64]bool{}
-	for _, r := range m.Rooms {
-		rooms[r.ID] = true
-	}
 	for _, src := range next.Sources {
-		if src.RoomID != 0 && !rooms[src.RoomID] {
+		if src.RoomID != 0 && !slices.Contains(rooms, src.RoomID) {
 			return live.FeedSettings{}, live.FieldErrorf("sources.room_id", "No room %d in this event.", src.RoomID)
 		}
 	}
 	for id := range next.Recordings {
-		if !rooms[id] {
+		if !slices.Contains(rooms, id) {
 			return live.FeedSettings{}, live.FieldErrorf("recordings", "No room %d in this event.", id)
 		}
 	}
@@ -300,15 +296,10 @@ func settingsSummary(st live.FeedSettings) string {
 // SetWebhookToken makes token the event's webhook secret (stored hashed).
 func (s *Service) SetWebhookToken(ctx context.Context, code, actor, token string) error {
 	_, err := s.UpdateSettings(ctx, code, actor, func(st *live.FeedSettings) error {
-		st.WebhookTokenHash = hashToken(token)
+		st.WebhookTokenHash = live.HashToken(token)
 		return nil
 	})
 	return err
-}
-
-func hashToken(t string) string {
-	h := sha256.Sum256([]byte(t))
-	return hex.EncodeToString(h[:])
 }
 
 // CheckWebhook reports whether token is the event's webhook secret.
@@ -320,7 +311,7 @@ func (s *Service) CheckWebhook(ctx context.Context, code, token string) error {
 	ef.mu.Lock()
 	want := ef.settings.WebhookTokenHash
 	ef.mu.Unlock()
-	if want == "" || token == "" || subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(want)) != 1 {
+	if want == "" || token == "" || subtle.ConstantTimeCompare([]byte(live.HashToken(token)), []byte(want)) != 1 {
 		return live.Errorf(live.EUnauthorized, "Send the event's webhook token as a Bearer token.")
 	}
 	return nil

@@ -9,25 +9,25 @@ import (
 
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/store"
 )
 
 // directory is a fake engine: one event with rooms 1 and 2.
 type directory struct{ ev live.Event }
 
-func (d *directory) Model(code string) (*show.Model, error) {
+func (d *directory) Event(code string) (*live.Event, error) {
 	if live.NormalizeCode(code) != d.ev.Code {
 		return nil, live.Errorf(live.ENotFound, "No event with code %q.", code)
 	}
-	return &show.Model{Event: d.ev, Rooms: []live.Room{{ID: 1, EventID: d.ev.ID, Name: "A"}, {ID: 2, EventID: d.ev.ID, Name: "B"}}}, nil
+	ev := d.ev
+	return &ev, nil
 }
 func (d *directory) Events() []live.Event { return []live.Event{d.ev} }
-func (d *directory) ModelByID(id int64) (*show.Model, error) {
+func (d *directory) RoomIDs(id int64) ([]int64, error) {
 	if id != d.ev.ID {
 		return nil, live.Errorf(live.ENotFound, "No event %d.", id)
 	}
-	return d.Model(d.ev.Code)
+	return []int64{1, 2}, nil
 }
 
 // publisher records published frames and signals each one.

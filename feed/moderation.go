@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 )
 
 // Moderation actions on one item.
@@ -88,7 +89,7 @@ func (s *Service) Post(ctx context.Context, code string, participantID int64, di
 	}
 	// A pseudonym, stable per participant so that block_author works, that
 	// does not show the participant id on public screens.
-	id := hashToken("participant:" + strconv.FormatInt(participantID, 10))[:12]
+	id := live.HashToken("participant:" + strconv.FormatInt(participantID, 10))[:12]
 	it, added, err := s.add(ctx, ef, live.FeedItem{Source: live.SourceApp, SourceID: id + ":" + strconv.FormatInt(s.opts.Now().UnixNano(), 10),
 		Author: "participant-" + id, AuthorName: displayName, Text: clean, RoomID: roomID})
 	if err != nil {
@@ -104,14 +105,16 @@ func (s *Service) checkRoom(code string, roomID int64) error {
 	if roomID == 0 {
 		return nil
 	}
-	m, err := s.dir.Model(code)
+	ev, err := s.dir.Event(code)
 	if err != nil {
 		return err
 	}
-	for _, r := range m.Rooms {
-		if r.ID == roomID {
-			return nil
-		}
+	rooms, err := s.dir.RoomIDs(ev.ID)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(rooms, roomID) {
+		return nil
 	}
 	return live.FieldErrorf("room_id", "No room %d in this event.", roomID)
 }
@@ -231,12 +234,7 @@ func (s *Service) schedule(ef *eventFeed, roomID int64, feedChanged bool) {
 	}
 	rooms := []int64{roomID}
 	if roomID == 0 {
-		rooms = nil
-		if m, err := s.dir.ModelByID(ef.id); err == nil {
-			for _, r := range m.Rooms {
-				rooms = append(rooms, r.ID)
-			}
-		}
+		rooms, _ = s.dir.RoomIDs(ef.id) // none when the event is gone
 	}
 	for _, r := range rooms {
 		s.frames.Mark("room:"+strconv.FormatInt(r, 10), func(context.Context) { s.publishRoom(ef, r) })
@@ -292,9 +290,9 @@ func (s *Service) publishRoom(ef *eventFeed, roomID int64) {
 		return
 	}
 	b, _ := json.Marshal(f) // encoded once, published on three topics
-	s.pub.Publish(show.RoomTopic(roomID), "feed", b)
-	s.pub.Publish(show.StageTopic(roomID), "feed", b)
-	s.pub.Publish(show.ControlTopic(ef.id), "feed:"+strconv.FormatInt(roomID, 10), b)
+	s.pub.Publish(hub.RoomTopic(roomID), "feed", b)
+	s.pub.Publish(hub.StageTopic(roomID), "feed", b)
+	s.pub.Publish(hub.ControlTopic(ef.id), "feed:"+strconv.FormatInt(roomID, 10), b)
 }
 
 // Queue returns the queue frame of an event as it would be published now.
@@ -324,7 +322,7 @@ func (s *Service) publishQueue(ef *eventFeed) {
 		return
 	}
 	b, _ := json.Marshal(f)
-	s.pub.Publish(show.ControlTopic(ef.id), "feed_queue", b)
+	s.pub.Publish(hub.ControlTopic(ef.id), "feed_queue", b)
 }
 
 // --- Running the sources -----------------------------------------------------

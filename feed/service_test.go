@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/ovation-live/ovation/feed"
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 )
 
 func TestContainsWord(t *testing.T) {
@@ -430,8 +430,8 @@ func TestRunPublishesTheCurrentFeed(t *testing.T) {
 	go func() { defer close(done); s.Run(ctx) }()
 	defer func() { cancel(); <-done }()
 	waitFor(t, pub, "the feed of both rooms and the queue", func() bool {
-		return pub.get(show.RoomTopic(1), "feed") != nil && pub.get(show.StageTopic(2), "feed") != nil &&
-			pub.get(show.ControlTopic(dir.ev.ID), "feed_queue") != nil
+		return pub.get(hub.RoomTopic(1), "feed") != nil && pub.get(hub.StageTopic(2), "feed") != nil &&
+			pub.get(hub.ControlTopic(dir.ev.ID), "feed_queue") != nil
 	})
 }
 
@@ -460,7 +460,7 @@ func TestRoomFeedCarriesThePostLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.FlushFrames()
-	for _, topic := range []string{show.RoomTopic(1), show.RoomTopic(2), show.StageTopic(1)} {
+	for _, topic := range []string{hub.RoomTopic(1), hub.RoomTopic(2), hub.StageTopic(1)} {
 		if got := limit(topic); got != 120 {
 			t.Errorf("%s: post_max_len %d after the change, want 120", topic, got)
 		}

@@ -1,9 +1,11 @@
-// Package hub owns this node's subscribers per topic: their bounded send
-// queues, the slow-consumer policy, the writing of large broadcasts (paced
-// while the node is busy, in background passes otherwise), each
-// topic's sequence numbers and its latest frame per key (the snapshot a
-// newcomer receives), and the Broker interface that carries frames between
-// nodes, with its in-process implementation.
+// Package hub owns frame delivery: this node's subscribers per topic, their
+// bounded send queues, the slow-consumer policy, the writing of large
+// broadcasts (paced while the node is busy, in background passes
+// otherwise), each topic's sequence numbers and its latest frame per key
+// (the snapshot a newcomer receives), and the Broker interface that carries
+// frames between nodes, with its in-process implementation. The services
+// publish through it: the Publisher interfaces, the Coalescer that holds
+// their frames to one per key and interval, and the topic names.
 //
 // It imports no other package of the project. Frames are opaque JSON objects
 // to the hub: it encodes each published frame once, splicing in its sequence

@@ -1,6 +1,8 @@
 package live
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"regexp"
 	"slices"
 	"strconv"
@@ -232,4 +234,12 @@ func ActorOf(login string, tokenID int64, configToken bool) string {
 func ParseActor(actor string) (login, token string) {
 	login, token, _ = strings.Cut(actor, " token:")
 	return login, token
+}
+
+// HashToken returns the hex SHA-256 of a secret token: what is stored of
+// API tokens, sessions and webhook secrets, so that a copy of the database
+// holds none of them.
+func HashToken(t string) string {
+	h := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(h[:])
 }

@@ -4,10 +4,11 @@
 // the domain's rule, commit, publish), the quizzes' standings and the
 // frames the screens, phones and moderators receive.
 //
-// It imports the domain (live) and declares what it needs around it: its
-// storage port, Store, which package store implements, and Publisher, the
-// fan-out (the hub). A frame is published only after the store has
-// committed what it shows.
+// It imports the domain (live) and the hub, which delivers its frames
+// (hub.Publisher) under the hub's topic names, and declares its storage
+// port, Store, which package store implements. A frame is published only
+// after the store has committed what it shows. Boards and the feed ask it
+// for events, room ids and pitches through interfaces of their own.
 package show
 
 import (
@@ -16,12 +17,14 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 )
 
@@ -58,40 +61,14 @@ type Store interface {
 	WriteFault() error
 }
 
-// Publisher delivers encoded frames to a topic's subscribers. Frames with
-// the same key supersede each other. It must never block.
-type Publisher interface {
-	Publish(topic, key string, frame []byte)
-}
-
-// BatchPublisher is a Publisher that can hold back the writes of several
-// frames until all are queued (the hub), so that the frames of one tally
-// tick reach each connection in one write.
-type BatchPublisher interface {
-	Batch(fn func(publish func(topic, key string, frame []byte)))
-}
-
 // batch runs fn with the publisher's batch when it has one, else with Publish.
 func (e *Engine) batch(fn func(publish func(topic, key string, frame []byte))) {
-	if b, ok := e.pub.(BatchPublisher); ok {
+	if b, ok := e.pub.(hub.BatchPublisher); ok {
 		b.Batch(fn)
 		return
 	}
 	fn(e.pub.Publish)
 }
-
-// RoomTopic is the topic of a room's public state: what its stage screen and
-// the phones in it show.
-func RoomTopic(roomID int64) string { return "room:" + strconv.FormatInt(roomID, 10) }
-
-// StageTopic is the topic of a room's screens: the same frames as RoomTopic,
-// with tallies at the full coalescing rate (phones get them at the calmer
-// audience rate, which keeps a keynote burst cheap).
-func StageTopic(roomID int64) string { return "stage:" + strconv.FormatInt(roomID, 10) }
-
-// ControlTopic is the topic of an event's moderator view: the full model,
-// tallies even when hidden, ranking previews and live numbers.
-func ControlTopic(eventID int64) string { return "control:" + strconv.FormatInt(eventID, 10) }
 
 // Options configures an Engine. Zero values take the defaults.
 type Options struct {
@@ -110,7 +87,7 @@ type Options struct {
 // store has committed what they show.
 type Engine struct {
 	store Store
-	pub   Publisher
+	pub   hub.Publisher
 	opts  Options
 
 	mu      sync.RWMutex
@@ -119,7 +96,7 @@ type Engine struct {
 	owner   map[string]*eventState // "room:1", "round:2", "pitch:3", "poll:4" → owning event
 	stopped bool
 
-	frames Coalescer // the tallies due, by event
+	frames hub.Coalescer // the tallies due, by event
 }
 
 type ballotKey struct {
@@ -189,7 +166,7 @@ type eventState struct {
 }
 
 // NewEngine returns an engine over store publishing to pub. Call Load, then Run.
-func NewEngine(store Store, pub Publisher, opts Options) *Engine {
+func NewEngine(store Store, pub hub.Publisher, opts Options) *Engine {
 	if opts.TallyInterval <= 0 {
 		opts.TallyInterval = 100 * time.Millisecond
 	}
@@ -393,13 +370,13 @@ func (e *Engine) flushEvent(es *eventState, force bool) {
 
 	e.batch(func(publish func(topic, key string, frame []byte)) {
 		for _, f := range full {
-			publish(ControlTopic(es.ev.ID), f.key, f.frame)
+			publish(hub.ControlTopic(es.ev.ID), f.key, f.frame)
 		}
 		for _, f := range stage {
-			publish(StageTopic(f.room), f.key, f.frame)
+			publish(hub.StageTopic(f.room), f.key, f.frame)
 		}
 		for _, f := range room {
-			publish(RoomTopic(f.room), f.key, f.frame)
+			publish(hub.RoomTopic(f.room), f.key, f.frame)
 		}
 	})
 	for id := range rounds {
@@ -871,6 +848,40 @@ func (e *Engine) RoomEvent(roomID int64) (int64, error) {
 	return es.ev.ID, nil
 }
 
+// RoomIDs returns the ids of the event's rooms in ascending order, or
+// ENotFound when there is no event with that id.
+func (e *Engine) RoomIDs(eventID int64) ([]int64, error) {
+	es := e.eventByID(eventID)
+	if es == nil {
+		return nil, live.Errorf(live.ENotFound, "No event %d.", eventID)
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	ids := make([]int64, 0, len(es.rooms))
+	for id := range es.rooms {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// Pitch returns a copy of the event's pitch with the given id. Errors:
+// not_found (no such event, or no such pitch in it).
+func (e *Engine) Pitch(eventID, id int64) (*live.Pitch, error) {
+	es := e.eventByID(eventID)
+	if es == nil {
+		return nil, live.Errorf(live.ENotFound, "No event %d.", eventID)
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	p := es.pitches[id]
+	if p == nil {
+		return nil, live.Errorf(live.ENotFound, "No pitch %d in this event.", id)
+	}
+	c := *p
+	return &c, nil
+}
+
 // Model is an event's whole structure, as the control page edits it.
 type Model struct {
 	Event    live.Event   `json:"event"`
@@ -952,7 +963,7 @@ func (e *Engine) publishAll(es *eventState) {
 }
 
 func (e *Engine) publishModel(es *eventState) {
-	e.pub.Publish(ControlTopic(es.ev.ID), "model", live.MustJSON(struct {
+	e.pub.Publish(hub.ControlTopic(es.ev.ID), "model", live.MustJSON(struct {
 		Type       string `json:"type"`
 		ServerTime int64  `json:"server_time"`
 		*Model
@@ -994,9 +1005,9 @@ func (e *Engine) publishStage(es *eventState, room *live.Room) {
 		}
 	}
 	b := live.MustJSON(s)
-	e.pub.Publish(RoomTopic(room.ID), "stage", b)
-	e.pub.Publish(StageTopic(room.ID), "stage", b)
-	e.pub.Publish(ControlTopic(es.ev.ID), "stage:"+strconv.FormatInt(room.ID, 10), b)
+	e.pub.Publish(hub.RoomTopic(room.ID), "stage", b)
+	e.pub.Publish(hub.StageTopic(room.ID), "stage", b)
+	e.pub.Publish(hub.ControlTopic(es.ev.ID), "stage:"+strconv.FormatInt(room.ID, 10), b)
 }
 
 // RankingFrame is a round's ranking as published.
@@ -1025,11 +1036,11 @@ func (e *Engine) publishRanking(es *eventState, r *live.Round) {
 		revealed = min(r.RevealedPlaces, n)
 	}
 	full := RankingFrame{"ranking", r.ID, r.RankingRevealed, es.ev.JuryWeight, n, revealed, entries}
-	e.pub.Publish(ControlTopic(es.ev.ID), key, live.MustJSON(full))
+	e.pub.Publish(hub.ControlTopic(es.ev.ID), key, live.MustJSON(full))
 	full.Entries = entries[n-revealed:]
 	public := live.MustJSON(full)
-	e.pub.Publish(RoomTopic(r.RoomID), key, public)
-	e.pub.Publish(StageTopic(r.RoomID), key, public)
+	e.pub.Publish(hub.RoomTopic(r.RoomID), key, public)
+	e.pub.Publish(hub.StageTopic(r.RoomID), key, public)
 }
 
 // Place returns the event and room of a room, round, pitch or poll (kind

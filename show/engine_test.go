@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/store"
@@ -58,7 +59,7 @@ type recorder struct {
 	frames []frame
 }
 
-var _ show.Publisher = (*recorder)(nil)
+var _ hub.Publisher = (*recorder)(nil)
 
 func (r *recorder) Publish(topic, key string, data []byte) {
 	r.mu.Lock()
@@ -616,10 +617,10 @@ func TestPitchStateMachine(t *testing.T) {
 					}
 				}
 			}
-			if len(h.pub.since(mark, show.ControlTopic(h.ev.ID), "model")) == 0 {
+			if len(h.pub.since(mark, hub.ControlTopic(h.ev.ID), "model")) == 0 {
 				t.Fatal("no model frame published")
 			}
-			if len(h.pub.since(mark, show.RoomTopic(h.room), "stage")) == 0 {
+			if len(h.pub.since(mark, hub.RoomTopic(h.room), "stage")) == 0 {
 				t.Fatal("no stage frame published")
 			}
 		})
@@ -824,12 +825,12 @@ func TestPollStateMachine(t *testing.T) {
 	t.Run("stage_shows_open_and_closed_polls_but_not_drafts", func(t *testing.T) {
 		h := newHarness(t)
 		var s show.StageState
-		h.pub.last(t, show.RoomTopic(h.room), "stage", &s)
+		h.pub.last(t, hub.RoomTopic(h.room), "stage", &s)
 		if len(s.Polls) != 0 {
 			t.Fatalf("stage shows draft polls: %+v", s.Polls)
 		}
 		h.run(t, open)
-		h.pub.last(t, show.RoomTopic(h.room), "stage", &s)
+		h.pub.last(t, hub.RoomTopic(h.room), "stage", &s)
 		if len(s.Polls) != 1 || s.Polls[0].ID != h.poll || s.Polls[0].State != live.PollOpen {
 			t.Fatalf("stage polls = %+v", s.Polls)
 		}
@@ -1310,7 +1311,7 @@ func TestResetVotes(t *testing.T) {
 			}
 		}
 		var tf live.TallyFrame
-		h.pub.last(t, show.ControlTopic(h.ev.ID), "tally:"+h.pitchT(0).String(), &tf)
+		h.pub.last(t, hub.ControlTopic(h.ev.ID), "tally:"+h.pitchT(0).String(), &tf)
 		if tf.Total != 0 || !reflect.DeepEqual(tf.Counts, []int64{0, 0, 0, 0, 0}) {
 			t.Fatalf("tally frame after reset = %+v", tf)
 		}
@@ -1366,7 +1367,7 @@ func TestTallyFrames(t *testing.T) {
 		h.mustVote(t, c, h.pitchT(0), 5, "1", live.VoteCounted)
 		h.e.FlushTallies()
 		var tf live.TallyFrame
-		control := show.ControlTopic(h.ev.ID)
+		control := hub.ControlTopic(h.ev.ID)
 		h.pub.last(t, control, "tally:"+h.pitchT(0).String(), &tf)
 		if tf.Type != "tally" || tf.Target != h.pitchT(0).String() || tf.Hidden || tf.Total != 3 ||
 			!reflect.DeepEqual(tf.Counts, []int64{0, 2, 0, 0, 1}) || tf.Mean == nil || *tf.Mean != 3 || tf.Jury != nil {
@@ -1387,7 +1388,7 @@ func TestTallyFrames(t *testing.T) {
 		h.mustVote(t, a, h.pitchT(0), 3, "1", live.VoteCounted)
 		h.mustVote(t, j, h.pitchT(0), 3, "1", live.VoteCounted)
 		h.e.FlushTallies()
-		room := h.tallyJSON(t, show.RoomTopic(h.room), h.pitchT(0))
+		room := h.tallyJSON(t, hub.RoomTopic(h.room), h.pitchT(0))
 		for _, k := range []string{"counts", "mean", "jury", "jury_counts"} {
 			if _, ok := room[k]; ok {
 				t.Fatalf("hidden room frame has %q: %v", k, room)
@@ -1396,7 +1397,7 @@ func TestTallyFrames(t *testing.T) {
 		if string(room["hidden"]) != "true" || string(room["total"]) != "2" {
 			t.Fatalf("hidden room frame = %v", room)
 		}
-		control := h.tallyJSON(t, show.ControlTopic(h.ev.ID), h.pitchT(0))
+		control := h.tallyJSON(t, hub.ControlTopic(h.ev.ID), h.pitchT(0))
 		if _, ok := control["counts"]; !ok || string(control["hidden"]) != "false" {
 			t.Fatalf("control frame = %v; the moderator always sees counts", control)
 		}
@@ -1407,12 +1408,12 @@ func TestTallyFrames(t *testing.T) {
 		h.e.FlushTallies()
 		h.run(t, pitchDo(0, live.ShowResults)) // no FlushTallies: the action publishes
 		var tf live.TallyFrame
-		h.pub.last(t, show.RoomTopic(h.room), "tally:"+h.pitchT(0).String(), &tf)
+		h.pub.last(t, hub.RoomTopic(h.room), "tally:"+h.pitchT(0).String(), &tf)
 		if tf.Hidden || !reflect.DeepEqual(tf.Counts, []int64{0, 0, 1, 0, 0}) {
 			t.Fatalf("room frame after show = %+v", tf)
 		}
 		h.run(t, pitchDo(0, live.HideResults))
-		if room := h.tallyJSON(t, show.RoomTopic(h.room), h.pitchT(0)); room["counts"] != nil {
+		if room := h.tallyJSON(t, hub.RoomTopic(h.room), h.pitchT(0)); room["counts"] != nil {
 			t.Fatalf("room frame after hide = %v", room)
 		}
 	})
@@ -1421,7 +1422,7 @@ func TestTallyFrames(t *testing.T) {
 		h.mustVote(t, a, h.pollT(), 2, "1", live.VoteCounted)
 		h.run(t, pollDo(live.ShowResults))
 		var tf live.TallyFrame
-		h.pub.last(t, show.RoomTopic(h.room), "tally:"+h.pollT().String(), &tf)
+		h.pub.last(t, hub.RoomTopic(h.room), "tally:"+h.pollT().String(), &tf)
 		if tf.Hidden || !reflect.DeepEqual(tf.Counts, []int64{0, 1, 0}) {
 			t.Fatalf("room frame = %+v", tf)
 		}
@@ -1464,7 +1465,7 @@ func TestTallyFrames(t *testing.T) {
 		mark := h.pub.mark()
 		h.e.FlushTallies()
 		key := "tally:" + h.pitchT(0).String()
-		if fs := h.pub.since(mark, show.ControlTopic(h.ev.ID), key); len(fs) != 0 {
+		if fs := h.pub.since(mark, hub.ControlTopic(h.ev.ID), key); len(fs) != 0 {
 			t.Fatalf("tally published before commit: %s", fs[0].data)
 		}
 		ds, err := h.db.Load(ctxT(t))
@@ -1483,7 +1484,7 @@ func TestTallyFrames(t *testing.T) {
 		}
 		h.e.FlushTallies()
 		var tf live.TallyFrame
-		h.pub.last(t, show.ControlTopic(h.ev.ID), key, &tf)
+		h.pub.last(t, hub.ControlTopic(h.ev.ID), key, &tf)
 		if tf.Total != 1 {
 			t.Fatalf("tally after commit = %+v", tf)
 		}
@@ -1494,17 +1495,17 @@ func TestTallyFrames(t *testing.T) {
 		h.e.FlushTallies()
 		key := fmt.Sprint("ranking:", h.round)
 		var rf show.RankingFrame
-		h.pub.last(t, show.RoomTopic(h.room), key, &rf)
+		h.pub.last(t, hub.RoomTopic(h.room), key, &rf)
 		if rf.Revealed || len(rf.Entries) != 0 {
 			t.Fatalf("room ranking before reveal = %+v", rf)
 		}
-		h.pub.last(t, show.ControlTopic(h.ev.ID), key, &rf)
+		h.pub.last(t, hub.ControlTopic(h.ev.ID), key, &rf)
 		if len(rf.Entries) != 3 || rf.Entries[0].PitchID != h.pitches[0] || rf.JuryWeight != 30 {
 			t.Fatalf("control ranking = %+v", rf)
 		}
 		h.run(t, roundDo(live.RoundReveal))
 		rf = show.RankingFrame{}
-		h.pub.last(t, show.RoomTopic(h.room), key, &rf)
+		h.pub.last(t, hub.RoomTopic(h.room), key, &rf)
 		if !rf.Revealed || len(rf.Entries) != 0 || rf.Places != 3 || rf.RevealedPlaces != 0 {
 			t.Fatalf("room ranking after reveal = %+v, want no place yet", rf)
 		}
@@ -1512,29 +1513,29 @@ func TestTallyFrames(t *testing.T) {
 		for n := 1; n <= 3; n++ {
 			h.run(t, roundDo(live.RoundNextPlace))
 			rf = show.RankingFrame{}
-			h.pub.last(t, show.RoomTopic(h.room), key, &rf)
+			h.pub.last(t, hub.RoomTopic(h.room), key, &rf)
 			if len(rf.Entries) != n || rf.RevealedPlaces != n || rf.Entries[0].Rank != 4-n {
 				t.Fatalf("room ranking after %d places = %+v", n, rf)
 			}
 			rf = show.RankingFrame{}
-			h.pub.last(t, show.StageTopic(h.room), key, &rf)
+			h.pub.last(t, hub.StageTopic(h.room), key, &rf)
 			if len(rf.Entries) != n {
 				t.Fatalf("stage ranking after %d places = %+v", n, rf)
 			}
 			rf = show.RankingFrame{}
-			h.pub.last(t, show.ControlTopic(h.ev.ID), key, &rf)
+			h.pub.last(t, hub.ControlTopic(h.ev.ID), key, &rf)
 			if len(rf.Entries) != 3 || rf.RevealedPlaces != n {
 				t.Fatalf("control ranking after %d places = %+v", n, rf)
 			}
 		}
 		rf = show.RankingFrame{}
-		h.pub.last(t, show.RoomTopic(h.room), key, &rf)
+		h.pub.last(t, hub.RoomTopic(h.room), key, &rf)
 		if rf.Entries[0].PitchID != h.pitches[0] || rf.Entries[0].Audience.Sum != 4 {
 			t.Fatalf("room ranking, all places = %+v", rf)
 		}
 		h.run(t, roundDo(live.RoundHideRanking))
 		rf = show.RankingFrame{}
-		h.pub.last(t, show.RoomTopic(h.room), key, &rf)
+		h.pub.last(t, hub.RoomTopic(h.room), key, &rf)
 		if rf.Revealed || len(rf.Entries) != 0 {
 			t.Fatalf("room ranking after hide = %+v", rf)
 		}
@@ -1714,13 +1715,13 @@ func TestResultsMatchAnIndependentCount(t *testing.T) {
 		}
 		// Load publishes every room's state, and the next flush every tally.
 		var stage show.StageState
-		h2.pub.last(t, show.RoomTopic(h.room), "stage", &stage)
+		h2.pub.last(t, hub.RoomTopic(h.room), "stage", &stage)
 		if stage.Round == nil || stage.Round.ID != h.round || len(stage.Round.Pitches) != 3 || stage.Round.Pitches[0].ID != h.pitches[0] {
 			t.Fatalf("stage after restart = %+v", stage)
 		}
 		h2.e.FlushTallies()
 		var tf live.TallyFrame
-		h2.pub.last(t, show.ControlTopic(h.ev.ID), "tally:"+h.pollT().String(), &tf)
+		h2.pub.last(t, hub.ControlTopic(h.ev.ID), "tally:"+h.pollT().String(), &tf)
 		if !reflect.DeepEqual(tf.Counts, x.counts(h.pollT(), 3, false)) || tf.Total != int64(len(voters)) {
 			t.Fatalf("tally frame after restart = %+v", tf)
 		}
@@ -1957,7 +1958,7 @@ func TestRun(t *testing.T) {
 		mark := h.pub.mark()
 		cancel()
 		recv(t, stopped, "Run to return")
-		fs := h.pub.since(mark, show.ControlTopic(h.ev.ID), "tally:"+h.pitchT(0).String())
+		fs := h.pub.since(mark, hub.ControlTopic(h.ev.ID), "tally:"+h.pitchT(0).String())
 		if len(fs) != 1 {
 			t.Fatalf("%d tally frames at shutdown, want 1", len(fs))
 		}
@@ -1978,7 +1979,7 @@ func TestPhonesGetTalliesAtTheAudienceInterval(t *testing.T) {
 	pitch := h.pitchT(0)
 	h.run(t, pitchDo(0, live.ShowResults))
 	key := "tally:" + pitch.String()
-	room, stage := show.RoomTopic(h.room), show.StageTopic(h.room)
+	room, stage := hub.RoomTopic(h.room), hub.StageTopic(h.room)
 	total := func(topic string, mark int) []int64 {
 		var out []int64
 		for _, f := range h.pub.since(mark, topic, key) {
@@ -2049,4 +2050,39 @@ func TestVoteReceiptIsCanonical(t *testing.T) {
 			must(t, h.e.PollAction(ctx, "mod", p.ID, live.PollCloseAction)) // one open poll per room
 		})
 	}
+}
+
+// TestLookups: RoomIDs and Pitch answer board and feed with what they ask,
+// and not_found for an event or pitch that is not there.
+func TestLookups(t *testing.T) {
+	h := newHarness(t)
+	ctx := ctxT(t)
+	room2, err := h.e.CreateRoom(ctx, "mod", h.ev.Code, &live.Room{Name: "Side stage"})
+	must(t, err)
+	t.Run("room_ids_in_order", func(t *testing.T) {
+		ids, err := h.e.RoomIDs(h.ev.ID)
+		must(t, err)
+		if len(ids) != 2 || ids[0] != min(h.room, room2.ID) || ids[1] != max(h.room, room2.ID) {
+			t.Fatalf("RoomIDs = %v, want %d and %d", ids, h.room, room2.ID)
+		}
+	})
+	t.Run("pitch_is_a_copy", func(t *testing.T) {
+		p, err := h.e.Pitch(h.ev.ID, h.pitches[0])
+		must(t, err)
+		if p.ID != h.pitches[0] || p.RoundID != h.round {
+			t.Fatalf("Pitch = %+v", p)
+		}
+		p.Team = "changed"
+		if again, _ := h.e.Pitch(h.ev.ID, h.pitches[0]); again.Team == "changed" {
+			t.Fatal("Pitch shares the engine's pitch")
+		}
+	})
+	t.Run("unknown_is_not_found", func(t *testing.T) {
+		_, err := h.e.RoomIDs(987654)
+		wantCode(t, err, live.ENotFound)
+		_, err = h.e.Pitch(h.ev.ID, 987654)
+		wantCode(t, err, live.ENotFound)
+		_, err = h.e.Pitch(987654, h.pitches[0])
+		wantCode(t, err, live.ENotFound)
+	})
 }

@@ -5,8 +5,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 )
 
 // TestMultipleVotes runs a multiple-choice poll through the engine: the
@@ -42,14 +42,14 @@ func TestMultipleVotes(t *testing.T) {
 	}
 	h.e.FlushTallies()
 	var f live.MultipleFrame
-	h.pub.last(t, show.RoomTopic(h.room), "tally:"+target.String(), &f)
+	h.pub.last(t, hub.RoomTopic(h.room), "tally:"+target.String(), &f)
 	if f.Total != 3 || f.Respondents != 2 || !reflect.DeepEqual(f.Counts, []int64{1, 1, 1}) || f.JuryRespondents != 1 || !reflect.DeepEqual(f.JuryCounts, []int64{0, 0, 1}) {
 		t.Fatalf("frame = %+v", f)
 	}
 	must(t, h.e.PollAction(ctx, "mod", p.ID, live.HideResults))
 	h.e.FlushTallies()
 	f = live.MultipleFrame{}
-	h.pub.last(t, show.RoomTopic(h.room), "tally:"+target.String(), &f)
+	h.pub.last(t, hub.RoomTopic(h.room), "tally:"+target.String(), &f)
 	if !f.Hidden || f.Total != 3 || f.Counts != nil || f.Respondents != 0 {
 		t.Fatalf("hidden frame = %+v", f)
 	}

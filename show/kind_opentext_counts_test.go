@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 )
 
 // TestOpenTextFrameCarriesZeroCounts checks that a shown open-text frame
@@ -42,18 +42,18 @@ func TestOpenTextFrameCarriesZeroCounts(t *testing.T) {
 		return string(b)
 	}
 	t.Run("public_frame_says_none_approved", func(t *testing.T) {
-		if got := counts(show.StageTopic(h.room)); got != `{"approved":0}` {
+		if got := counts(hub.StageTopic(h.room)); got != `{"approved":0}` {
 			t.Fatalf("counts = %s, want {\"approved\":0}", got)
 		}
 	})
 	t.Run("moderators_frame_has_every_count", func(t *testing.T) {
-		if got, want := counts(show.ControlTopic(h.ev.ID)), `{"approved":0,"pending":1,"rejected":0}`; got != want {
+		if got, want := counts(hub.ControlTopic(h.ev.ID)), `{"approved":0,"pending":1,"rejected":0}`; got != want {
 			t.Fatalf("counts = %s, want %s", got, want)
 		}
 	})
 	t.Run("hidden_frame_has_no_count", func(t *testing.T) {
 		must(t, h.e.PollAction(ctx, "mod", p.ID, live.HideResults))
-		if got := counts(show.StageTopic(h.room)); got != `{}` {
+		if got := counts(hub.StageTopic(h.room)); got != `{}` {
 			t.Fatalf("counts = %s, want none", got)
 		}
 	})

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 )
 
 // textFrame reads the latest open-text frame of the poll on topic.
@@ -70,7 +70,7 @@ func TestOpenTextVotes(t *testing.T) {
 			t.Fatalf("answer %d: %q %v", i, s.Status, err)
 		}
 	}
-	room, control := show.StageTopic(h.room), show.ControlTopic(h.ev.ID)
+	room, control := hub.StageTopic(h.room), hub.ControlTopic(h.ev.ID)
 	if f := textFrame(t, h, room, p.ID); cards(f) != "" || f.Total != 4 {
 		t.Fatalf("public frame before review: %q, total %d", cards(f), f.Total)
 	}
@@ -189,12 +189,12 @@ func TestOpenTextPostModeration(t *testing.T) {
 		_, err = h.e.Vote(ctx, h.join(t, false), live.Vote{VoteID: fmt.Sprint(i), Target: target, Answer: live.Answer(a)})
 		must(t, err)
 	}
-	if got := cards(textFrame(t, h, show.StageTopic(h.room), p.ID)); got != "Lyon | Paris" {
+	if got := cards(textFrame(t, h, hub.StageTopic(h.room), p.ID)); got != "Lyon | Paris" {
 		t.Fatalf("public cards = %q, want newest first", got)
 	}
-	lyon := idOf(t, textFrame(t, h, show.ControlTopic(h.ev.ID), p.ID), "Lyon")
+	lyon := idOf(t, textFrame(t, h, hub.ControlTopic(h.ev.ID), p.ID), "Lyon")
 	must(t, h.e.DecideAnswers(ctx, "mod", target, json.RawMessage(`{"action":"reject","id":"`+lyon+`"}`)))
-	if got := cards(textFrame(t, h, show.StageTopic(h.room), p.ID)); got != "Paris" {
+	if got := cards(textFrame(t, h, hub.StageTopic(h.room), p.ID)); got != "Paris" {
 		t.Fatalf("public cards after a rejection = %q, want Paris", got)
 	}
 }
@@ -218,7 +218,7 @@ func TestOpenTextFrameBounded(t *testing.T) {
 		}
 	}
 	h.e.FlushTallies()
-	fs := h.pub.since(0, show.StageTopic(h.room), fmt.Sprintf("tally:poll:%d", p.ID))
+	fs := h.pub.since(0, hub.StageTopic(h.room), fmt.Sprintf("tally:poll:%d", p.ID))
 	raw := fs[len(fs)-1].data
 	var f live.OpenTextFrame
 	must(t, json.Unmarshal(raw, &f))
@@ -228,7 +228,7 @@ func TestOpenTextFrameBounded(t *testing.T) {
 	if a := f.Answers[0]; !strings.HasPrefix(a.Text, "299 ") || !a.Cut || !strings.HasSuffix(a.Text, "…") {
 		t.Fatalf("first card %+v, want the newest, cut", a)
 	}
-	if mod := textFrame(t, h, show.ControlTopic(h.ev.ID), p.ID); len(mod.Answers) != 200 || mod.Answers[0].Cut {
+	if mod := textFrame(t, h, hub.ControlTopic(h.ev.ID), p.ID); len(mod.Answers) != 200 || mod.Answers[0].Cut {
 		t.Fatalf("moderators' frame: %d answers", len(mod.Answers))
 	}
 	// The export holds them whole.
@@ -269,7 +269,7 @@ func TestOpenTextUpvotes(t *testing.T) {
 		_, err := h.e.Vote(ctx, voters[i], live.Vote{VoteID: fmt.Sprint("v", i), Target: target, Answer: live.Answer(a)})
 		must(t, err)
 	}
-	control, stage := show.ControlTopic(h.ev.ID), show.StageTopic(h.room)
+	control, stage := hub.ControlTopic(h.ev.ID), hub.StageTopic(h.room)
 	id := func(text string) string { return idOf(t, textFrame(t, h, control, p.ID), text) }
 	ship, talk, measure := id("Ship small"), id("Talk to users"), id("Measure")
 	for _, a := range []string{ship, talk} {

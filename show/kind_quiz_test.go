@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/show"
 )
@@ -86,10 +87,10 @@ func TestQuizRun(t *testing.T) {
 	if p := h.pollIn(t, m, h.qs[0]); p.State != live.PollOpen || p.OpenedAtMS != t0.UnixMilli() || p.ShowResults {
 		t.Fatalf("first question after start: %+v", p)
 	}
-	if f := h.frame(t, show.StageTopic(h.room)); f.Quiz.Phase != live.PhaseQuestion || f.Number != 1 || f.Count != 2 || len(f.Leaders) != 0 {
+	if f := h.frame(t, hub.StageTopic(h.room)); f.Quiz.Phase != live.PhaseQuestion || f.Number != 1 || f.Count != 2 || len(f.Leaders) != 0 {
 		t.Fatalf("stage frame = %+v", f)
 	}
-	if fs := h.pub.since(0, show.ControlTopic(h.ev.ID), "quiz:"+itoa(h.quiz)); !strings.Contains(string(fs[len(fs)-1].data), `"leaders":[]`) {
+	if fs := h.pub.since(0, hub.ControlTopic(h.ev.ID), "quiz:"+itoa(h.quiz)); !strings.Contains(string(fs[len(fs)-1].data), `"leaders":[]`) {
 		t.Fatalf("a quiz without players: %s, want an empty list of leaders", fs[len(fs)-1].data)
 	}
 
@@ -142,7 +143,7 @@ func TestQuizRun(t *testing.T) {
 	h.run(t, h.do(live.QuizReveal))
 	t.Run("the_reveal_closes_and_shows_the_right_choice", func(t *testing.T) {
 		var st show.StageState
-		h.pub.last(t, show.StageTopic(h.room), "stage", &st)
+		h.pub.last(t, hub.StageTopic(h.room), "stage", &st)
 		var shown *live.Poll
 		for i := range st.Polls {
 			if st.Polls[i].ID == h.qs[0] {
@@ -156,7 +157,7 @@ func TestQuizRun(t *testing.T) {
 			t.Fatalf("stage quiz = %+v", st.Quiz)
 		}
 		var tally live.TallyFrame
-		h.pub.last(t, show.StageTopic(h.room), "tally:"+q0.String(), &tally)
+		h.pub.last(t, hub.StageTopic(h.room), "tally:"+q0.String(), &tally)
 		if tally.Hidden || !reflect.DeepEqual(tally.Counts, []int64{3, 1, 0}) {
 			t.Fatalf("tally = %+v", tally)
 		}
@@ -164,7 +165,7 @@ func TestQuizRun(t *testing.T) {
 
 	h.run(t, h.do(live.QuizLeaderboard))
 	t.Run("the_leaderboard_ranks_by_points", func(t *testing.T) {
-		f := h.frame(t, show.RoomTopic(h.room))
+		f := h.frame(t, hub.RoomTopic(h.room))
 		got := []string{}
 		for _, s := range f.Leaders {
 			got = append(got, s.Name+":"+itoa64(s.Points)+"#"+itoa(int64(s.Rank)))
@@ -203,7 +204,7 @@ func TestQuizRun(t *testing.T) {
 		return got
 	}
 	t.Run("the_podium_adds_up_both_questions", func(t *testing.T) {
-		f := h.frame(t, show.StageTopic(h.room))
+		f := h.frame(t, hub.StageTopic(h.room))
 		if got := podium(t, f); f.Quiz.Phase != live.PhasePodium || !reflect.DeepEqual(got, want) {
 			t.Fatalf("podium = %v (%s), want %v", got, f.Quiz.Phase, want)
 		}
@@ -225,7 +226,7 @@ func TestQuizRun(t *testing.T) {
 		must(t, h.db.Flush(ctxT(t)))
 		again := startEngine(t, h.path)
 		var f show.QuizFrame
-		again.pub.last(t, show.StageTopic(h.room), "quiz:"+itoa(h.quiz), &f)
+		again.pub.last(t, hub.StageTopic(h.room), "quiz:"+itoa(h.quiz), &f)
 		if got := podium(t, f); !reflect.DeepEqual(got, want) {
 			t.Fatalf("after a restart: %v, want %v", got, want)
 		}
@@ -256,7 +257,7 @@ func TestQuizTies(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.run(t, h.do(live.QuizReveal), h.do(live.QuizLeaderboard))
-	f := h.frame(t, show.StageTopic(h.room))
+	f := h.frame(t, hub.StageTopic(h.room))
 	if len(f.Leaders) != 3 || f.Leaders[0].Rank != 1 || f.Leaders[1].Rank != 1 || f.Leaders[2].Rank != 3 || f.Leaders[0].Points != f.Leaders[1].Points {
 		t.Fatalf("leaders = %+v", f.Leaders)
 	}
@@ -296,11 +297,11 @@ func TestQuizQuestionsFollowTheirQuiz(t *testing.T) {
 		}
 		must(t, h.e.QuizAction(ctxT(t), "mod", q.ID, live.QuizStart))
 		var st show.StageState
-		h.pub.last(t, show.StageTopic(room.ID), "stage", &st)
+		h.pub.last(t, hub.StageTopic(room.ID), "stage", &st)
 		if st.Quiz == nil || st.Quiz.ID != q.ID {
 			t.Fatalf("the side room's stage shows %+v", st.Quiz)
 		}
-		h.pub.last(t, show.StageTopic(h.room), "stage", &st)
+		h.pub.last(t, hub.StageTopic(h.room), "stage", &st)
 		if st.Quiz == nil || st.Quiz.ID != h.quiz {
 			t.Fatalf("the main room's stage shows %+v", st.Quiz)
 		}

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 )
 
 // rankingPoll creates and opens a ranking of items, results shown, and
@@ -42,7 +42,7 @@ func bordaFrame(tb testing.TB, h *harness, target live.Target) live.BordaFrame {
 	tb.Helper()
 	h.e.FlushTallies()
 	var f live.BordaFrame
-	h.pub.last(tb, show.StageTopic(h.room), "tally:"+target.String(), &f)
+	h.pub.last(tb, hub.StageTopic(h.room), "tally:"+target.String(), &f)
 	return f
 }
 
@@ -96,7 +96,7 @@ func TestRankingVotes(t *testing.T) {
 		t.Fatalf("hidden frame = %+v", f)
 	}
 	var ctl live.BordaFrame
-	h.pub.last(t, show.ControlTopic(h.ev.ID), "tally:"+target.String(), &ctl)
+	h.pub.last(t, hub.ControlTopic(h.ev.ID), "tally:"+target.String(), &ctl)
 	if ctl.Hidden || !reflect.DeepEqual(ctl.Items, want) {
 		t.Fatalf("the moderators' frame while hidden = %+v", ctl)
 	}
@@ -176,7 +176,7 @@ func TestRankingFrameBounded(t *testing.T) {
 		rankVote(t, ctx, h, v, target, fmt.Sprintf("v%d", i), fmt.Sprintf("[%d,%d,%d,%d,%d,%d,%d,%d]", i%8+1, (i+1)%8+1, (i+2)%8+1, (i+3)%8+1, (i+4)%8+1, (i+5)%8+1, (i+6)%8+1, (i+7)%8+1), live.VoteCounted)
 	}
 	h.e.FlushTallies()
-	fs := h.pub.since(0, show.StageTopic(h.room), "tally:"+target.String())
+	fs := h.pub.since(0, hub.StageTopic(h.room), "tally:"+target.String())
 	if n := len(fs[len(fs)-1].data); n > 1024 {
 		t.Fatalf("frame of %d bytes", n)
 	}

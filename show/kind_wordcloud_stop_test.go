@@ -3,8 +3,8 @@ package show_test
 import (
 	"testing"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 )
 
 // TestWordCloudStopWordsOnly pins what an answer made only of stop words
@@ -20,7 +20,7 @@ func TestWordCloudStopWordsOnly(t *testing.T) {
 	must(t, err)
 	must(t, h.e.PollAction(ctx, "mod", p.ID, live.PollOpenAction))
 	target := live.Target{Kind: live.KindPoll, ID: p.ID}
-	stage, control := show.StageTopic(h.room), show.ControlTopic(h.ev.ID)
+	stage, control := hub.StageTopic(h.room), hub.ControlTopic(h.ev.ID)
 
 	only := h.join(t, false)
 	if s, err := h.e.Vote(ctx, only, live.Vote{VoteID: "a", Target: target, Answer: `["The","and","le"]`}); err != nil || s.Status != live.VoteCounted {

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 )
 
 // cloudFrame reads the latest cloud frame of the poll on topic.
@@ -59,11 +59,11 @@ func TestWordCloudVotes(t *testing.T) {
 			t.Fatalf("answer %d: %q %v", i, s.Status, err)
 		}
 	}
-	room := show.StageTopic(h.room) // published at every flush (the room topic at the audience interval)
+	room := hub.StageTopic(h.room) // published at every flush (the room topic at the audience interval)
 	if got, want := cloudWords(cloudFrame(t, h, room, p.ID)), "AI:3 energie:3 Inspiring:3 K8s:1 Kubernetes:1"; got != want {
 		t.Fatalf("cloud = %q, want %q (stop words dropped, profanity hidden, most frequent spelling)", got, want)
 	}
-	control := cloudFrame(t, h, show.ControlTopic(h.ev.ID), p.ID)
+	control := cloudFrame(t, h, hub.ControlTopic(h.ev.ID), p.ID)
 	if !strings.Contains(cloudWords(control), "merde:1(blocked)") || control.Total != 5 {
 		t.Fatalf("moderators' cloud = %q, total %d", cloudWords(control), control.Total)
 	}
@@ -124,7 +124,7 @@ func TestWordCloudMergeCountsPeopleOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	room := show.StageTopic(h.room)
+	room := hub.StageTopic(h.room)
 	decide := func(d string) { must(t, h.e.DecideAnswers(ctx, "mod", target, json.RawMessage(d))) }
 	decide(`{"action":"merge","word":"k8s","into":"kubernetes"}`)
 	want := "kubernetes:4 AI:2" // 4 people sent one or both, not 6 words
@@ -160,14 +160,14 @@ func TestWordCloudPreModeration(t *testing.T) {
 	target := live.Target{Kind: live.KindPoll, ID: p.ID}
 	_, err = h.e.Vote(ctx, h.join(t, false), live.Vote{VoteID: "a", Target: target, Answer: `["Paris","Lyon"]`})
 	must(t, err)
-	if got := cloudWords(cloudFrame(t, h, show.StageTopic(h.room), p.ID)); got != "" {
+	if got := cloudWords(cloudFrame(t, h, hub.StageTopic(h.room), p.ID)); got != "" {
 		t.Fatalf("public cloud before review = %q, want empty", got)
 	}
-	if got := cloudWords(cloudFrame(t, h, show.ControlTopic(h.ev.ID), p.ID)); got != "Lyon:1(pending) Paris:1(pending)" {
+	if got := cloudWords(cloudFrame(t, h, hub.ControlTopic(h.ev.ID), p.ID)); got != "Lyon:1(pending) Paris:1(pending)" {
 		t.Fatalf("moderators' cloud = %q", got)
 	}
 	must(t, h.e.DecideAnswers(ctx, "mod", target, json.RawMessage(`{"action":"show","word":"paris"}`)))
-	if got := cloudWords(cloudFrame(t, h, show.StageTopic(h.room), p.ID)); got != "Paris:1" {
+	if got := cloudWords(cloudFrame(t, h, hub.StageTopic(h.room), p.ID)); got != "Paris:1" {
 		t.Fatalf("public cloud after review = %q, want Paris:1", got)
 	}
 }
@@ -190,7 +190,7 @@ func TestWordCloudFrameBounded(t *testing.T) {
 		}
 	}
 	h.e.FlushTallies()
-	fs := h.pub.since(0, show.StageTopic(h.room), fmt.Sprintf("tally:poll:%d", p.ID))
+	fs := h.pub.since(0, hub.StageTopic(h.room), fmt.Sprintf("tally:poll:%d", p.ID))
 	raw := fs[len(fs)-1].data
 	var f live.CloudFrame
 	must(t, json.Unmarshal(raw, &f))

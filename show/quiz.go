@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 )
 
@@ -241,13 +242,13 @@ func (e *Engine) publishQuiz(es *eventState, q *live.Quiz) {
 		f.Leaders = b.All[:min(len(b.All), live.LeaderboardSize)]
 	}
 	key := "quiz:" + strconv.FormatInt(q.ID, 10)
-	e.pub.Publish(ControlTopic(es.ev.ID), key, live.MustJSON(f))
+	e.pub.Publish(hub.ControlTopic(es.ev.ID), key, live.MustJSON(f))
 	if q.Phase != live.PhaseLeaderboard && q.Phase != live.PhasePodium {
 		f.Leaders = []live.Standing{}
 	}
 	public := live.MustJSON(f)
-	e.pub.Publish(RoomTopic(q.RoomID), key, public)
-	e.pub.Publish(StageTopic(q.RoomID), key, public)
+	e.pub.Publish(hub.RoomTopic(q.RoomID), key, public)
+	e.pub.Publish(hub.StageTopic(q.RoomID), key, public)
 }
 
 // MyStanding is one participant's place in a quiz: its rank of Players

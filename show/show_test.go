@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/show"
 )
@@ -20,11 +21,11 @@ func TestSetScreen(t *testing.T) {
 		for _, screen := range []string{live.ScreenLobby, live.ScreenBlank, live.ScreenCurrent} {
 			h.run(t, screenDo(screen))
 			var st show.StageState
-			h.pub.last(t, show.StageTopic(h.room), "stage", &st)
+			h.pub.last(t, hub.StageTopic(h.room), "stage", &st)
 			if st.Room.Screen != screen {
 				t.Fatalf("stage frame's screen = %q, want %q", st.Room.Screen, screen)
 			}
-			h.pub.last(t, show.RoomTopic(h.room), "stage", &st)
+			h.pub.last(t, hub.RoomTopic(h.room), "stage", &st)
 			if st.Room.Screen != screen {
 				t.Fatalf("room frame's screen = %q, want %q", st.Room.Screen, screen)
 			}
@@ -100,7 +101,7 @@ func TestPacedReveal(t *testing.T) {
 	for _, want := range []int{3, 4, 5, 6} {
 		h.run(t, roundDo(live.RoundNextPlace))
 		var rf show.RankingFrame
-		h.pub.last(t, show.RoomTopic(h.room), key, &rf)
+		h.pub.last(t, hub.RoomTopic(h.room), key, &rf)
 		if rf.RevealedPlaces != want || len(rf.Entries) != want || rf.Places != 6 || rf.Entries[0].Rank != 7-want {
 			t.Fatalf("after a press: %d places revealed, entries from rank %d; want %d", rf.RevealedPlaces, rf.Entries[0].Rank, want)
 		}
@@ -110,14 +111,14 @@ func TestPacedReveal(t *testing.T) {
 	h.db.Close()
 	h2 := startEngine(t, h.path)
 	var rf show.RankingFrame
-	h2.pub.last(t, show.StageTopic(h.room), key, &rf)
+	h2.pub.last(t, hub.StageTopic(h.room), key, &rf)
 	if !rf.Revealed || rf.RevealedPlaces != 6 || len(rf.Entries) != 6 {
 		t.Fatalf("ranking after restart = %+v", rf)
 	}
 	// Hiding and revealing again starts from no place.
 	h2.ev, h2.round, h2.room = h.ev, h.round, h.room
 	h2.run(t, roundDo(live.RoundHideRanking), roundDo(live.RoundReveal))
-	h2.pub.last(t, show.RoomTopic(h.room), key, &rf)
+	h2.pub.last(t, hub.RoomTopic(h.room), key, &rf)
 	if rf.RevealedPlaces != 0 || len(rf.Entries) != 0 {
 		t.Fatalf("ranking revealed again = %+v", rf)
 	}

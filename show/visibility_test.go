@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/show"
 )
@@ -82,7 +83,7 @@ func TestResultsVisibility(t *testing.T) {
 			}
 			for _, ph := range tc.phases {
 				h.run(t, ph.do)
-				for _, topic := range []string{show.StageTopic(h.room), show.RoomTopic(h.room)} {
+				for _, topic := range []string{hub.StageTopic(h.room), hub.RoomTopic(h.room)} {
 					if got := h.publicResults(t, topic); got != ph.show {
 						t.Fatalf("after %s: results public on %s = %v, want %v", ph.name, topic, got, ph.show)
 					}
@@ -90,7 +91,7 @@ func TestResultsVisibility(t *testing.T) {
 						t.Fatalf("after %s: stage frame's show_results on %s = %v, want %v", ph.name, topic, got, ph.show)
 					}
 				}
-				if got := h.publicResults(t, show.ControlTopic(h.ev.ID)); ph.name == "vote" && !got {
+				if got := h.publicResults(t, hub.ControlTopic(h.ev.ID)); ph.name == "vote" && !got {
 					t.Fatalf("after %s: moderators do not see the counts", ph.name)
 				}
 			}
@@ -145,7 +146,7 @@ func TestCorrectAnswer(t *testing.T) {
 	}
 	// leaks reports whether any public frame so far carried the correct answer.
 	leaks := func(tb testing.TB, h *harness) bool {
-		for _, topic := range []string{show.StageTopic(h.room), show.RoomTopic(h.room)} {
+		for _, topic := range []string{hub.StageTopic(h.room), hub.RoomTopic(h.room)} {
 			for _, f := range h.pub.since(0, topic, "stage") {
 				if bytes.Contains(f.data, []byte(`"correct":`)) {
 					return true
@@ -166,13 +167,13 @@ func TestCorrectAnswer(t *testing.T) {
 	t.Run("reveal_marks_it_on_public_screens_and_hide_takes_it_off", func(t *testing.T) {
 		h := quiz(t)
 		h.run(t, pollDo(live.PollRevealCorrect))
-		for _, topic := range []string{show.StageTopic(h.room), show.RoomTopic(h.room)} {
+		for _, topic := range []string{hub.StageTopic(h.room), hub.RoomTopic(h.room)} {
 			if p := h.stagePoll(t, topic); !slices.Equal(p.Correct, []int{2}) || !p.CorrectRevealed {
 				t.Fatalf("%s after reveal: %+v", topic, p)
 			}
 		}
 		h.run(t, pollDo(live.PollHideCorrect))
-		for _, topic := range []string{show.StageTopic(h.room), show.RoomTopic(h.room)} {
+		for _, topic := range []string{hub.StageTopic(h.room), hub.RoomTopic(h.room)} {
 			if p := h.stagePoll(t, topic); p.Correct != nil || p.CorrectRevealed {
 				t.Fatalf("%s after hide: %+v", topic, p)
 			}
@@ -186,7 +187,7 @@ func TestCorrectAnswer(t *testing.T) {
 	t.Run("reopening_hides_it_again", func(t *testing.T) {
 		h := quiz(t)
 		h.run(t, pollDo(live.PollRevealCorrect), pollDo(live.PollOpenAction))
-		if p := h.stagePoll(t, show.RoomTopic(h.room)); p.Correct != nil || p.CorrectRevealed {
+		if p := h.stagePoll(t, hub.RoomTopic(h.room)); p.Correct != nil || p.CorrectRevealed {
 			t.Fatalf("reopened poll on phones: %+v", p)
 		}
 	})
@@ -196,7 +197,7 @@ func TestCorrectAnswer(t *testing.T) {
 		h.db.Close()
 		h2 := startEngine(t, h.path)
 		h2.ev, h2.poll, h2.room = h.ev, h.poll, h.room
-		if p := h2.stagePoll(t, show.StageTopic(h.room)); !slices.Equal(p.Correct, []int{2}) || !p.CorrectRevealed {
+		if p := h2.stagePoll(t, hub.StageTopic(h.room)); !slices.Equal(p.Correct, []int{2}) || !p.CorrectRevealed {
 			t.Fatalf("after restart: %+v", p)
 		}
 	})

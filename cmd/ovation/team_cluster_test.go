@@ -14,8 +14,8 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/ovation-live/ovation/api"
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/store"
 )
 
@@ -123,7 +123,7 @@ func TestClusterTeam(t *testing.T) {
 	if w, _ := readUntil(t, ws, "welcome", 10*time.Second); w["moderator"] != true {
 		t.Fatalf("welcome on edge B: %v", w)
 	}
-	b, _ := json.Marshal(map[string]string{"type": "subscribe", "topic": show.ControlTopic(f.EventID)})
+	b, _ := json.Marshal(map[string]string{"type": "subscribe", "topic": hub.ControlTopic(f.EventID)})
 	if err := ws.Write(context.Background(), websocket.MessageText, b); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package show_test
+package hub_test
 
 import (
 	"context"
@@ -6,14 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ovation-live/ovation/show"
+	"github.com/ovation-live/ovation/hub"
 )
 
 // TestCoalescer: a key marked many times between flushes publishes once,
 // with its last mark; a flush waits for Exclusive; Run flushes on its
 // ticks and returns when its context ends.
 func TestCoalescer(t *testing.T) {
-	var c show.Coalescer
+	var c hub.Coalescer
 	var got []string
 	for _, v := range []string{"a1", "a2", "a3"} {
 		c.Mark("a", func(context.Context) { got = append(got, v) })
