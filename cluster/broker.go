@@ -104,7 +104,15 @@ type Broker struct {
 	n       uint64 // batches published, guarded by the Run goroutine only
 
 	failing bool // guarded by the Run goroutine only
+
+	// leaseValid, set by the core, says whether the core lease is surely
+	// still its own: frames wait while it may not be, so that a core that
+	// lost it publishes nothing over its successor's.
+	leaseValid func() bool
 }
+
+// errNoLease is why frames wait while the core lease may have run out.
+var errNoLease = errors.New("the core lease may have run out")
 
 var _ hub.Broker = (*Broker)(nil)
 
@@ -183,6 +191,9 @@ func (b *Broker) queued() int {
 
 // flush publishes up to maxBatch queued frames; on failure they stay queued.
 func (b *Broker) flush(ctx context.Context) error {
+	if b.leaseValid != nil && !b.leaseValid() {
+		return errNoLease
+	}
 	b.mu.Lock()
 	n := min(len(b.pending), maxBatch)
 	frames := slices.Clone(b.pending[:n])

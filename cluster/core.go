@@ -163,6 +163,19 @@ func (c *Core) Acquire(ctx context.Context) error {
 // or another event, and refuse their votes.
 var ErrForeignData = errors.New("the core's database does not hold this cluster's data")
 
+// ClusterID returns the cluster's identity ("" for a cluster that has
+// none yet), for a check before the core opens its database (Bind).
+func (c *Core) ClusterID(ctx context.Context) (string, error) {
+	id, err := call(ctx, c.opts.Timeout, func(ctx context.Context) (string, error) { return c.rdb.Get(ctx, keyCluster).Result() })
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("cluster: read the cluster's identity: %w", err)
+	}
+	return id, nil
+}
+
 // Bind ties the core's database to the cluster, before the core acts (call
 // it after Acquire, before Start). dbID is the cluster identity the
 // database holds ("" for one that never served a cluster); Bind returns
@@ -225,12 +238,13 @@ func (c *Core) Start(ctx context.Context, h *hub.Hub, secrets map[string]string)
 	seqs := make(map[string]uint64, len(raw))
 	for t, v := range raw {
 		if n, err := strconv.ParseUint(v, 10, 64); err == nil {
-			seqs[t] = n
+			seqs[t] = n + takeoverSeqGap
 		}
 	}
 	h.Reset(epoch, seqs) // the frames this core publishes continue the cluster's numbering
 	c.epoch, c.secrets, c.hub = epoch, secrets, h
 	c.broker = NewBroker(c.rdb, h, c.opts)
+	c.broker.leaseValid = c.leaseValid
 	h.SetBroker(c.broker)
 	if err := c.ensure(ctx); err != nil {
 		return err
@@ -239,6 +253,12 @@ func (c *Core) Start(ctx context.Context, h *hub.Hub, secrets map[string]string)
 	c.opts.Logger.Info("cluster: acting as core", "node", c.opts.Node, "epoch", epoch)
 	return nil
 }
+
+// takeoverSeqGap is added to every topic's sequence number by a core that
+// starts: a core that lost the lease may still have published a few frames
+// after this one read the numbers, and its frames must not supersede the
+// new core's (clients see a jump, and take a snapshot).
+const takeoverSeqGap = 1 << 20
 
 // Broker returns the core's frame broker (set on the hub by Start); run it
 // with its Run.

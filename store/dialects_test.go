@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -311,6 +312,12 @@ func TestPostgresFencesOutTheOlderProcess(t *testing.T) {
 	must(t, tool.SetSetting(ctx, "api_token_hash", "new"))
 	must(t, tool.Close())
 	must(t, vote(second, "v4"))
+	// A core of another cluster pointed at this database by mistake is
+	// refused before it takes the database over: the acting process goes on.
+	if _, err := store.OpenPostgres(c.URL(), store.Options{Cluster: "another-cluster"}); !errors.Is(err, store.ErrOtherCluster) {
+		t.Fatalf("a core of another cluster: %v, want ErrOtherCluster", err)
+	}
+	must(t, vote(second, "v5"))
 	select {
 	case <-second.Fenced():
 		t.Fatal("the process that took over is fenced")

@@ -46,6 +46,9 @@ func OpenPostgres(url string, opts Options) (*DB, error) {
 	boot := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
 	db.writer = boot
 	err = db.migrate(ctx)
+	if err == nil && opts.Cluster != "" && !opts.Beside {
+		err = checkCluster(ctx, boot, opts.Cluster)
+	}
 	switch {
 	case err == nil && opts.Beside:
 		err = boot.QueryRowContext(ctx, `SELECT token FROM fence`).Scan(&db.token)
@@ -63,6 +66,29 @@ func OpenPostgres(url string, opts Options) (*DB, error) {
 	db.reader = sql.OpenDB(connector)
 	db.reader.SetMaxOpenConns(4)
 	return start(db, true)
+}
+
+// SettingClusterID is the setting that ties a core's database to its
+// cluster (cluster.Core.Bind).
+const SettingClusterID = "cluster_id"
+
+// ErrOtherCluster is what OpenPostgres refuses a database with that does
+// not hold the cluster identity of Options.Cluster.
+var ErrOtherCluster = errors.New("store: the database does not hold this cluster's data")
+
+// checkCluster makes sure the database holds cluster's identity.
+func checkCluster(ctx context.Context, x *sql.DB, cluster string) error {
+	var have string
+	err := x.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, SettingClusterID).Scan(&have)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("%w: it has no cluster identity while cluster %s runs; refusing to act as core: point store.url at the cluster's database (docs/cluster.md)", ErrOtherCluster, cluster)
+	case err != nil:
+		return fmt.Errorf("store: read the cluster's identity: %w", err)
+	case have != cluster:
+		return fmt.Errorf("%w: it belongs to cluster %s, not %s; refusing to act as core: point store.url at the cluster's database (docs/cluster.md)", ErrOtherCluster, have, cluster)
+	}
+	return nil
 }
 
 // takeOver takes the next fencing token of the database (migration 11).

@@ -62,6 +62,12 @@ type Options struct {
 	// operator's command such as reset-password, which must not stop the
 	// running core). SQLite ignores it.
 	Beside bool
+	// Cluster is, for a cluster's core on PostgreSQL, the cluster's
+	// identity: the database must hold it (the setting SettingClusterID)
+	// before this process takes it over, so that a core pointed at another
+	// cluster's database by mistake stops it from acting on it before it
+	// fences that cluster's core out. "" checks nothing.
+	Cluster string
 	// FailoverWait is how long a batch the database cannot take (no
 	// PostgreSQL primary answers: a failover under way) is tried again,
 	// whole, before its writes fail with busy. Default 15 s on PostgreSQL;

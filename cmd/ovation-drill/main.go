@@ -926,9 +926,19 @@ func (d *drill) check() int {
 	// The tally the cluster publishes, against the database's votes: a vote
 	// counted twice shows above it.
 	d.waitFor("a core to act for the final tally", recoverWait, func() bool { return d.acting() != nil })
-	tally, err := d.serverTally()
-	if err != nil {
-		d.env.Fatalf("the published tally: %v", err)
+	// Tallies are coalesced (a frame every tally interval) and cross Redis:
+	// the last acknowledged votes reach the published tally shortly after
+	// their acks. Read it again for a few seconds before calling it wrong.
+	var tally []int64
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		var err error
+		if tally, err = d.serverTally(); err != nil {
+			d.env.Fatalf("the published tally: %v", err)
+		}
+		if slices.Equal(tally, s.TallyDatabase) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
 	s.TallyServer = tally
 	var mismatchIDs []string

@@ -49,7 +49,8 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr); err != nil && !errors.Is(err, errPrinted) {
 		fmt.Fprintln(os.Stderr, "ovation:", err)
-		if errors.Is(err, cluster.ErrLeaseHeld) || errors.Is(err, cluster.ErrLeaseLost) || errors.Is(err, cluster.ErrForeignData) || errors.Is(err, store.ErrFenced) {
+		if errors.Is(err, cluster.ErrLeaseHeld) || errors.Is(err, cluster.ErrLeaseLost) || errors.Is(err, cluster.ErrForeignData) ||
+			errors.Is(err, store.ErrFenced) || errors.Is(err, store.ErrOtherCluster) {
 			os.Exit(exitLease)
 		}
 		os.Exit(1)
@@ -125,7 +126,13 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 
 	build := readBuildInfo()
 	metrics := newMetrics(build, nodeRole(cfg))
-	db, err := openStore(cfg, false, metrics.ObserveCommit)
+	var clusterID string // the cluster's identity, which a PostgreSQL database must hold before the core takes it over
+	if core != nil {
+		if clusterID, err = core.ClusterID(ctx); err != nil {
+			return err
+		}
+	}
+	db, err := openStore(cfg, store.Options{OnCommit: metrics.ObserveCommit, Cluster: clusterID})
 	if err != nil {
 		return err
 	}
@@ -414,25 +421,22 @@ type secretStore interface {
 	SaveAccount(ctx context.Context, a *live.Account) error
 }
 
-// openStore opens the configured database: PostgreSQL at store.url, or
-// SQLite under data_dir. A command run beside the server (reset-password)
-// opens it without taking it over from the server.
-func openStore(cfg Config, beside bool, onCommit func(int, time.Duration, error)) (*store.DB, error) {
-	opts := store.Options{Synchronous: cfg.Votes.Synchronous, CommitWindow: commitWindow(cfg.Votes.CommitWindow),
-		MaxBatch: cfg.Votes.MaxBatch, QueueSize: cfg.Votes.QueueSize, OnCommit: onCommit, Beside: beside}
+// openStore opens the configured database, PostgreSQL at store.url or
+// SQLite under data_dir, with the votes.* settings and opts' own fields
+// (OnCommit, Beside, Cluster).
+func openStore(cfg Config, opts store.Options) (*store.DB, error) {
+	opts.Synchronous, opts.CommitWindow = cfg.Votes.Synchronous, commitWindow(cfg.Votes.CommitWindow)
+	opts.MaxBatch, opts.QueueSize = cfg.Votes.MaxBatch, cfg.Votes.QueueSize
 	if cfg.Store.URL != "" {
 		return store.OpenPostgres(cfg.Store.URL, opts)
 	}
 	return store.Open(filepath.Join(cfg.DataDir, "ovation.db"), opts)
 }
 
-// keyClusterID is the setting that ties a core's database to its cluster.
-const keyClusterID = "cluster_id"
-
 // bindCluster ties the core's database to the cluster (cluster.Core.Bind),
 // storing the identity in the database when it is new there.
 func bindCluster(ctx context.Context, core *cluster.Core, db settingsStore) error {
-	have, err := db.Setting(ctx, keyClusterID)
+	have, err := db.Setting(ctx, store.SettingClusterID)
 	if err != nil {
 		return err
 	}
@@ -440,7 +444,7 @@ func bindCluster(ctx context.Context, core *cluster.Core, db settingsStore) erro
 	if err != nil || id == have {
 		return err
 	}
-	return db.SetSetting(ctx, keyClusterID, id)
+	return db.SetSetting(ctx, store.SettingClusterID, id)
 }
 
 // loadSecrets reads the token secret, the first administrator's password

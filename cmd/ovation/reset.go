@@ -11,6 +11,7 @@ import (
 
 	"github.com/ovation-live/ovation/api"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/store"
 )
 
 // The commands that replace a stored credential.
@@ -46,7 +47,7 @@ func reset(ctx context.Context, command string, login string, cfg Config, stdout
 			return fmt.Errorf("%s: no database at %s; give the server's -data_dir (or -config), or start the server once: the first start generates the credentials", command, path)
 		}
 	}
-	db, err := openStore(cfg, true, nil)
+	db, err := openStore(cfg, store.Options{Beside: true}) // beside a running server, which goes on
 	if err != nil {
 		return err
 	}
