@@ -156,11 +156,11 @@ type Server struct {
 	log     *slog.Logger
 	echo    *echo.Echo
 	metrics *Metrics
-	feed    *feed.Service  // nil until SetFeed: the feed routes answer not_found
-	boards  *board.Service // nil until SetBoards: the board routes answer not_found
+	feed    *feed.Service  // nil: the feed routes answer not_found
+	boards  *board.Service // nil: the board routes answer not_found
 
-	// edge is set on a cluster edge (SetEdge): the engine runs on the core,
-	// reached through it. count gives presence counts (SetPresence).
+	// edge is set on a cluster edge (NewEdge): the engine runs on the core,
+	// reached through it. count gives presence counts (Deps.Presence).
 	edge  Edge
 	count func(topic string) int
 
@@ -173,18 +173,70 @@ type Server struct {
 	connWG   sync.WaitGroup
 }
 
-// New returns the API server. Call Routes' handler through ServeHTTP, and
-// Shutdown to close WebSockets with "going away".
-func New(cfg Config, engine *show.Engine, h *hub.Hub, team Team, audit AuditLog, pages fs.FS, m *Metrics, log *slog.Logger) *Server {
+// Deps is what a core's API serves: the running show and the services
+// beside it. Engine, Hub, Pages, Metrics and Log are required; Team and
+// Audit may be nil only in tests that never touch the team's routes.
+type Deps struct {
+	Config  Config
+	Engine  *show.Engine
+	Hub     *hub.Hub
+	Team    Team     // accounts, sessions and tokens
+	Audit   AuditLog // the audit trail
+	Pages   fs.FS    // the embedded pages (static.Files)
+	Metrics *Metrics
+	Log     *slog.Logger
+	// Feed and Boards are the audience services; nil: their routes answer
+	// 404 not_found.
+	Feed   *feed.Service
+	Boards *board.Service
+	// Presence counts the subscribers of a topic for the presence frames;
+	// nil: this node's hub (a cluster core passes the count of every node).
+	Presence func(topic string) int
+}
+
+// EdgeDeps is what a cluster edge's API serves: the pages and the
+// WebSockets here, everything else on the core through Edge. Every field
+// is required.
+type EdgeDeps struct {
+	Config  Config
+	Edge    Edge
+	Hub     *hub.Hub
+	Pages   fs.FS
+	Metrics *Metrics
+	Log     *slog.Logger
+}
+
+// New returns the API server of a core (or of a single node). Call Routes'
+// handler through ServeHTTP, and Shutdown to close WebSockets with "going
+// away".
+func New(d Deps) *Server {
+	s := newServer(d.Config, d.Hub, d.Pages, d.Metrics, d.Log)
+	s.engine, s.team, s.audit, s.feed, s.boards = d.Engine, d.Team, d.Audit, d.Feed, d.Boards
+	if d.Presence != nil {
+		s.count = d.Presence
+	}
+	s.echo = s.Routes()
+	return s
+}
+
+// NewEdge returns the API server of a cluster edge: every HTTP request but
+// the health checks, metrics, static files and WebSockets goes to the core
+// through d.Edge; so do the votes.
+func NewEdge(d EdgeDeps) *Server {
+	s := newServer(d.Config, d.Hub, d.Pages, d.Metrics, d.Log)
+	s.edge = d.Edge
+	s.echo = s.Routes()
+	return s
+}
+
+// newServer holds what a core's and an edge's servers share.
+func newServer(cfg Config, h *hub.Hub, pages fs.FS, m *Metrics, log *slog.Logger) *Server {
 	cfg.setDefaults()
-	s := &Server{cfg: cfg, engine: engine, hub: h, team: team, audit: audit, pages: pages, log: log,
+	s := &Server{cfg: cfg, hub: h, pages: pages, log: log, metrics: m, count: h.Count,
 		voteLimit: newLimiter(cfg.VoteRate, cfg.VoteBurst), ipVoteLimit: newLimiter(cfg.IPVoteRate, cfg.IPVoteBurst),
 		joinLimit: newLimiter(cfg.JoinRate, cfg.JoinBurst), loginLimit: newLimiter(5.0/60, 10),
 		conns: map[*conn]struct{}{}}
-	s.metrics = m
-	s.count = h.Count
 	m.watchHub(h)
-	s.echo = s.Routes()
 	return s
 }
 
@@ -199,18 +251,6 @@ type Edge interface {
 	// Degraded reports whether the edge cannot reach Redis.
 	Degraded() bool
 }
-
-// SetEdge makes this server a cluster edge (engine nil): every HTTP request
-// but the health checks, metrics, static files and WebSockets goes to the
-// core through e; votes over WebSockets go through e.Submit.
-func (s *Server) SetEdge(e Edge) {
-	s.edge = e
-	s.echo = s.Routes()
-}
-
-// SetPresence replaces the local subscriber counts in presence frames (a
-// cluster core counts the subscribers of every node).
-func (s *Server) SetPresence(count func(topic string) int) { s.count = count }
 
 // SetDegraded tells every connected client that the service runs degraded
 // (a cluster node that cannot reach Redis) or is whole again.

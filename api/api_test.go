@@ -90,7 +90,7 @@ func newTestServer(tb testing.TB, cfg Config) *testServer {
 	if cfg.AllowedOrigins == nil {
 		cfg.AllowedOrigins = []string{base}
 	}
-	srv := New(cfg, engine, h, db, db, static.Files, NewMetrics("single"), log)
+	srv := New(Deps{Config: cfg, Engine: engine, Hub: h, Team: db, Audit: db, Pages: static.Files, Metrics: NewMetrics("single"), Log: log})
 	hs.Config.Handler = srv
 	hs.Start()
 
@@ -1056,9 +1056,8 @@ func (unreachableCore) Degraded() bool { return true }
 
 func TestRetryAfterWhenTheCoreIsOutOfReach(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := New(Config{TokenSecret: []byte("test-token-secret"), PasswordHash: testPasswordHash()}, nil, hub.New(hub.Options{}),
-		nil, nil, static.Files, NewMetrics("single"), log)
-	srv.SetEdge(unreachableCore{})
+	srv := NewEdge(EdgeDeps{Config: Config{TokenSecret: []byte("test-token-secret"), PasswordHash: testPasswordHash()},
+		Edge: unreachableCore{}, Hub: hub.New(hub.Options{}), Pages: static.Files, Metrics: NewMetrics("single"), Log: log})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	ts := &testServer{URL: hs.URL}

@@ -117,13 +117,12 @@ type teamFixture struct {
 func newTeamFixture(t *testing.T) *teamFixture {
 	t.Helper()
 	tf := &teamFixture{}
-	tf.ts, _ = newServiceServer(t, func(db *store.DB, engine *show.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context) {
+	tf.ts, _ = newServiceServer(t, func(db *store.DB, engine *show.Engine, h *hub.Hub, d *Deps, log *slog.Logger) func(context.Context, *Server) {
 		tf.db = db
 		fs := feed.New(db, engine, h, feed.Options{Logger: log, FrameInterval: 10 * time.Millisecond})
 		bs := board.New(db, engine, h, board.Options{Logger: log})
-		srv.SetFeed(fs)
-		srv.SetBoards(bs)
-		return func(ctx context.Context) {
+		d.Feed, d.Boards = fs, bs
+		return func(ctx context.Context, srv *Server) {
 			var wg sync.WaitGroup
 			wg.Go(func() { bs.Run(ctx) })
 			wg.Go(func() { srv.Run(ctx) })

@@ -180,13 +180,12 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 
 	publicURL, apiCfg := apiConfig(cfg, ln)
 	apiCfg.TokenSecret, apiCfg.Credentials = secrets.tokenSecret, newCredentials(db, secrets)
-	srv := api.New(apiCfg, engine, h, db, db, static.Files, metrics, log)
-	srv.SetFeed(feeds)
-	srv.SetBoards(boards)
-
+	deps := api.Deps{Config: apiCfg, Engine: engine, Hub: h, Team: db, Audit: db, Pages: static.Files,
+		Metrics: metrics, Log: log, Feed: feeds, Boards: boards}
 	if core != nil {
-		srv.SetPresence(presence.Count)
+		deps.Presence = presence.Count
 	}
+	srv := api.New(deps)
 	bg, stopBG := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { engine.Run(bg) })
@@ -239,8 +238,7 @@ func runEdge(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 	}
 	publicURL, apiCfg := apiConfig(cfg, ln)
 	apiCfg.TokenSecret = []byte(sec["token_secret"]) // the core checks moderators' sessions and tokens
-	srv := api.New(apiCfg, nil, h, nil, nil, static.Files, metrics, log)
-	srv.SetEdge(edge)
+	srv := api.NewEdge(api.EdgeDeps{Config: apiCfg, Edge: edge, Hub: h, Pages: static.Files, Metrics: metrics, Log: log})
 	edge.OnStatus(srv.SetDegraded)
 
 	bg, stopBG := context.WithCancel(context.Background())
