@@ -35,6 +35,7 @@ import (
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/show"
+	"github.com/ovation-live/ovation/stream"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -163,10 +164,12 @@ type Server struct {
 	// reached through it. count gives presence counts (Deps.Presence).
 	edge  Edge
 	count func(topic string) int
+	voter Voter // the engine, or on an edge the edge: the one vote path
 
 	voteLimit, ipVoteLimit, joinLimit, loginLimit *limiter
 	oidc                                          oidcClient
 
+	streams  *stream.Set // the WebSocket transports, and their keepalive
 	connMu   sync.Mutex
 	conns    map[*conn]struct{}
 	draining bool
@@ -212,6 +215,7 @@ type EdgeDeps struct {
 func New(d Deps) *Server {
 	s := newServer(d.Config, d.Hub, d.Pages, d.Metrics, d.Log)
 	s.engine, s.team, s.audit, s.feed, s.boards = d.Engine, d.Team, d.Audit, d.Feed, d.Boards
+	s.voter = engineVoter{d.Engine}
 	if d.Presence != nil {
 		s.count = d.Presence
 	}
@@ -224,7 +228,7 @@ func New(d Deps) *Server {
 // through d.Edge; so do the votes.
 func NewEdge(d EdgeDeps) *Server {
 	s := newServer(d.Config, d.Hub, d.Pages, d.Metrics, d.Log)
-	s.edge = d.Edge
+	s.edge, s.voter = d.Edge, d.Edge
 	s.echo = s.Routes()
 	return s
 }
@@ -236,6 +240,8 @@ func newServer(cfg Config, h *hub.Hub, pages fs.FS, m *Metrics, log *slog.Logger
 		voteLimit: newLimiter(cfg.VoteRate, cfg.VoteBurst), ipVoteLimit: newLimiter(cfg.IPVoteRate, cfg.IPVoteBurst),
 		joinLimit: newLimiter(cfg.JoinRate, cfg.JoinBurst), loginLimit: newLimiter(5.0/60, 10),
 		conns: map[*conn]struct{}{}}
+	s.streams = stream.NewSet(h, stream.Options{ReadLimit: cfg.ReadLimit, WriteTimeout: cfg.WriteTimeout,
+		PingInterval: cfg.PingInterval, Logger: log, OnStalled: m.writeTimeouts.Inc})
 	m.watchHub(h)
 	return s
 }
@@ -245,9 +251,9 @@ func newServer(cfg Config, h *hub.Hub, pages fs.FS, m *Metrics, log *slog.Logger
 type Edge interface {
 	// Do forwards an HTTP request to the core and returns its answer.
 	Do(ctx context.Context, r *http.Request, ip string) (*cluster.Response, error)
-	// Submit hands a vote to the core: "received" or "queued" now, the
+	// Voter hands a vote to the core: "received" or "queued" now, the
 	// final status or error through report later.
-	Submit(ctx context.Context, who live.Voter, v live.Vote, report func(r live.Receipt, err error)) (string, error)
+	Voter
 	// Degraded reports whether the edge cannot reach Redis.
 	Degraded() bool
 }
@@ -263,7 +269,7 @@ func (s *Server) SetDegraded(degraded bool) {
 	s.connMu.Lock()
 	defer s.connMu.Unlock()
 	for cn := range s.conns {
-		cn.sub.Send(msg)
+		cn.st.Send(msg)
 	}
 }
 
@@ -817,28 +823,6 @@ func (r voteRequest) ack(target live.Target, a live.Answer, status string) voteA
 	return ack
 }
 
-// castVote is the one vote path behind the WebSocket and HTTP entries
-// where the engine runs (an edge hands WebSocket votes to the core: submitVote).
-func (s *Server) castVote(ctx context.Context, claims tokenClaims, ip string, req voteRequest) (voteAck, error) {
-	target, err := s.admitVote(claims, ip, req)
-	if err != nil {
-		return voteAck{}, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	answer, err := req.answer()
-	if err != nil {
-		s.countVote("", err)
-		return voteAck{}, err
-	}
-	r, err := s.engine.Vote(ctx, voterOf(claims), live.Vote{VoteID: req.VoteID, Target: target, Answer: answer})
-	s.countVote(r.Status, err)
-	if err != nil {
-		return voteAck{}, err
-	}
-	return req.ack(target, r.Answer, r.Status), nil
-}
-
 // admitVote is what the node that takes a vote checks itself: the target's
 // syntax and the per-participant and per-address rate limits.
 func (s *Server) admitVote(claims tokenClaims, ip string, req voteRequest) (live.Target, error) {
@@ -876,22 +860,6 @@ func (s *Server) countVote(status string, err error) {
 	default:
 		s.metrics.votesAccepted.Inc()
 	}
-}
-
-func (s *Server) handleVote(c echo.Context) error {
-	claims, err := s.participant(c)
-	if err != nil {
-		return err
-	}
-	var req voteRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	ack, err := s.castVote(c.Request().Context(), claims, c.RealIP(), req)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, ack)
 }
 
 // --- Moderator ----------------------------------------------------------------
@@ -1432,7 +1400,7 @@ func (s *Server) Shutdown(ctx context.Context) {
 	}
 	s.connMu.Unlock()
 	for _, c := range conns {
-		c.close(websocket.StatusGoingAway, "server shutting down")
+		c.st.Close(websocket.StatusGoingAway, "server shutting down")
 	}
 	done := make(chan struct{})
 	go func() { s.connWG.Wait(); close(done) }()

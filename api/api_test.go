@@ -1031,7 +1031,7 @@ func serverGoroutines() []string {
 	buf = buf[:runtime.Stack(buf, true)]
 	var out []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		for _, pkg := range []string{"ovation/api.(*", "ovation/store.(*", "ovation/live.(*", "ovation/show.(*", "ovation/hub.(*"} {
+		for _, pkg := range []string{"ovation/api.(*", "ovation/stream.(*", "ovation/store.(*", "ovation/live.(*", "ovation/show.(*", "ovation/hub.(*"} {
 			if strings.Contains(g, pkg) {
 				out = append(out, g)
 				break
@@ -1048,8 +1048,8 @@ func (unreachableCore) Do(context.Context, *http.Request, string) (*cluster.Resp
 	return nil, live.Errorf(live.EBusy, "The core did not answer in time.")
 }
 
-func (unreachableCore) Submit(context.Context, live.Voter, live.Vote, func(live.Receipt, error)) (string, error) {
-	return "", live.Errorf(live.EBusy, "The service is degraded.")
+func (unreachableCore) Vote(context.Context, live.Voter, live.Vote, func(live.Receipt, error)) (live.Receipt, error) {
+	return live.Receipt{}, live.Errorf(live.EBusy, "The service is degraded.")
 }
 
 func (unreachableCore) Degraded() bool { return true }

@@ -359,7 +359,7 @@ func (s *Server) revalidate(ctx context.Context, interval time.Duration) {
 			if s.stillValid(ctx, cn.principal, cn.ip) == nil {
 				continue
 			}
-			cn.close(CloseSessionEnded, "session ended")
+			cn.st.Close(CloseSessionEnded, "session ended")
 		}
 	}
 }
@@ -747,7 +747,7 @@ func (s *Server) handleChangePassword(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	if wait := s.loginLimit.wait("account:" + strconv.FormatInt(p.Account.ID, 10)); wait > 0 {
+	if wait := s.loginLimit.wait("account:"+strconv.FormatInt(p.Account.ID, 10)); wait > 0 {
 		return &live.Error{Code: live.ERateLimited, Message: "Too many password attempts; wait a minute.", RetryAfter: wait}
 	}
 	ctx := c.Request().Context()

@@ -397,6 +397,13 @@ func (e *Edge) Submit(ctx context.Context, who live.Voter, v live.Vote, report f
 	return "queued", nil
 }
 
+// Vote is Submit as a node's one vote path takes it (api.Voter): the
+// receipt "received" or "queued" now, the core's through report later.
+func (e *Edge) Vote(ctx context.Context, who live.Voter, v live.Vote, report func(r live.Receipt, err error)) (live.Receipt, error) {
+	status, err := e.Submit(ctx, who, v, report)
+	return live.Receipt{Status: status}, err
+}
+
 // forget takes back report from a vote's waiter (and the waiter with its
 // last report): for a vote that was not taken.
 func (e *Edge) forget(k voteKey, report *func(live.Receipt, error)) {
