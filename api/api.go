@@ -34,6 +34,7 @@ import (
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/ratelimit"
 	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/stream"
 	"golang.org/x/crypto/bcrypt"
@@ -166,7 +167,7 @@ type Server struct {
 	count func(topic string) int
 	voter Voter // the engine, or on an edge the edge: the one vote path
 
-	voteLimit, ipVoteLimit, joinLimit, loginLimit *limiter
+	voteLimit, ipVoteLimit, joinLimit, loginLimit *ratelimit.Keyed[string]
 	oidc                                          oidcClient
 
 	streams  *stream.Set // the WebSocket transports, and their keepalive
@@ -237,8 +238,8 @@ func NewEdge(d EdgeDeps) *Server {
 func newServer(cfg Config, h *hub.Hub, pages fs.FS, m *Metrics, log *slog.Logger) *Server {
 	cfg.setDefaults()
 	s := &Server{cfg: cfg, hub: h, pages: pages, log: log, metrics: m, count: h.Count,
-		voteLimit: newLimiter(cfg.VoteRate, cfg.VoteBurst), ipVoteLimit: newLimiter(cfg.IPVoteRate, cfg.IPVoteBurst),
-		joinLimit: newLimiter(cfg.JoinRate, cfg.JoinBurst), loginLimit: newLimiter(5.0/60, 10),
+		voteLimit: ratelimit.New[string](cfg.VoteRate, cfg.VoteBurst), ipVoteLimit: ratelimit.New[string](cfg.IPVoteRate, cfg.IPVoteBurst),
+		joinLimit: ratelimit.New[string](cfg.JoinRate, cfg.JoinBurst), loginLimit: ratelimit.New[string](5.0/60, 10),
 		conns: map[*conn]struct{}{}}
 	s.streams = stream.NewSet(h, stream.Options{ReadLimit: cfg.ReadLimit, WriteTimeout: cfg.WriteTimeout,
 		PingInterval: cfg.PingInterval, Logger: log, OnStalled: m.writeTimeouts.Inc})
@@ -602,7 +603,7 @@ func decode(c echo.Context, v any) error {
 	}
 	// Token, unlike More, also sees a stray '}' or ']' after the value, and
 	// reads the rest of the body, so a body past the limit is refused.
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		if tooLarge := bodyTooLarge(err); tooLarge != nil {
 			return tooLarge
 		}
@@ -636,7 +637,7 @@ func jsonProblem(err error) string {
 		return "the body must be a JSON object"
 	case errors.As(err, &te):
 		return "field " + te.Field + " must be " + te.Type.String()
-	case strings.HasPrefix(err.Error(), "json: unknown field"):
+	case strings.HasPrefix(err.Error(), "json: unknown field"): // encoding/json has no type for it
 		return strings.TrimPrefix(err.Error(), "json: ")
 	case errors.Is(err, io.EOF):
 		return "empty body"
@@ -696,7 +697,7 @@ func (s *Server) handleJoin(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	if wait := s.joinLimit.wait(c.RealIP()); wait > 0 {
+	if wait := s.joinLimit.Wait(c.RealIP(), time.Now()); wait > 0 {
 		return &live.Error{Code: live.ERateLimited, Message: "Too many joins from your network; try again in a few seconds.", RetryAfter: wait}
 	}
 	m, err := s.engine.Model(c.Param("code"))
@@ -830,9 +831,9 @@ func (s *Server) admitVote(claims tokenClaims, ip string, req voteRequest) (live
 	if err != nil {
 		return target, err
 	}
-	wait := s.voteLimit.wait(strconv.FormatInt(claims.ParticipantID, 10))
+	wait := s.voteLimit.Wait(strconv.FormatInt(claims.ParticipantID, 10), time.Now())
 	if wait == 0 {
-		wait = s.ipVoteLimit.wait(ip)
+		wait = s.ipVoteLimit.Wait(ip, time.Now())
 	}
 	if wait > 0 {
 		err = &live.Error{Code: live.ERateLimited, Message: "Too many votes; wait a moment.", RetryAfter: wait}

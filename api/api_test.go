@@ -198,7 +198,7 @@ func (ts *testServer) mod(tb testing.TB, method, path string, body, out any) {
 func wantError(tb testing.TB, r response, status int, code string) {
 	tb.Helper()
 	if r.Status != status || r.code() != code {
-		tb.Fatalf("got status %d code %q (%s), want %d %q", r.Status, r.code(), truncate(string(r.Body), 200), status, code)
+		tb.Fatalf("got status %d code %q (%s), want %d %q", r.Status, r.code(), live.Truncate(string(r.Body), 200), status, code)
 	}
 }
 

@@ -226,7 +226,7 @@ func TestBoardAPI(t *testing.T) {
 				continue
 			}
 			if r.Status != c.status || r.code() != c.code {
-				t.Errorf("%s: got %d %q (%s), want %d %q", c.name, r.Status, r.code(), truncate(string(r.Body), 200), c.status, c.code)
+				t.Errorf("%s: got %d %q (%s), want %d %q", c.name, r.Status, r.code(), live.Truncate(string(r.Body), 200), c.status, c.code)
 			}
 		}
 		if after := boardState(t, ts, b.ID); after != before {

@@ -639,7 +639,7 @@ func docCompare(at string, want, got any, variable bool) []string {
 
 func short(v any) string {
 	b, _ := json.Marshal(v)
-	return truncate(string(b), 120)
+	return live.Truncate(string(b), 120)
 }
 
 // replace applies the setup's substitutions to a documented text.
@@ -688,7 +688,7 @@ func (e *docEnv) send(tb testing.TB, x docExchange) response {
 func (e *docEnv) check(want docAnswer, status int, header http.Header, body []byte) []string {
 	var diffs []string
 	if want.status != 0 && want.status != status {
-		diffs = append(diffs, fmt.Sprintf("status %d in the docs, %d from the server (%s)", want.status, status, truncate(string(body), 200)))
+		diffs = append(diffs, fmt.Sprintf("status %d in the docs, %d from the server (%s)", want.status, status, live.Truncate(string(body), 200)))
 	}
 	for i := 0; i+1 < len(want.header); i += 2 {
 		name, value := want.header[i], want.header[i+1]
@@ -712,7 +712,7 @@ func (e *docEnv) check(want docAnswer, status int, header http.Header, body []by
 	d.UseNumber()
 	var g any
 	if err := d.Decode(&g); err != nil {
-		return append(diffs, fmt.Sprintf("the server's answer is not JSON: %q", truncate(string(body), 200)))
+		return append(diffs, fmt.Sprintf("the server's answer is not JSON: %q", live.Truncate(string(body), 200)))
 	}
 	return append(diffs, docCompare("answer", w, g, false)...)
 }

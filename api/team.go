@@ -393,7 +393,7 @@ func (s *Server) stillValid(ctx context.Context, p *principal, ip string) error 
 func (s *Server) startSession(c echo.Context, a *live.Account, method string) (string, error) {
 	token, now := randomToken(32), time.Now()
 	sess := live.Session{ID: randomToken(8), AccountID: a.ID, CSRF: randomToken(16), Method: method, IP: c.RealIP(),
-		UserAgent: truncate(c.Request().UserAgent(), 200), CreatedAt: now, ExpiresAt: now.Add(sessionTTL)}
+		UserAgent: live.Truncate(c.Request().UserAgent(), 200), CreatedAt: now, ExpiresAt: now.Add(sessionTTL)}
 	if err := s.team.SaveSession(c.Request().Context(), live.HashToken(token), sess); err != nil {
 		return "", err
 	}
@@ -415,7 +415,7 @@ func (s *Server) handleLogin(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	if wait := s.loginLimit.wait(c.RealIP()); wait > 0 {
+	if wait := s.loginLimit.Wait(c.RealIP(), time.Now()); wait > 0 {
 		return &live.Error{Code: live.ERateLimited, Message: "Too many login attempts; wait a minute.", RetryAfter: wait}
 	}
 	if s.team == nil {
@@ -747,7 +747,7 @@ func (s *Server) handleChangePassword(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	if wait := s.loginLimit.wait("account:"+strconv.FormatInt(p.Account.ID, 10)); wait > 0 {
+	if wait := s.loginLimit.Wait("account:"+strconv.FormatInt(p.Account.ID, 10), time.Now()); wait > 0 {
 		return &live.Error{Code: live.ERateLimited, Message: "Too many password attempts; wait a minute.", RetryAfter: wait}
 	}
 	ctx := c.Request().Context()

@@ -317,7 +317,7 @@ func TestRoleTable(t *testing.T) {
 		for _, m := range refused {
 			res := tf.as(t, m, r.method, path, body)
 			if ok, role := refusedByRole(res); !ok {
-				t.Errorf("%s %s as %s: status %d %s, want refused by role", r.method, path, m.name, res.Status, truncate(string(res.Body), 160))
+				t.Errorf("%s %s as %s: status %d %s, want refused by role", r.method, path, m.name, res.Status, live.Truncate(string(res.Body), 160))
 			} else if want := string(live.NeededRole(live.Permission(r.need))); role != want {
 				t.Errorf("%s %s as %s: needs_role %q, want %q", r.method, path, m.name, role, want)
 			}
@@ -328,7 +328,7 @@ func TestRoleTable(t *testing.T) {
 		for _, m := range allowed {
 			res := tf.as(t, m, r.method, path, body)
 			if ok, _ := refusedByRole(res); ok || res.Status == http.StatusUnauthorized && !strings.Contains(string(res.Body), `"field"`) {
-				t.Errorf("%s %s as %s: status %d %s, want past the role check", r.method, path, m.name, res.Status, truncate(string(res.Body), 160))
+				t.Errorf("%s %s as %s: status %d %s, want past the role check", r.method, path, m.name, res.Status, live.Truncate(string(res.Body), 160))
 			}
 		}
 	}

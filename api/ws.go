@@ -202,7 +202,7 @@ func decodeMessage(data []byte) (inMsg, error) {
 		}
 		return inMsg{}, bad
 	}
-	if _, err := dec.Token(); err != io.EOF { // More would miss a stray '}' or ']'
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) { // More would miss a stray '}' or ']'
 		bad := recoverIDs(data)
 		bad.err = &live.Error{Code: EBadMessage, Message: "Send one JSON object per message."}
 		return inMsg{}, bad
@@ -298,15 +298,8 @@ func (cn *conn) handle(m inMsg) {
 	case "":
 		cn.fail(m.ID, &live.Error{Code: EBadMessage, Field: "type", Message: "The message has no type."})
 	default:
-		cn.fail(m.ID, &live.Error{Code: EUnknown, Field: "type", Message: "Unknown message type " + strconv.Quote(truncate(m.Type, 32)) + "."})
+		cn.fail(m.ID, &live.Error{Code: EUnknown, Field: "type", Message: "Unknown message type " + strconv.Quote(live.Truncate(m.Type, 32)) + "."})
 	}
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // subscribe follows a room or stage topic (anyone) or an event's control

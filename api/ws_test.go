@@ -92,7 +92,7 @@ func wsSend(tb testing.TB, c *websocket.Conn, v any) {
 	ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
 	defer cancel()
 	if err := c.Write(ctx, websocket.MessageText, b); err != nil {
-		tb.Fatalf("write %s: %v", truncate(string(b), 80), err)
+		tb.Fatalf("write %s: %v", live.Truncate(string(b), 80), err)
 	}
 }
 
@@ -125,7 +125,7 @@ func expect(tb testing.TB, c *websocket.Conn, typ string) frame {
 			return f
 		}
 		if f.Seq == nil {
-			tb.Fatalf("got %s, want a %q message", truncate(string(f.raw), 300), typ)
+			tb.Fatalf("got %s, want a %q message", live.Truncate(string(f.raw), 300), typ)
 		}
 	}
 }
@@ -492,7 +492,7 @@ func TestWSModerator(t *testing.T) {
 		wsSend(t, c, map[string]string{"type": "subscribe", "topic": control})
 		s := expect(t, c, "snapshot")
 		if s.Topic != control || !slices.ContainsFunc(s.Frames, func(fr frame) bool { return fr.Type == "model" }) {
-			t.Fatalf("snapshot %s", truncate(string(s.raw), 300))
+			t.Fatalf("snapshot %s", live.Truncate(string(s.raw), 300))
 		}
 		wsSend(t, c, map[string]string{"type": "subscribe", "id": "x", "topic": "control:999999"})
 		expectError(t, c, live.ENotFound)
@@ -505,7 +505,7 @@ func TestWSModerator(t *testing.T) {
 		}
 		wsSend(t, c, map[string]string{"type": "subscribe", "topic": control})
 		if s := expect(t, c, "snapshot"); s.Topic != control {
-			t.Fatalf("snapshot %s", truncate(string(s.raw), 300))
+			t.Fatalf("snapshot %s", live.Truncate(string(s.raw), 300))
 		}
 	})
 	t.Run("a wrong API token is an audience connection", func(t *testing.T) {

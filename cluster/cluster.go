@@ -28,6 +28,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ovation-live/ovation/retry"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -167,20 +168,8 @@ func parseSnapshotValue(v string) (uint64, []byte, error) {
 	return seq, []byte(data), nil
 }
 
-// backoff returns the wait before retry n (0-based): 100 ms doubling to 2 s.
-func backoff(n int) time.Duration {
-	d := 100 * time.Millisecond << min(n, 5)
-	return min(d, 2*time.Second)
-}
+// redisBackoff is the wait between retries of a failing Redis call.
+var redisBackoff = retry.Backoff{Min: 100 * time.Millisecond, Max: 2 * time.Second}
 
-// sleep waits d or until ctx ends; it reports whether ctx is still live.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
+// backoff returns the wait before retry n (0-based): 100 ms doubling to 2 s.
+func backoff(n int) time.Duration { return redisBackoff.Delay(n + 1) }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/retry"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -102,7 +103,7 @@ func (e *Edge) Secrets(ctx context.Context, wait time.Duration) (map[string]stri
 			}
 			return nil, errors.New("cluster: waiting for the core's secrets in Redis: " + err.Error())
 		}
-		if !sleep(ctx, 250*time.Millisecond) {
+		if !retry.Sleep(ctx, 250*time.Millisecond) {
 			return nil, ctx.Err()
 		}
 	}
@@ -140,7 +141,7 @@ func (e *Edge) listen(ctx context.Context) {
 				continue
 			}
 			e.setDegraded(true)
-			sleep(ctx, backoff(fails))
+			retry.Sleep(ctx, backoff(fails))
 			fails++
 			continue
 		}
@@ -174,7 +175,7 @@ func (e *Edge) resyncUntilDone(ctx context.Context) {
 			return
 		}
 		e.opts.Logger.Warn("cluster: resynchronising from the snapshots failed; retrying", "err", err)
-		if !sleep(ctx, backoff(n)) {
+		if !retry.Sleep(ctx, backoff(n)) {
 			return
 		}
 	}

@@ -24,7 +24,7 @@ import (
 
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"golang.org/x/time/rate"
+	"github.com/ovation-live/ovation/ratelimit"
 )
 
 // Store is what the feed needs from storage.
@@ -79,7 +79,7 @@ type Service struct {
 	dir   Directory
 	pub   hub.Publisher
 	opts  Options
-	posts *postLimiter
+	posts *ratelimit.Keyed[int64]
 
 	mu     sync.Mutex
 	events map[int64]*eventFeed
@@ -148,7 +148,7 @@ func New(store Store, dir Directory, pub hub.Publisher, opts Options) *Service {
 	if opts.NewSource == nil {
 		opts.NewSource = NewSource
 	}
-	return &Service{store: store, dir: dir, pub: pub, opts: opts, posts: newPostLimiter(opts.PostRate, opts.PostBurst),
+	return &Service{store: store, dir: dir, pub: pub, opts: opts, posts: ratelimit.New[int64](opts.PostRate, opts.PostBurst),
 		events: map[int64]*eventFeed{}, status: map[string]*SourceStatus{}}
 }
 
@@ -322,44 +322,4 @@ func (s *Service) audit(ctx context.Context, eventID int64, actor, action, targe
 		At: s.opts.Now().UTC()}); err != nil {
 		s.opts.Logger.Error("feed: audit failed", "action", action, "target", target, "err", err)
 	}
-}
-
-// postLimiter limits in-app posts per participant; idle buckets are swept.
-type postLimiter struct {
-	every rate.Limit
-	burst int
-	mu    sync.Mutex
-	m     map[int64]*rate.Limiter
-	seen  map[int64]time.Time
-}
-
-func newPostLimiter(perSecond float64, burst int) *postLimiter {
-	return &postLimiter{every: rate.Limit(perSecond), burst: burst, m: map[int64]*rate.Limiter{}, seen: map[int64]time.Time{}}
-}
-
-// wait takes one of who's tokens and returns 0 if there is one now;
-// otherwise it takes nothing and returns how long until there is.
-func (l *postLimiter) wait(who int64, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.m) > 10000 {
-		for k, t := range l.seen {
-			if now.Sub(t) > 10*time.Minute {
-				delete(l.m, k)
-				delete(l.seen, k)
-			}
-		}
-	}
-	lim := l.m[who]
-	if lim == nil {
-		lim = rate.NewLimiter(l.every, l.burst)
-		l.m[who] = lim
-	}
-	l.seen[who] = now
-	r := lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return d
-	}
-	return 0
 }

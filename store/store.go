@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/retry"
 	"modernc.org/sqlite" // registers the "sqlite" driver; its errors carry SQLite's result codes
 )
 
@@ -364,6 +365,10 @@ func (db *DB) gather(batch *[]live.WriteOp) bool {
 	return true
 }
 
+// commitBackoff is the wait between a batch's commits while the database
+// fails over: 50 ms doubling to 1 s.
+var commitBackoff = retry.Backoff{Min: 50 * time.Millisecond, Max: time.Second}
+
 func (db *DB) commitBatch(batch []live.WriteOp) {
 	start := time.Now()
 	err := db.writeBatch(batch)
@@ -371,7 +376,11 @@ func (db *DB) commitBatch(batch []live.WriteOp) {
 	// is idempotent (a vote id is written once, a vote and a participant are
 	// upserts, a reset deletes), so a batch whose commit was lost with the
 	// connection may run twice.
-	for wait := 50 * time.Millisecond; err != nil && pgFault(err) && time.Since(start)+wait < db.opts.FailoverWait; wait = min(2*wait, time.Second) {
+	for attempt := 1; err != nil && pgFault(err); attempt++ {
+		wait := commitBackoff.Delay(attempt)
+		if time.Since(start)+wait >= db.opts.FailoverWait {
+			break
+		}
 		time.Sleep(wait)
 		err = db.writeBatch(batch)
 	}
