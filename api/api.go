@@ -93,6 +93,12 @@ type Config struct {
 	FloodThreshold int // messages refused in a row before the connection is closed (4029); default 50
 }
 
+// WithDefaults returns c with its zero fields set to the defaults noted.
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
+}
+
 func (c *Config) setDefaults() {
 	def := func(v *float64, d float64) {
 		if *v <= 0 {

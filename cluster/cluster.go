@@ -87,6 +87,12 @@ func (o *Options) defaults() error {
 	if strings.ContainsAny(o.Node, " \t\n") || len(o.Node) > 64 {
 		return fmt.Errorf("cluster: node id %q: at most 64 characters, no spaces", o.Node)
 	}
+	*o = o.WithDefaults()
+	return nil
+}
+
+// WithDefaults returns o with its zero fields set to the defaults noted.
+func (o Options) WithDefaults() Options {
 	if o.Timeout <= 0 {
 		o.Timeout = 2 * time.Second
 	}
@@ -105,7 +111,7 @@ func (o *Options) defaults() error {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return nil
+	return o
 }
 
 // Dial returns a Redis client for opts (not yet connected: go-redis dials

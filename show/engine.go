@@ -165,14 +165,21 @@ type eventState struct {
 	boards map[boardKey]*quizBoard // a quiz's standings as last counted
 }
 
+// WithDefaults returns o with its zero intervals set to the defaults
+// noted.
+func (o Options) WithDefaults() Options {
+	if o.TallyInterval <= 0 {
+		o.TallyInterval = 100 * time.Millisecond
+	}
+	if o.AudienceTallyInterval <= 0 {
+		o.AudienceTallyInterval = time.Second
+	}
+	return o
+}
+
 // NewEngine returns an engine over store publishing to pub. Call Load, then Run.
 func NewEngine(store Store, pub hub.Publisher, opts Options) *Engine {
-	if opts.TallyInterval <= 0 {
-		opts.TallyInterval = 100 * time.Millisecond
-	}
-	if opts.AudienceTallyInterval <= 0 {
-		opts.AudienceTallyInterval = time.Second
-	}
+	opts = opts.WithDefaults()
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}

@@ -98,15 +98,12 @@ type DB struct {
 // Open opens (creating if needed) the database at path, migrates it and
 // starts the group committer. Close flushes and stops it.
 func Open(path string, opts Options) (*DB, error) {
-	if opts.Synchronous == "" {
-		opts.Synchronous = "FULL"
-	}
+	opts.defaults()
 	switch strings.ToUpper(opts.Synchronous) {
 	case "FULL", "NORMAL", "EXTRA":
 	default:
 		return nil, fmt.Errorf("store: synchronous must be FULL, NORMAL or EXTRA, not %q", opts.Synchronous)
 	}
-	opts.defaults()
 	if err := checkWritable(path); err != nil {
 		return nil, err
 	}
@@ -131,8 +128,18 @@ func Open(path string, opts Options) (*DB, error) {
 // PostgreSQL hosts and database, without a password.
 func (db *DB) Name() string { return db.path }
 
+// WithDefaults returns o with its zero fields set to the defaults noted
+// (FailoverWait's is OpenPostgres').
+func (o Options) WithDefaults() Options {
+	o.defaults()
+	return o
+}
+
 // defaults fills the zero fields of o.
 func (o *Options) defaults() {
+	if o.Synchronous == "" {
+		o.Synchronous = "FULL"
+	}
 	if o.CommitWindow == 0 {
 		o.CommitWindow = 2 * time.Millisecond
 	}

@@ -13,7 +13,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ovation-live/ovation/api"
+	"github.com/ovation-live/ovation/cluster"
+	"github.com/ovation-live/ovation/feed"
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
+	"github.com/ovation-live/ovation/store"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -186,25 +192,36 @@ func (fe FeedEventConfig) Settings() live.FeedSettings {
 	return st
 }
 
-// DefaultConfig returns the defaults, as config.yaml lists them.
+// DefaultConfig returns the defaults, as config.yaml lists them: the
+// server's own (the address, the data directory, the demo event, shutdown,
+// the collector's target, logs, the broadcast pace) and, for every other
+// setting, what its constructor takes for a zero value: the defaults have
+// one home, the package that uses them.
 func DefaultConfig() Config {
+	a := api.Config{}.WithDefaults()
+	st := store.Options{}.WithDefaults()
+	sh := show.Options{}.WithDefaults()
+	h := hub.Options{}.WithDefaults()
+	f := feed.Options{}.WithDefaults()
+	cl := cluster.Options{}.WithDefaults()
 	return Config{
 		Listen:          ":8080",
 		DataDir:         "./data",
 		SeedDemo:        true,
-		PasswordCost:    10,
+		PasswordCost:    a.PasswordCost,
 		ShutdownTimeout: 10 * time.Second,
 		ShutdownDrain:   5 * time.Second,
 		GCPercent:       50,
 		Log:             LogConfig{Level: "info", Format: "text"},
-		Votes: VotesConfig{TallyInterval: 100 * time.Millisecond, AudienceTallyInterval: time.Second, CommitWindow: 2 * time.Millisecond, MaxBatch: 2048,
-			QueueSize: 65536, Synchronous: "FULL", TokenTTL: 72 * time.Hour},
-		WebSocket: WSConfig{ReadLimit: 4096, WriteTimeout: 10 * time.Second, PingInterval: 20 * time.Second, QueueLimit: 256, BroadcastRatePerCore: 12500},
-		Limits: LimitsConfig{VoteRate: 5, VoteBurst: 10, IPVoteRate: 2000, IPVoteBurst: 10000, JoinRate: 200, JoinBurst: 2000,
-			MessageRate: 20, MessageBurst: 40, FloodThreshold: 50},
-		Feed: FeedConfig{FrameInterval: 250 * time.Millisecond, PostRate: 0.1, PostBurst: 3},
-		Cluster: ClusterConfig{Timeout: 2 * time.Second, LeaseTTL: 10 * time.Second,
-			VoteBuffer: 10000, RequestTimeout: 10 * time.Second},
+		Votes: VotesConfig{TallyInterval: sh.TallyInterval, AudienceTallyInterval: sh.AudienceTallyInterval,
+			CommitWindow: st.CommitWindow, MaxBatch: st.MaxBatch, QueueSize: st.QueueSize, Synchronous: st.Synchronous, TokenTTL: a.TokenTTL},
+		WebSocket: WSConfig{ReadLimit: a.ReadLimit, WriteTimeout: a.WriteTimeout, PingInterval: a.PingInterval, QueueLimit: h.QueueLimit,
+			BroadcastRatePerCore: 12500}, // per core here; the hub takes the node's rate, 0 for none
+		Limits: LimitsConfig{VoteRate: a.VoteRate, VoteBurst: a.VoteBurst, IPVoteRate: a.IPVoteRate, IPVoteBurst: a.IPVoteBurst,
+			JoinRate: a.JoinRate, JoinBurst: a.JoinBurst, MessageRate: a.MessageRate, MessageBurst: a.MessageBurst, FloodThreshold: a.FloodThreshold},
+		Feed: FeedConfig{FrameInterval: f.FrameInterval, PostRate: f.PostRate, PostBurst: f.PostBurst},
+		Cluster: ClusterConfig{Timeout: cl.Timeout, LeaseTTL: cl.LeaseTTL, // lease_wait 0: lease_ttl + 2s, the cluster's own rule
+			VoteBuffer: cl.VoteBuffer, RequestTimeout: cl.RequestTimeout},
 	}
 }
 
