@@ -584,6 +584,20 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 		})
 	}
 	if err == nil {
+		err = db.loadVotes(ctx, ds)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: load: %w", err)
+	}
+	return ds, nil
+}
+
+// loadVotes reads what the participants did into ds: the named
+// participants, the votes counted, the ledger of vote ids, the answers'
+// decisions and upvotes.
+func (db *DB) loadVotes(ctx context.Context, ds *live.Dataset) error {
+	var err error
+	{
 		// Only named participants: a quiz's leaderboard shows their names.
 		err = db.query(ctx, `SELECT id, event_id, display_name FROM participants WHERE display_name != '' ORDER BY id`, func(rows *sql.Rows) error {
 			var p live.Participant
@@ -640,10 +654,7 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 			return nil
 		})
 	}
-	if err != nil {
-		return nil, fmt.Errorf("store: load: %w", err)
-	}
-	return ds, nil
+	return err
 }
 
 func (db *DB) query(ctx context.Context, q string, scan func(*sql.Rows) error, args ...any) error {

@@ -643,23 +643,8 @@ func (c *Config) Validate() error {
 			return bad("frame_ancestors", "%q must be 'self', 'none' (alone), https: or an origin like https://host[:port]", a)
 		}
 	}
-	switch c.Cluster.Role {
-	case "":
-	case "core", "edge":
-		if c.Cluster.RedisURL == "" {
-			return bad("cluster.redis_url", "is required for role %s", c.Cluster.Role)
-		}
-		if !strings.HasPrefix(c.Cluster.RedisURL, "redis://") && !strings.HasPrefix(c.Cluster.RedisURL, "rediss://") {
-			return bad("cluster.redis_url", "%q must look like redis://host:port", redactURL(c.Cluster.RedisURL))
-		}
-		if c.Cluster.LeaseTTL < time.Second {
-			return bad("cluster.lease_ttl", "must be at least 1s")
-		}
-	default:
-		return bad("cluster.role", "must be empty (one node), core or edge, not %q", c.Cluster.Role)
-	}
-	if len(c.Cluster.Node) > 64 || strings.ContainsAny(c.Cluster.Node, " \t\n") {
-		return bad("cluster.node", "%q: at most 64 characters, no spaces", c.Cluster.Node)
+	if err := c.Cluster.validate(); err != nil {
+		return err
 	}
 	if c.PasswordCost < 4 || c.PasswordCost > 15 {
 		return bad("password_cost", "must be 4 to 15, not %d", c.PasswordCost)
@@ -667,13 +652,45 @@ func (c *Config) Validate() error {
 	if c.ModeratorPassword != "" && len(c.ModeratorPassword) < 8 {
 		return bad("moderator_password", "must be at least 8 characters")
 	}
-	o := c.OIDC
+	return c.OIDC.validate()
+}
+
+// configErrorf is a *ConfigError of setting, found after merging.
+func configErrorf(setting, problem string, args ...any) error {
+	return &ConfigError{Setting: setting, Problem: fmt.Sprintf(problem, args...)}
+}
+
+// validate checks the cluster settings of Config.Validate.
+func (c ClusterConfig) validate() error {
+	switch c.Role {
+	case "":
+	case "core", "edge":
+		if c.RedisURL == "" {
+			return configErrorf("cluster.redis_url", "is required for role %s", c.Role)
+		}
+		if !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+			return configErrorf("cluster.redis_url", "%q must look like redis://host:port", redactURL(c.RedisURL))
+		}
+		if c.LeaseTTL < time.Second {
+			return configErrorf("cluster.lease_ttl", "must be at least 1s")
+		}
+	default:
+		return configErrorf("cluster.role", "must be empty (one node), core or edge, not %q", c.Role)
+	}
+	if len(c.Node) > 64 || strings.ContainsAny(c.Node, " \t\n") {
+		return configErrorf("cluster.node", "%q: at most 64 characters, no spaces", c.Node)
+	}
+	return nil
+}
+
+// validate checks the single sign-on settings of Config.Validate.
+func (o OIDCConfig) validate() error {
 	if set := o.Issuer != "" || o.ClientID != "" || o.ClientSecret != ""; set && (o.Issuer == "" || o.ClientID == "" || o.ClientSecret == "") {
-		return bad("oidc", "issuer, client_id and client_secret go together")
+		return configErrorf("oidc", "issuer, client_id and client_secret go together")
 	}
 	if o.Issuer != "" {
 		if u, err := url.Parse(o.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return bad("oidc.issuer", "%q must be an http(s) URL", o.Issuer)
+			return configErrorf("oidc.issuer", "%q must be an http(s) URL", o.Issuer)
 		}
 	}
 	for i, r := range o.Roles {
@@ -685,7 +702,7 @@ func (c *Config) Validate() error {
 			g.RoomID = 1
 		}
 		if r.Claim == "" || g.Validate() != nil {
-			return bad(fmt.Sprintf("oidc.roles[%d]", i), "needs a claim and a role (admin, organiser, operator, moderator, viewer); admin names no event, a room names its event")
+			return configErrorf(fmt.Sprintf("oidc.roles[%d]", i), "needs a claim and a role (admin, organiser, operator, moderator, viewer); admin names no event, a room names its event")
 		}
 	}
 	return nil
