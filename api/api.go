@@ -1,9 +1,12 @@
 // Package api owns Ovation's HTTP and WebSocket surface: the Echo routes (all
-// in Routes), authentication of participants and moderators, CSRF, rate
-// limits, the error table, metrics, and the WebSocket read and write loops.
+// in Routes), authentication of participants and moderators, CSRF, the rate
+// limits it applies, the error table, metrics, the WebSocket protocol (what
+// the messages mean; package stream carries them) and the one vote path
+// (Voter: the engine on a core, the cluster edge on an edge).
 //
-// It imports live (the engine), hub (fan-out), feed and board (their services)
-// and static (the pages).
+// It imports show (the engine), board and feed (their services), cluster
+// (an edge's port to the core), hub (fan-out), stream (the connections),
+// ratelimit, live (the domain) and, through its Deps, the pages.
 // docs/protocol.md documents every route and message.
 package api
 
