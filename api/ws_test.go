@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -1019,5 +1020,13 @@ func TestWSKeepalive(t *testing.T) {
 		if !waiting.IsZero() && time.Since(waiting) > interval+ts.srv.streams.Tick() {
 			t.Errorf("a ping written %v ago is unanswered", time.Since(waiting))
 		}
+	}
+}
+
+// TestConnStaysSmall: a connection's protocol state stays within a dozen
+// fields (its transport is stream.Conn's).
+func TestConnStaysSmall(t *testing.T) {
+	if n := reflect.TypeFor[conn]().NumField(); n > 12 {
+		t.Fatalf("conn has %d fields, more than 12: group them", n)
 	}
 }

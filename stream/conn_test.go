@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -85,5 +86,13 @@ func TestCloseNamesWhatIsNotPaid(t *testing.T) {
 	var ce websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != websocket.StatusPolicyViolation || !strings.Contains(ce.Reason, "1 vote answers not sent") {
 		t.Fatalf("ended with %v, want %d naming the answer not sent", err, websocket.StatusPolicyViolation)
+	}
+}
+
+// TestConnStaysSmall: the connection holds its state in a dozen fields at
+// most, grouped into small owned types, as the review asked.
+func TestConnStaysSmall(t *testing.T) {
+	if n := reflect.TypeFor[stream.Conn]().NumField(); n > 12 {
+		t.Fatalf("stream.Conn has %d fields, more than 12: group them", n)
 	}
 }
