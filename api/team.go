@@ -96,8 +96,8 @@ func (s *Server) refusal(perm live.Permission, scope live.Scope) *live.Error {
 	where := "every event"
 	code := strconv.FormatInt(scope.EventID, 10)
 	if s.engine != nil {
-		if m, err := s.engine.ModelByID(scope.EventID); err == nil {
-			code = m.Event.Code
+		if c, err := s.engine.EventCode(scope.EventID); err == nil {
+			code = c
 		}
 	}
 	switch {
@@ -540,7 +540,7 @@ func (s *Server) checkGrants(grants []live.Grant) error {
 			return err
 		}
 		if g.EventID != 0 {
-			if _, err := s.engine.ModelByID(g.EventID); err != nil {
+			if _, err := s.engine.EventCode(g.EventID); err != nil {
 				return &live.Error{Code: live.EInvalid, Field: "event_id", Message: "No event " + strconv.FormatInt(g.EventID, 10) + "."}
 			}
 		}

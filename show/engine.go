@@ -855,6 +855,18 @@ func (e *Engine) RoomEvent(roomID int64) (int64, error) {
 	return es.ev.ID, nil
 }
 
+// EventCode returns the code of the event with the given id, or ENotFound:
+// for who names an event it keeps by id, without a copy of its model.
+func (e *Engine) EventCode(id int64) (string, error) {
+	es := e.eventByID(id)
+	if es == nil {
+		return "", live.Errorf(live.ENotFound, "No event %d.", id)
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	return es.ev.Code, nil
+}
+
 // RoomIDs returns the ids of the event's rooms in ascending order, or
 // ENotFound when there is no event with that id.
 func (e *Engine) RoomIDs(eventID int64) ([]int64, error) {
