@@ -240,3 +240,32 @@ func (e *Engine) MySurveys(who live.Voter) map[string]live.SurveyProgress {
 	}
 	return out
 }
+
+// SurveyResults are a survey's results, for export: every question in
+// order with its kind's results.
+type SurveyResults struct {
+	Survey    live.Survey   `json:"survey"`
+	Questions []PollResults `json:"questions"`
+}
+
+// SurveyResults returns the committed results of survey id, or ENotFound.
+func (e *Engine) SurveyResults(ctx context.Context, id int64) (*SurveyResults, error) {
+	es := e.owned(surveyKey(id))
+	if es == nil {
+		return nil, live.Errorf(live.ENotFound, "No survey %d.", id)
+	}
+	if err := e.store.Flush(ctx); err != nil {
+		return nil, err
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	s := es.surveys[id]
+	res := &SurveyResults{Survey: es.surveyCopy(s), Questions: []PollResults{}}
+	for _, p := range es.surveyQuestions(s) {
+		es.tmu.Lock()
+		t := es.tallies[live.Target{Kind: live.KindPoll, ID: p.ID}]
+		res.Questions = append(res.Questions, PollResults{Poll: *p, Results: t.Results(), Rows: t.Rows(p.Definition())})
+		es.tmu.Unlock()
+	}
+	return res, nil
+}
