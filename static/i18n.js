@@ -977,3 +977,28 @@ Object.assign(DICT.fr, {
   anonymous: 'Anonyme', st_time_up: 'Trop tard : le temps était écoulé — non comptée', st_already_answered: 'Déjà répondu : votre première réponse compte',
   err_time_up: 'le temps imparti pour cette question est écoulé', err_already_answered: 'vous avez déjà répondu à cette question',
 });
+
+// Surveys on the control page: build, run, results.
+Object.assign(DICT.en, {
+  surveys: 'Surveys', new_survey: 'Survey', no_surveys: 'No survey yet.', survey_no_questions: 'No question yet: add the first one.',
+  survey_phase_draft: 'draft', survey_phase_scheduled: 'scheduled', survey_phase_open: 'open', survey_phase_closed: 'closed',
+  survey_opens: 'opens {at}', survey_closes: 'closes {at}',
+  a_open_survey: 'Open survey', a_close_survey: 'Close survey', a_copy_survey: 'Copy as a new survey',
+  a_make_required: 'Make required', a_make_optional: 'Make optional', copy_of: 'Copy of {x}',
+  f_survey_intro: 'Introduction (optional)', f_survey_thanks: 'Closing message (optional)', f_survey_thanks_hint: 'Shown once a person has answered; “Thank you!” if empty.',
+  f_opens_at: 'Opens at (optional)', f_closes_at: 'Closes at (optional)', f_window_hint: 'An open survey takes answers between these times; empty: from its opening until it is closed.',
+  f_required: 'Required: a person must answer it to finish', survey_locked: 'The survey has been opened: its questions’ kinds and choices stay as they are.',
+  au_create_survey: 'Survey created', au_survey_open: 'Survey opened', au_survey_close: 'Survey closed',
+});
+
+Object.assign(DICT.fr, {
+  surveys: 'Questionnaires', new_survey: 'Questionnaire', no_surveys: 'Aucun questionnaire.', survey_no_questions: 'Aucune question : ajoutez la première.',
+  survey_phase_draft: 'brouillon', survey_phase_scheduled: 'programmé', survey_phase_open: 'ouvert', survey_phase_closed: 'fermé',
+  survey_opens: 'ouvre le {at}', survey_closes: 'ferme le {at}',
+  a_open_survey: 'Ouvrir le questionnaire', a_close_survey: 'Fermer le questionnaire', a_copy_survey: 'Copier en un nouveau questionnaire',
+  a_make_required: 'Rendre obligatoire', a_make_optional: 'Rendre facultative', copy_of: 'Copie de {x}',
+  f_survey_intro: 'Introduction (facultative)', f_survey_thanks: 'Message de fin (facultatif)', f_survey_thanks_hint: 'Affiché une fois les réponses données ; « Merci ! » s’il est vide.',
+  f_opens_at: 'Ouvre à (facultatif)', f_closes_at: 'Ferme à (facultatif)', f_window_hint: 'Un questionnaire ouvert prend les réponses entre ces heures ; vide : de son ouverture à sa fermeture.',
+  f_required: 'Obligatoire : il faut y répondre pour terminer', survey_locked: 'Le questionnaire a été ouvert : les types et choix de ses questions ne changent plus.',
+  au_create_survey: 'Questionnaire créé', au_survey_open: 'Questionnaire ouvert', au_survey_close: 'Questionnaire fermé',
+});

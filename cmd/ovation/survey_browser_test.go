@@ -167,6 +167,40 @@ func TestBrowserSurvey(t *testing.T) {
 		t.Errorf("come back = %v, want one yes", q[5].Counts)
 	}
 
+	// The moderators' Surveys section shows the same results, live.
+	control := loginControl(b, srv.URL, code)
+	tally := func(id int64) string { return fmt.Sprintf(`#survey-%d [data-tally="poll:%d"]`, survey.ID, id) }
+	control.waitFor("the grid's results on the control page", fmt.Sprintf(`(() => {
+  const rows = [...document.querySelectorAll('%s .grid-row')];
+  return rows.length === 3 && rows[0].dataset.mean === '4.000' && rows[1].dataset.count === '0' && rows[2].dataset.mean === '5.000';
+})()`, tally(ids[0])))
+	control.waitFor("the changed scale answer on the control page", fmt.Sprintf(`document.querySelectorAll('%s .bar')[8]?.dataset.count === '1' && document.querySelectorAll('%s .bar')[7]?.dataset.count === '0'`, tally(ids[3]), tally(ids[3])))
+	control.waitFor("skipped questions at zero", fmt.Sprintf(`document.querySelector('%s .tally-text').textContent === '0 votes'`, tally(ids[1])))
+	control.eval(fmt.Sprintf(`document.querySelector('#survey-%d').scrollIntoView()`, survey.ID))
+	control.screenshot(shots, "survey-control-laptop", controlSize)
+
+	// A grid is also a poll of the stage: its results there, with the words at its ends.
+	var grid struct{ ID int64 }
+	must(t, srv.URL, "POST", "/api/events/"+code+"/polls", map[string]any{"room_id": room, "question": "Rate the keynote", "kind": "grid",
+		"choices": []string{"Content", "Speaker", "Slides", "Demo"}, "scale_max": 10, "settings": map[string]any{"low": "Poor", "high": "Excellent"}, "show_results": true}, &grid)
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/polls/%d/actions/open", grid.ID), nil, nil)
+	stage := b.newTab("stage", stageSize)
+	stage.open(srv.URL + "/stage/" + code)
+	gridCard := fmt.Sprintf(`.card[data-target="poll:%d"]`, grid.ID)
+	p.waitFor("the stage's grid on the phone", fmt.Sprintf(`document.querySelector('%s .grid-input')`, gridCard))
+	for st, v := range []int{9, 7, 0, 10} {
+		if v == 0 {
+			p.click(fmt.Sprintf(`%s .grid-item[data-statement="%d"] .grid-skip`, gridCard, st+1))
+			continue
+		}
+		p.click(fmt.Sprintf(`%s .grid-item[data-statement="%d"] .grid-key[data-v="%d"]`, gridCard, st+1, v))
+	}
+	p.click(gridCard + ` .send-answer`)
+	p.waitFor("the grid counted", fmt.Sprintf(`document.querySelector('%s .vote-status').dataset.status === 'counted'`, gridCard))
+	stage.waitFor("the grid's results on stage", `[...document.querySelectorAll('.grid-row')].map((r) => r.dataset.count).join() === '1,1,0,1'`)
+	stage.screenshot(shots, "grid-stage", stageSize)
+	p.screenshot(shots, "grid-phone", phoneSize)
+
 	// At 320 px with a 32 px font the grid still fits: no sideways scroll.
 	small := phonePage{b.newTab("phone 320", viewport{320, 640, true}), ""}
 	small.open(srv.URL + "/e/" + code)
@@ -180,7 +214,7 @@ func TestBrowserSurvey(t *testing.T) {
 		t.Errorf("at 320 px with a 32 px font the survey overflows: %s", wide)
 	}
 	small.screenshot(shots, "survey-grid-320-32px", viewport{320, 640, true})
-	for _, tb := range []*tab{p.tab, small.tab} {
+	for _, tb := range []*tab{p.tab, small.tab, control, stage} {
 		tb.checkConsole()
 	}
 }

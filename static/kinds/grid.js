@@ -33,6 +33,7 @@ function statements(q, tally) {
 function resultRows(box, q, tally, { dist = false } = {}) {
   box.classList.add('grid-result');
   const list = statements(q, tally);
+  box.style.setProperty('--rows', String(list.length));
   if (box.children.length !== list.length || box.dataset.max !== String(q.scale_max)) {
     box.dataset.max = String(q.scale_max);
     box.replaceChildren(...list.map((s) => h('div', { class: 'bar grid-row', dataset: { statement: String(s.n) }, attrs: { role: 'img' } },
