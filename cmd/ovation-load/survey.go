@@ -145,6 +145,7 @@ func (l *loader) survey(ctx context.Context, sum *Summary) error {
 	n := len(surveyQuestions)
 	type phoneRun struct {
 		final   []any // the acknowledged answer per question, nil when none
+		first   any   // the first question's first answer, which a replay sends again
 		acks    []time.Duration
 		errs    []string
 		changed bool
@@ -191,6 +192,9 @@ func (l *loader) survey(ctx context.Context, sum *Summary) error {
 				}
 				next = next.Add(gap/2 + time.Duration(rng.Int64N(int64(gap/2)+1)))
 				a := surveyAnswer(rng, surveyQuestions[q])
+				if q == 0 {
+					r.first = a
+				}
 				if res := send(fmt.Sprintf("s%d-%d", i, q), q, a); res.ack {
 					r.final[q] = a
 				} else {
@@ -206,8 +210,8 @@ func (l *loader) survey(ctx context.Context, sum *Summary) error {
 					r.errs = append(r.errs, res.code)
 				}
 			}
-			if rng.IntN(20) == 0 { // the first answer again, as after a lost ack
-				_, w, err := p.vote(ctx, fmt.Sprintf("s%d-0", i), fmt.Sprintf("poll:%d", l.surveyPolls[0]), r.final[0])
+			if rng.IntN(20) == 0 { // the first answer again with its vote id, as after a lost ack: a duplicate, even once changed
+				_, w, err := p.vote(ctx, fmt.Sprintf("s%d-0", i), fmt.Sprintf("poll:%d", l.surveyPolls[0]), r.first)
 				r.replay = "send"
 				sent.Add(1)
 				if err == nil {

@@ -213,7 +213,22 @@ func TestBrowserSurvey(t *testing.T) {
 	if wide := small.text(`[...document.querySelectorAll('.survey-card, .survey-card *')].filter((el) => el.getBoundingClientRect().right > 320.5).map((el) => el.tagName + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right)).join('; ')`); wide != "" {
 		t.Errorf("at 320 px with a 32 px font the survey overflows: %s", wide)
 	}
+	small.eval(`document.querySelector('.survey-card .grid-item').scrollIntoView({block: 'center'})`)
 	small.screenshot(shots, "survey-grid-320-32px", viewport{320, 640, true})
+
+	// Every page this touches, at the three sizes.
+	for _, pg := range []struct {
+		tb   *tab
+		name string
+	}{{p.tab, "survey-audience"}, {control, "survey-control"}, {stage, "grid-stage"}} {
+		for _, sz := range []struct {
+			name string
+			vp   viewport
+		}{{"phone", phoneSize}, {"laptop", controlSize}, {"stage", stageSize}} {
+			pg.tb.do("emulate "+sz.name, pg.tb.emulate(sz.vp))
+			pg.tb.screenshot(shots, pg.name+"-"+sz.name, sz.vp)
+		}
+	}
 	for _, tb := range []*tab{p.tab, small.tab, control, stage} {
 		tb.checkConsole()
 	}
