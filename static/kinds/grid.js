@@ -94,7 +94,7 @@ export const audience = {
         onclick: () => { haptic(6); picked[i] = null; edited = true; render(); },
       });
       const el = h('div', { class: 'grid-item', dataset: { statement: String(i + 1) }, attrs: { role: 'group', 'aria-labelledby': id } },
-        h('p', { class: 'grid-text', id, text: text, dir: 'auto' }), h('div', { class: 'grid-keys' }, keys, skip));
+        h('p', { class: 'grid-text', id, text: text, dir: 'auto' }), h('div', { class: 'grid-keys', style: { '--cols': String(max <= 7 ? max : Math.ceil(max / 2)) } }, keys, skip));
       return { el, keys, skip };
     });
     const hint = h('p', { class: 'small muted pick-hint' });
