@@ -392,7 +392,9 @@ function renderAll() {
     let card = cards.get(key);
     if (!card) {
       card = kind === 'poll' ? pollCard(obj.id) : kind === 'pitch' ? pitchCard(obj.id) : kind === 'quiz' ? quizCard(obj.id, obj.current_poll_id)
-        : kind === 'survey' ? surveyCard(obj.id, { votes, now: () => live.now(), code, syncKeys, setStatus }) : rankingCard(obj.id);
+        : kind === 'survey' ? surveyCard(obj.id, { votes, now: () => live.now(), code, syncKeys, setStatus,
+          askMe: () => api('/api/me', { bearer: live.token }).then((m) => votes.setAnswers(m)).catch(() => { /* asked again later */ }) })
+          : rankingCard(obj.id);
       cards.set(key, card);
     }
     card.update(stage, store);

@@ -54,8 +54,11 @@ function answerText(q, v) {
 
 // surveyCard is one survey on the phone. deps: votes (the VoteSender), now()
 // (the server's clock), code (the event's), syncKeys(box, target, open) and
-// setStatus(el, target, open, label) (the page's, for one-value kinds).
-export function surveyCard(surveyId, { votes, now, code, syncKeys, setStatus }) {
+// setStatus(el, target, open, label) (the page's, for one-value kinds), and
+// askMe() (asks GET /api/me into votes: where an open-text answer is in its
+// moderation, once per counted answer and every 20–40 s while it waits).
+export function surveyCard(surveyId, { votes, now, code, syncKeys, setStatus, askMe }) {
+  const asked = new Map(); // target → [answer asked for, next ask]
   const placeKey = `ovation.survey.${code}.${surveyId}`;
   let place = (() => {
     try { return JSON.parse(localStorage.getItem(placeKey)) || { mode: 'entry', index: 0 }; } catch { return { mode: 'entry', index: 0 }; }
@@ -140,7 +143,16 @@ export function surveyCard(surveyId, { votes, now, code, syncKeys, setStatus }) 
     const kind = kindOf(q);
     const target = targetOf(q);
     const st = votes.state(target);
-    if (keys.sync) keys.sync({ ...st, mine: votes.mine(target) }, true);
+    const mine = kind.audience.personal ? votes.mine(target) : null;
+    if (kind.audience.personal && (st.status === 'counted' || st.status === 'changed')) {
+      const key = JSON.stringify(st.value);
+      const [was, next] = asked.get(target) || ['', 0];
+      if (was !== key || (mine?.state === 'pending' && Date.now() > next)) {
+        asked.set(target, [key, Date.now() + 20000 + Math.random() * 20000]);
+        askMe();
+      }
+    }
+    if (keys.sync) keys.sync({ ...st, mine }, true);
     else syncKeys(keys, target, true);
     setStatus(status, target, true, (v) => kind.audience.label(q, v));
     const has = answered(st);

@@ -99,6 +99,7 @@ func TestBrowserSurvey(t *testing.T) {
 	p.typeInto(card+` textarea.ot-input`, "More time for questions")
 	p.click(card + ` .send-answer`)
 	counted("the open text")
+	p.waitFor("the open text's moderation state told", `document.querySelector('.survey-card .ot-mine')?.dataset.state === 'approved'`)
 
 	// A reload: the phone is where it was, its answers as counted.
 	p.open(srv.URL + "/e/" + code)
