@@ -1089,8 +1089,15 @@ function editQuestion(p) {
 // result and exports it; "Copy" makes a new survey of its questions, a
 // template.
 
+let surveyTimer = 0; // renders the surveys again when one opens or closes by the clock
+
 function renderSurveys() {
   const surveys = model.surveys || [];
+  clearTimeout(surveyTimer);
+  const now = live ? live.now() : Date.now();
+  const next = Math.min(...surveys.filter((s) => s.state === 'open').flatMap((s) => [s.opens_at, s.closes_at])
+    .filter(Boolean).map((at) => Date.parse(at) - now).filter((ms) => ms > 0));
+  if (Number.isFinite(next)) surveyTimer = setTimeout(() => preserveFocus(renderSurveys), Math.min(next + 50, 2 ** 31 - 1));
   $('surveys').replaceChildren(h('div', { class: 'section-head' },
     h('h2', { id: 'surveys-title', style: { margin: '1.4rem 0 .8rem' } }, t('surveys')), h('span', { class: 'spacer' }),
     button(t('new_survey'), { ic: 'plus', id: 'new-survey', onclick: () => newSurvey() })),

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+	"time"
 )
 
 // surveyResults is what the test reads of GET /api/surveys/:id/results.
@@ -201,6 +202,24 @@ func TestBrowserSurvey(t *testing.T) {
 	stage.waitFor("the grid's results on stage", `[...document.querySelectorAll('.grid-row')].map((r) => r.dataset.count).join() === '1,1,0,1'`)
 	stage.screenshot(shots, "grid-stage", stageSize)
 	p.screenshot(shots, "grid-phone", phoneSize)
+
+	// A survey scheduled a few seconds ahead opens by the clock, on the phone and the control page.
+	var later struct{ ID int64 }
+	opensAt := time.Now().Add(8 * time.Second)
+	opens := opensAt.UTC().Format(time.RFC3339Nano)
+	must(t, srv.URL, "POST", "/api/events/"+code+"/surveys", map[string]any{"room_id": room, "title": "Later", "opens_at": opens}, &later)
+	must(t, srv.URL, "POST", "/api/events/"+code+"/polls", map[string]any{"survey_id": later.ID, "question": "Lunch?", "kind": "scale", "scale_max": 5}, nil)
+	// Opening before opens_at would take answers at once: set the window after the opening.
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/surveys/%d/actions/open", later.ID), nil, nil)
+	must(t, srv.URL, "PATCH", fmt.Sprintf("/api/surveys/%d", later.ID), map[string]any{"opens_at": opens}, nil)
+	laterCard := fmt.Sprintf(`.survey-card[data-survey="%d"]`, later.ID)
+	control.waitFor("scheduled on the control page", fmt.Sprintf(`document.querySelector('#survey-%d')?.dataset.phase === 'scheduled'`, later.ID))
+	// The phone has the survey's frame once the control page has it; checked only while well before opens_at.
+	if offered := jsEval[bool](p.tab, `!!document.querySelector('`+laterCard+`')`); offered && time.Until(opensAt) > time.Second {
+		t.Error("a scheduled survey is offered before its opens_at")
+	}
+	p.waitForWithin(20*time.Second, "offered at its opens_at", `!!document.querySelector('`+laterCard+`')`)
+	control.waitForWithin(20*time.Second, "open on the control page", fmt.Sprintf(`document.querySelector('#survey-%d')?.dataset.phase === 'open'`, later.ID))
 
 	// At 320 px with a 32 px font the grid still fits: no sideways scroll.
 	small := phonePage{b.newTab("phone 320", viewport{320, 640, true}), ""}
