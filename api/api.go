@@ -415,6 +415,10 @@ func (s *Server) Routes() *echo.Echo {
 	mod(http.MethodPost, "/events/:code/quizzes", build, s.handleCreateQuiz)
 	mod(http.MethodPatch, "/quizzes/:id", build, s.handleUpdateQuiz)
 	mod(http.MethodPost, "/quizzes/:id/actions/:action", run, s.handleQuizAction)
+	mod(http.MethodPost, "/events/:code/surveys", build, s.handleCreateSurvey)
+	mod(http.MethodPatch, "/surveys/:id", build, s.handleUpdateSurvey)
+	mod(http.MethodPost, "/surveys/:id/actions/:action", run, s.handleSurveyAction)
+	mod(http.MethodGet, "/surveys/:id/results", export, s.handleSurveyResults)
 	mod(http.MethodGet, "/events/:code/results", export, s.handleResults)
 	mod(http.MethodGet, "/events/:code/audit", export, s.handleAudit)
 	// Feed and boards.
@@ -745,8 +749,8 @@ func (s *Server) handleJoin(c echo.Context) error {
 		Jury: claims.Jury, ExpiresAt: claims.Expires, Event: s.publicEventOf(c, m)})
 }
 
-// handleMe returns the participant's identity, current votes and standing
-// in each quiz that has started.
+// handleMe returns the participant's identity, current votes, standing
+// in each quiz that has started and progress in each survey offered.
 func (s *Server) handleMe(c echo.Context) error {
 	claims, err := s.participant(c)
 	if err != nil {
@@ -754,7 +758,7 @@ func (s *Server) handleMe(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"participant_id": claims.ParticipantID, "event_id": claims.EventID,
 		"jury": claims.Jury, "display_name": claims.Name, "votes": s.engine.MyVotes(voterOf(claims)), "answers": s.engine.MyAnswers(voterOf(claims)),
-		"quizzes": s.engine.MyQuizzes(voterOf(claims))})
+		"quizzes": s.engine.MyQuizzes(voterOf(claims)), "surveys": s.engine.MySurveys(voterOf(claims))})
 }
 
 // handleUpvoteAnswer records (PUT) or withdraws (DELETE) the participant's
@@ -1123,6 +1127,10 @@ type pollInput struct {
 	Correct *[]int `json:"correct"`
 	// QuizID is the quiz of a quiz question (set at creation; it stays).
 	QuizID *int64 `json:"quiz_id"`
+	// SurveyID is the survey of a survey's question (set at creation; it
+	// stays); Required marks a question its participants must answer.
+	SurveyID *int64 `json:"survey_id"`
+	Required *bool  `json:"required"`
 }
 
 func (in pollInput) apply(p *live.Poll) {
@@ -1143,6 +1151,8 @@ func (in pollInput) apply(p *live.Poll) {
 	set(&p.Results, in.Results)
 	set(&p.Correct, in.Correct)
 	set(&p.QuizID, in.QuizID)
+	set(&p.SurveyID, in.SurveyID)
+	set(&p.Required, in.Required)
 }
 
 type quizInput struct {

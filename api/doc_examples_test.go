@@ -43,7 +43,7 @@ import (
 
 // docExamplesChecked is the number of pairs checked when this test was
 // written: fewer means that examples lost their check.
-const docExamplesChecked = 85
+const docExamplesChecked = 98
 
 // docVariable says whether an answer's member differs from one run to the
 // next, so that only its JSON type is compared:
@@ -116,6 +116,21 @@ var docSetups = map[string]func(tb testing.TB) *docEnv{
 	"board-upvoted":   func(tb testing.TB) *docEnv { return boardEnv(tb, "upvoted") },
 	"board-two":       func(tb testing.TB) *docEnv { return boardEnv(tb, "two") },
 	"opentext-upvote": opentextUpvote,
+	"survey":          func(tb testing.TB) *docEnv { return surveyEnv(tb, false) },
+	"survey-question": func(tb testing.TB) *docEnv { return surveyEnv(tb, true) },
+}
+
+// surveyEnv is event PITCH26 with a draft survey 1 "Talk feedback" in
+// room 1, and with question a required grid.
+func surveyEnv(tb testing.TB, question bool) *docEnv {
+	tb.Helper()
+	e := pitchNight(tb, "")
+	e.ts.mod(tb, "POST", "/api/events/PITCH26/surveys", map[string]any{"room_id": 1, "title": "Talk feedback", "thanks": "Thank you!"}, nil)
+	if question {
+		e.ts.mod(tb, "POST", "/api/events/PITCH26/polls", map[string]any{"survey_id": 1, "question": "How was the talk?", "kind": "grid",
+			"choices": []string{"Content", "Speaker", "Slides"}, "scale_max": 5, "required": true}, nil)
+	}
+	return e
 }
 
 func newDocEnv(ts *testServer, code string) *docEnv {
@@ -735,7 +750,7 @@ func readReply(tb testing.TB, c *websocket.Conn) []byte {
 }
 
 // defineWSPoll creates the poll of a block's definition line, opens it
-// (or starts its quiz) and maps the docs' target to it.
+// (or starts its quiz, or opens its survey) and maps the docs' target to it.
 func (e *docEnv) defineWSPoll(tb testing.TB, def string, xs []docExchange) {
 	tb.Helper()
 	var body map[string]any
@@ -744,9 +759,12 @@ func (e *docEnv) defineWSPoll(tb testing.TB, def string, xs []docExchange) {
 	}
 	var poll live.Poll
 	e.ts.mod(tb, "POST", "/api/events/"+e.code+"/polls", body, &poll)
-	if poll.QuizID != 0 {
+	switch {
+	case poll.QuizID != 0:
 		e.ts.mod(tb, "POST", fmt.Sprintf("/api/quizzes/%d/actions/start", poll.QuizID), nil, nil)
-	} else {
+	case poll.SurveyID != 0:
+		e.ts.mod(tb, "POST", fmt.Sprintf("/api/surveys/%d/actions/open", poll.SurveyID), nil, nil)
+	default:
 		e.ts.mod(tb, "POST", fmt.Sprintf("/api/polls/%d/actions/open", poll.ID), nil, nil)
 	}
 	for _, x := range xs {

@@ -132,7 +132,7 @@ func (s *Server) scopeOf(c echo.Context) (live.Scope, error) {
 			return live.Scope{}, err
 		}
 		return live.Scope{EventID: ev.ID}, nil
-	case "rooms", "rounds", "pitches", "polls", "quizzes":
+	case "rooms", "rounds", "pitches", "polls", "quizzes", "surveys":
 		id, err := pathID(c)
 		if err != nil {
 			return live.Scope{}, err

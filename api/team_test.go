@@ -56,6 +56,8 @@ var routeNeeds = map[string]string{
 	"POST /api/events/:code/polls": "build", "PATCH /api/polls/:id": "build", "POST /api/polls/:id/actions/:action": "run",
 	"POST /api/polls/:id/decisions":  "moderate",
 	"POST /api/events/:code/quizzes": "build", "PATCH /api/quizzes/:id": "build", "POST /api/quizzes/:id/actions/:action": "run",
+	"POST /api/events/:code/surveys": "build", "PATCH /api/surveys/:id": "build", "POST /api/surveys/:id/actions/:action": "run",
+	"GET /api/surveys/:id/results":  "export",
 	"GET /api/events/:code/results": "export", "GET /api/events/:code/audit": "export",
 	"GET /api/events/:code/feed/items": "view", "POST /api/events/:code/feed/items/:id/actions/:action": "moderate",
 	"GET /api/events/:code/feed/settings": "view", "PATCH /api/events/:code/feed/settings": "build",
@@ -110,6 +112,7 @@ type teamFixture struct {
 	pollB   int64
 	board   int64
 	quiz    int64 // in room A
+	survey  int64 // in room A
 	members []*member
 	spare   int64 // an account the table may delete
 }
@@ -153,6 +156,9 @@ func newTeamFixture(t *testing.T) *teamFixture {
 	var q live.Quiz
 	ts.mod(t, "POST", "/api/events/TEAM/quizzes", map[string]any{"room_id": tf.team.RoomID, "title": "Geography"}, &q)
 	tf.quiz = q.ID
+	var sv live.Survey
+	ts.mod(t, "POST", "/api/events/TEAM/surveys", map[string]any{"room_id": tf.team.RoomID, "title": "Feedback"}, &sv)
+	tf.survey = sv.ID
 
 	ev, roomA := tf.team.EventID, tf.team.RoomID
 	tf.members = []*member{
@@ -207,7 +213,7 @@ func (tf *teamFixture) as(tb testing.TB, m *member, method, path string, body an
 func (tf *teamFixture) path(method, route string) (string, int64) {
 	f := tf.team
 	id := map[string]int64{"rooms": f.RoomID, "rounds": f.RoundID, "pitches": f.Pitches[1], "polls": f.PollID,
-		"quizzes": tf.quiz, "boards": tf.board, "entries": 1, "items": 1, "accounts": tf.spare, "sessions": 1, "tokens": 1}
+		"quizzes": tf.quiz, "surveys": tf.survey, "boards": tf.board, "entries": 1, "items": 1, "accounts": tf.spare, "sessions": 1, "tokens": 1}
 	if method == http.MethodDelete && strings.HasPrefix(route, "/api/pitches/") {
 		id["pitches"] = f.Pitches[2] // the pending pitch: the others stay for the routes after
 	}
@@ -222,7 +228,7 @@ func (tf *teamFixture) path(method, route string) (string, int64) {
 			if parts[i-1] == "sessions" || parts[i-1] == "tokens" {
 				parts[i] = "999999"
 			}
-			if slices.Contains([]string{"rooms", "rounds", "pitches", "polls", "quizzes"}, parts[i-1]) && i == 3 {
+			if slices.Contains([]string{"rooms", "rounds", "pitches", "polls", "quizzes", "surveys"}, parts[i-1]) && i == 3 {
 				room = f.RoomID
 			}
 		case ":action":

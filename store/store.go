@@ -557,11 +557,11 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 	}
 	if err == nil {
 		err = db.query(ctx, `SELECT id, event_id, room_id, question, kind, choices, scale_max, settings, state, show_results, position,
-			results, correct, correct_revealed, quiz_id, opened_at_ms FROM polls ORDER BY id`, func(rows *sql.Rows) error {
+			results, correct, correct_revealed, quiz_id, opened_at_ms, survey_id, required FROM polls ORDER BY id`, func(rows *sql.Rows) error {
 			p := &live.Poll{}
 			var choices, settings, correct string
 			if err := rows.Scan(&p.ID, &p.EventID, &p.RoomID, &p.Question, &p.Kind, &choices, &p.ScaleMax, &settings, &p.State, &p.ShowResults, &p.Position,
-				&p.Results, &correct, &p.CorrectRevealed, &p.QuizID, &p.OpenedAtMS); err != nil {
+				&p.Results, &correct, &p.CorrectRevealed, &p.QuizID, &p.OpenedAtMS, &p.SurveyID, &p.Required); err != nil {
 				return err
 			}
 			if settings != "" {
@@ -581,6 +581,22 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 			q := &live.Quiz{}
 			ds.Quizzes = append(ds.Quizzes, q)
 			return rows.Scan(&q.ID, &q.EventID, &q.RoomID, &q.Title, &q.State, &q.Phase, &q.CurrentPollID)
+		})
+	}
+	if err == nil {
+		err = db.query(ctx, `SELECT id, event_id, room_id, session_id, title, intro, thanks, state, opens_at_ms, closes_at_ms FROM surveys ORDER BY id`, func(rows *sql.Rows) error {
+			s := &live.Survey{}
+			var session sql.NullInt64
+			var opens, closes int64
+			if err := rows.Scan(&s.ID, &s.EventID, &s.RoomID, &session, &s.Title, &s.Intro, &s.Thanks, &s.State, &opens, &closes); err != nil {
+				return err
+			}
+			if session.Valid {
+				s.SessionID = &session.Int64
+			}
+			s.OpensAt, s.ClosesAt = timeOfMS(opens), timeOfMS(closes)
+			ds.Surveys = append(ds.Surveys, s)
+			return nil
 		})
 	}
 	if err == nil {
@@ -762,9 +778,9 @@ func savePoll(ctx context.Context, x execer, p *live.Poll) error {
 		correct = string(b)
 	}
 	return upsert(ctx, x, "polls", &p.ID, []string{"event_id", "room_id", "question", "kind", "choices", "scale_max", "settings", "state", "show_results", "position",
-		"results", "correct", "correct_revealed", "quiz_id", "opened_at_ms"},
+		"results", "correct", "correct_revealed", "quiz_id", "opened_at_ms", "survey_id", "required"},
 		p.EventID, p.RoomID, p.Question, p.Kind, string(choices), p.ScaleMax, string(p.Settings), p.State, p.ShowResults, p.Position,
-		p.Results, correct, p.CorrectRevealed, p.QuizID, p.OpenedAtMS)
+		p.Results, correct, p.CorrectRevealed, p.QuizID, p.OpenedAtMS, p.SurveyID, p.Required)
 }
 
 // SaveQuiz implements show.Store.
@@ -776,6 +792,38 @@ func (db *DB) SaveQuiz(ctx context.Context, q *live.Quiz) (err error) {
 func saveQuiz(ctx context.Context, x execer, q *live.Quiz) error {
 	return upsert(ctx, x, "quizzes", &q.ID, []string{"event_id", "room_id", "title", "state", "phase", "current_poll_id"},
 		q.EventID, q.RoomID, q.Title, q.State, q.Phase, q.CurrentPollID)
+}
+
+// SaveSurvey implements show.Store.
+func (db *DB) SaveSurvey(ctx context.Context, s *live.Survey) (err error) {
+	defer db.noteWrite(&err)
+	return saveSurvey(ctx, db.writer, s)
+}
+
+func saveSurvey(ctx context.Context, x execer, s *live.Survey) error {
+	var session sql.NullInt64
+	if s.SessionID != nil {
+		session = sql.NullInt64{Int64: *s.SessionID, Valid: true}
+	}
+	return upsert(ctx, x, "surveys", &s.ID, []string{"event_id", "room_id", "session_id", "title", "intro", "thanks", "state", "opens_at_ms", "closes_at_ms"},
+		s.EventID, s.RoomID, session, s.Title, s.Intro, s.Thanks, s.State, msOfTime(s.OpensAt), msOfTime(s.ClosesAt))
+}
+
+// timeOfMS is the time of a stored Unix ms, nil for 0 (none).
+func timeOfMS(ms int64) *time.Time {
+	if ms == 0 {
+		return nil
+	}
+	t := time.UnixMilli(ms).UTC()
+	return &t
+}
+
+// msOfTime is the Unix ms stored for t, 0 for nil (none).
+func msOfTime(t *time.Time) int64 {
+	if t == nil {
+		return 0
+	}
+	return t.UnixMilli()
 }
 
 // SaveDecision implements show.Store.
@@ -851,6 +899,11 @@ func (db *DB) SaveState(ctx context.Context, st live.StateChange) (err error) {
 	}
 	for _, q := range st.Quizzes {
 		if err := saveQuiz(ctx, tx, q); err != nil {
+			return err
+		}
+	}
+	for _, sv := range st.Surveys {
+		if err := saveSurvey(ctx, tx, sv); err != nil {
 			return err
 		}
 	}
