@@ -10,12 +10,19 @@
 // newest first, pinned on top, and a box to post, moderated before it
 // shows). Something new to vote on is brought into view, or announced by a
 // tappable "New: …" when the person is typing or in another section.
-import {
-  api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, setAvailableLangs, applyBrand, fieldErrorText, latestFeed, feedPost, followFeed,
-  Live, VoteSender, startCountdowns, scheduler, rankingList, fmtScore, haptic,
-  boardFrames, sortEntries, fitText,
-  markCorrect, answeredRight, letter,
-} from '/static/ovation.js';
+import { boardFrames, sortEntries } from '/static/lib/boards.js';
+import { startCountdowns } from '/static/lib/countdown.js';
+import { h, scheduler, haptic } from '/static/lib/dom.js';
+import { latestFeed, feedPost, followFeed } from '/static/lib/feed.js';
+import { fitText } from '/static/lib/fit.js';
+import { fmtScore, letter } from '/static/lib/format.js';
+import { api } from '/static/lib/http.js';
+import { icon } from '/static/lib/icons.js';
+import { t, wireLangSwitch, setAvailableLangs, fieldErrorText } from '/static/lib/lang.js';
+import { Live } from '/static/lib/live.js';
+import { wireThemeSwitch, initTheme, applyBrand } from '/static/lib/theme.js';
+import { VoteSender } from '/static/lib/votes.js';
+import { rankingList, markCorrect, answeredRight } from '/static/lib/widgets.js';
 import { kindOf, pitchQuestion } from '/static/kinds/index.js';
 import * as quizKind from '/static/kinds/quiz.js';
 

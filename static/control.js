@@ -9,11 +9,17 @@
 // boards (board_queue frames) and read the meeting requests.
 // It follows the control:EVENTID topic; every change goes through the HTTP
 // API of docs/protocol.md §13.
-import {
-  api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, applyBrand, fieldErrorText, Live, startCountdowns,
-  scheduler, rankingList, fmtNum, fmtScore, fmtTime, hostPath,
-  latestFeed, feedPost, safeURL, boardFrames, sortEntries, fmtHM, letter, markCorrect,
-} from '/static/ovation.js';
+import { boardFrames, sortEntries } from '/static/lib/boards.js';
+import { startCountdowns } from '/static/lib/countdown.js';
+import { h, scheduler } from '/static/lib/dom.js';
+import { latestFeed, feedPost, safeURL } from '/static/lib/feed.js';
+import { fmtNum, fmtScore, fmtTime, hostPath, fmtHM, letter } from '/static/lib/format.js';
+import { api } from '/static/lib/http.js';
+import { icon } from '/static/lib/icons.js';
+import { t, wireLangSwitch, fieldErrorText } from '/static/lib/lang.js';
+import { Live } from '/static/lib/live.js';
+import { wireThemeSwitch, initTheme, applyBrand } from '/static/lib/theme.js';
+import { rankingList, markCorrect } from '/static/lib/widgets.js';
 import { KINDS, kindOf, pitchQuestion } from '/static/kinds/index.js';
 import * as quizKind from '/static/kinds/quiz.js';
 import { renderTeam, renderAccount } from '/static/team.js';

@@ -1,6 +1,6 @@
 // Ovation's texts in English and French. A value is a string with {name}
 // placeholders, or a function of a count n (and the other variables) for
-// plurals. ovation.js's t() looks keys up here.
+// plurals. lib/lang.js's t() looks keys up here.
 
 const plural = (one, many) => (n) => (n === 1 ? one.replace('{n}', n) : many.replace('{n}', n));
 const pluralFr = (one, many) => (n) => (n <= 1 ? one.replace('{n}', n) : many.replace('{n}', n));

@@ -3,7 +3,10 @@
 // the My account view (everyone: password, sessions, logout everywhere, API
 // tokens). Every change goes through the HTTP API of docs/protocol.md §20;
 // control.js hands in its call (with the CSRF token) and its toasts.
-import { t, h, icon, fmtTime, fieldErrorText } from '/static/ovation.js';
+import { h } from '/static/lib/dom.js';
+import { fmtTime } from '/static/lib/format.js';
+import { icon } from '/static/lib/icons.js';
+import { t, fieldErrorText } from '/static/lib/lang.js';
 
 const ROLES = ['admin', 'organiser', 'operator', 'moderator', 'viewer'];
 

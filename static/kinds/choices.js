@@ -1,7 +1,10 @@
 // Single choice: a poll of 2 to 6 choices, keyed A to F on the phones; one
 // vote is the number of a choice (A = 1). Its parts for each screen follow
 // the contract of /static/kinds/index.js.
-import { t, h, letter, keypad, tallyCounts, updateBars } from '/static/ovation.js';
+import { h } from '/static/lib/dom.js';
+import { letter } from '/static/lib/format.js';
+import { t } from '/static/lib/lang.js';
+import { keypad, tallyCounts, updateBars } from '/static/lib/widgets.js';
 
 // size is the number of values a vote may take: 1..size.
 export const size = (q) => q.choices.length;

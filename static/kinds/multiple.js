@@ -4,7 +4,10 @@
 // each choice's share of the respondents, so the shares add up to more than
 // 100 %. Its parts for each screen follow the contract of
 // /static/kinds/index.js.
-import { t, h, letter, keypad, updateBars, sameAnswer } from '/static/ovation.js';
+import { h } from '/static/lib/dom.js';
+import { letter, sameAnswer } from '/static/lib/format.js';
+import { t } from '/static/lib/lang.js';
+import { keypad, updateBars } from '/static/lib/widgets.js';
 import * as choices from '/static/kinds/choices.js';
 
 // size is the number of choices.

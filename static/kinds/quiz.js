@@ -4,7 +4,10 @@
 // for each screen follow the contract of /static/kinds/index.js; the quiz's
 // own views (countdown, reveal, leaderboard, podium) are quizStage,
 // quizPhone and the control page's quiz panel, built on the helpers below.
-import { t, h, letter, keypad, tallyCounts, updateBars } from '/static/ovation.js';
+import { h } from '/static/lib/dom.js';
+import { letter } from '/static/lib/format.js';
+import { t } from '/static/lib/lang.js';
+import { keypad, tallyCounts, updateBars } from '/static/lib/widgets.js';
 
 export const size = (q) => q.choices.length;
 export const definition = (q) => ({ choices: q.choices });

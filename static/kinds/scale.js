@@ -2,7 +2,9 @@
 // votes as bars; a pitch is a scale question of 1..round.scale, whose scores
 // show as a histogram. Its parts for each screen follow the contract of
 // /static/kinds/index.js.
-import { t, h, keypad, tallyCounts, updateBars, updateHist } from '/static/ovation.js';
+import { h } from '/static/lib/dom.js';
+import { t } from '/static/lib/lang.js';
+import { keypad, tallyCounts, updateBars, updateHist } from '/static/lib/widgets.js';
 
 // size is the number of values a vote may take: 1..size.
 export const size = (q) => q.scale_max;
