@@ -195,8 +195,10 @@ function renderAll() {
 
 // blankView is the event's colour and nothing else, for a break or a
 // technical problem; the page's CSS hides the frame around it.
+// For a screen reader it keeps the page's main landmark and the event's
+// name as its heading.
 function blankView() {
-  return { el: h('div', { class: 'blank-screen', id: 'blank-view', attrs: { 'aria-hidden': 'true' } }), update() {} };
+  return { el: h('div', { class: 'blank-screen', id: 'blank-view' }, h('h1', { class: 'sr-only', text: document.title })), update() {} };
 }
 
 // ------------------------------------------------------------ overlay ----
@@ -208,7 +210,7 @@ function blankView() {
 // panel of the places revealed, the others numbered blanks.
 function overlayView(what, id) {
   const kicker = h('div', { class: 'ov-kicker', id: 'ov-kicker' });
-  const title = h('div', { class: 'ov-title fit-lines', id: 'ov-title' });
+  const title = h('h1', { class: 'ov-title fit-lines', id: 'ov-title' });
   const sub = h('div', { class: 'ov-sub fit-line', id: 'ov-sub' });
   const count = h('div', { class: 'ov-count vote-count', id: 'ov-count' });
   const hist = h('div', { class: 'hist', id: 'ov-hist' });

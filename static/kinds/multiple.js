@@ -41,7 +41,7 @@ export const audience = {
     });
     const hint = h('p', { class: 'small muted pick-hint' });
     const keys = keypad(size(q), {
-      cls: 'choice-key', aria: (v) => `${letter(v)}: ${q.choices[v - 1]}`,
+      cls: 'choice-key', multi: true, aria: (v) => `${letter(v)} ${q.choices[v - 1]}`,
       label: (v) => h('span', { class: 'letter', text: letter(v), attrs: { 'aria-hidden': 'true' } }),
       extra: (v) => h('span', { text: q.choices[v - 1], dir: 'auto' }),
       onVote: (v) => {

@@ -62,7 +62,9 @@ export function applyI18n(root = document) {
     const other = available.find((l) => l !== lang);
     b.hidden = !other;
     b.textContent = other ? other.toUpperCase() : '';
-    b.setAttribute('aria-label', t('lang_switch'));
+    // The name starts with what the button shows (WCAG 2.5.3, label in
+    // name), then says what it does, in the language it switches to.
+    b.setAttribute('aria-label', other ? `${other.toUpperCase()}: ${t('lang_switch')}` : '');
     b.lang = other || lang;
   });
 }

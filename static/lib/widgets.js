@@ -10,16 +10,56 @@ import { t } from '/static/lib/lang.js';
 // keypad returns the keys of values 1..n, for a question's input: one tap
 // votes (onVote(v)). cls is each key's class, label(v) its face, aria(v)
 // its name for screen readers, extra(v) what follows the face. Each key
-// carries data-v and aria-pressed, which the page keeps in step with the vote.
-export function keypad(n, { cls, label, aria, extra, onVote }) {
+// carries data-v. The keys of a single answer are radios (put them in a
+// radioGroup), their aria-checked kept in step with the vote by checkKeys;
+// with multi, each key is a toggle whose aria-pressed the page keeps.
+export function keypad(n, { cls, label, aria, extra, onVote, multi = false }) {
   const keys = [];
   for (let v = 1; v <= n; v++) {
+    const attrs = multi ? { 'aria-pressed': 'false', 'aria-label': aria(v) }
+      : { role: 'radio', 'aria-checked': 'false', 'aria-label': aria(v), tabindex: v === 1 ? '0' : '-1' };
     keys.push(h('button', {
-      type: 'button', class: cls, dataset: { v: String(v) }, attrs: { 'aria-pressed': 'false', 'aria-label': aria(v) },
+      type: 'button', class: cls, dataset: { v: String(v) }, attrs,
       onclick: () => { haptic(10); onVote(v); },
-    }, label(v), extra ? extra(v) : null));
+      // The space makes the text read "A Talks", as the key's name does
+      // (WCAG 2.5.3): a flex box shows no space between the two.
+    }, label(v), extra ? [' ', extra(v)] : null));
   }
   return keys;
+}
+
+// radioGroup makes el, which holds a single answer's keys, a radio group
+// named by the element labelledBy: Tab enters it on the key checked (else
+// the first), the arrow keys move between its keys (Home and End to the
+// first and last, wrapping around) without voting, and Space or Enter
+// votes for the key focused, as a tap does.
+export function radioGroup(el, labelledBy) {
+  el.setAttribute('role', 'radiogroup');
+  if (labelledBy) el.setAttribute('aria-labelledby', labelledBy);
+  el.addEventListener('keydown', (ev) => {
+    const keys = [...el.querySelectorAll('[role=radio]')].filter((k) => !k.disabled);
+    const i = keys.indexOf(document.activeElement);
+    if (i < 0 || !keys.length) return;
+    const rtl = getComputedStyle(el).direction === 'rtl';
+    const step = { ArrowDown: 1, ArrowUp: -1, ArrowRight: rtl ? -1 : 1, ArrowLeft: rtl ? 1 : -1 }[ev.key];
+    const to = ev.key === 'Home' ? 0 : ev.key === 'End' ? keys.length - 1 : step ? (i + step + keys.length) % keys.length : -1;
+    if (to < 0) return;
+    ev.preventDefault();
+    for (const k of keys) k.tabIndex = k === keys[to] ? 0 : -1;
+    keys[to].focus();
+  });
+  return el;
+}
+
+// checkKeys marks the key of value v checked in a radioGroup's keys (none
+// when no key has it) and keeps one key in the tab order: the one focused,
+// else the checked one, else the first one enabled.
+export function checkKeys(keys, v) {
+  keys = [...keys];
+  for (const k of keys) k.setAttribute('aria-checked', String(Number(k.dataset.v) === v));
+  const focused = keys.find((k) => k === document.activeElement && !k.disabled);
+  const home = focused || keys.find((k) => Number(k.dataset.v) === v && !k.disabled) || keys.find((k) => !k.disabled) || keys[0];
+  for (const k of keys) k.tabIndex = k === home ? 0 : -1;
 }
 
 // tallyCounts returns audience + jury counts per value (length n) from a tally frame.
