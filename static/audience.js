@@ -10,12 +10,20 @@
 // newest first, pinned on top, and a box to post, moderated before it
 // shows). Something new to vote on is brought into view, or announced by a
 // tappable "New: …" when the person is typing or in another section.
-import {
-  api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, setAvailableLangs, applyBrand, fieldErrorText, latestFeed, feedPost, followFeed,
-  Live, VoteSender, startCountdowns, scheduler, rankingList, fmtScore, haptic,
-  boardFrames, sortEntries, fitText,
-  markCorrect, answeredRight, letter,
-} from '/static/ovation.js';
+import { boardFrames, sortEntries } from '/static/lib/boards.js';
+import { startCountdowns } from '/static/lib/countdown.js';
+import { h, scheduler, haptic } from '/static/lib/dom.js';
+import { latestFeed, feedPost, followFeed } from '/static/lib/feed.js';
+import { fitText } from '/static/lib/fit.js';
+import { fmtScore, letter } from '/static/lib/format.js';
+import { api } from '/static/lib/http.js';
+import { icon } from '/static/lib/icons.js';
+import { t, wireLangSwitch, setAvailableLangs, fieldErrorText } from '/static/lib/lang.js';
+import { Live } from '/static/lib/live.js';
+import { wireThemeSwitch, initTheme, applyBrand } from '/static/lib/theme.js';
+import { VoteSender } from '/static/lib/votes.js';
+import { rankingList, markCorrect, answeredRight, checkKeys } from '/static/lib/widgets.js';
+import { announce, leadSummary } from '/static/lib/announce.js';
 import { kindOf, pitchQuestion } from '/static/kinds/index.js';
 import * as quizKind from '/static/kinds/quiz.js';
 import { offeredSurveys, surveyCard, nextChange } from '/static/survey.js';
@@ -904,9 +912,9 @@ function syncKeys(box, target, accepting) {
     b.classList.toggle('selected', sel);
     b.classList.toggle('pending', sel && ['sending', 'received', 'queued', 'offline'].includes(s.status));
     b.classList.toggle('confirmed', sel && (s.status === 'counted' || s.status === 'changed'));
-    b.setAttribute('aria-pressed', String(sel));
     b.disabled = !accepting;
   }
+  checkKeys(box.children, s.status !== 'error' ? s.value : 0);
 }
 
 function pitchCard(pitchId) {
@@ -920,7 +928,7 @@ function pitchCard(pitchId) {
   const status = h('p', { class: 'vote-status', attrs: { role: 'status' } });
   const hist = h('div', { class: 'hist' });
   const meta = h('p', { class: 'meta-line small' });
-  const results = h('div', { class: 'results-block', hidden: true }, h('h3', {}, icon('list'), t('results')), hist, meta);
+  const results = h('div', { class: 'results-block', hidden: true }, h('h2', {}, icon('list'), t('results')), hist, meta);
   const el = h('section', { class: 'card pitch-card', dataset: { target }, attrs: { 'aria-labelledby': `team-${pitchId}` } },
     h('div', { class: 'pitch-head' }, tag, h('span', { class: 'spacer' }), clock),
     team, presenter, prompt, keys, status, results);
@@ -957,6 +965,7 @@ function pitchCard(pitchId) {
       if (tally && !tally.hidden) {
         kind.audience.histogram(hist, q, tally);
         meta.textContent = `${t('votes', { n: tally.total })} · ${t('mean', { m: fmtScore(tally.mean || 0) })}`;
+        announce(target, t('results_announce', { what: p.team, summary: meta.textContent }));
       }
     },
   };
@@ -971,7 +980,7 @@ function pollCard(pollId) {
   const status = h('p', { class: 'vote-status', attrs: { role: 'status' } });
   const bars = h('div', { class: 'bars' });
   const meta = h('p', { class: 'meta-line small' });
-  const results = h('div', { class: 'results-block', hidden: true }, h('h3', {}, icon('list'), t('results')), bars, meta);
+  const results = h('div', { class: 'results-block', hidden: true }, h('h2', {}, icon('list'), t('results')), bars, meta);
   const verdict = h('p', { class: 'answer-verdict', id: `verdict-${pollId}`, hidden: true, attrs: { role: 'status' } });
   const afterAnswer = h('p', { class: 'muted small', text: t('results_after_answer'), hidden: true });
   const upErr = h('p', { class: 'field-error small', attrs: { role: 'alert' } });
@@ -1034,6 +1043,7 @@ function pollCard(pollId) {
       if (tally && !tally.hidden && !waitAnswer) {
         kind.audience.result(bars, p, tally, { mine: personal || votes.mine(target), open: accepting, upvote });
         meta.textContent = t('votes', { n: tally.total });
+        announce(target, t('results_announce', { what: p.question, summary: [leadSummary(bars), meta.textContent].filter(Boolean).join('. ') }));
       }
       markCorrect(bars, p);
       afterAnswer.hidden = !(waitAnswer && tally && !tally.hidden);
@@ -1068,7 +1078,7 @@ function quizCard(quizId, pollId) {
   const status = h('p', { class: 'vote-status', attrs: { role: 'status' } });
   const verdict = h('p', { class: 'answer-verdict', id: `verdict-${pollId}`, hidden: true, attrs: { role: 'status' } });
   const bars = h('div', { class: 'bars' });
-  const results = h('div', { class: 'results-block', hidden: true }, h('h3', {}, icon('list'), t('results')), bars);
+  const results = h('div', { class: 'results-block', hidden: true }, h('h2', {}, icon('list'), t('results')), bars);
   const mine = h('div', { class: 'quiz-me', id: 'quiz-me', hidden: true });
   const board = h('div', { class: 'quiz-phone-board', id: 'quiz-phone-board', hidden: true });
   const ask = h('div', { class: 'quiz-ask-phone' }, question, prompt);
@@ -1133,7 +1143,10 @@ function quizCard(quizId, pollId) {
       // At the reveal, or during the countdown when the question's results are public (in the
       // "answered" mode once this phone's answer is counted).
       results.hidden = ranking || !tally || tally.hidden || (!revealed && p.results === 'answered' && !answered);
-      if (!results.hidden) quizKind.audience.result(bars, p, tally);
+      if (!results.hidden) {
+        quizKind.audience.result(bars, p, tally);
+        announce(target, t('results_announce', { what: p.question, summary: leadSummary(bars) }));
+      }
       markCorrect(bars, p);
       verdict.hidden = !revealed || !p.correct_revealed;
       if (!verdict.hidden) {
@@ -1164,7 +1177,7 @@ function quizCard(quizId, pollId) {
         const next = JSON.stringify([f?.leaders, document.documentElement.lang]);
         if (next !== boardSig) {
           boardSig = next;
-          board.replaceChildren(h('h3', {}, icon('trophy'), h('span', { text: quiz.phase === 'podium' ? t('quiz_podium') : t('quiz_leaderboard') })),
+          board.replaceChildren(h('h2', {}, icon('trophy'), h('span', { text: quiz.phase === 'podium' ? t('quiz_podium') : t('quiz_leaderboard') })),
             quizKind.leaderList(f?.leaders || [], me.id));
         }
       }

@@ -9,11 +9,17 @@
 // boards (board_queue frames) and read the meeting requests.
 // It follows the control:EVENTID topic; every change goes through the HTTP
 // API of docs/protocol.md §13.
-import {
-  api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, applyBrand, fieldErrorText, Live, startCountdowns,
-  scheduler, rankingList, fmtNum, fmtScore, fmtTime, hostPath,
-  latestFeed, feedPost, safeURL, boardFrames, sortEntries, fmtHM, letter, markCorrect,
-} from '/static/ovation.js';
+import { boardFrames, sortEntries } from '/static/lib/boards.js';
+import { startCountdowns } from '/static/lib/countdown.js';
+import { h, scheduler } from '/static/lib/dom.js';
+import { latestFeed, feedPost, safeURL } from '/static/lib/feed.js';
+import { fmtNum, fmtScore, fmtTime, hostPath, fmtHM, letter } from '/static/lib/format.js';
+import { api } from '/static/lib/http.js';
+import { icon } from '/static/lib/icons.js';
+import { t, wireLangSwitch, fieldErrorText } from '/static/lib/lang.js';
+import { Live } from '/static/lib/live.js';
+import { wireThemeSwitch, initTheme, applyBrand } from '/static/lib/theme.js';
+import { rankingList, markCorrect } from '/static/lib/widgets.js';
 import { KINDS, kindOf, pitchQuestion } from '/static/kinds/index.js';
 import * as quizKind from '/static/kinds/quiz.js';
 import { renderTeam, renderAccount } from '/static/team.js';
@@ -285,11 +291,22 @@ const SHORTCUTS = [
   ['H', 'act-results', 'sc_results'], ['R', 'act-ranking', 'sc_ranking'], ['F', 'act-finish', 'sc_finish'], ['?', '', 'shortcuts'],
 ];
 
+// The single-key shortcuts can be turned off on this device (WCAG 2.1.4):
+// speech input or a stray key would otherwise run the show. The ? key and
+// the help button still open the list, where they are turned on again.
+const SHORTCUTS_KEY = 'ovation.shortcuts';
+function shortcutsOn() {
+  try { return localStorage.getItem(SHORTCUTS_KEY) !== 'off'; } catch { return true; }
+}
+
 function openHelp() {
   const dlg = $('help-dialog');
+  const toggle = h('input', { type: 'checkbox', id: 'shortcuts-on', checked: shortcutsOn(),
+    onchange: () => { try { localStorage.setItem(SHORTCUTS_KEY, toggle.checked ? 'on' : 'off'); } catch { /* storage off */ } } });
   dlg.replaceChildren(h('div', { class: 'dialog-body', attrs: { 'aria-labelledby': 'help-title' } },
     h('h2', { id: 'help-title' }, icon('keyboard'), ' ', t('shortcuts')),
     h('p', { class: 'muted small', text: t('shortcuts_hint') }),
+    h('label', { class: 'check', htmlFor: 'shortcuts-on' }, toggle, h('span', { text: t('shortcuts_on') })),
     h('table', { class: 'shortcut-table' }, h('tbody', {}, SHORTCUTS.map(([k, , label]) => h('tr', {}, h('td', {}, h('kbd', { text: k })), h('td', { text: t(label) }))))),
     h('div', { class: 'form-actions' }, h('button', { type: 'button', class: 'btn-primary', text: t('close'), onclick: () => dlg.close() }))));
   dlg.showModal();
@@ -304,6 +321,7 @@ document.addEventListener('keydown', (ev) => {
   if (document.querySelector('dialog[open]')) return;
   if (ev.target.closest?.('input, textarea, select, [contenteditable]')) return;
   if (ev.key === '?') { ev.preventDefault(); openHelp(); return; }
+  if (!shortcutsOn()) return;
   const id = KEYS[ev.key.length === 1 ? ev.key.toLowerCase() : ev.key];
   if (!id) return;
   ev.preventDefault();

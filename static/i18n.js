@@ -1,6 +1,6 @@
 // Ovation's texts in English and French. A value is a string with {name}
 // placeholders, or a function of a count n (and the other variables) for
-// plurals. ovation.js's t() looks keys up here.
+// plurals. lib/lang.js's t() looks keys up here.
 
 const plural = (one, many) => (n) => (n === 1 ? one.replace('{n}', n) : many.replace('{n}', n));
 const pluralFr = (one, many) => (n) => (n <= 1 ? one.replace('{n}', n) : many.replace('{n}', n));
@@ -108,6 +108,7 @@ export const DICT = {
     rank_mean: 'mean position {m}',
     rank_row: '{p}. {x}: {pts}, {f}, mean position {m}',
     results: 'Results',
+    results_announce: 'Results, {what}: {summary}',
     results_hidden: 'Results hidden',
     ranking: 'Ranking',
     ranking_live: 'Ranking (live preview)',
@@ -331,6 +332,7 @@ export const DICT = {
     a_start: 'Start round', a_timer_extend: 'Timer +',
     shortcuts: 'Keyboard shortcuts',
     shortcuts_hint: 'They act on the round of the live panel, whenever no field has the focus.',
+    shortcuts_on: 'Single-key shortcuts on this device (? still opens this list)',
     sc_voting: 'Open / close voting',
     sc_timer: 'Start / pause timer',
     sc_results: 'Show / hide results',
@@ -486,6 +488,7 @@ export const DICT = {
     rank_mean: 'position moyenne {m}',
     rank_row: '{p}. {x} : {pts}, {f}, position moyenne {m}',
     results: 'Résultats',
+    results_announce: 'Résultats, {what} : {summary}',
     results_hidden: 'Résultats masqués',
     ranking: 'Classement',
     ranking_live: 'Classement (aperçu en direct)',
@@ -707,6 +710,7 @@ export const DICT = {
     a_start: 'Démarrer la session', a_timer_extend: 'Chrono +',
     shortcuts: 'Raccourcis clavier',
     shortcuts_hint: 'Ils agissent sur la session du panneau En direct, quand aucun champ n’a le focus.',
+    shortcuts_on: 'Raccourcis d’une touche sur cet appareil (? ouvre toujours cette liste)',
     sc_voting: 'Ouvrir / fermer le vote',
     sc_timer: 'Lancer / mettre en pause le chrono',
     sc_results: 'Afficher / masquer les résultats',

@@ -1,5 +1,7 @@
 // Home page (/): type the event code shown on the big screen.
-import { t, icon, wireLangSwitch, wireThemeSwitch, initTheme } from '/static/ovation.js';
+import { icon } from '/static/lib/icons.js';
+import { t, wireLangSwitch } from '/static/lib/lang.js';
+import { wireThemeSwitch, initTheme } from '/static/lib/theme.js';
 
 initTheme();
 wireLangSwitch();

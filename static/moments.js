@@ -3,9 +3,13 @@
 // time, volume, top approved posts and a link into the room's recording at
 // that offset. ?from= and ?to= (RFC 3339) choose the period (default: the
 // last 24 hours, as GET /api/events/CODE/moments). It refreshes every minute.
-import {
-  api, t, h, icon, wireLangSwitch, wireThemeSwitch, initTheme, setAvailableLangs, applyBrand, fmtHM, feedPost, safeURL, sourceName,
-} from '/static/ovation.js';
+import { h } from '/static/lib/dom.js';
+import { feedPost, safeURL, sourceName } from '/static/lib/feed.js';
+import { fmtHM } from '/static/lib/format.js';
+import { api } from '/static/lib/http.js';
+import { icon } from '/static/lib/icons.js';
+import { t, wireLangSwitch, setAvailableLangs } from '/static/lib/lang.js';
+import { wireThemeSwitch, initTheme, applyBrand } from '/static/lib/theme.js';
 
 const params = new URLSearchParams(location.search);
 const code = decodeURIComponent(location.pathname.split('/')[2] || '').trim().toUpperCase();

@@ -24,12 +24,18 @@
 // the entry on stage) beside the join code and URL, and the ranking as a
 // side panel above it; "blank" shows nothing over the picture. Its only
 // connection state is a small mark in a corner.
-import {
-  boardFrames, boardHighlight, sortEntries,
-  api, t, h, icon, applyI18n, setLang, applyBrand, Live, startCountdowns, scheduler, hostPath,
-  hasJury, scoreParts, entryData, fmtScore, latestFeed, feedPost, authorLine, followFeed, tieText, fitText, fitLines,
-  markCorrect, letter,
-} from '/static/ovation.js';
+import { boardFrames, boardHighlight, sortEntries } from '/static/lib/boards.js';
+import { startCountdowns } from '/static/lib/countdown.js';
+import { h, scheduler } from '/static/lib/dom.js';
+import { latestFeed, feedPost, authorLine, followFeed } from '/static/lib/feed.js';
+import { fitText, fitLines } from '/static/lib/fit.js';
+import { hostPath, fmtScore, letter } from '/static/lib/format.js';
+import { api } from '/static/lib/http.js';
+import { icon } from '/static/lib/icons.js';
+import { t, applyI18n, setLang } from '/static/lib/lang.js';
+import { Live } from '/static/lib/live.js';
+import { applyBrand } from '/static/lib/theme.js';
+import { hasJury, scoreParts, entryData, tieText, markCorrect } from '/static/lib/widgets.js';
 import { kindOf, pitchQuestion } from '/static/kinds/index.js';
 import * as quizKind from '/static/kinds/quiz.js';
 
@@ -189,8 +195,10 @@ function renderAll() {
 
 // blankView is the event's colour and nothing else, for a break or a
 // technical problem; the page's CSS hides the frame around it.
+// For a screen reader it keeps the page's main landmark and the event's
+// name as its heading.
 function blankView() {
-  return { el: h('div', { class: 'blank-screen', id: 'blank-view', attrs: { 'aria-hidden': 'true' } }), update() {} };
+  return { el: h('div', { class: 'blank-screen', id: 'blank-view' }, h('h1', { class: 'sr-only', text: document.title })), update() {} };
 }
 
 // ------------------------------------------------------------ overlay ----
@@ -202,7 +210,7 @@ function blankView() {
 // panel of the places revealed, the others numbered blanks.
 function overlayView(what, id) {
   const kicker = h('div', { class: 'ov-kicker', id: 'ov-kicker' });
-  const title = h('div', { class: 'ov-title fit-lines', id: 'ov-title' });
+  const title = h('h1', { class: 'ov-title fit-lines', id: 'ov-title' });
   const sub = h('div', { class: 'ov-sub fit-line', id: 'ov-sub' });
   const count = h('div', { class: 'ov-count vote-count', id: 'ov-count' });
   const hist = h('div', { class: 'hist', id: 'ov-hist' });

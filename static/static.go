@@ -6,5 +6,5 @@ import "embed"
 
 // Files are the pages and assets, served under /static/ and by page routes.
 //
-//go:embed *.html *.css *.js kinds/*.js
+//go:embed *.html *.css *.js kinds/*.js lib/*.js
 var Files embed.FS

@@ -6,7 +6,9 @@
 // votes (the page's VoteSender: sent again until acknowledged, counted
 // once); the place in the survey is kept on the phone, so a reload or a
 // restart of the server resumes where the person was.
-import { t, h, icon } from '/static/ovation.js';
+import { h } from '/static/lib/dom.js';
+import { icon } from '/static/lib/icons.js';
+import { t } from '/static/lib/lang.js';
 import { kindOf } from '/static/kinds/index.js';
 
 const answered = (s) => ['counted', 'changed', 'sending', 'received', 'queued', 'offline'].includes(s.status) && s.value !== 0 && s.value != null;

@@ -3,7 +3,10 @@
 // the My account view (everyone: password, sessions, logout everywhere, API
 // tokens). Every change goes through the HTTP API of docs/protocol.md §20;
 // control.js hands in its call (with the CSRF token) and its toasts.
-import { t, h, icon, fmtTime, fieldErrorText } from '/static/ovation.js';
+import { h } from '/static/lib/dom.js';
+import { fmtTime } from '/static/lib/format.js';
+import { icon } from '/static/lib/icons.js';
+import { t, fieldErrorText } from '/static/lib/lang.js';
 
 const ROLES = ['admin', 'organiser', 'operator', 'moderator', 'viewer'];
 
@@ -70,8 +73,10 @@ function grantsEditor(grants, evs) {
   return box;
 }
 
-function input(name, label, props = {}) {
-  const id = 'tm-' + name;
+// prefix keeps the ids of the Team page's form and the account page's
+// apart: both stay in the page, and a label names the first id it finds.
+function input(name, label, props = {}, prefix = 'tm-') {
+  const id = prefix + name;
   return h('div', { class: 'field' }, h('label', { htmlFor: id, text: label }),
     h('input', { id, name, ...props, attrs: { 'aria-describedby': id + '-error', ...(props.attrs || {}) } }),
     h('p', { class: 'field-error', id: id + '-error', dataset: { field: name } }));
@@ -153,7 +158,8 @@ export async function renderTeam(root, { call, toast }) {
         h('span', { class: 'muted small', text: t('team_count', { n: accounts.length }) })),
       h('p', { class: 'muted small', text: t('team_hint') }),
       h('div', { class: 'team-scroll' }, h('table', { class: 'team-table', id: 'team-table' },
-        h('thead', {}, h('tr', {}, [t('team_person'), t('team_roles'), t('team_signin'), t('team_status'), ''].map((x) => h('th', { text: x })))),
+        h('thead', {}, h('tr', {}, [t('team_person'), t('team_roles'), t('team_signin'), t('team_status')].map((x) => h('th', { text: x })),
+          h('th', {}, h('span', { class: 'sr-only', text: t('col_actions') })))),
         h('tbody', {}, rows)))),
     editor);
   openForm(null);
@@ -164,8 +170,8 @@ export async function renderAccount(root, { call, toast, me, onLoggedOut }) {
   const [sessions, tokens, evs] = await Promise.all([call('GET', '/api/me/sessions'), call('GET', '/api/me/tokens'), places(call)]);
   const a = me.account;
   const pw = h('form', { id: 'password-form', novalidate: true }, h('h2', { text: t('acct_password') }),
-    input('current_password', t('acct_current_password'), { type: 'password', autocomplete: 'current-password' }),
-    input('password', t('acct_new_password'), { type: 'password', autocomplete: 'new-password' }),
+    input('current_password', t('acct_current_password'), { type: 'password', autocomplete: 'current-password' }, 'acct-'),
+    input('password', t('acct_new_password'), { type: 'password', autocomplete: 'new-password' }, 'acct-'),
     h('p', { class: 'form-error', attrs: { role: 'alert' } }),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn-primary' }, t('acct_change'))));
   pw.addEventListener('submit', async (ev) => {

@@ -276,7 +276,7 @@ func TestBrowserNamingContest(t *testing.T) {
 	for i, v := range []int{1, 2, 1} {
 		phonePage{phones[i], ""}.vote(target, v, "counted")
 	}
-	phones[0].waitFor("choices in top order", fmt.Sprintf(`[...document.querySelectorAll('.card[data-target="%s"] .choice-key')].map((k) => k.textContent).join('|') === 'AOvation|BEncore|CApplause'`, target))
+	phones[0].waitFor("choices in top order", fmt.Sprintf(`[...document.querySelectorAll('.card[data-target="%s"] .choice-key')].map((k) => k.textContent).join('|') === 'A Ovation|B Encore|C Applause'`, target))
 	control.click(fmt.Sprintf("#poll-%d-toggle", pollID))
 	stage.waitFor("results, winner first", `document.querySelector('#stage-bars') && document.querySelectorAll('#stage-bars .bar').length === 3 && document.querySelector('#stage-bars .bar').classList.contains('lead') && document.querySelector('#stage-bars .bar .label').textContent.includes('Ovation') && document.querySelector('#stage-bars').textContent.includes('67')`)
 	for _, p := range phones {

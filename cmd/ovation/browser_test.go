@@ -615,7 +615,7 @@ type phonePage struct {
 
 // vote taps value on the keypad of the card for target (a score, or A = 1
 // for a choice) and waits until the page says the vote is recorded with
-// status ("counted" or "changed").
+// status ("counted" or "changed") and the key is checked.
 func (p phonePage) vote(target string, value int, status string) {
 	p.t.Helper()
 	card := fmt.Sprintf(`.card[data-target=%q]`, target)
@@ -623,7 +623,7 @@ func (p phonePage) vote(target string, value int, status string) {
 	p.waitFor("keypad open", fmt.Sprintf(`document.querySelector('%s') && !document.querySelector('%s').disabled`, key, key))
 	p.click(key)
 	p.waitFor(fmt.Sprintf("%s %d %s", target, value, status), fmt.Sprintf(
-		`document.querySelector('%s .vote-status').dataset.status === %q && document.querySelector('%s').getAttribute('aria-pressed') === 'true'`,
+		`document.querySelector('%s .vote-status').dataset.status === %q && document.querySelector('%s').getAttribute('aria-checked') === 'true'`,
 		card, status, key))
 }
 
@@ -737,7 +737,7 @@ func TestBrowserPitchRound(t *testing.T) {
 	control.waitFor("confirmation dialog", `document.querySelector('#confirm-dialog').open`)
 	control.click("#confirm-yes")
 	for _, p := range phones {
-		p.waitFor("reset shown on the phone", fmt.Sprintf(`document.querySelector('.card[data-target=%q] .vote-status').dataset.status === 'reset' && !document.querySelector('.card[data-target=%q] .key[aria-pressed="true"]')`, pitch(1), pitch(1)))
+		p.waitFor("reset shown on the phone", fmt.Sprintf(`document.querySelector('.card[data-target=%q] .vote-status').dataset.status === 'reset' && !document.querySelector('.card[data-target=%q] .key[aria-checked="true"]')`, pitch(1), pitch(1)))
 	}
 	stage.waitFor("no votes left on stage", `document.querySelector('#stage-votes strong').textContent === '0'`)
 	phones[0].vote(pitch(1), 2, "counted")
@@ -904,7 +904,7 @@ func TestBrowserAudienceSurvivesRestart(t *testing.T) {
 	}
 	// A reload shows the same vote, from the server.
 	p.do("reload", chromedp.Reload())
-	p.waitFor("vote shown after reload", fmt.Sprintf(`document.querySelector('.card[data-target=%q] .key[data-v="2"][aria-pressed="true"]')`, target))
+	p.waitFor("vote shown after reload", fmt.Sprintf(`document.querySelector('.card[data-target=%q] .key[data-v="2"][aria-checked="true"]')`, target))
 
 	p.checkConsole()
 	stage.checkConsole()

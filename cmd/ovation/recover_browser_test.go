@@ -216,7 +216,7 @@ func TestBrowserAudienceSections(t *testing.T) {
 	t.Run("the active vote is first, in the first section", func(t *testing.T) {
 		got := jsEval[map[string]any](p.tab, `(() => ({
   tabs: [...document.querySelectorAll('#sections [role=tab]')].map((b) => b.dataset.section + ':' + b.getAttribute('aria-selected')).join(','),
-  role: document.querySelector('#sections').getAttribute('role'),
+  role: document.querySelector('#sections > [role]')?.getAttribute('role'),
   first: document.querySelector('#app').firstElementChild.id,
   card: document.querySelector('#panel-vote .card').dataset.target || '',
   height: document.documentElement.scrollHeight,

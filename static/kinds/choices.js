@@ -1,7 +1,10 @@
 // Single choice: a poll of 2 to 6 choices, keyed A to F on the phones; one
 // vote is the number of a choice (A = 1). Its parts for each screen follow
 // the contract of /static/kinds/index.js.
-import { t, h, letter, keypad, tallyCounts, updateBars } from '/static/ovation.js';
+import { h } from '/static/lib/dom.js';
+import { letter } from '/static/lib/format.js';
+import { t } from '/static/lib/lang.js';
+import { keypad, radioGroup, tallyCounts, updateBars } from '/static/lib/widgets.js';
 
 // size is the number of values a vote may take: 1..size.
 export const size = (q) => q.choices.length;
@@ -14,13 +17,13 @@ const rows = (q, tally, sep) => tallyCounts(tally, size(q)).map((n, i) => ({ lab
 
 export const audience = {
   // input is the list of choices, one key each: its letter, then its text.
-  input: (q, { labelledBy, onVote }) => h('div', { class: 'choice-list', attrs: { role: 'group', 'aria-labelledby': labelledBy } },
+  input: (q, { labelledBy, onVote }) => radioGroup(h('div', { class: 'choice-list' },
     keypad(size(q), {
       cls: 'choice-key', onVote,
       label: (v) => h('span', { class: 'letter', text: letter(v), attrs: { 'aria-hidden': 'true' } }),
-      aria: (v) => `${letter(v)}: ${q.choices[v - 1]}`,
+      aria: (v) => `${letter(v)} ${q.choices[v - 1]}`,
       extra: (v) => h('span', { text: q.choices[v - 1], dir: 'auto' }),
-    })),
+    })), labelledBy),
   prompt: () => t('choose_hint'),
   label: (q, v) => letter(v),
   result: (box, q, tally) => updateBars(box, rows(q, tally, ' · ')),

@@ -5,7 +5,9 @@
 // number to its value, null for a skip: {"1": 4, "2": null}. Results give
 // each statement its mean, its count and its distribution. Its parts for
 // each screen follow the contract of /static/kinds/index.js.
-import { t, h, sameAnswer, haptic, fmtNum } from '/static/ovation.js';
+import { h, haptic } from '/static/lib/dom.js';
+import { fmtNum, sameAnswer } from '/static/lib/format.js';
+import { t } from '/static/lib/lang.js';
 
 // size is the number of statements.
 export const size = (q) => q.choices.length;

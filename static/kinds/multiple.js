@@ -4,7 +4,10 @@
 // each choice's share of the respondents, so the shares add up to more than
 // 100 %. Its parts for each screen follow the contract of
 // /static/kinds/index.js.
-import { t, h, letter, keypad, updateBars, sameAnswer } from '/static/ovation.js';
+import { h } from '/static/lib/dom.js';
+import { letter, sameAnswer } from '/static/lib/format.js';
+import { t } from '/static/lib/lang.js';
+import { keypad, updateBars } from '/static/lib/widgets.js';
 import * as choices from '/static/kinds/choices.js';
 
 // size is the number of choices.
@@ -38,7 +41,7 @@ export const audience = {
     });
     const hint = h('p', { class: 'small muted pick-hint' });
     const keys = keypad(size(q), {
-      cls: 'choice-key', aria: (v) => `${letter(v)}: ${q.choices[v - 1]}`,
+      cls: 'choice-key', multi: true, aria: (v) => `${letter(v)} ${q.choices[v - 1]}`,
       label: (v) => h('span', { class: 'letter', text: letter(v), attrs: { 'aria-hidden': 'true' } }),
       extra: (v) => h('span', { text: q.choices[v - 1], dir: 'auto' }),
       onVote: (v) => {

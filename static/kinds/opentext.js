@@ -7,7 +7,9 @@
 // the control page). The server sends at most 30 of them, long texts cut
 // ("cut": true). Its parts for each screen follow the contract of
 // /static/kinds/index.js. Texts are only ever set as textContent.
-import { t, h, icon } from '/static/ovation.js';
+import { h } from '/static/lib/dom.js';
+import { icon } from '/static/lib/icons.js';
+import { t } from '/static/lib/lang.js';
 
 const MAX_LEN = 280;
 

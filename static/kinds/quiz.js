@@ -4,7 +4,10 @@
 // for each screen follow the contract of /static/kinds/index.js; the quiz's
 // own views (countdown, reveal, leaderboard, podium) are quizStage,
 // quizPhone and the control page's quiz panel, built on the helpers below.
-import { t, h, letter, keypad, tallyCounts, updateBars } from '/static/ovation.js';
+import { h } from '/static/lib/dom.js';
+import { letter } from '/static/lib/format.js';
+import { t } from '/static/lib/lang.js';
+import { keypad, radioGroup, checkKeys, tallyCounts, updateBars } from '/static/lib/widgets.js';
 
 export const size = (q) => q.choices.length;
 export const definition = (q) => ({ choices: q.choices });
@@ -33,13 +36,13 @@ export const audience = {
   // input is the choice keys; sync locks them once an answer is on its way
   // or counted (the first answer is final) and marks the one chosen.
   input(q, { labelledBy, onVote }) {
-    const box = h('div', { class: 'choice-list quiz-keys', attrs: { role: 'group', 'aria-labelledby': labelledBy } },
+    const box = radioGroup(h('div', { class: 'choice-list quiz-keys' },
       keypad(size(q), {
         cls: 'choice-key', onVote,
         label: (v) => h('span', { class: 'letter', text: letter(v), attrs: { 'aria-hidden': 'true' } }),
-        aria: (v) => `${letter(v)}: ${q.choices[v - 1]}`,
+        aria: (v) => `${letter(v)} ${q.choices[v - 1]}`,
         extra: (v) => h('span', { text: q.choices[v - 1], dir: 'auto' }),
-      }));
+      })), labelledBy);
     box.sync = (state, accepting) => {
       const locked = LOCKED.includes(state.status);
       for (const b of box.children) {
@@ -47,9 +50,9 @@ export const audience = {
         b.classList.toggle('selected', sel);
         b.classList.toggle('pending', sel && ['sending', 'received', 'queued', 'offline'].includes(state.status));
         b.classList.toggle('confirmed', sel && (state.status === 'counted' || state.status === 'changed'));
-        b.setAttribute('aria-pressed', String(sel));
         b.disabled = !accepting || locked;
       }
+      checkKeys(box.children, state.status !== 'error' ? state.value : 0);
     };
     return box;
   },

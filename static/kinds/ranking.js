@@ -8,7 +8,9 @@
 // order), and the list moves to its new order smoothly (FLIP), unless the
 // reader asked for reduced motion. Its parts for each screen follow the
 // contract of /static/kinds/index.js.
-import { t, h, sameAnswer, haptic } from '/static/ovation.js';
+import { h, haptic } from '/static/lib/dom.js';
+import { sameAnswer } from '/static/lib/format.js';
+import { t } from '/static/lib/lang.js';
 
 // size is the number of items.
 export const size = (q) => q.choices.length;

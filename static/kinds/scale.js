@@ -2,7 +2,9 @@
 // votes as bars; a pitch is a scale question of 1..round.scale, whose scores
 // show as a histogram. Its parts for each screen follow the contract of
 // /static/kinds/index.js.
-import { t, h, keypad, tallyCounts, updateBars, updateHist } from '/static/ovation.js';
+import { h } from '/static/lib/dom.js';
+import { t } from '/static/lib/lang.js';
+import { keypad, radioGroup, tallyCounts, updateBars, updateHist } from '/static/lib/widgets.js';
 
 // size is the number of values a vote may take: 1..size.
 export const size = (q) => q.scale_max;
@@ -17,8 +19,8 @@ export const audience = {
   // input is a keypad of the scores, five to a row when that fills the rows.
   input(q, { labelledBy, onVote }) {
     const n = size(q);
-    return h('div', { class: n <= 5 || n === 10 ? 'keypad cols-5' : 'keypad', attrs: { role: 'group', 'aria-labelledby': labelledBy } },
-      keypad(n, { cls: 'key', label: String, aria: (v) => t('score_of', { v, n }), onVote }));
+    return radioGroup(h('div', { class: n <= 5 || n === 10 ? 'keypad cols-5' : 'keypad' },
+      keypad(n, { cls: 'key', label: String, aria: (v) => t('score_of', { v, n }), onVote })), labelledBy);
   },
   prompt: () => t('rate_hint'),
   label: (q, v) => String(v),

@@ -5,7 +5,9 @@
 // words most sent; moderators hide, show (under pre-moderation: approve) and
 // merge words. Its parts for each screen follow the contract of
 // /static/kinds/index.js.
-import { t, h, sameAnswer } from '/static/ovation.js';
+import { h } from '/static/lib/dom.js';
+import { sameAnswer } from '/static/lib/format.js';
+import { t } from '/static/lib/lang.js';
 
 const MAX_LEN = 25;
 
