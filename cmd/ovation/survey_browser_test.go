@@ -121,7 +121,7 @@ func TestBrowserSurvey(t *testing.T) {
 	p.waitFor("the server named as down", `!document.querySelector('#banner').hidden`)
 	srv = startServer(t, dir, "-listen", u.Host)
 	p.waitFor("live again", `document.querySelector('#banner').hidden && document.querySelector('.survey-card')?.dataset.answered === '3'`)
-	p.waitFor("still question 4, its answer counted", at(4)+` && document.querySelector('.survey-card button.key[data-v="8"]').getAttribute('aria-pressed') === 'true'`)
+	p.waitFor("still question 4, its answer counted", at(4)+` && document.querySelector('.survey-card button.key[data-v="8"]').getAttribute('aria-checked') === 'true'`)
 	next("Next")
 	// 5. Optional: skipped. 6. Required: answered, then Finish.
 	p.waitFor("question 5", at(5))
