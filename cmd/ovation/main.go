@@ -30,6 +30,7 @@ import (
 	"github.com/ovation-live/ovation/board"
 	"github.com/ovation-live/ovation/cluster"
 	"github.com/ovation-live/ovation/feed"
+	"github.com/ovation-live/ovation/figures"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/show"
@@ -158,7 +159,15 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		broker = core.Broker()
 		presence = cluster.NewPresence(rdb, h, opts)
 	}
-	engine := show.NewEngine(db, h, show.Options{TallyInterval: cfg.Votes.TallyInterval,
+	// The figures of the events' life: this node's, or on a core every node's.
+	var engine *show.Engine
+	figs := figures.Options{Node: "single", Store: db, Logger: log, Presence: figures.HubPresence{Node: "single", Counts: h.Counts},
+		Places: figures.PlacesFunc(func(kind string, id int64) (int64, int64, error) { return engine.Place(kind, id) })}
+	if core != nil {
+		figs.Node, figs.Presence = opts.Node, presence
+	}
+	recorder := figures.New(figs)
+	engine = show.NewEngine(recorder.Wrap(db), h, show.Options{TallyInterval: cfg.Votes.TallyInterval,
 		AudienceTallyInterval: cfg.Votes.AudienceTallyInterval, Logger: log})
 	if err := engine.Load(ctx); err != nil {
 		return err
@@ -193,6 +202,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	wg.Go(func() { srv.Run(bg) })
 	wg.Go(func() { feeds.Run(bg) }) // ends after every source goroutine
 	wg.Go(func() { boards.Run(bg) })
+	wg.Go(func() { recorder.Run(bg) })
 	var lost <-chan string
 	pubCtx, stopPub := context.WithCancel(context.Background()) // the broker outlives the publishers
 	var pubWG sync.WaitGroup
