@@ -31,3 +31,21 @@ func (f *Figure) Add(o Figure) {
 	f.Votes += o.Votes
 	f.Answers += o.Answers
 }
+
+// Participation counts the people of an event: those who joined, and
+// among them those who answered a question, scored a pitch or posted (an
+// in-app post to the feed or an entry on a board), in all and per room.
+type Participation struct {
+	Joined   int                         `json:"joined"`
+	Answered int                         `json:"answered"`
+	Voted    int                         `json:"voted"`
+	Posted   int                         `json:"posted"`
+	Rooms    map[int64]RoomParticipation `json:"rooms"`
+}
+
+// RoomParticipation counts the people who took part in one room.
+type RoomParticipation struct {
+	Answered int `json:"answered"`
+	Voted    int `json:"voted"`
+	Posted   int `json:"posted"`
+}

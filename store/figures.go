@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -59,4 +60,49 @@ func (db *DB) Figures(ctx context.Context, eventID int64) ([]live.Figure, error)
 		return nil, fmt.Errorf("store: figures: %w", err)
 	}
 	return out, nil
+}
+
+// Participation counts the people of an event as its stored rows say:
+// participants, and the distinct ones among them who answered, voted on a
+// pitch or posted (in-app feed posts and board entries), per room too.
+// A post or board of the whole event (room 0) counts in no room.
+func (db *DB) Participation(ctx context.Context, eventID int64) (live.Participation, error) {
+	p := live.Participation{Rooms: map[int64]live.RoomParticipation{}}
+	one := func(q string, dst *int) error {
+		return db.query(ctx, q, func(rows *sql.Rows) error { return rows.Scan(dst) }, eventID)
+	}
+	perRoom := func(q string, set func(*live.RoomParticipation, int), args ...any) error {
+		return db.query(ctx, q, func(rows *sql.Rows) error {
+			var room int64
+			var n int
+			if err := rows.Scan(&room, &n); err != nil {
+				return err
+			}
+			if room != 0 {
+				rp := p.Rooms[room]
+				set(&rp, n)
+				p.Rooms[room] = rp
+			}
+			return nil
+		}, args...)
+	}
+	// Posters are named by one text: "participant-<id>", as the feed names in-app authors.
+	const posters = `SELECT f.room_id AS room_id, f.author AS who FROM feed_items f WHERE f.event_id = ? AND f.source = 'app'
+		UNION SELECT b.room_id, 'participant-' || CAST(e.participant_id AS TEXT) FROM board_entries e JOIN boards b ON b.id = e.board_id WHERE e.event_id = ?`
+	err := errors.Join(
+		one(`SELECT count(*) FROM participants WHERE event_id = ?`, &p.Joined),
+		one(`SELECT count(DISTINCT participant_id) FROM votes WHERE event_id = ? AND target_kind = 'poll'`, &p.Answered),
+		one(`SELECT count(DISTINCT participant_id) FROM votes WHERE event_id = ? AND target_kind = 'pitch'`, &p.Voted),
+		db.query(ctx, `SELECT count(DISTINCT who) FROM (`+posters+`) AS x`, func(rows *sql.Rows) error { return rows.Scan(&p.Posted) }, eventID, eventID),
+		perRoom(`SELECT p.room_id, count(DISTINCT v.participant_id) FROM votes v JOIN polls p ON p.id = v.target_id
+			WHERE v.event_id = ? AND v.target_kind = 'poll' GROUP BY p.room_id`, func(r *live.RoomParticipation, n int) { r.Answered = n }, eventID),
+		perRoom(`SELECT r.room_id, count(DISTINCT v.participant_id) FROM votes v JOIN pitches p ON p.id = v.target_id JOIN rounds r ON r.id = p.round_id
+			WHERE v.event_id = ? AND v.target_kind = 'pitch' GROUP BY r.room_id`, func(r *live.RoomParticipation, n int) { r.Voted = n }, eventID),
+		perRoom(`SELECT room_id, count(DISTINCT who) FROM (`+posters+`) AS x GROUP BY room_id`,
+			func(r *live.RoomParticipation, n int) { r.Posted = n }, eventID, eventID),
+	)
+	if err != nil {
+		return live.Participation{}, fmt.Errorf("store: participation: %w", err)
+	}
+	return p, nil
 }

@@ -30,20 +30,29 @@ func figuresScenario(t *testing.T, db *store.DB) string {
 	got, err := db.Figures(ctx, f.event.ID)
 	must(t, err)
 	for i := range got {
-		got[i].EventID = 0 // ids differ between the dialects' sequences only if the scenario does
+		got[i].EventID = 0
 	}
-	b, err := json.Marshal(got)
+	// Participation's queries, on both dialects: two joined, one answered and scored.
+	for _, id := range []int64{11, 12} {
+		must(t, enqueueWait(t, db, live.WriteOp{Participant: participant(f, id, false)}))
+	}
+	must(t, enqueueWait(t, db, live.WriteOp{Vote: vote(f, 11, "v1", pollT(f.scale), 3)}))
+	must(t, enqueueWait(t, db, live.WriteOp{Vote: vote(f, 11, "v2", pitchT(f.pitches[0]), 4)}))
+	part, err := db.Participation(ctx, f.event.ID)
+	must(t, err)
+	b, err := json.Marshal(map[string]any{"figures": got, "participation": part})
 	must(t, err)
 	return string(b)
 }
 
 func TestFigures(t *testing.T) {
-	t.Run("batches_add_up_and_keep_the_peak", func(t *testing.T) {
+	t.Run("batches_add_up_and_keep_the_peak_and_people_are_counted", func(t *testing.T) {
 		got := figuresScenario(t, openDB(t, dbPath(t), store.Options{}))
-		want := `[{"event_id":0,"room_id":0,"node":"a","minute":"2026-12-07T09:30:00Z","conn_peak":0,"conn_last":0,"joins":12,"votes":0,"answers":0},` +
+		want := `{"figures":[{"event_id":0,"room_id":0,"node":"a","minute":"2026-12-07T09:30:00Z","conn_peak":0,"conn_last":0,"joins":12,"votes":0,"answers":0},` +
 			`{"event_id":0,"room_id":1,"node":"a","minute":"2026-12-07T09:30:00Z","conn_peak":40,"conn_last":20,"joins":0,"votes":6,"answers":9},` +
 			`{"event_id":0,"room_id":1,"node":"b","minute":"2026-12-07T09:30:00Z","conn_peak":9,"conn_last":8,"joins":0,"votes":0,"answers":0},` +
-			`{"event_id":0,"room_id":1,"node":"a","minute":"2026-12-07T09:31:00Z","conn_peak":31,"conn_last":31,"joins":0,"votes":0,"answers":0}]`
+			`{"event_id":0,"room_id":1,"node":"a","minute":"2026-12-07T09:31:00Z","conn_peak":31,"conn_last":31,"joins":0,"votes":0,"answers":0}],` +
+			`"participation":{"joined":2,"answered":1,"voted":1,"posted":0,"rooms":{"1":{"answered":1,"voted":1,"posted":0}}}}`
 		if got != want {
 			t.Fatalf("figures:\n got %s\nwant %s", got, want)
 		}
