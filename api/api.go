@@ -34,6 +34,7 @@ import (
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/report"
 	"github.com/ovation-live/ovation/show"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -158,6 +159,7 @@ type Server struct {
 	metrics *Metrics
 	feed    *feed.Service  // nil until SetFeed: the feed routes answer not_found
 	boards  *board.Service // nil until SetBoards: the board routes answer not_found
+	reports report.Store   // nil until SetReports: the report routes answer not_found
 
 	// edge is set on a cluster edge (SetEdge): the engine runs on the core,
 	// reached through it. count gives presence counts (SetPresence).
@@ -361,6 +363,8 @@ func (s *Server) Routes() *echo.Echo {
 	mod(http.MethodPost, "/quizzes/:id/actions/:action", run, s.handleQuizAction)
 	mod(http.MethodGet, "/events/:code/results", export, s.handleResults)
 	mod(http.MethodGet, "/events/:code/audit", export, s.handleAudit)
+	mod(http.MethodGet, "/events/:code/report", view, s.handleReport)
+	mod(http.MethodGet, "/events/:code/pitches/:id/report", view, s.handleTeamReport)
 	// Feed and boards.
 	mod(http.MethodGet, "/events/:code/feed/items", view, s.handleFeedItems)
 	mod(http.MethodPost, "/events/:code/feed/items/:id/actions/:action", moderate, s.handleFeedAction)

@@ -26,6 +26,7 @@ func newBoardServer(tb testing.TB) (ts *testServer, h *hub.Hub, room, pitch int6
 	ts, h = newServiceServer(tb, func(db *store.DB, engine *show.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context) {
 		boards := board.New(db, engine, h, board.Options{Logger: log, FrameInterval: 10 * time.Millisecond})
 		srv.SetBoards(boards)
+		srv.SetReports(db)
 		return boards.Run
 	})
 	ts.mod(tb, "POST", "/api/events", map[string]any{"code": "BOARD", "title": "Board"}, nil)

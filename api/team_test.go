@@ -65,6 +65,7 @@ var routeNeeds = map[string]string{
 	"POST /api/events/:code/boards/:id/poll": "build", "GET /api/events/:code/boards/:id/export": "export",
 	"POST /api/events/:code/entries/:id/actions/:action": "moderate",
 	"GET /api/events/:code/meeting-requests":             "export", "GET /api/events/:code/pitches/:id/meeting-requests.csv": "export",
+	"GET /api/events/:code/report": "view", "GET /api/events/:code/pitches/:id/report": "view",
 }
 
 // member is a signed-in member of the team under test, and what the issue
@@ -123,6 +124,7 @@ func newTeamFixture(t *testing.T) *teamFixture {
 		bs := board.New(db, engine, h, board.Options{Logger: log})
 		srv.SetFeed(fs)
 		srv.SetBoards(bs)
+		srv.SetReports(db)
 		return func(ctx context.Context) {
 			var wg sync.WaitGroup
 			wg.Go(func() { bs.Run(ctx) })

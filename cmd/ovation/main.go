@@ -192,6 +192,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	srv := api.New(apiCfg, engine, h, db, db, static.Files, metrics, log)
 	srv.SetFeed(feeds)
 	srv.SetBoards(boards)
+	srv.SetReports(db)
 
 	if core != nil {
 		srv.SetPresence(presence.Count)

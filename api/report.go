@@ -1,0 +1,129 @@
+package api
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/report"
+)
+
+// SetReports gives the report routes the store they read figures and
+// participation from; until then they answer not_found.
+func (s *Server) SetReports(st report.Store) { s.reports = st }
+
+// reportSources returns the sources of a report: the engine, the store,
+// and the feed and boards where this server runs them.
+func (s *Server) reportSources() (report.Sources, error) {
+	if s.reports == nil {
+		return report.Sources{}, live.Errorf(live.ENotFound, "Reports are not enabled on this server.")
+	}
+	src := report.Sources{Show: s.engine, Store: s.reports}
+	if s.feed != nil { // an interface holding a nil *feed.Service would not be nil
+		src.Feed = s.feed
+	}
+	if s.boards != nil {
+		src.Boards = s.boards
+	}
+	return src, nil
+}
+
+// reportFormat reads ?format=: html (the default) or pdf.
+func reportFormat(c echo.Context) (string, error) {
+	switch f := c.QueryParam("format"); f {
+	case "", "html":
+		return "html", nil
+	case "pdf":
+		return f, nil
+	}
+	return "", &live.Error{Code: live.EInvalid, Field: "format", Message: "format must be html or pdf."}
+}
+
+// sendReport answers a report as a page (with a content security policy
+// of its own: its inline style and script by nonce) or as a PDF download.
+func sendReport(c echo.Context, format, name string, page func(report.PageOptions) ([]byte, error), pdf func() ([]byte, error)) error {
+	if format == "pdf" {
+		b, err := pdf()
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.pdf"`)
+		return c.Blob(http.StatusOK, "application/pdf", b)
+	}
+	nonce := make([]byte, 18)
+	_, _ = rand.Read(nonce)
+	n := base64.StdEncoding.EncodeToString(nonce)
+	q := c.Request().URL.Query()
+	q.Set("format", "pdf")
+	b, err := page(report.PageOptions{Nonce: n, PDFURL: (&url.URL{Path: c.Request().URL.Path, RawQuery: q.Encode()}).String()})
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+n+"'; script-src 'nonce-"+n+"'; img-src 'self' data:; "+
+		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	return c.HTMLBlob(http.StatusOK, b)
+}
+
+// handleReport answers the event's report: ?format=html (default) or pdf,
+// ?lang=fr or en (default: the event's first language).
+func (s *Server) handleReport(c echo.Context) error {
+	format, err := reportFormat(c)
+	if err != nil {
+		return err
+	}
+	src, err := s.reportSources()
+	if err != nil {
+		return err
+	}
+	r, err := report.Build(c.Request().Context(), src, c.Param("code"), report.Options{Lang: c.QueryParam("lang")})
+	if err != nil {
+		return err
+	}
+	return sendReport(c, format, r.Event.Code+"-report",
+		func(o report.PageOptions) ([]byte, error) {
+			var b bytes.Buffer
+			err := r.HTML(&b, o)
+			return b.Bytes(), err
+		},
+		func() ([]byte, error) { var b bytes.Buffer; err := r.PDF(&b); return b.Bytes(), err })
+}
+
+// handleTeamReport answers a pitch's team report, in the same formats and
+// languages. It names the people who asked to meet the team only for a
+// role that may export personal data (live.PermExport) for the event;
+// others get their number.
+func (s *Server) handleTeamReport(c echo.Context) error {
+	format, err := reportFormat(c)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	src, err := s.reportSources()
+	if err != nil {
+		return err
+	}
+	scope, err := s.scopeOf(c)
+	if err != nil {
+		return err
+	}
+	personal := principalOf(c).can(live.PermExport, scope)
+	t, err := report.BuildTeam(c.Request().Context(), src, c.Param("code"), id, report.Options{Lang: c.QueryParam("lang"), Personal: personal})
+	if err != nil {
+		return err
+	}
+	return sendReport(c, format, t.Event.Code+"-team-"+c.Param("id"),
+		func(o report.PageOptions) ([]byte, error) {
+			var b bytes.Buffer
+			err := t.HTML(&b, o)
+			return b.Bytes(), err
+		},
+		func() ([]byte, error) { var b bytes.Buffer; err := t.PDF(&b); return b.Bytes(), err })
+}
