@@ -16,6 +16,7 @@ const pageHTML = `{{define "head"}}<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>{{.Event.Title}} · {{if .Team}}{{.T "team_report"}}{{else}}{{.T "report"}}{{end}}</title>
 <style nonce="{{.Nonce}}">
 :root { --brand: {{.Colour}}; --ink: #22222a; --muted: #6b6b78; --rule: #dddde3; }
