@@ -62,3 +62,17 @@ func TestPrintable(t *testing.T) {
 		t.Error("the font has no Arabic presentation forms")
 	}
 }
+
+// FuzzCmapCoverage feeds the font reader broken fonts: it answers an
+// error or a coverage of the whole plane, never panics.
+func FuzzCmapCoverage(f *testing.F) {
+	f.Add(regularFont[:4096])
+	f.Add(regularFont[:12])
+	f.Add([]byte("\x00\x01\x00\x00\x00\x01cmap"))
+	f.Fuzz(func(t *testing.T, ttf []byte) {
+		c, err := cmapCoverage(ttf)
+		if err == nil && len(c) != 0x10000 {
+			t.Fatalf("coverage of %d runes", len(c))
+		}
+	})
+}
