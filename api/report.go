@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"net/url"
 
@@ -45,28 +46,29 @@ func reportFormat(c echo.Context) (string, error) {
 
 // sendReport answers a report as a page (with a content security policy
 // of its own: its inline style and script by nonce) or as a PDF download.
-func sendReport(c echo.Context, format, name string, page func(report.PageOptions) ([]byte, error), pdf func() ([]byte, error)) error {
+// Either is rendered whole before the answer starts, so that an error is
+// still answered as an error.
+func sendReport(c echo.Context, format, name string, page func(io.Writer, report.PageOptions) error, pdf func(io.Writer) error) error {
+	var b bytes.Buffer
 	if format == "pdf" {
-		b, err := pdf()
-		if err != nil {
+		if err := pdf(&b); err != nil {
 			return err
 		}
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.pdf"`)
-		return c.Blob(http.StatusOK, "application/pdf", b)
+		return c.Blob(http.StatusOK, "application/pdf", b.Bytes())
 	}
 	nonce := make([]byte, 18)
 	_, _ = rand.Read(nonce)
 	n := base64.StdEncoding.EncodeToString(nonce)
 	q := c.Request().URL.Query()
 	q.Set("format", "pdf")
-	b, err := page(report.PageOptions{Nonce: n, PDFURL: (&url.URL{Path: c.Request().URL.Path, RawQuery: q.Encode()}).String()})
-	if err != nil {
+	if err := page(&b, report.PageOptions{Nonce: n, PDFURL: (&url.URL{Path: c.Request().URL.Path, RawQuery: q.Encode()}).String()}); err != nil {
 		return err
 	}
 	h := c.Response().Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+n+"'; script-src 'nonce-"+n+"'; img-src 'self' data:; "+
 		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-	return c.HTMLBlob(http.StatusOK, b)
+	return c.HTMLBlob(http.StatusOK, b.Bytes())
 }
 
 // handleReport answers the event's report: ?format=html (default) or pdf,
@@ -84,13 +86,7 @@ func (s *Server) handleReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return sendReport(c, format, r.Event.Code+"-report",
-		func(o report.PageOptions) ([]byte, error) {
-			var b bytes.Buffer
-			err := r.HTML(&b, o)
-			return b.Bytes(), err
-		},
-		func() ([]byte, error) { var b bytes.Buffer; err := r.PDF(&b); return b.Bytes(), err })
+	return sendReport(c, format, r.Event.Code+"-report", r.HTML, r.PDF)
 }
 
 // handleTeamReport answers a pitch's team report, in the same formats and
@@ -119,11 +115,5 @@ func (s *Server) handleTeamReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return sendReport(c, format, t.Event.Code+"-team-"+c.Param("id"),
-		func(o report.PageOptions) ([]byte, error) {
-			var b bytes.Buffer
-			err := t.HTML(&b, o)
-			return b.Bytes(), err
-		},
-		func() ([]byte, error) { var b bytes.Buffer; err := t.PDF(&b); return b.Bytes(), err })
+	return sendReport(c, format, t.Event.Code+"-team-"+c.Param("id"), t.HTML, t.PDF)
 }

@@ -551,7 +551,7 @@ func (r *Report) draw(d *doc, toc []section) {
 		d.note(tr(lang, "podium", q.Players))
 		var rows [][]string
 		for _, s := range q.Podium {
-			rows = append(rows, []string{medal(s.Rank), s.Name, strconv.FormatInt(s.Points, 10), fmt.Sprintf("%d/%d", s.Right, s.Answered)})
+			rows = append(rows, []string{strconv.Itoa(s.Rank) + ".", s.Name, strconv.FormatInt(s.Points, 10), fmt.Sprintf("%d/%d", s.Right, s.Answered)})
 		}
 		d.table([]float64{20, 100, 30, 30}, "CLRR", []string{tr(lang, "rank"), tr(lang, "name"), tr(lang, "points"), "✓"}, rows)
 	}
@@ -629,10 +629,6 @@ func sources(by map[string]int) string {
 		}
 	}
 	return strings.Join(parts, " · ")
-}
-
-func medal(rank int) string {
-	return strconv.Itoa(rank) + "."
 }
 
 // question draws one question and its chart.

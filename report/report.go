@@ -55,8 +55,11 @@ type Report struct {
 	Quizzes         []Quiz
 	Boards          []Board
 	Feed            Feed
-	// Surveys are the surveys' results, each question as a chart; empty
-	// until the event has surveys (their section then says so).
+	// Surveys are the surveys' results, each question as a chart (chartOf
+	// draws a kind it does not know, such as a rating grid, from its export
+	// rows). Build leaves it empty: surveys are not in the show yet, and the
+	// section says the event has none. When they are, Sources gains the
+	// survey service and Build fills this from its results.
 	Surveys []Survey
 }
 

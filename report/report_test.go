@@ -79,8 +79,16 @@ func inkShare(tb testing.TB, path string) []float64 {
 	return shares
 }
 
-func TestEventPDF(t *testing.T) {
+// TestReports makes the reports of the rehearsal's event (richEvent, made
+// once for all its subtests).
+func TestReports(t *testing.T) {
 	ev := richEvent(t)
+	t.Run("event_pdf", func(t *testing.T) { testEventPDF(t, ev) })
+	t.Run("team_pdf", func(t *testing.T) { testTeamPDF(t, ev) })
+	t.Run("event_page", func(t *testing.T) { testEventHTML(t, ev) })
+}
+
+func testEventPDF(t *testing.T, ev *rich) {
 	r, err := report.Build(t.Context(), ev.src, ev.code, report.Options{Now: ev.now})
 	must(t, err)
 	path, text := writePDF(t, func(b *bytes.Buffer) error { return r.PDF(b) }, "REPORT_PDF")
@@ -126,8 +134,7 @@ func TestEventPDF(t *testing.T) {
 	}
 }
 
-func TestTeamPDF(t *testing.T) {
-	ev := richEvent(t)
+func testTeamPDF(t *testing.T, ev *rich) {
 	arabic := ev.pitches[3] // شركة الأمل للتقنيات, with meeting requests
 	for _, tc := range []struct {
 		name     string
@@ -163,8 +170,7 @@ func TestTeamPDF(t *testing.T) {
 	})
 }
 
-func TestEventHTML(t *testing.T) {
-	ev := richEvent(t)
+func testEventHTML(t *testing.T, ev *rich) {
 	r, err := report.Build(t.Context(), ev.src, ev.code, report.Options{Now: ev.now, Lang: "en"})
 	must(t, err)
 	var b bytes.Buffer
