@@ -149,6 +149,17 @@ func directionOf(r rune) direction {
 
 var mirrored = map[rune]rune{'(': ')', ')': '(', '[': ']', ']': '[', '{': '}', '}': '{', '<': '>', '>': '<', '«': '»', '»': '«'}
 
+// rightToLeft reports whether s reads right to left: its first strong
+// letter does.
+func rightToLeft(s string) bool {
+	for _, r := range s {
+		if d := directionOf(r); d != neutral {
+			return d == rtl
+		}
+	}
+	return false
+}
+
 // visual returns s shaped and in the order its glyphs are drawn, left to
 // right. A line without right-to-left letters is returned as it is.
 func visual(s string) string {

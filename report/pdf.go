@@ -281,7 +281,11 @@ func (d *doc) cards(cs []Card) {
 		d.fill(d.colour.lighter(0.93))
 		d.Rect(margin, y, bodyW, h, "DF")
 		d.SetXY(margin+4, y+2)
-		d.MultiCell(bodyW-8, 5, d.text(c.Text), "", "L", false)
+		align := "L"
+		if rightToLeft(c.Text) {
+			align = "R"
+		}
+		d.MultiCell(bodyW-8, 5, d.text(c.Text), "", align, false)
 		d.SetX(margin + 4)
 		d.font("", 8, muted)
 		meta := tr(d.lang, "upvotes", c.Upvotes)
@@ -298,8 +302,8 @@ func (d *doc) line(s Series, h float64, c rgb) {
 	if len(s.Points) == 0 {
 		return
 	}
-	d.need(h + 8)
-	x0, y0, w := margin+10, d.GetY(), bodyW-10
+	d.need(h + 11)
+	x0, y0, w := margin+10, d.GetY()+3, bodyW-10 // 3 mm for the top value's label
 	top := float64(max(s.Peak, 1))
 	d.SetDrawColor(rule.r, rule.g, rule.b)
 	d.SetLineWidth(0.2)
