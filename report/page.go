@@ -8,6 +8,9 @@ func (p page) Colour() string {
 	return fmt.Sprintf("#%02x%02x%02x", c.r, c.g, c.b)
 }
 
+// TotalsLine says the totals of the event's activity.
+func (p page) TotalsLine() string { return p.Report.totalsLine() }
+
 // Lang is the page's language.
 func (p page) Lang() string { return p.lang() }
 
@@ -117,7 +120,7 @@ ol.toc { columns: 2; }
 {{if .Connections.Points}}<p class="meta">{{.T "conn_peak" .Connections.Peak (clock .Connections.PeakAt)}}</p>{{line .Connections .Colour}}
 {{if .Nodes}}<p class="note">{{.T "nodes" (join .Nodes ", ")}}</p>{{end}}
 {{else}}<p class="note">{{.T "conn_none"}}</p>{{end}}
-{{if .Activity}}<h3>{{.T "activity"}}</h3>{{line (activity .Activity) "#E08A1E"}}{{end}}
+{{if .Activity}}<h3>{{.T "activity"}}</h3><p class="meta">{{.TotalsLine}}</p>{{line (activity .Activity) "#E08A1E"}}{{end}}
 </section>
 
 <section class="part" id="questions"><h2>{{.T "questions"}}</h2>

@@ -518,15 +518,7 @@ func (r *Report) draw(d *doc, toc []section) {
 	}
 	if len(r.Activity) > 0 {
 		d.subheading(tr(lang, "activity"), 40)
-		total := Activity{}
-		for _, a := range r.Activity {
-			total.Joins += a.Joins
-			total.Votes += a.Votes
-			total.Answers += a.Answers
-			total.Posts += a.Posts
-		}
-		d.note(fmt.Sprintf("%d %s · %d %s · %d %s · %d %s", total.Joins, tr(lang, "joins"), total.Votes, tr(lang, "votes"),
-			total.Answers, tr(lang, "answers"), total.Posts, tr(lang, "posts")))
+		d.note(r.totalsLine())
 		d.line(activitySeries(r.Activity), 35, juryInk)
 	}
 

@@ -350,6 +350,25 @@ func (r *Report) figures(figs []live.Figure, vol []live.VolumeCount) {
 	sort.Strings(r.Nodes)
 }
 
+// Totals sums the activity of every minute.
+func (r *Report) Totals() Activity {
+	var t Activity
+	for _, a := range r.Activity {
+		t.Joins += a.Joins
+		t.Votes += a.Votes
+		t.Answers += a.Answers
+		t.Posts += a.Posts
+	}
+	return t
+}
+
+// totalsLine says the totals of the activity in lang.
+func (r *Report) totalsLine() string {
+	t := r.Totals()
+	return fmt.Sprintf("%d %s · %d %s · %d %s · %d %s", t.Joins, tr(r.Lang, "joins"), t.Votes, tr(r.Lang, "votes"),
+		t.Answers, tr(r.Lang, "answers"), t.Posts, tr(r.Lang, "posts"))
+}
+
 // seriesOf returns the minutes of m in order, the minutes between them at
 // zero (at most maxMinutes), and the peak.
 func seriesOf(m map[time.Time]int) Series {

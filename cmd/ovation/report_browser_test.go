@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,4 +123,38 @@ func pdfText(t *testing.T, path string) string {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	return string(out)
+}
+
+// TestFiguresKeptThroughARestart checks the figures' wiring on a single
+// node: the joins and votes committed are recorded, written when the
+// server stops (the last, unfinished minute included), and in the report
+// of the restarted server.
+func TestFiguresKeptThroughARestart(t *testing.T) {
+	dir := t.TempDir()
+	srv := startServer(t, dir)
+	ev := newPitchNight(t, srv.URL, "FIGS26")
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/rounds/%d/actions/start", ev.RoundID), nil, nil)
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/pitches/%d/actions/open", ev.Pitches[0]), nil, nil)
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/polls/%d/actions/open", ev.PollID), nil, nil)
+	for i := range 3 {
+		p := join(t, srv.URL, ev.Code, map[string]any{})
+		for _, target := range []string{fmt.Sprint("pitch:", ev.Pitches[0]), fmt.Sprint("poll:", ev.PollID)} {
+			if st := call(t, srv.URL, "POST", "/api/votes", p.Token, map[string]any{"vote_id": target, "target": target, "value": 1 + i}, nil); st != 200 {
+				t.Fatalf("vote on %s: %d", target, st)
+			}
+		}
+	}
+	srv.Stop(t)
+	srv = startServer(t, dir)
+	req, _ := http.NewRequest("GET", srv.URL+"/api/events/FIGS26/report?lang=en", nil)
+	req.Header.Set("Authorization", "Bearer "+testAPIToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	page, _ := io.ReadAll(res.Body)
+	if want := "3 joins · 3 votes · 3 answers · 0 posts"; res.StatusCode != 200 || !strings.Contains(string(page), want) {
+		t.Fatalf("%d: the report has no %q:\n%.3000s", res.StatusCode, want, page)
+	}
 }
