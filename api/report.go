@@ -59,7 +59,7 @@ func sendReport(c echo.Context, format, name string, page func(io.Writer, report
 	}
 	nonce := make([]byte, 18)
 	_, _ = rand.Read(nonce)
-	n := base64.StdEncoding.EncodeToString(nonce)
+	n := base64.RawURLEncoding.EncodeToString(nonce) // no "+" or "/", which the page's template would write as entities
 	q := c.Request().URL.Query()
 	q.Set("format", "pdf")
 	if err := page(&b, report.PageOptions{Nonce: n, PDFURL: (&url.URL{Path: c.Request().URL.Path, RawQuery: q.Encode()}).String()}); err != nil {

@@ -145,7 +145,7 @@ type PageOptions struct {
 	PDFURL string // the report's PDF; empty: no link
 	// Nonce is the content security policy's nonce of the page's inline
 	// style and script (the server answers style-src and script-src
-	// 'nonce-…'): base64 of random bytes, new for every answer.
+	// 'nonce-…'): URL-safe base64 of random bytes, new for every answer.
 	Nonce string
 }
 
