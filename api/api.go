@@ -38,6 +38,7 @@ import (
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/ratelimit"
+	"github.com/ovation-live/ovation/report"
 	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/stream"
 	"golang.org/x/crypto/bcrypt"
@@ -169,6 +170,7 @@ type Server struct {
 	metrics *Metrics
 	feed    *feed.Service  // nil: the feed routes answer not_found
 	boards  *board.Service // nil: the board routes answer not_found
+	reports report.Store   // nil: the report routes answer not_found
 
 	// edge is set on a cluster edge (NewEdge): the engine runs on the core,
 	// reached through it. count gives presence counts (Deps.Presence).
@@ -202,6 +204,9 @@ type Deps struct {
 	// 404 not_found.
 	Feed   *feed.Service
 	Boards *board.Service
+	// Reports is the store the report routes read figures and participation
+	// from; nil: they answer 404 not_found.
+	Reports report.Store
 	// Presence counts the subscribers of a topic for the presence frames;
 	// nil: this node's hub (a cluster core passes the count of every node).
 	Presence func(topic string) int
@@ -224,7 +229,7 @@ type EdgeDeps struct {
 // away".
 func New(d Deps) *Server {
 	s := newServer(d.Config, d.Hub, d.Pages, d.Metrics, d.Log)
-	s.engine, s.team, s.audit, s.feed, s.boards = d.Engine, d.Team, d.Audit, d.Feed, d.Boards
+	s.engine, s.team, s.audit, s.feed, s.boards, s.reports = d.Engine, d.Team, d.Audit, d.Feed, d.Boards, d.Reports
 	s.voter = engineVoter{d.Engine}
 	if d.Presence != nil {
 		s.count = d.Presence
@@ -421,6 +426,8 @@ func (s *Server) Routes() *echo.Echo {
 	mod(http.MethodGet, "/surveys/:id/results", export, s.handleSurveyResults)
 	mod(http.MethodGet, "/events/:code/results", export, s.handleResults)
 	mod(http.MethodGet, "/events/:code/audit", export, s.handleAudit)
+	mod(http.MethodGet, "/events/:code/report", view, s.handleReport)
+	mod(http.MethodGet, "/events/:code/pitches/:id/report", view, s.handleTeamReport)
 	// Feed and boards.
 	mod(http.MethodGet, "/events/:code/feed/items", view, s.handleFeedItems)
 	mod(http.MethodPost, "/events/:code/feed/items/:id/actions/:action", moderate, s.handleFeedAction)

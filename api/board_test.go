@@ -25,7 +25,7 @@ func newBoardServer(tb testing.TB) (ts *testServer, h *hub.Hub, room, pitch int6
 	tb.Helper()
 	ts, h = newServiceServer(tb, func(db *store.DB, engine *show.Engine, h *hub.Hub, d *Deps, log *slog.Logger) func(context.Context, *Server) {
 		boards := board.New(db, engine, h, board.Options{Logger: log, FrameInterval: 10 * time.Millisecond})
-		d.Boards = boards
+		d.Boards, d.Reports = boards, db
 		return func(ctx context.Context, _ *Server) { boards.Run(ctx) }
 	})
 	ts.mod(tb, "POST", "/api/events", map[string]any{"code": "BOARD", "title": "Board"}, nil)

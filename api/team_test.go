@@ -67,6 +67,7 @@ var routeNeeds = map[string]string{
 	"POST /api/events/:code/boards/:id/poll": "build", "GET /api/events/:code/boards/:id/export": "export",
 	"POST /api/events/:code/entries/:id/actions/:action": "moderate",
 	"GET /api/events/:code/meeting-requests":             "export", "GET /api/events/:code/pitches/:id/meeting-requests.csv": "export",
+	"GET /api/events/:code/report": "view", "GET /api/events/:code/pitches/:id/report": "view",
 }
 
 // member is a signed-in member of the team under test, and what the issue
@@ -124,7 +125,7 @@ func newTeamFixture(t *testing.T) *teamFixture {
 		tf.db = db
 		fs := feed.New(db, engine, h, feed.Options{Logger: log, FrameInterval: 10 * time.Millisecond})
 		bs := board.New(db, engine, h, board.Options{Logger: log})
-		d.Feed, d.Boards = fs, bs
+		d.Feed, d.Boards, d.Reports = fs, bs, db
 		return func(ctx context.Context, srv *Server) {
 			var wg sync.WaitGroup
 			wg.Go(func() { bs.Run(ctx) })

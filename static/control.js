@@ -543,6 +543,12 @@ const roomName = (id) => (model.rooms.find((r) => r.id === id) || {}).name || '?
 function renderStatic() {
   $('export-csv').replaceChildren(icon('download'), h('span', { text: 'CSV' }));
   $('export-json').replaceChildren(icon('download'), h('span', { text: 'JSON' }));
+  // The reports, in the language of the page.
+  const report = `/api/events/${encodeURIComponent(eventCode)}/report?lang=${document.documentElement.lang}`;
+  $('report-link').href = report;
+  $('report-pdf').href = `${report}&format=pdf`;
+  $('report-link').replaceChildren(h('span', { text: t('report_page') }), icon('external'));
+  $('report-pdf').replaceChildren(icon('download'), h('span', { text: t('report_pdf') }));
   $('audience-link').replaceChildren(icon('phone'), h('span', { text: t('audience_link') }), icon('external'));
   $('stage-open').replaceChildren(h('span', { text: t('open_stage') }), icon('external'));
   $('overlay-open').replaceChildren(h('span', { text: t('stage_overlay_link') }), icon('external'));
@@ -2019,7 +2025,8 @@ function renderMeetings(reqs) {
       const list = byPitch.get(p.id);
       return h('div', { class: 'meet-pitch', id: `meet-pitch-${p.id}`, dataset: { count: String(list.length) } },
         h('div', { class: 'row' }, h('strong', { text: p.team }), h('span', { class: 'muted small', text: `${p.round} · ${t('meet_count', { n: list.length })}` }), h('span', { class: 'spacer' }),
-          h('a', { class: 'btn btn-small', id: `meet-csv-${p.id}`, href: `/api/events/${encodeURIComponent(eventCode)}/pitches/${p.id}/meeting-requests.csv`, download: '' }, icon('download'), h('span', { text: t('meet_csv') }))),
+          h('a', { class: 'btn btn-small', id: `meet-csv-${p.id}`, href: `/api/events/${encodeURIComponent(eventCode)}/pitches/${p.id}/meeting-requests.csv`, download: '' }, icon('download'), h('span', { text: t('meet_csv') })),
+          h('a', { class: 'btn btn-small', id: `team-report-${p.id}`, href: `/api/events/${encodeURIComponent(eventCode)}/pitches/${p.id}/report?format=pdf&lang=${document.documentElement.lang}`, download: '' }, icon('download'), h('span', { text: t('team_report_pdf') }))),
         h('table', { class: 'meet-table' },
           h('thead', {}, h('tr', {}, [t('meet_name'), t('meet_company'), t('meet_role'), t('meet_email')].map((x) => h('th', { text: x })))),
           h('tbody', {}, list.map((r) => h('tr', { dataset: { request: String(r.id) } },

@@ -30,6 +30,7 @@ import (
 	"github.com/ovation-live/ovation/board"
 	"github.com/ovation-live/ovation/cluster"
 	"github.com/ovation-live/ovation/feed"
+	"github.com/ovation-live/ovation/figures"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/show"
@@ -169,7 +170,15 @@ func runCore(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 		broker = core.Broker()
 		presence = cluster.NewPresence(rdb, h, opts)
 	}
-	engine := show.NewEngine(db, h, show.Options{TallyInterval: cfg.Votes.TallyInterval,
+	// The figures of the events' life: this node's, or on a core every node's.
+	var engine *show.Engine
+	figs := figures.Options{Node: "single", Store: db, Logger: log, Presence: figures.HubPresence{Node: "single", Counts: h.Counts},
+		Places: figures.PlacesFunc(func(kind string, id int64) (int64, int64, error) { return engine.Place(kind, id) })}
+	if core != nil {
+		figs.Node, figs.Presence = opts.Node, presence
+	}
+	recorder := figures.New(figs)
+	engine = show.NewEngine(recorder.Wrap(db), h, show.Options{TallyInterval: cfg.Votes.TallyInterval,
 		AudienceTallyInterval: cfg.Votes.AudienceTallyInterval, Logger: log})
 	if err := engine.Load(ctx); err != nil {
 		return err
@@ -192,7 +201,7 @@ func runCore(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 	publicURL, apiCfg := apiConfig(cfg, ln)
 	apiCfg.TokenSecret, apiCfg.Credentials = secrets.tokenSecret, newCredentials(db, secrets)
 	deps := api.Deps{Config: apiCfg, Engine: engine, Hub: h, Team: db, Audit: db, Pages: static.Files,
-		Metrics: metrics, Log: log, Feed: feeds, Boards: boards}
+		Metrics: metrics, Log: log, Feed: feeds, Boards: boards, Reports: db}
 	if core != nil {
 		deps.Presence = presence.Count
 	}
@@ -203,6 +212,7 @@ func runCore(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 	wg.Go(func() { srv.Run(bg) })
 	wg.Go(func() { feeds.Run(bg) }) // ends after every source goroutine
 	wg.Go(func() { boards.Run(bg) })
+	wg.Go(func() { recorder.Run(bg) })
 	var lost <-chan string
 	pubCtx, stopPub := context.WithCancel(context.Background()) // the broker outlives the publishers
 	var pubWG sync.WaitGroup
