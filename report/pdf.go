@@ -492,6 +492,48 @@ func (r *Report) draw(d *doc, toc []section) {
 	lang := r.Lang
 
 	section(tr(lang, "participation"))
+	r.drawParticipation(d)
+
+	section(tr(lang, "questions"))
+	if len(r.Questions) == 0 {
+		d.note(tr(lang, "no_questions"))
+	}
+	for _, q := range r.Questions {
+		d.question(q)
+	}
+
+	section(tr(lang, "rounds"))
+	if len(r.Rounds) == 0 {
+		d.note(tr(lang, "no_rounds"))
+	}
+	for _, rd := range r.Rounds {
+		d.round(rd)
+	}
+
+	section(tr(lang, "quizzes"))
+	r.drawQuizzes(d)
+
+	section(tr(lang, "boards"))
+	r.drawBoards(d)
+
+	section(tr(lang, "feed"))
+	r.drawFeed(d)
+
+	section(tr(lang, "surveys"))
+	if len(r.Surveys) == 0 {
+		d.note(tr(lang, "no_surveys"))
+	}
+	for _, s := range r.Surveys {
+		d.subheading(s.Title, 20)
+		for _, q := range s.Questions {
+			d.question(q)
+		}
+	}
+}
+
+// drawParticipation draws who joined, answered, voted and posted, per room, and the connections and activity over time.
+func (r *Report) drawParticipation(d *doc) {
+	lang := r.Lang
 	p := r.Participation
 	d.table([]float64{bodyW / 2, bodyW / 2}, "LR", []string{tr(lang, "participation"), ""}, [][]string{
 		{tr(lang, "joined"), strconv.Itoa(p.Joined)}, {tr(lang, "answered"), strconv.Itoa(p.Answered)},
@@ -521,24 +563,11 @@ func (r *Report) draw(d *doc, toc []section) {
 		d.note(r.totalsLine())
 		d.line(activitySeries(r.Activity), 35, juryInk)
 	}
+}
 
-	section(tr(lang, "questions"))
-	if len(r.Questions) == 0 {
-		d.note(tr(lang, "no_questions"))
-	}
-	for _, q := range r.Questions {
-		d.question(q)
-	}
-
-	section(tr(lang, "rounds"))
-	if len(r.Rounds) == 0 {
-		d.note(tr(lang, "no_rounds"))
-	}
-	for _, rd := range r.Rounds {
-		d.round(rd)
-	}
-
-	section(tr(lang, "quizzes"))
+// drawQuizzes draws each quiz's podium.
+func (r *Report) drawQuizzes(d *doc) {
+	lang := r.Lang
 	if len(r.Quizzes) == 0 {
 		d.note(tr(lang, "no_quizzes"))
 	}
@@ -551,8 +580,11 @@ func (r *Report) draw(d *doc, toc []section) {
 		}
 		d.table([]float64{20, 100, 30, 30}, "CLRR", []string{tr(lang, "rank"), tr(lang, "name"), tr(lang, "points"), "✓"}, rows)
 	}
+}
 
-	section(tr(lang, "boards"))
+// drawBoards draws each board's top entries.
+func (r *Report) drawBoards(d *doc) {
+	lang := r.Lang
 	if len(r.Boards) == 0 {
 		d.note(tr(lang, "no_boards"))
 	}
@@ -570,8 +602,11 @@ func (r *Report) draw(d *doc, toc []section) {
 		}
 		d.cards(cards)
 	}
+}
 
-	section(tr(lang, "feed"))
+// drawFeed draws the feed's volume and its moments.
+func (r *Report) drawFeed(d *doc) {
+	lang := r.Lang
 	if r.Feed.Total == 0 {
 		d.note(tr(lang, "no_feed"))
 	} else {
@@ -589,17 +624,6 @@ func (r *Report) draw(d *doc, toc []section) {
 				}
 				d.Ln(1)
 			}
-		}
-	}
-
-	section(tr(lang, "surveys"))
-	if len(r.Surveys) == 0 {
-		d.note(tr(lang, "no_surveys"))
-	}
-	for _, s := range r.Surveys {
-		d.subheading(s.Title, 20)
-		for _, q := range s.Questions {
-			d.question(q)
 		}
 	}
 }
