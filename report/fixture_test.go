@@ -189,6 +189,18 @@ func richEvent(tb testing.TB) *rich {
 		must(tb, engine.PollAction(ctx, "mod", p.ID, live.PollCloseAction))
 	}
 
+	// A survey of the evening: a rating grid and a choice, at each phone's pace.
+	survey := must1[*live.Survey](tb)(engine.CreateSurvey(ctx, "mod", ev.Code, &live.Survey{RoomID: main, Title: "Votre avis sur la soirée"}, 0))
+	grid := must1[*live.Poll](tb)(engine.CreatePoll(ctx, "mod", ev.Code, &live.Poll{SurveyID: survey.ID, Question: "Notez la soirée", Kind: live.PollGrid,
+		Choices: []string{"Accueil", "Qualité des pitchs", "Buffet"}, ScaleMax: 5}))
+	again := must1[*live.Poll](tb)(engine.CreatePoll(ctx, "mod", ev.Code, &live.Poll{SurveyID: survey.ID, Question: "Reviendrez-vous en 2027 ?", Kind: live.PollChoices,
+		Choices: []string{"Oui", "Peut-être", "Non"}}))
+	must(tb, engine.SurveyAction(ctx, "mod", survey.ID, live.SurveyOpenAction))
+	for j, who := range people[:20] {
+		vote(who, fmt.Sprintf("s-grid-%d", j), live.Target{Kind: live.KindPoll, ID: grid.ID}, fmt.Sprintf(`{"1":%d,"2":%d,"3":null}`, 3+j%3, 2+j%4))
+		vote(who, fmt.Sprintf("s-again-%d", j), live.Target{Kind: live.KindPoll, ID: again.ID}, fmt.Sprint(1+j%3))
+	}
+
 	// A quiz of two questions.
 	quiz := must1[*live.Quiz](tb)(engine.CreateQuiz(ctx, "mod", ev.Code, &live.Quiz{RoomID: side, Title: "Quiz franc-comtois"}))
 	for _, q := range []*live.Poll{

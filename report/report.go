@@ -55,11 +55,9 @@ type Report struct {
 	Quizzes         []Quiz
 	Boards          []Board
 	Feed            Feed
-	// Surveys are the surveys' results, each question as a chart (chartOf
-	// draws a kind it does not know, such as a rating grid, from its export
-	// rows). Build leaves it empty: surveys are not in the show yet, and the
-	// section says the event has none. When they are, Sources gains the
-	// survey service and Build fills this from its results.
+	// Surveys are the surveys' results, each question as a chart in the
+	// survey's order (chartOf draws a kind it does not know, such as a
+	// rating grid, from its export rows); Questions holds the other polls.
 	Surveys []Survey
 }
 
@@ -245,9 +243,24 @@ func Build(ctx context.Context, src Sources, code string, opts Options) (*Report
 	for _, q := range m.Quizzes {
 		quizTitle[q.ID] = q.Title
 	}
-	for _, p := range res.Polls {
-		r.Questions = append(r.Questions, Question{Poll: p.Poll, Room: roomName[p.Poll.RoomID], Quiz: quizTitle[p.Poll.QuizID],
-			Chart: chartOf(p.Poll, p.Results, p.Rows), Answered: answered(p.Results, p.Rows)})
+	surveyQuestions := map[int64][]*live.Poll{}
+	asked := map[int64]Question{} // a survey's questions, by poll id
+	for i, p := range res.Polls {
+		q := Question{Poll: p.Poll, Room: roomName[p.Poll.RoomID], Quiz: quizTitle[p.Poll.QuizID],
+			Chart: chartOf(p.Poll, p.Results, p.Rows), Answered: answered(p.Results, p.Rows)}
+		if p.Poll.SurveyID == 0 {
+			r.Questions = append(r.Questions, q)
+			continue
+		}
+		asked[p.Poll.ID] = q
+		surveyQuestions[p.Poll.SurveyID] = append(surveyQuestions[p.Poll.SurveyID], &res.Polls[i].Poll)
+	}
+	for _, sv := range m.Surveys {
+		s := Survey{Title: sv.Title}
+		for _, p := range live.SurveyQuestionsOf(sv.ID, slices.Values(surveyQuestions[sv.ID])) {
+			s.Questions = append(s.Questions, asked[p.ID])
+		}
+		r.Surveys = append(r.Surveys, s)
 	}
 	for _, rr := range res.Rounds {
 		round := Round{Round: rr.Round, Room: roomName[rr.Round.RoomID], JuryWeight: m.Event.JuryWeight, Ranking: rr.Ranking,

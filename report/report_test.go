@@ -116,9 +116,11 @@ func testEventPDF(t *testing.T, ev *rich) {
 		// A question of every kind, with its chart's text.
 		"Quel pitch vous a le plus marqué ?", "choix unique", "échelle", "choix multiple", "nuage de mots", "audace",
 		"texte libre", "Un prix du public pour les étudiants", "classement", "1. Climat",
-		// The round with its jury, the quiz, the board, the feed and its moment, the surveys' place.
+		// The round with its jury, the quiz, the board, the feed and its moment, the survey.
 		"Le jury compte pour 40 % du score.", "Répartition des notes", "Quiz franc-comtois", "Podium (12 joueurs)", "Léa",
-		"Vos idées pour 2027", "Un hackathon sur l'hydrogène", "Temps forts", "14 publications", "Aucun questionnaire",
+		"Vos idées pour 2027", "Un hackathon sur l'hydrogène", "Temps forts", "14 publications",
+		// The survey, in its order: the grid, then the choice.
+		"Votre avis sur la soirée", "Notez la soirée", "grille d'évaluation", "Qualité des pitchs", "Reviendrez-vous en 2027 ?",
 		// Participation and connections.
 		"Personnes venues", "Connexions au fil du temps", "core-1, edge-2",
 	} {

@@ -85,7 +85,7 @@ var words = map[string][2]string{ // en, fr
 var kinds = map[string][2]string{
 	"choices": {"single choice", "choix unique"}, "multiple": {"multiple choice", "choix multiple"},
 	"scale": {"scale", "échelle"}, "wordcloud": {"word cloud", "nuage de mots"}, "opentext": {"open text", "texte libre"},
-	"ranking": {"ranking", "classement"}, "quiz": {"quiz", "quiz"},
+	"ranking": {"ranking", "classement"}, "quiz": {"quiz", "quiz"}, "grid": {"rating grid", "grille d'évaluation"},
 }
 
 // tr returns key's text in lang, formatted with args.
