@@ -114,7 +114,9 @@ func TestAssets(t *testing.T) {
 		// audience.js imports ovation.js and the kinds' index, which imports
 		// each kind; ovation.js imports i18n.js: three levels deep.
 		for _, name := range []string{"audience", "ovation", "i18n", "kinds/index", "kinds/choices", "kinds/ranking", "kinds/quiz"} {
-			if !slices.ContainsFunc(got, func(u string) bool { return regexp.MustCompile(`^/static/` + name + `\.[0-9a-f]{10}\.js$`).MatchString(u) }) {
+			if !slices.ContainsFunc(got, func(u string) bool {
+				return regexp.MustCompile(`^/static/` + name + `\.[0-9a-f]{10}\.js$`).MatchString(u)
+			}) {
 				t.Errorf("no preload of %s in %v", name, got)
 			}
 		}

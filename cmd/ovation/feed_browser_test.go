@@ -190,8 +190,9 @@ func TestBrowserFeedModeration(t *testing.T) {
 		}
 		tc.tab.waitFor("no markup injected", noInjectedMarkup)
 	}
-	stage.eval(`window.__x0 = document.querySelector('#ticker-track').style.transform`)
-	stage.waitFor("ticker crawling", `document.querySelector('#ticker-track').style.transform !== window.__x0`)
+	// The crawl is a CSS animation: its computed transform moves on.
+	stage.eval(`window.__x0 = getComputedStyle(document.querySelector('#ticker-track')).transform`)
+	stage.waitFor("ticker crawling", `getComputedStyle(document.querySelector('#ticker-track')).transform !== window.__x0`)
 	if got := stage.text(`getComputedStyle(document.querySelector('#ticker')).bottom`); got != "0px" {
 		t.Errorf("ticker bottom = %s, want along the bottom by default", got)
 	}
