@@ -144,8 +144,14 @@ function renderAll() {
   const presence = store.get('presence');
   const connected = presence ? presence.connected : 0;
   const pres = $('presence');
-  pres.dataset.connected = String(connected);
-  pres.replaceChildren(h('span', { class: 'dot live' }), h('span', { text: t('connected', { n: connected }) }));
+  // Drawn again only when the count or the language changes: a new dot
+  // pings, and a stage that nothing happens on draws nothing.
+  const presSig = `${connected} ${document.documentElement.lang}`;
+  if (pres.dataset.sig !== presSig) {
+    pres.dataset.sig = presSig;
+    pres.dataset.connected = String(connected);
+    pres.replaceChildren(h('span', { class: 'dot live' }), h('span', { text: t('connected', { n: connected }) }));
+  }
   $('room').textContent = stage.room.name;
 
   // What the screen shows, most urgent first.
@@ -489,7 +495,10 @@ function lobbyView() {
       qrURL.textContent = hostPath(joinURL(ev));
       if (qr.getAttribute('src') !== qrSrc(ev)) qr.src = qrSrc(ev);
       qr.alt = t('qr_alt', { url: hostPath(joinURL(ev)) });
-      count.textContent = String(connected);
+      if (count.textContent !== String(connected)) {
+        count.textContent = String(connected);
+        count.previousElementSibling.replaceWith(h('span', { class: 'dot live' })); // pings for the new count
+      }
       count.parentElement.querySelector('.connected-label').textContent = t('connected_label', { n: connected });
     },
   };

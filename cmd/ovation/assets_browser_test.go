@@ -26,29 +26,6 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// postApproved puts texts on code's feed, approved, so that the stage's
-// ticker crawls.
-func postApproved(tb testing.TB, base, code string, texts ...string) {
-	tb.Helper()
-	var hook struct{ Token string }
-	must(tb, base, "POST", "/api/events/"+code+"/feed/webhook-token", nil, &hook)
-	for i, text := range texts {
-		var it feedItem
-		if st := call(tb, base, "POST", "/api/events/"+code+"/feed/webhook", hook.Token, map[string]any{
-			"id": fmt.Sprintf("cpu-%d", i), "author": fmt.Sprintf("user%d", i), "author_name": "Zoé", "text": text}, &it); st != 201 {
-			tb.Fatalf("webhook post %d: status %d", i, st)
-		}
-		must(tb, base, "POST", fmt.Sprintf("/api/events/%s/feed/items/%d/actions/approve", code, it.ID), nil, nil)
-	}
-}
-
-// tickerPosts are a few posts of ordinary length for the ticker.
-var tickerPosts = []string{
-	"Super ambiance ce soir 👏",
-	"Le pitch de Solaris était clair, précis et drôle.",
-	"Où peut-on retrouver les présentations après la soirée ?",
-}
-
 // notComposited lists, as "what: properties", every running animation and
 // every @keyframes rule of the page's style sheets that animates anything
 // but transform and opacity (which the compositor moves and fades without
@@ -88,10 +65,18 @@ func TestBrowserStageAnimationsComposited(t *testing.T) {
 	// The idle lobby of the demo event, first without a ticker.
 	stage := b.newTab("stage", stageSize)
 	stage.open(srv.URL + "/stage/DEMO")
-	stage.waitFor("lobby, its live dot pinging", `document.querySelector('#lobby-qr') && document.getAnimations().some((a) => a.animationName === 'ping')`)
+	stage.waitFor("lobby", `document.querySelector('#lobby-qr')`)
 	if bad := jsEval[[]string](stage, notComposited); len(bad) > 0 {
 		t.Errorf("the lobby animates what the compositor cannot move alone: %v", bad)
 	}
+	// The live dots ping a few times, then the idle lobby draws nothing.
+	stage.waitFor("the idle lobby still", `document.getAnimations().length === 0`)
+	// A phone joins: the lobby's dot pings for the new count.
+	first := b.newTab("first phone", phoneSize)
+	first.open(srv.URL + "/e/DEMO")
+	first.waitFor("join form", `document.querySelector('#join-form')`)
+	first.click(`#join-form button[type=submit]`)
+	stage.waitFor("a ping for the new count", `document.querySelector('#lobby-connected').textContent !== '0' && document.getAnimations().some((a) => a.animationName === 'ping' && a.playState === 'running')`)
 
 	// Then with posts: the ticker crawls as a CSS animation, not a script.
 	postApproved(t, srv.URL, "DEMO", tickerPosts...)
@@ -128,6 +113,7 @@ func TestBrowserStageAnimationsComposited(t *testing.T) {
 		t.Errorf("the audience page animates what the compositor cannot move alone: %v", bad)
 	}
 	stage.checkConsole()
+	first.checkConsole()
 	phone.checkConsole()
 }
 
