@@ -165,6 +165,7 @@ type Server struct {
 	team    Team // nil on an edge: the core keeps the team
 	audit   AuditLog
 	pages   fs.FS
+	assets  *assetSet // pages, read and compressed once by Routes
 	log     *slog.Logger
 	echo    *echo.Echo
 	metrics *Metrics
@@ -308,6 +309,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.Serv
 
 // Routes builds the Echo router: every route of the API is here.
 func (s *Server) Routes() *echo.Echo {
+	if s.assets == nil {
+		s.assets = s.loadAssets()
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -335,7 +339,7 @@ func (s *Server) Routes() *echo.Echo {
 	e.GET("/stage/:code", s.page("stage.html"))
 	e.GET("/control", s.page("control.html"))
 	e.GET("/moments/:code", s.page("moments.html"))
-	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(s.pages))))
+	e.GET("/static/*", s.handleStatic)
 	if s.edge != nil { // a cluster edge: the core answers the API; unknown paths stop here
 		e.Any("/api/*", s.forward)
 		return e
@@ -598,17 +602,6 @@ func (s *Server) handleReady(c echo.Context) error {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
-}
-
-func (s *Server) page(name string) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		b, err := fs.ReadFile(s.pages, name)
-		if err != nil {
-			return err
-		}
-		c.Response().Header().Set("Cache-Control", "no-cache")
-		return c.HTMLBlob(http.StatusOK, b)
-	}
 }
 
 // decode reads a JSON body strictly: unknown fields and trailing data are errors.

@@ -975,10 +975,7 @@ func TestHealthAndPages(t *testing.T) {
 		}
 	}
 	wantError(t, ts.do(t, "GET", "/nope", nil), 404, live.ENotFound)
-	// Static files come from http.FileServer, whose 404 is plain text.
-	if r := ts.do(t, "GET", "/static/nope.css", nil); r.Status != 404 {
-		t.Errorf("GET /static/nope.css: %d", r.Status)
-	}
+	wantError(t, ts.do(t, "GET", "/static/nope.css", nil), 404, live.ENotFound)
 }
 
 // TestServerStopsCleanly checks that the cleanup ends every goroutine the

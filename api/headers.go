@@ -10,15 +10,18 @@ import (
 // security policy of the pages, who may frame them, and the transport rules.
 
 // pagePolicy is the content security policy of the pages, without its
-// frame-ancestors: scripts and styles from this server only (the pages have
-// no inline script or style attribute; scripts set styles through the CSSOM,
-// which style-src does not govern), the WebSocket and the API on this origin
-// ('self' covers ws: and wss: to it), and images from here (the join QR code),
-// from the http(s) address an event's logo may have, or data: (the pages'
-// empty icon, which spares a request for /favicon.ico). The control page
-// frames the stage (frame-src).
-const pagePolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; " +
-	"connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+// frame-ancestors: scripts and styles from this server only, and the one
+// inline script of each page, its import map, by the hash script names (the
+// pages have no other inline script and no style attribute; scripts set
+// styles through the CSSOM, which style-src does not govern), the WebSocket
+// and the API on this origin ('self' covers ws: and wss: to it), and images
+// from here (the join QR code), from the http(s) address an event's logo may
+// have, or data: (the pages' empty icon, which spares a request for
+// /favicon.ico). The control page frames the stage (frame-src).
+func pagePolicy(script string) string {
+	return "default-src 'self'; script-src 'self' " + script + "; style-src 'self'; img-src 'self' https: http: data:; " +
+		"connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+}
 
 // resourcePolicy is the policy of every other answer (API, static files,
 // errors): nothing in it may load anything or be framed.
@@ -46,8 +49,8 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	if ancestors == "" {
 		ancestors = "'self'"
 	}
-	embeddablePolicy := pagePolicy + "; frame-ancestors " + ancestors
-	controlPolicy := pagePolicy + "; frame-ancestors 'none'"
+	embeddablePolicy := pagePolicy(s.assets.script) + "; frame-ancestors " + ancestors
+	controlPolicy := pagePolicy(s.assets.script) + "; frame-ancestors 'none'"
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("X-Content-Type-Options", "nosniff")

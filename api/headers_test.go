@@ -46,7 +46,7 @@ func TestSecurityHeaders(t *testing.T) {
 			}
 			common(t, r)
 			p := csp(t, r)
-			for name, want := range map[string]string{"default-src": "'self'", "script-src": "'self'", "style-src": "'self'",
+			for name, want := range map[string]string{"default-src": "'self'", "script-src": "'self' " + ts.srv.assets.script, "style-src": "'self'",
 				"connect-src": "'self'", "object-src": "'none'", "frame-ancestors": "'self' https://organiser.example"} {
 				if p[name] != want {
 					t.Errorf("GET %s: %s %q, want %q", path, name, p[name], want)
@@ -63,7 +63,7 @@ func TestSecurityHeaders(t *testing.T) {
 	t.Run("the control page is never framed", func(t *testing.T) {
 		r := ts.do(t, "GET", "/control", nil)
 		common(t, r)
-		if p := csp(t, r); p["frame-ancestors"] != "'none'" || p["script-src"] != "'self'" {
+		if p := csp(t, r); p["frame-ancestors"] != "'none'" || p["script-src"] != "'self' "+ts.srv.assets.script {
 			t.Fatalf("policy %q", r.Header.Get("Content-Security-Policy"))
 		}
 		if got := r.Header.Get("X-Frame-Options"); got != "DENY" {

@@ -150,8 +150,14 @@ function renderAll() {
   const presence = store.get('presence');
   const connected = presence ? presence.connected : 0;
   const pres = $('presence');
-  pres.dataset.connected = String(connected);
-  pres.replaceChildren(h('span', { class: 'dot live' }), h('span', { text: t('connected', { n: connected }) }));
+  // Drawn again only when the count or the language changes: a new dot
+  // pings, and a stage that nothing happens on draws nothing.
+  const presSig = `${connected} ${document.documentElement.lang}`;
+  if (pres.dataset.sig !== presSig) {
+    pres.dataset.sig = presSig;
+    pres.dataset.connected = String(connected);
+    pres.replaceChildren(h('span', { class: 'dot live' }), h('span', { text: t('connected', { n: connected }) }));
+  }
   $('room').textContent = stage.room.name;
 
   // What the screen shows, most urgent first.
@@ -320,49 +326,47 @@ function overlayView(what, id) {
 
 // ------------------------------------------------------------- ticker ----
 
-// The ticker is a track of posts repeated enough times to fill the window
-// twice; it moves left at tickerSpeed and wraps by one copy's width, so the
-// crawl never jumps. New posts replace the track's content in place, at the
-// same position. With reduced motion it stands still.
-const ticker = { sig: '', x: 0, copy: 0, last: 0, running: false };
+// The ticker is a track of posts repeated enough times that each half of
+// it fills the window; a CSS animation (app.css, "crawl") moves it left by
+// one half at tickerSpeed and starts again, where the track looks the same,
+// so the crawl never jumps and no script runs per frame. New posts replace
+// the track's content at the same place in the crawl. With reduced motion
+// it stands still (app.css).
+const ticker = { sig: '', copy: 0, items: [] };
 
 function renderTicker(items) {
   const box = $('ticker');
   const show = tickerAt !== 'off' && items.length > 0;
   box.hidden = !show;
   document.body.classList.toggle('has-ticker', show);
+  ticker.items = items;
   if (!show) { ticker.sig = ''; return; }
-  const sig = JSON.stringify([items.map((it) => [it.id, it.pinned, it.text, it.author_name]), document.documentElement.lang]);
+  const sig = JSON.stringify([items.map((it) => [it.id, it.pinned, it.text, it.author_name]), document.documentElement.lang, innerWidth, innerHeight]);
   if (sig === ticker.sig) return;
   ticker.sig = sig;
   $('ticker-label').replaceChildren(icon('chat'), h('span', { text: t('feed_live') }));
   const track = $('ticker-track');
+  const speed = tickerSpeed * innerHeight / 1080; // px per second
+  // Where the crawl is now, in px into one copy, to go on from there.
+  const running = track.getAnimations()[0];
+  const at = running && ticker.copy > 0 ? ((Number(running.currentTime) || 0) / 1000 * speed) % ticker.copy : 0;
   const copy = (hidden) => h('div', { class: 'ticker-copy', attrs: { 'aria-hidden': hidden ? 'true' : null, role: hidden ? null : 'list' } },
     items.map((it) => h('div', { class: `tick${it.pinned ? ' pinned' : ''}`, dataset: { itemId: String(it.id) }, attrs: { role: hidden ? null : 'listitem' } },
       it.pinned ? h('span', { class: 'tick-pin', attrs: { 'aria-label': t('feed_pinned') } }, icon('pin')) : null,
       h('strong', { class: 'tick-author', text: authorLine(it) }),
       h('span', { class: 'tick-text', text: it.text }))));
   track.replaceChildren(copy(false));
-  const first = track.firstElementChild;
-  ticker.copy = first.getBoundingClientRect().width;
+  ticker.copy = track.firstElementChild.getBoundingClientRect().width;
   const windowW = track.parentElement.getBoundingClientRect().width;
-  const reps = Math.max(1, Math.ceil(windowW / Math.max(1, ticker.copy))) + 1;
-  for (let i = 0; i < reps; i++) track.append(copy(true));
-  if (ticker.copy > 0) ticker.x %= ticker.copy;
+  const half = Math.max(1, Math.ceil(windowW / Math.max(1, ticker.copy)));
+  for (let i = 1; i < 2 * half; i++) track.append(copy(true));
   track.dataset.count = String(items.length);
-  if (!ticker.running) { ticker.running = true; ticker.last = performance.now(); requestAnimationFrame(crawl); }
+  track.style.animationDuration = `${Math.max(1, half * ticker.copy / speed).toFixed(2)}s`;
+  const anim = track.getAnimations()[0];
+  if (anim && ticker.copy > 0) anim.currentTime = (at % ticker.copy) / speed * 1000;
 }
 
-function crawl(now) {
-  const dt = Math.min(100, now - ticker.last);
-  ticker.last = now;
-  const track = $('ticker-track');
-  if (!$('ticker').hidden && !matchMedia('(prefers-reduced-motion: reduce)').matches && ticker.copy > 0) {
-    ticker.x = (ticker.x + (tickerSpeed * innerHeight / 1080) * dt / 1000) % ticker.copy;
-    track.style.transform = `translate3d(${-ticker.x.toFixed(1)}px, 0, 0)`;
-  }
-  requestAnimationFrame(crawl);
-}
+addEventListener('resize', () => { if (ticker.sig) renderTicker(ticker.items); });
 
 // wallView shows the latest posts as cards, pinned first: the feed alone on
 // the screen, between sessions or on a second display.
@@ -499,7 +503,10 @@ function lobbyView() {
       qrURL.textContent = hostPath(joinURL(ev));
       if (qr.getAttribute('src') !== qrSrc(ev)) qr.src = qrSrc(ev);
       qr.alt = t('qr_alt', { url: hostPath(joinURL(ev)) });
-      count.textContent = String(connected);
+      if (count.textContent !== String(connected)) {
+        count.textContent = String(connected);
+        count.previousElementSibling.replaceWith(h('span', { class: 'dot live' })); // pings for the new count
+      }
       count.parentElement.querySelector('.connected-label').textContent = t('connected_label', { n: connected });
     },
   };

@@ -50,8 +50,9 @@ func watchDialogs(tb *tab, n *atomic.Int32) {
 
 // noInjectedMarkup is true when the page holds no element a post could have
 // injected: no inline script, no event-handler attribute, no image of "x",
-// no javascript: link.
-const noInjectedMarkup = `document.querySelectorAll('script:not([src]), [onerror], [onload], img[src="x"], a[href^="javascript:" i]').length === 0`
+// no javascript: link. The page's own import map, the first script of its
+// <head>, is the one inline script a page has.
+const noInjectedMarkup = `document.querySelectorAll('script:not([src]):not(head > script[type="importmap"]:first-of-type), [onerror], [onload], img[src="x"], a[href^="javascript:" i]').length === 0`
 
 // itemSel selects the element of item id inside sel.
 func itemSel(sel string, id int64) string { return fmt.Sprintf(`%s [data-item-id="%d"]`, sel, id) }
@@ -189,8 +190,9 @@ func TestBrowserFeedModeration(t *testing.T) {
 		}
 		tc.tab.waitFor("no markup injected", noInjectedMarkup)
 	}
-	stage.eval(`window.__x0 = document.querySelector('#ticker-track').style.transform`)
-	stage.waitFor("ticker crawling", `document.querySelector('#ticker-track').style.transform !== window.__x0`)
+	// The crawl is a CSS animation: its computed transform moves on.
+	stage.eval(`window.__x0 = getComputedStyle(document.querySelector('#ticker-track')).transform`)
+	stage.waitFor("ticker crawling", `getComputedStyle(document.querySelector('#ticker-track')).transform !== window.__x0`)
 	if got := stage.text(`getComputedStyle(document.querySelector('#ticker')).bottom`); got != "0px" {
 		t.Errorf("ticker bottom = %s, want along the bottom by default", got)
 	}
