@@ -99,7 +99,7 @@ func TestAssets(t *testing.T) {
 		if want := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(csp(t, response{Header: res.Header})["script-src"], want) {
 			t.Fatalf("script-src %q lacks %s", res.Header.Get("Content-Security-Policy"), want)
 		}
-		for _, name := range []string{"/static/ovation.js", "/static/i18n.js", "/static/kinds/index.js", "/static/kinds/quiz.js"} {
+		for _, name := range []string{"/static/lib/lang.js", "/static/i18n.js", "/static/kinds/index.js", "/static/kinds/quiz.js"} {
 			if !bytes.Contains(m[1], []byte(`"`+name+`":"/static/`)) {
 				t.Errorf("the import map lacks %s: %s", name, m[1])
 			}
@@ -111,9 +111,9 @@ func TestAssets(t *testing.T) {
 		for _, p := range preloads {
 			got = append(got, p[1])
 		}
-		// audience.js imports ovation.js and the kinds' index, which imports
-		// each kind; ovation.js imports i18n.js: three levels deep.
-		for _, name := range []string{"audience", "ovation", "i18n", "kinds/index", "kinds/choices", "kinds/ranking", "kinds/quiz"} {
+		// audience.js imports lib/lang.js and the kinds' index, which imports
+		// each kind; lib/lang.js imports i18n.js: three levels deep.
+		for _, name := range []string{"audience", "lib/lang", "i18n", "kinds/index", "kinds/choices", "kinds/ranking", "kinds/quiz"} {
 			if !slices.ContainsFunc(got, func(u string) bool {
 				return regexp.MustCompile(`^/static/` + name + `\.[0-9a-f]{10}\.js$`).MatchString(u)
 			}) {
