@@ -30,15 +30,41 @@ func (s Speaker) String() string {
 	return s.Name + " (" + s.Affiliation + ")"
 }
 
-// ParseSpeaker reads "Name (Affiliation)" or "Name", the form String returns.
+// ParseSpeaker reads "Name (Affiliation)" or "Name", the form String
+// returns. The affiliation is the last parenthesised part, which may hold
+// parentheses of its own: "José Núñez (Universidad (UPM))".
 func ParseSpeaker(s string) Speaker {
 	s = strings.TrimSpace(s)
-	if strings.HasSuffix(s, ")") {
-		if i := strings.LastIndex(s, " ("); i > 0 {
-			return Speaker{Name: strings.TrimSpace(s[:i]), Affiliation: strings.TrimSpace(s[i+2 : len(s)-1])}
+	if !strings.HasSuffix(s, ")") {
+		return Speaker{Name: s}
+	}
+	for i := strings.Index(s, " ("); i > 0; {
+		if inner := s[i+2 : len(s)-1]; balanced(inner) {
+			return Speaker{Name: strings.TrimSpace(s[:i]), Affiliation: strings.TrimSpace(inner)}
 		}
+		next := strings.Index(s[i+1:], " (")
+		if next < 0 {
+			break
+		}
+		i += 1 + next
 	}
 	return Speaker{Name: s}
+}
+
+// balanced reports whether every parenthesis of s is closed in order.
+func balanced(s string) bool {
+	depth := 0
+	for _, r := range s {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			if depth--; depth < 0 {
+				return false
+			}
+		}
+	}
+	return depth == 0
 }
 
 // Talk is a session of the programme: a talk, held in one room between two times.

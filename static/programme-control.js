@@ -65,13 +65,31 @@ export function renderProgrammePanel(el, store, ctx) {
 
 const base = (ctx) => `/api/events/${encodeURIComponent(ctx.eventCode)}/programme`;
 
-// speakers are typed one per line: "Name (Affiliation)" or "Name".
-function parseSpeakers(lines) {
-  return (lines || []).map((l) => {
-    const m = /^(.*\S)\s+\(([^()]*)\)$/.exec(l.trim());
-    return m ? { name: m[1], affiliation: m[2].trim() } : { name: l.trim() };
-  }).filter((p) => p.name);
+// balanced tells whether every parenthesis of s is closed in order.
+function balanced(s) {
+  let depth = 0;
+  for (const c of s) {
+    if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
 }
+
+// parseSpeaker reads "Name (Affiliation)" or "Name", as the server's
+// live.ParseSpeaker does: the affiliation may hold parentheses of its own.
+function parseSpeaker(line) {
+  const s = line.trim();
+  if (s.endsWith(')')) {
+    for (let i = s.indexOf(' ('); i > 0; i = s.indexOf(' (', i + 1)) {
+      const inner = s.slice(i + 2, -1);
+      if (balanced(inner)) return { name: s.slice(0, i).trim(), affiliation: inner.trim() };
+    }
+  }
+  return { name: s };
+}
+
+// speakers are typed one per line.
+const parseSpeakers = (lines) => (lines || []).map(parseSpeaker).filter((p) => p.name);
 
 function editSession(ctx, zone, x) {
   const fields = [
