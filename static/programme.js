@@ -129,8 +129,7 @@ export function nowNextCard() {
       sig = s;
       el.querySelector('.prog-card-label').textContent = t('prog_title');
       const block = (label, x, cls) => h('div', { class: `prog-slot ${cls}` },
-        h('span', { class: 'prog-label', text: label }),
-        h('span', { class: 'prog-time num', text: span(x, zone) }),
+        h('div', { class: 'prog-slot-head' }, h('span', { class: 'prog-label', text: label }), h('span', { class: 'prog-time num', text: span(x, zone) })),
         h('strong', { class: 'prog-title', text: x.title, dir: 'auto' }),
         x.speakers?.length ? h('span', { class: 'prog-speakers muted', text: speakerText(x), dir: 'auto' }) : null);
       body.replaceChildren(

@@ -117,6 +117,7 @@ func TestBrowserProgramme(t *testing.T) {
 	phone.waitFor("the day's sessions", `document.querySelectorAll('#prog-day[open] .prog-row').length === 2 && document.querySelector('.prog-row.prog-on')`)
 	phone.eval(`document.querySelector('#programme-card').scrollIntoView({block: 'start'})`)
 	phone.screenshot(shots, "audience-programme", phoneSize)
+	phone.checkContrast("programme")
 
 	// The stage's lobby: the session on now under the event's name, inside the screen.
 	stage := b.newTab("stage", stageSize)
@@ -133,6 +134,7 @@ func TestBrowserProgramme(t *testing.T) {
 		stage.waitFor(fmt.Sprintf("lobby fits at %dx%d", vp.w, vp.h), fmt.Sprintf(`innerWidth === %d && %s`, vp.w, fits))
 		stage.screenshot(shots, fmt.Sprintf("stage-lobby-programme-%d", vp.h), vp)
 	}
+	stage.checkContrast("lobby with the session on now")
 	stage.do("1920x1080", stage.emulate(stageSize))
 
 	// A change of the programme is pushed to both.
@@ -143,6 +145,18 @@ func TestBrowserProgramme(t *testing.T) {
 	must(t, srv.URL, "PATCH", fmt.Sprintf("/api/events/%s/programme/sessions/%d", code, list.Sessions[0].ID), map[string]any{"title": "Keynote, retitled"}, nil)
 	phone.waitFor("retitled on the phone", `document.querySelector('.prog-slot-now .prog-title')?.textContent === 'Keynote, retitled'`)
 	stage.waitFor("retitled on the stage", `document.querySelector('#lobby-session-title')?.textContent === 'Keynote, retitled'`)
+
+	// In French.
+	phone.click(".lang-switch")
+	phone.waitFor("Now / Next in French", `document.querySelector('.prog-slot-now .prog-label')?.textContent === 'En ce moment' && document.querySelector('.prog-slot-next .prog-label')?.textContent === 'Ensuite' && /^lundi 7 décembre : 2 sessions$/.test(document.querySelector('#prog-day summary').textContent)`)
+	phone.screenshot(shots, "audience-programme-fr", phoneSize)
+	phone.click(".lang-switch")
+
+	// When the session ends, phone and stage turn over by themselves: no
+	// session on now, the next one still announced.
+	must(t, srv.URL, "PATCH", fmt.Sprintf("/api/events/%s/programme/sessions/%d", code, list.Sessions[0].ID), map[string]any{"end": time.Now().UTC().Add(2 * time.Second)}, nil)
+	phone.waitFor("nothing on now once it ended", `document.querySelector('.prog-none') && document.querySelector('.prog-slot-next .prog-title')?.textContent === 'Streaming to 124,000 viewers'`)
+	stage.waitFor("the lobby without a session once it ended", `document.querySelector('#lobby-session').hidden && document.querySelector('#lobby')`)
 
 	// The control page: the Programme panel, a CSV previewed then imported.
 	control := b.newTab("control", controlSize)
@@ -168,6 +182,7 @@ func TestBrowserProgramme(t *testing.T) {
 	control.waitFor("imported", `document.querySelectorAll('#programme-panel .prog-row').length === 3 && !document.querySelector('#form-dialog').open`)
 	control.eval(`document.querySelector('#programme-panel').scrollIntoView({block: 'start'})`)
 	control.screenshot(shots, "control-programme", controlSize)
+	control.checkContrast("programme panel")
 	phone.waitFor("imported session on the phone's day", `document.querySelectorAll('#prog-day .prog-row').length === 3`)
 
 	// The embed, framed by the web-TV page of another origin.
