@@ -55,30 +55,52 @@ func frameURLs(tb *tab) []string {
 	return out
 }
 
-// inFrame runs actions on the document of the page's first iframe.
-func (tb *tab) inFrame(what string, actions func(in chromedp.QueryOption) []chromedp.Action[chromedp.Void]) {
+// frame returns the iframe of the tab's page whose URL starts with prefix,
+// as a tab of its own: a frame from another site runs in its own process,
+// which the page's DOM does not reach.
+func (tb *tab) frame(prefix string) *tab {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, waitTimeout)
-	defer cancel()
-	frames, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS("iframe")))
-	if err != nil || len(frames) == 0 {
-		tb.t.Fatalf("%s: %s: no iframe: %v", tb.name, what, err)
-	}
-	if err := chromedp.Do(ctx, actions(chromedp.FromNode(frames[0]))...); err != nil {
-		tb.t.Fatalf("%s: %s: %v", tb.name, what, err)
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		infos, err := chromedp.Targets(tb.ctx)
+		if err != nil {
+			tb.t.Fatalf("%s: targets: %v", tb.name, err)
+		}
+		for _, info := range infos {
+			if info.Type == "iframe" && strings.HasPrefix(info.URL, prefix) {
+				ctx, cancel := chromedp.NewContext(tb.ctx, chromedp.WithTargetID(info.TargetID))
+				tb.t.Cleanup(cancel)
+				// The first run attaches to the frame for the life of the context
+				// it gets: the frame's own, not one with a timeout.
+				if err := chromedp.Do(ctx); err != nil {
+					tb.t.Fatalf("%s: attach to the frame: %v", tb.name, err)
+				}
+				return &tab{t: tb.t, name: tb.name + " (frame)", ctx: ctx}
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.t.Fatalf("%s: no frame of %s", tb.name, prefix)
+		}
+		time.Sleep(40 * time.Millisecond) // the poll's interval, as chromedp.Poll's
 	}
 }
 
 // TestBrowserProgramme: the phone's Now / Next card and the stage lobby's
-// session on now follow the programme, a change is pushed to both, the
-// control page imports a CSV after its preview; the embedded audience page
-// votes from a web-TV page of another origin and resizes it, and a page
-// of an origin not allowed cannot frame it.
+// session on now follow the programme, a change is pushed to both, and
+// both turn over by themselves when the session ends; the control page
+// imports a CSV after its preview; the embedded audience page joins and
+// votes inside a web-TV page of another site (its token in third-party
+// storage) and resizes the frame, and a page of an origin not allowed
+// cannot frame it.
 func TestBrowserProgramme(t *testing.T) {
+	// The web-TV page is on another site (localhost, the server on
+	// 127.0.0.1): the browser runs the frame in its own process, with the
+	// storage of a third party. Its origin is known before the server's config.
 	hostMux := http.NewServeMux()
-	host := httptest.NewServer(hostMux) // its origin is known before the server's config
+	host := httptest.NewServer(hostMux)
 	t.Cleanup(host.Close)
-	srv := startServer(t, "", "-frame_ancestors", "'self',"+host.URL) // 'self': the control page's stage preview
+	webTV := strings.Replace(host.URL, "127.0.0.1", "localhost", 1)
+	srv := startServer(t, "", "-frame_ancestors", "'self',"+webTV) // 'self': the control page's stage preview
 	const code = "DEVDAYS"
 	var ev struct{ ID int64 }
 	must(t, srv.URL, "POST", "/api/events", map[string]any{"code": code, "title": "Journées Ovation", "languages": []string{"en", "fr"}}, &ev)
@@ -188,14 +210,10 @@ func TestBrowserProgramme(t *testing.T) {
 	// The embed, framed by the web-TV page of another origin.
 	hostMux.Handle("/", hostPage(srv.URL, code, room))
 	tv := b.newTab("web tv", controlSize)
-	tv.open(host.URL)
-	tv.inFrame("join inside the frame", func(in chromedp.QueryOption) []chromedp.Action[chromedp.Void] {
-		return []chromedp.Action[chromedp.Void]{
-			chromedp.WaitVisible(chromedp.CSS(`#join-form button[type=submit]`), in),
-			chromedp.Click(chromedp.CSS(`#join-form button[type=submit]`), in),
-			chromedp.WaitVisible(chromedp.CSS(`#waiting`), in),
-		}
-	})
+	tv.open(webTV)
+	frame := tv.frame(srv.URL + "/e/")
+	frame.click(`#join-form button[type=submit]`)
+	frame.waitFor("joined inside the frame", `document.querySelector('#waiting') && localStorage.getItem('ovation.token.`+code+`')`)
 	tv.waitFor("the frame's height from its messages", `window.heights.length > 0 && document.querySelector('#ovation').style.height === window.heights[window.heights.length - 1] + 'px'`)
 	before := jsEval[float64](tv, `document.querySelector('#ovation').getBoundingClientRect().height`)
 	var poll struct{ ID int64 }
@@ -203,14 +221,7 @@ func TestBrowserProgramme(t *testing.T) {
 		"choices": []string{"Latency", "Accessibility", "Moderation at scale", "Offline first", "Web TV audiences", "Something else"}}, &poll)
 	must(t, srv.URL, "POST", fmt.Sprintf("/api/polls/%d/actions/open", poll.ID), nil, nil)
 	tv.waitFor("the frame grew with the poll", fmt.Sprintf(`document.querySelector('#ovation').getBoundingClientRect().height > %f + 100`, before))
-	card := fmt.Sprintf(`.card[data-target="poll:%d"]`, poll.ID)
-	tv.inFrame("vote inside the frame", func(in chromedp.QueryOption) []chromedp.Action[chromedp.Void] {
-		return []chromedp.Action[chromedp.Void]{
-			chromedp.ScrollIntoView(chromedp.CSS(card+` button[data-v="5"]`), in),
-			chromedp.Click(chromedp.CSS(card+` button[data-v="5"]`), in),
-			chromedp.WaitVisible(chromedp.CSS(card+` .vote-status[data-status="counted"]`), in),
-		}
-	})
+	phonePage{frame, "web tv viewer"}.vote(fmt.Sprintf("poll:%d", poll.ID), 5, "counted")
 	var results struct {
 		Polls []struct {
 			Poll struct {
@@ -227,9 +238,11 @@ func TestBrowserProgramme(t *testing.T) {
 	if !counted {
 		t.Errorf("the embed's vote is not in the results: %+v", results.Polls)
 	}
+	tv.eval(`scrollTo(0, 0)`)
 	tv.screenshot(shots, "embed-web-tv", controlSize)
 	tv.do("phone size", tv.emulate(phoneSize))
 	tv.waitFor("the frame follows a narrow host", `window.heights.length > 1`)
+	tv.eval(`scrollTo(0, 0)`)
 	tv.screenshot(shots, "embed-web-tv-phone", phoneSize)
 
 	// A page of an origin that is not in frame_ancestors cannot frame it.
