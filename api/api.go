@@ -259,9 +259,10 @@ func (s *Server) Routes() *echo.Echo {
 	}
 	e.Use(middleware.Recover())
 	e.Use(s.securityHeaders)
-	// A programme import reads its own, larger limit.
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K",
-		Skipper: func(c echo.Context) bool { return c.Path() == importPath }}))
+	// A programme import reads its own, larger limit (on an edge too,
+	// which forwards it to the core).
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K", Skipper: isImport}))
+	e.Use(limitImport)
 	e.Use(s.checkOrigin)
 
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })

@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -19,9 +20,26 @@ import (
 // SetProgramme enables the programme routes with p.
 func (s *Server) SetProgramme(p *programme.Service) { s.programme = p }
 
-// importPath is the import route, whose body may be larger than the
-// others' (programme.MaxImportBytes).
-const importPath = "/api/events/:code/programme/import"
+// importRE matches the path of the import route, whose body may be
+// larger than the others' (programme.MaxImportBytes).
+var importRE = regexp.MustCompile(`^/api/events/[^/]+/programme/import$`)
+
+// isImport reports whether c is a programme import, by its URL: on a
+// cluster edge, where every API path is one catch-all route, too.
+func isImport(c echo.Context) bool {
+	return c.Request().Method == http.MethodPost && importRE.MatchString(c.Request().URL.Path)
+}
+
+// limitImport bounds an import's body to programme.MaxImportBytes (the
+// body limit middleware skips it).
+func limitImport(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if isImport(c) {
+			c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, programme.MaxImportBytes)
+		}
+		return next(c)
+	}
+}
 
 func (s *Server) programmeService() (*programme.Service, error) {
 	if s.programme == nil {
@@ -158,7 +176,7 @@ func (s *Server) handleImportProgramme(c echo.Context) error {
 	if dry != "" && dry != "0" && dry != "1" && dry != "true" && dry != "false" {
 		return live.FieldErrorf("dry_run", "dry_run is 1 or 0.")
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, programme.MaxImportBytes))
+	data, err := io.ReadAll(c.Request().Body) // limitImport bounds it
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
 		return live.Errorf(ETooLarge, "The file is larger than %d MiB.", programme.MaxImportBytes>>20)
