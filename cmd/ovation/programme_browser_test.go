@@ -204,6 +204,41 @@ func TestBrowserProgramme(t *testing.T) {
 	control.waitFor("imported", `document.querySelectorAll('#programme-panel .prog-row').length === 3 && !document.querySelector('#form-dialog').open`)
 	control.eval(`document.querySelector('#programme-panel').scrollIntoView({block: 'start'})`)
 	control.screenshot(shots, "control-programme", controlSize)
+
+	// Edited in its form: the times shown and sent back in the event's zone.
+	type talk struct {
+		ID    int64     `json:"id"`
+		Start time.Time `json:"start"`
+		End   time.Time `json:"end"`
+	}
+	read := func(id int64) talk {
+		t.Helper()
+		var p struct{ Sessions []talk }
+		must(t, srv.URL, "GET", "/api/events/"+code+"/programme", nil, &p)
+		for _, x := range p.Sessions {
+			if x.ID == id {
+				return x
+			}
+		}
+		t.Fatalf("no session %d", id)
+		return talk{}
+	}
+	second := read(list.Sessions[1].ID)
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	control.click(fmt.Sprintf(`#programme-panel .prog-row[data-session="%d"] .row-actions button`, second.ID))
+	control.waitFor("the session's form, in Paris time", `document.querySelector('#f-start')?.value === `+jsString(second.Start.In(paris).Format("2006-01-02T15:04")))
+	control.screenshot(shots, "control-programme-edit", controlSize)
+	control.eval(`document.querySelector('#f-title').value = ''`)
+	control.typeInto("#f-title", "Streaming to 124,000 viewers, live")
+	control.click(`#dlg-form button[type=submit]`)
+	control.waitFor("renamed in the panel", fmt.Sprintf(`document.querySelector('#programme-panel .prog-row[data-session="%d"] .prog-title')?.textContent === 'Streaming to 124,000 viewers, live'`, second.ID))
+	after := read(second.ID)
+	if !after.Start.Equal(second.Start) || !after.End.Equal(second.End) {
+		t.Errorf("the form moved the session: %v–%v, was %v–%v", after.Start, after.End, second.Start, second.End)
+	}
 	control.checkContrast("programme panel")
 	phone.waitFor("imported session on the phone's day", `document.querySelectorAll('#prog-day .prog-row').length === 3`)
 
