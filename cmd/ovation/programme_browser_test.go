@@ -154,6 +154,12 @@ func TestBrowserProgramme(t *testing.T) {
 	for _, vp := range []viewport{stageSize, {1280, 720, false}} {
 		stage.do(fmt.Sprintf("%dx%d", vp.w, vp.h), stage.emulate(vp))
 		stage.waitFor(fmt.Sprintf("lobby fits at %dx%d", vp.w, vp.h), fmt.Sprintf(`innerWidth === %d && %s`, vp.w, fits))
+		stage.settled()
+		// The long-name rules: wrapped between words (hyphenated in the
+		// text's language), inside the screen, shown whole where room allows.
+		for _, sel := range []string{"#lobby-session-title", "#lobby-session-speakers"} {
+			checkNames(t, stage, fmt.Sprintf("lobby %dx%d", vp.w, vp.h), sel, false)
+		}
 		stage.screenshot(shots, fmt.Sprintf("stage-lobby-programme-%d", vp.h), vp)
 	}
 	stage.checkContrast("lobby with the session on now")
