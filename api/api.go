@@ -1,9 +1,12 @@
 // Package api owns Ovation's HTTP and WebSocket surface: the Echo routes (all
-// in Routes), authentication of participants and moderators, CSRF, rate
-// limits, the error table, metrics, and the WebSocket read and write loops.
+// in Routes), authentication of participants and moderators, CSRF, the rate
+// limits it applies, the error table, metrics, the WebSocket protocol (what
+// the messages mean; package stream carries them) and the one vote path
+// (Voter: the engine on a core, the cluster edge on an edge).
 //
-// It imports live (the engine), hub (fan-out), feed and board (their services)
-// and static (the pages).
+// It imports show (the engine), board and feed (their services), cluster
+// (an edge's port to the core), hub (fan-out), stream (the connections),
+// ratelimit, live (the domain) and, through its Deps, the pages.
 // docs/protocol.md documents every route and message.
 package api
 
@@ -35,7 +38,9 @@ import (
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/programme"
+	"github.com/ovation-live/ovation/ratelimit"
 	"github.com/ovation-live/ovation/show"
+	"github.com/ovation-live/ovation/stream"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -90,6 +95,12 @@ type Config struct {
 	MessageRate    float64 // WebSocket messages per second per connection; default 20, burst MessageBurst (40)
 	MessageBurst   int
 	FloodThreshold int // messages refused in a row before the connection is closed (4029); default 50
+}
+
+// WithDefaults returns c with its zero fields set to the defaults noted.
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
 }
 
 func (c *Config) setDefaults() {
@@ -157,37 +168,97 @@ type Server struct {
 	log     *slog.Logger
 	echo    *echo.Echo
 	metrics *Metrics
-	feed    *feed.Service  // nil until SetFeed: the feed routes answer not_found
-	boards  *board.Service // nil until SetBoards: the board routes answer not_found
-	// programme is nil until SetProgramme: the programme routes answer not_found.
+	feed    *feed.Service  // nil: the feed routes answer not_found
+	boards  *board.Service // nil: the board routes answer not_found
+	// programme is nil: the programme routes answer not_found.
 	programme *programme.Service
 
-	// edge is set on a cluster edge (SetEdge): the engine runs on the core,
-	// reached through it. count gives presence counts (SetPresence).
+	// edge is set on a cluster edge (NewEdge): the engine runs on the core,
+	// reached through it. count gives presence counts (Deps.Presence).
 	edge  Edge
 	count func(topic string) int
+	voter Voter // the engine, or on an edge the edge: the one vote path
 
-	voteLimit, ipVoteLimit, joinLimit, loginLimit *limiter
+	voteLimit, ipVoteLimit, joinLimit, loginLimit *ratelimit.Keyed[string]
 	oidc                                          oidcClient
 
+	streams  *stream.Set // the WebSocket transports, and their keepalive
 	connMu   sync.Mutex
 	conns    map[*conn]struct{}
 	draining bool
 	connWG   sync.WaitGroup
 }
 
-// New returns the API server. Call Routes' handler through ServeHTTP, and
-// Shutdown to close WebSockets with "going away".
-func New(cfg Config, engine *show.Engine, h *hub.Hub, team Team, audit AuditLog, pages fs.FS, m *Metrics, log *slog.Logger) *Server {
-	cfg.setDefaults()
-	s := &Server{cfg: cfg, engine: engine, hub: h, team: team, audit: audit, pages: pages, log: log,
-		voteLimit: newLimiter(cfg.VoteRate, cfg.VoteBurst), ipVoteLimit: newLimiter(cfg.IPVoteRate, cfg.IPVoteBurst),
-		joinLimit: newLimiter(cfg.JoinRate, cfg.JoinBurst), loginLimit: newLimiter(5.0/60, 10),
-		conns: map[*conn]struct{}{}}
-	s.metrics = m
-	s.count = h.Count
-	m.watchHub(h)
+// Deps is what a core's API serves: the running show and the services
+// beside it. Engine, Hub, Pages, Metrics and Log are required; Team and
+// Audit may be nil only in tests that never touch the team's routes.
+type Deps struct {
+	Config  Config
+	Engine  *show.Engine
+	Hub     *hub.Hub
+	Team    Team     // accounts, sessions and tokens
+	Audit   AuditLog // the audit trail
+	Pages   fs.FS    // the embedded pages (static.Files)
+	Metrics *Metrics
+	Log     *slog.Logger
+	// Feed and Boards are the audience services; nil: their routes answer
+	// 404 not_found.
+	Feed   *feed.Service
+	Boards *board.Service
+	// Programme is the events' programme; nil: its routes answer 404
+	// not_found.
+	Programme *programme.Service
+	// Presence counts the subscribers of a topic for the presence frames;
+	// nil: this node's hub (a cluster core passes the count of every node).
+	Presence func(topic string) int
+}
+
+// EdgeDeps is what a cluster edge's API serves: the pages and the
+// WebSockets here, everything else on the core through Edge. Every field
+// is required.
+type EdgeDeps struct {
+	Config  Config
+	Edge    Edge
+	Hub     *hub.Hub
+	Pages   fs.FS
+	Metrics *Metrics
+	Log     *slog.Logger
+}
+
+// New returns the API server of a core (or of a single node). Call Routes'
+// handler through ServeHTTP, and Shutdown to close WebSockets with "going
+// away".
+func New(d Deps) *Server {
+	s := newServer(d.Config, d.Hub, d.Pages, d.Metrics, d.Log)
+	s.engine, s.team, s.audit, s.feed, s.boards, s.programme = d.Engine, d.Team, d.Audit, d.Feed, d.Boards, d.Programme
+	s.voter = engineVoter{d.Engine}
+	if d.Presence != nil {
+		s.count = d.Presence
+	}
 	s.echo = s.Routes()
+	return s
+}
+
+// NewEdge returns the API server of a cluster edge: every HTTP request but
+// the health checks, metrics, static files and WebSockets goes to the core
+// through d.Edge; so do the votes.
+func NewEdge(d EdgeDeps) *Server {
+	s := newServer(d.Config, d.Hub, d.Pages, d.Metrics, d.Log)
+	s.edge, s.voter = d.Edge, d.Edge
+	s.echo = s.Routes()
+	return s
+}
+
+// newServer holds what a core's and an edge's servers share.
+func newServer(cfg Config, h *hub.Hub, pages fs.FS, m *Metrics, log *slog.Logger) *Server {
+	cfg.setDefaults()
+	s := &Server{cfg: cfg, hub: h, pages: pages, log: log, metrics: m, count: h.Count,
+		voteLimit: ratelimit.New[string](cfg.VoteRate, cfg.VoteBurst), ipVoteLimit: ratelimit.New[string](cfg.IPVoteRate, cfg.IPVoteBurst),
+		joinLimit: ratelimit.New[string](cfg.JoinRate, cfg.JoinBurst), loginLimit: ratelimit.New[string](5.0/60, 10),
+		conns: map[*conn]struct{}{}}
+	s.streams = stream.NewSet(h, stream.Options{ReadLimit: cfg.ReadLimit, WriteTimeout: cfg.WriteTimeout,
+		PingInterval: cfg.PingInterval, Logger: log, OnStalled: m.writeTimeouts.Inc})
+	m.watchHub(h)
 	return s
 }
 
@@ -196,24 +267,12 @@ func New(cfg Config, engine *show.Engine, h *hub.Hub, team Team, audit AuditLog,
 type Edge interface {
 	// Do forwards an HTTP request to the core and returns its answer.
 	Do(ctx context.Context, r *http.Request, ip string) (*cluster.Response, error)
-	// Submit hands a vote to the core: "received" or "queued" now, the
+	// Voter hands a vote to the core: "received" or "queued" now, the
 	// final status or error through report later.
-	Submit(ctx context.Context, who live.Voter, v live.Vote, report func(r live.Receipt, err error)) (string, error)
+	Voter
 	// Degraded reports whether the edge cannot reach Redis.
 	Degraded() bool
 }
-
-// SetEdge makes this server a cluster edge (engine nil): every HTTP request
-// but the health checks, metrics, static files and WebSockets goes to the
-// core through e; votes over WebSockets go through e.Submit.
-func (s *Server) SetEdge(e Edge) {
-	s.edge = e
-	s.echo = s.Routes()
-}
-
-// SetPresence replaces the local subscriber counts in presence frames (a
-// cluster core counts the subscribers of every node).
-func (s *Server) SetPresence(count func(topic string) int) { s.count = count }
 
 // SetDegraded tells every connected client that the service runs degraded
 // (a cluster node that cannot reach Redis) or is whole again.
@@ -226,7 +285,7 @@ func (s *Server) SetDegraded(degraded bool) {
 	s.connMu.Lock()
 	defer s.connMu.Unlock()
 	for cn := range s.conns {
-		cn.sub.Send(msg)
+		cn.st.Send(msg)
 	}
 }
 
@@ -366,6 +425,10 @@ func (s *Server) Routes() *echo.Echo {
 	mod(http.MethodPost, "/events/:code/quizzes", build, s.handleCreateQuiz)
 	mod(http.MethodPatch, "/quizzes/:id", build, s.handleUpdateQuiz)
 	mod(http.MethodPost, "/quizzes/:id/actions/:action", run, s.handleQuizAction)
+	mod(http.MethodPost, "/events/:code/surveys", build, s.handleCreateSurvey)
+	mod(http.MethodPatch, "/surveys/:id", build, s.handleUpdateSurvey)
+	mod(http.MethodPost, "/surveys/:id/actions/:action", run, s.handleSurveyAction)
+	mod(http.MethodGet, "/surveys/:id/results", export, s.handleSurveyResults)
 	mod(http.MethodGet, "/events/:code/results", export, s.handleResults)
 	mod(http.MethodGet, "/events/:code/audit", export, s.handleAudit)
 	// Feed and boards.
@@ -569,7 +632,7 @@ func decode(c echo.Context, v any) error {
 	}
 	// Token, unlike More, also sees a stray '}' or ']' after the value, and
 	// reads the rest of the body, so a body past the limit is refused.
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		if tooLarge := bodyTooLarge(err); tooLarge != nil {
 			return tooLarge
 		}
@@ -603,7 +666,7 @@ func jsonProblem(err error) string {
 		return "the body must be a JSON object"
 	case errors.As(err, &te):
 		return "field " + te.Field + " must be " + te.Type.String()
-	case strings.HasPrefix(err.Error(), "json: unknown field"):
+	case strings.HasPrefix(err.Error(), "json: unknown field"): // encoding/json has no type for it
 		return strings.TrimPrefix(err.Error(), "json: ")
 	case errors.Is(err, io.EOF):
 		return "empty body"
@@ -663,7 +726,7 @@ func (s *Server) handleJoin(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	if wait := s.joinLimit.wait(c.RealIP()); wait > 0 {
+	if wait := s.joinLimit.Wait(c.RealIP(), time.Now()); wait > 0 {
 		return &live.Error{Code: live.ERateLimited, Message: "Too many joins from your network; try again in a few seconds.", RetryAfter: wait}
 	}
 	m, err := s.engine.Model(c.Param("code"))
@@ -702,8 +765,8 @@ func (s *Server) handleJoin(c echo.Context) error {
 		Jury: claims.Jury, ExpiresAt: claims.Expires, Event: s.publicEventOf(c, m)})
 }
 
-// handleMe returns the participant's identity, current votes and standing
-// in each quiz that has started.
+// handleMe returns the participant's identity, current votes, standing
+// in each quiz that has started and progress in each survey offered.
 func (s *Server) handleMe(c echo.Context) error {
 	claims, err := s.participant(c)
 	if err != nil {
@@ -711,7 +774,7 @@ func (s *Server) handleMe(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"participant_id": claims.ParticipantID, "event_id": claims.EventID,
 		"jury": claims.Jury, "display_name": claims.Name, "votes": s.engine.MyVotes(voterOf(claims)), "answers": s.engine.MyAnswers(voterOf(claims)),
-		"quizzes": s.engine.MyQuizzes(voterOf(claims))})
+		"quizzes": s.engine.MyQuizzes(voterOf(claims)), "surveys": s.engine.MySurveys(voterOf(claims))})
 }
 
 // handleUpvoteAnswer records (PUT) or withdraws (DELETE) the participant's
@@ -790,28 +853,6 @@ func (r voteRequest) ack(target live.Target, a live.Answer, status string) voteA
 	return ack
 }
 
-// castVote is the one vote path behind the WebSocket and HTTP entries
-// where the engine runs (an edge hands WebSocket votes to the core: submitVote).
-func (s *Server) castVote(ctx context.Context, claims tokenClaims, ip string, req voteRequest) (voteAck, error) {
-	target, err := s.admitVote(claims, ip, req)
-	if err != nil {
-		return voteAck{}, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	answer, err := req.answer()
-	if err != nil {
-		s.countVote("", err)
-		return voteAck{}, err
-	}
-	r, err := s.engine.Vote(ctx, voterOf(claims), live.Vote{VoteID: req.VoteID, Target: target, Answer: answer})
-	s.countVote(r.Status, err)
-	if err != nil {
-		return voteAck{}, err
-	}
-	return req.ack(target, r.Answer, r.Status), nil
-}
-
 // admitVote is what the node that takes a vote checks itself: the target's
 // syntax and the per-participant and per-address rate limits.
 func (s *Server) admitVote(claims tokenClaims, ip string, req voteRequest) (live.Target, error) {
@@ -819,9 +860,9 @@ func (s *Server) admitVote(claims tokenClaims, ip string, req voteRequest) (live
 	if err != nil {
 		return target, err
 	}
-	wait := s.voteLimit.wait(strconv.FormatInt(claims.ParticipantID, 10))
+	wait := s.voteLimit.Wait(strconv.FormatInt(claims.ParticipantID, 10), time.Now())
 	if wait == 0 {
-		wait = s.ipVoteLimit.wait(ip)
+		wait = s.ipVoteLimit.Wait(ip, time.Now())
 	}
 	if wait > 0 {
 		err = &live.Error{Code: live.ERateLimited, Message: "Too many votes; wait a moment.", RetryAfter: wait}
@@ -849,22 +890,6 @@ func (s *Server) countVote(status string, err error) {
 	default:
 		s.metrics.votesAccepted.Inc()
 	}
-}
-
-func (s *Server) handleVote(c echo.Context) error {
-	claims, err := s.participant(c)
-	if err != nil {
-		return err
-	}
-	var req voteRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	ack, err := s.castVote(c.Request().Context(), claims, c.RealIP(), req)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, ack)
 }
 
 // --- Moderator ----------------------------------------------------------------
@@ -1118,6 +1143,10 @@ type pollInput struct {
 	Correct *[]int `json:"correct"`
 	// QuizID is the quiz of a quiz question (set at creation; it stays).
 	QuizID *int64 `json:"quiz_id"`
+	// SurveyID is the survey of a survey's question (set at creation; it
+	// stays); Required marks a question its participants must answer.
+	SurveyID *int64 `json:"survey_id"`
+	Required *bool  `json:"required"`
 }
 
 func (in pollInput) apply(p *live.Poll) {
@@ -1138,6 +1167,8 @@ func (in pollInput) apply(p *live.Poll) {
 	set(&p.Results, in.Results)
 	set(&p.Correct, in.Correct)
 	set(&p.QuizID, in.QuizID)
+	set(&p.SurveyID, in.SurveyID)
+	set(&p.Required, in.Required)
 }
 
 type quizInput struct {
@@ -1405,7 +1436,7 @@ func (s *Server) Shutdown(ctx context.Context) {
 	}
 	s.connMu.Unlock()
 	for _, c := range conns {
-		c.close(websocket.StatusGoingAway, "server shutting down")
+		c.st.Close(websocket.StatusGoingAway, "server shutting down")
 	}
 	done := make(chan struct{})
 	go func() { s.connWG.Wait(); close(done) }()

@@ -90,7 +90,7 @@ func newTestServer(tb testing.TB, cfg Config) *testServer {
 	if cfg.AllowedOrigins == nil {
 		cfg.AllowedOrigins = []string{base}
 	}
-	srv := New(cfg, engine, h, db, db, static.Files, NewMetrics("single"), log)
+	srv := New(Deps{Config: cfg, Engine: engine, Hub: h, Team: db, Audit: db, Pages: static.Files, Metrics: NewMetrics("single"), Log: log})
 	hs.Config.Handler = srv
 	hs.Start()
 
@@ -198,7 +198,7 @@ func (ts *testServer) mod(tb testing.TB, method, path string, body, out any) {
 func wantError(tb testing.TB, r response, status int, code string) {
 	tb.Helper()
 	if r.Status != status || r.code() != code {
-		tb.Fatalf("got status %d code %q (%s), want %d %q", r.Status, r.code(), truncate(string(r.Body), 200), status, code)
+		tb.Fatalf("got status %d code %q (%s), want %d %q", r.Status, r.code(), live.Truncate(string(r.Body), 200), status, code)
 	}
 }
 
@@ -1031,7 +1031,7 @@ func serverGoroutines() []string {
 	buf = buf[:runtime.Stack(buf, true)]
 	var out []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		for _, pkg := range []string{"ovation/api.(*", "ovation/store.(*", "ovation/live.(*", "ovation/show.(*", "ovation/hub.(*"} {
+		for _, pkg := range []string{"ovation/api.(*", "ovation/stream.(*", "ovation/store.(*", "ovation/live.(*", "ovation/show.(*", "ovation/hub.(*"} {
 			if strings.Contains(g, pkg) {
 				out = append(out, g)
 				break
@@ -1048,17 +1048,16 @@ func (unreachableCore) Do(context.Context, *http.Request, string) (*cluster.Resp
 	return nil, live.Errorf(live.EBusy, "The core did not answer in time.")
 }
 
-func (unreachableCore) Submit(context.Context, live.Voter, live.Vote, func(live.Receipt, error)) (string, error) {
-	return "", live.Errorf(live.EBusy, "The service is degraded.")
+func (unreachableCore) Vote(context.Context, live.Voter, live.Vote, func(live.Receipt, error)) (live.Receipt, error) {
+	return live.Receipt{}, live.Errorf(live.EBusy, "The service is degraded.")
 }
 
 func (unreachableCore) Degraded() bool { return true }
 
 func TestRetryAfterWhenTheCoreIsOutOfReach(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := New(Config{TokenSecret: []byte("test-token-secret"), PasswordHash: testPasswordHash()}, nil, hub.New(hub.Options{}),
-		nil, nil, static.Files, NewMetrics("single"), log)
-	srv.SetEdge(unreachableCore{})
+	srv := NewEdge(EdgeDeps{Config: Config{TokenSecret: []byte("test-token-secret"), PasswordHash: testPasswordHash()},
+		Edge: unreachableCore{}, Hub: hub.New(hub.Options{}), Pages: static.Files, Metrics: NewMetrics("single"), Log: log})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	ts := &testServer{URL: hs.URL}

@@ -9,13 +9,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/ovation-live/ovation/live"
 	"golang.org/x/crypto/bcrypt"
-	"golang.org/x/time/rate"
 )
 
 // Cookie and header names.
@@ -123,52 +121,4 @@ func (s *Server) apiTokenHash(ctx context.Context) (string, error) {
 		return s.cfg.Credentials.APITokenHash(ctx)
 	}
 	return s.cfg.APITokenHash, nil
-}
-
-// limiter is a set of token buckets by key (a participant, an IP address).
-// Idle buckets are swept as new keys arrive, so it needs no goroutine.
-type limiter struct {
-	every rate.Limit
-	burst int
-
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	sweep   time.Time
-}
-
-type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-func newLimiter(perSecond float64, burst int) *limiter {
-	return &limiter{every: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}}
-}
-
-// wait takes one of key's tokens and returns 0 if it has one now; otherwise
-// it takes nothing and returns how long until it will.
-func (l *limiter) wait(key string) time.Duration {
-	now := time.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.buckets[key]
-	if b == nil {
-		if now.Sub(l.sweep) > time.Minute {
-			for k, v := range l.buckets {
-				if now.Sub(v.seen) > 10*time.Minute {
-					delete(l.buckets, k)
-				}
-			}
-			l.sweep = now
-		}
-		b = &bucket{lim: rate.NewLimiter(l.every, l.burst)}
-		l.buckets[key] = b
-	}
-	b.seen = now
-	r := b.lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return d
-	}
-	return 0
 }

@@ -15,10 +15,6 @@ import (
 // meeting requests"). Their lines are in Routes with the others; the
 // handlers are here.
 
-// SetBoards gives the API the board service. Without it the board and
-// meeting request routes answer 404 not_found.
-func (s *Server) SetBoards(b *board.Service) { s.boards = b }
-
 func (s *Server) boardService() (*board.Service, error) {
 	if s.boards == nil {
 		return nil, live.Errorf(live.ENotFound, "Boards are not enabled on this server.")

@@ -23,10 +23,10 @@ import (
 // BOARD with one room and one pitch.
 func newBoardServer(tb testing.TB) (ts *testServer, h *hub.Hub, room, pitch int64) {
 	tb.Helper()
-	ts, h = newServiceServer(tb, func(db *store.DB, engine *show.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context) {
+	ts, h = newServiceServer(tb, func(db *store.DB, engine *show.Engine, h *hub.Hub, d *Deps, log *slog.Logger) func(context.Context, *Server) {
 		boards := board.New(db, engine, h, board.Options{Logger: log, FrameInterval: 10 * time.Millisecond})
-		srv.SetBoards(boards)
-		return boards.Run
+		d.Boards = boards
+		return func(ctx context.Context, _ *Server) { boards.Run(ctx) }
 	})
 	ts.mod(tb, "POST", "/api/events", map[string]any{"code": "BOARD", "title": "Board"}, nil)
 	var m show.Model
@@ -226,7 +226,7 @@ func TestBoardAPI(t *testing.T) {
 				continue
 			}
 			if r.Status != c.status || r.code() != c.code {
-				t.Errorf("%s: got %d %q (%s), want %d %q", c.name, r.Status, r.code(), truncate(string(r.Body), 200), c.status, c.code)
+				t.Errorf("%s: got %d %q (%s), want %d %q", c.name, r.Status, r.code(), live.Truncate(string(r.Body), 200), c.status, c.code)
 			}
 		}
 		if after := boardState(t, ts, b.ID); after != before {

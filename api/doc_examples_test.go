@@ -43,7 +43,7 @@ import (
 
 // docExamplesChecked is the number of pairs checked when this test was
 // written: fewer means that examples lost their check.
-const docExamplesChecked = 94
+const docExamplesChecked = 107
 
 // docVariable says whether an answer's member differs from one run to the
 // next, so that only its JSON type is compared:
@@ -118,6 +118,21 @@ var docSetups = map[string]func(tb testing.TB) *docEnv{
 	"opentext-upvote": opentextUpvote,
 	"programme":       func(tb testing.TB) *docEnv { return programmeEnv(tb, "") },
 	"programme-talks": func(tb testing.TB) *docEnv { return programmeEnv(tb, "sessions") },
+	"survey":          func(tb testing.TB) *docEnv { return surveyEnv(tb, false) },
+	"survey-question": func(tb testing.TB) *docEnv { return surveyEnv(tb, true) },
+}
+
+// surveyEnv is event PITCH26 with a draft survey 1 "Talk feedback" in
+// room 1, and with question a required grid.
+func surveyEnv(tb testing.TB, question bool) *docEnv {
+	tb.Helper()
+	e := pitchNight(tb, "")
+	e.ts.mod(tb, "POST", "/api/events/PITCH26/surveys", map[string]any{"room_id": 1, "title": "Talk feedback", "thanks": "Thank you!"}, nil)
+	if question {
+		e.ts.mod(tb, "POST", "/api/events/PITCH26/polls", map[string]any{"survey_id": 1, "question": "How was the talk?", "kind": "grid",
+			"choices": []string{"Content", "Speaker", "Slides"}, "scale_max": 5, "required": true}, nil)
+	}
+	return e
 }
 
 func newDocEnv(ts *testServer, code string) *docEnv {
@@ -644,7 +659,7 @@ func docCompare(at string, want, got any, variable bool) []string {
 
 func short(v any) string {
 	b, _ := json.Marshal(v)
-	return truncate(string(b), 120)
+	return live.Truncate(string(b), 120)
 }
 
 // replace applies the setup's substitutions to a documented text.
@@ -693,7 +708,7 @@ func (e *docEnv) send(tb testing.TB, x docExchange) response {
 func (e *docEnv) check(want docAnswer, status int, header http.Header, body []byte) []string {
 	var diffs []string
 	if want.status != 0 && want.status != status {
-		diffs = append(diffs, fmt.Sprintf("status %d in the docs, %d from the server (%s)", want.status, status, truncate(string(body), 200)))
+		diffs = append(diffs, fmt.Sprintf("status %d in the docs, %d from the server (%s)", want.status, status, live.Truncate(string(body), 200)))
 	}
 	for i := 0; i+1 < len(want.header); i += 2 {
 		name, value := want.header[i], want.header[i+1]
@@ -717,7 +732,7 @@ func (e *docEnv) check(want docAnswer, status int, header http.Header, body []by
 	d.UseNumber()
 	var g any
 	if err := d.Decode(&g); err != nil {
-		return append(diffs, fmt.Sprintf("the server's answer is not JSON: %q", truncate(string(body), 200)))
+		return append(diffs, fmt.Sprintf("the server's answer is not JSON: %q", live.Truncate(string(body), 200)))
 	}
 	return append(diffs, docCompare("answer", w, g, false)...)
 }
@@ -740,7 +755,7 @@ func readReply(tb testing.TB, c *websocket.Conn) []byte {
 }
 
 // defineWSPoll creates the poll of a block's definition line, opens it
-// (or starts its quiz) and maps the docs' target to it.
+// (or starts its quiz, or opens its survey) and maps the docs' target to it.
 func (e *docEnv) defineWSPoll(tb testing.TB, def string, xs []docExchange) {
 	tb.Helper()
 	var body map[string]any
@@ -749,9 +764,12 @@ func (e *docEnv) defineWSPoll(tb testing.TB, def string, xs []docExchange) {
 	}
 	var poll live.Poll
 	e.ts.mod(tb, "POST", "/api/events/"+e.code+"/polls", body, &poll)
-	if poll.QuizID != 0 {
+	switch {
+	case poll.QuizID != 0:
 		e.ts.mod(tb, "POST", fmt.Sprintf("/api/quizzes/%d/actions/start", poll.QuizID), nil, nil)
-	} else {
+	case poll.SurveyID != 0:
+		e.ts.mod(tb, "POST", fmt.Sprintf("/api/surveys/%d/actions/open", poll.SurveyID), nil, nil)
+	default:
 		e.ts.mod(tb, "POST", fmt.Sprintf("/api/polls/%d/actions/open", poll.ID), nil, nil)
 	}
 	for _, x := range xs {

@@ -15,10 +15,6 @@ import (
 // The social feed's routes (docs/protocol.md, "Social feed"). Their lines
 // are in Routes with the others; the handlers are here.
 
-// SetFeed gives the API the feed service. Without it the feed routes answer
-// 404 not_found.
-func (s *Server) SetFeed(f *feed.Service) { s.feed = f }
-
 func (s *Server) feedService() (*feed.Service, error) {
 	if s.feed == nil {
 		return nil, live.Errorf(live.ENotFound, "The social feed is not enabled on this server.")

@@ -26,7 +26,8 @@ import (
 // newServiceServer is newTestServer with a service wired in as cmd/ovation
 // wires it: attach builds the service, hands it to the server and returns
 // its Run, which runs (with the engine's) until the test ends.
-func newServiceServer(tb testing.TB, attach func(db *store.DB, engine *show.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context)) (*testServer, *hub.Hub) {
+// attach adds services to d and returns what runs them beside the server.
+func newServiceServer(tb testing.TB, attach func(db *store.DB, engine *show.Engine, h *hub.Hub, d *Deps, log *slog.Logger) func(context.Context, *Server)) (*testServer, *hub.Hub) {
 	tb.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, err := store.Open(filepath.Join(tb.TempDir(), "ovation.db"), store.Options{Synchronous: "NORMAL"})
@@ -40,16 +41,18 @@ func newServiceServer(tb testing.TB, attach func(db *store.DB, engine *show.Engi
 	}
 	hs := httptest.NewUnstartedServer(nil)
 	base := "http://" + hs.Listener.Addr().String()
-	srv := New(Config{TokenSecret: []byte("s"), PasswordHash: testPasswordHash(), APITokenHash: HashAPIToken(testAPIToken),
-		AllowedOrigins: []string{base}, PasswordCost: bcrypt.MinCost}, engine, h, db, db, static.Files, NewMetrics("single"), log)
-	run := attach(db, engine, h, srv, log)
+	d := Deps{Config: Config{TokenSecret: []byte("s"), PasswordHash: testPasswordHash(), APITokenHash: HashAPIToken(testAPIToken),
+		AllowedOrigins: []string{base}, PasswordCost: bcrypt.MinCost}, Engine: engine, Hub: h, Team: db, Audit: db, Pages: static.Files,
+		Metrics: NewMetrics("single"), Log: log}
+	run := attach(db, engine, h, &d, log)
+	srv := New(d)
 	hs.Config.Handler = srv
 	hs.Start()
 	bg, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); engine.Run(bg) }()
-	go func() { defer wg.Done(); run(bg) }()
+	go func() { defer wg.Done(); run(bg, srv) }()
 	tb.Cleanup(func() {
 		hs.Close()
 		stop()
@@ -64,10 +67,10 @@ func newServiceServer(tb testing.TB, attach func(db *store.DB, engine *show.Engi
 func newFeedServer(tb testing.TB) (*testServer, *feed.Service, *hub.Hub, show.Model) {
 	tb.Helper()
 	var fs *feed.Service
-	ts, h := newServiceServer(tb, func(db *store.DB, engine *show.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context) {
+	ts, h := newServiceServer(tb, func(db *store.DB, engine *show.Engine, h *hub.Hub, d *Deps, log *slog.Logger) func(context.Context, *Server) {
 		fs = feed.New(db, engine, h, feed.Options{Logger: log, FrameInterval: 10 * time.Millisecond})
-		srv.SetFeed(fs)
-		return fs.Run
+		d.Feed = fs
+		return func(ctx context.Context, _ *Server) { fs.Run(ctx) }
 	})
 	ts.mod(tb, "POST", "/api/events", map[string]any{"code": "FEED", "title": "Feed"}, nil)
 	var m show.Model

@@ -154,7 +154,7 @@ func (s *Server) handleOIDCLogin(c echo.Context) error {
 	if !s.cfg.OIDC.enabled() {
 		return live.Errorf(live.ENotFound, "Single sign-on is not configured.")
 	}
-	if wait := s.loginLimit.wait(c.RealIP()); wait > 0 {
+	if wait := s.loginLimit.Wait(c.RealIP(), time.Now()); wait > 0 {
 		return &live.Error{Code: live.ERateLimited, Message: "Too many login attempts; wait a minute.", RetryAfter: wait}
 	}
 	p, err := s.oidcProvider(c.Request().Context())
@@ -257,7 +257,8 @@ func (s *Server) oidcAccount(ctx context.Context, issuer, subject string, claims
 		}
 		base = strings.Trim(notLogin.ReplaceAllString(strings.ToLower(base), "-"), "-._")
 		if base == "" || len(base) > 30 {
-			base = "sso-" + truncate(strings.Trim(notLogin.ReplaceAllString(strings.ToLower(subject), "-"), "-._"), 20)
+			sub := strings.Trim(notLogin.ReplaceAllString(strings.ToLower(subject), "-"), "-._")
+			base = "sso-" + sub[:min(len(sub), 20)] // ASCII only (notLogin): bytes are runes
 		}
 		if a.DisplayName == "" {
 			a.DisplayName = base

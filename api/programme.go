@@ -17,9 +17,6 @@ import (
 // The programme's routes: the public programme, and for those who may
 // build the event, its sessions, time zone and imports.
 
-// SetProgramme enables the programme routes with p.
-func (s *Server) SetProgramme(p *programme.Service) { s.programme = p }
-
 // importRE matches the path of the import route, whose body may be
 // larger than the others' (programme.MaxImportBytes).
 var importRE = regexp.MustCompile(`^/api/events/[^/]+/programme/import$`)

@@ -26,11 +26,11 @@ import (
 // Salle Fleming.
 func newProgrammeServer(tb testing.TB) (ts *testServer, amphi, salle int64) {
 	tb.Helper()
-	ts, _ = newServiceServer(tb, func(db *store.DB, engine *show.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context) {
+	ts, _ = newServiceServer(tb, func(db *store.DB, engine *show.Engine, h *hub.Hub, d *Deps, log *slog.Logger) func(context.Context, *Server) {
 		p := programme.New(db, engine, h, programme.Options{Logger: log, FrameInterval: 10 * time.Millisecond, DefaultTimeZone: "UTC",
 			Now: func() time.Time { return time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC) }})
-		srv.SetProgramme(p)
-		return p.Run
+		d.Programme = p
+		return func(ctx context.Context, _ *Server) { p.Run(ctx) }
 	})
 	ts.mod(tb, "POST", "/api/events", map[string]any{"code": "DEVDAYS", "title": "Journées Ovation"}, nil)
 	var m show.Model

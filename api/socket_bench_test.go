@@ -186,7 +186,7 @@ func benchmarkWriterKeys(b *testing.B, phones, keys int) {
 		ts.srv.connMu.Lock()
 		defer ts.srv.connMu.Unlock()
 		for cn := range ts.srv.conns {
-			n += cn.nc.writes.Load()
+			n += cn.st.Writes()
 		}
 		return n
 	}

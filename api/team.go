@@ -96,8 +96,8 @@ func (s *Server) refusal(perm live.Permission, scope live.Scope) *live.Error {
 	where := "every event"
 	code := strconv.FormatInt(scope.EventID, 10)
 	if s.engine != nil {
-		if m, err := s.engine.ModelByID(scope.EventID); err == nil {
-			code = m.Event.Code
+		if c, err := s.engine.EventCode(scope.EventID); err == nil {
+			code = c
 		}
 	}
 	switch {
@@ -132,7 +132,7 @@ func (s *Server) scopeOf(c echo.Context) (live.Scope, error) {
 			return live.Scope{}, err
 		}
 		return live.Scope{EventID: ev.ID}, nil
-	case "rooms", "rounds", "pitches", "polls", "quizzes":
+	case "rooms", "rounds", "pitches", "polls", "quizzes", "surveys":
 		id, err := pathID(c)
 		if err != nil {
 			return live.Scope{}, err
@@ -359,7 +359,7 @@ func (s *Server) revalidate(ctx context.Context, interval time.Duration) {
 			if s.stillValid(ctx, cn.principal, cn.ip) == nil {
 				continue
 			}
-			cn.close(CloseSessionEnded, "session ended")
+			cn.st.Close(CloseSessionEnded, "session ended")
 		}
 	}
 }
@@ -393,7 +393,7 @@ func (s *Server) stillValid(ctx context.Context, p *principal, ip string) error 
 func (s *Server) startSession(c echo.Context, a *live.Account, method string) (string, error) {
 	token, now := randomToken(32), time.Now()
 	sess := live.Session{ID: randomToken(8), AccountID: a.ID, CSRF: randomToken(16), Method: method, IP: c.RealIP(),
-		UserAgent: truncate(c.Request().UserAgent(), 200), CreatedAt: now, ExpiresAt: now.Add(sessionTTL)}
+		UserAgent: live.Truncate(c.Request().UserAgent(), 200), CreatedAt: now, ExpiresAt: now.Add(sessionTTL)}
 	if err := s.team.SaveSession(c.Request().Context(), live.HashToken(token), sess); err != nil {
 		return "", err
 	}
@@ -415,7 +415,7 @@ func (s *Server) handleLogin(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	if wait := s.loginLimit.wait(c.RealIP()); wait > 0 {
+	if wait := s.loginLimit.Wait(c.RealIP(), time.Now()); wait > 0 {
 		return &live.Error{Code: live.ERateLimited, Message: "Too many login attempts; wait a minute.", RetryAfter: wait}
 	}
 	if s.team == nil {
@@ -540,7 +540,7 @@ func (s *Server) checkGrants(grants []live.Grant) error {
 			return err
 		}
 		if g.EventID != 0 {
-			if _, err := s.engine.ModelByID(g.EventID); err != nil {
+			if _, err := s.engine.EventCode(g.EventID); err != nil {
 				return &live.Error{Code: live.EInvalid, Field: "event_id", Message: "No event " + strconv.FormatInt(g.EventID, 10) + "."}
 			}
 		}
@@ -747,7 +747,7 @@ func (s *Server) handleChangePassword(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	if wait := s.loginLimit.wait("account:" + strconv.FormatInt(p.Account.ID, 10)); wait > 0 {
+	if wait := s.loginLimit.Wait("account:"+strconv.FormatInt(p.Account.ID, 10), time.Now()); wait > 0 {
 		return &live.Error{Code: live.ERateLimited, Message: "Too many password attempts; wait a minute.", RetryAfter: wait}
 	}
 	ctx := c.Request().Context()

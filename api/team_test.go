@@ -58,6 +58,8 @@ var routeNeeds = map[string]string{
 	"POST /api/events/:code/polls": "build", "PATCH /api/polls/:id": "build", "POST /api/polls/:id/actions/:action": "run",
 	"POST /api/polls/:id/decisions":  "moderate",
 	"POST /api/events/:code/quizzes": "build", "PATCH /api/quizzes/:id": "build", "POST /api/quizzes/:id/actions/:action": "run",
+	"POST /api/events/:code/surveys": "build", "PATCH /api/surveys/:id": "build", "POST /api/surveys/:id/actions/:action": "run",
+	"GET /api/surveys/:id/results":  "export",
 	"GET /api/events/:code/results": "export", "GET /api/events/:code/audit": "export",
 	"GET /api/events/:code/feed/items": "view", "POST /api/events/:code/feed/items/:id/actions/:action": "moderate",
 	"GET /api/events/:code/feed/settings": "view", "PATCH /api/events/:code/feed/settings": "build",
@@ -115,6 +117,7 @@ type teamFixture struct {
 	pollB   int64
 	board   int64
 	quiz    int64 // in room A
+	survey  int64 // in room A
 	members []*member
 	spare   int64 // an account the table may delete
 }
@@ -122,14 +125,13 @@ type teamFixture struct {
 func newTeamFixture(t *testing.T) *teamFixture {
 	t.Helper()
 	tf := &teamFixture{}
-	tf.ts, _ = newServiceServer(t, func(db *store.DB, engine *show.Engine, h *hub.Hub, srv *Server, log *slog.Logger) func(context.Context) {
+	tf.ts, _ = newServiceServer(t, func(db *store.DB, engine *show.Engine, h *hub.Hub, d *Deps, log *slog.Logger) func(context.Context, *Server) {
 		tf.db = db
 		fs := feed.New(db, engine, h, feed.Options{Logger: log, FrameInterval: 10 * time.Millisecond})
 		bs := board.New(db, engine, h, board.Options{Logger: log})
-		srv.SetFeed(fs)
-		srv.SetBoards(bs)
-		srv.SetProgramme(programme.New(db, engine, h, programme.Options{Logger: log}))
-		return func(ctx context.Context) {
+		d.Feed, d.Boards = fs, bs
+		d.Programme = programme.New(db, engine, h, programme.Options{Logger: log})
+		return func(ctx context.Context, srv *Server) {
 			var wg sync.WaitGroup
 			wg.Go(func() { bs.Run(ctx) })
 			wg.Go(func() { srv.Run(ctx) })
@@ -160,6 +162,9 @@ func newTeamFixture(t *testing.T) *teamFixture {
 	var q live.Quiz
 	ts.mod(t, "POST", "/api/events/TEAM/quizzes", map[string]any{"room_id": tf.team.RoomID, "title": "Geography"}, &q)
 	tf.quiz = q.ID
+	var sv live.Survey
+	ts.mod(t, "POST", "/api/events/TEAM/surveys", map[string]any{"room_id": tf.team.RoomID, "title": "Feedback"}, &sv)
+	tf.survey = sv.ID
 
 	ev, roomA := tf.team.EventID, tf.team.RoomID
 	tf.members = []*member{
@@ -214,7 +219,7 @@ func (tf *teamFixture) as(tb testing.TB, m *member, method, path string, body an
 func (tf *teamFixture) path(method, route string) (string, int64) {
 	f := tf.team
 	id := map[string]int64{"rooms": f.RoomID, "rounds": f.RoundID, "pitches": f.Pitches[1], "polls": f.PollID,
-		"quizzes": tf.quiz, "boards": tf.board, "entries": 1, "items": 1, "accounts": tf.spare, "sessions": 1, "tokens": 1}
+		"quizzes": tf.quiz, "surveys": tf.survey, "boards": tf.board, "entries": 1, "items": 1, "accounts": tf.spare, "sessions": 1, "tokens": 1}
 	if method == http.MethodDelete && strings.HasPrefix(route, "/api/pitches/") {
 		id["pitches"] = f.Pitches[2] // the pending pitch: the others stay for the routes after
 	}
@@ -229,7 +234,7 @@ func (tf *teamFixture) path(method, route string) (string, int64) {
 			if parts[i-1] == "sessions" || parts[i-1] == "tokens" {
 				parts[i] = "999999"
 			}
-			if slices.Contains([]string{"rooms", "rounds", "pitches", "polls", "quizzes"}, parts[i-1]) && i == 3 {
+			if slices.Contains([]string{"rooms", "rounds", "pitches", "polls", "quizzes", "surveys"}, parts[i-1]) && i == 3 {
 				room = f.RoomID
 			}
 		case ":action":
@@ -324,7 +329,7 @@ func TestRoleTable(t *testing.T) {
 		for _, m := range refused {
 			res := tf.as(t, m, r.method, path, body)
 			if ok, role := refusedByRole(res); !ok {
-				t.Errorf("%s %s as %s: status %d %s, want refused by role", r.method, path, m.name, res.Status, truncate(string(res.Body), 160))
+				t.Errorf("%s %s as %s: status %d %s, want refused by role", r.method, path, m.name, res.Status, live.Truncate(string(res.Body), 160))
 			} else if want := string(live.NeededRole(live.Permission(r.need))); role != want {
 				t.Errorf("%s %s as %s: needs_role %q, want %q", r.method, path, m.name, role, want)
 			}
@@ -335,7 +340,7 @@ func TestRoleTable(t *testing.T) {
 		for _, m := range allowed {
 			res := tf.as(t, m, r.method, path, body)
 			if ok, _ := refusedByRole(res); ok || res.Status == http.StatusUnauthorized && !strings.Contains(string(res.Body), `"field"`) {
-				t.Errorf("%s %s as %s: status %d %s, want past the role check", r.method, path, m.name, res.Status, truncate(string(res.Body), 160))
+				t.Errorf("%s %s as %s: status %d %s, want past the role check", r.method, path, m.name, res.Status, live.Truncate(string(res.Body), 160))
 			}
 		}
 	}

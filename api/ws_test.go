@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -92,7 +93,7 @@ func wsSend(tb testing.TB, c *websocket.Conn, v any) {
 	ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
 	defer cancel()
 	if err := c.Write(ctx, websocket.MessageText, b); err != nil {
-		tb.Fatalf("write %s: %v", truncate(string(b), 80), err)
+		tb.Fatalf("write %s: %v", live.Truncate(string(b), 80), err)
 	}
 }
 
@@ -125,7 +126,7 @@ func expect(tb testing.TB, c *websocket.Conn, typ string) frame {
 			return f
 		}
 		if f.Seq == nil {
-			tb.Fatalf("got %s, want a %q message", truncate(string(f.raw), 300), typ)
+			tb.Fatalf("got %s, want a %q message", live.Truncate(string(f.raw), 300), typ)
 		}
 	}
 }
@@ -492,7 +493,7 @@ func TestWSModerator(t *testing.T) {
 		wsSend(t, c, map[string]string{"type": "subscribe", "topic": control})
 		s := expect(t, c, "snapshot")
 		if s.Topic != control || !slices.ContainsFunc(s.Frames, func(fr frame) bool { return fr.Type == "model" }) {
-			t.Fatalf("snapshot %s", truncate(string(s.raw), 300))
+			t.Fatalf("snapshot %s", live.Truncate(string(s.raw), 300))
 		}
 		wsSend(t, c, map[string]string{"type": "subscribe", "id": "x", "topic": "control:999999"})
 		expectError(t, c, live.ENotFound)
@@ -505,7 +506,7 @@ func TestWSModerator(t *testing.T) {
 		}
 		wsSend(t, c, map[string]string{"type": "subscribe", "topic": control})
 		if s := expect(t, c, "snapshot"); s.Topic != control {
-			t.Fatalf("snapshot %s", truncate(string(s.raw), 300))
+			t.Fatalf("snapshot %s", live.Truncate(string(s.raw), 300))
 		}
 	})
 	t.Run("a wrong API token is an audience connection", func(t *testing.T) {
@@ -763,7 +764,7 @@ func TestBurstsWrittenInline(t *testing.T) {
 	}
 	ts.srv.connMu.Unlock()
 	for burst := range 20 {
-		before := cn.nc.writes.Load()
+		before := cn.st.Writes()
 		for i := range 50 {
 			cn.send(map[string]any{"type": "test", "id": fmt.Sprintf("%d-%d", burst, i)})
 		}
@@ -772,14 +773,11 @@ func TestBurstsWrittenInline(t *testing.T) {
 				t.Fatalf("burst %d: message %d is %s", burst, i, m.raw)
 			}
 		}
-		if n := cn.nc.writes.Load() - before; n > 50 {
+		if n := cn.st.Writes() - before; n > 50 {
 			t.Fatalf("burst %d: 50 messages in %d socket writes", burst, n)
 		}
 		for deadline := time.Now().Add(time.Second); ; time.Sleep(time.Millisecond) { // the last writer gives up its turn
-			cn.wmu.Lock()
-			running := cn.wrunning
-			cn.wmu.Unlock()
-			if !running {
+			if !cn.st.Writing() {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -886,24 +884,17 @@ func TestSeveralKeysOneWrite(t *testing.T) {
 	// Take the writer's turn while the frames are queued (as a broadcast
 	// under way to this connection would): their kicks only leave it a
 	// token; then write as the turn's holder does.
-	for deadline := time.Now().Add(wsTimeout); ; time.Sleep(time.Millisecond) { // the presence frame's writer gives up its turn
-		cn.wmu.Lock()
-		if !cn.wrunning {
-			break
-		}
-		cn.wmu.Unlock()
-		if time.Now().After(deadline) {
-			t.Fatal("the writer of the presence frame still runs")
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
+	defer cancel()
+	flush, ok := cn.st.Hold(ctx) // once the presence frame's writer gives up its turn
+	if !ok {
+		t.Fatal("the writer of the presence frame still runs")
 	}
-	cn.wrunning = true
-	cn.writers.Add(1)
-	cn.wmu.Unlock()
-	before := cn.nc.writes.Load()
+	before := cn.st.Writes()
 	for i, key := range []string{"a", "b", "a", "c", "d", "b"} {
 		ts.srv.hub.Publish(topic, key, []byte(fmt.Sprintf(`{"type":"test","key":%q,"n":%d}`, key, i)))
 	}
-	cn.writeInline()
+	flush()
 
 	var got []string
 	var last uint64
@@ -925,7 +916,7 @@ func TestSeveralKeysOneWrite(t *testing.T) {
 		last = *m.Seq
 		got = append(got, fmt.Sprintf("%s%d", body.Key, body.N))
 	}
-	if n := cn.nc.writes.Load() - before; n != 1 {
+	if n := cn.st.Writes() - before; n != 1 {
 		t.Errorf("%d frames written in %d socket writes, want 1", len(got), n)
 	}
 	if want := []string{"a2", "c3", "d4", "b5"}; !slices.Equal(got, want) {
@@ -1002,7 +993,7 @@ func TestWSKeepalive(t *testing.T) {
 		t.Fatalf("after the unanswered ping: opcode %d %q, want the connection dropped without a close frame", op, p)
 	}
 	took := time.Since(answered)
-	if limit := 2*interval + 2*ts.srv.pingTick() + time.Second; took < 2*interval || took > limit {
+	if limit := 2*interval + 2*ts.srv.streams.Tick() + time.Second; took < 2*interval || took > limit {
 		t.Errorf("dropped %v after its last pong, want between %v and %v", took, 2*interval, limit)
 	}
 	if got := ts.metric(t, "ovation_write_timeout_closes_total"); got != before {
@@ -1022,11 +1013,20 @@ func TestWSKeepalive(t *testing.T) {
 		t.Fatalf("%d connections, want the reading one", len(ts.srv.conns))
 	}
 	for cn := range ts.srv.conns {
-		if id := cn.pingID.Load(); id < 4 {
+		id, waiting := cn.st.Pings()
+		if id < 4 {
 			t.Errorf("%d pings answered in %v with a ping interval of %v", id, time.Since(answered), interval)
 		}
-		if sent := cn.pingSent.Load(); sent != 0 && time.Since(time.Unix(0, sent)) > interval+ts.srv.pingTick() {
-			t.Errorf("a ping written %v ago is unanswered", time.Since(time.Unix(0, sent)))
+		if !waiting.IsZero() && time.Since(waiting) > interval+ts.srv.streams.Tick() {
+			t.Errorf("a ping written %v ago is unanswered", time.Since(waiting))
 		}
+	}
+}
+
+// TestConnStaysSmall: a connection's protocol state stays within a dozen
+// fields (its transport is stream.Conn's).
+func TestConnStaysSmall(t *testing.T) {
+	if n := reflect.TypeFor[conn]().NumField(); n > 12 {
+		t.Fatalf("conn has %d fields, more than 12: group them", n)
 	}
 }

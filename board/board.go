@@ -23,7 +23,7 @@ import (
 
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"golang.org/x/time/rate"
+	"github.com/ovation-live/ovation/ratelimit"
 )
 
 // Store is what boards need from storage.
@@ -87,8 +87,7 @@ type Service struct {
 	// an entry's state without a concurrent decision in between.
 	modMu sync.Mutex
 
-	limMu    sync.Mutex
-	limiters map[int64]*rate.Limiter // per participant
+	entryLimit *ratelimit.Keyed[int64] // entries per participant
 
 	frames hub.Coalescer // by board
 }
@@ -120,7 +119,7 @@ func New(store Store, dir Directory, pub hub.Publisher, opts Options) *Service {
 	if opts.HalfLife <= 0 {
 		opts.HalfLife = live.DefaultHalfLife
 	}
-	return &Service{store: store, dir: dir, pub: pub, opts: opts, limiters: map[int64]*rate.Limiter{}}
+	return &Service{store: store, dir: dir, pub: pub, opts: opts, entryLimit: ratelimit.New[int64](opts.EntryRate, opts.EntryBurst)}
 }
 
 // Participant is who submits, upvotes or requests a meeting: taken from a
@@ -318,7 +317,7 @@ func (s *Service) Submit(ctx context.Context, code string, who Participant, boar
 	if err != nil {
 		return nil, err
 	}
-	if wait := s.wait(who.ID); wait > 0 {
+	if wait := s.entryLimit.Wait(who.ID, s.opts.Now()); wait > 0 {
 		return nil, &live.Error{Code: live.ERateLimited, Message: "You are sending entries too fast; try again in a few seconds.", RetryAfter: wait}
 	}
 	e := &live.Entry{BoardID: b.ID, EventID: b.EventID, ParticipantID: who.ID, DisplayName: displayName, Text: text,
@@ -331,28 +330,6 @@ func (s *Service) Submit(ctx context.Context, code string, who Participant, boar
 	}
 	s.markDirty(b.ID, b.EventID)
 	return e, nil
-}
-
-// wait takes one of the participant's entry tokens and returns 0 if there
-// is one now; otherwise it takes nothing and returns how long until there is.
-func (s *Service) wait(participant int64) time.Duration {
-	s.limMu.Lock()
-	defer s.limMu.Unlock()
-	l := s.limiters[participant]
-	if l == nil {
-		if len(s.limiters) > 100_000 { // forget idle participants rather than grow without bound
-			clear(s.limiters)
-		}
-		l = rate.NewLimiter(rate.Limit(s.opts.EntryRate), s.opts.EntryBurst)
-		s.limiters[participant] = l
-	}
-	now := s.opts.Now()
-	r := l.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return d
-	}
-	return 0
 }
 
 // Upvote records who's upvote of an approved entry; a second upvote changes
@@ -466,7 +443,7 @@ func (s *Service) Decide(ctx context.Context, actor, code string, entryID int64,
 		if err := e.Apply(action); err != nil {
 			return nil, err
 		}
-		a := s.auditEntry(ev, actor, action+"_entry", entryTarget(e.ID), truncate(e.Text, 80))
+		a := s.auditEntry(ev, actor, action+"_entry", entryTarget(e.ID), live.Truncate(e.Text, 80))
 		if err := s.store.SaveEntryDecision(ctx, &e, a); err != nil {
 			return nil, err
 		}
@@ -483,14 +460,6 @@ func (s *Service) Decide(ctx context.Context, actor, code string, entryID int64,
 		return nil, err
 	}
 	return &out, nil
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }
 
 // Highlight puts a public entry of the board full screen on stage ("now
@@ -573,7 +542,7 @@ func (s *Service) ToPoll(ctx context.Context, actor, code string, boardID int64,
 	}
 	p := &live.Poll{RoomID: roomID, Question: question, Kind: live.PollChoices}
 	for _, e := range es[:n] {
-		p.Choices = append(p.Choices, truncate(e.Text, 79)) // a choice label holds 80 runes
+		p.Choices = append(p.Choices, live.Truncate(e.Text, 80)) // a choice label holds 80 runes
 	}
 	if p, err = s.dir.CreatePoll(ctx, actor, ev.Code, p); err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ovation-live/ovation/hub"
+	"github.com/ovation-live/ovation/retry"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -169,7 +170,7 @@ func (b *Broker) Run(ctx context.Context) {
 					b.log.Warn("cluster: publishing frames to Redis failed; frames are kept (latest per key) and retried", "err", err)
 				}
 				b.failing = true
-				if !sleep(ctx, backoff(fails)) {
+				if !retry.Sleep(ctx, backoff(fails)) {
 					break
 				}
 				fails++

@@ -28,6 +28,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ovation-live/ovation/retry"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -86,6 +87,12 @@ func (o *Options) defaults() error {
 	if strings.ContainsAny(o.Node, " \t\n") || len(o.Node) > 64 {
 		return fmt.Errorf("cluster: node id %q: at most 64 characters, no spaces", o.Node)
 	}
+	*o = o.WithDefaults()
+	return nil
+}
+
+// WithDefaults returns o with its zero fields set to the defaults noted.
+func (o Options) WithDefaults() Options {
 	if o.Timeout <= 0 {
 		o.Timeout = 2 * time.Second
 	}
@@ -104,7 +111,7 @@ func (o *Options) defaults() error {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return nil
+	return o
 }
 
 // Dial returns a Redis client for opts (not yet connected: go-redis dials
@@ -167,20 +174,8 @@ func parseSnapshotValue(v string) (uint64, []byte, error) {
 	return seq, []byte(data), nil
 }
 
-// backoff returns the wait before retry n (0-based): 100 ms doubling to 2 s.
-func backoff(n int) time.Duration {
-	d := 100 * time.Millisecond << min(n, 5)
-	return min(d, 2*time.Second)
-}
+// redisBackoff is the wait between retries of a failing Redis call.
+var redisBackoff = retry.Backoff{Min: 100 * time.Millisecond, Max: 2 * time.Second}
 
-// sleep waits d or until ctx ends; it reports whether ctx is still live.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
+// backoff returns the wait before retry n (0-based): 100 ms doubling to 2 s.
+func backoff(n int) time.Duration { return redisBackoff.Delay(n + 1) }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/retry"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -126,7 +127,7 @@ func (c *Core) Acquire(ctx context.Context) error {
 				c.opts.Logger.Warn("cluster: cannot reach Redis while standing by; retrying", "err", err)
 				unreachable = true
 			}
-			if !sleep(ctx, 250*time.Millisecond) {
+			if !retry.Sleep(ctx, 250*time.Millisecond) {
 				return ctx.Err()
 			}
 			continue
@@ -152,7 +153,7 @@ func (c *Core) Acquire(ctx context.Context) error {
 		if !c.opts.Standby && time.Now().After(deadline) {
 			return fmt.Errorf("cluster: node %s: %w; refusing to act as core", holder, ErrLeaseHeld)
 		}
-		if !sleep(ctx, 250*time.Millisecond) {
+		if !retry.Sleep(ctx, 250*time.Millisecond) {
 			return ctx.Err()
 		}
 	}
@@ -283,7 +284,7 @@ func (c *Core) ensure(ctx context.Context) error {
 		_, err := call(ctx, c.opts.Timeout, func(ctx context.Context) (string, error) {
 			return c.rdb.XGroupCreateMkStream(ctx, s, group, "0").Result()
 		})
-		if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+		if err != nil && !redis.HasErrorPrefix(err, "BUSYGROUP") {
 			return fmt.Errorf("cluster: create consumer group on %s: %w", s, err)
 		}
 	}
@@ -384,7 +385,7 @@ func (c *Core) consume(ctx context.Context, stream string, count int64, handle f
 	old := true // reading this consumer's pending entries ("0") first
 	for ctx.Err() == nil {
 		if !c.leaseValid() {
-			if !sleep(ctx, 200*time.Millisecond) {
+			if !retry.Sleep(ctx, 200*time.Millisecond) {
 				return
 			}
 			continue
@@ -404,14 +405,14 @@ func (c *Core) consume(ctx context.Context, stream string, count int64, handle f
 			if ctx.Err() != nil {
 				return
 			}
-			if strings.HasPrefix(err.Error(), "NOGROUP") { // Redis came back without its data
+			if redis.HasErrorPrefix(err, "NOGROUP") { // Redis came back without its data
 				c.opts.Logger.Warn("cluster: " + stream + " lost its consumer group (Redis restarted empty?); creating it again")
 				_ = c.ensure(ctx)
 			}
 			if fails == 0 {
 				c.opts.Logger.Warn("cluster: reading "+stream+" failed; retrying", "err", err)
 			}
-			sleep(ctx, backoff(fails))
+			retry.Sleep(ctx, backoff(fails))
 			fails++
 			continue
 		case len(res) > 0:
@@ -444,7 +445,7 @@ func (c *Core) consume(ctx context.Context, stream string, count int64, handle f
 		}
 		if len(done) < len(ms) { // some failed for a passing reason: read the pending entries again after a pause
 			old = true
-			sleep(ctx, 500*time.Millisecond)
+			retry.Sleep(ctx, 500*time.Millisecond)
 		} else if old && len(ms) < int(count) {
 			old = false
 		}

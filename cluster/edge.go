@@ -16,6 +16,7 @@ import (
 
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/retry"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -102,7 +103,7 @@ func (e *Edge) Secrets(ctx context.Context, wait time.Duration) (map[string]stri
 			}
 			return nil, errors.New("cluster: waiting for the core's secrets in Redis: " + err.Error())
 		}
-		if !sleep(ctx, 250*time.Millisecond) {
+		if !retry.Sleep(ctx, 250*time.Millisecond) {
 			return nil, ctx.Err()
 		}
 	}
@@ -140,7 +141,7 @@ func (e *Edge) listen(ctx context.Context) {
 				continue
 			}
 			e.setDegraded(true)
-			sleep(ctx, backoff(fails))
+			retry.Sleep(ctx, backoff(fails))
 			fails++
 			continue
 		}
@@ -174,7 +175,7 @@ func (e *Edge) resyncUntilDone(ctx context.Context) {
 			return
 		}
 		e.opts.Logger.Warn("cluster: resynchronising from the snapshots failed; retrying", "err", err)
-		if !sleep(ctx, backoff(n)) {
+		if !retry.Sleep(ctx, backoff(n)) {
 			return
 		}
 	}
@@ -395,6 +396,13 @@ func (e *Edge) Submit(ctx context.Context, who live.Voter, v live.Vote, report f
 	e.buffer = append(e.buffer, entry)
 	w.buffered = true
 	return "queued", nil
+}
+
+// Vote is Submit as a node's one vote path takes it (api.Voter): the
+// receipt "received" or "queued" now, the core's through report later.
+func (e *Edge) Vote(ctx context.Context, who live.Voter, v live.Vote, report func(r live.Receipt, err error)) (live.Receipt, error) {
+	status, err := e.Submit(ctx, who, v, report)
+	return live.Receipt{Status: status}, err
 }
 
 // forget takes back report from a vote's waiter (and the waiter with its

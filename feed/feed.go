@@ -24,7 +24,7 @@ import (
 
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
-	"golang.org/x/time/rate"
+	"github.com/ovation-live/ovation/ratelimit"
 )
 
 // Store is what the feed needs from storage.
@@ -79,7 +79,7 @@ type Service struct {
 	dir   Directory
 	pub   hub.Publisher
 	opts  Options
-	posts *postLimiter
+	posts *ratelimit.Keyed[int64]
 
 	mu     sync.Mutex
 	events map[int64]*eventFeed
@@ -108,47 +108,53 @@ type SourceStatus struct {
 	Cursor    string    `json:"cursor"`
 }
 
+// WithDefaults returns o with its zero fields set to the defaults noted.
+func (o Options) WithDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.FrameInterval <= 0 {
+		o.FrameInterval = 250 * time.Millisecond
+	}
+	if o.TickerSize <= 0 {
+		o.TickerSize = 20
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = 50
+	}
+	if o.PostRate <= 0 {
+		o.PostRate = 0.1
+	}
+	if o.PostBurst <= 0 {
+		o.PostBurst = 3
+	}
+	if o.Backoff.Min <= 0 {
+		o.Backoff.Min = 2 * time.Second
+	}
+	if o.Backoff.Max <= 0 {
+		o.Backoff.Max = 5 * time.Minute
+	}
+	if o.Wait == nil {
+		o.Wait = sleep
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 20 * time.Second}
+	}
+	if o.NewSource == nil {
+		o.NewSource = NewSource
+	}
+	return o
+}
+
 // New returns a feed service. Call Run to start the sources and the frame
 // flusher; without Run, arrivals and decisions work and frames are published
 // by FlushFrames.
 func New(store Store, dir Directory, pub hub.Publisher, opts Options) *Service {
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.FrameInterval <= 0 {
-		opts.FrameInterval = 250 * time.Millisecond
-	}
-	if opts.TickerSize <= 0 {
-		opts.TickerSize = 20
-	}
-	if opts.QueueSize <= 0 {
-		opts.QueueSize = 50
-	}
-	if opts.PostRate <= 0 {
-		opts.PostRate = 0.1
-	}
-	if opts.PostBurst <= 0 {
-		opts.PostBurst = 3
-	}
-	if opts.Backoff.Min <= 0 {
-		opts.Backoff.Min = 2 * time.Second
-	}
-	if opts.Backoff.Max <= 0 {
-		opts.Backoff.Max = 5 * time.Minute
-	}
-	if opts.Wait == nil {
-		opts.Wait = sleep
-	}
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 20 * time.Second}
-	}
-	if opts.NewSource == nil {
-		opts.NewSource = NewSource
-	}
-	return &Service{store: store, dir: dir, pub: pub, opts: opts, posts: newPostLimiter(opts.PostRate, opts.PostBurst),
+	opts = opts.WithDefaults()
+	return &Service{store: store, dir: dir, pub: pub, opts: opts, posts: ratelimit.New[int64](opts.PostRate, opts.PostBurst),
 		events: map[int64]*eventFeed{}, status: map[string]*SourceStatus{}}
 }
 
@@ -322,44 +328,4 @@ func (s *Service) audit(ctx context.Context, eventID int64, actor, action, targe
 		At: s.opts.Now().UTC()}); err != nil {
 		s.opts.Logger.Error("feed: audit failed", "action", action, "target", target, "err", err)
 	}
-}
-
-// postLimiter limits in-app posts per participant; idle buckets are swept.
-type postLimiter struct {
-	every rate.Limit
-	burst int
-	mu    sync.Mutex
-	m     map[int64]*rate.Limiter
-	seen  map[int64]time.Time
-}
-
-func newPostLimiter(perSecond float64, burst int) *postLimiter {
-	return &postLimiter{every: rate.Limit(perSecond), burst: burst, m: map[int64]*rate.Limiter{}, seen: map[int64]time.Time{}}
-}
-
-// wait takes one of who's tokens and returns 0 if there is one now;
-// otherwise it takes nothing and returns how long until there is.
-func (l *postLimiter) wait(who int64, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.m) > 10000 {
-		for k, t := range l.seen {
-			if now.Sub(t) > 10*time.Minute {
-				delete(l.m, k)
-				delete(l.seen, k)
-			}
-		}
-	}
-	lim := l.m[who]
-	if lim == nil {
-		lim = rate.NewLimiter(l.every, l.burst)
-		l.m[who] = lim
-	}
-	l.seen[who] = now
-	r := lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return d
-	}
-	return 0
 }

@@ -81,7 +81,7 @@ func (s *Service) Post(ctx context.Context, code string, participantID int64, di
 	if err := s.checkRoom(code, roomID); err != nil {
 		return live.FeedItem{}, err
 	}
-	if wait := s.posts.wait(participantID, s.opts.Now()); wait > 0 {
+	if wait := s.posts.Wait(participantID, s.opts.Now()); wait > 0 {
 		return live.FeedItem{}, &live.Error{Code: live.ERateLimited, Message: "You are posting too fast; wait a few seconds.", RetryAfter: wait}
 	}
 	if displayName == "" {

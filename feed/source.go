@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/retry"
 )
 
 // Source is one external feed: it polls or streams items from where the
@@ -37,22 +37,9 @@ type RetryError struct {
 func (e *RetryError) Error() string { return fmt.Sprintf("%v (retry in %s)", e.Err, e.After) }
 func (e *RetryError) Unwrap() error { return e.Err }
 
-// Backoff is the wait before the attempt-th retry (from 1): Min doubled each
-// time, at most Max, with up to 20% random jitter so many sources do not
-// retry in step.
-type Backoff struct {
-	Min, Max time.Duration
-}
-
-// Delay returns the wait before retry attempt (1, 2, …).
-func (b Backoff) Delay(attempt int) time.Duration {
-	d := b.Min
-	for i := 1; i < attempt && d < b.Max; i++ {
-		d *= 2
-	}
-	d = min(d, b.Max)
-	return d + time.Duration(rand.Int64N(int64(d)/5+1))
-}
+// Backoff is the wait before the attempt-th retry of a source (from 1):
+// retry.Backoff.
+type Backoff = retry.Backoff
 
 // responseError classifies a failed HTTP response: 429 and 5xx become a
 // *RetryError honouring Retry-After, then x-rate-limit-reset (X: Unix

@@ -111,18 +111,24 @@ type topic struct {
 	subs   map[*Subscriber]struct{}
 }
 
+// WithDefaults returns o with its zero fields set to the defaults noted.
+func (o Options) WithDefaults() Options {
+	if o.QueueLimit <= 0 {
+		o.QueueLimit = 256
+	}
+	if o.PaceAbove <= 0 {
+		o.PaceAbove = 1000
+	}
+	if o.BusyWindow <= 0 {
+		o.BusyWindow = time.Second
+	}
+	return o
+}
+
 // New returns a hub with an in-process broker. Its epoch is random: sequence
 // numbers restart with each epoch, so clients resume only within one.
 func New(opts Options) *Hub {
-	if opts.QueueLimit <= 0 {
-		opts.QueueLimit = 256
-	}
-	if opts.PaceAbove <= 0 {
-		opts.PaceAbove = 1000
-	}
-	if opts.BusyWindow <= 0 {
-		opts.BusyWindow = time.Second
-	}
+	opts = opts.WithDefaults()
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	h := &Hub{opts: opts, epoch: hex.EncodeToString(b[:]), topics: map[string]*topic{}}

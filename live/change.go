@@ -9,6 +9,7 @@ type StateChange struct {
 	Pitches []*Pitch
 	Polls   []*Poll
 	Quizzes []*Quiz
+	Surveys []*Survey
 	Audit   *AuditEntry
 }
 
@@ -29,6 +30,7 @@ type Dataset struct {
 	Pitches []*Pitch
 	Polls   []*Poll
 	Quizzes []*Quiz
+	Surveys []*Survey
 	// Names are the participants that have a display name (ID, EventID and
 	// DisplayName set): a quiz's leaderboard shows them.
 	Names  []Participant

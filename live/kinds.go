@@ -43,6 +43,7 @@ var questionKinds = map[string]QuestionKind{
 	PollOpenText:  openTextKind{},
 	PollRanking:   rankingKind{},
 	PollQuiz:      quizKind{},
+	PollGrid:      gridKind{},
 }
 
 // KindOf returns the kind named name, or EInvalid (field "kind") for a
@@ -79,10 +80,12 @@ type Question struct {
 // as many options (choices or scale values) and the same settings (any
 // settings, for a kind whose settings only change how answers show); the
 // labels may change.
-// A quiz question's right choices count too: its points depend on them.
+// A quiz question's right choices count too: its points depend on them;
+// a rating grid's statements and scale both do.
 func (q Question) SameAnswers(r Question) bool {
 	if q.Kind != r.Kind || max(len(q.Choices), q.ScaleMax) != max(len(r.Choices), r.ScaleMax) ||
-		(q.Kind == PollQuiz && !slices.Equal(q.Correct, r.Correct)) {
+		(q.Kind == PollQuiz && !slices.Equal(q.Correct, r.Correct)) ||
+		(q.Kind == PollGrid && (len(q.Choices) != len(r.Choices) || q.ScaleMax != r.ScaleMax)) {
 		return false
 	}
 	_, shows := questionKinds[q.Kind].(showSettingsKind)

@@ -341,6 +341,13 @@ type Poll struct {
 	// opened, 0 if it never did: a quiz question's time limit and its
 	// answers' points count from it.
 	OpenedAtMS int64 `json:"opened_at_ms,omitempty"`
+	// SurveyID is the survey a question belongs to (0: a poll of the
+	// stage); Position orders a survey's questions. A survey's question is
+	// never put on stage: it takes answers while its survey does.
+	SurveyID int64 `json:"survey_id,omitempty"`
+	// Required marks a survey question a participant must answer to
+	// complete the survey; the others may be skipped.
+	Required bool `json:"required,omitempty"`
 }
 
 // Results visibility modes of a poll: when its results turn public by
@@ -398,6 +405,12 @@ func (p *Poll) Validate() error {
 	p.Choices, p.ScaleMax, p.Settings = q.Choices, q.ScaleMax, q.Settings
 	if (p.Kind == PollQuiz) != (p.QuizID != 0) {
 		return FieldErrorf("quiz_id", "A quiz question belongs to a quiz (quiz_id), and only a quiz question does.")
+	}
+	if p.SurveyID != 0 && p.Kind == PollQuiz {
+		return FieldErrorf("kind", "A quiz question belongs to a quiz, not to a survey.")
+	}
+	if p.Required && p.SurveyID == 0 {
+		return FieldErrorf("required", "Only a survey's questions can be required.")
 	}
 	if p.Results == "" {
 		p.Results = ResultsReveal

@@ -58,10 +58,20 @@ func cleanText(s string, max int, lines bool) string {
 		b.WriteRune(r)
 	}
 	out := strings.TrimRight(b.String(), string([]rune{zwnj, zwj}))
-	if max > 0 && utf8.RuneCountInString(out) > max {
-		out = strings.TrimRightFunc(string([]rune(out)[:max-1]), unicode.IsSpace) + "…"
+	if max > 0 {
+		out = Truncate(out, max)
 	}
 	return out
+}
+
+// Truncate shortens s to at most max runes (max ≥ 1), cutting between runes:
+// a cut text ends with "…", the white space before it trimmed. A shorter s
+// is returned as it is.
+func Truncate(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	return strings.TrimRightFunc(string([]rune(s)[:max-1]), unicode.IsSpace) + "…"
 }
 
 // validText cleans *s with CleanText, or CleanLines when lines is set, and

@@ -3,6 +3,7 @@ package live
 import (
 	"errors"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestCleanText(t *testing.T) {
@@ -131,4 +132,25 @@ func TestValidateCleansText(t *testing.T) {
 			t.Fatalf("copy %q, original %q, %v", c.Choices, orig.Choices, err)
 		}
 	})
+}
+
+// TestTruncate: at most max runes, cut between runes, "…" last when cut.
+func TestTruncate(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly", 7, "exactly"},
+		{"abcdefgh", 5, "abcd…"},
+		{"abc defgh", 5, "abc…"}, // the space before the cut goes
+		{"ééééé", 3, "éé…"},      // two-byte runes, not cut in half
+		{"👩‍💻👩‍💻", 2, "👩…"},
+	} {
+		got := Truncate(tc.in, tc.max)
+		if got != tc.want || utf8.RuneCountInString(got) > tc.max || !utf8.ValidString(got) {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+		}
+	}
 }

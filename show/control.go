@@ -361,6 +361,11 @@ func (e *Engine) CreatePoll(ctx context.Context, actor, code string, p *live.Pol
 			return nil, err
 		}
 	}
+	if p.SurveyID != 0 {
+		if err := es.addSurveyQuestion(p); err != nil {
+			return nil, err
+		}
+	}
 	if es.rooms[p.RoomID] == nil {
 		return nil, &live.Error{Code: live.EInvalid, Field: "room_id", Message: "No such room in this event."}
 	}
@@ -379,6 +384,9 @@ func (e *Engine) CreatePoll(ctx context.Context, actor, code string, p *live.Pol
 	if q := es.quizzes[p.QuizID]; q != nil {
 		e.publishQuiz(es, q)
 	}
+	if s := es.surveys[p.SurveyID]; s != nil {
+		e.publishSurvey(es, s)
+	}
 	c := *p
 	return &c, nil
 }
@@ -391,6 +399,12 @@ func (e *Engine) UpdatePoll(ctx context.Context, actor string, id int64, edit fu
 			c.OpenedAtMS = old.OpenedAtMS
 			if c.QuizID != old.QuizID || (old.QuizID != 0 && c.RoomID != old.RoomID) {
 				return live.Errorf(live.ETransition, "A quiz question stays in its quiz and its quiz's room; a poll cannot join a quiz.")
+			}
+			if c.SurveyID != old.SurveyID || (old.SurveyID != 0 && c.RoomID != old.RoomID) {
+				return live.Errorf(live.ETransition, "A survey's question stays in its survey and its survey's room; a poll cannot join a survey.")
+			}
+			if s := es.surveys[old.SurveyID]; s != nil && s.State != live.SurveyDraft && !c.Definition().SameAnswers(old.Definition()) {
+				return live.Errorf(live.ETransition, "Kind, choices and settings of a survey's question can only change while the survey is a draft.")
 			}
 			if c.QuizID != 0 && c.Position != old.Position && es.quizzes[c.QuizID].State != live.QuizPending {
 				return live.Errorf(live.ETransition, "The order of a quiz's questions can only change before it starts.")
@@ -613,6 +627,9 @@ func (e *Engine) PollAction(ctx context.Context, actor string, id int64, action 
 		if p.QuizID != 0 && (action == live.PollOpenAction || action == live.PollCloseAction) {
 			return false, live.Errorf(live.ETransition, "A quiz question opens and closes with its quiz's start, next and reveal.")
 		}
+		if p.SurveyID != 0 && action != live.ResetVotes {
+			return false, live.Errorf(live.ETransition, "A survey's question takes answers while its survey is open; open or close the survey.")
+		}
 		switch action {
 		case live.PollOpenAction:
 			for _, o := range es.polls {
@@ -792,11 +809,12 @@ type change struct {
 	pitches map[*live.Pitch]*live.Pitch
 	polls   map[*live.Poll]*live.Poll
 	quizzes map[*live.Quiz]*live.Quiz
+	surveys map[*live.Survey]*live.Survey
 }
 
 func (es *eventState) newChange() *change {
 	return &change{es: es, rounds: map[*live.Round]*live.Round{}, rooms: map[*live.Room]*live.Room{}, pitches: map[*live.Pitch]*live.Pitch{}, polls: map[*live.Poll]*live.Poll{},
-		quizzes: map[*live.Quiz]*live.Quiz{}}
+		quizzes: map[*live.Quiz]*live.Quiz{}, surveys: map[*live.Survey]*live.Survey{}}
 }
 
 func copyOf[T any](m map[*T]*T, orig *T) *T {
@@ -808,10 +826,11 @@ func copyOf[T any](m map[*T]*T, orig *T) *T {
 	return &c
 }
 
-func (ch *change) room(r *live.Room) *live.Room    { return copyOf(ch.rooms, r) }
-func (ch *change) pitch(p *live.Pitch) *live.Pitch { return copyOf(ch.pitches, p) }
-func (ch *change) poll(p *live.Poll) *live.Poll    { return copyOf(ch.polls, p) }
-func (ch *change) quiz(q *live.Quiz) *live.Quiz    { return copyOf(ch.quizzes, q) }
+func (ch *change) room(r *live.Room) *live.Room       { return copyOf(ch.rooms, r) }
+func (ch *change) pitch(p *live.Pitch) *live.Pitch    { return copyOf(ch.pitches, p) }
+func (ch *change) poll(p *live.Poll) *live.Poll       { return copyOf(ch.polls, p) }
+func (ch *change) quiz(q *live.Quiz) *live.Quiz       { return copyOf(ch.quizzes, q) }
+func (ch *change) survey(s *live.Survey) *live.Survey { return copyOf(ch.surveys, s) }
 
 // setRound puts r, as live.Round.Apply or Stage returned it from orig,
 // into the change: the round and the pitches it copied.
@@ -864,6 +883,9 @@ func (e *Engine) commit(ctx context.Context, es *eventState, ch *change, actor, 
 	for _, c := range ch.quizzes {
 		st.Quizzes = append(st.Quizzes, c)
 	}
+	for _, c := range ch.surveys {
+		st.Surveys = append(st.Surveys, c)
+	}
 	if err := e.store.SaveState(ctx, st); err != nil {
 		return err
 	}
@@ -883,6 +905,10 @@ func (e *Engine) commit(ctx context.Context, es *eventState, ch *change, actor, 
 	for o, c := range ch.quizzes {
 		*o = *c
 	}
+	for o, c := range ch.surveys {
+		c.Questions = nil // filled in copies only
+		*o = *c
+	}
 	e.publishAll(es)
 	return nil
 }
@@ -900,6 +926,9 @@ type Results struct {
 	Rounds  []RoundResults `json:"rounds"`
 	Polls   []PollResults  `json:"polls"`
 	Quizzes []QuizResults  `json:"quizzes"`
+	// Surveys are the event's surveys; their questions' results are among
+	// Polls (with their survey_id).
+	Surveys []live.Survey `json:"surveys"`
 }
 
 // RoundResults is one round's ranking.
@@ -950,7 +979,7 @@ func (e *Engine) Results(ctx context.Context, code string) (*Results, error) {
 	es.mu.Lock()
 	defer es.mu.Unlock()
 	m := es.model()
-	res := &Results{Event: m.Event, Rounds: []RoundResults{}, Polls: []PollResults{}, Quizzes: []QuizResults{}}
+	res := &Results{Event: m.Event, Rounds: []RoundResults{}, Polls: []PollResults{}, Quizzes: []QuizResults{}, Surveys: m.Surveys}
 	for _, r := range m.Rounds {
 		es.tmu.Lock()
 		rank := live.RankPitches(r.Pitches, es.scores(&r), es.ev.JuryWeight)

@@ -40,6 +40,7 @@ type Store interface {
 	DeletePitch(ctx context.Context, id int64) error
 	SavePoll(ctx context.Context, p *live.Poll) error
 	SaveQuiz(ctx context.Context, q *live.Quiz) error
+	SaveSurvey(ctx context.Context, s *live.Survey) error
 	// SaveState saves the rows an action changed and its audit entry in one
 	// transaction: all of them or none.
 	SaveState(ctx context.Context, st live.StateChange) error
@@ -143,6 +144,7 @@ type eventState struct {
 	pitches map[int64]*live.Pitch
 	polls   map[int64]*live.Poll
 	quizzes map[int64]*live.Quiz
+	surveys map[int64]*live.Survey
 	current map[ballotKey]ballot
 	seen    map[seenKey]seenVote
 
@@ -165,14 +167,21 @@ type eventState struct {
 	boards map[boardKey]*quizBoard // a quiz's standings as last counted
 }
 
+// WithDefaults returns o with its zero intervals set to the defaults
+// noted.
+func (o Options) WithDefaults() Options {
+	if o.TallyInterval <= 0 {
+		o.TallyInterval = 100 * time.Millisecond
+	}
+	if o.AudienceTallyInterval <= 0 {
+		o.AudienceTallyInterval = time.Second
+	}
+	return o
+}
+
 // NewEngine returns an engine over store publishing to pub. Call Load, then Run.
 func NewEngine(store Store, pub hub.Publisher, opts Options) *Engine {
-	if opts.TallyInterval <= 0 {
-		opts.TallyInterval = 100 * time.Millisecond
-	}
-	if opts.AudienceTallyInterval <= 0 {
-		opts.AudienceTallyInterval = time.Second
-	}
+	opts = opts.WithDefaults()
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -185,7 +194,7 @@ func NewEngine(store Store, pub hub.Publisher, opts Options) *Engine {
 
 func newEventState(ev *live.Event) *eventState {
 	return &eventState{ev: ev, key: strconv.FormatInt(ev.ID, 10), rooms: map[int64]*live.Room{}, rounds: map[int64]*live.Round{},
-		pitches: map[int64]*live.Pitch{}, polls: map[int64]*live.Poll{}, quizzes: map[int64]*live.Quiz{}, names: map[int64]string{}, current: map[ballotKey]ballot{},
+		pitches: map[int64]*live.Pitch{}, polls: map[int64]*live.Poll{}, quizzes: map[int64]*live.Quiz{}, surveys: map[int64]*live.Survey{}, names: map[int64]string{}, current: map[ballotKey]ballot{},
 		seen: map[seenKey]seenVote{}, tallies: map[live.Target]live.Tally{}, dirty: map[live.Target]bool{}, audDirty: map[live.Target]bool{}, committed: map[ballotKey]live.Answer{},
 		boards: map[boardKey]*quizBoard{}}
 }
@@ -225,6 +234,11 @@ func (e *Engine) Load(ctx context.Context) error {
 		es := e.byID[q.EventID]
 		es.quizzes[q.ID] = q
 		e.owner[quizKey(q.ID)] = es
+	}
+	for _, s := range ds.Surveys {
+		es := e.byID[s.EventID]
+		es.surveys[s.ID] = s
+		e.owner[surveyKey(s.ID)] = es
 	}
 	for _, p := range ds.Names {
 		if es := e.byID[p.EventID]; es != nil {
@@ -334,8 +348,8 @@ func (e *Engine) flushEvent(es *eventState, force bool) {
 	const moderators, screens, phones = 0, 1, 2
 	frame := func(t live.Target, to int) (out, bool) {
 		r, show, ok := es.targetRoom(t)
-		if !ok {
-			return out{}, false
+		if !ok || (to != moderators && es.inSurvey(t)) {
+			return out{}, false // a survey's results are the moderators'
 		}
 		v := live.FrameView{Show: show || to == moderators, Moderator: to == moderators, Phone: to == phones}
 		return out{"tally:" + t.String(), r, es.tallies[t].Frame(t, v, ms)}, true
@@ -487,7 +501,7 @@ func (e *Engine) submitVote(es *eventState, who live.Voter, v live.Vote) (live.R
 		}
 		return live.Receipt{Answer: sv.answer}, sv.wait, nil
 	}
-	q, err := es.accepting(v.Target)
+	q, err := es.accepting(v.Target, v.At)
 	if err != nil {
 		return live.Receipt{}, nil, err
 	}
@@ -557,8 +571,9 @@ func (es *eventState) inTime(v live.Vote, q live.Question, had bool) error {
 	return nil
 }
 
-// accepting returns what t asks, or EVotingClosed when it takes no answers now.
-func (es *eventState) accepting(t live.Target) (live.Question, error) {
+// accepting returns what t asks, or EVotingClosed when it takes no answers
+// at now (a poll: while open; a survey's question: while its survey is).
+func (es *eventState) accepting(t live.Target, now time.Time) (live.Question, error) {
 	switch t.Kind {
 	case live.KindPitch:
 		if p := es.pitches[t.ID]; p != nil {
@@ -569,6 +584,12 @@ func (es *eventState) accepting(t live.Target) (live.Question, error) {
 		}
 	case live.KindPoll:
 		if p := es.polls[t.ID]; p != nil {
+			if s := es.surveys[p.SurveyID]; s != nil {
+				if err := s.Accepts(now); err != nil {
+					return live.Question{}, err
+				}
+				return p.Definition(), nil
+			}
 			if p.State != live.PollOpen {
 				return live.Question{}, live.Errorf(live.EVotingClosed, "This poll is not open.")
 			}
@@ -848,6 +869,18 @@ func (e *Engine) RoomEvent(roomID int64) (int64, error) {
 	return es.ev.ID, nil
 }
 
+// EventCode returns the code of the event with the given id, or ENotFound:
+// for who names an event it keeps by id, without a copy of its model.
+func (e *Engine) EventCode(id int64) (string, error) {
+	es := e.eventByID(id)
+	if es == nil {
+		return "", live.Errorf(live.ENotFound, "No event %d.", id)
+	}
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	return es.ev.Code, nil
+}
+
 // RoomIDs returns the ids of the event's rooms in ascending order, or
 // ENotFound when there is no event with that id.
 func (e *Engine) RoomIDs(eventID int64) ([]int64, error) {
@@ -884,12 +917,13 @@ func (e *Engine) Pitch(eventID, id int64) (*live.Pitch, error) {
 
 // Model is an event's whole structure, as the control page edits it.
 type Model struct {
-	Event    live.Event   `json:"event"`
-	JuryCode string       `json:"jury_code"`
-	Rooms    []live.Room  `json:"rooms"`
-	Rounds   []live.Round `json:"rounds"`
-	Polls    []live.Poll  `json:"polls"`
-	Quizzes  []live.Quiz  `json:"quizzes"`
+	Event    live.Event    `json:"event"`
+	JuryCode string        `json:"jury_code"`
+	Rooms    []live.Room   `json:"rooms"`
+	Rounds   []live.Round  `json:"rounds"`
+	Polls    []live.Poll   `json:"polls"`
+	Quizzes  []live.Quiz   `json:"quizzes"`
+	Surveys  []live.Survey `json:"surveys"`
 }
 
 // Model returns the event's structure, or ENotFound.
@@ -916,7 +950,7 @@ func (e *Engine) ModelByID(id int64) (*Model, error) {
 }
 
 func (es *eventState) model() *Model {
-	m := &Model{Event: *es.ev, JuryCode: es.ev.JuryCode, Rooms: []live.Room{}, Rounds: []live.Round{}, Polls: []live.Poll{}, Quizzes: []live.Quiz{}}
+	m := &Model{Event: *es.ev, JuryCode: es.ev.JuryCode, Rooms: []live.Room{}, Rounds: []live.Round{}, Polls: []live.Poll{}, Quizzes: []live.Quiz{}, Surveys: []live.Survey{}}
 	for _, r := range es.rooms {
 		m.Rooms = append(m.Rooms, *r)
 	}
@@ -929,6 +963,10 @@ func (es *eventState) model() *Model {
 	for _, q := range es.quizzes {
 		m.Quizzes = append(m.Quizzes, es.quizCopy(q))
 	}
+	for _, s := range es.surveys {
+		m.Surveys = append(m.Surveys, es.surveyCopy(s))
+	}
+	sort.Slice(m.Surveys, func(i, j int) bool { return m.Surveys[i].ID < m.Surveys[j].ID })
 	sort.Slice(m.Quizzes, func(i, j int) bool { return m.Quizzes[i].ID < m.Quizzes[j].ID })
 	sort.Slice(m.Rooms, func(i, j int) bool { return m.Rooms[i].ID < m.Rooms[j].ID })
 	sort.Slice(m.Rounds, func(i, j int) bool { return m.Rounds[i].ID < m.Rounds[j].ID })
@@ -959,6 +997,9 @@ func (e *Engine) publishAll(es *eventState) {
 	}
 	for _, q := range es.quizzes {
 		e.publishQuiz(es, q)
+	}
+	for _, s := range es.surveys {
+		e.publishSurvey(es, s)
 	}
 }
 
@@ -991,7 +1032,7 @@ func (e *Engine) publishStage(es *eventState, room *live.Room) {
 		s.Round = &rc
 	}
 	for _, p := range es.polls {
-		if p.RoomID == room.ID && p.State != live.PollDraft {
+		if p.RoomID == room.ID && p.State != live.PollDraft && p.SurveyID == 0 {
 			s.Polls = append(s.Polls, p.Public())
 		}
 	}
@@ -1043,8 +1084,8 @@ func (e *Engine) publishRanking(es *eventState, r *live.Round) {
 	e.pub.Publish(hub.StageTopic(r.RoomID), key, public)
 }
 
-// Place returns the event and room of a room, round, pitch or poll (kind
-// "room", "round", "pitch" or "poll"), or ENotFound: what a role for a room
+// Place returns the event and room of a room, round, pitch, poll, quiz or
+// survey (kind "room", "round", "pitch", "poll", "quiz" or "survey"), or ENotFound: what a role for a room
 // is checked against.
 func (e *Engine) Place(kind string, id int64) (eventID, roomID int64, err error) {
 	key := kind + ":" + strconv.FormatInt(id, 10)
@@ -1076,6 +1117,10 @@ func (e *Engine) Place(kind string, id int64) (eventID, roomID int64, err error)
 	case "quiz":
 		if q := es.quizzes[id]; q != nil {
 			return es.ev.ID, q.RoomID, nil
+		}
+	case "survey":
+		if s := es.surveys[id]; s != nil {
+			return es.ev.ID, s.RoomID, nil
 		}
 	}
 	return 0, 0, live.Errorf(live.ENotFound, "No %s %d.", kind, id)

@@ -20,6 +20,7 @@ import { kindOf, pitchQuestion } from '/static/kinds/index.js';
 import * as quizKind from '/static/kinds/quiz.js';
 import { nowNextCard, followClock } from '/static/programme.js';
 import { startEmbed } from '/static/embed.js';
+import { offeredSurveys, surveyCard, nextChange } from '/static/survey.js';
 
 const code = decodeURIComponent(location.pathname.split('/')[2] || '').trim().toUpperCase();
 const TOKEN_KEY = `ovation.token.${code}`;
@@ -45,6 +46,7 @@ let nameLang = ''; // the event's language, that of its names and titles
 const cards = new Map(); // key → {el, update()}
 let progCard = null; // the room's Now / Next card (programme.js)
 const progClock = {}; // its timer: the card turns over when a session starts or ends
+let surveyTimer = 0; // renders again when a survey opens or closes by the clock
 
 // fitName fits a name or a title to its box, at least .75 of the reader's text size.
 const fitName = (el) => fitText(el, { min: '.75rem', lang: nameLang });
@@ -380,14 +382,24 @@ function renderAll() {
     if (shown.length) list.push(['poll', shown[shown.length - 1]]);
   }
 
+  // Open surveys of the room follow, answered at the person's own pace; the
+  // page renders again when one opens or closes by the clock.
+  for (const f of offeredSurveys(store, live.now())) list.push(['survey', f.survey]);
+  clearTimeout(surveyTimer);
+  const change = nextChange(store, live.now());
+  if (change) surveyTimer = setTimeout(renderAll, Math.min(change + 50, 2 ** 31 - 1));
+
   const wanted = [];
   const fresh = [];
   for (const [kind, obj] of list) {
     const key = kind === 'poll' ? `poll:${obj.id}:${obj.kind}:${JSON.stringify(kindOf(obj).definition(obj))}`
-      : kind === 'pitch' ? `pitch:${obj.id}:${round.scale}` : kind === 'quiz' ? `quiz:${obj.id}:${obj.current_poll_id}` : `ranking:${obj.id}`;
+      : kind === 'pitch' ? `pitch:${obj.id}:${round.scale}` : kind === 'quiz' ? `quiz:${obj.id}:${obj.current_poll_id}` : `${kind}:${obj.id}`;
     let card = cards.get(key);
     if (!card) {
-      card = kind === 'poll' ? pollCard(obj.id) : kind === 'pitch' ? pitchCard(obj.id) : kind === 'quiz' ? quizCard(obj.id, obj.current_poll_id) : rankingCard(obj.id);
+      card = kind === 'poll' ? pollCard(obj.id) : kind === 'pitch' ? pitchCard(obj.id) : kind === 'quiz' ? quizCard(obj.id, obj.current_poll_id)
+        : kind === 'survey' ? surveyCard(obj.id, { votes, now: () => live.now(), code, syncKeys, setStatus,
+          askMe: () => api('/api/me', { bearer: live.token }).then((m) => votes.setAnswers(m)).catch(() => { /* asked again later */ }) })
+          : rankingCard(obj.id);
       cards.set(key, card);
     }
     card.update(stage, store);
@@ -398,7 +410,7 @@ function renderAll() {
     if (!cueKnown.has(id)) {
       cueKnown.add(id);
       if (open) cueKnown.add(`poll:${obj.id}`); // its results, once closed, are not news
-      if (cueReady) fresh.push([card.el, kind === 'poll' ? obj.question : kind === 'pitch' ? obj.team : kind === 'quiz' ? obj.title : t('ranking')]);
+      if (cueReady) fresh.push([card.el, kind === 'poll' ? obj.question : kind === 'pitch' ? obj.team : kind === 'quiz' ? obj.title : kind === 'survey' ? t('survey_entry', { x: obj.title }) : t('ranking')]);
     }
   }
   for (const id of cueKnown) {

@@ -479,7 +479,7 @@ function renderLive(l) {
   patchLive(store);
 }
 
-function keyOf(m) { return JSON.stringify([m.event, m.jury_code, m.rooms, m.rounds, m.polls, m.quizzes]); }
+function keyOf(m) { return JSON.stringify([m.event, m.jury_code, m.rooms, m.rounds, m.polls, m.quizzes, m.surveys]); }
 
 // A button replaced between the press and the release of a click loses the
 // click: while a pointer is down, re-rendering waits until just after the click.
@@ -582,6 +582,7 @@ function renderModel() {
     renderRounds();
     renderPolls();
     renderQuizzes();
+    renderSurveys();
     renderRooms();
   });
   renderSettings();
@@ -691,7 +692,7 @@ function renderLivePanel() {
 // open one, else, while no pitch and no ranking is on stage, the last
 // closed one whose results are shown.
 function stagePoll(roomId) {
-  const polls = model.polls.filter((p) => p.room_id === roomId && !p.quiz_id);
+  const polls = model.polls.filter((p) => p.room_id === roomId && !p.quiz_id && !p.survey_id);
   const open = polls.find((p) => p.state === 'open');
   if (open) return open;
   const busy = model.rounds.some((r) => r.room_id === roomId && (r.ranking_revealed || (r.state === 'running' && r.current_pitch_id)));
@@ -969,7 +970,7 @@ function editRound(r) {
 // --------------------------------------------------------------- polls ----
 
 function renderPolls() {
-  const polls = model.polls.filter((p) => !p.quiz_id); // a quiz's questions are on its card
+  const polls = model.polls.filter((p) => !p.quiz_id && !p.survey_id); // a quiz's or a survey's questions are on its card
   $('polls').replaceChildren(h('h2', { id: 'polls-title', style: { margin: '1.4rem 0 .8rem' } }, t('polls')),
     ...(polls.length ? polls.map(pollCard) : [h('p', { class: 'empty card', text: t('no_polls') })]));
 }
@@ -1081,6 +1082,166 @@ function newQuestion(q) {
 function editQuestion(p) {
   openForm({ title: t('edit_x', { x: p.question }), fields: questionFields(), values: flat(p),
     submit: (d) => { const c = changed(correctIn(nested(d)), p); return Object.keys(c).length ? call('PATCH', `/api/polls/${p.id}`, c) : null; } });
+}
+
+// ------------------------------------------------------------- surveys ----
+// A survey is answered at each phone's own pace, off the stage: its card
+// builds it (questions of any kind but quiz, their order and required
+// flag), opens and closes it or sets its window, shows each question's live
+// result and exports it; "Copy" makes a new survey of its questions, a
+// template.
+
+let surveyTimer = 0; // renders the surveys again when one opens or closes by the clock
+
+function renderSurveys() {
+  const surveys = model.surveys || [];
+  clearTimeout(surveyTimer);
+  const now = live ? live.now() : Date.now();
+  const next = Math.min(...surveys.filter((s) => s.state === 'open').flatMap((s) => [s.opens_at, s.closes_at])
+    .filter(Boolean).map((at) => Date.parse(at) - now).filter((ms) => ms > 0));
+  if (Number.isFinite(next)) surveyTimer = setTimeout(() => preserveFocus(renderSurveys), Math.min(next + 50, 2 ** 31 - 1));
+  $('surveys').replaceChildren(h('div', { class: 'section-head' },
+    h('h2', { id: 'surveys-title', style: { margin: '1.4rem 0 .8rem' } }, t('surveys')), h('span', { class: 'spacer' }),
+    button(t('new_survey'), { ic: 'plus', id: 'new-survey', onclick: () => newSurvey() })),
+  ...(surveys.length ? surveys.map(surveyCard) : [h('p', { class: 'empty card', text: t('no_surveys') })]));
+}
+
+const surveyQuestions = (s) => s.questions.map((id) => model.polls.find((p) => p.id === id)).filter(Boolean);
+
+// surveyPhase is a survey's phase now (draft, scheduled, open, closed), as
+// the server counts it.
+function surveyPhase(s) {
+  const now = live ? live.now() : Date.now();
+  if (s.state === 'draft') return 'draft';
+  if (s.state === 'closed' || (s.closes_at && now >= Date.parse(s.closes_at))) return 'closed';
+  if (s.opens_at && now < Date.parse(s.opens_at)) return 'scheduled';
+  return 'open';
+}
+
+const fmtWhen = (iso) => new Date(iso).toLocaleString(document.documentElement.lang, { dateStyle: 'short', timeStyle: 'short' });
+
+function surveyCard(s) {
+  const qs = surveyQuestions(s);
+  const phase = surveyPhase(s);
+  const base = `/api/surveys/${s.id}/actions/`;
+  const window = [s.opens_at ? t('survey_opens', { at: fmtWhen(s.opens_at) }) : '', s.closes_at ? t('survey_closes', { at: fmtWhen(s.closes_at) }) : ''].filter(Boolean).join(' · ');
+  const list = h('ol', { class: 'survey-questions', id: `survey-${s.id}-questions` }, qs.map((p, i) => {
+    const kind = kindOf(p);
+    return h('li', { class: 'survey-question', dataset: { poll: String(p.id) } },
+      h('div', { class: 'card-head' },
+        h('span', { class: 'quiz-q-text', text: p.question }),
+        h('span', { class: `tag ${p.required ? 'warn' : ''}`, text: p.required ? t('survey_required') : t('survey_optional') }),
+        h('span', { class: 'round-meta', text: kind.control.summary(p) }),
+        h('span', { class: 'spacer' }),
+        h('span', { class: 'survey-build actions' },
+          iconButton('up', t('move_up', { x: p.question }), { id: `survey-q-${p.id}-up`, disabled: i === 0, onclick: (b) => moveQuestion(qs, i, -1, b) }),
+          iconButton('down', t('move_down', { x: p.question }), { id: `survey-q-${p.id}-down`, disabled: i === qs.length - 1, onclick: (b) => moveQuestion(qs, i, 1, b) }),
+          button(p.required ? t('a_make_optional') : t('a_make_required'), { id: `survey-q-${p.id}-required`, onclick: (b) => act(`/api/polls/${p.id}`, { required: !p.required }, b, 'PATCH') }),
+          iconButton('edit', t('edit_x', { x: p.question }), { id: `survey-q-${p.id}-edit`, onclick: () => editSurveyQuestion(s, p) }))),
+      pollTally(p));
+  }));
+  return h('section', { class: can('run', s.room_id) ? 'card survey-admin can-run' : 'card survey-admin', id: `survey-${s.id}`, dataset: { phase }, attrs: { 'aria-labelledby': `survey-${s.id}-title` } },
+    h('div', { class: 'card-head' },
+      h('h3', { id: `survey-${s.id}-title`, text: s.title }), h('span', { class: `tag ${phase === 'open' ? 'live' : ''}`, text: t(`survey_phase_${phase}`) }),
+      h('span', { class: 'round-meta', text: [roomName(s.room_id), t('quiz_questions', { n: qs.length }), window].filter(Boolean).join(' · ') }),
+      h('span', { class: 'spacer' }),
+      button(t('edit'), { ic: 'edit', id: `survey-${s.id}-edit`, onclick: () => editSurvey(s) })),
+    qs.length ? list : h('p', { class: 'muted small', text: t('survey_no_questions') }),
+    h('div', { class: 'actions', style: { margin: '.6rem 0' } },
+      h('span', { class: 'survey-run actions' }, phase === 'open' || phase === 'scheduled'
+        ? button(t('a_close_survey'), { ic: 'x', primary: true, id: `survey-${s.id}-toggle`, onclick: (b) => act(base + 'close', undefined, b) })
+        : button(t('a_open_survey'), { ic: 'vote', primary: true, id: `survey-${s.id}-toggle`, disabled: !qs.length, onclick: (b) => act(base + 'open', undefined, b) })),
+      h('span', { class: 'survey-build actions' },
+        button(t('new_question'), { ic: 'plus', id: `survey-${s.id}-add`, onclick: () => newSurveyQuestion(s) }),
+        button(t('a_copy_survey'), { ic: 'plus', id: `survey-${s.id}-copy`, onclick: () => copySurvey(s) })),
+      h('span', { class: 'survey-export actions' },
+        h('a', { class: 'btn btn-small', id: `survey-${s.id}-csv`, href: `/api/surveys/${s.id}/results?format=csv` }, icon('download'), h('span', { text: 'CSV' })),
+        h('a', { class: 'btn btn-small', id: `survey-${s.id}-json`, href: `/api/surveys/${s.id}/results?format=json` }, icon('download'), h('span', { text: 'JSON' })))));
+}
+
+// moveQuestion swaps question i of qs with its neighbour (delta ±1) by
+// their positions.
+async function moveQuestion(qs, i, delta, btn) {
+  const a = qs[i], b = qs[i + delta];
+  if (!b) return;
+  // Positions may be equal (a copy keeps them): number them in order first.
+  const pos = qs.map((_, k) => k + 1);
+  [pos[i], pos[i + delta]] = [pos[i + delta], pos[i]];
+  btn.disabled = true;
+  try {
+    for (const [k, p] of qs.entries()) if (p.position !== pos[k]) await call('PATCH', `/api/polls/${p.id}`, { position: pos[k] });
+  } catch (e) {
+    if (e.status !== 401) toast(fieldErrorText(e), true);
+  } finally {
+    if (btn.isConnected) btn.disabled = false;
+  }
+  return a;
+}
+
+// localTime is an RFC 3339 time as a datetime-local value, '' for none;
+// isoTime the reverse, null for ''.
+const localTime = (iso) => {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+};
+const isoTime = (v) => (v ? new Date(v).toISOString() : null);
+
+const surveyFields = (s) => [
+  { name: 'title', label: t('f_title'), required: true, maxLength: 120 },
+  { name: 'room_id', label: t('f_room'), type: 'select', numeric: true, options: model.rooms.map((x) => [x.id, x.name]), disabled: !!s && s.state !== 'draft' },
+  { name: 'intro', label: t('f_survey_intro'), type: 'textarea', rows: 2 },
+  { name: 'thanks', label: t('f_survey_thanks'), type: 'textarea', rows: 2, hint: t('f_survey_thanks_hint') },
+  { name: 'opens_at', label: t('f_opens_at'), type: 'datetime-local', hint: t('f_window_hint') },
+  { name: 'closes_at', label: t('f_closes_at'), type: 'datetime-local' },
+];
+
+const surveyIn = (d) => ({ ...d, opens_at: isoTime(d.opens_at), closes_at: isoTime(d.closes_at) });
+
+function newSurvey() {
+  openForm({ title: t('new_survey'), fields: surveyFields(null), values: { room_id: roomSel }, submitLabel: t('create'),
+    submit: (d) => call('POST', `/api/events/${eventCode}/surveys`, surveyIn(d)) });
+}
+
+function editSurvey(s) {
+  const before = { ...s, opens_at: s.opens_at, closes_at: s.closes_at };
+  openForm({ title: t('edit_x', { x: s.title }), fields: surveyFields(s), values: { ...s, opens_at: localTime(s.opens_at), closes_at: localTime(s.closes_at) },
+    submit: (d) => {
+      const c = changed(surveyIn(d), before);
+      for (const k of ['opens_at', 'closes_at']) if ((surveyIn(d)[k] ?? null) === (before[k] ?? null)) delete c[k];
+      return Object.keys(c).length ? call('PATCH', `/api/surveys/${s.id}`, c) : null;
+    } });
+}
+
+function copySurvey(s) {
+  openForm({ title: t('a_copy_survey'), fields: surveyFields(null).filter((f) => !['opens_at', 'closes_at'].includes(f.name)),
+    values: { title: t('copy_of', { x: s.title }), room_id: s.room_id, intro: s.intro, thanks: s.thanks }, submitLabel: t('create'),
+    submit: (d) => call('POST', `/api/events/${eventCode}/surveys`, { ...d, from_survey_id: s.id }) });
+}
+
+// surveyQuestionFields are a survey question's fields: any kind but quiz
+// (a quiz's own), its kind's definition, and whether it is required.
+const surveyQuestionFields = (s, p) => {
+  const locked = !!p && s.state !== 'draft';
+  return [
+    { name: 'question', label: t('f_question'), required: true, maxLength: 200 },
+    { name: 'kind', label: t('f_kind'), type: 'select', options: Object.entries(KINDS).filter(([, k]) => !k.inQuiz).map(([name, k]) => [name, k.control.title()]), disabled: locked, hint: locked ? t('survey_locked') : '' },
+    ...kindFields((d) => d.kind || p?.kind).filter((f) => f.name !== 'settings.time_limit_s').map((f) => ({ ...f, disabled: locked })),
+    { name: 'required', label: t('f_required'), type: 'checkbox' },
+  ];
+};
+
+function newSurveyQuestion(s) {
+  const defaults = Object.assign({}, ...Object.values(KINDS).map((k) => k.control.defaults));
+  openForm({ title: t('new_question'), fields: surveyQuestionFields(s, null), values: { kind: 'grid', ...defaults, scale_max: 5, required: false }, submitLabel: t('create'),
+    submit: (d) => call('POST', `/api/events/${eventCode}/polls`, { ...nested(d), survey_id: s.id }) });
+  followKind($('dlg-form'), true);
+}
+
+function editSurveyQuestion(s, p) {
+  openForm({ title: t('edit_x', { x: p.question }), fields: surveyQuestionFields(s, p), values: flat(p),
+    submit: (d) => { const c = changed(nested(d), p); return Object.keys(c).length ? call('PATCH', `/api/polls/${p.id}`, c) : null; } });
+  followKind($('dlg-form'), false);
 }
 
 // pollActions are a poll's buttons: open or close, show or hide its

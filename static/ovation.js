@@ -564,12 +564,13 @@ export function startCountdowns(getOffset) {
 // frameKey names what a frame replaces: frames with the same key supersede
 // each other (a tally per target, a ranking per round, a stage per room, a
 // feed per room: the control topic carries one for each room; a board, its
-// queue or its removal per board, and a board's highlight).
+// queue or its removal per board, a board's highlight, and a survey).
 export function frameKey(f) {
   switch (f.type) {
     case 'tally': return 'tally:' + f.target;
     case 'ranking': return 'ranking:' + f.round_id;
     case 'quiz': return 'quiz:' + (f.quiz ? f.quiz.id : '');
+    case 'survey': return 'survey:' + (f.survey ? f.survey.id : '');
     case 'stage': return 'stage:' + (f.room ? f.room.id : '');
     case 'feed': return 'feed:' + (f.room_id ?? '');
     case 'board': case 'board_queue': return 'board:' + (f.board ? f.board.id : '');

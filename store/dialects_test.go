@@ -68,6 +68,16 @@ func storeScenario(t *testing.T, db *store.DB) []string {
 	step(poll.ID, db.SavePoll(ctx, poll))
 	quiz := &live.Quiz{EventID: ev.ID, RoomID: room.ID, Title: "Quiz", State: "pending"}
 	step(quiz.ID, db.SaveQuiz(ctx, quiz))
+	session, closes := int64(7), t0.Add(time.Hour)
+	survey := &live.Survey{EventID: ev.ID, RoomID: room.ID, SessionID: &session, Title: "Retours", Thanks: "Merci !", State: live.SurveyDraft, ClosesAt: &closes}
+	step(survey.ID, db.SaveSurvey(ctx, survey))
+	gridQ := &live.Poll{EventID: ev.ID, RoomID: room.ID, Question: "Notez", Kind: live.PollGrid, Choices: []string{"Fond", "Forme"}, ScaleMax: 5,
+		Settings: json.RawMessage(`{"low":"Mauvais","high":"Excellent"}`), State: live.PollDraft, SurveyID: survey.ID, Required: true}
+	step(gridQ.ID, db.SavePoll(ctx, gridQ))
+	opened := *survey
+	opened.State = live.SurveyOpen
+	step(nil, db.SaveState(ctx, live.StateChange{Surveys: []*live.Survey{&opened},
+		Audit: &live.AuditEntry{EventID: ev.ID, Actor: "admin", Action: "survey_open", Target: fmt.Sprintf("survey:%d", survey.ID), At: t0}}))
 	pitch.Team = "Hydrogène Vert"
 	step(nil, db.SaveState(ctx, live.StateChange{Pitches: []*live.Pitch{pitch},
 		Audit: &live.AuditEntry{EventID: ev.ID, Actor: "admin", Action: "pitch_open", Target: fmt.Sprintf("pitch:%d", pitch.ID), At: t0}}))

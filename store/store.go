@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/retry"
 	"modernc.org/sqlite" // registers the "sqlite" driver; its errors carry SQLite's result codes
 )
 
@@ -97,15 +98,12 @@ type DB struct {
 // Open opens (creating if needed) the database at path, migrates it and
 // starts the group committer. Close flushes and stops it.
 func Open(path string, opts Options) (*DB, error) {
-	if opts.Synchronous == "" {
-		opts.Synchronous = "FULL"
-	}
+	opts.defaults()
 	switch strings.ToUpper(opts.Synchronous) {
 	case "FULL", "NORMAL", "EXTRA":
 	default:
 		return nil, fmt.Errorf("store: synchronous must be FULL, NORMAL or EXTRA, not %q", opts.Synchronous)
 	}
-	opts.defaults()
 	if err := checkWritable(path); err != nil {
 		return nil, err
 	}
@@ -130,8 +128,18 @@ func Open(path string, opts Options) (*DB, error) {
 // PostgreSQL hosts and database, without a password.
 func (db *DB) Name() string { return db.path }
 
+// WithDefaults returns o with its zero fields set to the defaults noted
+// (FailoverWait's is OpenPostgres').
+func (o Options) WithDefaults() Options {
+	o.defaults()
+	return o
+}
+
 // defaults fills the zero fields of o.
 func (o *Options) defaults() {
+	if o.Synchronous == "" {
+		o.Synchronous = "FULL"
+	}
 	if o.CommitWindow == 0 {
 		o.CommitWindow = 2 * time.Millisecond
 	}
@@ -364,6 +372,10 @@ func (db *DB) gather(batch *[]live.WriteOp) bool {
 	return true
 }
 
+// commitBackoff is the wait between a batch's commits while the database
+// fails over: 50 ms doubling to 1 s.
+var commitBackoff = retry.Backoff{Min: 50 * time.Millisecond, Max: time.Second}
+
 func (db *DB) commitBatch(batch []live.WriteOp) {
 	start := time.Now()
 	err := db.writeBatch(batch)
@@ -371,7 +383,11 @@ func (db *DB) commitBatch(batch []live.WriteOp) {
 	// is idempotent (a vote id is written once, a vote and a participant are
 	// upserts, a reset deletes), so a batch whose commit was lost with the
 	// connection may run twice.
-	for wait := 50 * time.Millisecond; err != nil && pgFault(err) && time.Since(start)+wait < db.opts.FailoverWait; wait = min(2*wait, time.Second) {
+	for attempt := 1; err != nil && pgFault(err); attempt++ {
+		wait := commitBackoff.Delay(attempt)
+		if time.Since(start)+wait >= db.opts.FailoverWait {
+			break
+		}
 		time.Sleep(wait)
 		err = db.writeBatch(batch)
 	}
@@ -541,11 +557,11 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 	}
 	if err == nil {
 		err = db.query(ctx, `SELECT id, event_id, room_id, question, kind, choices, scale_max, settings, state, show_results, position,
-			results, correct, correct_revealed, quiz_id, opened_at_ms FROM polls ORDER BY id`, func(rows *sql.Rows) error {
+			results, correct, correct_revealed, quiz_id, opened_at_ms, survey_id, required FROM polls ORDER BY id`, func(rows *sql.Rows) error {
 			p := &live.Poll{}
 			var choices, settings, correct string
 			if err := rows.Scan(&p.ID, &p.EventID, &p.RoomID, &p.Question, &p.Kind, &choices, &p.ScaleMax, &settings, &p.State, &p.ShowResults, &p.Position,
-				&p.Results, &correct, &p.CorrectRevealed, &p.QuizID, &p.OpenedAtMS); err != nil {
+				&p.Results, &correct, &p.CorrectRevealed, &p.QuizID, &p.OpenedAtMS, &p.SurveyID, &p.Required); err != nil {
 				return err
 			}
 			if settings != "" {
@@ -568,6 +584,36 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 		})
 	}
 	if err == nil {
+		err = db.query(ctx, `SELECT id, event_id, room_id, session_id, title, intro, thanks, state, opens_at_ms, closes_at_ms FROM surveys ORDER BY id`, func(rows *sql.Rows) error {
+			s := &live.Survey{}
+			var session sql.NullInt64
+			var opens, closes int64
+			if err := rows.Scan(&s.ID, &s.EventID, &s.RoomID, &session, &s.Title, &s.Intro, &s.Thanks, &s.State, &opens, &closes); err != nil {
+				return err
+			}
+			if session.Valid {
+				s.SessionID = &session.Int64
+			}
+			s.OpensAt, s.ClosesAt = timeOfMS(opens), timeOfMS(closes)
+			ds.Surveys = append(ds.Surveys, s)
+			return nil
+		})
+	}
+	if err == nil {
+		err = db.loadVotes(ctx, ds)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: load: %w", err)
+	}
+	return ds, nil
+}
+
+// loadVotes reads what the participants did into ds: the named
+// participants, the votes counted, the ledger of vote ids, the answers'
+// decisions and upvotes.
+func (db *DB) loadVotes(ctx context.Context, ds *live.Dataset) error {
+	var err error
+	{
 		// Only named participants: a quiz's leaderboard shows their names.
 		err = db.query(ctx, `SELECT id, event_id, display_name FROM participants WHERE display_name != '' ORDER BY id`, func(rows *sql.Rows) error {
 			var p live.Participant
@@ -624,10 +670,7 @@ func (db *DB) Load(ctx context.Context) (*live.Dataset, error) {
 			return nil
 		})
 	}
-	if err != nil {
-		return nil, fmt.Errorf("store: load: %w", err)
-	}
-	return ds, nil
+	return err
 }
 
 func (db *DB) query(ctx context.Context, q string, scan func(*sql.Rows) error, args ...any) error {
@@ -735,9 +778,9 @@ func savePoll(ctx context.Context, x execer, p *live.Poll) error {
 		correct = string(b)
 	}
 	return upsert(ctx, x, "polls", &p.ID, []string{"event_id", "room_id", "question", "kind", "choices", "scale_max", "settings", "state", "show_results", "position",
-		"results", "correct", "correct_revealed", "quiz_id", "opened_at_ms"},
+		"results", "correct", "correct_revealed", "quiz_id", "opened_at_ms", "survey_id", "required"},
 		p.EventID, p.RoomID, p.Question, p.Kind, string(choices), p.ScaleMax, string(p.Settings), p.State, p.ShowResults, p.Position,
-		p.Results, correct, p.CorrectRevealed, p.QuizID, p.OpenedAtMS)
+		p.Results, correct, p.CorrectRevealed, p.QuizID, p.OpenedAtMS, p.SurveyID, p.Required)
 }
 
 // SaveQuiz implements show.Store.
@@ -749,6 +792,38 @@ func (db *DB) SaveQuiz(ctx context.Context, q *live.Quiz) (err error) {
 func saveQuiz(ctx context.Context, x execer, q *live.Quiz) error {
 	return upsert(ctx, x, "quizzes", &q.ID, []string{"event_id", "room_id", "title", "state", "phase", "current_poll_id"},
 		q.EventID, q.RoomID, q.Title, q.State, q.Phase, q.CurrentPollID)
+}
+
+// SaveSurvey implements show.Store.
+func (db *DB) SaveSurvey(ctx context.Context, s *live.Survey) (err error) {
+	defer db.noteWrite(&err)
+	return saveSurvey(ctx, db.writer, s)
+}
+
+func saveSurvey(ctx context.Context, x execer, s *live.Survey) error {
+	var session sql.NullInt64
+	if s.SessionID != nil {
+		session = sql.NullInt64{Int64: *s.SessionID, Valid: true}
+	}
+	return upsert(ctx, x, "surveys", &s.ID, []string{"event_id", "room_id", "session_id", "title", "intro", "thanks", "state", "opens_at_ms", "closes_at_ms"},
+		s.EventID, s.RoomID, session, s.Title, s.Intro, s.Thanks, s.State, msOfTime(s.OpensAt), msOfTime(s.ClosesAt))
+}
+
+// timeOfMS is the time of a stored Unix ms, nil for 0 (none).
+func timeOfMS(ms int64) *time.Time {
+	if ms == 0 {
+		return nil
+	}
+	t := time.UnixMilli(ms).UTC()
+	return &t
+}
+
+// msOfTime is the Unix ms stored for t, 0 for nil (none).
+func msOfTime(t *time.Time) int64 {
+	if t == nil {
+		return 0
+	}
+	return t.UnixMilli()
 }
 
 // SaveDecision implements show.Store.
@@ -824,6 +899,11 @@ func (db *DB) SaveState(ctx context.Context, st live.StateChange) (err error) {
 	}
 	for _, q := range st.Quizzes {
 		if err := saveQuiz(ctx, tx, q); err != nil {
+			return err
+		}
+	}
+	for _, sv := range st.Surveys {
+		if err := saveSurvey(ctx, tx, sv); err != nil {
 			return err
 		}
 	}

@@ -821,80 +821,8 @@ type summary struct {
 // check compares the phones' record with PostgreSQL and the published
 // tally, prints the result and returns the exit status.
 func (d *drill) check() int {
-	s := summary{Seed: d.cfg.seed, Phones: len(d.phones), Faults: d.faultLog, Statuses: map[string]int{}, Unrecovered: d.failed}
-	var rec *os.File
-	if d.cfg.record != "" {
-		f, err := os.Create(d.cfg.record)
-		if err != nil {
-			d.env.Fatal(err)
-		}
-		defer f.Close()
-		rec = f
-	}
-	for _, p := range d.phones {
-		for _, v := range p.votes {
-			s.Sent++
-			s.Statuses[v.Status]++
-			if v.acked() {
-				s.Acknowledged++
-			}
-			if rec != nil {
-				b, _ := json.Marshal(v)
-				fmt.Fprintf(rec, "%s\n", b)
-			}
-		}
-	}
-
-	// The database: read it directly, from whichever server is the primary.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, d.pg.URL())
-	if err != nil {
-		d.env.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	type key struct {
-		participant int64
-		id          string
-	}
-	logged := map[key]string{}
-	rows, err := conn.Query(ctx, `SELECT participant_id, vote_id, answer, count(*) OVER (PARTITION BY participant_id, vote_id) FROM vote_log WHERE event_id = $1`, d.eventID)
-	if err != nil {
-		d.env.Fatal(err)
-	}
-	for rows.Next() {
-		var k key
-		var answer string
-		var n int64
-		if err := rows.Scan(&k.participant, &k.id, &answer, &n); err != nil {
-			d.env.Fatal(err)
-		}
-		logged[k] = answer
-		s.Duplicated += int(n - 1) // n rows for one vote id: n-1 of them extra (the primary key forbids it)
-	}
-	if rows.Err() != nil {
-		d.env.Fatal(rows.Err())
-	}
-	counted := map[int64]string{} // participant → the vote id counted
-	s.TallyDatabase = make([]int64, 5)
-	rows, err = conn.Query(ctx, `SELECT participant_id, vote_id, answer FROM votes WHERE event_id = $1 AND target_kind || ':' || target_id = $2`, d.eventID, d.target)
-	if err != nil {
-		d.env.Fatal(err)
-	}
-	for rows.Next() {
-		var pid int64
-		var id, answer string
-		if err := rows.Scan(&pid, &id, &answer); err != nil {
-			d.env.Fatal(err)
-		}
-		counted[pid] = id
-		if n, err := strconv.Atoi(answer); err == nil && n >= 1 && n <= 5 {
-			s.TallyDatabase[n-1]++
-		}
-	}
-	if rows.Err() != nil {
-		d.env.Fatal(rows.Err())
-	}
+	s := d.countSent()
+	logged, counted := d.readVotes(&s)
 
 	var lostIDs, staleIDs []string
 	for _, p := range d.phones {
@@ -904,7 +832,7 @@ func (d *drill) check() int {
 				continue
 			}
 			last = v.Seq
-			if answer, ok := logged[key{p.participant, v.ID}]; !ok || answer != strconv.Itoa(v.Value) {
+			if answer, ok := logged[voteKey{p.participant, v.ID}]; !ok || answer != strconv.Itoa(v.Value) {
 				s.Lost++
 				lostIDs = append(lostIDs, fmt.Sprintf("%s (%s %d, logged %q)", v.ID, v.Status, v.Value, answer))
 			}
@@ -959,6 +887,113 @@ func (d *drill) check() int {
 		}
 	}
 
+	printSummary(s, slices.Concat(lostIDs[:min(len(lostIDs), 10)], staleIDs[:min(len(staleIDs), 10)], mismatchIDs[:min(len(mismatchIDs), 10)]), d.failed)
+	if d.cfg.jsonOut != "" {
+		b, _ := json.MarshalIndent(s, "", "  ")
+		if err := os.WriteFile(d.cfg.jsonOut, b, 0o644); err != nil {
+			d.env.Fatal(err)
+		}
+	}
+	if s.Lost > 0 || s.Duplicated > 0 || s.Stale > 0 || len(d.failed) > 0 || !slices.Equal(s.TallyServer, s.TallyDatabase) {
+		fmt.Println("drill: FAILED")
+		return 1
+	}
+	fmt.Println("drill: passed")
+	return 0
+}
+
+// countSent counts the votes the phones sent and what came back, recording
+// each (-record).
+func (d *drill) countSent() summary {
+	s := summary{Seed: d.cfg.seed, Phones: len(d.phones), Faults: d.faultLog, Statuses: map[string]int{}, Unrecovered: d.failed}
+	var rec *os.File
+	if d.cfg.record != "" {
+		f, err := os.Create(d.cfg.record)
+		if err != nil {
+			d.env.Fatal(err)
+		}
+		defer f.Close()
+		rec = f
+	}
+	for _, p := range d.phones {
+		for _, v := range p.votes {
+			s.Sent++
+			s.Statuses[v.Status]++
+			if v.acked() {
+				s.Acknowledged++
+			}
+			if rec != nil {
+				b, _ := json.Marshal(v)
+				fmt.Fprintf(rec, "%s\n", b)
+			}
+		}
+	}
+	return s
+}
+
+// voteKey is one vote id of one participant.
+type voteKey struct {
+	participant int64
+	id          string
+}
+
+// readVotes reads the database directly, from whichever server is the
+// primary: every vote id logged with its answer (the duplicates counted in
+// s), and the vote id counted for each participant on the target (the
+// tally in s).
+func (d *drill) readVotes(s *summary) (logged map[voteKey]string, counted map[int64]string) {
+	// The database: read it directly, from whichever server is the primary.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, d.pg.URL())
+	if err != nil {
+		d.env.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	logged = map[voteKey]string{}
+	rows, err := conn.Query(ctx, `SELECT participant_id, vote_id, answer, count(*) OVER (PARTITION BY participant_id, vote_id) FROM vote_log WHERE event_id = $1`, d.eventID)
+	if err != nil {
+		d.env.Fatal(err)
+	}
+	for rows.Next() {
+		var k voteKey
+		var answer string
+		var n int64
+		if err := rows.Scan(&k.participant, &k.id, &answer, &n); err != nil {
+			d.env.Fatal(err)
+		}
+		logged[k] = answer
+		s.Duplicated += int(n - 1) // n rows for one vote id: n-1 of them extra (the primary key forbids it)
+	}
+	if rows.Err() != nil {
+		d.env.Fatal(rows.Err())
+	}
+	counted = map[int64]string{} // participant → the vote id counted
+	s.TallyDatabase = make([]int64, 5)
+	rows, err = conn.Query(ctx, `SELECT participant_id, vote_id, answer FROM votes WHERE event_id = $1 AND target_kind || ':' || target_id = $2`, d.eventID, d.target)
+	if err != nil {
+		d.env.Fatal(err)
+	}
+	for rows.Next() {
+		var pid int64
+		var id, answer string
+		if err := rows.Scan(&pid, &id, &answer); err != nil {
+			d.env.Fatal(err)
+		}
+		counted[pid] = id
+		if n, err := strconv.Atoi(answer); err == nil && n >= 1 && n <= 5 {
+			s.TallyDatabase[n-1]++
+		}
+	}
+	if rows.Err() != nil {
+		d.env.Fatal(rows.Err())
+	}
+	return logged, counted
+}
+
+// printSummary prints the drill's findings, with examples of the votes
+// lost, stale or mismatched and the faults not recovered.
+func printSummary(s summary, examples, failed []string) {
 	keys := make([]string, 0, len(s.Statuses))
 	for k := range s.Statuses {
 		keys = append(keys, k)
@@ -974,24 +1009,12 @@ func (d *drill) check() int {
 	if !slices.Equal(s.TallyServer, s.TallyDatabase) {
 		fmt.Printf("the published tally is not the database's; %d phones' votes as the cluster tells them differ from the database\n", s.Mismatched)
 	}
-	for _, l := range slices.Concat(lostIDs[:min(len(lostIDs), 10)], staleIDs[:min(len(staleIDs), 10)], mismatchIDs[:min(len(mismatchIDs), 10)]) {
+	for _, l := range examples {
 		fmt.Println("  " + l)
 	}
-	for _, f := range d.failed {
+	for _, f := range failed {
 		fmt.Println("not recovered: " + f)
 	}
-	if d.cfg.jsonOut != "" {
-		b, _ := json.MarshalIndent(s, "", "  ")
-		if err := os.WriteFile(d.cfg.jsonOut, b, 0o644); err != nil {
-			d.env.Fatal(err)
-		}
-	}
-	if s.Lost > 0 || s.Duplicated > 0 || s.Stale > 0 || len(d.failed) > 0 || !slices.Equal(s.TallyServer, s.TallyDatabase) {
-		fmt.Println("drill: FAILED")
-		return 1
-	}
-	fmt.Println("drill: passed")
-	return 0
 }
 
 // me is the phone's vote on the target as the cluster counts it (GET

@@ -12,6 +12,10 @@
 //	         some send a second answer (refused: the first is final) or replay theirs (a
 //	         duplicate); checks the counts per choice, the right answers and every player's
 //	         points against the tool's own count and time bounds
+//	survey   a survey of ten questions (rating grids, scales, choices, an open text): every phone
+//	         answers them one after another at its own pace within -burst, each answer waiting
+//	         for its ack; some change one answer or replay one (a duplicate); checks every
+//	         question's stored tally, cell by cell, against the acknowledged answers
 //	fanout   -drivers extra voters keep the tally changing, so every phone receives a tally frame
 //	         each coalescing tick for -hold (run the server with votes.audience_tally_interval
 //	         equal to votes.tally_interval for the worst case); reports delivery latency and
@@ -82,11 +86,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	targets := fs.String("targets", "http://127.0.0.1:8080", "comma-separated base URLs of the nodes; connections are spread over them")
 	fs.StringVar(&c.token, "api-token", "", "moderator API token (required: the tool creates its own event)")
-	fs.StringVar(&c.scenario, "scenario", "keynote", "keynote, wordcloud, quiz, fanout or idle")
+	fs.StringVar(&c.scenario, "scenario", "keynote", "keynote, wordcloud, quiz, survey, fanout or idle")
 	fs.IntVar(&c.phones, "phones", 1000, "audience connections")
 	fs.IntVar(&c.stages, "stages", 2, "stage connections")
-	fs.DurationVar(&c.burst, "burst", 10*time.Second, "keynote and wordcloud: window in which every phone votes once; quiz: the question's time limit (whole seconds, 5 to 300)")
-	fs.Float64Var(&c.change, "change", 0.1, "keynote and wordcloud: fraction of phones that change their vote in the window; quiz: that send a second answer")
+	fs.DurationVar(&c.burst, "burst", 10*time.Second, "keynote and wordcloud: window in which every phone votes once; quiz: the question's time limit (whole seconds, 5 to 300); survey: window in which every phone answers the ten questions")
+	fs.Float64Var(&c.change, "change", 0.1, "keynote and wordcloud: fraction of phones that change their vote in the window; quiz: that send a second answer; survey: that change one answer")
 	fs.DurationVar(&c.hold, "hold", 60*time.Second, "fanout and idle: how long to hold the connections")
 	fs.IntVar(&c.drivers, "drivers", 20, "fanout: voters that keep the tally changing")
 	fs.IntVar(&c.keys, "keys", 1, "fanout: rooms every phone follows, each with a target voted on: a tally frame of each per tick (1 to 8)")
@@ -118,8 +122,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	switch {
 	case c.token == "":
 		return c, errors.New("-api-token is required")
-	case !slices.Contains([]string{"keynote", "wordcloud", "quiz", "fanout", "idle"}, c.scenario):
-		return c, fmt.Errorf("-scenario must be keynote, wordcloud, quiz, fanout or idle, not %q", c.scenario)
+	case !slices.Contains([]string{"keynote", "wordcloud", "quiz", "survey", "fanout", "idle"}, c.scenario):
+		return c, fmt.Errorf("-scenario must be keynote, wordcloud, quiz, survey, fanout or idle, not %q", c.scenario)
 	case c.scenario == "quiz" && (c.burst%time.Second != 0 || c.burst < 5*time.Second || c.burst > 300*time.Second):
 		return c, errors.New("-burst is the quiz question's time limit: whole seconds from 5s to 300s")
 	case c.phones < 1 || c.stages < 1:
@@ -156,6 +160,7 @@ type Summary struct {
 	TallyServer     []int64      `json:"tally_server,omitempty"`
 	TallyMatches    *bool        `json:"tally_matches,omitempty"`
 	Quiz            *QuizCheck   `json:"quiz,omitempty"`
+	Survey          *SurveyCheck `json:"survey,omitempty"`
 	FramesExpected  int64        `json:"frames_expected_per_client,omitempty"`
 	FramesDelivered int64        `json:"frames_delivered,omitempty"`
 	FramesComplete  float64      `json:"clients_with_every_frame_pct,omitempty"`
@@ -261,6 +266,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		err = l.keynote(ctx, sum)
 	case "quiz":
 		err = l.quiz(ctx, sum)
+	case "survey":
+		err = l.survey(ctx, sum)
 	case "fanout":
 		err = l.fanout(ctx, sum)
 	case "idle":
@@ -301,6 +308,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if sum.TallyMatches != nil && !*sum.TallyMatches {
 		return errors.New("the server's tally differs from the acknowledged votes")
 	}
+	if s := sum.Survey; s != nil && !s.OK() {
+		return fmt.Errorf("the survey's stored tallies differ from the acknowledged answers: %+v", *s)
+	}
 	if q := sum.Quiz; q != nil && !q.OK() {
 		return fmt.Errorf("the quiz's results differ from the acknowledged answers: %+v", *q)
 	}
@@ -319,9 +329,12 @@ type loader struct {
 	pitchID int64
 	pollID  int64 // wordcloud, quiz: the question
 	quizID  int64
-	target  string
-	keys    []string // fanout: the targets the drivers vote on (target first)
-	rooms   []int64  // the rooms whose topic every phone follows (roomID first; -keys: one per target)
+	// survey: the survey and its questions, in order
+	surveyID    int64
+	surveyPolls []int64
+	target      string
+	keys        []string // fanout: the targets the drivers vote on (target first)
+	rooms       []int64  // the rooms whose topic every phone follows (roomID first; -keys: one per target)
 
 	phones []*client
 	stages []*client
@@ -429,6 +442,12 @@ func (l *loader) setup(ctx context.Context) error {
 			return err
 		}
 		l.quizID, l.pollID, l.target = quiz.ID, poll.ID, fmt.Sprintf("poll:%d", poll.ID)
+		steps = nil
+	}
+	if l.cfg.scenario == "survey" { // a survey of ten questions, opened once the phones are in
+		if err := l.surveySetup(ctx); err != nil {
+			return err
+		}
 		steps = nil
 	}
 	l.keys, l.rooms = []string{l.target}, []int64{l.roomID}
@@ -1143,8 +1162,20 @@ func (l *loader) report(s *Summary) {
 			fmt.Fprintf(w, "received:       %s (cluster edge: in the core's stream)\n", s.ReceivedMS)
 		}
 		fmt.Fprintf(w, "ack latency:    %s\n", s.AckMS)
-		fmt.Fprintf(w, "vote→stage:     %s\n", s.VoteToStageMS)
-		fmt.Fprintf(w, "tally: expected %v, server %v, equal=%v\n", s.TallyExpected, s.TallyServer, *s.TallyMatches)
+		if s.VoteToStageMS != nil {
+			fmt.Fprintf(w, "vote→stage:     %s\n", s.VoteToStageMS)
+		}
+		if s.Survey == nil {
+			fmt.Fprintf(w, "tally: expected %v, server %v, equal=%v\n", s.TallyExpected, s.TallyServer, *s.TallyMatches)
+		}
+	}
+	if c := s.Survey; c != nil {
+		fmt.Fprintf(w, "survey: %d phones answered all %d questions, %d answers acknowledged, last ack %.1f s after the opening\n", c.PhonesFinish, c.Questions, c.Answers, c.LastAckS)
+		fmt.Fprintf(w, "survey: %d changed answers; %d replays, %d duplicates\n", c.Changes, c.Replays, c.ReplaysDuplicate)
+		fmt.Fprintf(w, "survey: stored tallies equal to the acknowledged answers for %d of %d questions; lost %d, double-counted %d\n", c.Matching, c.Questions, c.Lost, c.Double)
+		for _, m := range c.Mismatches {
+			fmt.Fprintln(w, "  "+m)
+		}
 	}
 	if q := s.Quiz; q != nil {
 		fmt.Fprintf(w, "quiz: %d second answers, %d refused as already answered; %d replays, %d duplicates; late %d\n",

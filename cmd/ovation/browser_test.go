@@ -1075,7 +1075,7 @@ func TestBrowserControlBuildsEvent(t *testing.T) {
 			t.Errorf("CSV export: %q", csv)
 		}
 		js := jsEval[string](c, `fetch(document.querySelector('#export-json').href).then(async (r) => r.status + ' ' + Object.keys(await r.json()).join(','))`)
-		if js != "200 event,rounds,polls,quizzes" {
+		if js != "200 event,rounds,polls,quizzes,surveys" {
 			t.Errorf("JSON export: %q", js)
 		}
 	})

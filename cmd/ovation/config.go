@@ -13,7 +13,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ovation-live/ovation/api"
+	"github.com/ovation-live/ovation/cluster"
+	"github.com/ovation-live/ovation/feed"
+	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
+	"github.com/ovation-live/ovation/store"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -186,25 +192,36 @@ func (fe FeedEventConfig) Settings() live.FeedSettings {
 	return st
 }
 
-// DefaultConfig returns the defaults, as config.yaml lists them.
+// DefaultConfig returns the defaults, as config.yaml lists them: the
+// server's own (the address, the data directory, the demo event, shutdown,
+// the collector's target, logs, the broadcast pace) and, for every other
+// setting, what its constructor takes for a zero value: the defaults have
+// one home, the package that uses them.
 func DefaultConfig() Config {
+	a := api.Config{}.WithDefaults()
+	st := store.Options{}.WithDefaults()
+	sh := show.Options{}.WithDefaults()
+	h := hub.Options{}.WithDefaults()
+	f := feed.Options{}.WithDefaults()
+	cl := cluster.Options{}.WithDefaults()
 	return Config{
 		Listen:          ":8080",
 		DataDir:         "./data",
 		SeedDemo:        true,
-		PasswordCost:    10,
+		PasswordCost:    a.PasswordCost,
 		ShutdownTimeout: 10 * time.Second,
 		ShutdownDrain:   5 * time.Second,
 		GCPercent:       50,
 		Log:             LogConfig{Level: "info", Format: "text"},
-		Votes: VotesConfig{TallyInterval: 100 * time.Millisecond, AudienceTallyInterval: time.Second, CommitWindow: 2 * time.Millisecond, MaxBatch: 2048,
-			QueueSize: 65536, Synchronous: "FULL", TokenTTL: 72 * time.Hour},
-		WebSocket: WSConfig{ReadLimit: 4096, WriteTimeout: 10 * time.Second, PingInterval: 20 * time.Second, QueueLimit: 256, BroadcastRatePerCore: 12500},
-		Limits: LimitsConfig{VoteRate: 5, VoteBurst: 10, IPVoteRate: 2000, IPVoteBurst: 10000, JoinRate: 200, JoinBurst: 2000,
-			MessageRate: 20, MessageBurst: 40, FloodThreshold: 50},
-		Feed: FeedConfig{FrameInterval: 250 * time.Millisecond, PostRate: 0.1, PostBurst: 3},
-		Cluster: ClusterConfig{Timeout: 2 * time.Second, LeaseTTL: 10 * time.Second,
-			VoteBuffer: 10000, RequestTimeout: 10 * time.Second},
+		Votes: VotesConfig{TallyInterval: sh.TallyInterval, AudienceTallyInterval: sh.AudienceTallyInterval,
+			CommitWindow: st.CommitWindow, MaxBatch: st.MaxBatch, QueueSize: st.QueueSize, Synchronous: st.Synchronous, TokenTTL: a.TokenTTL},
+		WebSocket: WSConfig{ReadLimit: a.ReadLimit, WriteTimeout: a.WriteTimeout, PingInterval: a.PingInterval, QueueLimit: h.QueueLimit,
+			BroadcastRatePerCore: 12500}, // per core here; the hub takes the node's rate, 0 for none
+		Limits: LimitsConfig{VoteRate: a.VoteRate, VoteBurst: a.VoteBurst, IPVoteRate: a.IPVoteRate, IPVoteBurst: a.IPVoteBurst,
+			JoinRate: a.JoinRate, JoinBurst: a.JoinBurst, MessageRate: a.MessageRate, MessageBurst: a.MessageBurst, FloodThreshold: a.FloodThreshold},
+		Feed: FeedConfig{FrameInterval: f.FrameInterval, PostRate: f.PostRate, PostBurst: f.PostBurst},
+		Cluster: ClusterConfig{Timeout: cl.Timeout, LeaseTTL: cl.LeaseTTL, // lease_wait 0: lease_ttl + 2s, the cluster's own rule
+			VoteBuffer: cl.VoteBuffer, RequestTimeout: cl.RequestTimeout},
 	}
 }
 
@@ -626,23 +643,8 @@ func (c *Config) Validate() error {
 			return bad("frame_ancestors", "%q must be 'self', 'none' (alone), https: or an origin like https://host[:port]", a)
 		}
 	}
-	switch c.Cluster.Role {
-	case "":
-	case "core", "edge":
-		if c.Cluster.RedisURL == "" {
-			return bad("cluster.redis_url", "is required for role %s", c.Cluster.Role)
-		}
-		if !strings.HasPrefix(c.Cluster.RedisURL, "redis://") && !strings.HasPrefix(c.Cluster.RedisURL, "rediss://") {
-			return bad("cluster.redis_url", "%q must look like redis://host:port", redactURL(c.Cluster.RedisURL))
-		}
-		if c.Cluster.LeaseTTL < time.Second {
-			return bad("cluster.lease_ttl", "must be at least 1s")
-		}
-	default:
-		return bad("cluster.role", "must be empty (one node), core or edge, not %q", c.Cluster.Role)
-	}
-	if len(c.Cluster.Node) > 64 || strings.ContainsAny(c.Cluster.Node, " \t\n") {
-		return bad("cluster.node", "%q: at most 64 characters, no spaces", c.Cluster.Node)
+	if err := c.Cluster.validate(); err != nil {
+		return err
 	}
 	if c.PasswordCost < 4 || c.PasswordCost > 15 {
 		return bad("password_cost", "must be 4 to 15, not %d", c.PasswordCost)
@@ -650,13 +652,45 @@ func (c *Config) Validate() error {
 	if c.ModeratorPassword != "" && len(c.ModeratorPassword) < 8 {
 		return bad("moderator_password", "must be at least 8 characters")
 	}
-	o := c.OIDC
+	return c.OIDC.validate()
+}
+
+// configErrorf is a *ConfigError of setting, found after merging.
+func configErrorf(setting, problem string, args ...any) error {
+	return &ConfigError{Setting: setting, Problem: fmt.Sprintf(problem, args...)}
+}
+
+// validate checks the cluster settings of Config.Validate.
+func (c ClusterConfig) validate() error {
+	switch c.Role {
+	case "":
+	case "core", "edge":
+		if c.RedisURL == "" {
+			return configErrorf("cluster.redis_url", "is required for role %s", c.Role)
+		}
+		if !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+			return configErrorf("cluster.redis_url", "%q must look like redis://host:port", redactURL(c.RedisURL))
+		}
+		if c.LeaseTTL < time.Second {
+			return configErrorf("cluster.lease_ttl", "must be at least 1s")
+		}
+	default:
+		return configErrorf("cluster.role", "must be empty (one node), core or edge, not %q", c.Role)
+	}
+	if len(c.Node) > 64 || strings.ContainsAny(c.Node, " \t\n") {
+		return configErrorf("cluster.node", "%q: at most 64 characters, no spaces", c.Node)
+	}
+	return nil
+}
+
+// validate checks the single sign-on settings of Config.Validate.
+func (o OIDCConfig) validate() error {
 	if set := o.Issuer != "" || o.ClientID != "" || o.ClientSecret != ""; set && (o.Issuer == "" || o.ClientID == "" || o.ClientSecret == "") {
-		return bad("oidc", "issuer, client_id and client_secret go together")
+		return configErrorf("oidc", "issuer, client_id and client_secret go together")
 	}
 	if o.Issuer != "" {
 		if u, err := url.Parse(o.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return bad("oidc.issuer", "%q must be an http(s) URL", o.Issuer)
+			return configErrorf("oidc.issuer", "%q must be an http(s) URL", o.Issuer)
 		}
 	}
 	for i, r := range o.Roles {
@@ -668,7 +702,7 @@ func (c *Config) Validate() error {
 			g.RoomID = 1
 		}
 		if r.Claim == "" || g.Validate() != nil {
-			return bad(fmt.Sprintf("oidc.roles[%d]", i), "needs a claim and a role (admin, organiser, operator, moderator, viewer); admin names no event, a room names its event")
+			return configErrorf(fmt.Sprintf("oidc.roles[%d]", i), "needs a claim and a role (admin, organiser, operator, moderator, viewer); admin names no event, a room names its event")
 		}
 	}
 	return nil

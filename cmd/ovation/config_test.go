@@ -4,9 +4,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func writeConfig(tb testing.TB, body string) string {
@@ -40,6 +43,32 @@ func TestLoadConfig(t *testing.T) {
 		if cfg.Votes != def.Votes || cfg.WebSocket != def.WebSocket || cfg.Limits != def.Limits || cfg.Listen != def.Listen {
 			t.Fatalf("config.yaml differs from the defaults:\n%+v\n%+v", cfg, def)
 		}
+	})
+	t.Run("config.yaml states every constructor's default", func(t *testing.T) {
+		// Decoded over a zero Config, not over the defaults: a setting the
+		// file leaves out, or states wrong, shows.
+		b, err := os.ReadFile("../../config.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		var file Config
+		if err := decodeSettings(doc.Content[0], reflect.ValueOf(&file).Elem(), "", "config.yaml"); err != nil {
+			t.Fatal(err)
+		}
+		stated := map[string]reflect.Value{}
+		walkSettings(reflect.ValueOf(&file).Elem(), "", func(name string, v reflect.Value) { stated[name] = v })
+		def := DefaultConfig()
+		walkSettings(reflect.ValueOf(&def).Elem(), "", func(name string, want reflect.Value) {
+			got := stated[name]
+			empty := (got.Kind() == reflect.Slice && got.Len() == 0) && (want.Kind() == reflect.Slice && want.Len() == 0) // [] and nil
+			if !empty && !reflect.DeepEqual(got.Interface(), want.Interface()) {
+				t.Errorf("config.yaml says %s: %v; the default is %v", name, got, want)
+			}
+		})
 	})
 	t.Run("file, then environment, then flags", func(t *testing.T) {
 		p := writeConfig(t, "listen: \":9000\"\nvotes:\n  tally_interval: 250ms\n  max_batch: 10\nallowed_origins: [\"https://a.example\"]\n")

@@ -100,49 +100,60 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	if cfg.Cluster.Role == "edge" {
 		return runEdge(ctx, cfg, ln, log, stdout)
 	}
+	return runCore(ctx, cfg, ln, log, stdout)
+}
 
+// leaseHolder is a core's hold on the cluster lease: core nil on a single
+// node.
+type leaseHolder struct {
+	core *cluster.Core
+	rdb  *redis.Client
+	opts cluster.Options
+}
+
+// takeLease takes the core lease (a core of a cluster; nothing on a single
+// node) and keeps it until release is called.
+func takeLease(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger) (lh leaseHolder, release func(), err error) {
+	release = func() {}
+	if cfg.Cluster.Role != "core" {
+		return lh, release, nil
+	}
+	lh.opts = clusterOptions(cfg, ln, log)
+	if lh.rdb, err = cluster.Dial(&lh.opts); err != nil {
+		return lh, release, err
+	}
+	if lh.core, err = cluster.NewCore(lh.rdb, lh.opts); err == nil {
+		err = lh.core.Acquire(ctx)
+	}
+	if err != nil {
+		lh.rdb.Close()
+		return lh, release, err
+	}
+	leaseCtx, stop := context.WithCancel(context.Background())
+	var leaseWG sync.WaitGroup
+	leaseWG.Go(func() { lh.core.KeepLease(leaseCtx) })
+	return lh, func() { stop(); leaseWG.Wait(); lh.rdb.Close() }, nil
+}
+
+// runCore runs a single node, or the core of a cluster.
+func runCore(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger, stdout io.Writer) error {
 	// A core takes the lease before it touches the database, and keeps it
 	// until the database is closed: two cores never act at once, not even
 	// two processes started together on one data directory.
-	var core *cluster.Core
-	var rdb *redis.Client
-	var opts cluster.Options
-	if cfg.Cluster.Role == "core" {
-		opts = clusterOptions(cfg, ln, log)
-		if rdb, err = cluster.Dial(&opts); err != nil {
-			return err
-		}
-		defer rdb.Close()
-		if core, err = cluster.NewCore(rdb, opts); err != nil {
-			return err
-		}
-		if err := core.Acquire(ctx); err != nil {
-			return err
-		}
-		leaseCtx, release := context.WithCancel(context.Background())
-		var leaseWG sync.WaitGroup
-		leaseWG.Go(func() { core.KeepLease(leaseCtx) })
-		defer func() { release(); leaseWG.Wait() }()
+	lh, release, err := takeLease(ctx, cfg, ln, log)
+	if err != nil {
+		return err
 	}
+	defer release()
+	core, rdb, opts := lh.core, lh.rdb, lh.opts
 
 	build := readBuildInfo()
 	metrics := newMetrics(build, nodeRole(cfg))
-	var clusterID string // the cluster's identity, which a PostgreSQL database must hold before the core takes it over
-	if core != nil {
-		if clusterID, err = core.ClusterID(ctx); err != nil {
-			return err
-		}
-	}
-	db, err := openStore(cfg, store.Options{OnCommit: metrics.ObserveCommit, Cluster: clusterID})
+	db, err := openCoreStore(ctx, cfg, core, metrics)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if core != nil {
-		if err := bindCluster(ctx, core, db); err != nil {
-			return err
-		}
-	}
 	secrets, err := loadSecrets(ctx, db, cfg)
 	if err != nil {
 		return err
@@ -182,14 +193,12 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 
 	publicURL, apiCfg := apiConfig(cfg, ln)
 	apiCfg.TokenSecret, apiCfg.Credentials = secrets.tokenSecret, newCredentials(db, secrets)
-	srv := api.New(apiCfg, engine, h, db, db, static.Files, metrics, log)
-	srv.SetFeed(feeds)
-	srv.SetBoards(boards)
-	srv.SetProgramme(talks)
-
+	deps := api.Deps{Config: apiCfg, Engine: engine, Hub: h, Team: db, Audit: db, Pages: static.Files,
+		Metrics: metrics, Log: log, Feed: feeds, Boards: boards, Programme: talks}
 	if core != nil {
-		srv.SetPresence(presence.Count)
+		deps.Presence = presence.Count
 	}
+	srv := api.New(deps)
 	bg, stopBG := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { engine.Run(bg) })
@@ -243,8 +252,7 @@ func runEdge(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 	}
 	publicURL, apiCfg := apiConfig(cfg, ln)
 	apiCfg.TokenSecret = []byte(sec["token_secret"]) // the core checks moderators' sessions and tokens
-	srv := api.New(apiCfg, nil, h, nil, nil, static.Files, metrics, log)
-	srv.SetEdge(edge)
+	srv := api.NewEdge(api.EdgeDeps{Config: apiCfg, Edge: edge, Hub: h, Pages: static.Files, Metrics: metrics, Log: log})
 	edge.OnStatus(srv.SetDegraded)
 
 	bg, stopBG := context.WithCancel(context.Background())
@@ -435,6 +443,30 @@ func openStore(cfg Config, opts store.Options) (*store.DB, error) {
 		return store.OpenPostgres(cfg.Store.URL, opts)
 	}
 	return store.Open(filepath.Join(cfg.DataDir, "ovation.db"), opts)
+}
+
+// openCoreStore opens the store; a cluster's core ties it to the cluster
+// (a PostgreSQL database must hold the cluster's identity before the core
+// takes it over).
+func openCoreStore(ctx context.Context, cfg Config, core *cluster.Core, metrics *api.Metrics) (*store.DB, error) {
+	var clusterID string
+	if core != nil {
+		var err error
+		if clusterID, err = core.ClusterID(ctx); err != nil {
+			return nil, err
+		}
+	}
+	db, err := openStore(cfg, store.Options{OnCommit: metrics.ObserveCommit, Cluster: clusterID})
+	if err != nil {
+		return nil, err
+	}
+	if core != nil {
+		if err := bindCluster(ctx, core, db); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
 }
 
 // bindCluster ties the core's database to the cluster (cluster.Core.Bind),

@@ -40,10 +40,11 @@ import * as wordcloud from '/static/kinds/wordcloud.js';
 import * as opentext from '/static/kinds/opentext.js';
 import * as ranking from '/static/kinds/ranking.js';
 import * as quiz from '/static/kinds/quiz.js';
+import * as grid from '/static/kinds/grid.js';
 
 // KINDS maps a kind's name to its module, in the order the poll form offers
 // them; a kind with inQuiz set (quiz) is created in a quiz instead.
-export const KINDS = { choices, scale, multiple, wordcloud, opentext, ranking, quiz };
+export const KINDS = { choices, scale, multiple, wordcloud, opentext, ranking, grid, quiz };
 
 // kindOf returns the module of question q's kind; the server sends only
 // these kinds (the pages and the API ship in one binary).

@@ -1,16 +1,20 @@
-package api
+package stream
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 )
 
-// outConn is a WebSocket connection's socket on its way out: the bytes
+// socket is a WebSocket connection's socket on its way out: the bytes
 // waiting to be written, in order, and the two ways of writing them.
 //
 // The connection's messages are framed here (text frames, server to client:
@@ -25,7 +29,7 @@ import (
 // connection, and every message due goes in one system call. What does not
 // fit is left to the connection's writer goroutine (flush), whose blocking
 // write is bounded by the write timeout.
-type outConn struct {
+type socket struct {
 	net.Conn
 	raw     syscall.RawConn // nil: no non-blocking writes, the writer goroutine writes everything
 	timeout time.Duration   // bound of a blocking write; 0: none
@@ -51,8 +55,8 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b 
 // errSentClose is the error of a message after the close frame.
 var errSentClose = errors.New("websocket: close frame sent")
 
-func newOutConn(nc net.Conn) *outConn {
-	c := &outConn{Conn: nc}
+func newSocket(nc net.Conn) *socket {
+	c := &socket{Conn: nc}
 	if sc, ok := nc.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			c.raw = raw
@@ -70,7 +74,7 @@ func newOutConn(nc net.Conn) *outConn {
 }
 
 // appendLocked adds p to the waiting bytes (mu held).
-func (c *outConn) appendLocked(p []byte) {
+func (c *socket) appendLocked(p []byte) {
 	if c.buf == nil {
 		c.buf = (*bufPool.Get().(*[]byte))[:0]
 	}
@@ -79,7 +83,7 @@ func (c *outConn) appendLocked(p []byte) {
 
 // releaseLocked returns the emptied buffer to the pool (mu held), so that an
 // idle connection holds none; a burst's large buffer is dropped.
-func (c *outConn) releaseLocked() {
+func (c *socket) releaseLocked() {
 	if c.buf != nil && len(c.buf) == 0 {
 		if cap(c.buf) <= 64<<10 {
 			b := c.buf
@@ -93,7 +97,7 @@ func (c *outConn) releaseLocked() {
 // frames, written after the bytes already waiting. If the socket's buffer
 // is full, the call blocks as a write of the library would (bounded by the
 // write timeout), unless a blocking write is under way, which writes p too.
-func (c *outConn) Write(p []byte) (int, error) {
+func (c *socket) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	if c.err != nil {
 		err := c.err
@@ -118,7 +122,7 @@ func (c *outConn) Write(p []byte) (int, error) {
 
 // endedLocked is why no frame may be appended (mu held): the socket
 // failed or the close frame went; nil otherwise.
-func (c *outConn) endedLocked() error {
+func (c *socket) endedLocked() error {
 	if c.err != nil {
 		return c.err
 	}
@@ -130,7 +134,7 @@ func (c *outConn) endedLocked() error {
 
 // appendMessages frames msgs as text messages and appends them. It fails
 // once the socket failed or the close frame went.
-func (c *outConn) appendMessages(msgs [][]byte) error {
+func (c *socket) appendMessages(msgs [][]byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.endedLocked(); err != nil {
@@ -148,7 +152,7 @@ func (c *outConn) appendMessages(msgs [][]byte) error {
 // appendPing appends a ping control frame whose payload is id (4 bytes, big
 // endian), after the messages waiting: its pong proves that the peer read
 // them. It fails once the socket failed or the close frame went.
-func (c *outConn) appendPing(id uint32) error {
+func (c *socket) appendPing(id uint32) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.endedLocked(); err != nil {
@@ -182,7 +186,7 @@ func textHeader(hdr *[10]byte, n int) int {
 // tryFlush writes what waits without blocking. It reports whether bytes
 // are left for a blocking write (the socket's buffer is full, or a blocking
 // write is under way) and the socket's error, if it failed.
-func (c *outConn) tryFlush() (pending bool, err error) {
+func (c *socket) tryFlush() (pending bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	pending = c.tryFlushLocked()
@@ -190,7 +194,7 @@ func (c *outConn) tryFlush() (pending bool, err error) {
 }
 
 // tryFlushLocked is tryFlush with mu held; a failed socket has nothing pending.
-func (c *outConn) tryFlushLocked() bool {
+func (c *socket) tryFlushLocked() bool {
 	if c.flushing {
 		return true
 	}
@@ -228,7 +232,7 @@ func (c *outConn) tryFlushLocked() bool {
 // and cleared afterwards: the non-blocking writes need none. If a blocking
 // write is under way already, it returns at once: that one writes
 // everything.
-func (c *outConn) flush() error {
+func (c *socket) flush() error {
 	c.mu.Lock()
 	if c.flushing {
 		err := c.err
@@ -267,4 +271,35 @@ func (c *outConn) flush() error {
 	err := c.err
 	c.mu.Unlock()
 	return err
+}
+
+// smallBuffers hands the WebSocket library small bufio buffers for the
+// hijacked connection instead of net/http's 4 KiB pair: messages here are
+// small, and an idle connection then holds 1.5 KiB of buffers, not 8 KiB.
+// Larger writes bypass the buffer.
+// It also hands the library the socket as a *socket, through which every
+// write goes (see socket).
+type smallBuffers struct {
+	http.ResponseWriter
+	conn *socket
+}
+
+func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	w.conn = newSocket(nc)
+	if err := brw.Writer.Flush(); err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	buffered, _ := brw.Reader.Peek(brw.Reader.Buffered()) // cannot fail: the bytes are buffered
+	pending := bytes.Clone(buffered)
+	r := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(pending), nc), max(512, len(pending)))
+	if _, err := r.Peek(len(pending)); err != nil { // keep bytes the client sent early in the buffer
+		nc.Close()
+		return nil, nil, err
+	}
+	return w.conn, bufio.NewReadWriter(r, bufio.NewWriterSize(w.conn, 1024)), nil
 }
