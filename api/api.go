@@ -37,6 +37,7 @@ import (
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/programme"
 	"github.com/ovation-live/ovation/ratelimit"
 	"github.com/ovation-live/ovation/report"
 	"github.com/ovation-live/ovation/show"
@@ -172,6 +173,8 @@ type Server struct {
 	feed    *feed.Service  // nil: the feed routes answer not_found
 	boards  *board.Service // nil: the board routes answer not_found
 	reports report.Store   // nil: the report routes answer not_found
+	// programme is nil: the programme routes answer not_found.
+	programme *programme.Service
 
 	// edge is set on a cluster edge (NewEdge): the engine runs on the core,
 	// reached through it. count gives presence counts (Deps.Presence).
@@ -208,6 +211,9 @@ type Deps struct {
 	// Reports is the store the report routes read figures and participation
 	// from; nil: they answer 404 not_found.
 	Reports report.Store
+	// Programme is the events' programme; nil: its routes answer 404
+	// not_found.
+	Programme *programme.Service
 	// Presence counts the subscribers of a topic for the presence frames;
 	// nil: this node's hub (a cluster core passes the count of every node).
 	Presence func(topic string) int
@@ -230,7 +236,7 @@ type EdgeDeps struct {
 // away".
 func New(d Deps) *Server {
 	s := newServer(d.Config, d.Hub, d.Pages, d.Metrics, d.Log)
-	s.engine, s.team, s.audit, s.feed, s.boards, s.reports = d.Engine, d.Team, d.Audit, d.Feed, d.Boards, d.Reports
+	s.engine, s.team, s.audit, s.feed, s.boards, s.reports, s.programme = d.Engine, d.Team, d.Audit, d.Feed, d.Boards, d.Reports, d.Programme
 	s.voter = engineVoter{d.Engine}
 	if d.Presence != nil {
 		s.count = d.Presence
@@ -321,7 +327,10 @@ func (s *Server) Routes() *echo.Echo {
 	}
 	e.Use(middleware.Recover())
 	e.Use(s.securityHeaders)
-	e.Use(middleware.BodyLimit("64K"))
+	// A programme import reads its own, larger limit (on an edge too,
+	// which forwards it to the core).
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K", Skipper: isImport}))
+	e.Use(limitImport)
 	e.Use(s.checkOrigin)
 
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
@@ -363,6 +372,7 @@ func (s *Server) Routes() *echo.Echo {
 	a.DELETE("/events/:code/entries/:id/upvote", s.handleUpvote)
 	a.PUT("/polls/:id/answers/:answer/upvote", s.handleUpvoteAnswer)
 	a.DELETE("/polls/:id/answers/:answer/upvote", s.handleUpvoteAnswer)
+	a.GET("/events/:code/programme", s.handleProgramme)
 	a.POST("/events/:code/pitches/:id/meeting-request", s.handleRequestMeeting)
 	a.DELETE("/events/:code/pitches/:id/meeting-request", s.handleWithdrawMeeting)
 	// Sessions.
@@ -448,6 +458,12 @@ func (s *Server) Routes() *echo.Echo {
 	mod(http.MethodPost, "/events/:code/entries/:id/actions/:action", moderate, s.handleEntryAction)
 	mod(http.MethodGet, "/events/:code/meeting-requests", export, s.handleMeetingRequests)
 	mod(http.MethodGet, "/events/:code/pitches/:id/meeting-requests.csv", export, s.handleMeetingRequestsCSV)
+	// The programme.
+	mod(http.MethodPut, "/events/:code/programme/time-zone", build, s.handleSetTimeZone)
+	mod(http.MethodPost, "/events/:code/programme/sessions", build, s.handleCreateTalk)
+	mod(http.MethodPatch, "/events/:code/programme/sessions/:id", build, s.handleUpdateTalk)
+	mod(http.MethodDelete, "/events/:code/programme/sessions/:id", build, s.handleDeleteTalk)
+	mod(http.MethodPost, "/events/:code/programme/import", build, s.handleImportProgramme)
 	return e
 }
 

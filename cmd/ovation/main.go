@@ -33,6 +33,7 @@ import (
 	"github.com/ovation-live/ovation/figures"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/programme"
 	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/static"
 	"github.com/ovation-live/ovation/store"
@@ -197,11 +198,13 @@ func runCore(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 		}
 	}
 	boards := board.New(db, engine, h, board.Options{Logger: log})
+	talks := programme.New(db, engine, h, programme.Options{Logger: log})
 
 	publicURL, apiCfg := apiConfig(cfg, ln)
 	apiCfg.TokenSecret, apiCfg.Credentials = secrets.tokenSecret, newCredentials(db, secrets)
 	deps := api.Deps{Config: apiCfg, Engine: engine, Hub: h, Team: db, Audit: db, Pages: static.Files,
-		Metrics: metrics, Log: log, Feed: feeds, Boards: boards, Reports: db}
+		Metrics: metrics, Log: log, Feed: feeds, Boards: boards, Reports: db,
+		Programme: talks}
 	if core != nil {
 		deps.Presence = presence.Count
 	}
@@ -213,6 +216,7 @@ func runCore(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 	wg.Go(func() { feeds.Run(bg) }) // ends after every source goroutine
 	wg.Go(func() { boards.Run(bg) })
 	wg.Go(func() { recorder.Run(bg) })
+	wg.Go(func() { talks.Run(bg) })
 	var lost <-chan string
 	pubCtx, stopPub := context.WithCancel(context.Background()) // the broker outlives the publishers
 	var pubWG sync.WaitGroup
