@@ -22,6 +22,7 @@ import (
 
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/show"
 )
 
 // Options chooses what a report holds.
@@ -239,29 +240,7 @@ func Build(ctx context.Context, src Sources, code string, opts Options) (*Report
 	}
 	r.figures(figs, vol)
 
-	quizTitle := map[int64]string{}
-	for _, q := range m.Quizzes {
-		quizTitle[q.ID] = q.Title
-	}
-	surveyQuestions := map[int64][]*live.Poll{}
-	asked := map[int64]Question{} // a survey's questions, by poll id
-	for i, p := range res.Polls {
-		q := Question{Poll: p.Poll, Room: roomName[p.Poll.RoomID], Quiz: quizTitle[p.Poll.QuizID],
-			Chart: chartOf(p.Poll, p.Results, p.Rows), Answered: answered(p.Results, p.Rows)}
-		if p.Poll.SurveyID == 0 {
-			r.Questions = append(r.Questions, q)
-			continue
-		}
-		asked[p.Poll.ID] = q
-		surveyQuestions[p.Poll.SurveyID] = append(surveyQuestions[p.Poll.SurveyID], &res.Polls[i].Poll)
-	}
-	for _, sv := range m.Surveys {
-		s := Survey{Title: sv.Title}
-		for _, p := range live.SurveyQuestionsOf(sv.ID, slices.Values(surveyQuestions[sv.ID])) {
-			s.Questions = append(s.Questions, asked[p.ID])
-		}
-		r.Surveys = append(r.Surveys, s)
-	}
+	r.questions(m, res.Polls, roomName)
 	for _, rr := range res.Rounds {
 		round := Round{Round: rr.Round, Room: roomName[rr.Round.RoomID], JuryWeight: m.Event.JuryWeight, Ranking: rr.Ranking,
 			Scores: map[int64]live.CountResults{}}
@@ -521,6 +500,34 @@ func choice(p live.Poll, item int) string {
 		return p.Choices[item-1]
 	}
 	return fmt.Sprint(item)
+}
+
+// questions fills the report's questions and its surveys' from the
+// polls' results: a survey's questions in the survey's order, under it.
+func (r *Report) questions(m *show.Model, polls []show.PollResults, roomName map[int64]string) {
+	quizTitle := map[int64]string{}
+	for _, q := range m.Quizzes {
+		quizTitle[q.ID] = q.Title
+	}
+	surveyQuestions := map[int64][]*live.Poll{}
+	asked := map[int64]Question{} // a survey's questions, by poll id
+	for i, p := range polls {
+		q := Question{Poll: p.Poll, Room: roomName[p.Poll.RoomID], Quiz: quizTitle[p.Poll.QuizID],
+			Chart: chartOf(p.Poll, p.Results, p.Rows), Answered: answered(p.Results, p.Rows)}
+		if p.Poll.SurveyID == 0 {
+			r.Questions = append(r.Questions, q)
+			continue
+		}
+		asked[p.Poll.ID] = q
+		surveyQuestions[p.Poll.SurveyID] = append(surveyQuestions[p.Poll.SurveyID], &polls[i].Poll)
+	}
+	for _, sv := range m.Surveys {
+		s := Survey{Title: sv.Title}
+		for _, p := range live.SurveyQuestionsOf(sv.ID, slices.Values(surveyQuestions[sv.ID])) {
+			s.Questions = append(s.Questions, asked[p.ID])
+		}
+		r.Surveys = append(r.Surveys, s)
+	}
 }
 
 // BuildTeam gathers the report of one pitch's team.

@@ -190,12 +190,9 @@ func runCore(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 		}
 	}
 
-	feeds := feed.New(db, engine, h, feed.Options{Logger: log, FrameInterval: cfg.Feed.FrameInterval,
-		PostRate: cfg.Feed.PostRate, PostBurst: cfg.Feed.PostBurst})
-	for _, fe := range cfg.Feed.Events { // settings for events that have none yet; the API's edits win afterwards
-		if err := feeds.Seed(ctx, fe.Code, fe.Settings()); err != nil {
-			return fmt.Errorf("config: feed.events %s: %w", fe.Code, err)
-		}
+	feeds, err := newFeeds(ctx, cfg, db, engine, h, log)
+	if err != nil {
+		return err
 	}
 	boards := board.New(db, engine, h, board.Options{Logger: log})
 	talks := programme.New(db, engine, h, programme.Options{Logger: log})
@@ -239,6 +236,19 @@ func runCore(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 		log.Info("stopped")
 	}
 	return err
+}
+
+// newFeeds returns the feed service, with the configured feed settings of
+// the events that have none yet (the API's edits win afterwards).
+func newFeeds(ctx context.Context, cfg Config, db *store.DB, engine *show.Engine, h *hub.Hub, log *slog.Logger) (*feed.Service, error) {
+	feeds := feed.New(db, engine, h, feed.Options{Logger: log, FrameInterval: cfg.Feed.FrameInterval,
+		PostRate: cfg.Feed.PostRate, PostBurst: cfg.Feed.PostBurst})
+	for _, fe := range cfg.Feed.Events {
+		if err := feeds.Seed(ctx, fe.Code, fe.Settings()); err != nil {
+			return nil, fmt.Errorf("config: feed.events %s: %w", fe.Code, err)
+		}
+	}
+	return feeds, nil
 }
 
 // runEdge runs a cluster edge: WebSockets and pages here, everything else
