@@ -34,6 +34,7 @@ import (
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/programme"
 	"github.com/ovation-live/ovation/show"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -158,6 +159,8 @@ type Server struct {
 	metrics *Metrics
 	feed    *feed.Service  // nil until SetFeed: the feed routes answer not_found
 	boards  *board.Service // nil until SetBoards: the board routes answer not_found
+	// programme is nil until SetProgramme: the programme routes answer not_found.
+	programme *programme.Service
 
 	// edge is set on a cluster edge (SetEdge): the engine runs on the core,
 	// reached through it. count gives presence counts (SetPresence).
@@ -256,7 +259,10 @@ func (s *Server) Routes() *echo.Echo {
 	}
 	e.Use(middleware.Recover())
 	e.Use(s.securityHeaders)
-	e.Use(middleware.BodyLimit("64K"))
+	// A programme import reads its own, larger limit (on an edge too,
+	// which forwards it to the core).
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K", Skipper: isImport}))
+	e.Use(limitImport)
 	e.Use(s.checkOrigin)
 
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
@@ -298,6 +304,7 @@ func (s *Server) Routes() *echo.Echo {
 	a.DELETE("/events/:code/entries/:id/upvote", s.handleUpvote)
 	a.PUT("/polls/:id/answers/:answer/upvote", s.handleUpvoteAnswer)
 	a.DELETE("/polls/:id/answers/:answer/upvote", s.handleUpvoteAnswer)
+	a.GET("/events/:code/programme", s.handleProgramme)
 	a.POST("/events/:code/pitches/:id/meeting-request", s.handleRequestMeeting)
 	a.DELETE("/events/:code/pitches/:id/meeting-request", s.handleWithdrawMeeting)
 	// Sessions.
@@ -381,6 +388,12 @@ func (s *Server) Routes() *echo.Echo {
 	mod(http.MethodPost, "/events/:code/entries/:id/actions/:action", moderate, s.handleEntryAction)
 	mod(http.MethodGet, "/events/:code/meeting-requests", export, s.handleMeetingRequests)
 	mod(http.MethodGet, "/events/:code/pitches/:id/meeting-requests.csv", export, s.handleMeetingRequestsCSV)
+	// The programme.
+	mod(http.MethodPut, "/events/:code/programme/time-zone", build, s.handleSetTimeZone)
+	mod(http.MethodPost, "/events/:code/programme/sessions", build, s.handleCreateTalk)
+	mod(http.MethodPatch, "/events/:code/programme/sessions/:id", build, s.handleUpdateTalk)
+	mod(http.MethodDelete, "/events/:code/programme/sessions/:id", build, s.handleDeleteTalk)
+	mod(http.MethodPost, "/events/:code/programme/import", build, s.handleImportProgramme)
 	return e
 }
 

@@ -43,7 +43,7 @@ import (
 
 // docExamplesChecked is the number of pairs checked when this test was
 // written: fewer means that examples lost their check.
-const docExamplesChecked = 98
+const docExamplesChecked = 107
 
 // docVariable says whether an answer's member differs from one run to the
 // next, so that only its JSON type is compared:
@@ -118,6 +118,8 @@ var docSetups = map[string]func(tb testing.TB) *docEnv{
 	"opentext-upvote": opentextUpvote,
 	"survey":          func(tb testing.TB) *docEnv { return surveyEnv(tb, false) },
 	"survey-question": func(tb testing.TB) *docEnv { return surveyEnv(tb, true) },
+	"programme":       func(tb testing.TB) *docEnv { return programmeEnv(tb, "") },
+	"programme-talks": func(tb testing.TB) *docEnv { return programmeEnv(tb, "sessions") },
 }
 
 // surveyEnv is event PITCH26 with a draft survey 1 "Talk feedback" in
@@ -500,6 +502,9 @@ func httpExchanges(b docBlock) []docExchange {
 			}
 			a.body += line
 		} else {
+			if cur.body != "" {
+				cur.body += "\n" // JSON allows it; a CSV or iCalendar body needs it
+			}
 			cur.body += line
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/programme"
 	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/store"
 )
@@ -30,6 +31,7 @@ var publicRoutes = []string{
 	"GET /api/events/:code", "POST /api/events/:code/join", "GET /api/events/:code/qr.svg", "GET /api/me", "POST /api/votes",
 	"GET /api/events/:code/feed", "POST /api/events/:code/feed/posts", "POST /api/events/:code/feed/webhook",
 	"GET /api/events/:code/moments", "GET /api/events/:code/boards", "GET /api/events/:code/boards/:id/entries",
+	"GET /api/events/:code/programme",
 	"POST /api/events/:code/boards/:id/entries", "PUT /api/events/:code/entries/:id/upvote", "DELETE /api/events/:code/entries/:id/upvote",
 	"POST /api/events/:code/pitches/:id/meeting-request", "DELETE /api/events/:code/pitches/:id/meeting-request",
 	"PUT /api/polls/:id/answers/:answer/upvote", "DELETE /api/polls/:id/answers/:answer/upvote",
@@ -67,6 +69,9 @@ var routeNeeds = map[string]string{
 	"POST /api/events/:code/boards/:id/poll": "build", "GET /api/events/:code/boards/:id/export": "export",
 	"POST /api/events/:code/entries/:id/actions/:action": "moderate",
 	"GET /api/events/:code/meeting-requests":             "export", "GET /api/events/:code/pitches/:id/meeting-requests.csv": "export",
+	"PUT /api/events/:code/programme/time-zone": "build", "POST /api/events/:code/programme/sessions": "build",
+	"PATCH /api/events/:code/programme/sessions/:id": "build", "DELETE /api/events/:code/programme/sessions/:id": "build",
+	"POST /api/events/:code/programme/import": "build",
 }
 
 // member is a signed-in member of the team under test, and what the issue
@@ -126,6 +131,7 @@ func newTeamFixture(t *testing.T) *teamFixture {
 		bs := board.New(db, engine, h, board.Options{Logger: log})
 		srv.SetFeed(fs)
 		srv.SetBoards(bs)
+		srv.SetProgramme(programme.New(db, engine, h, programme.Options{Logger: log}))
 		return func(ctx context.Context) {
 			var wg sync.WaitGroup
 			wg.Go(func() { bs.Run(ctx) })
@@ -253,7 +259,7 @@ func (tf *teamFixture) teamState(tb testing.TB) string {
 	var b strings.Builder
 	for _, path := range []string{"/api/events/TEAM/model", "/api/events/OTHER/model", "/api/audit?limit=5000", "/api/accounts", "/api/tokens",
 		fmt.Sprintf("/api/events/TEAM/boards/%d/queue", tf.board), "/api/events/TEAM/feed/items?status=all", "/api/events/TEAM/feed/settings",
-		"/api/events/TEAM/meeting-requests"} {
+		"/api/events/TEAM/meeting-requests", "/api/events/TEAM/programme"} {
 		r := tf.ts.do(tb, "GET", path, nil, bearer(tf.ts.Token)...)
 		fmt.Fprintf(&b, "%d %s\n", r.Status, r.Body)
 	}

@@ -19,6 +19,8 @@ import {
 import { kindOf, pitchQuestion } from '/static/kinds/index.js';
 import * as quizKind from '/static/kinds/quiz.js';
 import { offeredSurveys, surveyCard, nextChange } from '/static/survey.js';
+import { nowNextCard, followClock } from '/static/programme.js';
+import { startEmbed } from '/static/embed.js';
 
 const code = decodeURIComponent(location.pathname.split('/')[2] || '').trim().toUpperCase();
 const TOKEN_KEY = `ovation.token.${code}`;
@@ -43,10 +45,13 @@ let editing = false;
 let nameLang = ''; // the event's language, that of its names and titles
 const cards = new Map(); // key → {el, update()}
 let surveyTimer = 0; // renders again when a survey opens or closes by the clock
+let progCard = null; // the room's Now / Next card (programme.js)
+const progClock = {}; // its timer: the card turns over when a session starts or ends
 
 // fitName fits a name or a title to its box, at least .75 of the reader's text size.
 const fitName = (el) => fitText(el, { min: '.75rem', lang: nameLang });
 
+startEmbed(); // ?embed=1: framed in a web-TV page
 initTheme();
 wireLangSwitch();
 wireThemeSwitch();
@@ -413,6 +418,7 @@ function renderAll() {
   }
   for (const [key, card] of cards) if (!wanted.includes(card.el)) cards.delete(key);
   if (!wanted.length) wanted.push(idleCard());
+  wanted.push(programmeCard(store));
   // Only touch the DOM when the list of cards changed: a node moved under a finger loses the tap.
   const same = cardsBox.children.length === wanted.length && wanted.every((el, i) => cardsBox.children[i] === el);
   if (!same) cardsBox.replaceChildren(...wanted);
@@ -856,6 +862,19 @@ function renderFooter() {
 }
 
 let idle = null;
+// programmeCard is the room's Now / Next card, below the vote (hidden
+// while the room has no session to come); it turns over by itself.
+function programmeCard(store) {
+  if (!progCard || progCard.lang !== document.documentElement.lang) {
+    progCard = nowNextCard();
+    progCard.lang = document.documentElement.lang;
+  }
+  const frame = store.get('programme');
+  progCard.update(frame, live.now());
+  followClock(progClock, frame, live.now(), renderAll);
+  return progCard.el;
+}
+
 function idleCard() {
   if (!idle || idle._lang !== document.documentElement.lang) {
     idle = h('section', { class: 'card waiting', id: 'waiting' },

@@ -17,6 +17,7 @@ import {
 import { KINDS, kindOf, pitchQuestion } from '/static/kinds/index.js';
 import * as quizKind from '/static/kinds/quiz.js';
 import { renderTeam, renderAccount } from '/static/team.js';
+import { renderProgrammePanel } from '/static/programme-control.js';
 
 const $ = (id) => document.getElementById(id);
 let csrf = '';
@@ -427,6 +428,7 @@ async function openEvent(code) {
   loadFeedFallback();
   boardSig = '';
   $('board-panel').replaceChildren();
+  $('programme-panel').replaceChildren();
   renderMeetings([]);
   loadMeetings();
 
@@ -2070,6 +2072,7 @@ function patchLive(store) {
   }
   renderFeedPanel(store);
   renderBoardPanel(store);
+  renderProgrammePanel($('programme-panel'), store, { model, eventCode, can, openForm, confirmDialog, call, toast, button, csrf: () => csrf });
   const stats = store.get('stats');
   if (stats) {
     const conns = Object.values(stats.connected || {}).reduce((a, b) => a + b, 0);

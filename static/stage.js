@@ -32,6 +32,7 @@ import {
 } from '/static/ovation.js';
 import { kindOf, pitchQuestion } from '/static/kinds/index.js';
 import * as quizKind from '/static/kinds/quiz.js';
+import { lobbyLine, followClock } from '/static/programme.js';
 
 const params = new URLSearchParams(location.search);
 const wallMode = params.get('view') === 'wall';
@@ -469,10 +470,12 @@ function lobbyView() {
   const qr = h('img', { id: 'lobby-qr' });
   const qrURL = h('div', { class: 'qr-url' });
   const count = h('strong', { id: 'lobby-connected' });
+  const session = lobbyLine(); // the session on now, from the room's programme
+  const turn = {}; // its timer: the line changes when a session starts or ends
   return {
     el: h('div', { class: 'lobby', id: 'lobby' },
       h('div', {},
-        logo, title,
+        logo, title, session.el,
         h('ol', { class: 'steps' },
           h('li', { text: t('step_scan') }),
           h('li', {}, t('step_go'), ' ', urlStep),
@@ -484,6 +487,9 @@ function lobbyView() {
       const ev = stage.event;
       title.textContent = ev.title;
       fitName(title);
+      const programme = store.get('programme');
+      session.update(programme, live.now(), fitName);
+      followClock(turn, programme, live.now(), renderAll);
       if (ev.logo_url && logo.getAttribute('src') !== ev.logo_url) logo.src = ev.logo_url;
       logo.hidden = !ev.logo_url;
       codeEl.textContent = ev.code;

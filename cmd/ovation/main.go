@@ -32,6 +32,7 @@ import (
 	"github.com/ovation-live/ovation/feed"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
+	"github.com/ovation-live/ovation/programme"
 	"github.com/ovation-live/ovation/show"
 	"github.com/ovation-live/ovation/static"
 	"github.com/ovation-live/ovation/store"
@@ -177,12 +178,14 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		}
 	}
 	boards := board.New(db, engine, h, board.Options{Logger: log})
+	talks := programme.New(db, engine, h, programme.Options{Logger: log})
 
 	publicURL, apiCfg := apiConfig(cfg, ln)
 	apiCfg.TokenSecret, apiCfg.Credentials = secrets.tokenSecret, newCredentials(db, secrets)
 	srv := api.New(apiCfg, engine, h, db, db, static.Files, metrics, log)
 	srv.SetFeed(feeds)
 	srv.SetBoards(boards)
+	srv.SetProgramme(talks)
 
 	if core != nil {
 		srv.SetPresence(presence.Count)
@@ -193,6 +196,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	wg.Go(func() { srv.Run(bg) })
 	wg.Go(func() { feeds.Run(bg) }) // ends after every source goroutine
 	wg.Go(func() { boards.Run(bg) })
+	wg.Go(func() { talks.Run(bg) })
 	var lost <-chan string
 	pubCtx, stopPub := context.WithCancel(context.Background()) // the broker outlives the publishers
 	var pubWG sync.WaitGroup
