@@ -32,6 +32,7 @@ import (
 	"github.com/ovation-live/ovation/board"
 	"github.com/ovation-live/ovation/cluster"
 	"github.com/ovation-live/ovation/feed"
+	"github.com/ovation-live/ovation/feedback"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/programme"
@@ -161,6 +162,8 @@ type Server struct {
 	boards  *board.Service // nil until SetBoards: the board routes answer not_found
 	// programme is nil until SetProgramme: the programme routes answer not_found.
 	programme *programme.Service
+	// feedback is nil until SetFeedback: the feedback routes answer not_found.
+	feedback *feedback.Service
 
 	// edge is set on a cluster edge (SetEdge): the engine runs on the core,
 	// reached through it. count gives presence counts (SetPresence).
@@ -394,6 +397,10 @@ func (s *Server) Routes() *echo.Echo {
 	mod(http.MethodPatch, "/events/:code/programme/sessions/:id", build, s.handleUpdateTalk)
 	mod(http.MethodDelete, "/events/:code/programme/sessions/:id", build, s.handleDeleteTalk)
 	mod(http.MethodPost, "/events/:code/programme/import", build, s.handleImportProgramme)
+	// Session feedback.
+	mod(http.MethodGet, "/events/:code/feedback/settings", view, s.handleFeedbackSettings)
+	mod(http.MethodPut, "/events/:code/feedback/settings", build, s.handleSetFeedbackSettings)
+	mod(http.MethodGet, "/events/:code/feedback/results", export, s.handleFeedbackResults)
 	return e
 }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/ovation-live/ovation/board"
 	"github.com/ovation-live/ovation/cluster"
 	"github.com/ovation-live/ovation/feed"
+	"github.com/ovation-live/ovation/feedback"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/programme"
@@ -178,7 +179,8 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		}
 	}
 	boards := board.New(db, engine, h, board.Options{Logger: log})
-	talks := programme.New(db, engine, h, programme.Options{Logger: log})
+	ratings := feedback.New(db, engine, feedback.Options{Logger: log})
+	talks := programme.New(db, engine, h, programme.Options{Logger: log, Changed: ratings.Changed})
 
 	publicURL, apiCfg := apiConfig(cfg, ln)
 	apiCfg.TokenSecret, apiCfg.Credentials = secrets.tokenSecret, newCredentials(db, secrets)
@@ -186,6 +188,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	srv.SetFeed(feeds)
 	srv.SetBoards(boards)
 	srv.SetProgramme(talks)
+	srv.SetFeedback(ratings)
 
 	if core != nil {
 		srv.SetPresence(presence.Count)
@@ -197,6 +200,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	wg.Go(func() { feeds.Run(bg) }) // ends after every source goroutine
 	wg.Go(func() { boards.Run(bg) })
 	wg.Go(func() { talks.Run(bg) })
+	wg.Go(func() { ratings.Run(bg) }) // the clock of session feedback: here, never on an edge
 	var lost <-chan string
 	pubCtx, stopPub := context.WithCancel(context.Background()) // the broker outlives the publishers
 	var pubWG sync.WaitGroup
