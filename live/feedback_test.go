@@ -1,6 +1,7 @@
 package live_test
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -125,4 +126,87 @@ func TestGridScores(t *testing.T) {
 	if len(got) != 2 || got[0] != (live.StatementScore{Statement: "Clear", Count: 3, Sum: 11, Mean: 11.0 / 3}) || got[1].Statement != "2" || got[1].Mean != 0 {
 		t.Errorf("scores: %+v", got)
 	}
+}
+
+// FuzzPlanFeedback checks the rule's promises on random programmes: each
+// step is due, next is ahead, and once its steps are done the plan at the
+// same time has nothing left to do (a second tick, or a restart, does not
+// open twice).
+func FuzzPlanFeedback(f *testing.F) {
+	f.Add(int64(1), int64(0), uint16(900), int64(9))
+	f.Add(int64(7), int64(3600), uint16(5), int64(0))
+	f.Add(int64(42), int64(-600), uint16(60), int64(2))
+	f.Fuzz(func(t *testing.T, seed, offset int64, windowS uint16, template int64) {
+		rng := rand.New(rand.NewPCG(uint64(seed), 0))
+		t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+		now := t0.Add(time.Duration(offset%(48*3600)) * time.Second)
+		set := live.FeedbackSettings{TemplateID: template % 12, OpenFor: (time.Duration(windowS) * time.Second).String()}
+		if err := set.Validate(); err != nil {
+			set = live.FeedbackSettings{TemplateID: set.TemplateID}
+			_ = set.Validate()
+		}
+		var talks []live.Talk
+		for i := range rng.IntN(8) {
+			end := t0.Add(time.Duration(rng.IntN(7200)-3600) * time.Second)
+			talks = append(talks, live.Talk{ID: int64(i + 1), RoomID: 1, Start: end.Add(-time.Hour), End: end})
+			if rng.IntN(5) == 0 {
+				set.NoFeedback = append(set.NoFeedback, int64(i+1))
+			}
+		}
+		_ = set.Validate()
+		states := []string{live.SurveyDraft, live.SurveyOpen, live.SurveyClosed}
+		var surveys []live.Survey
+		for i := range rng.IntN(8) {
+			s := live.Survey{ID: int64(i + 20), State: states[rng.IntN(3)]}
+			if rng.IntN(4) > 0 {
+				sid := int64(rng.IntN(9) + 1)
+				s.SessionID = &sid
+			}
+			if rng.IntN(2) == 0 {
+				c := t0.Add(time.Duration(rng.IntN(7200)-3600) * time.Second)
+				s.ClosesAt = &c
+			}
+			surveys = append(surveys, s)
+		}
+		steps, next := live.PlanFeedback(talks, surveys, set, now)
+		if !next.IsZero() && !next.After(now) {
+			t.Fatalf("next %v is not after now %v", next, now)
+		}
+		nextID := int64(100)
+		for _, st := range steps {
+			switch st.Action {
+			case live.SurveyOpenAction:
+				if now.Before(st.Talk.End) || !now.Before(st.Talk.End.Add(set.Window())) || !set.Asks(st.Talk.ID) || !st.ClosesAt.Equal(st.Talk.End.Add(set.Window())) {
+					t.Fatalf("open step not due: %+v at %v", st, now)
+				}
+				if st.SurveyID == 0 {
+					sid := st.Talk.ID
+					c := st.ClosesAt
+					surveys = append(surveys, live.Survey{ID: nextID, SessionID: &sid, State: live.SurveyOpen, ClosesAt: &c})
+					nextID++
+					continue
+				}
+				for i := range surveys {
+					if surveys[i].ID == st.SurveyID {
+						c := st.ClosesAt
+						surveys[i].State, surveys[i].ClosesAt = live.SurveyOpen, &c
+					}
+				}
+			case live.SurveyCloseAction:
+				for i := range surveys {
+					if surveys[i].ID == st.SurveyID {
+						if surveys[i].State != live.SurveyOpen || surveys[i].ClosesAt == nil || now.Before(*surveys[i].ClosesAt) {
+							t.Fatalf("close step not due: %+v", surveys[i])
+						}
+						surveys[i].State = live.SurveyClosed
+					}
+				}
+			default:
+				t.Fatalf("unknown action %q", st.Action)
+			}
+		}
+		if again, _ := live.PlanFeedback(talks, surveys, set, now); len(again) != 0 {
+			t.Fatalf("steps left after doing them: %+v", again)
+		}
+	})
 }

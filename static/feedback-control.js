@@ -34,9 +34,12 @@ function signature(ctx, store) {
 // the results again when a session survey's answers changed.
 export function renderFeedback(box, ctx, store, sessions) {
   const sig = signature(ctx, store) + ctx.eventCode;
-  if (ctx.can('export') && sig !== asked && !asking) {
+  if (sig !== asked && !asking) {
     asking = true;
-    ctx.call('GET', `${base(ctx)}/results`).then((r) => { results = r; asked = sig; })
+    // Results are for those who may export; others see the settings.
+    const ask = ctx.can('export') ? ctx.call('GET', `${base(ctx)}/results`)
+      : ctx.call('GET', `${base(ctx)}/settings`).then((settings) => ({ settings, sessions: [], speakers: [] }));
+    ask.then((r) => { results = r; asked = sig; })
       .catch(() => { asked = sig; })
       .finally(() => { asking = false; drawn = ''; renderFeedback(box, ctx, store, sessions); });
   }
@@ -57,6 +60,7 @@ function feedbackBlock(ctx, sessions) {
     ctx.can('export') ? h('a', { class: 'btn btn-small', id: 'fb-json', href: `${base(ctx)}/results?format=json` }, icon('download'), h('span', { text: 'JSON' })) : null);
   const line = h('p', { class: 'muted small', id: 'fb-summary', text: set
     ? `${tpl ? t('fb_template', { x: tpl.title }) : t('fb_no_template')} ${t('fb_open_for', { d: set.feedback_open_for })}` : '…' });
+  if (!ctx.can('export')) return h('section', { class: 'fb-block', attrs: { 'aria-labelledby': 'feedback-title' } }, head, line);
   const bySession = new Map((results?.sessions || []).map((f) => [f.session.id, f]));
   const none = new Set(set?.no_feedback || []);
   const rows = sessions.map((x) => {
