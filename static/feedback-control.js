@@ -73,10 +73,10 @@ function feedbackBlock(ctx, sessions) {
       h('td', { class: 'fb-state', text: state }),
       h('td', { class: 'num', text: String(f?.respondents || 0) }),
       h('td', { class: 'num fb-mean', text: fmt(f?.overall) }),
-      canBuild ? h('td', { class: 'row-actions' },
+      canBuild ? h('td', { class: 'fb-actions' }, h('span', { class: 'row-actions' },
         ctx.button(off ? t('fb_ask') : t('fb_skip'), { aria: `${off ? t('fb_ask') : t('fb_skip')}: ${x.title}`,
           onclick: () => toggleSession(ctx, set, x.id, !off) }),
-        !off && !f?.survey_id && tpl ? ctx.button(t('fb_own'), { aria: `${t('fb_own')}: ${x.title}`, onclick: () => ownSurvey(ctx, set, x) }) : null) : null);
+        !off && !f?.survey_id && tpl ? ctx.button(t('fb_own'), { aria: `${t('fb_own')}: ${x.title}`, onclick: () => ownSurvey(ctx, set, x) }) : null)) : null);
   });
   const sessTable = h('table', { class: 'fb-table', id: 'fb-sessions' },
     h('caption', { text: t('fb_sessions') }),
