@@ -124,14 +124,25 @@ func TestBrowserSessionFeedback(t *testing.T) {
 			Overall    score
 		}
 	}
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		must(t, srv.URL, "GET", "/api/events/"+code+"/feedback/results", nil, &res)
-		if len(res.Sessions) == 2 && res.Sessions[0].Phase == "closed" || time.Now().After(deadline) {
-			break
+	// The phone hides the card by its own clock; the server's clock closes
+	// the survey in the store (state "closed", audited) at the same time.
+	closedByClock := func() bool {
+		var audit []struct{ Actor, Action string }
+		must(t, srv.URL, "GET", "/api/events/"+code+"/audit", nil, &audit)
+		for _, a := range audit {
+			if a.Actor == "feedback clock" && a.Action == "survey_close" {
+				return true
+			}
 		}
-		time.Sleep(100 * time.Millisecond) // the clock's close, saved just after the phone's own clock hid the card
+		return false
 	}
+	for deadline := time.Now().Add(waitTimeout); !closedByClock(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the server's clock did not close the feedback")
+		}
+		time.Sleep(100 * time.Millisecond) // polled, as chromedp.Poll does
+	}
+	must(t, srv.URL, "GET", "/api/events/"+code+"/feedback/results", nil, &res)
 	if len(res.Sessions) != 2 || res.Sessions[0].Session.ID != talk.ID || res.Sessions[0].Phase != "closed" || res.Sessions[0].Respondents != 1 ||
 		res.Sessions[0].Overall.Count != 2 || res.Sessions[0].Overall.Mean != 4.5 || res.Sessions[1].SurveyID != 0 {
 		t.Errorf("sessions: %+v", res.Sessions)
