@@ -132,6 +132,9 @@ func TestFeedbackRoutesRefuseBadInputAndChangeNothing(t *testing.T) {
 	ts, _, amphi := newFeedbackServer(t, &feedbackClock{now: time.Now()})
 	var tpl, own live.Survey
 	ts.mod(t, "POST", "/api/events/DEVDAYS/surveys", map[string]any{"room_id": amphi, "title": "Talk feedback"}, &tpl)
+	ts.mod(t, "POST", "/api/events/DEVDAYS/polls", map[string]any{"survey_id": tpl.ID, "question": "Rate it", "kind": "scale", "scale_max": 5}, nil)
+	var empty live.Survey
+	ts.mod(t, "POST", "/api/events/DEVDAYS/surveys", map[string]any{"room_id": amphi, "title": "Empty"}, &empty)
 	var tk live.Talk
 	ts.mod(t, "POST", "/api/events/DEVDAYS/programme/sessions", map[string]any{"title": "Keynote", "room_id": amphi, "start": "2026-12-07T08:30:00Z", "end": "2026-12-07T09:15:00Z"}, &tk)
 	ts.mod(t, "POST", "/api/events/DEVDAYS/surveys", map[string]any{"room_id": amphi, "title": "Own", "session_id": tk.ID}, &own)
@@ -151,6 +154,7 @@ func TestFeedbackRoutesRefuseBadInputAndChangeNothing(t *testing.T) {
 		{"a window not a duration", "PUT", "/api/events/DEVDAYS/feedback/settings", `{"feedback_open_for":"a quarter"}`, 400, live.EInvalid, "feedback_open_for"},
 		{"an unknown template", "PUT", "/api/events/DEVDAYS/feedback/settings", `{"template_survey_id":999}`, 400, live.EInvalid, "template_survey_id"},
 		{"a session's own survey as template", "PUT", "/api/events/DEVDAYS/feedback/settings", fmt.Sprintf(`{"template_survey_id":%d}`, own.ID), 400, live.EInvalid, "template_survey_id"},
+		{"a template without questions", "PUT", "/api/events/DEVDAYS/feedback/settings", fmt.Sprintf(`{"template_survey_id":%d}`, empty.ID), 400, live.EInvalid, "template_survey_id"},
 		{"an unknown session", "PUT", "/api/events/DEVDAYS/feedback/settings", `{"no_feedback":[12345]}`, 400, live.EInvalid, "no_feedback"},
 		{"an unknown field", "PUT", "/api/events/DEVDAYS/feedback/settings", `{"open_for":"10m"}`, 400, live.EInvalid, ""},
 		{"malformed JSON", "PUT", "/api/events/DEVDAYS/feedback/settings", `{"feedback_open_for":`, 400, live.EInvalid, ""},

@@ -189,8 +189,8 @@ func (s *Service) Settings(ctx context.Context, code string) (live.FeedbackSetti
 
 // SetSettings saves the event's feedback settings and tells the clock.
 // Errors: not_found (event); invalid (a field; the template is not a
-// survey of the event, or is a session's own; a session of no_feedback is
-// not one of the event's).
+// survey of the event, is a session's own or has no question; a session
+// of no_feedback is not one of the event's).
 func (s *Service) SetSettings(ctx context.Context, actor, code string, f live.FeedbackSettings) (live.FeedbackSettings, error) {
 	ev, err := s.show.Event(code)
 	if err != nil {
@@ -200,9 +200,13 @@ func (s *Service) SetSettings(ctx context.Context, actor, code string, f live.Fe
 		return f, err
 	}
 	if f.TemplateID != 0 {
-		i := slices.IndexFunc(s.show.Surveys(ev.ID), func(x live.Survey) bool { return x.ID == f.TemplateID && x.SessionID == nil })
+		surveys := s.show.Surveys(ev.ID)
+		i := slices.IndexFunc(surveys, func(x live.Survey) bool { return x.ID == f.TemplateID && x.SessionID == nil })
 		if i < 0 {
 			return f, live.FieldErrorf("template_survey_id", "No survey %d of this event that is not a session's own.", f.TemplateID)
+		}
+		if len(surveys[i].Questions) == 0 {
+			return f, live.FieldErrorf("template_survey_id", "Add a question to the survey before making it the template.")
 		}
 	}
 	talks, err := s.store.Talks(ctx, ev.ID)
