@@ -35,6 +35,7 @@ import (
 	"github.com/ovation-live/ovation/board"
 	"github.com/ovation-live/ovation/cluster"
 	"github.com/ovation-live/ovation/feed"
+	"github.com/ovation-live/ovation/feedback"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/programme"
@@ -175,6 +176,8 @@ type Server struct {
 	reports report.Store   // nil: the report routes answer not_found
 	// programme is nil: the programme routes answer not_found.
 	programme *programme.Service
+	// feedback is nil: the feedback routes answer not_found.
+	feedback *feedback.Service
 
 	// edge is set on a cluster edge (NewEdge): the engine runs on the core,
 	// reached through it. count gives presence counts (Deps.Presence).
@@ -214,6 +217,9 @@ type Deps struct {
 	// Programme is the events' programme; nil: its routes answer 404
 	// not_found.
 	Programme *programme.Service
+	// Feedback is the sessions' feedback; nil: its routes answer 404
+	// not_found.
+	Feedback *feedback.Service
 	// Presence counts the subscribers of a topic for the presence frames;
 	// nil: this node's hub (a cluster core passes the count of every node).
 	Presence func(topic string) int
@@ -237,6 +243,7 @@ type EdgeDeps struct {
 func New(d Deps) *Server {
 	s := newServer(d.Config, d.Hub, d.Pages, d.Metrics, d.Log)
 	s.engine, s.team, s.audit, s.feed, s.boards, s.reports, s.programme = d.Engine, d.Team, d.Audit, d.Feed, d.Boards, d.Reports, d.Programme
+	s.feedback = d.Feedback
 	s.voter = engineVoter{d.Engine}
 	if d.Presence != nil {
 		s.count = d.Presence
@@ -464,6 +471,10 @@ func (s *Server) Routes() *echo.Echo {
 	mod(http.MethodPatch, "/events/:code/programme/sessions/:id", build, s.handleUpdateTalk)
 	mod(http.MethodDelete, "/events/:code/programme/sessions/:id", build, s.handleDeleteTalk)
 	mod(http.MethodPost, "/events/:code/programme/import", build, s.handleImportProgramme)
+	// Session feedback.
+	mod(http.MethodGet, "/events/:code/feedback/settings", view, s.handleFeedbackSettings)
+	mod(http.MethodPut, "/events/:code/feedback/settings", build, s.handleSetFeedbackSettings)
+	mod(http.MethodGet, "/events/:code/feedback/results", export, s.handleFeedbackResults)
 	return e
 }
 

@@ -43,7 +43,7 @@ import (
 
 // docExamplesChecked is the number of pairs checked when this test was
 // written: fewer means that examples lost their check.
-const docExamplesChecked = 110
+const docExamplesChecked = 114
 
 // docVariable says whether an answer's member differs from one run to the
 // next, so that only its JSON type is compared:
@@ -116,10 +116,11 @@ var docSetups = map[string]func(tb testing.TB) *docEnv{
 	"board-upvoted":   func(tb testing.TB) *docEnv { return boardEnv(tb, "upvoted") },
 	"board-two":       func(tb testing.TB) *docEnv { return boardEnv(tb, "two") },
 	"opentext-upvote": opentextUpvote,
-	"programme":       func(tb testing.TB) *docEnv { return programmeEnv(tb, "") },
-	"programme-talks": func(tb testing.TB) *docEnv { return programmeEnv(tb, "sessions") },
 	"survey":          func(tb testing.TB) *docEnv { return surveyEnv(tb, false) },
 	"survey-question": func(tb testing.TB) *docEnv { return surveyEnv(tb, true) },
+	"programme":       func(tb testing.TB) *docEnv { return programmeEnv(tb, "") },
+	"programme-talks": func(tb testing.TB) *docEnv { return programmeEnv(tb, "sessions") },
+	"feedback":        feedbackEnv,
 }
 
 // surveyEnv is event PITCH26 with a draft survey 1 "Talk feedback" in

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ovation-live/ovation/board"
 	"github.com/ovation-live/ovation/feed"
+	"github.com/ovation-live/ovation/feedback"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
 	"github.com/ovation-live/ovation/programme"
@@ -73,6 +74,8 @@ var routeNeeds = map[string]string{
 	"PUT /api/events/:code/programme/time-zone": "build", "POST /api/events/:code/programme/sessions": "build",
 	"PATCH /api/events/:code/programme/sessions/:id": "build", "DELETE /api/events/:code/programme/sessions/:id": "build",
 	"POST /api/events/:code/programme/import": "build",
+	"GET /api/events/:code/feedback/settings": "view", "PUT /api/events/:code/feedback/settings": "build",
+	"GET /api/events/:code/feedback/results": "export",
 }
 
 // member is a signed-in member of the team under test, and what the issue
@@ -132,6 +135,7 @@ func newTeamFixture(t *testing.T) *teamFixture {
 		bs := board.New(db, engine, h, board.Options{Logger: log})
 		d.Feed, d.Boards, d.Reports = fs, bs, db
 		d.Programme = programme.New(db, engine, h, programme.Options{Logger: log})
+		d.Feedback = feedback.New(db, engine, feedback.Options{Logger: log})
 		return func(ctx context.Context, srv *Server) {
 			var wg sync.WaitGroup
 			wg.Go(func() { bs.Run(ctx) })

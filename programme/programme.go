@@ -58,6 +58,10 @@ type Options struct {
 	// RefreshInterval republishes every programme, so that a room's frame
 	// keeps the sessions of the coming day as days pass. Default 1 h.
 	RefreshInterval time.Duration
+	// Changed, when set, is told of every change to an event's programme
+	// (and of the periodic refresh); it must not block. The session
+	// feedback's clock looks at the sessions again then.
+	Changed func(eventID int64)
 }
 
 // Service runs the programme of every event.
@@ -405,6 +409,9 @@ type ControlFrame struct {
 // markDirty makes the event's frames due at the next flush, built from
 // what the database holds then.
 func (s *Service) markDirty(eventID int64) {
+	if s.opts.Changed != nil {
+		s.opts.Changed(eventID)
+	}
 	s.frames.Mark(strconv.FormatInt(eventID, 10), func(ctx context.Context) {
 		if err := s.publish(ctx, eventID); err != nil {
 			s.opts.Logger.Error("programme: frame failed", "event", eventID, "err", err)

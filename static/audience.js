@@ -418,7 +418,7 @@ function renderAll() {
     if (!cueKnown.has(id)) {
       cueKnown.add(id);
       if (open) cueKnown.add(`poll:${obj.id}`); // its results, once closed, are not news
-      if (cueReady) fresh.push([card.el, kind === 'poll' ? obj.question : kind === 'pitch' ? obj.team : kind === 'quiz' ? obj.title : kind === 'survey' ? t('survey_entry', { x: obj.title }) : t('ranking')]);
+      if (cueReady) fresh.push([card.el, kind === 'poll' ? obj.question : kind === 'pitch' ? obj.team : kind === 'quiz' ? obj.title : kind === 'survey' ? t(obj.session_id != null ? 'feedback_entry' : 'survey_entry', { x: obj.title }) : t('ranking')]);
     }
   }
   for (const id of cueKnown) {

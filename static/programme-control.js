@@ -10,15 +10,24 @@ import { ApiError } from '/static/lib/http.js';
 import { icon } from '/static/lib/icons.js';
 import { fieldErrorText, t } from '/static/lib/lang.js';
 import { clock, dayKey, dayName, speakerText, span, zonedToISO, isoToZoned } from '/static/programme.js';
+import { renderFeedback } from '/static/feedback-control.js';
 
 let sig = '';
 let lastFrame = null;
 
+const fbBox = h('div', { class: 'fb-box', id: 'fb-box' }); // session feedback, below the sessions
+
 // renderProgrammePanel draws the panel into el from the control store's
-// programme frame. ctx: {model, eventCode, can(perm), openForm,
-// confirmDialog, call(method, path, body), toast, button(label, opts),
-// csrf()}.
+// programme frame, then its session feedback. ctx: {model, eventCode,
+// can(perm), openForm, confirmDialog, call(method, path, body), toast,
+// button(label, opts), csrf()}.
 export function renderProgrammePanel(el, store, ctx) {
+  drawProgramme(el, store, ctx);
+  if (el.lastChild !== fbBox) el.append(fbBox);
+  renderFeedback(fbBox, ctx, store, store?.get('programme')?.sessions || []);
+}
+
+function drawProgramme(el, store, ctx) {
   const frame = store?.get('programme');
   const { model } = ctx;
   const s = JSON.stringify([document.documentElement.lang, model.rooms.map((r) => [r.id, r.name]), ctx.can('build')]);

@@ -97,7 +97,7 @@ export function surveyCard(surveyId, { votes, now, code, syncKeys, setStatus, as
     bar.setAttribute('aria-label', t('survey_progress', { a: pr.answered, n: pr.total }));
     bar.firstChild.style.width = `${pr.total ? Math.round((100 * pr.answered) / pr.total) : 0}%`;
   };
-  const head = () => h('div', { class: 'pitch-head' }, h('span', { class: 'tag live', text: t('survey') }),
+  const head = () => h('div', { class: 'pitch-head' }, h('span', { class: 'tag live', text: frame.survey.session_id != null ? t('feedback_tag') : t('survey') }),
     h('span', { class: 'muted small survey-count' }));
 
   function buildEntry() {

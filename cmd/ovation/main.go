@@ -30,6 +30,7 @@ import (
 	"github.com/ovation-live/ovation/board"
 	"github.com/ovation-live/ovation/cluster"
 	"github.com/ovation-live/ovation/feed"
+	"github.com/ovation-live/ovation/feedback"
 	"github.com/ovation-live/ovation/figures"
 	"github.com/ovation-live/ovation/hub"
 	"github.com/ovation-live/ovation/live"
@@ -195,13 +196,14 @@ func runCore(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 		return err
 	}
 	boards := board.New(db, engine, h, board.Options{Logger: log})
-	talks := programme.New(db, engine, h, programme.Options{Logger: log})
+	ratings := feedback.New(db, engine, feedback.Options{Logger: log})
+	talks := programme.New(db, engine, h, programme.Options{Logger: log, Changed: ratings.Changed})
 
 	publicURL, apiCfg := apiConfig(cfg, ln)
 	apiCfg.TokenSecret, apiCfg.Credentials = secrets.tokenSecret, newCredentials(db, secrets)
 	deps := api.Deps{Config: apiCfg, Engine: engine, Hub: h, Team: db, Audit: db, Pages: static.Files,
 		Metrics: metrics, Log: log, Feed: feeds, Boards: boards, Reports: db,
-		Programme: talks}
+		Programme: talks, Feedback: ratings}
 	if core != nil {
 		deps.Presence = presence.Count
 	}
@@ -214,6 +216,7 @@ func runCore(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 	wg.Go(func() { boards.Run(bg) })
 	wg.Go(func() { recorder.Run(bg) })
 	wg.Go(func() { talks.Run(bg) })
+	wg.Go(func() { ratings.Run(bg) }) // the clock of session feedback: here, never on an edge
 	var lost <-chan string
 	pubCtx, stopPub := context.WithCancel(context.Background()) // the broker outlives the publishers
 	var pubWG sync.WaitGroup
