@@ -20,10 +20,10 @@ import (
 	"github.com/ovation-live/ovation/store"
 )
 
-// Sizes of the large event: a conference day of 280 sessions (here a
-// question each, the programme not being in the show yet) in 20 rooms,
-// 50,000 participants, each answering three questions and scoring a pitch,
-// figures of 3 nodes over 10 hours, and a feed.
+// Sizes of the large event: a conference day of 280 sessions in the
+// programme (14 talks of 40 minutes in each of 20 rooms, a question each),
+// 50,000 participants, each answering three questions and scoring a pitch
+// over the day, figures of 3 nodes over 10 hours, and a feed.
 const (
 	benchRooms        = 20
 	benchSessions     = 280
@@ -60,6 +60,14 @@ func largeEvent(b *testing.B) (report.Sources, string) {
 		}
 		polls = append(polls, must1[*live.Poll](b)(build.CreatePoll(ctx, "mod", ev.Code, p)).ID)
 	}
+	at := time.Now().UTC().Add(-benchHours * time.Hour)
+	var talks []live.Talk
+	for i := range benchSessions {
+		k := time.Duration(i / benchRooms)
+		talks = append(talks, live.Talk{EventID: ev.ID, RoomID: rooms[i%benchRooms], Title: fmt.Sprintf("Session %d", i+1),
+			Speakers: []live.Speaker{{Name: fmt.Sprintf("Intervenant %d", i+1)}}, Start: at.Add(k * 40 * time.Minute), End: at.Add((k + 1) * 40 * time.Minute)})
+	}
+	must(b, db.SaveTalks(ctx, talks, nil))
 	round := must1[*live.Round](b)(build.CreateRound(ctx, "mod", ev.Code, &live.Round{RoomID: rooms[0], Title: "Finale des start-up", Scale: 5}))
 	var pitches []int64
 	for i := range benchPitches {
@@ -77,17 +85,17 @@ func largeEvent(b *testing.B) (report.Sources, string) {
 			must(b, db.Flush(ctx))
 		}
 	}
-	at := time.Now().UTC().Add(-benchHours * time.Hour)
 	for i := range benchParticipants {
+		when := at.Add(time.Duration(i%(benchHours*60)) * time.Minute) // over the day
 		pid := int64(1_000_000 + i)
 		enqueue(live.WriteOp{Participant: &live.Participant{ID: pid, EventID: ev.ID, CreatedAt: at}})
 		for k := range benchAnswers {
 			poll := polls[(i*7+k*31)%benchSessions]
 			enqueue(live.WriteOp{Vote: &live.Vote{VoteID: fmt.Sprint("a", k), ParticipantID: pid, EventID: ev.ID,
-				Target: live.Target{Kind: live.KindPoll, ID: poll}, Answer: live.Answer(fmt.Sprint(1 + (i+k)%4)), At: at}})
+				Target: live.Target{Kind: live.KindPoll, ID: poll}, Answer: live.Answer(fmt.Sprint(1 + (i+k)%4)), At: when}})
 		}
 		enqueue(live.WriteOp{Vote: &live.Vote{VoteID: "p", ParticipantID: pid, EventID: ev.ID,
-			Target: live.Target{Kind: live.KindPitch, ID: pitches[i%benchPitches]}, Answer: live.Answer(fmt.Sprint(1 + i%5)), At: at}})
+			Target: live.Target{Kind: live.KindPitch, ID: pitches[i%benchPitches]}, Answer: live.Answer(fmt.Sprint(1 + i%5)), At: when}})
 	}
 	must(b, db.Flush(ctx))
 	var figs []live.Figure

@@ -102,6 +102,15 @@ func richEvent(tb testing.TB) *rich {
 	main := m.Rooms[0].ID
 	side := must1[*live.Room](tb)(engine.CreateRoom(ctx, "mod", ev.Code, &live.Room{Name: "Salle Vauban"})).ID
 
+	// The programme: the evening in the main room, and an afternoon talk in
+	// the other one that ended before anyone joined.
+	start := time.Now().UTC().Truncate(time.Minute)
+	must(tb, db.SaveTalks(ctx, []live.Talk{
+		{EventID: ev.ID, RoomID: main, Title: "Soirée des partenaires : les pitchs", Speakers: []live.Speaker{{Name: "Jean-Baptiste Poquelin-Larochefoucauld"}},
+			Start: start.Add(-2 * time.Hour), End: start.Add(2 * time.Hour)},
+		{EventID: ev.ID, RoomID: side, Title: "L'hydrogène en Franche-Comté", Start: start.Add(-5 * time.Hour), End: start.Add(-4 * time.Hour)},
+	}, nil))
+
 	people := make([]live.Voter, 60)
 	for i := range people {
 		name := ""

@@ -116,6 +116,10 @@ ol.toc { columns: 2; }
 <table><thead><tr><th>{{.T "room"}}</th><th class="n">{{.T "col_peak"}}</th><th class="n">{{.T "col_answered"}}</th><th class="n">{{.T "col_voted"}}</th><th class="n">{{.T "col_posted"}}</th></tr></thead><tbody>
 {{range .Rooms}}{{$p := room $.Report .ID}}<tr><td dir="auto">{{.Name}}</td><td class="n">{{(conns $.Report .ID).Peak}}</td><td class="n">{{$p.Answered}}</td><td class="n">{{$p.Voted}}</td><td class="n">{{$p.Posted}}</td></tr>{{end}}
 </tbody></table>{{end}}
+{{if .Talks}}<h3>{{.T "per_session"}}</h3>
+<table><thead><tr><th>{{.T "col_session"}}</th><th>{{.T "room"}}</th><th>{{.T "col_time"}} (UTC)</th><th class="n">{{.T "col_answered"}}</th><th class="n">{{.T "col_voted"}}</th><th class="n">{{.T "col_posted"}}</th></tr></thead><tbody>
+{{range .Talks}}<tr><td dir="auto">{{.Title}}</td><td dir="auto">{{.Room}}</td><td>{{clock .Start}}–{{clock .End}}</td><td class="n">{{.Participation.Answered}}</td><td class="n">{{.Participation.Voted}}</td><td class="n">{{.Participation.Posted}}</td></tr>{{end}}
+</tbody></table>{{end}}
 <h3>{{.T "connections"}}</h3>
 {{if .Connections.Points}}<p class="meta">{{.T "conn_peak" .Connections.Peak (clock .Connections.PeakAt)}}</p>{{line .Connections .Colour}}
 {{if .Nodes}}<p class="note">{{.T "nodes" (join .Nodes ", ")}}</p>{{end}}

@@ -548,6 +548,17 @@ func (r *Report) drawParticipation(d *doc) {
 		d.table([]float64{70, 28, 28, 27, 27}, "LRRRR", []string{tr(lang, "room"), tr(lang, "col_peak"),
 			tr(lang, "col_answered"), tr(lang, "col_voted"), tr(lang, "col_posted")}, rows)
 	}
+	if len(r.Talks) > 0 {
+		d.subheading(tr(lang, "per_session"), 14)
+		var rows [][]string
+		for _, t := range r.Talks {
+			tp := t.Participation
+			rows = append(rows, []string{t.Title, t.Room, clock(t.Start) + "–" + clock(t.End),
+				strconv.Itoa(tp.Answered), strconv.Itoa(tp.Voted), strconv.Itoa(tp.Posted)})
+		}
+		d.table([]float64{62, 34, 26, 20, 19, 19}, "LLLRRR", []string{tr(lang, "col_session"), tr(lang, "room"),
+			tr(lang, "col_time") + " (UTC)", tr(lang, "col_answered"), tr(lang, "col_voted"), tr(lang, "col_posted")}, rows)
+	}
 	d.subheading(tr(lang, "connections"), 50)
 	if len(r.Connections.Points) == 0 {
 		d.note(tr(lang, "conn_none"))

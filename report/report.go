@@ -45,6 +45,9 @@ type Report struct {
 	Made          time.Time
 	Participation live.Participation
 	Rooms         []live.Room
+	// Talks are the programme's sessions in time order, with the people
+	// who took part in each one's room while it ran.
+	Talks []Talk
 	// Connections is the event's connections per minute (every room, every
 	// node), and Rooms' own in RoomConnections, by room id.
 	Connections     Series
@@ -60,6 +63,13 @@ type Report struct {
 	// survey's order (chartOf draws a kind it does not know, such as a
 	// rating grid, from its export rows); Questions holds the other polls.
 	Surveys []Survey
+}
+
+// Talk is a session of the programme and its participation.
+type Talk struct {
+	live.Talk
+	Room          string
+	Participation live.RoomParticipation
 }
 
 // Series is a value per minute: its points, and its peak and when.
@@ -223,6 +233,9 @@ func Build(ctx context.Context, src Sources, code string, opts Options) (*Report
 		roomName[room.ID] = room.Name
 	}
 	if r.Participation, err = src.Store.Participation(ctx, m.Event.ID); err != nil {
+		return nil, err
+	}
+	if r.Talks, err = talks(ctx, src.Store, m.Event.ID, roomName); err != nil {
 		return nil, err
 	}
 	figs, err := src.Store.Figures(ctx, m.Event.ID)
@@ -500,6 +513,23 @@ func choice(p live.Poll, item int) string {
 		return p.Choices[item-1]
 	}
 	return fmt.Sprint(item)
+}
+
+// talks returns the event's programme with each session's participation.
+func talks(ctx context.Context, st Store, eventID int64, roomName map[int64]string) ([]Talk, error) {
+	ts, err := st.Talks(ctx, eventID)
+	if err != nil || len(ts) == 0 {
+		return nil, err
+	}
+	part, err := st.TalkParticipation(ctx, eventID, ts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Talk, len(ts))
+	for i, t := range ts {
+		out[i] = Talk{Talk: t, Room: roomName[t.RoomID], Participation: part[t.ID]}
+	}
+	return out, nil
 }
 
 // questions fills the report's questions and its surveys' from the

@@ -91,6 +91,12 @@ func TestReports(t *testing.T) {
 func testEventPDF(t *testing.T, ev *rich) {
 	r, err := report.Build(t.Context(), ev.src, ev.code, report.Options{Now: ev.now})
 	must(t, err)
+	// Per session: the afternoon talk ended before anyone came; the evening's
+	// 40 people answered the main room's questions and everyone scored.
+	if len(r.Talks) != 2 || r.Talks[0].Participation != (live.RoomParticipation{}) ||
+		r.Talks[1].Participation.Answered != 40 || r.Talks[1].Participation.Voted != 60 {
+		t.Errorf("participation per session: %+v", r.Talks)
+	}
 	path, text := writePDF(t, func(b *bytes.Buffer) error { return r.PDF(b) }, "REPORT_PDF")
 
 	info := poppler(t, "pdfinfo", path)
@@ -122,7 +128,7 @@ func testEventPDF(t *testing.T, ev *rich) {
 		// The survey, in its order: the grid, then the choice.
 		"Votre avis sur la soirée", "Notez la soirée", "grille d'évaluation", "Qualité des pitchs", "Reviendrez-vous en 2027 ?",
 		// Participation and connections.
-		"Personnes venues", "Connexions au fil du temps", "core-1, edge-2",
+		"Personnes venues", "Par session du programme", "Soirée des partenaires : les pitchs", "Connexions au fil du temps", "core-1, edge-2",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the PDF's text has no %q", want)

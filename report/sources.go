@@ -32,6 +32,8 @@ type Store interface {
 	Figures(ctx context.Context, eventID int64) ([]live.Figure, error)
 	Participation(ctx context.Context, eventID int64) (live.Participation, error)
 	FeedVolume(ctx context.Context, eventID int64, from, to time.Time) ([]live.VolumeCount, error)
+	Talks(ctx context.Context, eventID int64) ([]live.Talk, error)
+	TalkParticipation(ctx context.Context, eventID int64, talks []live.Talk) (map[int64]live.RoomParticipation, error)
 }
 
 // Feeds is what a report asks the feed (feed.Service implements it).

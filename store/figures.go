@@ -106,3 +106,59 @@ func (db *DB) Participation(ctx context.Context, eventID int64) (live.Participat
 	}
 	return p, nil
 }
+
+// TalkParticipation counts, for each of talks (the event's programme), the
+// people who answered a question or scored a pitch in its room while it
+// ran, and who posted there, by talk id. A vote counts at the time of its
+// last change (the votes table keeps one row per person and target), a
+// post at its time; a talk in no room's rows counts zero.
+func (db *DB) TalkParticipation(ctx context.Context, eventID int64, talks []live.Talk) (map[int64]live.RoomParticipation, error) {
+	byRoom := map[int64][]live.Talk{}
+	for _, t := range talks {
+		byRoom[t.RoomID] = append(byRoom[t.RoomID], t)
+	}
+	// seen[kind][talk] is the set of people counted, kind 0 answered, 1 voted, 2 posted.
+	var seen [3]map[int64]map[string]struct{}
+	for i := range seen {
+		seen[i] = map[int64]map[string]struct{}{}
+	}
+	count := func(kind int) func(rows *sql.Rows) error {
+		return func(rows *sql.Rows) error {
+			var room int64
+			var who, at string
+			if err := rows.Scan(&room, &who, &at); err != nil {
+				return err
+			}
+			when, err := time.Parse(time.RFC3339Nano, at)
+			if err != nil {
+				return nil // a row without a readable time belongs to no talk
+			}
+			for _, t := range byRoom[room] {
+				if !when.Before(t.Start) && when.Before(t.End) {
+					if seen[kind][t.ID] == nil {
+						seen[kind][t.ID] = map[string]struct{}{}
+					}
+					seen[kind][t.ID][who] = struct{}{}
+				}
+			}
+			return nil
+		}
+	}
+	if len(talks) > 0 {
+		err := errors.Join(
+			db.query(ctx, `SELECT p.room_id, CAST(v.participant_id AS TEXT), v.at FROM votes v JOIN polls p ON p.id = v.target_id
+				WHERE v.event_id = ? AND v.target_kind = 'poll'`, count(0), eventID),
+			db.query(ctx, `SELECT r.room_id, CAST(v.participant_id AS TEXT), v.at FROM votes v JOIN pitches p ON p.id = v.target_id JOIN rounds r ON r.id = p.round_id
+				WHERE v.event_id = ? AND v.target_kind = 'pitch'`, count(1), eventID),
+			db.query(ctx, `SELECT room_id, author, posted_at FROM feed_items WHERE event_id = ? AND source = 'app'`, count(2), eventID),
+		)
+		if err != nil {
+			return nil, fmt.Errorf("store: participation per talk: %w", err)
+		}
+	}
+	out := make(map[int64]live.RoomParticipation, len(talks))
+	for _, t := range talks {
+		out[t.ID] = live.RoomParticipation{Answered: len(seen[0][t.ID]), Voted: len(seen[1][t.ID]), Posted: len(seen[2][t.ID])}
+	}
+	return out, nil
+}

@@ -11,7 +11,8 @@ import (
 
 // figuresScenario saves two batches of one minute (the second as a node
 // that restarted within it would write) and a second node's row, and
-// returns what Figures reads back, as JSON.
+// returns what Figures, Participation and TalkParticipation read back, as
+// JSON.
 func figuresScenario(t *testing.T, db *store.DB) string {
 	t.Helper()
 	ctx := ctxT(t)
@@ -40,7 +41,14 @@ func figuresScenario(t *testing.T, db *store.DB) string {
 	must(t, enqueueWait(t, db, live.WriteOp{Vote: vote(f, 11, "v2", pitchT(f.pitches[0]), 4)}))
 	part, err := db.Participation(ctx, f.event.ID)
 	must(t, err)
-	b, err := json.Marshal(map[string]any{"figures": got, "participation": part})
+	// Per talk: the votes at 03:05 fall in the first talk of the room, not in the second.
+	at := time.Date(2030, 1, 2, 3, 0, 0, 0, time.UTC)
+	talks, err := db.TalkParticipation(ctx, f.event.ID, []live.Talk{
+		{ID: 1, EventID: f.event.ID, RoomID: f.room.ID, Title: "Keynote", Start: at, End: at.Add(30 * time.Minute)},
+		{ID: 2, EventID: f.event.ID, RoomID: f.room.ID, Title: "Next", Start: at.Add(30 * time.Minute), End: at.Add(time.Hour)},
+	})
+	must(t, err)
+	b, err := json.Marshal(map[string]any{"figures": got, "participation": part, "talks": talks})
 	must(t, err)
 	return string(b)
 }
@@ -52,7 +60,8 @@ func TestFigures(t *testing.T) {
 			`{"event_id":0,"room_id":1,"node":"a","minute":"2026-12-07T09:30:00Z","conn_peak":40,"conn_last":20,"joins":0,"votes":6,"answers":9},` +
 			`{"event_id":0,"room_id":1,"node":"b","minute":"2026-12-07T09:30:00Z","conn_peak":9,"conn_last":8,"joins":0,"votes":0,"answers":0},` +
 			`{"event_id":0,"room_id":1,"node":"a","minute":"2026-12-07T09:31:00Z","conn_peak":31,"conn_last":31,"joins":0,"votes":0,"answers":0}],` +
-			`"participation":{"joined":2,"answered":1,"voted":1,"posted":0,"rooms":{"1":{"answered":1,"voted":1,"posted":0}}}}`
+			`"participation":{"joined":2,"answered":1,"voted":1,"posted":0,"rooms":{"1":{"answered":1,"voted":1,"posted":0}}},` +
+			`"talks":{"1":{"answered":1,"voted":1,"posted":0},"2":{"answered":0,"voted":0,"posted":0}}}`
 		if got != want {
 			t.Fatalf("figures:\n got %s\nwant %s", got, want)
 		}

@@ -172,16 +172,12 @@ func runCore(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 		broker = core.Broker()
 		presence = cluster.NewPresence(rdb, h, opts)
 	}
-	// The figures of the events' life: this node's, or on a core every node's.
-	var engine *show.Engine
-	figs := figures.Options{Node: "single", Store: db, Logger: log, Presence: figures.HubPresence{Node: "single", Counts: h.Counts},
-		Places: figures.PlacesFunc(func(kind string, id int64) (int64, int64, error) { return engine.Place(kind, id) })}
+	var node string
+	var nodes figures.Presence
 	if core != nil {
-		figs.Node, figs.Presence = opts.Node, presence
+		node, nodes = opts.Node, presence
 	}
-	recorder := figures.New(figs)
-	engine = show.NewEngine(recorder.Wrap(db), h, show.Options{TallyInterval: cfg.Votes.TallyInterval,
-		AudienceTallyInterval: cfg.Votes.AudienceTallyInterval, Logger: log})
+	engine, recorder := newEngine(cfg, db, h, node, nodes, log)
 	if err := engine.Load(ctx); err != nil {
 		return err
 	}
@@ -239,6 +235,22 @@ func runCore(ctx context.Context, cfg Config, ln net.Listener, log *slog.Logger,
 		log.Info("stopped")
 	}
 	return err
+}
+
+// newEngine returns the running show on db, its writes counted by the
+// recorder of the events' figures: this node's, or on a core (node and
+// nodes set) every node's.
+func newEngine(cfg Config, db *store.DB, h *hub.Hub, node string, nodes figures.Presence, log *slog.Logger) (*show.Engine, *figures.Recorder) {
+	var engine *show.Engine
+	figs := figures.Options{Node: "single", Store: db, Logger: log, Presence: figures.HubPresence{Node: "single", Counts: h.Counts},
+		Places: figures.PlacesFunc(func(kind string, id int64) (int64, int64, error) { return engine.Place(kind, id) })}
+	if node != "" {
+		figs.Node, figs.Presence = node, nodes
+	}
+	recorder := figures.New(figs)
+	engine = show.NewEngine(recorder.Wrap(db), h, show.Options{TallyInterval: cfg.Votes.TallyInterval,
+		AudienceTallyInterval: cfg.Votes.AudienceTallyInterval, Logger: log})
+	return engine, recorder
 }
 
 // newFeeds returns the feed service, with the configured feed settings of
