@@ -84,7 +84,7 @@ function feedbackBlock(ctx, sessions) {
     h('caption', { text: t('fb_sessions') }),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: t('fb_col_session') }), h('th', { scope: 'col', text: t('fb_col_state') }),
       h('th', { scope: 'col', class: 'num', text: t('fb_col_respondents') }), h('th', { scope: 'col', class: 'num', text: t('fb_col_mean') }),
-      canBuild ? h('th', { scope: 'col', text: '' }) : null)),
+      canBuild ? h('th', { scope: 'col' }, h('span', { class: 'sr-only', text: t('col_actions') })) : null)),
     h('tbody', {}, rows));
   const speakers = results?.speakers || [];
   const spTable = h('table', { class: 'fb-table', id: 'fb-speakers' },
