@@ -58,6 +58,7 @@ var reduceMotion = chromedp.Func(func(ctx context.Context, _ *chromedp.Target) e
 })
 
 func TestBrowserStageAnimationsComposited(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	b := newBrowser(t)
 	shots := shotDir(t)
@@ -246,6 +247,7 @@ func brotliReader(res *http.Response) io.Reader {
 const firstJoinBudget = 125_000
 
 func TestBrowserPhoneJoinsOnSlowNetwork(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	f := newFixture(t, srv.URL, "SLOW26", 2)
 	f.roundAction(t, srv.URL, "start")

@@ -58,6 +58,7 @@ func (tb *tab) checkAxe(state string) {
 // kind on the phone and each view of the stage, and checks that axe-core
 // finds nothing.
 func TestBrowserAxe(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "AXE26")
 	base, code := srv.URL, ev.Code

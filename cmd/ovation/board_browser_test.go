@@ -121,6 +121,7 @@ func getText(t *testing.T, base, path string) (int, string) {
 }
 
 func TestBrowserQuestions(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "ASK26")
 	shots := shotDir(t)
@@ -213,6 +214,7 @@ func TestBrowserQuestions(t *testing.T) {
 }
 
 func TestBrowserNamingContest(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "NAME26")
 	shots := shotDir(t)
@@ -288,6 +290,7 @@ func TestBrowserNamingContest(t *testing.T) {
 }
 
 func TestBrowserMeetingRequest(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "MEET26")
 	must(t, srv.URL, "POST", fmt.Sprintf("/api/rounds/%d/actions/start", ev.RoundID), nil, nil)

@@ -628,6 +628,7 @@ func (p phonePage) vote(target string, value int, status string) {
 }
 
 func TestBrowserPitchRound(t *testing.T) {
+	t.Parallel()
 	started := time.Now()
 	srv := startServer(t, "", "-public_url", "https://ovation.example")
 	ev := newPitchNight(t, srv.URL, "PITCH26")
@@ -846,6 +847,7 @@ func TestBrowserPitchRound(t *testing.T) {
 }
 
 func TestBrowserAudienceSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	started := time.Now()
 	dir := t.TempDir()
 	srv := startServer(t, dir)
@@ -912,6 +914,7 @@ func TestBrowserAudienceSurvivesRestart(t *testing.T) {
 }
 
 func TestBrowserPhoneJoinAccessibility(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "JURYNIGHT")
 	must(t, srv.URL, "POST", fmt.Sprintf("/api/rounds/%d/actions/start", ev.RoundID), nil, nil)
@@ -980,6 +983,7 @@ func TestBrowserPhoneJoinAccessibility(t *testing.T) {
 }
 
 func TestBrowserControlBuildsEvent(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "BUILD26")
 	b := newBrowser(t)

@@ -60,6 +60,7 @@ func itemSel(sel string, id int64) string { return fmt.Sprintf(`%s [data-item-id
 func has(sel string) string { return `!!document.querySelector(` + jsString(sel) + `)` }
 
 func TestBrowserFeedModeration(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "FEED26")
 	shots := shotDir(t)

@@ -16,6 +16,7 @@ import (
 // the event's window (feedback_open_for) is over; and its results show
 // per speaker on the control page and in the exports.
 func TestBrowserSessionFeedback(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, t.TempDir())
 	const code = "RATEIT"
 	must(t, srv.URL, "POST", "/api/events", map[string]any{"code": code, "title": "Rate it", "languages": []string{"en", "fr"}}, nil)

@@ -200,6 +200,7 @@ func resize(tb *tab, vp viewport) {
 }
 
 func TestBrowserFitNames(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	shots := shotDir(t)
 	const code = "FIT26"
@@ -433,6 +434,7 @@ type boardRow struct {
 }
 
 func TestBrowserFitWallBoardMoments(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "WALL26")
 	shots := shotDir(t)

@@ -29,6 +29,7 @@ var usedKey = regexp.MustCompile(`(?:\bt\(\s*'([a-z0-9_]+)'\s*[,)]|data-i18n(?:-
 // page names literally is in them: a missing key shows its raw name to
 // people. Only French has fe_ keys (see fieldErrorText).
 func TestBrowserI18nKeys(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	b := newBrowser(t)
 	tb := b.newTab("i18n", phoneSize)

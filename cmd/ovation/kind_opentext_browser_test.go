@@ -18,6 +18,7 @@ import (
 // the moderator switches the stage to the most upvoted first while the
 // poll runs; the export holds every answer with its state and upvotes.
 func TestBrowserOpenText(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "TEXT26")
 	b := newBrowser(t)

@@ -15,6 +15,7 @@ import (
 // distribution, the leaderboard and the podium; each phone its own rank
 // and points, the same as the export's.
 func TestBrowserQuiz(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "QUIZ26")
 	b := newBrowser(t)

@@ -16,6 +16,7 @@ import (
 // order with their points, the phones the same list; the export holds one
 // row per item with its points, and the respondents.
 func TestBrowserRanking(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "RANK26")
 	b := newBrowser(t)

@@ -13,6 +13,7 @@ import (
 // choice's share of the respondents; the export holds one row per choice
 // and the respondents.
 func TestBrowserMultipleChoice(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "MULTI26")
 	b := newBrowser(t)
@@ -87,6 +88,7 @@ func TestBrowserMultipleChoice(t *testing.T) {
 // and a word keeps its place while others grow; the moderator hides a word
 // and merges two from the control page; the export lists the words.
 func TestBrowserWordCloud(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "CLOUD26")
 	b := newBrowser(t)

@@ -156,6 +156,7 @@ func checkStageOnScreen(t *testing.T, tb *tab, where, doc string, team, votes in
 }
 
 func TestBrowserStagePitchStaysOnScreen(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newRehearsal(t, srv.URL, "LONG26")
 	shots := shotDir(t)
@@ -304,6 +305,7 @@ func checkPhoneOnScreen(t *testing.T, tb *tab, where string, vp viewport, arabic
 }
 
 func TestBrowserPhoneMeetStaysOnScreen(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newRehearsal(t, srv.URL, "MEET26")
 	shots := shotDir(t)

@@ -135,6 +135,7 @@ func checkSafeArea(t *testing.T, tb *tab, where string) map[string]bool {
 }
 
 func TestBrowserStreamOverlay(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "LIVE26")
 	shots := shotDir(t)

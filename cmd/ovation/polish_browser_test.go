@@ -162,6 +162,7 @@ func rankingControls(tb *tab, card string) []string {
 }
 
 func TestBrowserPolishPhone(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev, choices, ranking := newPolishEvent(t, srv.URL, "POLISH")
 	shots := shotDir(t)
@@ -266,6 +267,7 @@ type overlayLobby struct {
 // stage's percentages add up to 100 (17), Arabic names are cut at their
 // end (14), and the reconnecting pill is at least 32 px high (16).
 func TestBrowserPolishStage(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	shots := shotDir(t)
 	b := newBrowser(t)
@@ -334,6 +336,7 @@ func TestBrowserPolishStage(t *testing.T) {
 // their end (14), and while the server is down the page says so and greys
 // its live figures (19).
 func TestBrowserPolishControl(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev, _, _ := newPolishEvent(t, srv.URL, "CTRL26")
 	shots := shotDir(t)

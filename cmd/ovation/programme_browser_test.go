@@ -93,6 +93,7 @@ func (tb *tab) frame(prefix string) *tab {
 // storage) and resizes the frame, and a page of an origin not allowed
 // cannot frame it.
 func TestBrowserProgramme(t *testing.T) {
+	t.Parallel()
 	// The web-TV page is on another site (localhost, the server on
 	// 127.0.0.1): the browser runs the frame in its own process, with the
 	// storage of a third party. Its origin is known before the server's config.

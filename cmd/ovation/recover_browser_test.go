@@ -77,6 +77,7 @@ const (
 )
 
 func TestBrowserRecoverRestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	srv := startServer(t, dir)
 	ev := newPitchNight(t, srv.URL, "RECOVER")
@@ -192,6 +193,7 @@ func TestBrowserRecoverRestart(t *testing.T) {
 }
 
 func TestBrowserAudienceSections(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "SECTIONS")
 	board := createBoard(t, srv.URL, ev.Code, map[string]any{"title": "Questions for the teams", "room_id": ev.RoomID, "moderation": "post", "open": true})

@@ -170,6 +170,7 @@ func vote(t *testing.T, base string, p joined, id, target string, value any) {
 // TestBrowserStageRehearsalFits runs the rehearsal's round on a stage with
 // the ticker, with the overlay beside it: items 4, 5, 6 and 7 of issue 26.
 func TestBrowserStageRehearsalFits(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newRehearsal(t, srv.URL, "FITS26")
 	// The rehearsal's six names: places 4 to 6 below the podium, with room.
@@ -384,6 +385,7 @@ func TestBrowserStageRehearsalFits(t *testing.T) {
 // pitch's timer stops, and neither screen shows a countdown once its
 // voting closed.
 func TestBrowserTimerStopsWhenVotingCloses(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	f := newFixture(t, srv.URL, "TIME26", 2)
 	b := newBrowser(t)
@@ -428,6 +430,7 @@ func TestBrowserTimerStopsWhenVotingCloses(t *testing.T) {
 // and said "1 votes". It shows the votes the event holds, one per
 // participant and question, in the singular for one.
 func TestBrowserControlVotesSurviveRestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	srv := startServer(t, dir)
 	u, err := url.Parse(srv.URL)
@@ -478,6 +481,7 @@ func TestBrowserControlVotesSurviveRestart(t *testing.T) {
 // Both name the stage's room, and the phone that opens them goes straight
 // to it.
 func TestBrowserStageJoinNamesRoom(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	f := newFixture(t, srv.URL, "ROOM26", 1)
 	var roomB struct{ ID int64 }
@@ -524,6 +528,7 @@ func TestBrowserStageJoinNamesRoom(t *testing.T) {
 // tab, not the "New: …" the README promises. The cue shows on the screen,
 // above the tab bar, where a tap reaches it, and leads to the poll.
 func TestBrowserPhoneNewPollCueOnFeed(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newRehearsal(t, srv.URL, "CUE26")
 	var hook struct{ Token string }
@@ -605,6 +610,7 @@ func TestBrowserPhoneNewPollCueOnFeed(t *testing.T) {
 // other room's tab, which did nothing, and a hint to use Build, a right
 // the role lacks.
 func TestBrowserTeamPageRehearsal(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "", "-seed_demo=false")
 	ev := newRehearsal(t, srv.URL, "CREW26")
 	var roomB struct{ ID int64 }

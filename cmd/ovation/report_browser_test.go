@@ -19,6 +19,7 @@ import (
 // laptop size, looks at it at the three sizes, and prints it from
 // Chromium: the printed PDF holds every section and the names as typed.
 func TestBrowserReport(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "REPORT26")
 	shots := shotDir(t)

@@ -51,6 +51,7 @@ func openControl(b *browser, base string, ev pitchNight) *tab {
 }
 
 func TestBrowserRevealEarlyIsAskedAndUndone(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "EARLY26")
 	b := newBrowser(t)
@@ -127,6 +128,7 @@ func TestBrowserRevealEarlyIsAskedAndUndone(t *testing.T) {
 }
 
 func TestBrowserPacedPodiumOnTwoStages(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "PODIUM26")
 	b := newBrowser(t)
@@ -242,6 +244,7 @@ func TestBrowserPacedPodiumOnTwoStages(t *testing.T) {
 }
 
 func TestBrowserScreenControl(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "SCREEN26")
 	b := newBrowser(t)
@@ -292,6 +295,7 @@ func TestBrowserScreenControl(t *testing.T) {
 // live panel, its result live there, and the board queue sorted by upvotes
 // or by time, its pending entries approved at once (one audited request each).
 func TestBrowserLiveControlsTogether(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "TOGETHER26")
 	shots := shotDir(t)

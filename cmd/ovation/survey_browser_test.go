@@ -30,6 +30,7 @@ type surveyResults struct {
 // closing screen, changes an answer from there, and the moderators'
 // results and control page hold exactly its answers.
 func TestBrowserSurvey(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	srv := startServer(t, dir)
 	const code = "FEEDBK"

@@ -16,6 +16,7 @@ import (
 // the provider's groups claim makes the new account a room operator of the
 // event, and the page opens on what that account may see.
 func TestBrowserSSOSignIn(t *testing.T) {
+	t.Parallel()
 	idp := oidctest.Start(t, "ovation-control", "sso-client-secret",
 		oidctest.User{Subject: "u-1001", PreferredUsername: "lea", Name: "Léa Martin", Email: "lea@example.org", Groups: []string{"staff", "sso26-operators"}})
 	cfg := filepath.Join(t.TempDir(), "config.yaml")
@@ -82,6 +83,7 @@ var laptopSize = viewport{1366, 768, false}
 // operator: the page shows the Live panel of their room with its controls,
 // and neither building, exports, the feed's moderation nor the Team page.
 func TestBrowserTeam(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "", "-seed_demo=false")
 	ev := newPitchNight(t, srv.URL, "TEAM26")
 	var roomB struct{ ID int64 }

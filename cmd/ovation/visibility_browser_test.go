@@ -14,6 +14,7 @@ import (
 // moderator reveals the answer: the stage marks B's bar, the phone that
 // answered B says it was right, the other one what the answer was.
 func TestBrowserResultsVisibility(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "QUIZ26")
 	b := newBrowser(t)
@@ -111,6 +112,7 @@ func TestBrowserResultsVisibility(t *testing.T) {
 // sees none, only a note, until it answers; after the close the reveal
 // marks both right bars, and a phone is right only with both ticked.
 func TestBrowserAnsweredMultipleCorrect(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "BOTH26")
 	b := newBrowser(t)
