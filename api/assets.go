@@ -322,12 +322,16 @@ func compressible(ctype string) bool {
 		strings.HasSuffix(t, "+xml") || t == "application/xml" || t == "application/wasm"
 }
 
-// serve answers a in the best encoding the request accepts, with its
-// validator: an If-None-Match naming it gets 304 and no body, a Range its
-// part (http.ServeContent).
-func (a *asset) serve(w http.ResponseWriter, r *http.Request, cacheControl string) {
+// serve answers a in the best encoding the request accepts, a Range its part
+// (http.ServeContent). A revalidated answer carries its validator (an
+// If-None-Match naming it gets 304 and no body); an immutable one needs
+// none, its URL names its content.
+func (a *asset) serve(w http.ResponseWriter, r *http.Request, immutable bool) {
 	h := w.Header()
-	h.Set("Cache-Control", cacheControl)
+	h.Set("Cache-Control", cacheRevalidated)
+	if immutable {
+		h.Set("Cache-Control", cacheImmutable)
+	}
 	h.Set("Content-Type", a.ctype)
 	body, etag := a.body, `"`+a.hash+`"`
 	if a.gzip != nil {
@@ -341,8 +345,17 @@ func (a *asset) serve(w http.ResponseWriter, r *http.Request, cacheControl strin
 			h.Set("Content-Encoding", "gzip")
 		}
 	}
-	h.Set("ETag", etag)
+	if !immutable {
+		h.Set("ETag", etag)
+	}
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+}
+
+// scriptOrStyle reports whether a is a script or a style sheet: never a
+// document, whatever opens it.
+func (a *asset) scriptOrStyle() bool {
+	t, _, _ := strings.Cut(a.ctype, ";")
+	return t == "text/css" || t == "text/javascript"
 }
 
 // acceptsEncoding reports whether an Accept-Encoding header value accepts
@@ -399,11 +412,16 @@ func (s *Server) handleStatic(c echo.Context) error {
 	if a == nil {
 		return live.Errorf(live.ENotFound, "No file %q.", c.Param("*"))
 	}
-	cache := cacheRevalidated
-	if immutable {
-		cache = cacheImmutable
+	if immutable && a.scriptOrStyle() {
+		// A script or a style sheet is no document: the headers that rule a
+		// document (its policy, its framing, its referrers) do nothing on
+		// it, and a first join fetches some thirty of them.
+		h := c.Response().Header()
+		h.Del("Content-Security-Policy")
+		h.Del("X-Frame-Options")
+		h.Del("Referrer-Policy")
 	}
-	a.serve(c.Response(), c.Request(), cache)
+	a.serve(c.Response(), c.Request(), immutable)
 	return nil
 }
 
@@ -414,7 +432,7 @@ func (s *Server) page(name string) echo.HandlerFunc {
 		if a == nil {
 			return fmt.Errorf("page %s is not among the embedded files", name)
 		}
-		a.serve(c.Response(), c.Request(), cacheRevalidated)
+		a.serve(c.Response(), c.Request(), false)
 		return nil
 	}
 }

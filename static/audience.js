@@ -24,11 +24,9 @@ import { wireThemeSwitch, initTheme, applyBrand } from '/static/lib/theme.js';
 import { VoteSender } from '/static/lib/votes.js';
 import { rankingList, markCorrect, answeredRight, checkKeys } from '/static/lib/widgets.js';
 import { announce, leadSummary } from '/static/lib/announce.js';
-import { kindOf, pitchQuestion } from '/static/kinds/index.js';
-import * as quizKind from '/static/kinds/quiz.js';
-import { nowNextCard, followClock } from '/static/programme.js';
+import { kindOf, kindsReady, pitchQuestion } from '/static/kinds/index.js';
+import { later } from '/static/lib/later.js';
 import { startEmbed } from '/static/embed.js';
-import { offeredSurveys, surveyCard, nextChange } from '/static/survey.js';
 
 const code = decodeURIComponent(location.pathname.split('/')[2] || '').trim().toUpperCase();
 const TOKEN_KEY = `ovation.token.${code}`;
@@ -55,6 +53,11 @@ const cards = new Map(); // key → {el, update()}
 let progCard = null; // the room's Now / Next card (programme.js)
 const progClock = {}; // its timer: the card turns over when a session starts or ends
 let surveyTimer = 0; // renders again when a survey opens or closes by the clock
+// Surveys and the programme load when the room first has one, as do the
+// kinds beyond choices and scale (kinds/index.js): a first join carries
+// what a phone shows at once. The page renders again when one arrives.
+const surveyModule = later('/static/survey.js');
+const programmeModule = later('/static/programme.js');
 
 // fitName fits a name or a title to its box, at least .75 of the reader's text size.
 const fitName = (el) => fitText(el, { min: '.75rem', lang: nameLang });
@@ -392,20 +395,26 @@ function renderAll() {
 
   // Open surveys of the room follow, answered at the person's own pace; the
   // page renders again when one opens or closes by the clock.
-  for (const f of offeredSurveys(store, live.now())) list.push(['survey', f.survey]);
   clearTimeout(surveyTimer);
-  const change = nextChange(store, live.now());
-  if (change) surveyTimer = setTimeout(renderAll, Math.min(change + 50, 2 ** 31 - 1));
+  const surveys = [...store.frames.keys()].some((k) => k.startsWith('survey:')) ? surveyModule(renderAll) : null;
+  if (surveys) {
+    for (const f of surveys.offeredSurveys(store, live.now())) list.push(['survey', f.survey, f.questions]);
+    const change = surveys.nextChange(store, live.now());
+    if (change) surveyTimer = setTimeout(renderAll, Math.min(change + 50, 2 ** 31 - 1));
+  }
 
   const wanted = [];
   const fresh = [];
-  for (const [kind, obj] of list) {
+  for (const [kind, obj, questions] of list) {
+    // A card waits for its kinds' modules; the page renders again when they arrive.
+    const kinds = kind === 'poll' ? [obj.kind] : kind === 'quiz' ? ['quiz'] : kind === 'survey' ? questions.map((q) => q.kind) : [];
+    if (!kindsReady(kinds, renderAll)) continue;
     const key = kind === 'poll' ? `poll:${obj.id}:${obj.kind}:${JSON.stringify(kindOf(obj).definition(obj))}`
       : kind === 'pitch' ? `pitch:${obj.id}:${round.scale}` : kind === 'quiz' ? `quiz:${obj.id}:${obj.current_poll_id}` : `${kind}:${obj.id}`;
     let card = cards.get(key);
     if (!card) {
       card = kind === 'poll' ? pollCard(obj.id) : kind === 'pitch' ? pitchCard(obj.id) : kind === 'quiz' ? quizCard(obj.id, obj.current_poll_id)
-        : kind === 'survey' ? surveyCard(obj.id, { votes, now: () => live.now(), code, syncKeys, setStatus,
+        : kind === 'survey' ? surveys.surveyCard(obj.id, { votes, now: () => live.now(), code, syncKeys, setStatus,
           askMe: () => api('/api/me', { bearer: live.token }).then((m) => votes.setAnswers(m)).catch(() => { /* asked again later */ }) })
           : rankingCard(obj.id);
       cards.set(key, card);
@@ -426,7 +435,8 @@ function renderAll() {
   }
   for (const [key, card] of cards) if (!wanted.includes(card.el)) cards.delete(key);
   if (!wanted.length) wanted.push(idleCard());
-  wanted.push(programmeCard(store));
+  const programme = store.get('programme')?.sessions?.length ? programmeModule(renderAll) : null;
+  if (programme) wanted.push(programmeCard(store, programme));
   // Only touch the DOM when the list of cards changed: a node moved under a finger loses the tap.
   const same = cardsBox.children.length === wanted.length && wanted.every((el, i) => cardsBox.children[i] === el);
   if (!same) cardsBox.replaceChildren(...wanted);
@@ -872,7 +882,7 @@ function renderFooter() {
 let idle = null;
 // programmeCard is the room's Now / Next card, below the vote (hidden
 // while the room has no session to come); it turns over by itself.
-function programmeCard(store) {
+function programmeCard(store, { nowNextCard, followClock }) {
   if (!progCard || progCard.lang !== document.documentElement.lang) {
     progCard = nowNextCard();
     progCard.lang = document.documentElement.lang;
@@ -1087,6 +1097,7 @@ function pollCard(pollId) {
 // question begins, spread over a second and a half so that a room does not
 // ask at once).
 function quizCard(quizId, pollId) {
+  const quizKind = kindOf({ kind: 'quiz' }); // loaded before the card is made
   const target = `poll:${pollId}`;
   const tag = h('span', { class: 'tag live', text: t('quiz') });
   const number = h('span', { class: 'muted small quiz-number' });

@@ -20,7 +20,7 @@ import { t, wireLangSwitch, fieldErrorText } from '/static/lib/lang.js';
 import { Live } from '/static/lib/live.js';
 import { wireThemeSwitch, initTheme, applyBrand } from '/static/lib/theme.js';
 import { rankingList, markCorrect } from '/static/lib/widgets.js';
-import { KINDS, kindOf, pitchQuestion } from '/static/kinds/index.js';
+import { KINDS, kindOf, pitchQuestion } from '/static/kinds/all.js';
 import * as quizKind from '/static/kinds/quiz.js';
 import { renderTeam, renderAccount } from '/static/team.js';
 import { renderProgrammePanel } from '/static/programme-control.js';

@@ -36,7 +36,7 @@ import { t, applyI18n, setLang } from '/static/lib/lang.js';
 import { Live } from '/static/lib/live.js';
 import { applyBrand } from '/static/lib/theme.js';
 import { hasJury, scoreParts, entryData, tieText, markCorrect } from '/static/lib/widgets.js';
-import { kindOf, pitchQuestion } from '/static/kinds/index.js';
+import { kindOf, pitchQuestion } from '/static/kinds/all.js';
 import * as quizKind from '/static/kinds/quiz.js';
 import { lobbyLine, followClock } from '/static/programme.js';
 

@@ -33,22 +33,47 @@
 // Pitches show their scores as a histogram: the scale kind adds
 // histogram(box, q, tally) to each screen's part, and control.miniHistogram
 // for a table cell.
+import { later } from '/static/lib/later.js';
 import * as choices from '/static/kinds/choices.js';
 import * as scale from '/static/kinds/scale.js';
-import * as multiple from '/static/kinds/multiple.js';
-import * as wordcloud from '/static/kinds/wordcloud.js';
-import * as opentext from '/static/kinds/opentext.js';
-import * as ranking from '/static/kinds/ranking.js';
-import * as quiz from '/static/kinds/quiz.js';
-import * as grid from '/static/kinds/grid.js';
 
 // KINDS maps a kind's name to its module, in the order the poll form offers
-// them; a kind with inQuiz set (quiz) is created in a quiz instead.
-export const KINDS = { choices, scale, multiple, wordcloud, opentext, ranking, grid, quiz };
+// them; a kind with inQuiz set (quiz) is created in a quiz instead. It
+// holds choices and scale (a pitch is a scale question) from the start, the
+// other kinds once loaded: the stage and the control page load them all
+// (kinds/all.js), the audience page each when it first meets it
+// (kindsReady), so that a phone's first join carries only what it shows.
+export const KINDS = { choices, scale };
 
-// kindOf returns the module of question q's kind; the server sends only
-// these kinds (the pages and the API ship in one binary).
+// LATER are the kinds a page may load on demand.
+const LATER = ['multiple', 'wordcloud', 'opentext', 'ranking', 'grid', 'quiz'];
+
+// kindOf returns the module of question q's kind, or undefined while the
+// kind is not loaded yet (kindsReady); the server sends only these kinds
+// (the pages and the API ship in one binary).
 export function kindOf(q) { return KINDS[q.kind]; }
+
+// register adds loaded kinds' modules to KINDS.
+export function register(mods) { Object.assign(KINDS, mods); }
+
+const loaders = Object.fromEntries(LATER.map((name) => {
+  const get = later(`/static/kinds/${name}.js`);
+  const add = (mod) => register({ [name]: mod });
+  return [name, (onLoad) => { if (!get(add)) get(onLoad); }];
+}));
+
+// kindsReady reports whether the kinds named are all loaded; if not, it
+// loads those missing and calls onLoad as each arrives. A name that is no
+// kind counts as ready.
+export function kindsReady(names, onLoad) {
+  let ready = true;
+  for (const name of names) {
+    if (KINDS[name] || !loaders[name]) continue;
+    ready = false;
+    loaders[name](onLoad);
+  }
+  return ready;
+}
 
 // pitchQuestion is the question a round's pitches ask: a score of 1..round.scale.
 export function pitchQuestion(round) { return { kind: 'scale', scale_max: round.scale }; }
