@@ -107,7 +107,7 @@ function dragList(q, { onMove, announce }) {
     const handle = h('span', { class: 'rank-handle', attrs: { 'aria-hidden': 'true' }, text: '⠿' }); // the keyboard has the buttons
     const up = h('button', { type: 'button', class: 'btn-small rank-up', text: '▲', attrs: { 'aria-label': t('rank_up_x', { x: label(q, v) }) }, onclick: () => move(v, order.indexOf(v) - 1, 'up') });
     const down = h('button', { type: 'button', class: 'btn-small rank-down', text: '▼', attrs: { 'aria-label': t('rank_down_x', { x: label(q, v) }) }, onclick: () => move(v, order.indexOf(v) + 1, 'down') });
-    const el = h('li', { class: 'rank-item', dataset: { v: String(v) } }, handle, pos, h('span', { class: 'rank-label', text: label(q, v), dir: 'auto' }), up, down);
+    const el = h('li', { class: 'rank-item', dataset: { v: String(v) } }, handle, pos, h('span', { class: 'rank-label fit-lines', text: label(q, v), dir: 'auto' }), up, down);
     rows.set(v, { el, pos, up, down, handle });
     // Dragging by the handle (the rest of the row scrolls the page): the
     // row follows the pointer; crossing the middle of a neighbour swaps
