@@ -10,6 +10,7 @@ import (
 	_ "embed"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -83,6 +84,8 @@ func TestBrowserAxe(t *testing.T) {
 		{"ranking", poll(map[string]any{"question": "What matters most?", "kind": "ranking", "choices": []string{"Talks", "Food", "Venue"}})},
 		{"wordcloud", poll(map[string]any{"question": "One word for today?", "kind": "wordcloud", "settings": map[string]any{"max_words": 3, "moderation": "post"}})},
 		{"opentext", poll(map[string]any{"question": "What will you try on Monday?", "kind": "opentext", "settings": map[string]any{"moderation": "post"}})},
+		{"grid", poll(map[string]any{"question": "Rate the parts of the evening", "kind": "grid", "choices": []string{"Talks", "Food", "Venue"}, "scale_max": 5,
+			"settings": map[string]any{"low": "Poor", "high": "Great"}})},
 	}
 	var quiz struct{ ID int64 }
 	must(t, base, "POST", "/api/events/"+code+"/quizzes", map[string]any{"room_id": ev.RoomID, "title": "Pub quiz"}, &quiz)
@@ -289,6 +292,30 @@ func TestBrowserAxe(t *testing.T) {
 			must(t, base, "POST", fmt.Sprintf("/api/events/%s/boards/%d/highlight", code, board), map[string]any{"entry_id": 0}, nil)
 		}
 	}
+
+	// The programme's Now / Next, and a survey answered at the phone's own
+	// pace (its entry, a rating grid, its closing screen); their sections
+	// on the control page.
+	now := time.Now().UTC().Truncate(time.Minute)
+	must(t, base, "POST", "/api/events/"+code+"/programme/sessions", map[string]any{"title": "Opening keynote", "room_id": ev.RoomID,
+		"speakers": []map[string]string{{"name": "Ada Lovelace"}}, "start": now.Add(-10 * time.Minute), "end": now.Add(40 * time.Minute)}, nil)
+	var survey struct{ ID int64 }
+	must(t, base, "POST", "/api/events/"+code+"/surveys", map[string]any{"room_id": ev.RoomID, "title": "Your evening", "thanks": "Thank you!"}, &survey)
+	must(t, base, "POST", "/api/events/"+code+"/polls", map[string]any{"survey_id": survey.ID, "question": "Rate the evening", "kind": "grid",
+		"choices": []string{"Talks", "Food"}, "scale_max": 5, "required": true}, nil)
+	must(t, base, "POST", fmt.Sprintf("/api/surveys/%d/actions/open", survey.ID), nil, nil)
+	phone.click("#tab-vote")
+	phone.waitFor("programme and survey", has("#programme-card:not([hidden])")+" && "+has(".survey-card .survey-start"))
+	phone.checkAxe("programme and survey offered")
+	phone.click(".survey-card .survey-start")
+	phone.waitFor("the survey's grid", has(`.survey-card[data-mode=q] .grid-item [role=radiogroup] [role=radio]`))
+	phone.checkAxe("survey, rating grid")
+	phone.click(`.survey-card .grid-item[data-statement="1"] .grid-key[data-v="4"]`)
+	phone.click(`.survey-card .grid-item[data-statement="2"] .grid-skip`)
+	phone.waitFor("the grid's row checked", `document.querySelector('.survey-card .grid-item[data-statement="2"] .grid-skip').getAttribute('aria-checked') === 'true'`)
+	phone.checkAxe("survey, grid answered")
+	control.waitFor("surveys and programme on the control page", has("#surveys .card")+" && "+has("#fb-sessions tbody tr"))
+	control.checkAxe("console, programme and surveys")
 
 	// The control page's other views: a dialog, the Team page, the account.
 	control.click("#new-poll")

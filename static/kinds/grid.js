@@ -8,6 +8,7 @@
 import { h, haptic } from '/static/lib/dom.js';
 import { fmtNum, sameAnswer } from '/static/lib/format.js';
 import { t } from '/static/lib/lang.js';
+import { radioGroup } from '/static/lib/widgets.js';
 
 // size is the number of statements.
 export const size = (q) => q.choices.length;
@@ -71,7 +72,8 @@ function scaleLegend(q) {
 
 export const audience = {
   // input is one row per statement: its text, the values as big buttons
-  // that wrap, and a Skip button; then Send, once every statement is rated
+  // that wrap, and a Skip button, a radio group moved with the arrow keys
+  // as the keypads are (lib/widgets.js's radioGroup); then Send, once every statement is rated
   // or skipped and one at least is rated. The choices are the phone's own
   // until sent; sync shows the answer the server has (or the one on its
   // way) until the person changes a row.
@@ -86,17 +88,17 @@ export const audience = {
       for (let v = 1; v <= max; v++) {
         keys.push(h('button', {
           type: 'button', class: 'grid-key', dataset: { v: String(v) }, text: String(v),
-          attrs: { 'aria-pressed': 'false', 'aria-label': t('grid_value', { v, max, x: text }) },
+          attrs: { role: 'radio', 'aria-checked': 'false', 'aria-label': t('grid_value', { v, max, x: text }) },
           onclick: () => { haptic(10); picked[i] = v; edited = true; render(); },
         }));
       }
       const skip = h('button', {
         type: 'button', class: 'grid-skip btn-small btn-ghost', text: t('grid_skip'),
-        attrs: { 'aria-pressed': 'false', 'aria-label': t('grid_skip_x', { x: text }) },
+        attrs: { role: 'radio', 'aria-checked': 'false', 'aria-label': t('grid_skip_x', { x: text }) },
         onclick: () => { haptic(6); picked[i] = null; edited = true; render(); },
       });
-      const el = h('div', { class: 'grid-item', dataset: { statement: String(i + 1) }, attrs: { role: 'group', 'aria-labelledby': id } },
-        h('p', { class: 'grid-text', id, text: text, dir: 'auto' }), h('div', { class: 'grid-keys', style: { '--cols': String(max <= 7 ? max : Math.ceil(max / 2)) } }, keys, skip));
+      const group = radioGroup(h('div', { class: 'grid-keys', style: { '--cols': String(max <= 7 ? max : Math.ceil(max / 2)) } }, keys, skip), id);
+      const el = h('div', { class: 'grid-item', dataset: { statement: String(i + 1) } }, h('p', { class: 'grid-text', id, text: text, dir: 'auto' }), group);
       return { el, keys, skip };
     });
     const hint = h('p', { class: 'small muted pick-hint' });
@@ -117,12 +119,16 @@ export const audience = {
           k.classList.toggle('selected', on);
           k.classList.toggle('pending', on && !!sent && ['sending', 'received', 'queued', 'offline'].includes(state.status));
           k.classList.toggle('confirmed', on && !!sent && (state.status === 'counted' || state.status === 'changed'));
-          k.setAttribute('aria-pressed', String(on));
+          k.setAttribute('aria-checked', String(on));
           k.disabled = !accepting;
         }
         r.skip.classList.toggle('selected', picked[i] === null);
-        r.skip.setAttribute('aria-pressed', String(picked[i] === null));
+        r.skip.setAttribute('aria-checked', String(picked[i] === null));
         r.skip.disabled = !accepting;
+        // One key of the row in the tab order: the focused, else the checked, else the first.
+        const all = [...r.keys, r.skip];
+        const home = all.find((k) => k === document.activeElement) || all.find((k) => k.getAttribute('aria-checked') === 'true') || all[0];
+        for (const k of all) k.tabIndex = k === home ? 0 : -1;
         r.el.classList.toggle('done', picked[i] !== undefined);
       });
       const left = picked.filter((v) => v === undefined).length;
