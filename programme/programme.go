@@ -460,7 +460,10 @@ func (s *Service) publish(ctx context.Context, eventID int64) error {
 	if err != nil {
 		return err
 	}
-	_, loc, _ := s.zone(ctx, eventID)
+	_, loc, err := s.zone(ctx, eventID)
+	if err != nil { // the store closed or the event went since the line above
+		return err
+	}
 	y, m, d := s.opts.Now().In(loc).AddDate(0, 0, -1).Date()
 	since := time.Date(y, m, d, 0, 0, 0, 0, loc)
 	s.pub.Publish(hub.ControlTopic(eventID), "programme", live.MustJSON(ControlFrame{Type: "programme", Programme: *p}))
