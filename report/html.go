@@ -28,7 +28,11 @@ func svgBars(bars []Bar, colour string) template.HTML {
 	}
 	var sb strings.Builder
 	h := rowH * float64(len(bars))
-	fmt.Fprintf(&sb, `<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" preserveAspectRatio="xMinYMin meet">`, w, h)
+	name := make([]string, len(bars))
+	for i, b := range bars {
+		name[i] = b.Label + ": " + barValue(b)
+	}
+	fmt.Fprintf(&sb, `<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s" preserveAspectRatio="xMinYMin meet">`, w, h, esc(strings.Join(name, " · ")))
 	barW := w - labelW - valueW
 	for i, b := range bars {
 		y := float64(i) * rowH
@@ -47,17 +51,23 @@ func svgBars(bars []Bar, colour string) template.HTML {
 		if wj > 0 {
 			fmt.Fprintf(&sb, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#E08A1E"/>`, labelW+wa, y+4, wj, rowH-8)
 		}
-		v := strconv.FormatInt(b.Audience, 10)
-		if b.Jury > 0 {
-			v += " + " + strconv.FormatInt(b.Jury, 10)
-		}
-		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="end" class="value">%s</text>`, w, y+rowH*0.65, v)
+		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="end" class="value">%s</text>`, w, y+rowH*0.65, barValue(b))
 	}
 	sb.WriteString(`</svg>`)
 	return template.HTML(sb.String())
 }
 
-// svgLine draws a series as an area chart with its time axis.
+// barValue is a bar's count, the jury's added: "12 + 3".
+func barValue(b Bar) string {
+	v := strconv.FormatInt(b.Audience, 10)
+	if b.Jury > 0 {
+		v += " + " + strconv.FormatInt(b.Jury, 10)
+	}
+	return v
+}
+
+// svgLine draws a series as an area chart with its time axis. Its name for
+// screen readers is its span and its peak: "09:00 – 18:00, max 412 (14:05)".
 func svgLine(s Series, colour string) template.HTML {
 	if len(s.Points) == 0 {
 		return ""
@@ -67,7 +77,11 @@ func svgLine(s Series, colour string) template.HTML {
 	top := float64(max(s.Peak, 1))
 	n := float64(max(len(pts)-1, 1))
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg class="chart" viewBox="0 %.0f %.0f %.0f" role="img">`, -above, w, h+below+above)
+	name := clock(pts[0].Minute) + " – " + clock(pts[len(pts)-1].Minute)
+	if s.Peak > 0 {
+		name += fmt.Sprintf(", max %d (%s)", s.Peak, clock(s.PeakAt))
+	}
+	fmt.Fprintf(&sb, `<svg class="chart" viewBox="0 %.0f %.0f %.0f" role="img" aria-label="%s">`, -above, w, h+below+above, esc(name))
 	for i := 0; i <= 4; i++ {
 		y := h - h*float64(i)/4
 		fmt.Fprintf(&sb, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#ddd"/><text x="%.0f" y="%.1f" text-anchor="end" class="axis">%d</text>`,
@@ -93,7 +107,8 @@ func svgLine(s Series, colour string) template.HTML {
 }
 
 // svgDistribution draws a pitch's share of votes per score, filled, against
-// its round's, outlined.
+// its round's, outlined. Its name for screen readers gives both per score:
+// "1: 10 % (15 %) · 2: …", the round's in brackets.
 func svgDistribution(pitch, round live.CountResults, colour string) template.HTML {
 	n := len(round.Counts)
 	if n == 0 {
@@ -115,8 +130,12 @@ func svgDistribution(pitch, round live.CountResults, colour string) template.HTM
 		return float64(v) / float64(total)
 	}
 	col := w / float64(n)
+	name := make([]string, n)
+	for i := range n {
+		name[i] = fmt.Sprintf("%d: %.0f %% (%.0f %%)", i+1, 100*share(pitch, i), 100*share(round, i))
+	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg class="chart dist" viewBox="0 0 %.0f %.0f" role="img">`, w, h+20)
+	fmt.Fprintf(&sb, `<svg class="chart dist" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s">`, w, h+20, esc(strings.Join(name, " · ")))
 	for i := range n {
 		x := col * float64(i)
 		p, r := share(pitch, i), share(round, i)

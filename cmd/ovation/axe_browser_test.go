@@ -328,6 +328,18 @@ func TestBrowserAxe(t *testing.T) {
 	control.open(base + "/control#~account")
 	control.waitFor("account page", `!document.querySelector('#account-view').hidden && document.querySelector('#account-view').children.length > 0`)
 	control.checkAxe("account page")
+	// The event's report, the page the control links to (it needs the
+	// control's session, so it opens in the same tab).
+	control.open(base + "/control#" + code)
+	control.waitFor("report link", `document.querySelector('#report-link')?.getAttribute('href')?.includes('/report?lang=')`)
+	control.open(control.text(`document.querySelector('#report-link').href`))
+	control.waitFor("report", has("#participation .figures"))
+	control.checkAxe("event report")
+
+	// The audience page framed in a web-TV page's place: its embedded form.
+	phone.open(base + "/e/" + code + "?embed=1")
+	phone.waitFor("embedded", `document.documentElement.classList.contains('embed') && !!document.querySelector('#whoami')`)
+	phone.checkAxe("embedded audience page")
 
 	moments := b.newTab("moments", controlSize)
 	moments.open(base + "/moments/" + code)
