@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
 )
 
 // surveyResults is what the test reads of GET /api/surveys/:id/results.
@@ -223,11 +227,16 @@ func TestBrowserSurvey(t *testing.T) {
 	control.waitForWithin(20*time.Second, "open on the control page", fmt.Sprintf(`document.querySelector('#survey-%d')?.dataset.phase === 'open'`, later.ID))
 
 	// At 320 px with a 32 px font the grid still fits: no sideways scroll.
+	// The font is the reader's own setting, as a phone's large text is: the
+	// page's media queries follow it.
 	small := phonePage{b.newTab("phone 320", viewport{320, 640, true}), ""}
+	small.do("font size 32 px", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, page.SetFontSizes, page.SetFontSizesParams{FontSizes: &page.FontSizes{Standard: 32, Fixed: 26}})
+		return err
+	}))
 	small.open(srv.URL + "/e/" + code)
 	small.click(`#join-form button[type=submit]`)
 	small.waitFor("the survey offered", `document.querySelector('.survey-card .survey-start')`)
-	small.eval(`document.documentElement.style.fontSize = '32px'`)
 	small.click(`.survey-card .survey-start`)
 	small.waitFor("the grid", `document.querySelector('.survey-card .grid-item')`)
 	// The survey card itself (the tab bar below is the page's own).
