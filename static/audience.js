@@ -781,7 +781,7 @@ function renderMeet(stage) {
 
 function meetRow(p, requested) {
   const li = h('li', { class: 'meet-row', dataset: { pitch: String(p.id) } },
-    h('div', { class: 'row' }, h('strong', { class: 'meet-team fit-lines', text: p.team, lang: nameLang || undefined }),
+    h('div', { class: 'row' }, h('strong', { class: 'meet-team fit-lines', text: p.team, dir: 'auto', lang: nameLang || undefined }),
       requested ? h('span', { class: 'tag on', id: `meet-${p.id}-sent` }, icon('check'), h('span', { text: t('meet_sent') })) : null));
   if (requested) {
     li.append(h('button', { type: 'button', class: 'btn-ghost btn-block', id: `meet-${p.id}-withdraw`, text: t('meet_withdraw'), onclick: (ev) => withdraw(p, ev.currentTarget) }));

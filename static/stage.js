@@ -760,7 +760,7 @@ function renderReveal(el, body, entries, total, withJury, seen) {
     const tie = tieText(e);
     return rise(h('li', { dataset: entryData(e) },
       h('span', { class: 'rank', text: String(e.rank) }),
-      h('span', {}, h('strong', { class: 'fit-lines', text: e.team, style: { '--lines': String(restLines) } }), h('span', { class: 'parts', text: scoreParts(e, withJury) }),
+      h('span', {}, h('strong', { class: 'fit-lines', text: e.team, dir: 'auto', style: { '--lines': String(restLines) } }), h('span', { class: 'parts', text: scoreParts(e, withJury) }),
         tie ? h('span', { class: 'parts tie', text: tie }) : null),
       h('span', { class: 'score', text: e.audience.count + e.jury.count ? fmtScore(e.score) : '–' })), e);
   });

@@ -108,6 +108,6 @@ export function leaderList(leaders, me = 0) {
     class: s.participant_id === me ? 'me' : '', dataset: { rank: String(s.rank), participant: String(s.participant_id) },
   },
   h('span', { class: 'rank', text: String(s.rank) }),
-  h('span', { class: 'name fit-line', text: leaderName(s) }),
+  h('span', { class: 'name fit-line', text: leaderName(s), dir: 'auto' }),
   h('span', { class: 'points', text: fmtPoints(s.points) }))));
 }

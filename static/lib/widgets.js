@@ -182,8 +182,8 @@ export function rankingList(entries, limit = 50) {
     return h('li', { class: e.rank === 1 && n > 0 ? 'top' : '', dataset: entryData(e) },
       e.rank <= 3 && n > 0 ? h('span', { class: `medal m${e.rank}`, text: String(e.rank), attrs: { 'aria-label': t('rank_n', { n: e.rank }) } })
         : h('span', { class: 'rank', text: String(e.rank), attrs: { 'aria-label': t('rank_n', { n: e.rank }) } }),
-      h('span', { class: 'who' }, h('strong', { class: 'fit-lines', text: e.team }),
-        e.presenter ? h('span', { class: 'parts', text: e.presenter }) : null,
+      h('span', { class: 'who' }, h('strong', { class: 'fit-lines', text: e.team, dir: 'auto' }),
+        e.presenter ? h('span', { class: 'parts', text: e.presenter, dir: 'auto' }) : null,
         withJury ? h('span', { class: 'parts', text: scoreParts(e, true) }) : null,
         e.tie_break ? h('span', { class: 'parts tie', dataset: { tieBreak: e.tie_break }, text: tieText(e) }) : null),
       h('span', { class: 'score' }, n ? fmtScore(e.score) : '–', h('span', { class: 'small', text: t('votes', { n }) })));
