@@ -673,8 +673,8 @@ function renderLivePanel() {
   const onstage = h('div', { class: 'onstage' },
     h('div', {},
       h('p', { class: 'eyebrow', text: pitch && running ? `${t('on_stage')} · ${idx + 1}/${round.pitches.length}` : t(`round_${round.state}`) }),
-      h('div', { class: 'team-name', id: 'live-team', text: pitch && running ? pitch.team : round.title }),
-      pitch && running && pitch.presenter ? h('div', { class: 'muted', text: pitch.presenter }) : null,
+      h('div', { class: 'team-name', id: 'live-team', text: pitch && running ? pitch.team : round.title, dir: 'auto' }),
+      pitch && running && pitch.presenter ? h('div', { class: 'muted', text: pitch.presenter, dir: 'auto' }) : null,
       h('div', { class: 'up-next' }, next ? [t('up_next'), ' ', h('strong', { text: next.team })] : t(running ? 'last_pitch' : 'round_count', { n: round.pitches.length }))),
     h('div', { style: { textAlign: 'right' } }, clock, pitch && running ? h('div', { class: 'small muted', style: { marginTop: '.35rem' } }, stateTag(pitch.state)) : null));
 
