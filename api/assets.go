@@ -328,10 +328,11 @@ func compressible(ctype string) bool {
 // none, its URL names its content.
 func (a *asset) serve(w http.ResponseWriter, r *http.Request, immutable bool) {
 	h := w.Header()
-	h.Set("Cache-Control", cacheRevalidated)
+	cache := cacheRevalidated
 	if immutable {
-		h.Set("Cache-Control", cacheImmutable)
+		cache = cacheImmutable
 	}
+	h.Set("Cache-Control", cache)
 	h.Set("Content-Type", a.ctype)
 	body, etag := a.body, `"`+a.hash+`"`
 	if a.gzip != nil {
