@@ -448,9 +448,12 @@ func fieldOf(err error) string {
 	return ""
 }
 
-// presence publishes, every second, the number of phones (room topic) and
-// screens (stage topic) per room, and each event's live numbers to its
-// control topic. The hub skips frames that did not change.
+// presence publishes, every second, the number of phones (followers of the
+// room topic) and screens (of the stage topic) per room to the stage topic,
+// and each event's live numbers to its control topic. The hub skips frames
+// that did not change. The phones are not sent the count: no phone shows
+// it, and while people arrive it changes every second, as a second tally
+// to every phone of the room.
 func (s *Server) presence(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -470,7 +473,6 @@ func (s *Server) presence(ctx context.Context) {
 				phones, screens := s.count(hub.RoomTopic(r.ID)), s.count(hub.StageTopic(r.ID))
 				counts[strconv.FormatInt(r.ID, 10)] = phones
 				frame := live.MustJSON(map[string]any{"type": "presence", "connected": phones, "screens": screens})
-				s.hub.Publish(hub.RoomTopic(r.ID), "presence", frame)
 				s.hub.Publish(hub.StageTopic(r.ID), "presence", frame)
 			}
 			accepted, _ := s.engine.VoteCounts(ev.ID)

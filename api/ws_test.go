@@ -858,6 +858,37 @@ func (ts *testServer) metric(tb testing.TB, name string) float64 {
 	return 0
 }
 
+// TestPresenceGoesToScreens: the stage screens get the room's numbers of
+// phones and screens; the phones, which show no count, get no presence
+// frame (while people arrive it would be a second tally to each of them).
+func TestPresenceGoesToScreens(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	f := newFixture(t, ts, "PRES")
+	phone, _ := dialWS(t, ts, nil)
+	wsSend(t, phone, map[string]string{"type": "subscribe", "topic": hub.RoomTopic(f.RoomID)})
+	expect(t, phone, "snapshot")
+	screen, _ := dialWS(t, ts, nil)
+	wsSend(t, screen, map[string]string{"type": "subscribe", "topic": hub.StageTopic(f.RoomID)})
+	expect(t, screen, "snapshot")
+	for {
+		m := expect(t, screen, "presence")
+		if strings.Contains(string(m.raw), `"connected":1`) && strings.Contains(string(m.raw), `"screens":1`) {
+			break
+		}
+	}
+	// Every frame queued for the phone by now comes before the answer to its ping.
+	wsSend(t, phone, map[string]string{"type": "ping", "id": "p1"})
+	for {
+		m := wsRead(t, phone)
+		if m.Type == "presence" {
+			t.Fatalf("a phone got %s", m.raw)
+		}
+		if m.Type == "pong" {
+			break
+		}
+	}
+}
+
 // TestSeveralKeysOneWrite: frames of several keys due on one connection at
 // once (a tally, the stage, the feed of one tick) go out in one write to
 // the socket, in their order, the newest frame of each key only.
@@ -868,12 +899,6 @@ func TestSeveralKeysOneWrite(t *testing.T) {
 	c, _ := dialWS(t, ts, nil)
 	wsSend(t, c, map[string]string{"type": "subscribe", "topic": topic})
 	expect(t, c, "snapshot")
-	for { // the presence frame that counts this phone, so that none comes in between
-		m := wsRead(t, c)
-		if m.Type == "presence" && strings.Contains(string(m.raw), `"connected":1`) {
-			break
-		}
-	}
 	var cn *conn
 	ts.srv.connMu.Lock()
 	for k := range ts.srv.conns {
@@ -886,9 +911,9 @@ func TestSeveralKeysOneWrite(t *testing.T) {
 	// token; then write as the turn's holder does.
 	ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
 	defer cancel()
-	flush, ok := cn.st.Hold(ctx) // once the presence frame's writer gives up its turn
+	flush, ok := cn.st.Hold(ctx) // once the snapshot's writer gives up its turn
 	if !ok {
-		t.Fatal("the writer of the presence frame still runs")
+		t.Fatal("the writer of the snapshot still runs")
 	}
 	before := cn.st.Writes()
 	for i, key := range []string{"a", "b", "a", "c", "d", "b"} {
