@@ -65,7 +65,8 @@ type Options struct {
 	// PaceAbove and PaceRate pace large broadcasts while the node is busy:
 	// a frame for a topic with more than PaceAbove local subscribers is
 	// queued for all of them at once, but their writers are woken in turn,
-	// at most PaceRate per second, so that the writes of one broadcast
+	// at most PaceRate per second and no faster than they run (see
+	// paceInFlight), so that the writes of one broadcast
 	// leave the CPU to the direct messages of other connections (vote acks,
 	// replies) and to the frames of small topics (the stage screens)
 	// instead of holding it for thousands of writes. A subscriber that gets
@@ -672,6 +673,26 @@ func (l *line) compact() {
 // paceTick is how often the pacer wakes its share of the waiting subscribers.
 const paceTick = time.Millisecond
 
+// paceInFlight is how many of the subscribers the pacer woke may still wait
+// for their writers to take their frames, per core, before it wakes more:
+// writers that have not run yet are waiting for a core, and waking more
+// would only line them up in front of the goroutines that answer votes. On
+// a node that has its cores the writers keep up and the rate decides; on
+// one that shares them (a noisy machine, processes beside it) the writers
+// set the pace, and the acks keep their turn.
+const paceInFlight = 16
+
+// paceStuck is how long a woken subscriber counts as in flight: a writer
+// that has not taken its frames by then waits for its network (a phone
+// on bad Wi-Fi, its socket's buffer full), not for a core.
+const paceStuck = 20 * time.Millisecond
+
+// woken is a subscriber the pacer woke, and when.
+type woken struct {
+	s  *Subscriber
+	at time.Time
+}
+
 // enqueue queues data under key for every subscriber of subs, waking only
 // those whose queue is getting long (see Subscriber.enqueue), lines up those
 // not already waiting, and starts the pacer's goroutine if it is not
@@ -688,21 +709,25 @@ func (p *pacer) enqueue(subs map[*Subscriber]struct{}, key string, data []byte, 
 	}
 	if !p.running && len(p.waiting) > p.head {
 		p.running = true
-		go p.run(rate)
+		go p.run(rate, paceInFlight*runtime.GOMAXPROCS(0))
 	}
 }
 
 // run wakes the waiting subscribers, oldest first, as many at each tick as
-// the rate allows for the time since it started (a late tick catches up; a
-// share nobody waited for is not saved up), until none waits.
-func (p *pacer) run(rate int) {
+// the rate allows for the time since it started and as leave at most
+// inFlight woken writers yet to run (a share nobody waited for, or that the
+// writers could not take, is not saved up), until none waits.
+func (p *pacer) run(rate, inFlight int) {
 	start, credited := time.Now(), 0
 	var batch []*Subscriber
+	var flying []woken
 	for {
 		if due := int(time.Since(start).Seconds() * float64(rate)); due > credited {
+			now := time.Now()
+			flying = slices.DeleteFunc(flying, func(w woken) bool { return now.Sub(w.at) >= paceStuck || !w.s.pending() })
 			p.mu.Lock()
 			var done bool
-			batch, done = p.take(batch[:0], due-credited)
+			batch, done = p.take(batch[:0], max(0, min(due-credited, inFlight-len(flying))))
 			for _, s := range batch {
 				s.paced = false
 			}
@@ -710,6 +735,7 @@ func (p *pacer) run(rate int) {
 			p.mu.Unlock()
 			for _, s := range batch {
 				if s.pending() { // a direct message may have woken it already
+					flying = append(flying, woken{s, now})
 					s.turn()
 				}
 			}

@@ -426,6 +426,84 @@ func TestLargeBroadcastWakesWritersInTurn(t *testing.T) {
 	}
 }
 
+// The pacer wakes no more writers while the ones it woke have not taken
+// their frames (they wait for a core): at most paceInFlight per core, until
+// they take them, or until paceStuck has passed (then they wait for their
+// network, and the broadcast goes on).
+func TestPacerWaitsForTheWritersItWoke(t *testing.T) {
+	const subscribers = 400
+	inFlight := paceInFlight * runtime.GOMAXPROCS(0)
+	h := New(Options{PaceAbove: 10, PaceRate: 1_000_000}) // the rate never decides here
+	var mu sync.Mutex
+	var turns []time.Time
+	var woken []*Subscriber
+	subs := make([]*Subscriber, subscribers)
+	for i := range subs {
+		subs[i] = h.NewSubscriber(func() {}, nil)
+		subs[i].OnTurn(func() {
+			mu.Lock()
+			turns = append(turns, time.Now())
+			woken = append(woken, subs[i])
+			mu.Unlock()
+		})
+		h.Subscribe("room:1", subs[i], "", 0)
+		subs[i].Take(nil)
+	}
+	busy := h.NewSubscriber(func() {}, nil)
+	busy.Send([]byte(`{"type":"ack"}`)) // the node is busy: broadcasts are paced
+	h.Publish("room:1", "tally:poll:1", payload("tally", 1))
+
+	// Nobody writes: the first turns, then a pause of paceStuck.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(turns)
+		var first time.Time
+		if n > 0 {
+			first = turns[0]
+		}
+		early := 0
+		for _, at := range turns {
+			if at.Before(first.Add(paceStuck / 2)) {
+				early++
+			}
+		}
+		mu.Unlock()
+		if early > inFlight {
+			t.Fatalf("%d writers woken within %v while none had written, want at most %d", early, paceStuck/2, inFlight)
+		}
+		if n > inFlight {
+			if gap := turns[inFlight].Sub(turns[inFlight-1]); gap < paceStuck/2 {
+				t.Errorf("the pacer went on after %v, want a pause of about %v", gap, paceStuck)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writers woken after 10 s", n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	// The writers keep up: the rest follow at once.
+	for {
+		mu.Lock()
+		batch := woken
+		woken = nil
+		n := len(turns)
+		mu.Unlock()
+		for _, s := range batch {
+			s.Take(nil)
+		}
+		if n == subscribers {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d writers woken after 10 s", n, subscribers)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
 // A subscriber waiting for its paced turn is not a slow consumer: frames of
 // many keys at once (a resync) wake it before its queue could overflow.
 func TestPacedSubscriberIsWokenBeforeItsQueueOverflows(t *testing.T) {
