@@ -41,6 +41,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,6 +79,8 @@ type config struct {
 	timeout  time.Duration
 	dialConc int
 	progress time.Duration
+	cpuProf  string
+	timeline string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -99,6 +102,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.timeout, "timeout", 10*time.Minute, "hard limit for the whole run")
 	fs.IntVar(&c.dialConc, "dial-concurrency", 64, "connections being opened at once")
 	fs.DurationVar(&c.progress, "progress", 2*time.Second, "progress line interval")
+	fs.StringVar(&c.timeline, "timeline", "", "keynote and wordcloud: write each acknowledged vote to this CSV file: when it was sent (ms after the burst began), and its received and final acks (ms after it was sent)")
+	fs.StringVar(&c.cpuProf, "cpuprofile", "", "write the tool's own CPU profile of the scenario (after the connections are open) to this file")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -259,6 +264,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		usage.RSSPeakKiB, _ = sumOver(cfg.pids, rssKiB)
 		usage.PerConnKiB = float64(usage.RSSPeakKiB-usage.RSSBeforeKiB) / float64(cfg.phones+cfg.stages)
 		usage.CPUWindowStart, _ = sumOver(cfg.pids, cpuSeconds)
+	}
+	if cfg.cpuProf != "" {
+		f, err := os.Create(cfg.cpuProf)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 
 	switch cfg.scenario {
@@ -881,6 +897,23 @@ func (l *loader) keynote(ctx context.Context, sum *Summary) error {
 	wg.Wait()
 	stop()
 
+	if l.cfg.timeline != "" { // where the tail comes from: the slow acks, by when they were sent
+		var b strings.Builder
+		b.WriteString("sent_ms,received_ms,ack_ms\n")
+		ms := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds()*1000, 'f', 2, 64) }
+		for _, v := range votes {
+			if v.ok {
+				received := ""
+				if !v.received.IsZero() {
+					received = ms(v.received.Sub(v.sent))
+				}
+				fmt.Fprintf(&b, "%s,%s,%s\n", ms(v.sent.Sub(start)), received, ms(v.ack.Sub(v.sent)))
+			}
+		}
+		if err := os.WriteFile(l.cfg.timeline, []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+	}
 	// Independent count: the last acknowledged answer of each phone.
 	final := map[int]*vote{}
 	var acks, received []time.Duration

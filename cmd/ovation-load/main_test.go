@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -61,10 +62,12 @@ func TestKeynoteAndFanout(t *testing.T) {
 	}
 	url, pid := startServer(t)
 	t.Run("keynote counts every acknowledged vote", func(t *testing.T) {
-		out := filepath.Join(t.TempDir(), "sum.json")
+		dir := t.TempDir()
+		out, timeline, prof := filepath.Join(dir, "sum.json"), filepath.Join(dir, "timeline.csv"), filepath.Join(dir, "cpu.pprof")
 		var log bytes.Buffer
 		err := run(t.Context(), []string{"-targets", url, "-api-token", "load-test-token", "-phones", "120", "-stages", "2",
-			"-burst", "1s", "-change", "0.3", "-pid", strconv.Itoa(pid), "-json", out, "-timeout", "60s"}, &log, &log)
+			"-burst", "1s", "-change", "0.3", "-pid", strconv.Itoa(pid), "-json", out, "-timeout", "60s",
+			"-timeline", timeline, "-cpuprofile", prof}, &log, &log)
 		if err != nil {
 			t.Fatalf("run: %v\n%s", err, log.String())
 		}
@@ -76,6 +79,14 @@ func TestKeynoteAndFanout(t *testing.T) {
 		if s.Connected != 122 || s.VotesAcked != s.VotesSent || s.VotesAcked < 120 || s.TallyMatches == nil || !*s.TallyMatches ||
 			s.AckMS == nil || s.VoteToStageMS == nil || s.VoteToStageMS.N != 120 || s.Server == nil || s.Server.RSSPeakKiB == 0 {
 			t.Fatalf("summary: %s\n%s", b, log.String())
+		}
+		rows, _ := os.ReadFile(timeline)
+		lines := strings.Split(strings.TrimSpace(string(rows)), "\n")
+		if len(lines) != 1+s.VotesAcked || lines[0] != "sent_ms,received_ms,ack_ms" || strings.Count(lines[1], ",") != 2 {
+			t.Errorf("timeline of %d acknowledged votes:\n%s", s.VotesAcked, string(rows[:min(len(rows), 300)]))
+		}
+		if fi, err := os.Stat(prof); err != nil || fi.Size() == 0 {
+			t.Errorf("no CPU profile: %v", err)
 		}
 	})
 	t.Run("wordcloud counts every word of every acknowledged answer", func(t *testing.T) {
