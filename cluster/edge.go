@@ -547,6 +547,9 @@ func (e *Edge) Do(ctx context.Context, r *http.Request, ip string) (*Response, e
 	case resp := <-ch:
 		return &Response{Status: resp.Status, Header: resp.Header, Body: resp.Body}, nil
 	case <-t.C:
+		if r.Method == http.MethodGet || r.Method == http.MethodHead { // nothing to check: a phone asks again
+			return nil, live.Errorf(live.EBusy, "The service is busy; try again in a few seconds.")
+		}
 		return nil, live.Errorf(live.EBusy, "The core did not answer in time; check whether the change was made before trying again.")
 	case <-ctx.Done():
 		return nil, ctx.Err()

@@ -70,20 +70,27 @@ wireThemeSwitch();
 function storedToken() { try { return localStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; } }
 function storeToken(tok) { try { localStorage.setItem(TOKEN_KEY, tok); } catch { /* private mode: this tab only */ } }
 
-// join makes this phone a participant. Network trouble is retried with
-// backoff; refusals (bad jury code, no such event) are thrown.
-async function join(body) {
+// patiently calls the API until it answers: network trouble, a busy server
+// (a cluster whose core is being taken over) and rate limits are retried
+// with backoff, saying why meanwhile; refusals (bad jury code, no such
+// event) are thrown.
+async function patiently(path, opts) {
   for (let attempt = 0; ; attempt++) {
     try {
-      const res = await api(`/api/events/${encodeURIComponent(code)}/join`, { method: 'POST', body });
-      storeToken(res.token);
-      return res;
+      return await api(path, opts);
     } catch (e) {
       if (e.status && e.status < 500 && e.code !== 'rate_limited') throw e;
-      showMessage(e.message);
+      showMessage(e.status >= 500 ? t('err_busy_retry') : e.message);
       await new Promise((r) => setTimeout(r, Math.min(15000, 1000 * 2 ** attempt) * (0.5 + Math.random())));
     }
   }
+}
+
+// join makes this phone a participant.
+async function join(body) {
+  const res = await patiently(`/api/events/${encodeURIComponent(code)}/join`, { method: 'POST', body });
+  storeToken(res.token);
+  return res;
 }
 
 function showMessage(text, withHome = false) {
@@ -118,7 +125,7 @@ async function boot() {
       start(await join({ token: storedToken() }));
       return;
     }
-    const ev = await api(`/api/events/${encodeURIComponent(code)}`);
+    const ev = await patiently(`/api/events/${encodeURIComponent(code)}`);
     brand(ev);
     showWelcome(ev);
   } catch (e) {

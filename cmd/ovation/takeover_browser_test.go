@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/ovation-live/ovation/internal/redistest"
+)
+
+// TestBrowserJoinDuringTakeover: a phone that opens the audience page on an
+// edge while no core acts (the core's machine gone, a standby about to take
+// over) gets the page from the edge, says the service is busy while the
+// event cannot be read, and goes on by itself once a core acts: the welcome
+// form, the join, the pitch's keypad and a counted vote, with no reload.
+func TestBrowserJoinDuringTakeover(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("runs redis-server, two server processes and Chromium")
+	}
+	// The phone's origin is the edge's address: every node allows it, as
+	// every node of a deployment allows its public URL.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	origin := "http://" + addr
+	rdb, bin, coreDir := redistest.Start(t), buildServer(t), t.TempDir()
+	coreFlags := append(coreArgs(rdb.URL(), "core-1"), "-allowed_origins", origin)
+	core := startProcess(t, bin, coreDir, coreFlags...)
+	edge := startProcess(t, bin, t.TempDir(), "-listen", addr, "-cluster.role", "edge", "-cluster.redis_url", rdb.URL(),
+		"-cluster.node", "edge-a", "-cluster.request_timeout", "5s", "-allowed_origins", origin)
+
+	ev := newPitchNight(t, core.URL, "TAKEOVER")
+	must(t, core.URL, "POST", fmt.Sprintf("/api/rounds/%d/actions/start", ev.RoundID), nil, nil)
+	must(t, core.URL, "POST", fmt.Sprintf("/api/pitches/%d/actions/open", ev.Pitches[0]), nil, nil)
+	core.kill(t)
+
+	b := newBrowser(t)
+	p := phonePage{b.newTab("phone", phoneSize), ""}
+	p.expect("/api/events/"+ev.Code, 503)
+	p.open(edge.URL + "/e/" + ev.Code)
+	p.waitForWithin(20*time.Second, "the busy answer shown", `document.querySelector('#cards .card.waiting p')?.textContent.length > 0`)
+	if got := p.text(`document.querySelector('#cards .card.waiting').textContent`); got != "The event’s server is busy. This page tries again by itself in a moment." {
+		t.Errorf("the phone says %q while no core acts", got)
+	}
+	p.screenshot(shotDir(t), "audience-busy-takeover", phoneSize)
+
+	startProcess(t, bin, coreDir, coreFlags...)
+	p.waitForWithin(45*time.Second, "the welcome form, by itself", `document.querySelector('#join-form button[type=submit]') !== null`)
+	p.click(`#join-form button[type=submit]`)
+	p.vote(fmt.Sprintf("pitch:%d", ev.Pitches[0]), 4, "counted")
+	p.checkConsole()
+}
