@@ -1014,7 +1014,10 @@ func (e *Engine) publishModel(es *eventState) {
 // StageState is what a room's screens show: the event's public face, the
 // active round with its pitches, the polls that are open or closed
 // (without their correct answer until it is revealed), and the room's
-// running quiz, which takes the screens while it runs.
+// running quiz, which takes the screens while it runs. Kinds names the
+// kinds of the room's questions still to come (its drafts, a quiz's
+// questions before it starts) and nothing else of them, so that a page can
+// load what they need before they open.
 type StageState struct {
 	Type       string      `json:"type"`
 	ServerTime int64       `json:"server_time"`
@@ -1023,6 +1026,7 @@ type StageState struct {
 	Round      *live.Round `json:"round"`
 	Polls      []live.Poll `json:"polls"`
 	Quiz       *live.Quiz  `json:"quiz"`
+	Kinds      []string    `json:"kinds"`
 }
 
 func (e *Engine) publishStage(es *eventState, room *live.Room) {
@@ -1031,11 +1035,17 @@ func (e *Engine) publishStage(es *eventState, room *live.Room) {
 		rc := es.roundCopy(r)
 		s.Round = &rc
 	}
+	s.Kinds = []string{}
 	for _, p := range es.polls {
-		if p.RoomID == room.ID && p.State != live.PollDraft && p.SurveyID == 0 {
+		switch {
+		case p.RoomID != room.ID || p.SurveyID != 0:
+		case p.State != live.PollDraft:
 			s.Polls = append(s.Polls, p.Public())
+		case !slices.Contains(s.Kinds, p.Kind):
+			s.Kinds = append(s.Kinds, p.Kind)
 		}
 	}
+	slices.Sort(s.Kinds)
 	sort.Slice(s.Polls, func(i, j int) bool {
 		return s.Polls[i].Position < s.Polls[j].Position || (s.Polls[i].Position == s.Polls[j].Position && s.Polls[i].ID < s.Polls[j].ID)
 	})

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -824,15 +825,23 @@ func TestPollStateMachine(t *testing.T) {
 	})
 	t.Run("stage_shows_open_and_closed_polls_but_not_drafts", func(t *testing.T) {
 		h := newHarness(t)
+		_, err := h.e.CreatePoll(ctxT(t), "mod", h.ev.Code, &live.Poll{RoomID: h.room, Question: "One word?", Kind: live.PollWordCloud})
+		must(t, err)
 		var s show.StageState
 		h.pub.last(t, hub.RoomTopic(h.room), "stage", &s)
 		if len(s.Polls) != 0 {
 			t.Fatalf("stage shows draft polls: %+v", s.Polls)
 		}
+		if !slices.Equal(s.Kinds, []string{live.PollChoices, live.PollWordCloud}) { // their kinds only, for the pages to load
+			t.Fatalf("kinds to come = %q, want the drafts' choices and wordcloud", s.Kinds)
+		}
 		h.run(t, open)
 		h.pub.last(t, hub.RoomTopic(h.room), "stage", &s)
 		if len(s.Polls) != 1 || s.Polls[0].ID != h.poll || s.Polls[0].State != live.PollOpen {
 			t.Fatalf("stage polls = %+v", s.Polls)
+		}
+		if !slices.Equal(s.Kinds, []string{live.PollWordCloud}) {
+			t.Fatalf("kinds to come = %q once the choices poll opened, want wordcloud", s.Kinds)
 		}
 		if s.ServerTime != t0.UnixMilli() {
 			t.Fatalf("server_time = %d, want the engine clock %d", s.ServerTime, t0.UnixMilli())

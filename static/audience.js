@@ -344,6 +344,19 @@ function cue(el, what) {
   newsBox.hidden = false;
 }
 
+// preloadKinds loads the modules of the kinds still to come in the room
+// (stage.kinds: its drafts, a quiz before it starts) a few seconds after the
+// room's state first names them, so that a quiz's first question or a word
+// cloud shows at once when it opens, while a first join still carries only
+// what it shows.
+let comingKinds = [];
+let preloadTimer = 0;
+function preloadKinds(kinds = []) {
+  comingKinds = kinds;
+  if (preloadTimer || kinds.every((k) => kindOf({ kind: k }))) return;
+  preloadTimer = setTimeout(() => { preloadTimer = 0; kindsReady(comingKinds, () => {}); }, 3000);
+}
+
 function renderAll() {
   // The banner names the side that is down: this phone's network, or the server.
   const st = live.status;
@@ -386,6 +399,7 @@ function renderAll() {
     return;
   }
   brand(stage.event);
+  preloadKinds(stage.kinds);
 
   const list = [];
   if (stage.quiz) list.push(['quiz', stage.quiz]); // a running quiz takes the phone

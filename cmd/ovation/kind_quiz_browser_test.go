@@ -88,6 +88,11 @@ func TestBrowserQuiz(t *testing.T) {
 		p.waitFor("joined", `document.querySelector('#waiting')`)
 		phones[i] = p
 	}
+	// The quiz's module comes while the phones wait, not when its first
+	// question opens and its clock runs.
+	for _, p := range phones {
+		p.waitFor("the quiz's module loaded before the quiz", `performance.getEntriesByType('resource').some((r) => new URL(r.name).pathname.startsWith('/static/kinds/quiz.'))`)
+	}
 
 	// Question 1: the countdown runs on the stage and the phones.
 	control.click(fmt.Sprintf("#quiz-%d-start", quiz))
