@@ -724,8 +724,10 @@ func (p *pacer) run(rate, inFlight int) {
 	for {
 		if due := int(time.Since(start).Seconds() * float64(rate)); due > credited {
 			now := time.Now()
-			flying = slices.DeleteFunc(flying, func(w woken) bool { return now.Sub(w.at) >= paceStuck || !w.s.pending() })
 			p.mu.Lock()
+			// Still in flight: woken within paceStuck, frames not taken, not
+			// waiting in the line again for a newer broadcast.
+			flying = slices.DeleteFunc(flying, func(w woken) bool { return now.Sub(w.at) >= paceStuck || w.s.paced || !w.s.pending() })
 			var done bool
 			batch, done = p.take(batch[:0], max(0, min(due-credited, inFlight-len(flying))))
 			for _, s := range batch {

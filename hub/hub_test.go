@@ -431,8 +431,8 @@ func TestLargeBroadcastWakesWritersInTurn(t *testing.T) {
 // they take them, or until paceStuck has passed (then they wait for their
 // network, and the broadcast goes on).
 func TestPacerWaitsForTheWritersItWoke(t *testing.T) {
-	const subscribers = 400
 	inFlight := paceInFlight * runtime.GOMAXPROCS(0)
+	subscribers := 4 * inFlight
 	h := New(Options{PaceAbove: 10, PaceRate: 1_000_000}) // the rate never decides here
 	var mu sync.Mutex
 	var turns []time.Time

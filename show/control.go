@@ -381,7 +381,9 @@ func (e *Engine) CreatePoll(ctx context.Context, actor, code string, p *live.Pol
 	e.setOwner(t.String(), es)
 	e.audit(ctx, es, actor, "create_poll", t.String(), p.Question)
 	e.publishModel(es)
-	e.publishStage(es, es.rooms[p.RoomID]) // its kind is to come (StageState.Kinds)
+	if p.SurveyID == 0 {
+		e.publishStage(es, es.rooms[p.RoomID]) // its kind is to come (StageState.Kinds)
+	}
 	if q := es.quizzes[p.QuizID]; q != nil {
 		e.publishQuiz(es, q)
 	}

@@ -1016,7 +1016,7 @@ func (e *Engine) publishModel(es *eventState) {
 // (without their correct answer until it is revealed), and the room's
 // running quiz, which takes the screens while it runs. Kinds names the
 // kinds of the room's questions still to come (its drafts, a quiz's
-// questions before it starts) and nothing else of them, so that a page can
+// questions not asked yet) and nothing else of them, so that a page can
 // load what they need before they open.
 type StageState struct {
 	Type       string      `json:"type"`
