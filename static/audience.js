@@ -345,16 +345,14 @@ function cue(el, what) {
 }
 
 // preloadKinds loads the modules of the kinds still to come in the room
-// (stage.kinds: its drafts, a quiz before it starts) a few seconds after the
-// room's state first names them, so that a quiz's first question or a word
-// cloud shows at once when it opens, while a first join still carries only
-// what it shows.
-let comingKinds = [];
+// (stage.kinds: its drafts, a quiz's questions not asked yet) a few seconds
+// after the room's state names them, so that a quiz's first question or a
+// word cloud shows at once when it opens, while a first join still carries
+// only what it shows.
 let preloadTimer = 0;
 function preloadKinds(kinds = []) {
-  comingKinds = kinds;
   if (preloadTimer || kinds.every((k) => kindOf({ kind: k }))) return;
-  preloadTimer = setTimeout(() => { preloadTimer = 0; kindsReady(comingKinds, () => {}); }, 3000);
+  preloadTimer = setTimeout(() => { preloadTimer = 0; kindsReady(kinds, () => {}); }, 3000);
 }
 
 function renderAll() {
