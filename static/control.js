@@ -450,8 +450,11 @@ async function openEvent(code) {
   renderMeetings([]);
   loadMeetings();
 
-  live = new Live({ topics: [`control:${m.event.id}`] });
-  const render = scheduler(() => renderLive(live));
+  // The render keeps its own connection: one that fires after the console
+  // closed (another view, another event) finds it is no longer live.
+  const l = new Live({ topics: [`control:${m.event.id}`] });
+  live = l;
+  const render = scheduler(() => renderLive(l));
   live.addEventListener('update', (ev) => {
     const f = ev.detail.frame;
     if (f && f.type === 'stats') noteStats(f);

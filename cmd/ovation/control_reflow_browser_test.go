@@ -78,3 +78,33 @@ func TestBrowserControlReflows(t *testing.T) {
 		c.checkConsole()
 	}
 }
+
+// TestBrowserControlLeavesConsoleMidRender leaves the console for the Team
+// view while a render of a live frame waits for its animation frame: the
+// render must find that the console is gone, not throw on the closed
+// connection's missing store.
+func TestBrowserControlLeavesConsoleMidRender(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, "")
+	ev := newPitchNight(t, srv.URL, "LEAVE26")
+	b := newBrowser(t)
+	c := b.newTab("control", laptopSize)
+	c.open(srv.URL + "/control#" + ev.Code)
+	c.waitFor("login form", `!document.querySelector('#login-view').hidden`)
+	c.typeInto("#password", "correct horse")
+	c.click(`#login-form button[type=submit]`)
+	c.waitFor("live panel", has("#live-title"))
+	frames(c)
+	// Hold every animation frame the page asks for from now on.
+	c.eval(`window.heldFrames = []; window.realRAF = window.requestAnimationFrame;
+		window.requestAnimationFrame = (cb) => { window.heldFrames.push(cb); return 0; }`)
+	must(t, srv.URL, "POST", "/api/events/"+ev.Code+"/polls", map[string]any{"room_id": ev.RoomID,
+		"question": "Coffee or tea?", "kind": "choices", "choices": []string{"Coffee", "Tea"}}, nil)
+	c.waitFor("a render waiting for its frame", `window.heldFrames.length > 0`)
+	c.eval(`location.hash = '#~team'`)
+	c.waitFor("the team view", `!document.querySelector('#team-view').hidden`)
+	c.eval(`window.requestAnimationFrame = window.realRAF; for (const cb of window.heldFrames.splice(0)) window.realRAF(cb)`)
+	c.waitFor("the team table", has("#team-table"))
+	frames(c)
+	c.checkConsole()
+}
