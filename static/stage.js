@@ -461,18 +461,47 @@ function boardView() {
   };
 }
 
-// renderRunOrder shows the round's running order in the footer during pitches.
+// renderRunOrder shows the round's running order in the footer during pitches
+// (drawn again when a pitch comes back after a poll or the lobby).
 function renderRunOrder(round) {
   const box = $('runorder');
-  if (!round) { box.replaceChildren(); return; }
+  if (!round) { box.replaceChildren(); delete box.dataset.sig; return; }
   const idx = round.pitches.findIndex((p) => p.id === round.current_pitch_id);
   const sig = round.pitches.map((p) => `${p.id}:${p.team}`).join('|') + '#' + idx;
   if (box.dataset.sig === sig) return;
   box.dataset.sig = sig;
+  box.dataset.now = String(idx);
   box.replaceChildren(...round.pitches.map((p, i) => h('span', {
-    class: `step fit-line${i === idx ? ' now' : i < idx ? ' done' : ''}`, text: `${i + 1}  ${p.team}`, lang: nameLang || undefined, dir: 'auto',
-  })));
+    class: `step fit-line${i === idx ? ' now' : i < idx ? ' done' : ''}`, lang: nameLang || undefined, dir: 'auto',
+  }, h('span', { class: 'n', text: String(i + 1) }), ' ', h('span', { class: 'name', text: p.team }))));
+  shortenRunOrder();
 }
+
+// shortenRunOrder makes room in a running order too long for its row: while
+// a name the row shows is cut for want of room, a pill shows its number
+// alone, those done first (the oldest first), then the last ones to come, so
+// the pitch on stage and the next keep their names. It starts again from
+// whole names when the row's width changes (the screen's, or the presence
+// count's beside it).
+function shortenRunOrder() {
+  const box = $('runorder');
+  const steps = [...box.children];
+  if (!steps.length) return;
+  const now = Number(box.dataset.now);
+  steps.forEach((s) => s.classList.remove('short'));
+  const order = [...steps.keys()].filter((i) => i < now).concat([...steps.keys()].filter((i) => i > now + 1).reverse());
+  // Cut because the row squeezed it, not at its own widest (app.css: 18vw).
+  const squeezed = (s) => s.scrollWidth > s.clientWidth + 1 && s.offsetWidth < parseFloat(getComputedStyle(s).flexBasis) - 1;
+  const cut = () => steps.some((s, i) => i !== now && !s.classList.contains('short') && squeezed(s));
+  while (order.length && cut()) steps[order.shift()].classList.add('short');
+}
+let runOrderQueued = false;
+new ResizeObserver(() => {
+  if (runOrderQueued) return;
+  runOrderQueued = true;
+  requestAnimationFrame(() => { runOrderQueued = false; shortenRunOrder(); });
+}).observe($('runorder'));
+document.fonts?.ready.then(shortenRunOrder);
 
 function lobbyView() {
   const logo = h('img', { class: 'lobby-logo', alt: '' });

@@ -92,6 +92,8 @@ type stageScreen struct {
 	Cols, Counted, Filled        int // the histogram's columns, its votes, and the columns drawn
 	Votes                        string
 	TeamDir, StepDirs            string
+	Named                        []bool    // whether each pill of the running order shows its name
+	Squeezed                     []float64 // the widths of the pills whose names are cut
 }
 
 // stageOnScreenJS measures the pitch view of the stage in doc (a stage
@@ -119,7 +121,9 @@ func stageOnScreenJS(doc string) string {
     filled: cols.filter((c) => c.querySelector('.fill').getBoundingClientRect().height > 0).length,
     votes: doc.querySelector('#stage-votes strong')?.textContent || '',
     teamdir: win.getComputedStyle(doc.querySelector('#stage-team')).direction,
-    stepdirs: [...doc.querySelectorAll('#runorder .step')].map((s) => win.getComputedStyle(s).direction).join(' ') };
+    stepdirs: [...doc.querySelectorAll('#runorder .step')].map((s) => win.getComputedStyle(s).direction).join(' '),
+    named: [...doc.querySelectorAll('#runorder .step')].map((s) => !s.querySelector('.name') || s.querySelector('.name').getClientRects().length > 0),
+    squeezed: [...doc.querySelectorAll('#runorder .step:not(.now)')].filter((s) => s.scrollWidth > s.clientWidth + 1).map((s) => s.offsetWidth) };
 })(` + doc + `)`
 }
 
@@ -151,6 +155,22 @@ func checkStageOnScreen(t *testing.T, tb *tab, where, doc string, team, votes in
 	}
 	if dirs := strings.Fields(s.StepDirs); len(dirs) != len(rehearsalTeams) || dirs[arabicTeam] != "rtl" {
 		t.Errorf("%s: the running order's pills are laid out %q, want the Arabic name's rtl", where, s.StepDirs)
+	}
+	// A row too short for every name keeps those of the pitch on stage and
+	// the next; the pitches to come give theirs from the last.
+	for i, named := range s.Named {
+		switch {
+		case (i == team || i == team+1) && !named:
+			t.Errorf("%s: the running order shows pill %d without its name (pitch %d on stage): %v", where, i+1, team+1, s.Named)
+		case i > team+1 && named && !s.Named[i-1]:
+			t.Errorf("%s: the running order shows pill %d's name but not pill %d's: %v", where, i+1, i, s.Named)
+		}
+	}
+	// A name is cut only in a pill at its widest (18vw), never squeezed to a letter or two.
+	for _, w := range s.Squeezed {
+		if w < 0.17*s.W {
+			t.Errorf("%s: a pill of the running order is cut at %.0f px on a %.0f px screen", where, w, s.W)
+		}
 	}
 	return s
 }
@@ -216,6 +236,15 @@ func TestBrowserStagePitchStaysOnScreen(t *testing.T) {
 				}
 			}
 			resize(s, stageSize)
+		}
+		if i == 1 {
+			// A poll during the round takes the screen; the pitch comes back with its running order.
+			var poll struct{ ID int64 }
+			must(t, srv.URL, "POST", "/api/events/"+ev.Code+"/polls", map[string]any{"room_id": ev.RoomID, "question": "Café ou thé ?", "kind": "choices", "choices": []string{"Café", "Thé"}}, &poll)
+			must(t, srv.URL, "POST", fmt.Sprintf("/api/polls/%d/actions/open", poll.ID), nil, nil)
+			on.waitFor("the poll on stage", has("#poll-view"))
+			must(t, srv.URL, "POST", fmt.Sprintf("/api/polls/%d/actions/close", poll.ID), nil, nil)
+			on.waitFor("the pitch back with its running order", results("document")+fmt.Sprintf(` && document.querySelectorAll('#runorder .step').length === %d`, len(rehearsalTeams)))
 		}
 		// The control page's preview is the stage at 1920×1080, scaled down.
 		control.waitFor(fmt.Sprintf("preview of pitch %d with results", i+1), results(preview))
