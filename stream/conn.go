@@ -142,6 +142,16 @@ func (c *Conn) Close(code websocket.StatusCode, reason string) {
 	c.kick()
 }
 
+// closing reports whether the connection was asked to close.
+func (c *Conn) closing() bool {
+	select {
+	case <-c.closer.closing:
+		return true
+	default:
+		return false
+	}
+}
+
 // End ends the connection's context, once its reader has returned: the
 // requests made for it stop. Release follows once they did.
 func (c *Conn) End() { c.cancel() }
@@ -360,7 +370,9 @@ func (c *Conn) writeOnce(batch [][]byte) (_ [][]byte, open bool) {
 // writeBatch frames batch's messages (and the ping due) after what waits
 // for the socket and writes everything, blocking, bounded by the write
 // timeout; it clears batch (the frames are not kept past their write). On
-// failure the connection is dropped.
+// failure the connection is dropped; a stalled write counts as a stalled
+// connection unless the connection was already closing, counted by the
+// reason it was closed for (a slow consumer's queue, a ping unanswered).
 func (c *Conn) writeBatch(batch [][]byte) bool {
 	err := c.appendDue(batch)
 	clear(batch)
@@ -368,7 +380,7 @@ func (c *Conn) writeBatch(batch [][]byte) bool {
 		err = c.out.flush()
 	}
 	if err != nil {
-		if errors.Is(err, os.ErrDeadlineExceeded) {
+		if errors.Is(err, os.ErrDeadlineExceeded) && !c.closing() {
 			c.set.stalled()
 			c.set.opts.Logger.Info("closing slow websocket", "ip", c.ip)
 		}

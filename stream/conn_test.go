@@ -3,10 +3,13 @@ package stream_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -94,5 +97,55 @@ func TestCloseNamesWhatIsNotPaid(t *testing.T) {
 func TestConnStaysSmall(t *testing.T) {
 	if n := reflect.TypeFor[stream.Conn]().NumField(); n > 12 {
 		t.Fatalf("stream.Conn has %d fields, more than 12: group them", n)
+	}
+}
+
+// TestClosingConnIsNotCountedStalled: a connection the server closes for a
+// reason of its own, whose peer reads nothing, times out writing its last
+// frames; that is not a stall to count (the metrics would count one
+// connection twice).
+func TestClosingConnIsNotCountedStalled(t *testing.T) {
+	var stalls atomic.Int32
+	set := stream.NewSet(hub.New(hub.Options{}), stream.Options{WriteTimeout: 300 * time.Millisecond, OnStalled: func() { stalls.Add(1) }})
+	big := []byte(`{"type":"big","pad":"` + strings.Repeat("x", 64<<10) + `"}`)
+	ended := make(chan struct{})
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := set.Accept(w, r, nil, "test")
+		if err != nil {
+			return
+		}
+		defer close(ended)
+		for range 200 {
+			c.Send(big)
+		}
+		c.Close(websocket.StatusPolicyViolation, "enough")
+		for {
+			if _, _, err := c.Read(); err != nil {
+				break
+			}
+		}
+		c.End()
+		c.Release()
+	}))
+	defer hs.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := &net.Dialer{Control: func(network, address string, rc syscall.RawConn) error {
+		var err error
+		_ = rc.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		return err
+	}}
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(hs.URL, "http"), &websocket.DialOptions{HTTPClient: &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	select {
+	case <-ended: // the close gave up on the peer within its write timeout
+	case <-ctx.Done():
+		t.Fatal("the connection was not dropped")
+	}
+	if n := stalls.Load(); n != 0 {
+		t.Fatalf("%d stalls counted for a connection the server closed itself, want 0", n)
 	}
 }

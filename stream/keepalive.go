@@ -102,8 +102,12 @@ func (c *Conn) pong(payload []byte) {
 // pinger calls it): one that was sent frames before the ping has not taken
 // them and is closed as a slow consumer (counted with the write timeouts);
 // an idle one is dropped without a close frame (the peer is gone, a close
-// frame would not arrive either).
+// frame would not arrive either). One already closing is left to its close
+// (and counted by the reason it was closed for).
 func (c *Conn) unanswered() {
+	if c.closing() {
+		return
+	}
 	if c.ping.busy.Load() {
 		c.set.stalled()
 		c.set.opts.Logger.Info("closing slow websocket: frames not read", "ip", c.ip)

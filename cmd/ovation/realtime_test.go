@@ -109,7 +109,10 @@ func smallReadBuffer() *http.Client {
 // TestSlowConsumer checks that a client that stops reading delays no one
 // else and is closed by the server.
 func TestSlowConsumer(t *testing.T) {
-	srv := startServer(t, "", "-websocket.write_timeout", "500ms", "-votes.synchronous", "NORMAL")
+	// The write timeout is short, so the slow client is closed soon, yet long
+	// enough that a fast client on a machine busy with the rest of the suite
+	// answers its pings in time (a busy ping waits half of it).
+	srv := startServer(t, "", "-websocket.write_timeout", "2s", "-votes.synchronous", "NORMAL")
 	f := newFixture(t, srv.URL, "SLOW", 0)
 	// Big stage frames: 25 pitches with long names and links.
 	long := strings.Repeat("x", 55)
