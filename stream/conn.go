@@ -142,16 +142,6 @@ func (c *Conn) Close(code websocket.StatusCode, reason string) {
 	c.kick()
 }
 
-// closing reports whether the connection was asked to close.
-func (c *Conn) closing() bool {
-	select {
-	case <-c.closer.closing:
-		return true
-	default:
-		return false
-	}
-}
-
 // End ends the connection's context, once its reader has returned: the
 // requests made for it stop. Release follows once they did.
 func (c *Conn) End() { c.cancel() }
@@ -380,7 +370,7 @@ func (c *Conn) writeBatch(batch [][]byte) bool {
 		err = c.out.flush()
 	}
 	if err != nil {
-		if errors.Is(err, os.ErrDeadlineExceeded) && !c.closing() {
+		if errors.Is(err, os.ErrDeadlineExceeded) && !c.CloseAsked() {
 			c.set.stalled()
 			c.set.opts.Logger.Info("closing slow websocket", "ip", c.ip)
 		}

@@ -105,7 +105,7 @@ func (c *Conn) pong(payload []byte) {
 // frame would not arrive either). One already closing is left to its close
 // (and counted by the reason it was closed for).
 func (c *Conn) unanswered() {
-	if c.closing() {
+	if c.CloseAsked() {
 		return
 	}
 	if c.ping.busy.Load() {

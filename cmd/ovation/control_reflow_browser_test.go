@@ -87,13 +87,7 @@ func TestBrowserControlLeavesConsoleMidRender(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, "")
 	ev := newPitchNight(t, srv.URL, "LEAVE26")
-	b := newBrowser(t)
-	c := b.newTab("control", laptopSize)
-	c.open(srv.URL + "/control#" + ev.Code)
-	c.waitFor("login form", `!document.querySelector('#login-view').hidden`)
-	c.typeInto("#password", "correct horse")
-	c.click(`#login-form button[type=submit]`)
-	c.waitFor("live panel", has("#live-title"))
+	c := openControl(newBrowser(t), srv.URL, ev)
 	frames(c)
 	// Hold every animation frame the page asks for from now on.
 	c.eval(`window.heldFrames = []; window.realRAF = window.requestAnimationFrame;
