@@ -8,6 +8,7 @@
 // survey's answers change.
 import { h } from '/static/lib/dom.js';
 import { icon } from '/static/lib/icons.js';
+import { fmtDuration } from '/static/lib/format.js';
 import { fieldErrorText, t } from '/static/lib/lang.js';
 import { speakerText } from '/static/programme.js';
 
@@ -61,7 +62,7 @@ function feedbackBlock(ctx, sessions) {
     ctx.can('export') ? h('a', { class: 'btn btn-small', id: 'fb-csv', href: `${base(ctx)}/results?format=csv` }, icon('download'), h('span', { text: 'CSV' })) : null,
     ctx.can('export') ? h('a', { class: 'btn btn-small', id: 'fb-json', href: `${base(ctx)}/results?format=json` }, icon('download'), h('span', { text: 'JSON' })) : null);
   const line = h('p', { class: 'muted small', id: 'fb-summary', text: set
-    ? `${tpl ? t('fb_template', { x: tpl.title }) : t('fb_no_template')} ${t('fb_open_for', { d: set.feedback_open_for })}` : '…' });
+    ? `${tpl ? t('fb_template', { x: tpl.title }) : t('fb_no_template')} ${t('fb_open_for', { d: fmtDuration(set.feedback_open_for) })}` : '…' });
   if (!ctx.can('export')) return h('section', { class: 'fb-block', attrs: { 'aria-labelledby': 'feedback-title' } }, head, line);
   const bySession = new Map((results?.sessions || []).map((f) => [f.session.id, f]));
   const none = new Set(set?.no_feedback || []);
@@ -109,10 +110,13 @@ function put(ctx, set, patch) {
   return ctx.call('PUT', `${base(ctx)}/settings`, body).then(() => { asked = ''; drawn = ''; });
 }
 
+// shortDuration writes a duration as people type it: "15m", not "15m0s".
+function shortDuration(d) { return String(d).replace(/(\d[hm])0s$/, '$1').replace(/(\d)h0m$/, '$1h'); }
+
 function editSettings(ctx, set) {
   const surveys = (ctx.model.surveys || []).filter((s) => s.session_id == null);
   ctx.openForm({ title: t('fb_settings'),
-    values: { template_survey_id: set?.template_survey_id || 0, feedback_open_for: set?.feedback_open_for || '15m0s' },
+    values: { template_survey_id: set?.template_survey_id || 0, feedback_open_for: shortDuration(set?.feedback_open_for || '15m') },
     fields: [
       { name: 'template_survey_id', label: t('fb_f_template'), type: 'select', numeric: true, options: [[0, t('fb_f_none')], ...surveys.map((s) => [s.id, s.title])], hint: t('fb_f_template_hint') },
       { name: 'feedback_open_for', label: t('fb_f_open_for'), required: true, maxLength: 20, hint: t('fb_f_open_for_hint') },

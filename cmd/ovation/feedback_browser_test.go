@@ -180,12 +180,14 @@ func TestBrowserSessionFeedback(t *testing.T) {
   return rows.length === 2 && rows[0].dataset.speaker === 'Ada Lovelace' && rows[0].querySelector('.fb-mean').textContent === '4.50' &&
     rows[0].querySelector('.fb-count').textContent === '2' && rows[1].dataset.speaker === 'Grace Hopper';
 })()`)
+	control.waitFor("the window in words", `document.querySelector('#fb-summary')?.textContent.endsWith('stays open 15 seconds.')`)
 	control.waitFor("the talk's results", fmt.Sprintf(`document.querySelector('#fb-sessions tr[data-feedback-session="%d"] .fb-mean')?.textContent === '4.50'`, talk.ID))
 	control.eval(`document.querySelector('#fb-box').scrollIntoView({block: 'start'}); scrollBy(0, -90)`)
 	control.screenshot(shots, "feedback-control-laptop", controlSize)
 	control.click(".lang-switch")
 	control.waitFor("the feedback in French", `document.documentElement.lang === 'fr' && document.querySelector('#fb-speakers caption')?.textContent === 'Intervenants, par note moyenne' &&
-  document.querySelector('#fb-sessions tbody .fb-state')?.textContent === 'Close'`)
+  document.querySelector('#fb-sessions tbody .fb-state')?.textContent === 'Close' &&
+  document.querySelector('#fb-summary')?.textContent.replace(/\s/g, ' ').endsWith('reste ouverte 15 secondes.')`)
 	control.eval(`document.querySelector('#fb-box').scrollIntoView({block: 'start'}); scrollBy(0, -90)`)
 	control.screenshot(shots, "feedback-control-fr", controlSize)
 }

@@ -51,6 +51,19 @@ export function fmtHM(iso) {
   return new Intl.DateTimeFormat(currentLang(), { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
 }
 
+// fmtDuration shows a duration as the server writes it ("1h30m0s", "15m0s",
+// "45s") in words, in the page's language ("1 hour, 30 minutes"); what it
+// cannot read, as given.
+export function fmtDuration(d) {
+  const text = String(d ?? '');
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (!text || !m) return text;
+  const lang = currentLang();
+  const unit = (u, v) => new Intl.NumberFormat(lang, { style: 'unit', unit: u, unitDisplay: 'long' }).format(v);
+  const parts = [['hour', m[1]], ['minute', m[2]], ['second', m[3]]].filter(([, v]) => Number(v) > 0).map(([u, v]) => unit(u, Number(v)));
+  return parts.length ? new Intl.ListFormat(lang, { style: 'long', type: 'unit' }).format(parts) : unit('second', 0);
+}
+
 // sameAnswer reports whether two answers (numbers, or lists of numbers) are equal.
 export function sameAnswer(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
 
