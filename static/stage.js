@@ -28,7 +28,7 @@ import { boardFrames, boardHighlight, sortEntries } from '/static/lib/boards.js'
 import { startCountdowns } from '/static/lib/countdown.js';
 import { h, scheduler } from '/static/lib/dom.js';
 import { latestFeed, feedPost, authorLine, followFeed } from '/static/lib/feed.js';
-import { fitText, fitLines } from '/static/lib/fit.js';
+import { fitBox, fitText, fitLines } from '/static/lib/fit.js';
 import { hostPath, fmtScore, letter } from '/static/lib/format.js';
 import { api } from '/static/lib/http.js';
 import { icon } from '/static/lib/icons.js';
@@ -452,11 +452,12 @@ function boardView() {
       const max = Math.max(1, ...entries.map((e) => e.upvotes));
       list.replaceChildren(...entries.map((e, i) => h('li', { class: `sb-row${e.pinned ? ' pinned' : ''}`, dataset: { entryId: String(e.id) } },
         h('span', { class: 'sb-rank', text: String(i + 1) }),
-        h('div', { class: 'sb-main' }, h('div', { class: 'sb-text fill-lines', text: e.text, dataset: { size: [...e.text].length > 80 ? 's' : 'l' } }),
-          h('div', { class: 'sb-bar' }, h('span', { style: { width: `${(100 * e.upvotes) / max}%` } })),
-          h('div', { class: 'sb-who fit-line', text: e.display_name || t('board_anonymous') })),
+        h('div', { class: 'sb-main' }, h('div', { class: 'sb-text fill-lines', text: e.text }),
+          h('div', { class: 'sb-who fit-line', text: e.display_name || t('board_anonymous') }),
+          h('div', { class: 'sb-bar' }, h('span', { style: { width: `${(100 * e.upvotes) / max}%` } }))),
         h('span', { class: 'sb-ups' }, icon('up'), h('strong', { text: String(e.upvotes) })))));
-      list.querySelectorAll('.sb-text').forEach(fitLines);
+      // A question shows whole, in a smaller font if need be, down to the hall's floor (32 px at 1080p).
+      list.querySelectorAll('.sb-text').forEach((el) => fitBox(el, { min: '3vh' }));
     },
   };
 }

@@ -531,6 +531,8 @@ func TestBrowserFitWallBoardMoments(t *testing.T) {
 				t.Errorf("%s: entry %d ends through a line of its text", where, i+1)
 			}
 		}
+		// Each question whole, in a smaller font where it needs one (checkHallText keeps the floor).
+		checkWhole(t, top, where, "#stage-board .sb-text", 6)
 		checkNames(t, top, where, "#stage-board .sb-who", true)
 		checkHallText(t, top, where, 32*float64(vp.h)/1080)
 		top.screenshot(shots, fmt.Sprintf("stage-fit-board-%d", vp.h), vp)

@@ -129,6 +129,41 @@ export function fitText(el, { min = '', lang = '' } = {}) {
   });
 }
 
+// fitBox fits el's text (a .fill-lines box as high as its parent's content
+// box, which sets that height) to its box: the largest font, from the stylesheet's size down to min
+// (a CSS length), at which the whole text shows in the lines the height
+// holds; at min, as many whole lines as it holds, the last with an ellipsis.
+// el.dataset.fit tells which ("whole", "shrunk", "cut"), el.dataset.lines
+// how many lines it shows at most.
+export function fitBox(el, { min }) {
+  if (!el.dir) el.dir = 'auto';
+  watchFit(el, `box:${min}`, () => {
+    el.style.fontSize = '';
+    const box = getComputedStyle(el.parentElement);
+    const height = el.parentElement.clientHeight - parseFloat(box.paddingTop) - parseFloat(box.paddingBottom);
+    const max = parseFloat(getComputedStyle(el).fontSize);
+    el.style.fontSize = min;
+    const floor = Math.min(max, parseFloat(getComputedStyle(el).fontSize));
+    const fits = (px) => {
+      el.style.fontSize = `${px}px`;
+      const cs = getComputedStyle(el);
+      const n = Math.max(1, Math.floor((height + 1) / (parseFloat(cs.lineHeight) || px * 1.2)));
+      el.style.setProperty('--lines', String(n));
+      el.dataset.lines = String(n);
+      return !overflows(el);
+    };
+    if (fits(max)) { el.style.fontSize = ''; el.dataset.fit = 'whole'; return; }
+    if (!fits(floor)) { el.dataset.fit = 'cut'; return; }
+    let lo = floor, hi = max;
+    while (hi - lo > 0.5) {
+      const mid = (lo + hi) / 2;
+      if (fits(mid)) lo = mid; else hi = mid;
+    }
+    fits(lo);
+    el.dataset.fit = 'shrunk';
+  });
+}
+
 // fitLines makes el (a .fill-lines box, whose height its container sets)
 // show as many whole lines as its height holds, at least one, the last
 // with an ellipsis when the text is longer.
