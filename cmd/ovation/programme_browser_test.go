@@ -237,6 +237,9 @@ func TestBrowserProgramme(t *testing.T) {
 	}
 	control.click(fmt.Sprintf(`#programme-panel .prog-row[data-session="%d"] .row-actions button`, second.ID))
 	control.waitFor("the session's form, in Paris time", `document.querySelector('#f-start')?.value === `+jsString(second.Start.In(paris).Format("2006-01-02T15:04")))
+	// The form is longer than the laptop's screen: its buttons stay in view.
+	control.waitFor("Save in view", `(() => { const r = document.querySelector('#form-dialog button[type=submit]').getBoundingClientRect();
+  const d = document.querySelector('#form-dialog').getBoundingClientRect(); return r.top >= d.top && r.bottom <= Math.min(d.bottom, innerHeight); })()`)
 	control.screenshot(shots, "control-programme-edit", controlSize)
 	control.eval(`document.querySelector('#f-title').value = ''`)
 	control.typeInto("#f-title", "Streaming to 124,000 viewers, live")
