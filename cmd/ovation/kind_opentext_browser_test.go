@@ -159,6 +159,9 @@ func TestBrowserOpenText(t *testing.T) {
 	phones[1].screenshot(shots, "audience-opentext", phoneSize)
 	stage.screenshot(shots, "stage-opentext", stageSize)
 	control.eval(fmt.Sprintf(`document.querySelector('#poll-%d').scrollIntoView({block: 'start'})`, pollID))
+	// Each answer's time on the 24-hour clock, as every other time of the control page.
+	control.waitFor("the answers' times", fmt.Sprintf(`(() => { const m = [...document.querySelectorAll('#poll-%d .entry-meta .muted')].map((e) => e.textContent);
+  return m.length > 0 && m.every((x) => /^\d\d:\d\d:\d\d · /.test(x)); })()`, pollID))
 	control.screenshot(shots, "control-opentext", controlSize)
 
 	// The export holds every answer, with its state and pin.

@@ -8,6 +8,7 @@
 // ("cut": true). Its parts for each screen follow the contract of
 // /static/kinds/index.js. Texts are only ever set as textContent.
 import { h } from '/static/lib/dom.js';
+import { fmtTime } from '/static/lib/format.js';
 import { icon } from '/static/lib/icons.js';
 import { t } from '/static/lib/lang.js';
 
@@ -201,7 +202,6 @@ const ACTIONS = [
   ['reject', (a) => a.state !== 'rejected', 'btn-small btn-danger'],
 ];
 
-const fmtTime = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 export const control = {
   title: () => t('kind_opentext'),

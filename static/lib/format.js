@@ -39,6 +39,8 @@ export function fmtScore(x) {
   return new Intl.NumberFormat(currentLang(), { maximumFractionDigits: 2, minimumFractionDigits: 2 }).format(x);
 }
 
+// fmtTime formats a time (an ISO string or milliseconds) as hours, minutes
+// and seconds on the 24-hour clock.
 export function fmtTime(iso) {
   const d = new Date(iso);
   return new Intl.DateTimeFormat(currentLang(), { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(d);
