@@ -107,60 +107,58 @@ export function fitText(el, { min = '', lang = '' } = {}) {
   if (lang && el.lang !== lang) el.lang = lang;
   if (!el.dir) el.dir = 'auto';
   watchFit(el, `text:${min}:${lang}`, () => {
-    el.style.fontSize = '';
-    const max = parseFloat(getComputedStyle(el).fontSize);
-    let floor = max * 0.6;
-    if (min) {
-      el.style.fontSize = min;
-      floor = Math.min(max, parseFloat(getComputedStyle(el).fontSize));
-    }
-    el.style.fontSize = '';
-    if (!overflows(el) || el.clientWidth === 0) { el.dataset.fit = 'whole'; return; }
-    el.style.fontSize = `${floor}px`;
-    if (overflows(el)) { el.dataset.fit = 'cut'; return; }
-    let lo = floor, hi = max;
-    while (hi - lo > 0.5) {
-      const mid = (lo + hi) / 2;
-      el.style.fontSize = `${mid}px`;
-      if (overflows(el)) hi = mid; else lo = mid;
-    }
-    el.style.fontSize = `${lo}px`;
-    el.dataset.fit = 'shrunk';
+    const [max, floor] = sizes(el, min);
+    el.dataset.fit = shrink(el, max, floor, () => !overflows(el) || el.clientWidth === 0);
   });
 }
 
-// fitBox fits el's text (a .fill-lines box as high as its parent's content
-// box, which sets that height) to its box: the largest font, from the stylesheet's size down to min
-// (a CSS length), at which the whole text shows in the lines the height
-// holds; at min, as many whole lines as it holds, the last with an ellipsis.
-// el.dataset.fit tells which ("whole", "shrunk", "cut"), el.dataset.lines
-// how many lines it shows at most.
+// sizes returns el's stylesheet font size and its floor: min (a CSS
+// length), or 60 % of the size.
+function sizes(el, min) {
+  el.style.fontSize = '';
+  const max = parseFloat(getComputedStyle(el).fontSize);
+  if (!min) return [max, max * 0.6];
+  el.style.fontSize = min;
+  const floor = Math.min(max, parseFloat(getComputedStyle(el).fontSize));
+  el.style.fontSize = '';
+  return [max, floor];
+}
+
+// shrink leaves el at the largest font size from max down to floor at which
+// fits() holds, and tells which it found: "whole" (max: the stylesheet's
+// size), "shrunk", or "cut" (not even at floor, where it stays).
+function shrink(el, max, floor, fits) {
+  const at = (px) => { el.style.fontSize = px === max ? '' : `${px}px`; return fits(); };
+  if (at(max)) return 'whole';
+  if (!at(floor)) return 'cut';
+  let lo = floor, hi = max;
+  while (hi - lo > 0.5) {
+    const mid = (lo + hi) / 2;
+    if (at(mid)) lo = mid; else hi = mid;
+  }
+  at(lo);
+  return 'shrunk';
+}
+
+// fitBox fits el's text (a .fill-lines box as high as its parent's
+// content box, which sets that height) to its box: the largest font, from
+// the stylesheet's size down to min (a CSS length), at which the whole text
+// shows in the lines the height holds; at min, as many whole lines as it
+// holds, the last with an ellipsis. el.dataset.fit tells which, as fitText's;
+// el.dataset.lines, how many lines it shows at most.
 export function fitBox(el, { min }) {
   if (!el.dir) el.dir = 'auto';
   watchFit(el, `box:${min}`, () => {
-    el.style.fontSize = '';
     const box = getComputedStyle(el.parentElement);
     const height = el.parentElement.clientHeight - parseFloat(box.paddingTop) - parseFloat(box.paddingBottom);
-    const max = parseFloat(getComputedStyle(el).fontSize);
-    el.style.fontSize = min;
-    const floor = Math.min(max, parseFloat(getComputedStyle(el).fontSize));
-    const fits = (px) => {
-      el.style.fontSize = `${px}px`;
+    const [max, floor] = sizes(el, min);
+    el.dataset.fit = shrink(el, max, floor, () => {
       const cs = getComputedStyle(el);
-      const n = Math.max(1, Math.floor((height + 1) / (parseFloat(cs.lineHeight) || px * 1.2)));
+      const n = Math.max(1, Math.floor((height + 1) / (parseFloat(cs.lineHeight) || parseFloat(cs.fontSize) * 1.2)));
       el.style.setProperty('--lines', String(n));
       el.dataset.lines = String(n);
       return !overflows(el);
-    };
-    if (fits(max)) { el.style.fontSize = ''; el.dataset.fit = 'whole'; return; }
-    if (!fits(floor)) { el.dataset.fit = 'cut'; return; }
-    let lo = floor, hi = max;
-    while (hi - lo > 0.5) {
-      const mid = (lo + hi) / 2;
-      if (fits(mid)) lo = mid; else hi = mid;
-    }
-    fits(lo);
-    el.dataset.fit = 'shrunk';
+    });
   });
 }
 
