@@ -479,7 +479,7 @@ function renderRunOrder(round) {
 }
 
 // shortenRunOrder makes room in a running order too long for its row: while
-// a name the row shows is cut for want of room, a pill shows its number
+// a name the row shows is cut short for want of room, a pill shows its number
 // alone, those done first (the oldest first), then the last ones to come, so
 // the pitch on stage and the next keep their names. It starts again from
 // whole names when the row's width changes (the screen's, or the presence
@@ -491,8 +491,10 @@ function shortenRunOrder() {
   const now = Number(box.dataset.now);
   steps.forEach((s) => s.classList.remove('short'));
   const order = [...steps.keys()].filter((i) => i < now).concat([...steps.keys()].filter((i) => i > now + 1).reverse());
-  // Cut because the row squeezed it, not at its own widest (app.css: 18vw).
-  const squeezed = (s) => s.scrollWidth > s.clientWidth + 1 && s.offsetWidth < parseFloat(getComputedStyle(s).flexBasis) - 1;
+  // Squeezed by the row to less than three quarters of the width it would
+  // take (its name's, at most its widest: app.css's 18vw); a name missing a
+  // letter or two keeps them.
+  const squeezed = (s) => s.offsetWidth < 0.75 * Math.min(s.scrollWidth, parseFloat(getComputedStyle(s).flexBasis));
   const cut = () => steps.some((s, i) => i !== now && !s.classList.contains('short') && squeezed(s));
   while (order.length && cut()) steps[order.shift()].classList.add('short');
 }
