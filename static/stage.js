@@ -466,7 +466,7 @@ function boardView() {
 // (drawn again when a pitch comes back after a poll or the lobby).
 function renderRunOrder(round) {
   const box = $('runorder');
-  if (!round) { box.replaceChildren(); delete box.dataset.sig; return; }
+  if (!round) { box.replaceChildren(); delete box.dataset.sig; delete box.dataset.now; return; }
   const idx = round.pitches.findIndex((p) => p.id === round.current_pitch_id);
   const sig = round.pitches.map((p) => `${p.id}:${p.team}`).join('|') + '#' + idx;
   if (box.dataset.sig === sig) return;
@@ -481,29 +481,35 @@ function renderRunOrder(round) {
 // shortenRunOrder makes room in a running order too long for its row: while
 // a name the row shows is cut short for want of room, a pill shows its number
 // alone, those done first (the oldest first), then the last ones to come, so
-// the pitch on stage and the next keep their names. It starts again from
-// whole names when the row's width changes (the screen's, or the presence
-// count's beside it).
+// the pitch on stage and the next keep their names; in a round longer still,
+// those pills leave the row in the same order. It starts again from
+// whole names when the row's width or its neighbours' change (the screen,
+// the room's name, the presence count).
 function shortenRunOrder() {
   const box = $('runorder');
   const steps = [...box.children];
   if (!steps.length) return;
   const now = Number(box.dataset.now);
-  steps.forEach((s) => s.classList.remove('short'));
-  const order = [...steps.keys()].filter((i) => i < now).concat([...steps.keys()].filter((i) => i > now + 1).reverse());
+  steps.forEach((s) => s.classList.remove('short', 'gone'));
+  const far = [...steps.keys()].filter((i) => i < now).concat([...steps.keys()].filter((i) => i > now + 1).reverse());
+  const order = [...far];
   // Squeezed by the row to less than three quarters of the width it would
   // take (its name's, at most its widest: app.css's 18vw); a name missing a
   // letter or two keeps them.
   const squeezed = (s) => s.offsetWidth < 0.75 * Math.min(s.scrollWidth, parseFloat(getComputedStyle(s).flexBasis));
   const cut = () => steps.some((s, i) => i !== now && !s.classList.contains('short') && squeezed(s));
   while (order.length && cut()) steps[order.shift()].classList.add('short');
+  // A round too long for the row even so (25 sponsors): the pills farthest
+  // from the stage leave it, so the pitch on stage and the next stay in view.
+  while (far.length && (box.scrollWidth > box.clientWidth + 1 || cut())) steps[far.shift()].classList.add('gone');
 }
 let runOrderQueued = false;
-new ResizeObserver(() => {
+const runOrderRoom = new ResizeObserver(() => {
   if (runOrderQueued) return;
   runOrderQueued = true;
   requestAnimationFrame(() => { runOrderQueued = false; shortenRunOrder(); });
-}).observe($('runorder'));
+});
+for (const id of ['runorder', 'room', 'presence']) runOrderRoom.observe($(id));
 document.fonts?.ready.then(shortenRunOrder);
 
 function lobbyView() {

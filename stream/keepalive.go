@@ -102,13 +102,13 @@ func (c *Conn) pong(payload []byte) {
 // pinger calls it): one that was sent frames before the ping has not taken
 // them and is closed as a slow consumer (counted with the write timeouts);
 // an idle one is dropped without a close frame (the peer is gone, a close
-// frame would not arrive either). One already closing is left to its close
-// (and counted by the reason it was closed for).
+// frame would not arrive either). A busy one already closing or dropped is
+// left to that (and counted by the reason it was closed for).
 func (c *Conn) unanswered() {
-	if c.CloseAsked() {
-		return
-	}
 	if c.ping.busy.Load() {
+		if c.isClosing() {
+			return
+		}
 		c.set.stalled()
 		c.set.opts.Logger.Info("closing slow websocket: frames not read", "ip", c.ip)
 		c.Close(CloseSlowConsumer, "slow consumer: frames not read")

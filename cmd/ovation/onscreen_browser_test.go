@@ -379,3 +379,58 @@ func TestBrowserPhoneMeetStaysOnScreen(t *testing.T) {
 		p.checkConsole()
 	}
 }
+
+// TestBrowserStageLongRound runs the sponsors' evening: 25 pitches in one
+// round. With the twentieth on stage, the running order keeps it and the
+// next in view, named, at 1920×1080 and 1280×720; the pills that leave the
+// row are the farthest from the stage.
+func TestBrowserStageLongRound(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, "")
+	const code = "SPONS26"
+	must(t, srv.URL, "POST", "/api/events", map[string]any{"code": code, "title": "Soirée des partenaires"}, nil)
+	var model struct{ Rooms []struct{ ID int64 } }
+	must(t, srv.URL, "GET", "/api/events/"+code+"/model", nil, &model)
+	var round struct{ ID int64 }
+	must(t, srv.URL, "POST", "/api/events/"+code+"/rounds", map[string]any{"room_id": model.Rooms[0].ID, "title": "Sponsors", "scale": 5}, &round)
+	for i := 1; i <= 25; i++ {
+		must(t, srv.URL, "POST", fmt.Sprintf("/api/rounds/%d/pitches", round.ID), map[string]any{"team": fmt.Sprintf("Sponsor Partenaire %02d", i), "duration_s": 120}, nil)
+	}
+	must(t, srv.URL, "POST", fmt.Sprintf("/api/rounds/%d/actions/start", round.ID), nil, nil)
+	for range 19 {
+		must(t, srv.URL, "POST", fmt.Sprintf("/api/rounds/%d/actions/next", round.ID), nil, nil)
+	}
+	stage := newBrowser(t).newTab("stage", stageSize)
+	stage.open(srv.URL + "/stage/" + code)
+	stage.waitFor("the twentieth pitch", `document.querySelector('#runorder .step.now')?.textContent.startsWith('20')`)
+	for _, vp := range []viewport{stageSize, small720} {
+		resize(stage, vp)
+		frames(stage)
+		type pill struct {
+			N           int
+			Shown, Name bool
+			Squeezed    bool // under three quarters of its name's width (at most 18vw)
+			Left, Right float64
+		}
+		row := jsEval[struct {
+			Left, Right float64
+			Pills       []pill
+		}](stage, `(() => { const box = document.querySelector('#runorder').getBoundingClientRect();
+  return { left: box.left, right: box.right, pills: [...document.querySelectorAll('#runorder .step')].map((s, i) => { const r = s.getBoundingClientRect();
+    return { n: i + 1, shown: s.getClientRects().length > 0, name: s.querySelector('.name').getClientRects().length > 0, left: r.left, right: r.right,
+      squeezed: s.offsetWidth < 0.75 * Math.min(s.scrollWidth, 0.18 * innerWidth) }; }) }; })()`)
+		where := fmt.Sprintf("%dx%d", vp.w, vp.h)
+		for _, p := range row.Pills {
+			switch {
+			case (p.N == 20 || p.N == 21) && (!p.Shown || !p.Name || p.Squeezed || p.Left < row.Left-1 || p.Right > row.Right+1):
+				t.Errorf("%s: pill %d (on stage or next) is not in the row with its name: %+v in %.0f–%.0f", where, p.N, p, row.Left, row.Right)
+			case p.Shown && p.Right > row.Right+1:
+				t.Errorf("%s: pill %d is cut off by the row's end", where, p.N)
+			case p.N < 20 && p.Shown && !row.Pills[p.N].Shown && p.N+1 < 20:
+				t.Errorf("%s: pill %d shows though pill %d, nearer the stage, left", where, p.N, p.N+1)
+			}
+		}
+		stage.screenshot(shotDir(t), fmt.Sprintf("stage-long-round-%d", vp.h), vp)
+	}
+	stage.checkConsole()
+}

@@ -202,7 +202,6 @@ const ACTIONS = [
   ['reject', (a) => a.state !== 'rejected', 'btn-small btn-danger'],
 ];
 
-
 export const control = {
   title: () => t('kind_opentext'),
   fields: () => [

@@ -2,27 +2,31 @@
 // word, cut with an ellipsis at a floor size.
 
 // Names and titles (.fit-line: one line; .fit-lines: at most --lines lines,
-// app.css) are never broken inside a word. fitText shrinks such an element's
-// font from its stylesheet size until the text fits its box, down to a
-// floor; the box wraps between words, hyphenated in the text's language;
-// what still does not fit at the floor is cut with an ellipsis. fitLines
-// makes a text box of a given height show whole lines only. Both run again
-// when the text changes, when the box's width changes, and on resize; call
-// them once the element is in the page (a view's update).
+// app.css) are never broken inside a word. fitText shrinks such an
+// element's font from its stylesheet size until the text fits its box, down
+// to a floor; the box wraps between words, hyphenated in the text's
+// language; what still does not fit at the floor is cut with an ellipsis.
+// fitBox does the same for a text as high as its parent, in the lines that
+// height holds. fitLines makes a text box of a given height show whole lines
+// only. They run again when the text changes, when the box's width (a
+// fitBox's parent's height) changes, and on resize; call them once the
+// element is in the page (a view's update).
 
 const fitted = new Map(); // element → its fitting function
-const fitState = new WeakMap(); // element → [width, viewport height, text] at its last fit
+const fitState = new WeakMap(); // element → [width, viewport height, text, box height] at its last fit
+const boxOf = new WeakMap(); // a fitBox's parent → the fitBox: the parent sets its height
 
+const boxHeight = (el) => (fitted.get(el)?.box ? el.parentElement?.clientHeight ?? 0 : 0);
 const stale = (el) => {
-  const [w, vh, text] = fitState.get(el) || [];
-  return w !== el.clientWidth || vh !== innerHeight || text !== el.textContent;
+  const [w, vh, text, bh] = fitState.get(el) || [];
+  return w !== el.clientWidth || vh !== innerHeight || text !== el.textContent || bh !== boxHeight(el);
 };
 
 function refit(el) {
   const fn = fitted.get(el);
   if (!fn || !el.isConnected) return;
   fn(el);
-  fitState.set(el, [el.clientWidth, innerHeight, el.textContent]);
+  fitState.set(el, [el.clientWidth, innerHeight, el.textContent, boxHeight(el)]);
 }
 
 // A box resized, or its text changed, is fitted again on the next frame,
@@ -40,7 +44,12 @@ function queueFit(el) {
   fitQueue.add(el);
 }
 
-const fitResize = new ResizeObserver((entries) => { for (const { target } of entries) queueFit(target); });
+const fitResize = new ResizeObserver((entries) => {
+  for (const { target } of entries) {
+    const el = fitted.has(target) ? target : boxOf.get(target);
+    if (el) queueFit(el);
+  }
+});
 const fitContent = new MutationObserver((records) => {
   for (const r of records) {
     for (let n = r.target; n; n = n.parentNode) if (fitted.has(n)) { queueFit(n); break; }
@@ -53,8 +62,14 @@ document.fonts?.ready.then(() => { for (const el of [...fitted.keys()]) refit(el
 // it now unless nothing changed since its last fit.
 function watchFit(el, key, fn) {
   if (!fitted.has(el)) {
-    for (const old of [...fitted.keys()]) if (!old.isConnected) { fitted.delete(old); fitResize.unobserve(old); }
+    for (const old of [...fitted.keys()]) {
+      if (old.isConnected) continue;
+      fitted.delete(old);
+      fitResize.unobserve(old);
+      if (old.parentElement && boxOf.get(old.parentElement) === old) fitResize.unobserve(old.parentElement);
+    }
     fitResize.observe(el);
+    if (fn.box) { boxOf.set(el.parentElement, el); fitResize.observe(el.parentElement); }
     fitContent.observe(el, { childList: true, characterData: true, subtree: true });
   } else if (fitted.get(el).key === key && !stale(el)) return;
   fn.key = key;
@@ -148,7 +163,7 @@ function shrink(el, max, floor, fits) {
 // el.dataset.lines, how many lines it shows at most.
 export function fitBox(el, { min }) {
   if (!el.dir) el.dir = 'auto';
-  watchFit(el, `box:${min}`, () => {
+  const fit = () => {
     const box = getComputedStyle(el.parentElement);
     const height = el.parentElement.clientHeight - parseFloat(box.paddingTop) - parseFloat(box.paddingBottom);
     const [max, floor] = sizes(el, min);
@@ -159,7 +174,9 @@ export function fitBox(el, { min }) {
       el.dataset.lines = String(n);
       return !overflows(el);
     });
-  });
+  };
+  fit.box = true; // fitted again when its parent's height changes (a ticker appears)
+  watchFit(el, `box:${min}`, fit);
 }
 
 // fitLines makes el (a .fill-lines box, whose height its container sets)

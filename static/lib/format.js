@@ -58,7 +58,7 @@ export function fmtHM(iso) {
 // cannot read, as given.
 export function fmtDuration(d) {
   const text = String(d ?? '');
-  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(text);
   if (!text || !m) return text;
   const lang = currentLang();
   const unit = (u, v) => new Intl.NumberFormat(lang, { style: 'unit', unit: u, unitDisplay: 'long' }).format(v);
