@@ -205,6 +205,10 @@ function tapList(q, { onMove, announce }) {
   };
 }
 
+// chosenMode is the way of ordering the person chose on this page (drag or
+// tap): the next ranking, and this one drawn again, start with it.
+let chosenMode = '';
+
 export const audience = {
   // input is the order (drag list or taps), a switch between the two
   // ways, and a Send button: the order is the phone's own until sent; sync
@@ -214,7 +218,7 @@ export const audience = {
     const n = size(q);
     let order = identity(q); // the list's order, always complete
     let picked = []; // the taps so far
-    let mode = matchMedia('(max-width: 359px)').matches ? 'tap' : 'drag';
+    let mode = chosenMode || (matchMedia('(max-width: 359px)').matches ? 'tap' : 'drag');
     let edited = false, answer = null, accepting = false, state = { status: '' };
     const live = h('p', { class: 'sr-only', attrs: { role: 'status', 'aria-live': 'polite' } });
     const announce = (text) => { live.textContent = text; };
@@ -228,7 +232,7 @@ export const audience = {
         // The order carries over: the taps so far first, the rest after in the list's order.
         if (m === 'tap') picked = order.length === n && edited ? order.slice() : [];
         else order = [...picked, ...order.filter((v) => !picked.includes(v))];
-        mode = m;
+        mode = chosenMode = m;
         render();
       },
     }));
